@@ -1,0 +1,16 @@
+//! Public keys, digests and signature verification for signet, on AWS-LC (`aws-lc-rs`).
+//!
+//! Keys are read from DER `SubjectPublicKeyInfo` (RFC 5280) or PEM. The algorithm is taken from
+//! the SPKI, never from the signature or the caller, so an ECDSA key cannot be confused for RSA.
+//! Verification is offered over a message, or over a precomputed digest (needed when a user
+//! verifies `sha256:<hex>` instead of a file). This crate does no I/O.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod digest;
+mod key;
+mod signing;
+
+pub use digest::{HashAlgorithm, Sha256Stream, sha256};
+pub use key::{CryptoError, KeyAlgorithm, PublicKey, Scheme};
+pub use signing::{SigningKey, SigningKeyError};
