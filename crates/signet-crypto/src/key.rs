@@ -144,6 +144,22 @@ impl PublicKey {
         Ok(key)
     }
 
+    /// Reads a PKCS#1 `RSAPublicKey` (as some trusted roots carry CT keys) by wrapping it in an
+    /// SPKI with the `rsaEncryption` algorithm.
+    pub fn from_pkcs1_rsa_der(pkcs1: &[u8]) -> Result<Self, CryptoError> {
+        let alg = spki::AlgorithmIdentifierOwned {
+            oid: RSA_ENCRYPTION,
+            parameters: Some(der::asn1::Null.into()),
+        };
+        let spki = spki::SubjectPublicKeyInfoOwned {
+            algorithm: alg,
+            subject_public_key: der::asn1::BitString::from_bytes(pkcs1)
+                .map_err(|e| CryptoError::MalformedKey(e.to_string()))?,
+        };
+        let der_bytes = spki.to_der().map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
+        Self::from_spki_der(&der_bytes)
+    }
+
     /// Reads a PEM `PUBLIC KEY` block (the first one in `text`).
     pub fn from_pem(text: &str) -> Result<Self, CryptoError> {
         let block = pem::parse(text.trim()).map_err(|e| CryptoError::MalformedPem(e.to_string()))?;

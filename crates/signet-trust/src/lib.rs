@@ -1,1 +1,20 @@
-//! placeholder
+//! Trusted material: `trusted_root.json` (`dev.sigstore.trustroot.v1.TrustedRoot`) and
+//! `signing_config.json` (`dev.sigstore.trustroot.v1.SigningConfig` v0.2).
+//!
+//! A [`TrustedRoot`] lists the certificate authorities, transparency logs, CT logs and timestamp
+//! authorities a verifier accepts, each with a validity window ([`TimeRange`], both ends
+//! inclusive). Parsing decodes every key and certificate once, so verification never touches
+//! base64 again. Keys this crate cannot load are kept as [`TrustedKey::Unusable`] with the reason,
+//! rather than failing the whole root: a root may legitimately list retired keys of exotic types.
+//! No I/O: callers read the file.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod root;
+mod signing_config;
+
+pub use root::{
+    CertificateAuthority, TimeRange, TransparencyLog, TrustError, TrustedKey, TrustedRoot,
+    TRUSTED_ROOT_MEDIA_TYPE,
+};
+pub use signing_config::{Service, SigningConfig, SIGNING_CONFIG_MEDIA_TYPE};

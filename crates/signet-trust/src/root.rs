@@ -1,0 +1,437 @@
+use serde::{Deserialize, Serialize};
+use signet_crypto::PublicKey;
+use signet_types::{UnixSeconds, b64, limits};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Media type of trusted roots this crate reads and writes.
+pub const TRUSTED_ROOT_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+
+/// Why a trusted root was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// Not JSON, or JSON of the wrong shape.
+    #[error("malformed trusted root: {0}")]
+    Json(String),
+    /// Unknown media type.
+    #[error("unsupported trusted root media type {0:?}")]
+    MediaType(String),
+    /// A base64 field did not decode.
+    #[error("trusted root field {field}: {reason}")]
+    Field {
+        /// Field name.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Too many entries or too large.
+    #[error("trusted root exceeds limit: {0}")]
+    Limit(String),
+}
+
+/// A validity window. Both ends are inclusive; a missing start means "never valid" for logs
+/// and authorities (sigstore-go treats a missing start as invalid), a missing end means open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct TimeRange {
+    /// First second of validity.
+    pub start: Option<UnixSeconds>,
+    /// Last second of validity.
+    pub end: Option<UnixSeconds>,
+}
+
+impl TimeRange {
+    /// Whether `t` lies within the window. A window without a start contains nothing.
+    pub fn contains(&self, t: UnixSeconds) -> bool {
+        match self.start {
+            None => false,
+            Some(start) => start <= t && self.end.is_none_or(|end| t <= end),
+        }
+    }
+}
+
+/// A public key from the trusted root, or why it could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustedKey {
+    /// A key signet can verify with.
+    Usable(PublicKey),
+    /// A key signet could not load; it never verifies anything.
+    Unusable {
+        /// The `keyDetails` value.
+        details: String,
+        /// Why it was not loaded.
+        reason: String,
+    },
+}
+
+impl TrustedKey {
+    /// The key, if usable.
+    pub fn usable(&self) -> Option<&PublicKey> {
+        match self {
+            Self::Usable(k) => Some(k),
+            Self::Unusable { .. } => None,
+        }
+    }
+}
+
+/// A transparency log or CT log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransparencyLog {
+    /// Base URL, e.g. `https://rekor.sigstore.dev`.
+    pub base_url: String,
+    /// Log ID bytes (SHA-256 of the SPKI for Rekor v1 and CT; checkpoint key ID for Rekor v2).
+    pub log_id: Vec<u8>,
+    /// The log's key.
+    pub key: TrustedKey,
+    /// `keyDetails` string, e.g. `PKIX_ECDSA_P256_SHA_256`.
+    pub key_details: String,
+    /// When the key may be used.
+    pub valid_for: TimeRange,
+}
+
+impl TransparencyLog {
+    /// The host part of the base URL (the checkpoint origin of a Rekor v2 log).
+    pub fn host(&self) -> &str {
+        let rest = self.base_url.split_once("://").map_or(self.base_url.as_str(), |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest)
+    }
+}
+
+/// A certificate authority or timestamp authority: a certificate chain (leaf-most first,
+/// root last, DER) with a validity window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateAuthority {
+    /// Service URI.
+    pub uri: String,
+    /// Certificate chain, DER, leaf-most first.
+    pub chain: Vec<Vec<u8>>,
+    /// When certificates from this authority are accepted.
+    pub valid_for: TimeRange,
+}
+
+/// A parsed trusted root.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TrustedRoot {
+    /// Rekor logs.
+    pub tlogs: Vec<TransparencyLog>,
+    /// CT logs.
+    pub ctlogs: Vec<TransparencyLog>,
+    /// Fulcio CAs.
+    pub certificate_authorities: Vec<CertificateAuthority>,
+    /// Timestamp authorities.
+    pub timestamp_authorities: Vec<CertificateAuthority>,
+}
+
+// ---- wire form -------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RootJson {
+    pub(crate) media_type: String,
+    #[serde(default)]
+    pub(crate) tlogs: Vec<LogJson>,
+    #[serde(default)]
+    pub(crate) certificate_authorities: Vec<CaJson>,
+    #[serde(default)]
+    pub(crate) ctlogs: Vec<LogJson>,
+    #[serde(default)]
+    pub(crate) timestamp_authorities: Vec<CaJson>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LogJson {
+    #[serde(default)]
+    pub(crate) base_url: String,
+    #[serde(default)]
+    pub(crate) hash_algorithm: String,
+    pub(crate) public_key: KeyJson,
+    pub(crate) log_id: LogIdJson,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct KeyJson {
+    #[serde(default)]
+    pub(crate) raw_bytes: String,
+    #[serde(default)]
+    pub(crate) key_details: String,
+    #[serde(default)]
+    pub(crate) valid_for: Option<RangeJson>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LogIdJson {
+    pub(crate) key_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct RangeJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) end: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CaJson {
+    #[serde(default)]
+    pub(crate) subject: Option<SubjectJson>,
+    #[serde(default)]
+    pub(crate) uri: String,
+    pub(crate) cert_chain: ChainJson,
+    #[serde(default)]
+    pub(crate) valid_for: Option<RangeJson>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubjectJson {
+    #[serde(default)]
+    pub(crate) organization: String,
+    #[serde(default)]
+    pub(crate) common_name: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct ChainJson {
+    #[serde(default)]
+    pub(crate) certificates: Vec<RawJson>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawJson {
+    pub(crate) raw_bytes: String,
+}
+
+fn parse_time(field: &'static str, s: &str) -> Result<UnixSeconds, TrustError> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map(|t| UnixSeconds(t.unix_timestamp()))
+        .map_err(|e| TrustError::Field { field, reason: format!("{s:?}: {e}") })
+}
+
+fn parse_range(r: Option<&RangeJson>) -> Result<TimeRange, TrustError> {
+    let Some(r) = r else { return Ok(TimeRange::default()) };
+    Ok(TimeRange {
+        start: r.start.as_deref().map(|s| parse_time("validFor.start", s)).transpose()?,
+        end: r.end.as_deref().map(|s| parse_time("validFor.end", s)).transpose()?,
+    })
+}
+
+fn b64_field(field: &'static str, s: &str) -> Result<Vec<u8>, TrustError> {
+    b64::decode(s).map_err(|e| TrustError::Field { field, reason: e.to_string() })
+}
+
+fn load_key(details: &str, der: &[u8]) -> TrustedKey {
+    let parsed = if details.starts_with("PKCS1_RSA") {
+        PublicKey::from_pkcs1_rsa_der(der)
+    } else {
+        PublicKey::from_spki_der(der)
+    };
+    match parsed {
+        Ok(k) => TrustedKey::Usable(k),
+        Err(e) => TrustedKey::Unusable { details: details.to_string(), reason: e.to_string() },
+    }
+}
+
+fn check_count(what: &str, n: usize) -> Result<(), TrustError> {
+    if n > limits::MAX_TRUST_ENTRIES {
+        return Err(TrustError::Limit(format!("{n} {what}, at most {}", limits::MAX_TRUST_ENTRIES)));
+    }
+    Ok(())
+}
+
+fn parse_log(l: &LogJson) -> Result<TransparencyLog, TrustError> {
+    let der = b64_field("publicKey.rawBytes", &l.public_key.raw_bytes)?;
+    Ok(TransparencyLog {
+        base_url: l.base_url.clone(),
+        log_id: b64_field("logId.keyId", &l.log_id.key_id)?,
+        key: load_key(&l.public_key.key_details, &der),
+        key_details: l.public_key.key_details.clone(),
+        valid_for: parse_range(l.public_key.valid_for.as_ref())?,
+    })
+}
+
+fn parse_ca(c: &CaJson) -> Result<CertificateAuthority, TrustError> {
+    if c.cert_chain.certificates.len() > limits::MAX_CERTS_PER_CHAIN {
+        return Err(TrustError::Limit(format!(
+            "{} certificates in one chain",
+            c.cert_chain.certificates.len()
+        )));
+    }
+    let chain = c
+        .cert_chain
+        .certificates
+        .iter()
+        .map(|r| b64_field("certChain.certificates.rawBytes", &r.raw_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    if chain.is_empty() {
+        return Err(TrustError::Field { field: "certChain", reason: "empty".into() });
+    }
+    Ok(CertificateAuthority {
+        uri: c.uri.clone(),
+        chain,
+        valid_for: parse_range(c.valid_for.as_ref())?,
+    })
+}
+
+impl TrustedRoot {
+    /// Parses a `trusted_root.json` document.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, TrustError> {
+        if bytes.len() > limits::MAX_JSON_DOCUMENT {
+            return Err(TrustError::Limit(format!("document of {} bytes", bytes.len())));
+        }
+        let j: RootJson = serde_json::from_slice(bytes).map_err(|e| TrustError::Json(e.to_string()))?;
+        if j.media_type != TRUSTED_ROOT_MEDIA_TYPE {
+            return Err(TrustError::MediaType(j.media_type));
+        }
+        check_count("tlogs", j.tlogs.len())?;
+        check_count("ctlogs", j.ctlogs.len())?;
+        check_count("certificate authorities", j.certificate_authorities.len())?;
+        check_count("timestamp authorities", j.timestamp_authorities.len())?;
+        Ok(Self {
+            tlogs: j.tlogs.iter().map(parse_log).collect::<Result<_, _>>()?,
+            ctlogs: j.ctlogs.iter().map(parse_log).collect::<Result<_, _>>()?,
+            certificate_authorities: j
+                .certificate_authorities
+                .iter()
+                .map(parse_ca)
+                .collect::<Result<_, _>>()?,
+            timestamp_authorities: j
+                .timestamp_authorities
+                .iter()
+                .map(parse_ca)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// The transparency log with this log ID.
+    pub fn tlog(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
+        self.tlogs.iter().find(|l| l.log_id == log_id)
+    }
+
+    /// The CT log with this log ID.
+    pub fn ctlog(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
+        self.ctlogs.iter().find(|l| l.log_id == log_id)
+    }
+
+    /// Serializes to `trusted_root.json` (used by `signet init`).
+    pub fn to_json(&self) -> Result<String, TrustError> {
+        let fmt_time = |t: UnixSeconds| -> Result<String, TrustError> {
+            OffsetDateTime::from_unix_timestamp(t.0)
+                .ok()
+                .and_then(|d| d.format(&Rfc3339).ok())
+                .ok_or_else(|| TrustError::Field { field: "validFor", reason: format!("time {t} out of range") })
+        };
+        let range = |r: &TimeRange| -> Result<Option<RangeJson>, TrustError> {
+            Ok(Some(RangeJson {
+                start: r.start.map(fmt_time).transpose()?,
+                end: r.end.map(fmt_time).transpose()?,
+            }))
+        };
+        let log = |l: &TransparencyLog| -> Result<LogJson, TrustError> {
+            let raw = match &l.key {
+                TrustedKey::Usable(k) => b64::encode(k.spki_der()),
+                TrustedKey::Unusable { .. } => {
+                    return Err(TrustError::Field { field: "publicKey", reason: "unusable key".into() });
+                }
+            };
+            Ok(LogJson {
+                base_url: l.base_url.clone(),
+                hash_algorithm: "SHA2_256".into(),
+                public_key: KeyJson {
+                    raw_bytes: raw,
+                    key_details: l.key_details.clone(),
+                    valid_for: range(&l.valid_for)?,
+                },
+                log_id: LogIdJson { key_id: b64::encode(&l.log_id) },
+            })
+        };
+        let ca = |c: &CertificateAuthority| -> Result<CaJson, TrustError> {
+            Ok(CaJson {
+                subject: None,
+                uri: c.uri.clone(),
+                cert_chain: ChainJson {
+                    certificates: c.chain.iter().map(|d| RawJson { raw_bytes: b64::encode(d) }).collect(),
+                },
+                valid_for: range(&c.valid_for)?,
+            })
+        };
+        let j = RootJson {
+            media_type: TRUSTED_ROOT_MEDIA_TYPE.into(),
+            tlogs: self.tlogs.iter().map(log).collect::<Result<_, _>>()?,
+            certificate_authorities: self.certificate_authorities.iter().map(ca).collect::<Result<_, _>>()?,
+            ctlogs: self.ctlogs.iter().map(log).collect::<Result<_, _>>()?,
+            timestamp_authorities: self.timestamp_authorities.iter().map(ca).collect::<Result<_, _>>()?,
+        };
+        serde_json::to_string_pretty(&j).map_err(|e| TrustError::Json(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
+
+    #[test]
+    fn parses_every_real_root() {
+        let mut n = 0;
+        for dir in [format!("{SHARED}/trust"), format!("{SHARED}/conformance/default-trust")] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.to_string_lossy().ends_with("trusted_root.json") || p.to_string_lossy().contains("trusted_root_") {
+                    let root = TrustedRoot::from_json(&std::fs::read(&p).unwrap()).unwrap();
+                    assert!(!root.tlogs.is_empty(), "{p:?}");
+                    n += 1;
+                }
+            }
+        }
+        for e in std::fs::read_dir(format!("{SHARED}/conformance/assets/bundle-verify")).unwrap() {
+            let p = e.unwrap().path().join("trusted_root.json");
+            if p.exists() {
+                TrustedRoot::from_json(&std::fs::read(&p).unwrap()).unwrap();
+                n += 1;
+            }
+        }
+        assert!(n > 30);
+    }
+
+    #[test]
+    fn production_root_details() {
+        let root = TrustedRoot::from_json(
+            &std::fs::read(format!("{SHARED}/conformance/default-trust/production_trusted_root.json")).unwrap(),
+        )
+        .unwrap();
+        let rekor = root.tlogs.iter().find(|l| l.base_url == "https://rekor.sigstore.dev").unwrap();
+        // logId is SHA-256 of the key's SPKI for Rekor v1.
+        assert_eq!(rekor.key.usable().unwrap().key_id().as_bytes().to_vec(), rekor.log_id);
+        assert_eq!(rekor.host(), "rekor.sigstore.dev");
+        assert!(rekor.valid_for.contains(UnixSeconds(1_700_000_000)));
+        assert!(!rekor.valid_for.contains(UnixSeconds(1_600_000_000)));
+        // Round trip through our writer.
+        let again = TrustedRoot::from_json(root.to_json().unwrap().as_bytes()).unwrap();
+        assert_eq!(again.tlogs.len(), root.tlogs.len());
+        assert_eq!(again.certificate_authorities, root.certificate_authorities);
+    }
+
+    #[test]
+    fn ranges_are_inclusive_and_need_a_start() {
+        let r = TimeRange { start: Some(UnixSeconds(10)), end: Some(UnixSeconds(20)) };
+        assert!(r.contains(UnixSeconds(10)) && r.contains(UnixSeconds(20)));
+        assert!(!r.contains(UnixSeconds(9)) && !r.contains(UnixSeconds(21)));
+        assert!(!TimeRange { start: None, end: None }.contains(UnixSeconds(0)));
+    }
+
+    #[test]
+    fn bad_roots_are_errors() {
+        assert!(TrustedRoot::from_json(b"{").is_err());
+        assert!(TrustedRoot::from_json(br#"{"mediaType":"x"}"#).is_err());
+        let bad_b64 = br#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","tlogs":[{"publicKey":{"rawBytes":"***"},"logId":{"keyId":"AA=="}}]}"#;
+        assert!(TrustedRoot::from_json(bad_b64).is_err());
+    }
+}
