@@ -176,24 +176,35 @@ pub struct Bundle {
 }
 
 fn b64_field(field: &'static str, s: &str) -> Result<Vec<u8>, BundleError> {
-    b64::decode(s).map_err(|e| BundleError::Base64 { field, reason: e.to_string() })
+    b64::decode(s).map_err(|e| BundleError::Base64 {
+        field,
+        reason: e.to_string(),
+    })
 }
 
 fn hash_field(field: &'static str, s: &str) -> Result<Sha256Hash, BundleError> {
     let bytes = b64_field(field, s)?;
-    Sha256Hash::from_slice(&bytes)
-        .map_err(|e| BundleError::Invalid { field, reason: e.to_string() })
+    Sha256Hash::from_slice(&bytes).map_err(|e| BundleError::Invalid {
+        field,
+        reason: e.to_string(),
+    })
 }
 
 fn non_negative(field: &'static str, v: i64) -> Result<u64, BundleError> {
-    u64::try_from(v).map_err(|_| BundleError::Invalid { field, reason: format!("{v} is negative") })
+    u64::try_from(v).map_err(|_| BundleError::Invalid {
+        field,
+        reason: format!("{v} is negative"),
+    })
 }
 
 impl Bundle {
     /// Parses and checks a bundle document.
     pub fn from_json(bytes: &[u8]) -> Result<Self, BundleError> {
         if bytes.len() > limits::MAX_JSON_DOCUMENT {
-            return Err(BundleError::TooLarge { size: bytes.len(), max: limits::MAX_JSON_DOCUMENT });
+            return Err(BundleError::TooLarge {
+                size: bytes.len(),
+                max: limits::MAX_JSON_DOCUMENT,
+            });
         }
         let wire: BundleJson =
             serde_json::from_slice(bytes).map_err(|e| BundleError::Json(e.to_string()))?;
@@ -209,7 +220,9 @@ impl Bundle {
             .ok_or(BundleError::Missing("verificationMaterial"))?;
 
         let material = match (&vm.public_key, &vm.x509_certificate_chain, &vm.certificate) {
-            (Some(pk), None, None) => VerificationMaterial::PublicKey { hint: pk.hint.clone() },
+            (Some(pk), None, None) => VerificationMaterial::PublicKey {
+                hint: pk.hint.clone(),
+            },
             (None, Some(chain), None) => {
                 if chain.certificates.len() > limits::MAX_CERTS_PER_CHAIN {
                     return Err(BundleError::Limit {
@@ -243,10 +256,15 @@ impl Bundle {
                 if leaf.is_empty() {
                     return Err(BundleError::Missing("certificate bytes"));
                 }
-                VerificationMaterial::Certificate { leaf, chain: Vec::new() }
+                VerificationMaterial::Certificate {
+                    leaf,
+                    chain: Vec::new(),
+                }
             }
             (None, None, None) => {
-                return Err(BundleError::Missing("certificate, certificate chain or public key"));
+                return Err(BundleError::Missing(
+                    "certificate, certificate chain or public key",
+                ));
             }
             _ => {
                 return Err(BundleError::Invalid {
@@ -295,13 +313,21 @@ impl Bundle {
                 let digest = ms
                     .message_digest
                     .as_ref()
-                    .map(|d| Ok((d.algorithm.clone(), b64_field("messageDigest.digest", &d.digest)?)))
+                    .map(|d| {
+                        Ok((
+                            d.algorithm.clone(),
+                            b64_field("messageDigest.digest", &d.digest)?,
+                        ))
+                    })
                     .transpose()?;
                 Content::MessageSignature(MessageSignature { digest, signature })
             }
-            (None, Some(env)) => Content::Dsse(Envelope::try_from(env).map_err(|e| {
-                BundleError::Base64 { field: "dsseEnvelope", reason: e.to_string() }
-            })?),
+            (None, Some(env)) => {
+                Content::Dsse(Envelope::try_from(env).map_err(|e| BundleError::Base64 {
+                    field: "dsseEnvelope",
+                    reason: e.to_string(),
+                })?)
+            }
             (None, None) => return Err(BundleError::Missing("messageSignature or dsseEnvelope")),
             (Some(_), Some(_)) => {
                 return Err(BundleError::Invalid {
@@ -344,7 +370,12 @@ fn decode_entry(e: &TlogEntryJson, version: BundleVersion) -> Result<TlogEntry, 
     let signed_entry_timestamp = e
         .inclusion_promise
         .as_ref()
-        .map(|p| b64_field("inclusionPromise.signedEntryTimestamp", &p.signed_entry_timestamp))
+        .map(|p| {
+            b64_field(
+                "inclusionPromise.signedEntryTimestamp",
+                &p.signed_entry_timestamp,
+            )
+        })
         .transpose()?;
     let inclusion_proof = e
         .inclusion_proof
@@ -378,10 +409,14 @@ fn decode_entry(e: &TlogEntryJson, version: BundleVersion) -> Result<TlogEntry, 
 
     match version {
         BundleVersion::V01 if signed_entry_timestamp.is_none() => {
-            return Err(BundleError::Missing("inclusionPromise (required by bundle v0.1)"));
+            return Err(BundleError::Missing(
+                "inclusionPromise (required by bundle v0.1)",
+            ));
         }
         BundleVersion::V02 | BundleVersion::V03 if inclusion_proof.is_none() => {
-            return Err(BundleError::Missing("inclusionProof (required by bundle v0.2 and later)"));
+            return Err(BundleError::Missing(
+                "inclusionProof (required by bundle v0.2 and later)",
+            ));
         }
         _ => {}
     }
@@ -404,7 +439,10 @@ fn decode_entry(e: &TlogEntryJson, version: BundleVersion) -> Result<TlogEntry, 
 mod tests {
     use super::*;
 
-    const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/conformance/assets/bundle-verify");
+    const CASES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/conformance/assets/bundle-verify"
+    );
 
     fn load(case: &str) -> Result<Bundle, BundleError> {
         let bytes = std::fs::read(format!("{CASES}/{case}/bundle.sigstore.json")).unwrap();
@@ -415,36 +453,77 @@ mod tests {
     fn happy_paths_parse() {
         let b = load("happy-path-v0.1").unwrap();
         assert_eq!(b.version, BundleVersion::V01);
-        assert!(matches!(b.material, VerificationMaterial::Certificate { .. }));
+        assert!(matches!(
+            b.material,
+            VerificationMaterial::Certificate { .. }
+        ));
         assert_eq!(load("happy-path-v0.2").unwrap().version, BundleVersion::V02);
         assert_eq!(load("happy-path-v0.3").unwrap().version, BundleVersion::V03);
-        assert_eq!(load("happy-path-v0.3-new-mediaType").unwrap().version, BundleVersion::V03);
+        assert_eq!(
+            load("happy-path-v0.3-new-mediaType").unwrap().version,
+            BundleVersion::V03
+        );
         let b = load("happy-path-intoto-in-dsse-v3").unwrap();
         assert!(matches!(b.content, Content::Dsse(_)));
         let b = load("rekor2-happy-path").unwrap();
         assert_eq!(b.tlog_entries[0].integrated_time, None);
         assert_eq!(b.rfc3161_timestamps.len(), 1);
-        assert!(matches!(load("managed-key-happy-path").unwrap().material, VerificationMaterial::PublicKey { .. }));
+        assert!(matches!(
+            load("managed-key-happy-path").unwrap().material,
+            VerificationMaterial::PublicKey { .. }
+        ));
     }
 
     #[test]
     fn structural_failures() {
-        assert!(matches!(load("bundle-malformed-json_fail"), Err(BundleError::Json(_))));
-        assert!(matches!(load("bundle-unknown-version_fail"), Err(BundleError::UnknownMediaType(_))));
-        assert!(matches!(load("bundle-empty-certificate-chain_fail"), Err(BundleError::Missing(_))));
-        assert!(matches!(load("bundle-invalid-base64-signature_fail"), Err(BundleError::Base64 { .. })));
-        assert!(matches!(load("bundle-negative-log-index_fail"), Err(BundleError::Invalid { .. })));
-        assert!(matches!(load("intoto-missing-inclusion-proof_fail"), Err(BundleError::Missing(_))));
+        assert!(matches!(
+            load("bundle-malformed-json_fail"),
+            Err(BundleError::Json(_))
+        ));
+        assert!(matches!(
+            load("bundle-unknown-version_fail"),
+            Err(BundleError::UnknownMediaType(_))
+        ));
+        assert!(matches!(
+            load("bundle-empty-certificate-chain_fail"),
+            Err(BundleError::Missing(_))
+        ));
+        assert!(matches!(
+            load("bundle-invalid-base64-signature_fail"),
+            Err(BundleError::Base64 { .. })
+        ));
+        assert!(matches!(
+            load("bundle-negative-log-index_fail"),
+            Err(BundleError::Invalid { .. })
+        ));
+        assert!(matches!(
+            load("intoto-missing-inclusion-proof_fail"),
+            Err(BundleError::Missing(_))
+        ));
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for input in [&b""[..], b"{", b"[]", b"null", b"{\"mediaType\":1}", b"\xff\xfe"] {
+        for input in [
+            &b""[..],
+            b"{",
+            b"[]",
+            b"null",
+            b"{\"mediaType\":1}",
+            b"\xff\xfe",
+        ] {
             assert!(Bundle::from_json(input).is_err());
         }
         let big = vec![b' '; limits::MAX_JSON_DOCUMENT + 1];
-        assert!(matches!(Bundle::from_json(&big), Err(BundleError::TooLarge { .. })));
-        let unknown = br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","surprise":1}"#;
-        assert!(matches!(Bundle::from_json(unknown), Err(BundleError::Json(_))));
+        assert!(matches!(
+            Bundle::from_json(&big),
+            Err(BundleError::TooLarge { .. })
+        ));
+        let unknown =
+            br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","surprise":1}"#;
+        assert!(matches!(
+            Bundle::from_json(unknown),
+            Err(BundleError::Json(_))
+        ));
     }
 }

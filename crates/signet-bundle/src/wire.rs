@@ -39,7 +39,10 @@ pub struct VerificationMaterialJson {
     #[serde(alias = "public_key", skip_serializing_if = "Option::is_none")]
     pub public_key: Option<PublicKeyIdJson>,
     /// Certificate chain (v0.1, v0.2).
-    #[serde(alias = "x509_certificate_chain", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        alias = "x509_certificate_chain",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub x509_certificate_chain: Option<CertificateChainJson>,
     /// Leaf certificate (v0.3).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,7 +51,10 @@ pub struct VerificationMaterialJson {
     #[serde(alias = "tlog_entries", default)]
     pub tlog_entries: Vec<TlogEntryJson>,
     /// RFC 3161 timestamps.
-    #[serde(alias = "timestamp_verification_data", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        alias = "timestamp_verification_data",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timestamp_verification_data: Option<TimestampVerificationDataJson>,
 }
 
@@ -111,7 +117,12 @@ pub struct TlogEntryJson {
     #[serde(alias = "kind_version")]
     pub kind_version: KindVersionJson,
     /// Unix seconds; 0 / absent for Rekor v2.
-    #[serde(alias = "integrated_time", with = "int64", default, skip_serializing_if = "is_zero")]
+    #[serde(
+        alias = "integrated_time",
+        with = "int64",
+        default,
+        skip_serializing_if = "is_zero"
+    )]
     pub integrated_time: i64,
     /// Signed entry timestamp.
     #[serde(alias = "inclusion_promise", skip_serializing_if = "Option::is_none")]

@@ -1,1 +1,52 @@
-fn main() {}
+//! `signet`: sign and verify software artifacts with Sigstore-compatible bundles.
+#![forbid(unsafe_code)]
+
+mod artifact;
+mod verify_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Sign and verify software releases with Sigstore-compatible certificates, logs and bundles.
+#[derive(Parser, Debug)]
+#[command(name = "signet", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (sigstore-conformance protocol).
+    VerifyBundle(verify_cmd::VerifyBundleArgs),
+    /// Verify a blob's signature, cosign-style.
+    VerifyBlob(verify_cmd::VerifyBlobArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::VerifyBundle(args) => verify_cmd::verify_bundle(args),
+        Command::VerifyBlob(args) => verify_cmd::verify_blob(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, outermost first.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}

@@ -131,15 +131,23 @@ impl PublicKey {
             .as_bytes()
             .ok_or_else(|| CryptoError::MalformedKey("unaligned public key bits".into()))?
             .to_vec();
-        let key = Self { algorithm, spki_der: der_bytes.to_vec(), raw };
+        let key = Self {
+            algorithm,
+            spki_der: der_bytes.to_vec(),
+            raw,
+        };
         // Reject keys AWS-LC cannot load now, rather than at first use.
         UnparsedPublicKey::new(key.lc_alg(key.default_scheme())?, &key.raw)
             .parse()
             .map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
         // Canonical DER only: re-encoding must give back the input (no trailing data).
-        let reencoded = spki.to_der().map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
+        let reencoded = spki
+            .to_der()
+            .map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
         if reencoded != der_bytes {
-            return Err(CryptoError::MalformedKey("non-canonical SubjectPublicKeyInfo".into()));
+            return Err(CryptoError::MalformedKey(
+                "non-canonical SubjectPublicKeyInfo".into(),
+            ));
         }
         Ok(key)
     }
@@ -156,13 +164,16 @@ impl PublicKey {
             subject_public_key: der::asn1::BitString::from_bytes(pkcs1)
                 .map_err(|e| CryptoError::MalformedKey(e.to_string()))?,
         };
-        let der_bytes = spki.to_der().map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
+        let der_bytes = spki
+            .to_der()
+            .map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
         Self::from_spki_der(&der_bytes)
     }
 
     /// Reads a PEM `PUBLIC KEY` block (the first one in `text`).
     pub fn from_pem(text: &str) -> Result<Self, CryptoError> {
-        let block = pem::parse(text.trim()).map_err(|e| CryptoError::MalformedPem(e.to_string()))?;
+        let block =
+            pem::parse(text.trim()).map_err(|e| CryptoError::MalformedPem(e.to_string()))?;
         if block.tag() != "PUBLIC KEY" {
             return Err(CryptoError::MalformedPem(format!(
                 "expected a PUBLIC KEY block, found {}",
@@ -270,8 +281,11 @@ impl PublicKey {
                 actual: digest.len(),
             });
         }
-        let d = Digest::import_less_safe(digest, hash.lc())
-            .map_err(|_| CryptoError::DigestLength { expected: hash.output_len(), actual: digest.len() })?;
+        let d =
+            Digest::import_less_safe(digest, hash.lc()).map_err(|_| CryptoError::DigestLength {
+                expected: hash.output_len(),
+                actual: digest.len(),
+            })?;
         UnparsedPublicKey::new(self.lc_alg(scheme)?, &self.raw)
             .verify_digest(&d, signature)
             .map_err(|_| CryptoError::BadSignature)

@@ -14,7 +14,7 @@ mod root;
 mod signing_config;
 
 pub use root::{
-    CertificateAuthority, TimeRange, TransparencyLog, TrustError, TrustedKey, TrustedRoot,
-    TRUSTED_ROOT_MEDIA_TYPE,
+    CertificateAuthority, TRUSTED_ROOT_MEDIA_TYPE, TimeRange, TransparencyLog, TrustError,
+    TrustedKey, TrustedRoot,
 };
-pub use signing_config::{Service, SigningConfig, SIGNING_CONFIG_MEDIA_TYPE};
+pub use signing_config::{SIGNING_CONFIG_MEDIA_TYPE, Service, SigningConfig};

@@ -5,7 +5,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// Media type of trusted roots this crate reads and writes.
-pub const TRUSTED_ROOT_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
+    "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
 
 /// Why a trusted root was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,7 +94,10 @@ pub struct TransparencyLog {
 impl TransparencyLog {
     /// The host part of the base URL (the checkpoint origin of a Rekor v2 log).
     pub fn host(&self) -> &str {
-        let rest = self.base_url.split_once("://").map_or(self.base_url.as_str(), |(_, r)| r);
+        let rest = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, r)| r);
         rest.split('/').next().unwrap_or(rest)
     }
 }
@@ -211,19 +215,35 @@ pub(crate) struct RawJson {
 fn parse_time(field: &'static str, s: &str) -> Result<UnixSeconds, TrustError> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map(|t| UnixSeconds(t.unix_timestamp()))
-        .map_err(|e| TrustError::Field { field, reason: format!("{s:?}: {e}") })
+        .map_err(|e| TrustError::Field {
+            field,
+            reason: format!("{s:?}: {e}"),
+        })
 }
 
 fn parse_range(r: Option<&RangeJson>) -> Result<TimeRange, TrustError> {
-    let Some(r) = r else { return Ok(TimeRange::default()) };
+    let Some(r) = r else {
+        return Ok(TimeRange::default());
+    };
     Ok(TimeRange {
-        start: r.start.as_deref().map(|s| parse_time("validFor.start", s)).transpose()?,
-        end: r.end.as_deref().map(|s| parse_time("validFor.end", s)).transpose()?,
+        start: r
+            .start
+            .as_deref()
+            .map(|s| parse_time("validFor.start", s))
+            .transpose()?,
+        end: r
+            .end
+            .as_deref()
+            .map(|s| parse_time("validFor.end", s))
+            .transpose()?,
     })
 }
 
 fn b64_field(field: &'static str, s: &str) -> Result<Vec<u8>, TrustError> {
-    b64::decode(s).map_err(|e| TrustError::Field { field, reason: e.to_string() })
+    b64::decode(s).map_err(|e| TrustError::Field {
+        field,
+        reason: e.to_string(),
+    })
 }
 
 fn load_key(details: &str, der: &[u8]) -> TrustedKey {
@@ -234,13 +254,19 @@ fn load_key(details: &str, der: &[u8]) -> TrustedKey {
     };
     match parsed {
         Ok(k) => TrustedKey::Usable(k),
-        Err(e) => TrustedKey::Unusable { details: details.to_string(), reason: e.to_string() },
+        Err(e) => TrustedKey::Unusable {
+            details: details.to_string(),
+            reason: e.to_string(),
+        },
     }
 }
 
 fn check_count(what: &str, n: usize) -> Result<(), TrustError> {
     if n > limits::MAX_TRUST_ENTRIES {
-        return Err(TrustError::Limit(format!("{n} {what}, at most {}", limits::MAX_TRUST_ENTRIES)));
+        return Err(TrustError::Limit(format!(
+            "{n} {what}, at most {}",
+            limits::MAX_TRUST_ENTRIES
+        )));
     }
     Ok(())
 }
@@ -270,7 +296,10 @@ fn parse_ca(c: &CaJson) -> Result<CertificateAuthority, TrustError> {
         .map(|r| b64_field("certChain.certificates.rawBytes", &r.raw_bytes))
         .collect::<Result<Vec<_>, _>>()?;
     if chain.is_empty() {
-        return Err(TrustError::Field { field: "certChain", reason: "empty".into() });
+        return Err(TrustError::Field {
+            field: "certChain",
+            reason: "empty".into(),
+        });
     }
     Ok(CertificateAuthority {
         uri: c.uri.clone(),
@@ -283,9 +312,13 @@ impl TrustedRoot {
     /// Parses a `trusted_root.json` document.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TrustError> {
         if bytes.len() > limits::MAX_JSON_DOCUMENT {
-            return Err(TrustError::Limit(format!("document of {} bytes", bytes.len())));
+            return Err(TrustError::Limit(format!(
+                "document of {} bytes",
+                bytes.len()
+            )));
         }
-        let j: RootJson = serde_json::from_slice(bytes).map_err(|e| TrustError::Json(e.to_string()))?;
+        let j: RootJson =
+            serde_json::from_slice(bytes).map_err(|e| TrustError::Json(e.to_string()))?;
         if j.media_type != TRUSTED_ROOT_MEDIA_TYPE {
             return Err(TrustError::MediaType(j.media_type));
         }
@@ -325,7 +358,10 @@ impl TrustedRoot {
             OffsetDateTime::from_unix_timestamp(t.0)
                 .ok()
                 .and_then(|d| d.format(&Rfc3339).ok())
-                .ok_or_else(|| TrustError::Field { field: "validFor", reason: format!("time {t} out of range") })
+                .ok_or_else(|| TrustError::Field {
+                    field: "validFor",
+                    reason: format!("time {t} out of range"),
+                })
         };
         let range = |r: &TimeRange| -> Result<Option<RangeJson>, TrustError> {
             Ok(Some(RangeJson {
@@ -337,7 +373,10 @@ impl TrustedRoot {
             let raw = match &l.key {
                 TrustedKey::Usable(k) => b64::encode(k.spki_der()),
                 TrustedKey::Unusable { .. } => {
-                    return Err(TrustError::Field { field: "publicKey", reason: "unusable key".into() });
+                    return Err(TrustError::Field {
+                        field: "publicKey",
+                        reason: "unusable key".into(),
+                    });
                 }
             };
             Ok(LogJson {
@@ -348,7 +387,9 @@ impl TrustedRoot {
                     key_details: l.key_details.clone(),
                     valid_for: range(&l.valid_for)?,
                 },
-                log_id: LogIdJson { key_id: b64::encode(&l.log_id) },
+                log_id: LogIdJson {
+                    key_id: b64::encode(&l.log_id),
+                },
             })
         };
         let ca = |c: &CertificateAuthority| -> Result<CaJson, TrustError> {
@@ -356,7 +397,13 @@ impl TrustedRoot {
                 subject: None,
                 uri: c.uri.clone(),
                 cert_chain: ChainJson {
-                    certificates: c.chain.iter().map(|d| RawJson { raw_bytes: b64::encode(d) }).collect(),
+                    certificates: c
+                        .chain
+                        .iter()
+                        .map(|d| RawJson {
+                            raw_bytes: b64::encode(d),
+                        })
+                        .collect(),
                 },
                 valid_for: range(&c.valid_for)?,
             })
@@ -364,9 +411,17 @@ impl TrustedRoot {
         let j = RootJson {
             media_type: TRUSTED_ROOT_MEDIA_TYPE.into(),
             tlogs: self.tlogs.iter().map(log).collect::<Result<_, _>>()?,
-            certificate_authorities: self.certificate_authorities.iter().map(ca).collect::<Result<_, _>>()?,
+            certificate_authorities: self
+                .certificate_authorities
+                .iter()
+                .map(ca)
+                .collect::<Result<_, _>>()?,
             ctlogs: self.ctlogs.iter().map(log).collect::<Result<_, _>>()?,
-            timestamp_authorities: self.timestamp_authorities.iter().map(ca).collect::<Result<_, _>>()?,
+            timestamp_authorities: self
+                .timestamp_authorities
+                .iter()
+                .map(ca)
+                .collect::<Result<_, _>>()?,
         };
         serde_json::to_string_pretty(&j).map_err(|e| TrustError::Json(e.to_string()))
     }
@@ -381,10 +436,15 @@ mod tests {
     #[test]
     fn parses_every_real_root() {
         let mut n = 0;
-        for dir in [format!("{SHARED}/trust"), format!("{SHARED}/conformance/default-trust")] {
+        for dir in [
+            format!("{SHARED}/trust"),
+            format!("{SHARED}/conformance/default-trust"),
+        ] {
             for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
-                if p.to_string_lossy().ends_with("trusted_root.json") || p.to_string_lossy().contains("trusted_root_") {
+                if p.to_string_lossy().ends_with("trusted_root.json")
+                    || p.to_string_lossy().contains("trusted_root_")
+                {
                     let root = TrustedRoot::from_json(&std::fs::read(&p).unwrap()).unwrap();
                     assert!(!root.tlogs.is_empty(), "{p:?}");
                     n += 1;
@@ -404,12 +464,22 @@ mod tests {
     #[test]
     fn production_root_details() {
         let root = TrustedRoot::from_json(
-            &std::fs::read(format!("{SHARED}/conformance/default-trust/production_trusted_root.json")).unwrap(),
+            &std::fs::read(format!(
+                "{SHARED}/conformance/default-trust/production_trusted_root.json"
+            ))
+            .unwrap(),
         )
         .unwrap();
-        let rekor = root.tlogs.iter().find(|l| l.base_url == "https://rekor.sigstore.dev").unwrap();
+        let rekor = root
+            .tlogs
+            .iter()
+            .find(|l| l.base_url == "https://rekor.sigstore.dev")
+            .unwrap();
         // logId is SHA-256 of the key's SPKI for Rekor v1.
-        assert_eq!(rekor.key.usable().unwrap().key_id().as_bytes().to_vec(), rekor.log_id);
+        assert_eq!(
+            rekor.key.usable().unwrap().key_id().as_bytes().to_vec(),
+            rekor.log_id
+        );
         assert_eq!(rekor.host(), "rekor.sigstore.dev");
         assert!(rekor.valid_for.contains(UnixSeconds(1_700_000_000)));
         assert!(!rekor.valid_for.contains(UnixSeconds(1_600_000_000)));
@@ -421,10 +491,19 @@ mod tests {
 
     #[test]
     fn ranges_are_inclusive_and_need_a_start() {
-        let r = TimeRange { start: Some(UnixSeconds(10)), end: Some(UnixSeconds(20)) };
+        let r = TimeRange {
+            start: Some(UnixSeconds(10)),
+            end: Some(UnixSeconds(20)),
+        };
         assert!(r.contains(UnixSeconds(10)) && r.contains(UnixSeconds(20)));
         assert!(!r.contains(UnixSeconds(9)) && !r.contains(UnixSeconds(21)));
-        assert!(!TimeRange { start: None, end: None }.contains(UnixSeconds(0)));
+        assert!(
+            !TimeRange {
+                start: None,
+                end: None
+            }
+            .contains(UnixSeconds(0))
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! differ) while refusing any other stray byte.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
 const STD_LENIENT_PADDING: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,

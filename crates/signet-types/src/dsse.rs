@@ -45,7 +45,10 @@ impl Envelope {
             signatures: self
                 .signatures
                 .iter()
-                .map(|s| SignatureJson { sig: b64::encode(&s.sig), keyid: s.keyid.clone() })
+                .map(|s| SignatureJson {
+                    sig: b64::encode(&s.sig),
+                    keyid: s.keyid.clone(),
+                })
                 .collect(),
         }
     }
@@ -98,7 +101,12 @@ impl TryFrom<&EnvelopeJson> for Envelope {
             signatures: j
                 .signatures
                 .iter()
-                .map(|s| Ok(DsseSignature { sig: b64::decode(&s.sig)?, keyid: s.keyid.clone() }))
+                .map(|s| {
+                    Ok(DsseSignature {
+                        sig: b64::decode(&s.sig)?,
+                        keyid: s.keyid.clone(),
+                    })
+                })
                 .collect::<Result<_, b64::Base64Error>>()?,
         })
     }

@@ -27,13 +27,17 @@ impl Sha256Hash {
     pub fn from_slice(bytes: &[u8]) -> Result<Self, HashParseError> {
         <[u8; 32]>::try_from(bytes)
             .map(Self)
-            .map_err(|_| HashParseError::Length { actual: bytes.len() })
+            .map_err(|_| HashParseError::Length {
+                actual: bytes.len(),
+            })
     }
 
     /// Reads a digest from 64 hex characters (either case).
     pub fn from_hex(s: &str) -> Result<Self, HashParseError> {
         if s.len() != 64 {
-            return Err(HashParseError::Length { actual: s.len() / 2 });
+            return Err(HashParseError::Length {
+                actual: s.len() / 2,
+            });
         }
         let mut out = [0u8; 32];
         hex::decode_to_slice(s, &mut out).map_err(|_| HashParseError::Hex)?;
@@ -70,17 +74,23 @@ impl fmt::Display for Sha256Hash {
 }
 
 /// Zero-based position of a leaf in a transparency log (RFC 6962 `m`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct LogIndex(pub u64);
 
 /// Number of leaves in a transparency-log tree (RFC 6962 `n`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct TreeSize(pub u64);
 
 /// Seconds since the Unix epoch, UTC. All verification times are passed around as this type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct UnixSeconds(pub i64);
 

@@ -1,0 +1,213 @@
+//! `verify-bundle` and `verify-blob`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use signet_bundle::Bundle;
+use signet_crypto::PublicKey;
+use signet_trust::TrustedRoot;
+use signet_verify::{Artifact, Identity, Matcher, Policy, VerifiedBundle, Verifier, VerifyError};
+
+use crate::artifact::{ArtifactArg, sha256_file};
+
+const PRODUCTION_ROOT: &[u8] = include_bytes!("../assets/production_trusted_root.json");
+const STAGING_ROOT: &[u8] = include_bytes!("../assets/staging_trusted_root.json");
+
+/// Identity and trust flags shared by the verify commands.
+#[derive(Args, Debug)]
+pub struct TrustArgs {
+    /// Expected certificate identity (SAN: email, URI).
+    #[arg(long)]
+    certificate_identity: Option<String>,
+    /// Regular expression the certificate identity must match.
+    #[arg(long, conflicts_with = "certificate_identity")]
+    certificate_identity_regexp: Option<String>,
+    /// Expected OIDC issuer of the signing certificate.
+    #[arg(long)]
+    certificate_oidc_issuer: Option<String>,
+    /// Regular expression the OIDC issuer must match.
+    #[arg(long, conflicts_with = "certificate_oidc_issuer")]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// PEM public key, for bundles signed with a managed key.
+    #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_identity_regexp"])]
+    key: Option<PathBuf>,
+    /// trusted_root.json to verify against (default: the embedded Sigstore public-good root).
+    #[arg(long)]
+    trusted_root: Option<PathBuf>,
+    /// Use the embedded Sigstore staging root instead of production.
+    #[arg(long, conflicts_with = "trusted_root")]
+    staging: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// Output formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Human-readable lines on stderr.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// `signet verify-bundle`.
+#[derive(Args, Debug)]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle.
+    #[arg(long)]
+    bundle: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// The artifact: a path, or sha256:<hex>.
+    file_or_digest: String,
+}
+
+/// `signet verify-blob`.
+#[derive(Args, Debug)]
+pub struct VerifyBlobArgs {
+    /// The Sigstore bundle.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// Verify without any network access (bundle verification is always offline).
+    #[arg(long)]
+    offline: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// The artifact: a path, or sha256:<hex>.
+    blob: String,
+}
+
+pub fn verify_bundle(args: VerifyBundleArgs) -> Result<()> {
+    run(&args.bundle, &args.trust, &args.file_or_digest)
+}
+
+pub fn verify_blob(args: VerifyBlobArgs) -> Result<()> {
+    run(&args.bundle, &args.trust, &args.blob)
+}
+
+fn load_root(trust: &TrustArgs) -> Result<TrustedRoot> {
+    let (bytes, name) = match (&trust.trusted_root, trust.staging) {
+        (Some(p), _) => (
+            std::fs::read(p)
+                .with_context(|| format!("cannot read trusted root {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        (None, true) => (STAGING_ROOT.to_vec(), "embedded staging root".into()),
+        (None, false) => (PRODUCTION_ROOT.to_vec(), "embedded production root".into()),
+    };
+    TrustedRoot::from_json(&bytes).with_context(|| format!("invalid trusted root ({name})"))
+}
+
+fn matcher(exact: &Option<String>, regexp: &Option<String>, what: &str) -> Result<Matcher> {
+    match (exact, regexp) {
+        (Some(s), None) => Ok(Matcher::Exact(s.clone())),
+        (None, Some(r)) => {
+            Ok(Matcher::Regex(regex::Regex::new(r).with_context(|| {
+                format!("invalid {what} regular expression")
+            })?))
+        }
+        _ => bail!("--{what} or --{what}-regexp is required (or --key for managed-key bundles)"),
+    }
+}
+
+fn identity(trust: &TrustArgs) -> Result<Identity> {
+    if let Some(path) = &trust.key {
+        let pem =
+            std::fs::read(path).with_context(|| format!("cannot read key {}", path.display()))?;
+        let key = PublicKey::from_pem_or_der(&pem)
+            .with_context(|| format!("invalid public key {}", path.display()))?;
+        return Ok(Identity::Key(key));
+    }
+    Ok(Identity::Certificate {
+        san: matcher(
+            &trust.certificate_identity,
+            &trust.certificate_identity_regexp,
+            "certificate-identity",
+        )?,
+        issuer: matcher(
+            &trust.certificate_oidc_issuer,
+            &trust.certificate_oidc_issuer_regexp,
+            "certificate-oidc-issuer",
+        )?,
+    })
+}
+
+fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
+    let identity = identity(trust)?;
+    let root = load_root(trust)?;
+    let bundle_bytes = std::fs::read(bundle_path)
+        .with_context(|| format!("cannot read bundle {}", bundle_path.display()))?;
+    let bundle = Bundle::from_json(&bundle_bytes).context("invalid bundle")?;
+    let verifier = Verifier::new(&root).context("unusable trusted root")?;
+
+    let verified = match ArtifactArg::parse(artifact)? {
+        ArtifactArg::Digest(d) => verifier.verify(
+            &bundle,
+            &Policy {
+                identity,
+                artifact: Artifact::Digest(d),
+            },
+        )?,
+        ArtifactArg::File(path) => {
+            let digest = sha256_file(&path)?;
+            match verifier.verify(
+                &bundle,
+                &Policy {
+                    identity: identity.clone(),
+                    artifact: Artifact::Digest(digest),
+                },
+            ) {
+                Err(VerifyError::NeedArtifactBytes(_)) => {
+                    let bytes = std::fs::read(&path)
+                        .with_context(|| format!("cannot read artifact {}", path.display()))?;
+                    verifier.verify(
+                        &bundle,
+                        &Policy {
+                            identity,
+                            artifact: Artifact::Bytes(&bytes),
+                        },
+                    )?
+                }
+                other => other?,
+            }
+        }
+    };
+    report(&verified, trust.output)
+}
+
+fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
+    match output {
+        Output::Text => {
+            for e in &v.entries {
+                eprintln!(
+                    "tlog entry verified with uuid: {} index: {}",
+                    e.uuid, e.log_index
+                );
+            }
+            eprintln!("Verified OK");
+        }
+        Output::Json => {
+            let entries: Vec<_> = v
+                .entries
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "uuid": e.uuid, "logIndex": e.log_index.0, "logUrl": e.log_url,
+                        "integratedTime": e.integrated_time.map(|t| t.0),
+                    })
+                })
+                .collect();
+            let out = serde_json::json!({
+                "verified": true,
+                "identity": v.sans,
+                "issuer": v.issuer,
+                "tlogEntries": entries,
+                "verifiedTimes": v.times.iter().map(|t| t.0).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string(&out).map_err(|e| anyhow!(e))?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Runs every sigstore-conformance `bundle-verify` case through the `signet verify-bundle`
+//! binary, by file path and by `sha256:` digest, exactly as the conformance suite's CLI protocol
+//! does. Cases whose directory ends in `_fail` must exit non-zero; all others must exit 0.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    signet_crypto::sha256(&bytes).to_hex()
+}
+
+struct Outcome {
+    name: String,
+    mode: &'static str,
+    expected_ok: bool,
+    ok: bool,
+    stderr: String,
+}
+
+fn run_case(dir: &Path, mode: &'static str) -> Outcome {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let artifact = if dir.join("artifact").exists() {
+        dir.join("artifact")
+    } else {
+        shared().join("conformance/assets/bundle-verify/a.txt")
+    };
+    let root = if dir.join("trusted_root.json").exists() {
+        dir.join("trusted_root.json")
+    } else {
+        shared().join("conformance/default-trust/production_trusted_root.json")
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+    cmd.arg("verify-bundle")
+        .arg("--bundle")
+        .arg(dir.join("bundle.sigstore.json"));
+    if dir.join("key.pub").exists() {
+        cmd.arg("--key").arg(dir.join("key.pub"));
+    } else {
+        let read = |f: &str, default: &str| {
+            std::fs::read_to_string(dir.join(f))
+                .map(|s| s.trim().to_string())
+                .unwrap_or(default.to_string())
+        };
+        cmd.arg("--certificate-identity")
+            .arg(read("identity", DEFAULT_IDENTITY));
+        cmd.arg("--certificate-oidc-issuer")
+            .arg(read("issuer", DEFAULT_ISSUER));
+    }
+    cmd.arg("--trusted-root").arg(root);
+    match mode {
+        "PATH" => cmd.arg(&artifact),
+        _ => cmd.arg(format!("sha256:{}", sha256_hex(&artifact))),
+    };
+    let out = cmd.output().unwrap();
+    Outcome {
+        name: name.clone(),
+        mode,
+        expected_ok: !name.ends_with("_fail"),
+        ok: out.status.success(),
+        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    }
+}
+
+#[test]
+fn every_conformance_case_by_path_and_digest() {
+    let base = shared().join("conformance/assets/bundle-verify");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("bundle.sigstore.json").exists())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs.len(), 70, "expected the 70 sigstore-conformance cases");
+
+    let outcomes: Vec<Outcome> = std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .iter()
+            .flat_map(|d| ["PATH", "DIGEST"].map(|m| (d.clone(), m)))
+            .map(|(d, m)| s.spawn(move || run_case(&d, m)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+
+    let mut failures = Vec::new();
+    for o in &outcomes {
+        let verdict = if o.ok == o.expected_ok {
+            "ok  "
+        } else {
+            "FAIL"
+        };
+        println!(
+            "{verdict} [{}-{}] exit_ok={} {}",
+            o.mode,
+            o.name,
+            o.ok,
+            o.stderr.lines().last().unwrap_or("")
+        );
+        if o.ok != o.expected_ok {
+            failures.push(format!("[{}-{}]: {}", o.mode, o.name, o.stderr));
+        }
+        // A rejection must be a clear one-line error, never a panic.
+        assert!(
+            !o.stderr.contains("panicked"),
+            "{} panicked: {}",
+            o.name,
+            o.stderr
+        );
+        if !o.ok {
+            assert!(
+                o.stderr.starts_with("Error: "),
+                "{}: unclear error {:?}",
+                o.name,
+                o.stderr
+            );
+        }
+    }
+    println!(
+        "{} passed, {} failed",
+        outcomes.len() - failures.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} case(s) wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

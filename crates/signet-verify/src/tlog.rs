@@ -1,0 +1,141 @@
+//! Step 4 of verification: one transparency-log entry.
+
+use signet_bundle::{Content, TlogEntry};
+use signet_crypto::KeyAlgorithm;
+use signet_rekor::{EntryBody, Material};
+use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
+use signet_trust::{TransparencyLog, TrustedRoot};
+use signet_types::{Sha256Hash, UnixSeconds, b64};
+
+use crate::verifier::VerifiedEntry;
+
+/// Verifies one entry. Errors are messages; the caller wraps them with the entry's position.
+pub(crate) fn verify_entry(
+    root: &TrustedRoot,
+    entry: &TlogEntry,
+    content: &Content,
+    material: &Material,
+    artifact_digest: &Sha256Hash,
+    tsa_times: &[UnixSeconds],
+) -> Result<VerifiedEntry, String> {
+    let log = root.tlog(&entry.log_id).ok_or_else(|| {
+        format!(
+            "log ID {} is not in the trusted root",
+            hex::encode(&entry.log_id)
+        )
+    })?;
+    let key = log.key.usable().ok_or_else(|| {
+        format!(
+            "the trusted root's key for {} cannot be used ({})",
+            log.base_url, log.key_details
+        )
+    })?;
+
+    // The body must be the kind the bundle claims, and must describe this bundle's content.
+    let body = EntryBody::parse(&entry.canonicalized_body).map_err(|e| e.to_string())?;
+    if body.kind() != entry.kind_version.kind || body.api_version() != entry.kind_version.version {
+        return Err(format!(
+            "bundle says {}/{} but the log entry body is {}/{}",
+            entry.kind_version.kind,
+            entry.kind_version.version,
+            body.kind(),
+            body.api_version()
+        ));
+    }
+    match content {
+        Content::MessageSignature(m) => body
+            .check_message_signature(&m.signature, material, artifact_digest)
+            .map_err(|e| format!("log entry does not match the bundle: {e}"))?,
+        Content::Dsse(env) => body
+            .check_dsse(env, material)
+            .map_err(|e| format!("log entry does not match the DSSE envelope: {e}"))?,
+        _ => return Err("unsupported bundle content".into()),
+    }
+
+    // Signed entry timestamp (Rekor v1 inclusion promise).
+    let mut verified_time = None;
+    if let Some(set) = &entry.signed_entry_timestamp {
+        let it = entry
+            .integrated_time
+            .ok_or("signed entry timestamp present but integratedTime is missing")?;
+        let it = UnixSeconds(it);
+        if !log.valid_for.contains(it) {
+            return Err(format!(
+                "log key of {} is not valid at the integrated time {it}",
+                log.base_url
+            ));
+        }
+        let payload = signet_rekor::set_payload(
+            &b64::encode(&entry.canonicalized_body),
+            it.0,
+            &hex::encode(&entry.log_id),
+            i64::try_from(entry.log_index.0).map_err(|_| "log index out of range")?,
+        );
+        signet_rekor::verify_set(key, &payload, set)
+            .map_err(|e| format!("signed entry timestamp: {e}"))?;
+        verified_time = Some(it);
+    }
+
+    // Inclusion proof against a signed checkpoint.
+    let leaf = signet_rekor::leaf_hash(&entry.canonicalized_body);
+    if let Some(proof) = &entry.inclusion_proof {
+        signet_tlog::verify_inclusion(
+            proof.log_index,
+            proof.tree_size,
+            &leaf,
+            &proof.hashes,
+            &proof.root_hash,
+        )
+        .map_err(|e| format!("inclusion proof: {e}"))?;
+        let checkpoint = verify_checkpoint(log, &proof.checkpoint)?;
+        if checkpoint.size() != proof.tree_size || checkpoint.root_hash() != &proof.root_hash {
+            return Err(format!(
+                "checkpoint (size {}, root {}) does not match the inclusion proof (size {}, root {})",
+                checkpoint.size(),
+                checkpoint.root_hash(),
+                proof.tree_size,
+                proof.root_hash
+            ));
+        }
+    } else if verified_time.is_none() {
+        return Err("entry has neither an inclusion proof nor a signed entry timestamp".into());
+    }
+
+    // Without a SET (Rekor v2) the log key must be valid at some verified TSA time.
+    if verified_time.is_none() {
+        let ok = if tsa_times.is_empty() {
+            log.valid_for.start.is_some()
+        } else {
+            tsa_times.iter().any(|t| log.valid_for.contains(*t))
+        };
+        if !ok {
+            return Err(format!(
+                "log key of {} is not valid at any verified time",
+                log.base_url
+            ));
+        }
+    }
+
+    Ok(VerifiedEntry {
+        log_index: entry.log_index,
+        uuid: leaf.to_hex(),
+        integrated_time: verified_time,
+        log_url: log.base_url.clone(),
+    })
+}
+
+fn verify_checkpoint(
+    log: &TransparencyLog,
+    text: &str,
+) -> Result<signet_tlog::VerifiedCheckpoint, String> {
+    let key = log.key.usable().ok_or("unusable log key")?;
+    let verifier: Box<dyn NoteVerifier> = match key.algorithm() {
+        KeyAlgorithm::Ed25519 => Box::new(
+            Ed25519NoteVerifier::new(log.host(), key)
+                .map_err(|e| format!("checkpoint key: {e}"))?,
+        ),
+        _ => Box::new(EcdsaNoteVerifier::any_name(key.clone())),
+    };
+    signet_tlog::verify_checkpoint(text, &[verifier.as_ref()])
+        .map_err(|e| format!("checkpoint: {e}"))
+}

@@ -1,0 +1,421 @@
+use signet_bundle::{Bundle, Content, VerificationMaterial};
+use signet_crypto::{HashAlgorithm, PublicKey, Scheme, sha256};
+use signet_rekor::Material;
+use signet_trust::TrustedRoot;
+use signet_types::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use signet_types::{LogIndex, Sha256Hash, UnixSeconds};
+use signet_x509::{Certificate, Purpose, TrustAnchorChain, TsaAuthority};
+
+use crate::error::VerifyError;
+use crate::policy::{Artifact, Identity, Policy};
+use crate::tlog;
+
+/// Deployment settings: how much evidence is required. Per-artifact expectations live in
+/// [`Policy`].
+#[derive(Clone, Debug)]
+pub struct VerifierConfig {
+    /// Transparency-log entries that must verify (sigstore-go default: 1).
+    pub tlog_threshold: usize,
+    /// Embedded SCTs from distinct trusted CT logs that must verify (default 1).
+    pub sct_threshold: usize,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self {
+            tlog_threshold: 1,
+            sct_threshold: 1,
+        }
+    }
+}
+
+/// A verifier bound to one trusted root. Cheap to share across threads; verify many bundles.
+#[derive(Debug)]
+pub struct Verifier<'r> {
+    root: &'r TrustedRoot,
+    config: VerifierConfig,
+    cas: Vec<(usize, TrustAnchorChain)>,
+    tsas: Vec<TsaAuthority>,
+}
+
+/// One log entry that verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedEntry {
+    /// Global log index.
+    pub log_index: LogIndex,
+    /// Rekor UUID (hex of the leaf hash).
+    pub uuid: String,
+    /// Integrated time, when the entry carried one that a signed entry timestamp vouches for.
+    pub integrated_time: Option<UnixSeconds>,
+    /// Base URL of the log, from the trusted root.
+    pub log_url: String,
+}
+
+/// Proof that a bundle verified. Only [`Verifier::verify`] creates one.
+#[derive(Clone, Debug)]
+pub struct VerifiedBundle {
+    /// Log entries that verified.
+    pub entries: Vec<VerifiedEntry>,
+    /// Every verified time (integrated times with a SET, then TSA times).
+    pub times: Vec<UnixSeconds>,
+    /// Certificate SANs, for keyless bundles.
+    pub sans: Vec<String>,
+    /// OIDC issuer, for keyless bundles.
+    pub issuer: Option<String>,
+    _proof: (),
+}
+
+enum Signer {
+    Key(PublicKey),
+    Cert {
+        leaf: Box<Certificate>,
+        key: PublicKey,
+    },
+}
+
+impl Signer {
+    fn key(&self) -> &PublicKey {
+        match self {
+            Self::Key(k) | Self::Cert { key: k, .. } => k,
+        }
+    }
+
+    fn material(&self) -> Material {
+        match self {
+            Self::Key(k) => Material::PublicKey {
+                spki_der: k.spki_der().to_vec(),
+            },
+            Self::Cert { leaf, .. } => Material::Certificate {
+                der: leaf.der().to_vec(),
+            },
+        }
+    }
+}
+
+impl<'r> Verifier<'r> {
+    /// A verifier for `root` with default thresholds.
+    pub fn new(root: &'r TrustedRoot) -> Result<Self, VerifyError> {
+        Self::with_config(root, VerifierConfig::default())
+    }
+
+    /// A verifier with explicit thresholds. Parses every CA certificate once.
+    pub fn with_config(root: &'r TrustedRoot, config: VerifierConfig) -> Result<Self, VerifyError> {
+        let parse_chain = |chain: &[Vec<u8>]| -> Result<Vec<Certificate>, VerifyError> {
+            chain
+                .iter()
+                .map(|d| Certificate::from_der(d).map_err(VerifyError::from))
+                .collect()
+        };
+        let cas = root
+            .certificate_authorities
+            .iter()
+            .enumerate()
+            .map(|(i, ca)| Ok((i, TrustAnchorChain::new(parse_chain(&ca.chain)?)?)))
+            .collect::<Result<Vec<_>, VerifyError>>()?;
+        let tsas = root
+            .timestamp_authorities
+            .iter()
+            .map(|t| {
+                Ok(TsaAuthority {
+                    chain: parse_chain(&t.chain)?,
+                    valid_for: (t.valid_for.start, t.valid_for.end),
+                })
+            })
+            .collect::<Result<Vec<_>, VerifyError>>()?;
+        Ok(Self {
+            root,
+            config,
+            cas,
+            tsas,
+        })
+    }
+
+    /// Verifies `bundle` against `policy`.
+    pub fn verify(
+        &self,
+        bundle: &Bundle,
+        policy: &Policy<'_>,
+    ) -> Result<VerifiedBundle, VerifyError> {
+        // 1. Material.
+        let signer = match (&bundle.material, &policy.identity) {
+            (VerificationMaterial::PublicKey { .. }, Identity::Key(k)) => Signer::Key(k.clone()),
+            (VerificationMaterial::PublicKey { .. }, Identity::Certificate { .. }) => {
+                return Err(VerifyError::Material(
+                    "the bundle is signed with a managed key; verify it with --key".into(),
+                ));
+            }
+            (VerificationMaterial::Certificate { leaf, chain }, _) => {
+                let leaf = Certificate::from_der(leaf)?;
+                for der in chain {
+                    let c = Certificate::from_der(der)?;
+                    if c.is_self_signed() {
+                        return Err(VerifyError::Material(format!(
+                            "the bundle's certificate chain contains a root certificate ({}); roots must come from the trusted root",
+                            c.subject_string()
+                        )));
+                    }
+                }
+                let key = leaf.public_key()?;
+                Signer::Cert {
+                    leaf: Box::new(leaf),
+                    key,
+                }
+            }
+            _ => {
+                return Err(VerifyError::Material(
+                    "unsupported verification material".into(),
+                ));
+            }
+        };
+
+        // 2. Artifact digest, and the digest hint in the bundle.
+        let artifact_digest = match policy.artifact {
+            Artifact::Bytes(b) => sha256(b),
+            Artifact::Digest(d) => d,
+        };
+
+        // 3. Signed timestamps.
+        let signature_bytes = match &bundle.content {
+            Content::MessageSignature(m) => m.signature.clone(),
+            Content::Dsse(env) => match env.signatures.as_slice() {
+                [only] => only.sig.clone(),
+                other => {
+                    return Err(VerifyError::Dsse(format!(
+                        "expected exactly one signature, found {}",
+                        other.len()
+                    )));
+                }
+            },
+            _ => return Err(VerifyError::Material("unsupported bundle content".into())),
+        };
+        let mut tsa_times = Vec::new();
+        for (i, token) in bundle.rfc3161_timestamps.iter().enumerate() {
+            let ts = signet_x509::verify_rfc3161(token, &signature_bytes, &self.tsas)
+                .map_err(|e| VerifyError::Timestamp(format!("timestamp {i}: {e}")))?;
+            tsa_times.push(ts.time());
+        }
+
+        // 4. Transparency-log entries.
+        let material = signer.material();
+        let mut entries = Vec::new();
+        let mut set_times = Vec::new();
+        for (index, entry) in bundle.tlog_entries.iter().enumerate() {
+            let checked = tlog::verify_entry(
+                self.root,
+                entry,
+                &bundle.content,
+                &material,
+                &artifact_digest,
+                &tsa_times,
+            )
+            .map_err(|reason| VerifyError::Tlog { index, reason })?;
+            if let Some(t) = checked.integrated_time {
+                set_times.push(t);
+            }
+            entries.push(checked);
+        }
+        if entries.len() < self.config.tlog_threshold {
+            return Err(VerifyError::NoTlogEntries {
+                required: self.config.tlog_threshold,
+            });
+        }
+        let times: Vec<UnixSeconds> = set_times.iter().chain(tsa_times.iter()).copied().collect();
+
+        // 5. Certificate chain, SCTs and identity.
+        let (sans, issuer) = match &signer {
+            Signer::Key(_) => (Vec::new(), None),
+            Signer::Cert { leaf, .. } => {
+                if times.is_empty() {
+                    return Err(VerifyError::NoVerifiedTime);
+                }
+                let issuer_cert = self.check_chain(leaf, &times)?;
+                self.check_scts(leaf, &issuer_cert)?;
+                let sans: Vec<String> = leaf
+                    .san_identities()
+                    .iter()
+                    .map(|s| s.value().to_string())
+                    .collect();
+                let issuer = leaf.oidc_issuer();
+                policy
+                    .identity
+                    .check_certificate(&sans, issuer.as_deref())
+                    .map_err(VerifyError::Identity)?;
+                (sans, issuer)
+            }
+        };
+
+        // 6. Signature over the content.
+        match &bundle.content {
+            Content::MessageSignature(m) => {
+                if let Some((alg, digest)) = &m.digest {
+                    if alg == "SHA2_256" && digest.as_slice() != artifact_digest.as_bytes() {
+                        return Err(VerifyError::DigestMismatch {
+                            expected: hex::encode(digest),
+                            actual: artifact_digest.to_hex(),
+                        });
+                    }
+                }
+                verify_message_signature(
+                    signer.key(),
+                    &policy.artifact,
+                    &artifact_digest,
+                    &m.signature,
+                )?;
+            }
+            Content::Dsse(env) => {
+                verify_dsse(signer.key(), env, &signature_bytes, &artifact_digest)?
+            }
+            _ => return Err(VerifyError::Material("unsupported bundle content".into())),
+        }
+
+        Ok(VerifiedBundle {
+            entries,
+            times,
+            sans,
+            issuer,
+            _proof: (),
+        })
+    }
+
+    /// Path-validates the leaf at every verified time; returns the issuing certificate.
+    fn check_chain(
+        &self,
+        leaf: &Certificate,
+        times: &[UnixSeconds],
+    ) -> Result<Certificate, VerifyError> {
+        let mut issuer = None;
+        for &t in times {
+            let mut last =
+                String::from("no certificate authority in the trusted root is valid at that time");
+            let mut ok = false;
+            for (i, anchor) in &self.cas {
+                if !self.root.certificate_authorities[*i].valid_for.contains(t) {
+                    continue;
+                }
+                match signet_x509::verify_chain(
+                    leaf,
+                    &[],
+                    std::slice::from_ref(anchor),
+                    t,
+                    Purpose::CodeSigning,
+                ) {
+                    Ok(chain) => {
+                        issuer = Some(chain.issuer().clone());
+                        ok = true;
+                        break;
+                    }
+                    Err(e) => last = e.to_string(),
+                }
+            }
+            if !ok {
+                return Err(VerifyError::UntrustedCertificate {
+                    time: t,
+                    reason: last,
+                });
+            }
+        }
+        issuer.ok_or(VerifyError::NoVerifiedTime)
+    }
+
+    fn check_scts(&self, leaf: &Certificate, issuer: &Certificate) -> Result<(), VerifyError> {
+        let lookup = |log_id: &Sha256Hash, at: UnixSeconds| -> Option<PublicKey> {
+            let log = self.root.ctlog(log_id.as_bytes())?;
+            if !log.valid_for.contains(at) {
+                return None;
+            }
+            log.key.usable().cloned()
+        };
+        let verified = signet_x509::verify_embedded_scts(leaf, issuer, &lookup)
+            .map_err(|e| VerifyError::Sct(e.to_string()))?;
+        let mut logs: Vec<&Sha256Hash> = verified.iter().map(|s| s.log_id()).collect();
+        logs.sort();
+        logs.dedup();
+        if logs.len() < self.config.sct_threshold {
+            return Err(VerifyError::Sct(format!(
+                "{} verified, {} required",
+                logs.len(),
+                self.config.sct_threshold
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn verify_message_signature(
+    key: &PublicKey,
+    artifact: &Artifact<'_>,
+    digest: &Sha256Hash,
+    signature: &[u8],
+) -> Result<(), VerifyError> {
+    let scheme = key.default_scheme();
+    let result = match artifact {
+        Artifact::Bytes(b) => key.verify(b, signature).or_else(|e| {
+            // Sigstore clients sign with SHA-256 regardless of curve for bundles <= v0.3;
+            // sigstore-go's compatibility verifier tries SHA-256 too.
+            match scheme {
+                Scheme::Ecdsa(h) if h != HashAlgorithm::Sha256 => {
+                    key.verify_with(Scheme::Ecdsa(HashAlgorithm::Sha256), b, signature)
+                }
+                _ => Err(e),
+            }
+        }),
+        Artifact::Digest(d) => {
+            let s256 = match scheme {
+                Scheme::Ecdsa(_) => Scheme::Ecdsa(HashAlgorithm::Sha256),
+                Scheme::RsaPkcs1(_) => Scheme::RsaPkcs1(HashAlgorithm::Sha256),
+                Scheme::RsaPss(_) => Scheme::RsaPss(HashAlgorithm::Sha256),
+                _ => {
+                    return Err(VerifyError::NeedArtifactBytes(format!(
+                        "{:?} keys sign the whole message",
+                        key.algorithm()
+                    )));
+                }
+            };
+            debug_assert_eq!(d, digest);
+            key.verify_prehashed(s256, d.as_bytes(), signature)
+        }
+    };
+    result.map_err(|e| VerifyError::Signature(e.to_string()))
+}
+
+fn verify_dsse(
+    key: &PublicKey,
+    env: &Envelope,
+    signature: &[u8],
+    artifact_digest: &Sha256Hash,
+) -> Result<(), VerifyError> {
+    key.verify(&env.pae(), signature)
+        .or_else(|e| match key.default_scheme() {
+            Scheme::Ecdsa(h) if h != HashAlgorithm::Sha256 => {
+                key.verify_with(Scheme::Ecdsa(HashAlgorithm::Sha256), &env.pae(), signature)
+            }
+            _ => Err(e),
+        })
+        .map_err(|e| VerifyError::Signature(format!("DSSE envelope: {e}")))?;
+    if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(VerifyError::Dsse(format!(
+            "payload type {:?} is not an in-toto statement; cannot match the artifact",
+            env.payload_type
+        )));
+    }
+    let statement: serde_json::Value = serde_json::from_slice(&env.payload)
+        .map_err(|e| VerifyError::Dsse(format!("in-toto statement is not JSON: {e}")))?;
+    let subjects = statement
+        .get("subject")
+        .and_then(|s| s.as_array())
+        .ok_or_else(|| VerifyError::Dsse("in-toto statement has no subject list".into()))?;
+    let want = artifact_digest.to_hex();
+    let found = subjects.iter().any(|s| {
+        s.get("digest")
+            .and_then(|d| d.get("sha256"))
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.eq_ignore_ascii_case(&want))
+    });
+    if !found {
+        return Err(VerifyError::DigestMismatch {
+            expected: "an in-toto subject with this sha256".into(),
+            actual: want,
+        });
+    }
+    Ok(())
+}
