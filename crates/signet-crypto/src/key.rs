@@ -206,6 +206,11 @@ impl PublicKey {
         &self.spki_der
     }
 
+    /// The subjectPublicKey bits: the EC point, the PKCS#1 RSA key, or the raw Ed25519 key.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
     /// SHA-256 of the DER SPKI: Rekor's and CT's log ID, and Sigstore's key ID.
     pub fn key_id(&self) -> Sha256Hash {
         sha256(&self.spki_der)
