@@ -5,7 +5,7 @@ use signet_crypto::KeyAlgorithm;
 use signet_rekor::{EntryBody, Material};
 use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
 use signet_trust::{TransparencyLog, TrustedRoot};
-use signet_types::{Sha256Hash, UnixSeconds, b64};
+use signet_types::{Sha256Hash, UnixSeconds};
 
 use crate::verifier::VerifiedEntry;
 
@@ -66,9 +66,9 @@ pub(crate) fn verify_entry(
             ));
         }
         let payload = signet_rekor::set_payload(
-            &b64::encode(&entry.canonicalized_body),
+            &entry.canonicalized_body,
             it.0,
-            &hex::encode(&entry.log_id),
+            &entry.log_id,
             i64::try_from(entry.log_index.0).map_err(|_| "log index out of range")?,
         );
         signet_rekor::verify_set(key, &payload, set)
