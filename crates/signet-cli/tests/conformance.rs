@@ -2,6 +2,8 @@
 //! binary, by file path and by `sha256:` digest, exactly as the conformance suite's CLI protocol
 //! does. Cases whose directory ends in `_fail` must exit non-zero; all others must exit 0.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,5 +1,7 @@
 //! Byte-compatibility with Rekor, on real public entries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use signet_crypto::PublicKey;
 use signet_rekor::{
     EntryBody, EntryRef, canonical_hashedrekord_v001, canonical_json, entry_id, entry_uuid,
