@@ -116,8 +116,9 @@ pub struct InclusionProof {
     pub tree_size: TreeSize,
     /// Audit path, leaf to root.
     pub hashes: Vec<Sha256Hash>,
-    /// Signed note text of the checkpoint.
-    pub checkpoint: String,
+    /// Signed note text of the checkpoint. Required from v0.2 on (checked by the verifier, after
+    /// the proof itself, so the error names the more specific failure).
+    pub checkpoint: Option<String>,
 }
 
 /// A transparency-log entry carried by the bundle.
@@ -401,8 +402,7 @@ fn decode_entry(e: &TlogEntryJson, version: BundleVersion) -> Result<TlogEntry, 
                     .checkpoint
                     .as_ref()
                     .map(|c| c.envelope.clone())
-                    .filter(|c| !c.is_empty())
-                    .ok_or(BundleError::Missing("inclusionProof.checkpoint"))?,
+                    .filter(|c| !c.is_empty()),
             })
         })
         .transpose()?;

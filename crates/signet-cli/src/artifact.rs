@@ -19,12 +19,12 @@ pub enum ArtifactArg {
 impl ArtifactArg {
     /// `sha256:<64 hex>` is a digest unless a file of that name exists.
     pub fn parse(arg: &str) -> Result<Self> {
-        if let Some(hex) = arg.strip_prefix("sha256:") {
-            if !Path::new(arg).exists() {
-                let d = Sha256Hash::from_hex(hex)
-                    .with_context(|| format!("{arg:?} is not a sha256:<64 hex digits> digest"))?;
-                return Ok(Self::Digest(d));
-            }
+        if let Some(hex) = arg.strip_prefix("sha256:")
+            && !Path::new(arg).exists()
+        {
+            let d = Sha256Hash::from_hex(hex)
+                .with_context(|| format!("{arg:?} is not a sha256:<64 hex digits> digest"))?;
+            return Ok(Self::Digest(d));
         }
         Ok(Self::File(arg.into()))
     }

@@ -180,7 +180,7 @@ fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
 fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
     match output {
         Output::Text => {
-            for e in &v.entries {
+            for e in v.entries() {
                 eprintln!(
                     "tlog entry verified with uuid: {} index: {}",
                     e.uuid, e.log_index
@@ -190,7 +190,7 @@ fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
         }
         Output::Json => {
             let entries: Vec<_> = v
-                .entries
+                .entries()
                 .iter()
                 .map(|e| {
                     serde_json::json!({
@@ -201,10 +201,10 @@ fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
                 .collect();
             let out = serde_json::json!({
                 "verified": true,
-                "identity": v.sans,
-                "issuer": v.issuer,
+                "identity": v.sans(),
+                "issuer": v.issuer(),
                 "tlogEntries": entries,
-                "verifiedTimes": v.times.iter().map(|t| t.0).collect::<Vec<_>>(),
+                "verifiedTimes": v.times().iter().map(|t| t.0).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string(&out).map_err(|e| anyhow!(e))?);
         }

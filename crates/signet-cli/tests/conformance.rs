@@ -91,8 +91,25 @@ fn every_conformance_case_by_path_and_digest() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
 
+    // Every rejection must be for the reason the case was built to test, not by accident.
+    let reasons: std::collections::HashMap<&str, &str> = include_str!("expected_failures.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .collect();
     let mut failures = Vec::new();
     for o in &outcomes {
+        if !o.expected_ok {
+            let want = reasons
+                .get(o.name.as_str())
+                .unwrap_or_else(|| panic!("no expected reason for {}", o.name));
+            if !o.ok && !o.stderr.contains(want) {
+                failures.push(format!(
+                    "[{}-{}]: rejected for the wrong reason: {} (expected {want:?})",
+                    o.mode, o.name, o.stderr
+                ));
+            }
+        }
         let verdict = if o.ok == o.expected_ok {
             "ok  "
         } else {

@@ -261,11 +261,20 @@ impl EntryBody {
             ("intoto", "0.0.2") => {
                 let s: IntotoSpec = spec(k, outer.spec)?;
                 let env = s.content.envelope;
-                // Rekor stores these []byte fields base64-encoded a second time.
+                // Rekor stores these []byte fields base64-encoded a second time. Hand-made
+                // entries sometimes encode once; decoded bytes that are not base64 text are
+                // taken as they are (comparison with the bundle stays exact either way).
                 let twice = |v: &str| -> Result<Vec<u8>, RekorError> {
                     let once = dec(k, v)?;
-                    let text = String::from_utf8(once).map_err(|e| malformed(k, e))?;
-                    dec(k, &text)
+                    Ok(
+                        match std::str::from_utf8(&once)
+                            .ok()
+                            .and_then(|t| b64::decode(t).ok())
+                        {
+                            Some(inner) => inner,
+                            None => once,
+                        },
+                    )
                 };
                 Ok(Self::IntotoV002 {
                     payload_hash_hex: s.content.payload_hash.value,

@@ -47,6 +47,9 @@ impl SignedNote {
             .ok_or_else(|| bad("no blank line before signatures"))?;
         let text = &note[..split + 1];
         let sigs = &note[split + 2..];
+        if sigs.is_empty() {
+            return Err(bad("note has no signature lines"));
+        }
         if !sigs.ends_with('\n') {
             return Err(bad("signature block does not end with a newline"));
         }

@@ -1,6 +1,6 @@
 //! Step 4 of verification: one transparency-log entry.
 
-use signet_bundle::{Content, TlogEntry};
+use signet_bundle::{BundleVersion, Content, TlogEntry};
 use signet_crypto::KeyAlgorithm;
 use signet_rekor::{EntryBody, Material};
 use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
@@ -12,6 +12,7 @@ use crate::verifier::VerifiedEntry;
 /// Verifies one entry. Errors are messages; the caller wraps them with the entry's position.
 pub(crate) fn verify_entry(
     root: &TrustedRoot,
+    version: BundleVersion,
     entry: &TlogEntry,
     content: &Content,
     material: &Material,
@@ -87,7 +88,14 @@ pub(crate) fn verify_entry(
             &proof.root_hash,
         )
         .map_err(|e| format!("inclusion proof: {e}"))?;
-        let checkpoint = verify_checkpoint(log, &proof.checkpoint)?;
+        let checkpoint = match (&proof.checkpoint, version) {
+            (Some(text), _) => verify_checkpoint(log, text)?,
+            // Early v0.1 bundles carry proofs without checkpoints; their SET is what counts.
+            (None, BundleVersion::V01) if verified_time.is_some() => {
+                return finish(log, entry, leaf, verified_time, tsa_times);
+            }
+            (None, _) => return Err("inclusion proof has no signed checkpoint".into()),
+        };
         if checkpoint.size() != proof.tree_size || checkpoint.root_hash() != &proof.root_hash {
             return Err(format!(
                 "checkpoint (size {}, root {}) does not match the inclusion proof (size {}, root {})",
@@ -101,6 +109,16 @@ pub(crate) fn verify_entry(
         return Err("entry has neither an inclusion proof nor a signed entry timestamp".into());
     }
 
+    finish(log, entry, leaf, verified_time, tsa_times)
+}
+
+fn finish(
+    log: &TransparencyLog,
+    entry: &TlogEntry,
+    leaf: Sha256Hash,
+    verified_time: Option<UnixSeconds>,
+    tsa_times: &[UnixSeconds],
+) -> Result<VerifiedEntry, String> {
     // Without a SET (Rekor v2) the log key must be valid at some verified TSA time.
     if verified_time.is_none() {
         let ok = if tsa_times.is_empty() {

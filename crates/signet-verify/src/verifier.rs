@@ -54,15 +54,29 @@ pub struct VerifiedEntry {
 /// Proof that a bundle verified. Only [`Verifier::verify`] creates one.
 #[derive(Clone, Debug)]
 pub struct VerifiedBundle {
+    entries: Vec<VerifiedEntry>,
+    times: Vec<UnixSeconds>,
+    sans: Vec<String>,
+    issuer: Option<String>,
+}
+
+impl VerifiedBundle {
     /// Log entries that verified.
-    pub entries: Vec<VerifiedEntry>,
+    pub fn entries(&self) -> &[VerifiedEntry] {
+        &self.entries
+    }
     /// Every verified time (integrated times with a SET, then TSA times).
-    pub times: Vec<UnixSeconds>,
+    pub fn times(&self) -> &[UnixSeconds] {
+        &self.times
+    }
     /// Certificate SANs, for keyless bundles.
-    pub sans: Vec<String>,
+    pub fn sans(&self) -> &[String] {
+        &self.sans
+    }
     /// OIDC issuer, for keyless bundles.
-    pub issuer: Option<String>,
-    _proof: (),
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
 }
 
 enum Signer {
@@ -202,6 +216,7 @@ impl<'r> Verifier<'r> {
         for (index, entry) in bundle.tlog_entries.iter().enumerate() {
             let checked = tlog::verify_entry(
                 self.root,
+                bundle.version,
                 entry,
                 &bundle.content,
                 &material,
@@ -247,13 +262,14 @@ impl<'r> Verifier<'r> {
         // 6. Signature over the content.
         match &bundle.content {
             Content::MessageSignature(m) => {
-                if let Some((alg, digest)) = &m.digest {
-                    if alg == "SHA2_256" && digest.as_slice() != artifact_digest.as_bytes() {
-                        return Err(VerifyError::DigestMismatch {
-                            expected: hex::encode(digest),
-                            actual: artifact_digest.to_hex(),
-                        });
-                    }
+                if let Some((alg, digest)) = &m.digest
+                    && alg == "SHA2_256"
+                    && digest.as_slice() != artifact_digest.as_bytes()
+                {
+                    return Err(VerifyError::DigestMismatch {
+                        expected: hex::encode(digest),
+                        actual: artifact_digest.to_hex(),
+                    });
                 }
                 verify_message_signature(
                     signer.key(),
@@ -273,7 +289,6 @@ impl<'r> Verifier<'r> {
             times,
             sans,
             issuer,
-            _proof: (),
         })
     }
 

@@ -1,1 +1,24 @@
-//! placeholder
+//! X.509 for Sigstore verification.
+//!
+//! Owns: certificate parsing ([`Certificate`]), the Fulcio identity carried by a signing
+//! certificate (SAN and the 1.3.6.1.4.1.57264.1.* extensions), RFC 5280 path validation *at a
+//! given time* for code signing and time stamping ([`verify_chain`] → [`VerifiedChain`]),
+//! embedded SCT verification (RFC 6962 §3.2, [`verify_embedded_scts`]), and RFC 3161 timestamp
+//! verification ([`verify_rfc3161`]). Certificates are parsed with `x509-cert`; where the exact
+//! encoded bytes matter (signed TBS, precertificate reconstruction, CMS signed attributes) a small
+//! DER walker works on the original bytes. No I/O, no clock: every time is an input.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod cert;
+mod chain;
+mod derx;
+mod error;
+mod sct;
+mod tsa;
+
+pub use cert::{Certificate, FulcioExtensions, SanIdentity};
+pub use chain::{Purpose, TrustAnchorChain, VerifiedChain, verify_chain};
+pub use error::X509Error;
+pub use sct::{VerifiedSct, verify_embedded_scts};
+pub use tsa::{TsaAuthority, VerifiedTimestamp, verify_rfc3161};
