@@ -315,10 +315,26 @@ impl Bundle {
                     .message_digest
                     .as_ref()
                     .map(|d| {
-                        Ok((
-                            d.algorithm.clone(),
-                            b64_field("messageDigest.digest", &d.digest)?,
-                        ))
+                        let bytes = b64_field("messageDigest.digest", &d.digest)?;
+                        // protobuf-specs HashAlgorithm names; protojson rejects unknown ones.
+                        let len = match d.algorithm.as_str() {
+                            "SHA2_256" | "SHA3_256" => 32,
+                            "SHA2_384" | "SHA3_384" => 48,
+                            "SHA2_512" => 64,
+                            other => {
+                                return Err(BundleError::Invalid {
+                                    field: "messageDigest.algorithm",
+                                    reason: format!("unknown hash algorithm {other:?}"),
+                                });
+                            }
+                        };
+                        if bytes.len() != len {
+                            return Err(BundleError::Invalid {
+                                field: "messageDigest.digest",
+                                reason: format!("{} bytes for {}", bytes.len(), d.algorithm),
+                            });
+                        }
+                        Ok((d.algorithm.clone(), bytes))
                     })
                     .transpose()?;
                 Content::MessageSignature(MessageSignature { digest, signature })

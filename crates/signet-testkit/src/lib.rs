@@ -1,0 +1,156 @@
+//! Fixtures for tests and benchmarks: a [`VirtualLog`] (an in-memory Rekor-v1-style log with a
+//! P-256 key, signed entry timestamps, inclusion proofs and signed checkpoints) that turns a
+//! managed-key signature into a real Sigstore bundle plus the trusted root that verifies it.
+//! Unpublished; never used by the product.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::Result;
+use serde_json::json;
+use signet_crypto::{PublicKey, SigningKey};
+use signet_tlog::{
+    Checkpoint, EcdsaNoteSigner, MemoryHashStore, Tree, sign_note, stored_hashes_for_leaf,
+};
+use signet_trust::{TimeRange, TransparencyLog, TrustedKey, TrustedRoot};
+use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds, b64};
+
+/// An in-memory transparency log.
+pub struct VirtualLog {
+    key: SigningKey,
+    host: String,
+    tree_id: u64,
+    store: MemoryHashStore,
+    size: u64,
+}
+
+impl VirtualLog {
+    /// A new, empty log with a fresh key.
+    pub fn new(host: &str) -> Result<Self> {
+        Ok(Self {
+            key: SigningKey::generate_p256()?,
+            host: host.into(),
+            tree_id: 1,
+            store: MemoryHashStore::new(),
+            size: 0,
+        })
+    }
+
+    /// The log's public key.
+    pub fn public_key(&self) -> &PublicKey {
+        self.key.public_key()
+    }
+
+    /// A trusted root that trusts this log (and nothing else).
+    pub fn trusted_root(&self) -> TrustedRoot {
+        TrustedRoot {
+            tlogs: vec![TransparencyLog {
+                base_url: format!("https://{}", self.host),
+                log_id: self.public_key().key_id().as_bytes().to_vec(),
+                key: TrustedKey::Usable(self.public_key().clone()),
+                key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+                valid_for: TimeRange {
+                    start: Some(UnixSeconds(1_600_000_000)),
+                    end: None,
+                },
+            }],
+            ..TrustedRoot::default()
+        }
+    }
+
+    /// Appends a canonical body; returns the bundle `tlogEntries[]` JSON for it.
+    pub fn append(
+        &mut self,
+        body: &[u8],
+        kind: &str,
+        version: &str,
+        integrated_time: i64,
+    ) -> Result<serde_json::Value> {
+        let index = self.size;
+        let leaf = signet_tlog::leaf_hash(body);
+        let new = stored_hashes_for_leaf(index, leaf, &self.store)?;
+        self.store.extend(new);
+        self.size += 1;
+        let tree = Tree::new(&self.store);
+        let size = TreeSize(self.size);
+        let root: Sha256Hash = tree.root(size)?;
+        let proof = tree.inclusion_proof(LogIndex(index), size)?;
+        let log_id = self.public_key().key_id();
+        let set = self.key.sign(&signet_rekor::set_payload(
+            body,
+            integrated_time,
+            log_id.as_bytes(),
+            index as i64,
+        ))?;
+        let cp = Checkpoint {
+            origin: format!("{} - {}", self.host, self.tree_id),
+            size,
+            root_hash: root,
+            extensions: vec![],
+        };
+        let signer = EcdsaNoteSigner::new(
+            &self.host,
+            SigningKey::from_pkcs8_der(&self.key.to_pkcs8_der()?)?,
+        )?;
+        let note = sign_note(&cp.to_text(), &[&signer])?;
+        Ok(json!({
+            "logIndex": index.to_string(),
+            "logId": {"keyId": b64::encode(log_id.as_bytes())},
+            "kindVersion": {"kind": kind, "version": version},
+            "integratedTime": integrated_time.to_string(),
+            "inclusionPromise": {"signedEntryTimestamp": b64::encode(&set)},
+            "inclusionProof": {
+                "logIndex": index.to_string(),
+                "rootHash": b64::encode(root.as_bytes()),
+                "treeSize": self.size.to_string(),
+                "hashes": proof.iter().map(|h| b64::encode(h.as_bytes())).collect::<Vec<_>>(),
+                "checkpoint": {"envelope": note},
+            },
+            "canonicalizedBody": b64::encode(body),
+        }))
+    }
+
+    /// Signs `artifact_digest` with `signer` (a managed key), logs it, and returns the v0.3 bundle.
+    pub fn managed_key_bundle(
+        &mut self,
+        signer: &SigningKey,
+        artifact: &[u8],
+        integrated_time: i64,
+    ) -> Result<serde_json::Value> {
+        let digest = signet_crypto::sha256(artifact);
+        let sig = signer.sign(artifact)?;
+        let body = signet_rekor::canonical_hashedrekord_v001(
+            &sig,
+            signer.public_key().to_pem().as_bytes(),
+            "sha256",
+            &digest.to_hex(),
+        )?;
+        let entry = self.append(&body, "hashedrekord", "0.0.1", integrated_time)?;
+        Ok(json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {"publicKey": {"hint": ""}, "tlogEntries": [entry]},
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
+                "signature": b64::encode(&sig),
+            },
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signet_bundle::Bundle;
+
+    #[test]
+    fn fixture_bundles_parse() {
+        let mut log = VirtualLog::new("log.test").unwrap();
+        let key = SigningKey::generate_p256().unwrap();
+        for i in 0..5 {
+            let b = log
+                .managed_key_bundle(&key, format!("artifact {i}").as_bytes(), 1_700_000_000)
+                .unwrap();
+            Bundle::from_json(b.to_string().as_bytes()).unwrap();
+        }
+        TrustedRoot::from_json(log.trusted_root().to_json().unwrap().as_bytes()).unwrap();
+    }
+}
