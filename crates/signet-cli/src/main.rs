@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 mod artifact;
+mod log_cmd;
+mod server_cmd;
 mod verify_cmd;
 
 use std::process::ExitCode;
@@ -22,6 +24,10 @@ enum Command {
     VerifyBundle(verify_cmd::VerifyBundleArgs),
     /// Verify a blob's signature, cosign-style.
     VerifyBlob(verify_cmd::VerifyBlobArgs),
+    /// Run the signet services (transparency log) on a data directory.
+    Server(server_cmd::ServerArgs),
+    /// Read and verify entries of a transparency log (rekor-cli style).
+    Log(log_cmd::LogArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +35,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::VerifyBundle(args) => verify_cmd::verify_bundle(args),
         Command::VerifyBlob(args) => verify_cmd::verify_blob(args),
+        Command::Server(args) => server_cmd::run(args),
+        Command::Log(args) => log_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

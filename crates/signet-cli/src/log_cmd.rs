@@ -1,0 +1,308 @@
+//! `signet log`: rekor-cli-style access to a transparency log.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use signet_client::{RekorClient, verify_entry};
+use signet_crypto::PublicKey;
+use signet_log::api::{LogEntry, SearchIndex};
+
+use crate::verify_cmd::Output;
+
+/// `signet log` flags.
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Log URL.
+    #[arg(
+        long,
+        global = true,
+        env = "SIGNET_REKOR_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    rekor_url: String,
+    /// The log's public key (PEM). Without it the key is fetched from the log itself, which
+    /// proves consistency with that key only.
+    #[arg(long, global = true)]
+    log_public_key: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    #[command(subcommand)]
+    command: LogCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum LogCommand {
+    /// Print an entry (rekor-cli `get` layout), after verifying its SET, inclusion proof and checkpoint.
+    Get {
+        /// Entry UUID (64 hex) or entry ID (80 hex).
+        #[arg(long, conflicts_with = "log_index")]
+        uuid: Option<String>,
+        /// Global log index.
+        #[arg(long)]
+        log_index: Option<u64>,
+    },
+    /// Print the tree size, root and tree ID after verifying the signed checkpoint.
+    Info,
+    /// Verify an entry's inclusion against a freshly fetched signed checkpoint.
+    Verify {
+        /// Entry UUID or entry ID.
+        #[arg(long, conflicts_with = "log_index")]
+        uuid: Option<String>,
+        /// Global log index.
+        #[arg(long)]
+        log_index: Option<u64>,
+    },
+    /// Find entry IDs by artifact digest, public key or identity.
+    Search {
+        /// `sha256:<hex>` (or bare hex).
+        #[arg(long)]
+        sha: Option<String>,
+        /// Artifact file to hash.
+        #[arg(long)]
+        artifact: Option<PathBuf>,
+        /// PEM public key or certificate.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+        /// Email identity.
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+pub fn run(args: LogArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(args))
+}
+
+async fn key(client: &RekorClient, path: &Option<PathBuf>) -> Result<PublicKey> {
+    match path {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            PublicKey::from_pem_or_der(&bytes)
+                .with_context(|| format!("invalid public key {}", p.display()))
+        }
+        None => Ok(client.public_key().await?),
+    }
+}
+
+async fn fetch(
+    client: &RekorClient,
+    uuid: &Option<String>,
+    index: Option<u64>,
+) -> Result<LogEntry> {
+    Ok(match (uuid, index) {
+        (Some(u), _) => client.get_by_uuid(u).await?,
+        (None, Some(i)) => client.get_by_index(i).await?,
+        (None, None) => bail!("--uuid or --log-index is required"),
+    })
+}
+
+fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// rekor-cli prints the body under the Go type name of its kind.
+fn body_object(body: &[u8]) -> Result<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(body).context("entry body is not JSON")?;
+    let name = match v.get("kind").and_then(|k| k.as_str()) {
+        Some("hashedrekord") => "HashedRekordObj",
+        Some("dsse") => "DSSEObj",
+        Some("intoto") => "IntotoObj",
+        Some("rekord") => "RekordObj",
+        _ => "Body",
+    };
+    let mut spec = v.get("spec").cloned().unwrap_or(serde_json::Value::Null);
+    // Show the verifier as the PEM text rekor-cli prints.
+    if let Some(pk) = spec.pointer_mut("/signature/publicKey/content")
+        && let Some(s) = pk.as_str()
+        && let Ok(pem) = signet_types::b64::decode(s)
+    {
+        *pk = serde_json::Value::String(signet_types::b64::encode(pem));
+    }
+    Ok(serde_json::json!({ name: spec }))
+}
+
+async fn run_async(args: LogArgs) -> Result<()> {
+    let client = RekorClient::new(&args.rekor_url)?;
+    match &args.command {
+        LogCommand::Get { uuid, log_index } => {
+            let entry = fetch(&client, uuid, *log_index).await?;
+            let key = key(&client, &args.log_public_key).await?;
+            let v = verify_entry(&entry, &key)?;
+            if let Some(u) = uuid
+                && !v
+                    .entry_id
+                    .ends_with(&u.to_lowercase()[u.len().saturating_sub(64)..])
+            {
+                bail!(
+                    "the log returned entry {} for requested UUID {u}",
+                    v.entry_id
+                );
+            }
+            let body = body_object(&v.body)?;
+            match args.output {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::json!({"Attestation": "", "AttestationType": "", "Body": body, "LogIndex": v.entry.log_index,
+                        "IntegratedTime": v.entry.integrated_time, "UUID": v.entry_id, "LogID": v.entry.log_id})
+                ),
+                Output::Text => {
+                    println!("LogID: {}", v.entry.log_id);
+                    println!("Index: {}", v.entry.log_index);
+                    println!("IntegratedTime: {}", rfc3339(v.entry.integrated_time));
+                    println!("UUID: {}", v.entry_id);
+                    println!("Body: {}\n", serde_json::to_string_pretty(&body)?);
+                }
+            }
+        }
+        LogCommand::Info => {
+            let info = client.log_info().await?;
+            let key = key(&client, &args.log_public_key).await?;
+            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key);
+            let cp = signet_tlog::verify_checkpoint(
+                &info.signed_tree_head,
+                &[&verifier as &dyn signet_tlog::NoteVerifier],
+            )
+            .context("the log's signed checkpoint does not verify")?;
+            if cp.root_hash().to_hex() != info.root_hash
+                || i64::try_from(cp.size().0).ok() != Some(info.tree_size)
+            {
+                bail!("the log's checkpoint does not match its reported size and root");
+            }
+            match args.output {
+                Output::Json => println!("{}", serde_json::to_string(&info)?),
+                Output::Text => {
+                    println!("Verification Successful!");
+                    println!("Active Tree Size:       {}", info.tree_size);
+                    println!("Total Tree Size:        {}", info.tree_size);
+                    println!("Root Hash:              {}", info.root_hash);
+                    println!("TreeID:                 {}", info.tree_id);
+                }
+            }
+        }
+        LogCommand::Verify { uuid, log_index } => {
+            let key = key(&client, &args.log_public_key).await?;
+            let entry = fetch(&client, uuid, *log_index).await?;
+            let v = verify_entry(&entry, &key)?;
+            // And against the log's current signed head: the entry's tree must be a prefix of it.
+            let info = client.log_info().await?;
+            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.clone());
+            let head = signet_tlog::verify_checkpoint(
+                &info.signed_tree_head,
+                &[&verifier as &dyn signet_tlog::NoteVerifier],
+            )
+            .context("the log's current checkpoint does not verify")?;
+            if head.size() < v.checkpoint.size() {
+                bail!(
+                    "the log's current tree ({}) is smaller than the entry's ({})",
+                    head.size(),
+                    v.checkpoint.size()
+                );
+            }
+            if head.size() > v.checkpoint.size() {
+                let p = client
+                    .consistency(v.checkpoint.size().0, head.size().0)
+                    .await?;
+                let hashes = p
+                    .hashes
+                    .iter()
+                    .map(|h| signet_types::Sha256Hash::from_hex(h))
+                    .collect::<Result<Vec<_>, _>>()?;
+                signet_tlog::verify_consistency(
+                    v.checkpoint.size(),
+                    head.size(),
+                    &hashes,
+                    v.checkpoint.root_hash(),
+                    head.root_hash(),
+                )
+                .context("the log is not consistent with the entry's checkpoint")?;
+            }
+            let proof = v
+                .entry
+                .verification
+                .as_ref()
+                .and_then(|x| x.inclusion_proof.as_ref());
+            match args.output {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::json!({"verified": true, "uuid": v.entry_id, "logIndex": v.entry.log_index,
+                        "treeSize": head.size().0, "rootHash": head.root_hash().to_hex()})
+                ),
+                Output::Text => {
+                    if let Some(p) = proof {
+                        println!("Current Root Hash: {}", head.root_hash().to_hex());
+                        println!("Entry Hash: {}", v.uuid);
+                        println!("Entry Index in Current Tree: {}", p.log_index);
+                        println!("Current Tree Size: {}", head.size());
+                        println!("Checkpoint:\n{}\n", info.signed_tree_head);
+                        println!(
+                            "Inclusion Proof: verified against tree size {} (root {})",
+                            p.tree_size, p.root_hash
+                        );
+                    }
+                    println!(
+                        "tlog entry verified with uuid: {} index: {}",
+                        v.uuid, v.entry.log_index
+                    );
+                }
+            }
+        }
+        LogCommand::Search {
+            sha,
+            artifact,
+            public_key,
+            email,
+        } => {
+            let mut q = SearchIndex::default();
+            if let Some(s) = sha {
+                q.hash = Some(if s.contains(':') {
+                    s.clone()
+                } else {
+                    format!("sha256:{s}")
+                });
+            }
+            if let Some(a) = artifact {
+                q.hash = Some(format!(
+                    "sha256:{}",
+                    crate::artifact::sha256_file(a)?.to_hex()
+                ));
+            }
+            if let Some(p) = public_key {
+                let pem =
+                    std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+                q.public_key = Some(signet_log::api::SearchKey {
+                    format: "x509".into(),
+                    content: signet_types::b64::encode(pem),
+                });
+            }
+            q.email.clone_from(email);
+            if q.hash.is_none() && q.public_key.is_none() && q.email.is_none() {
+                bail!("give --sha, --artifact, --public-key or --email");
+            }
+            let ids = client.search(&q).await?;
+            if ids.is_empty() {
+                bail!("no matching entries found");
+            }
+            match args.output {
+                Output::Json => println!("{}", serde_json::to_string(&ids)?),
+                Output::Text => {
+                    eprintln!("Found matching entries (listed by UUID):");
+                    for id in ids {
+                        println!("{id}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Clients for the Rekor v1 API (ours or any Rekor), plus [`verify_entry`]: the offline check
+//! of a returned entry (SET, inclusion proof, signed checkpoint, UUID) that every read runs.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::time::Duration;
+
+use signet_crypto::PublicKey;
+use signet_log::api::{
+    ConsistencyProof, LogEntry, LogEntryAnon, LogInfo, SearchIndex, SearchLogQuery,
+};
+use signet_tlog::{EcdsaNoteVerifier, NoteVerifier};
+use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
+
+/// Client errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// Transport failure.
+    #[error("cannot reach {url}: {source}")]
+    Http {
+        /// URL.
+        url: String,
+        /// Cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Non-success status.
+    #[error("{url} answered {status}: {message}")]
+    Status {
+        /// URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// Error message from the body, if any.
+        message: String,
+    },
+    /// Response did not parse.
+    #[error("unexpected response from {url}: {reason}")]
+    Decode {
+        /// URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A returned entry failed verification.
+    #[error("log entry failed verification: {0}")]
+    Verify(String),
+}
+
+/// A Rekor v1 client.
+#[derive(Clone, Debug)]
+pub struct RekorClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl RekorClient {
+    /// A client for the log at `base` (e.g. `http://127.0.0.1:3000`).
+    pub fn new(base: &str) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|source| ClientError::Http {
+                url: base.into(),
+                source,
+            })?;
+        Ok(Self {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
+    /// Base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+        url: &str,
+    ) -> Result<(T, reqwest::header::HeaderMap), ClientError> {
+        let resp = req.send().await.map_err(|source| ClientError::Http {
+            url: url.into(),
+            source,
+        })?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.map_err(|source| ClientError::Http {
+            url: url.into(),
+            source,
+        })?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| {
+                    v.get("message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_string());
+            return Err(ClientError::Status {
+                url: url.into(),
+                status: status.as_u16(),
+                message,
+            });
+        }
+        let v = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
+            url: url.into(),
+            reason: e.to_string(),
+        })?;
+        Ok((v, headers))
+    }
+
+    /// `GET /api/v1/log`.
+    pub async fn log_info(&self) -> Result<LogInfo, ClientError> {
+        let url = format!("{}/api/v1/log", self.base);
+        Ok(self.send(self.http.get(&url), &url).await?.0)
+    }
+
+    /// `GET /api/v1/log/publicKey`.
+    pub async fn public_key(&self) -> Result<PublicKey, ClientError> {
+        let url = format!("{}/api/v1/log/publicKey", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|source| ClientError::Http {
+                url: url.clone(),
+                source,
+            })?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|source| ClientError::Http {
+            url: url.clone(),
+            source,
+        })?;
+        if !status.is_success() {
+            return Err(ClientError::Status {
+                url,
+                status: status.as_u16(),
+                message: text,
+            });
+        }
+        PublicKey::from_pem(&text).map_err(|e| ClientError::Decode {
+            url,
+            reason: e.to_string(),
+        })
+    }
+
+    /// `GET /api/v1/log/entries?logIndex=N`.
+    pub async fn get_by_index(&self, index: u64) -> Result<LogEntry, ClientError> {
+        let url = format!("{}/api/v1/log/entries?logIndex={index}", self.base);
+        Ok(self.send(self.http.get(&url), &url).await?.0)
+    }
+
+    /// `GET /api/v1/log/entries/{uuid}`.
+    pub async fn get_by_uuid(&self, uuid: &str) -> Result<LogEntry, ClientError> {
+        let url = format!("{}/api/v1/log/entries/{uuid}", self.base);
+        Ok(self.send(self.http.get(&url), &url).await?.0)
+    }
+
+    /// `POST /api/v1/log/entries`; returns the entry and the `Location` header.
+    pub async fn create(
+        &self,
+        proposed: &serde_json::Value,
+    ) -> Result<(LogEntry, String), ClientError> {
+        let url = format!("{}/api/v1/log/entries", self.base);
+        let (entry, headers) = self
+            .send::<LogEntry>(self.http.post(&url).json(proposed), &url)
+            .await?;
+        let loc = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        Ok((entry, loc))
+    }
+
+    /// `POST /api/v1/log/entries/retrieve`.
+    pub async fn retrieve(&self, q: &SearchLogQuery) -> Result<Vec<LogEntry>, ClientError> {
+        let url = format!("{}/api/v1/log/entries/retrieve", self.base);
+        Ok(self.send(self.http.post(&url).json(q), &url).await?.0)
+    }
+
+    /// `POST /api/v1/index/retrieve`.
+    pub async fn search(&self, q: &SearchIndex) -> Result<Vec<String>, ClientError> {
+        let url = format!("{}/api/v1/index/retrieve", self.base);
+        Ok(self.send(self.http.post(&url).json(q), &url).await?.0)
+    }
+
+    /// `GET /api/v1/log/proof`.
+    pub async fn consistency(
+        &self,
+        first: u64,
+        last: u64,
+    ) -> Result<ConsistencyProof, ClientError> {
+        let url = format!(
+            "{}/api/v1/log/proof?firstSize={first}&lastSize={last}",
+            self.base
+        );
+        Ok(self.send(self.http.get(&url), &url).await?.0)
+    }
+}
+
+/// An entry whose SET, inclusion proof and checkpoint verified with the log key.
+#[derive(Clone, Debug)]
+pub struct VerifiedLogEntry {
+    /// Entry ID (map key).
+    pub entry_id: String,
+    /// Leaf hash.
+    pub uuid: Sha256Hash,
+    /// The entry.
+    pub entry: LogEntryAnon,
+    /// Canonical body bytes.
+    pub body: Vec<u8>,
+    /// The verified checkpoint's size and root.
+    pub checkpoint: signet_tlog::VerifiedCheckpoint,
+}
+
+/// Verifies one entry of a `LogEntry` map offline with the log's key: the key's ID equals
+/// `logID`, the SET verifies, the inclusion proof leads to the proof's root, the checkpoint is
+/// signed by the key and names the same size and root, and the map key matches the body.
+pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntry, ClientError> {
+    let bad = |m: String| ClientError::Verify(m);
+    let (entry_id, e) = entry
+        .iter()
+        .next()
+        .ok_or_else(|| bad("empty response".into()))?;
+    if entry.len() != 1 {
+        return Err(bad(format!("{} entries in one LogEntry", entry.len())));
+    }
+    let body = b64::decode(&e.body).map_err(|x| bad(format!("body: {x}")))?;
+    let uuid = signet_rekor::leaf_hash(&body);
+    let r = signet_rekor::EntryRef::parse(entry_id).map_err(|x| bad(x.to_string()))?;
+    if r.uuid != uuid {
+        return Err(bad(format!(
+            "entry ID {entry_id} does not match the body's leaf hash {uuid}"
+        )));
+    }
+    let log_id = hex::decode(&e.log_id).map_err(|_| bad("logID is not hex".into()))?;
+    if log_id != key.key_id().as_bytes() {
+        return Err(bad(format!(
+            "logID {} is not the ID of the trusted log key {}",
+            e.log_id,
+            key.key_id()
+        )));
+    }
+    let v = e
+        .verification
+        .as_ref()
+        .ok_or_else(|| bad("no verification data".into()))?;
+    let set = b64::decode(
+        v.signed_entry_timestamp
+            .as_deref()
+            .ok_or_else(|| bad("no signed entry timestamp".into()))?,
+    )
+    .map_err(|x| bad(format!("SET: {x}")))?;
+    signet_rekor::verify_set(
+        key,
+        &signet_rekor::set_payload(&body, e.integrated_time, &log_id, e.log_index),
+        &set,
+    )
+    .map_err(|x| bad(x.to_string()))?;
+    let p = v
+        .inclusion_proof
+        .as_ref()
+        .ok_or_else(|| bad("no inclusion proof".into()))?;
+    let hashes = p
+        .hashes
+        .iter()
+        .map(|h| Sha256Hash::from_hex(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|x| bad(format!("proof hash: {x}")))?;
+    let root = Sha256Hash::from_hex(&p.root_hash).map_err(|x| bad(format!("root hash: {x}")))?;
+    let idx = u64::try_from(p.log_index).map_err(|_| bad("negative index".into()))?;
+    let size = u64::try_from(p.tree_size).map_err(|_| bad("negative size".into()))?;
+    signet_tlog::verify_inclusion(LogIndex(idx), TreeSize(size), &uuid, &hashes, &root)
+        .map_err(|x| bad(format!("inclusion proof: {x}")))?;
+    let verifier = EcdsaNoteVerifier::any_name(key.clone());
+    let cp = signet_tlog::verify_checkpoint(&p.checkpoint, &[&verifier as &dyn NoteVerifier])
+        .map_err(|x| bad(format!("checkpoint: {x}")))?;
+    if cp.size() != TreeSize(size) || *cp.root_hash() != root {
+        return Err(bad("checkpoint does not match the inclusion proof".into()));
+    }
+    Ok(VerifiedLogEntry {
+        entry_id: entry_id.clone(),
+        uuid,
+        entry: e.clone(),
+        body,
+        checkpoint: cp,
+    })
+}

@@ -1,0 +1,235 @@
+//! Entry admission: Rekor's `createLogEntry` steps 1–3 for `hashedrekord` 0.0.1.
+
+use serde::Deserialize;
+use signet_crypto::{HashAlgorithm, KeyAlgorithm, PublicKey, Scheme};
+use signet_types::{Sha256Hash, b64};
+use signet_x509::Certificate;
+
+use crate::LogError;
+
+/// An entry that passed validation, in canonical form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admitted {
+    /// Canonical body (the Merkle leaf value).
+    pub body: Vec<u8>,
+    /// Leaf hash = Rekor UUID.
+    pub uuid: Sha256Hash,
+    /// Search-index keys (lower-case): `sha256:<hex>` of the artifact, hex SHA-256 of the
+    /// canonical verifier PEM, and certificate SAN identities.
+    pub index_keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Proposed {
+    kind: String,
+    api_version: String,
+    spec: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Spec {
+    data: Data,
+    signature: Sig,
+}
+#[derive(Deserialize)]
+struct Data {
+    hash: Hash,
+}
+#[derive(Deserialize)]
+struct Hash {
+    algorithm: String,
+    value: String,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Sig {
+    content: String,
+    public_key: Content,
+}
+#[derive(Deserialize)]
+struct Content {
+    content: String,
+}
+
+fn bad(m: impl Into<String>) -> LogError {
+    LogError::BadRequest(format!("error processing entry: {}", m.into()))
+}
+
+/// Most certificates accepted in a verifier chain (Rekor: 10).
+const MAX_VERIFIER_CHAIN: usize = 10;
+
+/// The key of a verifier PEM (public key, certificate, or certificate chain), checking that a
+/// chain links up (each certificate signed by the next), as Rekor does.
+fn verifier_key(pem_text: &[u8]) -> Result<(PublicKey, Vec<String>), LogError> {
+    let blocks = signet_rekor::pem_to_der_blocks(pem_text).map_err(|e| bad(e.to_string()))?;
+    match blocks.first().map(|(t, _)| t.as_str()) {
+        Some("PUBLIC KEY") if blocks.len() == 1 => {
+            let key = PublicKey::from_spki_der(&blocks[0].1)
+                .map_err(|e| bad(format!("invalid public key: {e}")))?;
+            Ok((key, Vec::new()))
+        }
+        Some("CERTIFICATE") => {
+            if blocks.len() > MAX_VERIFIER_CHAIN {
+                return Err(bad("certificate chain too long"));
+            }
+            let certs = blocks
+                .iter()
+                .map(|(t, der)| {
+                    if t != "CERTIFICATE" {
+                        return Err(bad(format!(
+                            "unexpected PEM block {t} in certificate chain"
+                        )));
+                    }
+                    Certificate::from_der(der).map_err(|e| bad(format!("invalid certificate: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for pair in certs.windows(2) {
+                pair[0]
+                    .verify_signed_by(&pair[1])
+                    .map_err(|e| bad(format!("invalid certificate chain: {e}")))?;
+            }
+            let leaf = &certs[0];
+            let key = leaf.public_key().map_err(|e| bad(e.to_string()))?;
+            let sans = leaf
+                .san_identities()
+                .iter()
+                .map(|s| s.value().to_lowercase())
+                .collect();
+            Ok((key, sans))
+        }
+        _ => Err(bad("public key must be a PEM PUBLIC KEY or CERTIFICATE")),
+    }
+}
+
+/// Validates a proposed entry (JSON) and returns its canonical form.
+pub fn admit(proposed: &[u8]) -> Result<Admitted, LogError> {
+    let p: Proposed = serde_json::from_slice(proposed)
+        .map_err(|e| LogError::BadRequest(format!("invalid proposed entry: {e}")))?;
+    match (p.kind.as_str(), p.api_version.as_str()) {
+        ("hashedrekord", "0.0.1") => {}
+        ("hashedrekord", v) => {
+            return Err(bad(format!(
+                "hashedrekord version {v} is not supported (0.0.1 is)"
+            )));
+        }
+        (k, _) => {
+            return Err(bad(format!(
+                "entry kind {k:?} is not supported by this log (hashedrekord is)"
+            )));
+        }
+    }
+    let spec: Spec = serde_json::from_value(p.spec)
+        .map_err(|e| bad(format!("invalid hashedrekord spec: {e}")))?;
+    let sig = b64::decode(&spec.signature.content).map_err(|e| bad(format!("signature: {e}")))?;
+    if sig.is_empty() {
+        return Err(bad("missing signature"));
+    }
+    let pem = b64::decode(&spec.signature.public_key.content)
+        .map_err(|e| bad(format!("public key: {e}")))?;
+    let (key, sans) = verifier_key(&pem)?;
+    let algorithm = spec.data.hash.algorithm.as_str();
+    let digest_hex = spec.data.hash.value.as_str();
+    let hash = match algorithm {
+        "sha256" => HashAlgorithm::Sha256,
+        "sha384" => HashAlgorithm::Sha384,
+        "sha512" => HashAlgorithm::Sha512,
+        other => return Err(bad(format!("unsupported hash algorithm {other:?}"))),
+    };
+    let digest = hex::decode(digest_hex).map_err(|_| bad("hash value is not hex"))?;
+    if digest.len() != hash.output_len() {
+        return Err(bad(format!(
+            "{algorithm} value must be {} hex characters",
+            hash.output_len() * 2
+        )));
+    }
+    // Rekor's default algorithm registry: key type fixes the hash.
+    let scheme = match (key.algorithm(), hash) {
+        (KeyAlgorithm::EcdsaP256, HashAlgorithm::Sha256) => Scheme::Ecdsa(HashAlgorithm::Sha256),
+        (KeyAlgorithm::EcdsaP384, HashAlgorithm::Sha384) => Scheme::Ecdsa(HashAlgorithm::Sha384),
+        (KeyAlgorithm::EcdsaP521, HashAlgorithm::Sha512) => Scheme::Ecdsa(HashAlgorithm::Sha512),
+        (KeyAlgorithm::Rsa, HashAlgorithm::Sha256) => Scheme::RsaPkcs1(HashAlgorithm::Sha256),
+        _ => return Err(bad("entry algorithms are not allowed")),
+    };
+    key.verify_prehashed(scheme, &digest, &sig).map_err(|_| {
+        bad("verifying signature: invalid signature when validating ASN.1 encoded signature")
+    })?;
+    let body = signet_rekor::canonical_hashedrekord_v001(&sig, &pem, algorithm, digest_hex)
+        .map_err(|e| bad(e.to_string()))?;
+    let uuid = signet_rekor::leaf_hash(&body);
+    let canonical_pem = signet_rekor::EntryBody::parse(&body)
+        .ok()
+        .and_then(|b| match b {
+            signet_rekor::EntryBody::HashedRekordV001 { verifier_pem, .. } => Some(verifier_pem),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let mut index_keys = vec![
+        format!("{algorithm}:{}", digest_hex.to_lowercase()),
+        signet_crypto::sha256(&canonical_pem).to_hex(),
+    ];
+    index_keys.extend(sans);
+    Ok(Admitted {
+        body,
+        uuid,
+        index_keys,
+    })
+}
+
+/// The hashedrekord 0.0.1 proposed entry a client sends (for our own client and tests).
+pub fn proposed_hashedrekord(
+    signature: &[u8],
+    verifier_pem: &str,
+    sha256_hex: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": sha256_hex}},
+            "signature": {"content": b64::encode(signature), "publicKey": {"content": b64::encode(verifier_pem)}},
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signet_crypto::SigningKey;
+
+    #[test]
+    fn admits_valid_and_refuses_invalid() {
+        let k = SigningKey::generate_p256().unwrap();
+        let data = b"artifact";
+        let sig = k.sign(data).unwrap();
+        let hex = signet_crypto::sha256(data).to_hex();
+        let p = proposed_hashedrekord(&sig, &k.public_key().to_pem(), &hex);
+        let a = admit(p.to_string().as_bytes()).unwrap();
+        assert_eq!(a.uuid, signet_rekor::leaf_hash(&a.body));
+        assert!(a.index_keys.contains(&format!("sha256:{hex}")));
+        // Wrong digest, wrong key, garbage, unsupported kind.
+        let other = signet_crypto::sha256(b"other").to_hex();
+        assert!(
+            admit(
+                proposed_hashedrekord(&sig, &k.public_key().to_pem(), &other)
+                    .to_string()
+                    .as_bytes()
+            )
+            .is_err()
+        );
+        let k2 = SigningKey::generate_p256().unwrap();
+        assert!(
+            admit(
+                proposed_hashedrekord(&sig, &k2.public_key().to_pem(), &hex)
+                    .to_string()
+                    .as_bytes()
+            )
+            .is_err()
+        );
+        assert!(admit(b"{").is_err());
+        assert!(admit(br#"{"kind":"rpm","apiVersion":"0.0.1","spec":{}}"#).is_err());
+        let mut bad_alg = p.clone();
+        bad_alg["spec"]["data"]["hash"]["algorithm"] = "md5".into();
+        assert!(admit(bad_alg.to_string().as_bytes()).is_err());
+    }
+}

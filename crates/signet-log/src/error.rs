@@ -1,0 +1,55 @@
+/// Errors of the log service; each maps to one HTTP status, as Rekor answers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogError {
+    /// Malformed or invalid request (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Schema-level validation failure (422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The entry is already in the log (409); carries the existing entry ID.
+    #[error("an equivalent entry already exists in the transparency log with UUID {entry_id}")]
+    Duplicate {
+        /// 80-character entry ID of the existing entry.
+        entry_id: String,
+    },
+    /// Nothing there (404).
+    #[error("not found")]
+    NotFound,
+    /// Too much load; retry later (503).
+    #[error("the log is overloaded; retry later")]
+    Overloaded,
+    /// Storage failed (500). Nothing acknowledged is lost: a failed batch is answered with this.
+    #[error("storage error: {0}")]
+    Storage(String),
+    /// Any other internal failure (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl LogError {
+    /// HTTP status code.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::Unprocessable(_) => 422,
+            Self::Duplicate { .. } => 409,
+            Self::NotFound => 404,
+            Self::Overloaded => 503,
+            Self::Storage(_) | Self::Internal(_) => 500,
+        }
+    }
+}
+
+impl From<sqlx::Error> for LogError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Storage(e.to_string())
+    }
+}
+
+impl From<signet_tlog::TlogError> for LogError {
+    fn from(e: signet_tlog::TlogError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,25 @@
+//! The signet transparency log, Rekor v1 compatible.
+//!
+//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signature
+//!   (hashedrekord 0.0.1), with the search-index keys Rekor would write.
+//! * [`store`]: the storage contract ([`LogStore`]) and the embedded SQLite backend. A PostgreSQL
+//!   backend implements the same trait; nothing above it changes.
+//! * The sequencer: one task integrates queued entries in batches; each batch (entries, Merkle
+//!   stored hashes and new size) is committed durably in one transaction *before* any writer in
+//!   it is answered, and only then is a new checkpoint signed.
+//! * [`TransparencyLog`]: the service the HTTP layer calls (add, get, search, proofs, log info).
+//!
+//! Time comes from a [`Clock`]; the Merkle math is `signet-tlog`'s, shared with the verifier.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod admit;
+pub mod api;
+mod error;
+mod sequencer;
+mod service;
+pub mod store;
+
+pub use error::LogError;
+pub use service::{Clock, LogConfig, SystemClock, TransparencyLog};
+pub use store::{LogStore, SqliteStore};

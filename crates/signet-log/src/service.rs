@@ -1,0 +1,485 @@
+//! The log service the HTTP layer calls.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use signet_crypto::SigningKey;
+use signet_tlog::{EcdsaNoteSigner, HashStore, StoredIndex, TlogError, Tree};
+use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::LogError;
+use crate::admit::admit;
+use crate::api::{
+    ConsistencyProof, InclusionProof, LogEntry, LogEntryAnon, LogInfo, SearchIndex, SearchLogQuery,
+    Verification,
+};
+use crate::sequencer::{Frontier, Head, Job, QUEUE, Sequencer, sign_head};
+use crate::store::{LogStore, StoredEntry};
+
+/// Source of "now" for integrated times.
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now_unix(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// Log settings.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// Host name: the checkpoint key name and the first part of the origin `<host> - <treeID>`.
+    pub host: String,
+}
+
+/// Most items per `/entries/retrieve` request (Rekor: 10).
+pub const MAX_RETRIEVE: usize = 10;
+
+/// A running transparency log.
+pub struct TransparencyLog<S: LogStore> {
+    store: Arc<S>,
+    key: Arc<SigningKey>,
+    tree_id: u64,
+    log_id: Sha256Hash,
+    head: Arc<RwLock<Arc<Head>>>,
+    queue: mpsc::Sender<Job>,
+}
+
+/// Records which stored hashes a computation asks for (first pass of a two-pass proof).
+#[derive(Default)]
+struct Recorder(Mutex<Vec<StoredIndex>>);
+
+impl HashStore for Recorder {
+    fn read_hashes(&self, indexes: &[StoredIndex]) -> Result<Vec<Sha256Hash>, TlogError> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(indexes);
+        }
+        Ok(vec![Sha256Hash([0; 32]); indexes.len()])
+    }
+}
+
+/// Serves fetched hashes (second pass).
+struct Fetched(std::collections::HashMap<StoredIndex, Sha256Hash>);
+
+impl HashStore for Fetched {
+    fn read_hashes(&self, indexes: &[StoredIndex]) -> Result<Vec<Sha256Hash>, TlogError> {
+        indexes
+            .iter()
+            .map(|i| self.0.get(i).copied().ok_or(TlogError::MissingHash(i.0)))
+            .collect()
+    }
+}
+
+/// Runs a tree computation over the store: record the indexes it needs, fetch them in one
+/// query, run it again on the fetched hashes.
+async fn with_tree<S: LogStore, T>(
+    store: &S,
+    f: impl Fn(&Tree<'_, dyn HashStore>) -> Result<T, TlogError>,
+) -> Result<T, LogError> {
+    let rec = Recorder::default();
+    f(&Tree::new(&rec as &dyn HashStore))?;
+    let wanted: Vec<StoredIndex> = rec.0.lock().map(|v| v.clone()).unwrap_or_default();
+    let raw: Vec<u64> = wanted.iter().map(|i| i.0).collect();
+    let hashes = store.read_hashes(&raw).await?;
+    let fetched = Fetched(wanted.into_iter().zip(hashes).collect());
+    Ok(f(&Tree::new(&fetched as &dyn HashStore))?)
+}
+
+fn load_or_create_key(path: &Path) -> Result<SigningKey, LogError> {
+    let err = |e: std::io::Error| LogError::Storage(format!("{}: {e}", path.display()));
+    if path.exists() {
+        let der = std::fs::read(path).map_err(err)?;
+        return SigningKey::from_pkcs8_der(&der)
+            .map_err(|e| LogError::Internal(format!("log key {}: {e}", path.display())));
+    }
+    let key = SigningKey::generate_p256().map_err(|e| LogError::Internal(e.to_string()))?;
+    let der = key
+        .to_pkcs8_der()
+        .map_err(|e| LogError::Internal(e.to_string()))?;
+    write_private(path, &der).map_err(err)?;
+    Ok(key)
+}
+
+/// Writes a secret file with mode 0600, atomically (temp file + rename).
+pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+impl<S: LogStore> TransparencyLog<S> {
+    /// Opens the log in `data_dir` (key in `data_dir/log.key`, created on first start) and
+    /// starts the sequencer on the current tokio runtime.
+    pub async fn open(
+        store: S,
+        data_dir: &Path,
+        config: LogConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LogError> {
+        let key = Arc::new(load_or_create_key(&data_dir.join("log.key"))?);
+        let store = Arc::new(store);
+        let tree_id = match store.meta("tree_id").await? {
+            Some(t) => t
+                .parse::<u64>()
+                .map_err(|e| LogError::Storage(format!("tree_id: {e}")))?,
+            None => {
+                let id = rand::random::<u64>() >> 1;
+                store.set_meta("tree_id", &id.to_string()).await?;
+                id
+            }
+        };
+        let size = store.size().await?;
+        let idx = Frontier::indexes(size);
+        let raw: Vec<u64> = idx.iter().map(|(_, i)| *i).collect();
+        let hashes = store.read_hashes(&raw).await?;
+        let levels: Vec<(usize, Sha256Hash)> = idx.iter().map(|(l, _)| *l).zip(hashes).collect();
+        let frontier = Frontier::from_levels(&levels);
+        let origin = format!("{} - {tree_id}", config.host);
+        let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> =
+            Arc::new(EcdsaNoteSigner::new(
+                &config.host,
+                SigningKey::from_pkcs8_der(
+                    &key.to_pkcs8_der()
+                        .map_err(|e| LogError::Internal(e.to_string()))?,
+                )
+                .map_err(|e| LogError::Internal(e.to_string()))?,
+            )?);
+        // The stored tree must be self-consistent: its root from the frontier must equal the
+        // root recomputed from stored hashes (catches a torn or foreign database early).
+        let root = frontier.root();
+        if size > 0 {
+            let recomputed = with_tree(store.as_ref(), |t| t.root(TreeSize(size))).await?;
+            if recomputed != root {
+                return Err(LogError::Storage(format!(
+                    "stored tree of size {size} is inconsistent"
+                )));
+            }
+        }
+        let head = Arc::new(RwLock::new(Arc::new(sign_head(
+            note_signer.as_ref(),
+            &origin,
+            size,
+            root,
+        )?)));
+        let log_id = key.public_key().key_id();
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let seq = Sequencer {
+            store: store.clone(),
+            frontier,
+            size,
+            key: key.clone(),
+            note_signer,
+            origin,
+            tree_id,
+            log_id,
+            clock,
+            head: head.clone(),
+        };
+        tokio::spawn(seq.run(rx));
+        Ok(Self {
+            store,
+            key,
+            tree_id,
+            log_id,
+            head,
+            queue: tx,
+        })
+    }
+
+    fn head(&self) -> Arc<Head> {
+        self.head
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// PEM of the log's public key.
+    pub fn public_key_pem(&self) -> String {
+        self.key.public_key().to_pem()
+    }
+
+    /// The log's public key.
+    pub fn public_key(&self) -> &signet_crypto::PublicKey {
+        self.key.public_key()
+    }
+
+    /// Tree ID.
+    pub fn tree_id(&self) -> u64 {
+        self.tree_id
+    }
+
+    fn entry_id(&self, uuid: &Sha256Hash) -> String {
+        signet_rekor::entry_id(self.tree_id, &uuid.to_hex())
+    }
+
+    /// Adds a proposed entry; returns (entry ID, LogEntry) once it is durable and integrated.
+    pub async fn add(&self, proposed: &[u8]) -> Result<(String, LogEntry), LogError> {
+        let entry = admit(proposed)?;
+        let (reply, rx) = oneshot::channel();
+        let uuid = entry.uuid;
+        let body = entry.body.clone();
+        self.queue
+            .try_send(Job { entry, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
+                mpsc::error::TrySendError::Closed(_) => {
+                    LogError::Internal("sequencer stopped".into())
+                }
+            })?;
+        let c = rx
+            .await
+            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))??;
+        let stored = StoredEntry {
+            index: c.index,
+            uuid,
+            body,
+            integrated_time: c.integrated_time,
+            set: c.set,
+        };
+        let anon = self.render(&stored, &c.head).await?;
+        let id = self.entry_id(&uuid);
+        Ok((id.clone(), LogEntry::from([(id, anon)])))
+    }
+
+    async fn render(&self, e: &StoredEntry, head: &Head) -> Result<LogEntryAnon, LogError> {
+        let (index, size) = (e.index, head.size);
+        let proof = with_tree(self.store.as_ref(), |t| {
+            t.inclusion_proof(LogIndex(index), TreeSize(size))
+        })
+        .await?;
+        Ok(LogEntryAnon {
+            body: b64::encode(&e.body),
+            integrated_time: e.integrated_time,
+            log_id: self.log_id.to_hex(),
+            log_index: i64::try_from(e.index)
+                .map_err(|_| LogError::Internal("index range".into()))?,
+            verification: Some(Verification {
+                inclusion_proof: Some(InclusionProof {
+                    checkpoint: head.checkpoint.clone(),
+                    hashes: proof.iter().map(Sha256Hash::to_hex).collect(),
+                    log_index: i64::try_from(e.index)
+                        .map_err(|_| LogError::Internal("index range".into()))?,
+                    root_hash: head.root.to_hex(),
+                    tree_size: i64::try_from(head.size)
+                        .map_err(|_| LogError::Internal("size range".into()))?,
+                }),
+                signed_entry_timestamp: Some(b64::encode(&e.set)),
+            }),
+        })
+    }
+
+    async fn render_entry(&self, e: StoredEntry) -> Result<LogEntry, LogError> {
+        let head = self.head();
+        let anon = self.render(&e, &head).await?;
+        Ok(LogEntry::from([(self.entry_id(&e.uuid), anon)]))
+    }
+
+    /// Entry by global index.
+    pub async fn get_by_index(&self, index: u64) -> Result<LogEntry, LogError> {
+        // Only integrated entries below the published head are served.
+        if index >= self.head().size {
+            return Err(LogError::NotFound);
+        }
+        let e = self
+            .store
+            .entry_by_index(index)
+            .await?
+            .ok_or(LogError::NotFound)?;
+        self.render_entry(e).await
+    }
+
+    /// Entry by 64-character UUID or 80-character entry ID.
+    pub async fn get_by_uuid(&self, id: &str) -> Result<LogEntry, LogError> {
+        let r = signet_rekor::EntryRef::parse(id)
+            .map_err(|e| LogError::Unprocessable(e.to_string()))?;
+        if r.tree_id.is_some_and(|t| t != self.tree_id) {
+            return Err(LogError::NotFound);
+        }
+        let e = self
+            .store
+            .entry_by_uuid(&r.uuid)
+            .await?
+            .ok_or(LogError::NotFound)?;
+        if e.index >= self.head().size {
+            return Err(LogError::NotFound);
+        }
+        self.render_entry(e).await
+    }
+
+    /// `POST /api/v1/log/entries/retrieve`.
+    pub async fn retrieve(&self, q: &SearchLogQuery) -> Result<Vec<LogEntry>, LogError> {
+        let (u, i, e) = (
+            q.entry_uuids.as_deref().unwrap_or_default(),
+            q.log_indexes.as_deref().unwrap_or_default(),
+            q.entries.as_deref().unwrap_or_default(),
+        );
+        if u.len() + i.len() + e.len() > MAX_RETRIEVE {
+            return Err(LogError::Unprocessable(format!(
+                "more than max allowed {MAX_RETRIEVE} entries in request"
+            )));
+        }
+        if u.is_empty() && i.is_empty() && e.is_empty() {
+            return Err(LogError::Unprocessable("empty query".into()));
+        }
+        let mut out = Vec::new();
+        for id in u {
+            match self.get_by_uuid(id).await {
+                Ok(x) => out.push(x),
+                Err(LogError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        for p in e {
+            let admitted = admit(p.to_string().as_bytes())?;
+            match self.get_by_uuid(&admitted.uuid.to_hex()).await {
+                Ok(x) => out.push(x),
+                Err(LogError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        for idx in i {
+            let idx = u64::try_from(*idx)
+                .map_err(|_| LogError::Unprocessable("negative log index".into()))?;
+            match self.get_by_index(idx).await {
+                Ok(x) => out.push(x),
+                Err(LogError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `POST /api/v1/index/retrieve`: entry IDs matching the query.
+    pub async fn search(&self, q: &SearchIndex) -> Result<Vec<String>, LogError> {
+        let mut keys = Vec::new();
+        if let Some(h) = &q.hash {
+            let h = h.to_lowercase();
+            let (alg, hex) = h.split_once(':').unwrap_or(("sha256", h.as_str()));
+            let ok_len = match alg {
+                "sha256" => 64,
+                "sha512" => 128,
+                "sha1" => 40,
+                _ => 0,
+            };
+            if hex.len() != ok_len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(LogError::Unprocessable(format!("invalid hash {h:?}")));
+            }
+            keys.push(format!("{alg}:{hex}"));
+        }
+        if let Some(pk) = &q.public_key {
+            if pk.format != "x509" {
+                return Err(LogError::BadRequest(
+                    "the PKI format requested is not supported by this server".into(),
+                ));
+            }
+            let pem = b64::decode(&pk.content).map_err(|_| {
+                LogError::BadRequest("public key provided could not be parsed".into())
+            })?;
+            let blocks = signet_rekor::pem_to_der_blocks(&pem).map_err(|_| {
+                LogError::BadRequest("public key provided could not be parsed".into())
+            })?;
+            let canonical: String = blocks
+                .into_iter()
+                .map(|(t, d)| {
+                    let cfg = pem_config();
+                    pem::encode_config(&pem::Pem::new(t, d), cfg)
+                })
+                .collect();
+            keys.push(signet_crypto::sha256(canonical.as_bytes()).to_hex());
+        }
+        for s in [&q.email, &q.subject].into_iter().flatten() {
+            keys.push(s.to_lowercase());
+        }
+        if keys.is_empty() {
+            return Err(LogError::Unprocessable("empty search".into()));
+        }
+        let and = q.operator.as_deref() == Some("and");
+        let mut result: Option<Vec<Sha256Hash>> = None;
+        for k in keys {
+            let found = self.store.search(&k).await?;
+            result = Some(match result {
+                None => found,
+                Some(prev) if and => prev.into_iter().filter(|u| found.contains(u)).collect(),
+                Some(mut prev) => {
+                    prev.extend(found);
+                    prev.sort();
+                    prev.dedup();
+                    prev
+                }
+            });
+        }
+        Ok(result
+            .unwrap_or_default()
+            .iter()
+            .map(|u| self.entry_id(u))
+            .collect())
+    }
+
+    /// `GET /api/v1/log`.
+    pub fn log_info(&self) -> LogInfo {
+        let h = self.head();
+        LogInfo {
+            inactive_shards: None,
+            root_hash: h.root.to_hex(),
+            signed_tree_head: h.checkpoint.clone(),
+            tree_id: self.tree_id.to_string(),
+            tree_size: i64::try_from(h.size).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// `GET /api/v1/log/proof`.
+    pub async fn consistency(&self, first: u64, last: u64) -> Result<ConsistencyProof, LogError> {
+        let size = self.head().size;
+        if first > last {
+            return Err(LogError::BadRequest(format!(
+                "firstSize({first}) must be less than lastSize({last})"
+            )));
+        }
+        if last > size {
+            return Err(LogError::BadRequest(format!(
+                "the tree size requested({last}) was greater than what is currently observable({size})"
+            )));
+        }
+        if first == 0 {
+            return Err(LogError::BadRequest("firstSize must be at least 1".into()));
+        }
+        let (hashes, root) = with_tree(self.store.as_ref(), |t| {
+            Ok((
+                t.consistency_proof(TreeSize(first), TreeSize(last))?,
+                t.root(TreeSize(last))?,
+            ))
+        })
+        .await?;
+        Ok(ConsistencyProof {
+            hashes: hashes.iter().map(Sha256Hash::to_hex).collect(),
+            root_hash: root.to_hex(),
+        })
+    }
+}
+
+fn pem_config() -> pem::EncodeConfig {
+    pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF)
+}

@@ -1,0 +1,175 @@
+//! HTTP layer: the Rekor v1 REST API over [`signet_log::TransparencyLog`]. Handlers only parse
+//! requests, call the library and map [`LogError`] to Rekor's status codes and error bodies.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use signet_log::api::{ErrorBody, SearchIndex, SearchLogQuery};
+use signet_log::{LogError, LogStore, TransparencyLog};
+
+/// Largest request body accepted (Fulcio and rekor-tiles use 4 MiB).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+struct ApiError(LogError);
+
+impl From<LogError> for ApiError {
+    fn from(e: LogError) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.0.status();
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if code == 404 {
+            // Rekor answers 404 with an empty body.
+            return status.into_response();
+        }
+        if code >= 500 {
+            tracing::error!("{}", self.0);
+        }
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                code,
+                message: self.0.to_string(),
+            }),
+        )
+            .into_response();
+        if let LogError::Duplicate { entry_id } = &self.0
+            && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/log/entries/{entry_id}"))
+        {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+        resp
+    }
+}
+
+type Shared<S> = Arc<TransparencyLog<S>>;
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError(LogError::BadRequest(format!("invalid request body: {e}"))))
+}
+
+async fn create<S: LogStore>(
+    State(log): State<Shared<S>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (id, entry) = log.add(&body).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/log/entries/{id}")) {
+        headers.insert(header::LOCATION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(header::ETAG, v);
+    }
+    Ok((StatusCode::CREATED, headers, Json(entry)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexQuery {
+    log_index: Option<String>,
+}
+
+async fn by_index<S: LogStore>(
+    State(log): State<Shared<S>>,
+    Query(q): Query<IndexQuery>,
+) -> Result<Response, ApiError> {
+    let raw = q
+        .log_index
+        .ok_or_else(|| LogError::Unprocessable("logIndex in query is required".into()))?;
+    let idx = raw.parse::<u64>().map_err(|_| {
+        LogError::Unprocessable(format!("logIndex {raw:?} is not a non-negative integer"))
+    })?;
+    Ok(Json(log.get_by_index(idx).await?).into_response())
+}
+
+async fn by_uuid<S: LogStore>(
+    State(log): State<Shared<S>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(log.get_by_uuid(&id).await?).into_response())
+}
+
+async fn retrieve<S: LogStore>(
+    State(log): State<Shared<S>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let q: SearchLogQuery = json_body(&body)?;
+    Ok(Json(log.retrieve(&q).await?).into_response())
+}
+
+async fn search<S: LogStore>(
+    State(log): State<Shared<S>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let q: SearchIndex = json_body(&body)?;
+    Ok(Json(log.search(&q).await?).into_response())
+}
+
+async fn info<S: LogStore>(State(log): State<Shared<S>>) -> Response {
+    Json(log.log_info()).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProofQuery {
+    first_size: Option<String>,
+    last_size: Option<String>,
+}
+
+async fn proof<S: LogStore>(
+    State(log): State<Shared<S>>,
+    Query(q): Query<ProofQuery>,
+) -> Result<Response, ApiError> {
+    let parse = |v: Option<String>, name: &str, default: Option<u64>| -> Result<u64, ApiError> {
+        match (v, default) {
+            (Some(s), _) => s.parse::<u64>().map_err(|_| {
+                ApiError(LogError::Unprocessable(format!(
+                    "{name} must be an integer"
+                )))
+            }),
+            (None, Some(d)) => Ok(d),
+            (None, None) => Err(ApiError(LogError::Unprocessable(format!(
+                "{name} in query is required"
+            )))),
+        }
+    };
+    let first = parse(q.first_size, "firstSize", Some(1))?;
+    let last = parse(q.last_size, "lastSize", None)?;
+    Ok(Json(log.consistency(first, last).await?).into_response())
+}
+
+async fn public_key<S: LogStore>(State(log): State<Shared<S>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        log.public_key_pem(),
+    )
+        .into_response()
+}
+
+/// The Rekor v1 router for `log`.
+pub fn rekor_router<S: LogStore>(log: Shared<S>) -> Router {
+    Router::new()
+        .route("/api/v1/log/entries", post(create::<S>).get(by_index::<S>))
+        .route("/api/v1/log/entries/retrieve", post(retrieve::<S>))
+        .route("/api/v1/log/entries/{id}", get(by_uuid::<S>))
+        .route("/api/v1/index/retrieve", post(search::<S>))
+        .route("/api/v1/log", get(info::<S>))
+        .route("/api/v1/log/proof", get(proof::<S>))
+        .route("/api/v1/log/publicKey", get(public_key::<S>))
+        .route("/ping", get(|| async { "." }))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(log)
+}
