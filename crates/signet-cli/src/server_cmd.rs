@@ -43,9 +43,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let log = TransparencyLog::open(
         store,
         &log_dir,
-        LogConfig {
-            host: args.log_host.clone(),
-        },
+        LogConfig::new(&args.log_host),
         Arc::new(SystemClock),
     )
     .await

@@ -42,8 +42,8 @@ impl LogError {
     }
 }
 
-impl From<sqlx::Error> for LogError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<rusqlite::Error> for LogError {
+    fn from(e: rusqlite::Error) -> Self {
         Self::Storage(e.to_string())
     }
 }

@@ -100,6 +100,7 @@ impl Frontier {
 
 pub(crate) struct Sequencer<S: LogStore> {
     pub(crate) store: Arc<S>,
+    pub(crate) cache: Arc<crate::service::HashCache<S>>,
     pub(crate) frontier: Frontier,
     pub(crate) size: u64,
     pub(crate) key: Arc<SigningKey>,
@@ -207,6 +208,9 @@ impl<S: LogStore> Sequencer<S> {
         let head = match self.store.append(&entries, &hashes, new_size).await {
             Ok(()) => {
                 // Durable. Only now does the in-memory state move forward.
+                if let Some((start, _)) = hashes.first() {
+                    self.cache.extend(*start, &hashes);
+                }
                 self.frontier = frontier;
                 self.size = new_size;
                 match sign_head(

@@ -41,6 +41,18 @@ impl Clock for SystemClock {
 pub struct LogConfig {
     /// Host name: the checkpoint key name and the first part of the origin `<host> - <treeID>`.
     pub host: String,
+    /// Stored hashes kept in memory (32 bytes each; a log of n entries has about 2n).
+    pub hash_cache: usize,
+}
+
+impl LogConfig {
+    /// Defaults: host as given, 8 Mi cached hashes (256 MiB, about 4 M entries).
+    pub fn new(host: &str) -> Self {
+        Self {
+            host: host.to_string(),
+            hash_cache: 8 << 20,
+        }
+    }
 }
 
 /// Most items per `/entries/retrieve` request (Rekor: 10).
@@ -49,6 +61,7 @@ pub const MAX_RETRIEVE: usize = 10;
 /// A running transparency log.
 pub struct TransparencyLog<S: LogStore> {
     store: Arc<S>,
+    hashes: Arc<HashCache<S>>,
     key: Arc<SigningKey>,
     tree_id: u64,
     log_id: Sha256Hash,
@@ -81,19 +94,117 @@ impl HashStore for Fetched {
     }
 }
 
-/// Runs a tree computation over the store: record the indexes it needs, fetch them in one
-/// query, run it again on the fetched hashes.
-async fn with_tree<S: LogStore, T>(
-    store: &S,
+/// Anything stored hashes can be read from in batches.
+pub(crate) trait HashSource: Sync {
+    fn read(
+        &self,
+        indexes: &[u64],
+    ) -> impl std::future::Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
+}
+
+impl<S: LogStore> HashSource for S {
+    async fn read(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
+        self.read_hashes(indexes).await
+    }
+}
+
+/// A memory copy of the first `cap` stored hashes (contiguous from index 0), in front of the
+/// store. Proofs then cost no database read while the log fits; beyond the cap they fall back
+/// to one batched query. Filled at start-up and by the sequencer after each durable commit.
+pub(crate) struct HashCache<S: LogStore> {
+    store: Arc<S>,
+    mem: RwLock<Vec<Sha256Hash>>,
+    cap: usize,
+}
+
+impl<S: LogStore> HashCache<S> {
+    async fn load(store: Arc<S>, size: u64, cap: usize) -> Result<Self, LogError> {
+        let total = StoredIndex::count(TreeSize(size));
+        let want = usize::try_from(total).unwrap_or(usize::MAX).min(cap);
+        let mut mem = Vec::with_capacity(want);
+        let mut next = 0u64;
+        while mem.len() < want {
+            let end = (next + 10_000).min(want as u64);
+            let idx: Vec<u64> = (next..end).collect();
+            mem.extend(store.read_hashes(&idx).await?);
+            next = end;
+        }
+        Ok(Self {
+            store,
+            mem: RwLock::new(mem),
+            cap,
+        })
+    }
+
+    /// Appends hashes stored at `start..` (after they are durable).
+    pub(crate) fn extend(&self, start: u64, hashes: &[(u64, Sha256Hash)]) {
+        if let Ok(mut m) = self.mem.write()
+            && m.len() as u64 == start
+        {
+            let room = self.cap.saturating_sub(m.len());
+            m.extend(hashes.iter().take(room).map(|(_, h)| *h));
+        }
+    }
+}
+
+impl<S: LogStore> HashSource for HashCache<S> {
+    async fn read(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
+        let (mut out, missing) = {
+            let m = self
+                .mem
+                .read()
+                .map_err(|_| LogError::Internal("hash cache poisoned".into()))?;
+            let mut out = Vec::with_capacity(indexes.len());
+            let mut missing = Vec::new();
+            for (pos, i) in indexes.iter().enumerate() {
+                match usize::try_from(*i).ok().and_then(|u| m.get(u)) {
+                    Some(h) => out.push(Some(*h)),
+                    None => {
+                        out.push(None);
+                        missing.push((pos, *i));
+                    }
+                }
+            }
+            (out, missing)
+        };
+        if !missing.is_empty() {
+            let idx: Vec<u64> = missing.iter().map(|(_, i)| *i).collect();
+            for ((pos, _), h) in missing.iter().zip(self.store.read_hashes(&idx).await?) {
+                out[*pos] = Some(h);
+            }
+        }
+        out.into_iter()
+            .map(|h| h.ok_or_else(|| LogError::Internal("hash not read".into())))
+            .collect()
+    }
+}
+
+/// Runs a tree computation over stored hashes: record the indexes it needs, fetch them in one
+/// batch, run it again on the fetched hashes.
+async fn with_tree<H: HashSource, T>(
+    source: &H,
     f: impl Fn(&Tree<'_, dyn HashStore>) -> Result<T, TlogError>,
 ) -> Result<T, LogError> {
     let rec = Recorder::default();
     f(&Tree::new(&rec as &dyn HashStore))?;
     let wanted: Vec<StoredIndex> = rec.0.lock().map(|v| v.clone()).unwrap_or_default();
     let raw: Vec<u64> = wanted.iter().map(|i| i.0).collect();
-    let hashes = store.read_hashes(&raw).await?;
+    let hashes = source.read(&raw).await?;
     let fetched = Fetched(wanted.into_iter().zip(hashes).collect());
     Ok(f(&Tree::new(&fetched as &dyn HashStore))?)
+}
+
+/// RFC 6962 inclusion proof for `index` in the tree of `size` leaves, read from `store` in one
+/// batched query (O(log n) stored hashes).
+pub async fn inclusion_proof<S: LogStore>(
+    store: &S,
+    index: u64,
+    size: u64,
+) -> Result<Vec<Sha256Hash>, LogError> {
+    with_tree(store, |t| {
+        t.inclusion_proof(LogIndex(index), TreeSize(size))
+    })
+    .await
 }
 
 fn load_or_create_key(path: &Path) -> Result<SigningKey, LogError> {
@@ -170,8 +281,9 @@ impl<S: LogStore> TransparencyLog<S> {
         // The stored tree must be self-consistent: its root from the frontier must equal the
         // root recomputed from stored hashes (catches a torn or foreign database early).
         let root = frontier.root();
+        let hashes = Arc::new(HashCache::load(store.clone(), size, config.hash_cache).await?);
         if size > 0 {
-            let recomputed = with_tree(store.as_ref(), |t| t.root(TreeSize(size))).await?;
+            let recomputed = with_tree(hashes.as_ref(), |t| t.root(TreeSize(size))).await?;
             if recomputed != root {
                 return Err(LogError::Storage(format!(
                     "stored tree of size {size} is inconsistent"
@@ -188,6 +300,7 @@ impl<S: LogStore> TransparencyLog<S> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let seq = Sequencer {
             store: store.clone(),
+            cache: hashes.clone(),
             frontier,
             size,
             key: key.clone(),
@@ -201,6 +314,7 @@ impl<S: LogStore> TransparencyLog<S> {
         tokio::spawn(seq.run(rx));
         Ok(Self {
             store,
+            hashes,
             key,
             tree_id,
             log_id,
@@ -466,7 +580,7 @@ impl<S: LogStore> TransparencyLog<S> {
         if first == 0 {
             return Err(LogError::BadRequest("firstSize must be at least 1".into()));
         }
-        let (hashes, root) = with_tree(self.store.as_ref(), |t| {
+        let (hashes, root) = with_tree(self.hashes.as_ref(), |t| {
             Ok((
                 t.consistency_proof(TreeSize(first), TreeSize(last))?,
                 t.root(TreeSize(last))?,

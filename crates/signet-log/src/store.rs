@@ -5,14 +5,11 @@
 //! synchronous commit, or not at all. Readers never see a size whose hashes are missing.
 
 use std::future::Future;
-use std::path::Path;
-use std::str::FromStr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use rusqlite::{Connection, OptionalExtension, params};
 use signet_types::Sha256Hash;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{QueryBuilder, Row};
 
 use crate::LogError;
 
@@ -88,23 +85,29 @@ pub trait LogStore: Send + Sync + 'static {
     fn search(&self, key: &str) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
 }
 
-/// The embedded backend: one SQLite database in WAL mode with `synchronous=FULL`, so a commit
-/// is on disk (WAL fsync) before `append` returns.
+/// The embedded backend: one SQLite database (`log.sqlite`) in WAL mode with
+/// `synchronous=FULL`, so a commit is on disk (WAL fsync) before `append` returns. One writer
+/// connection (only the sequencer writes) and a small pool of readers; all blocking calls run on
+/// tokio's blocking pool.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    inner: Arc<Inner>,
 }
 
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL UNIQUE, body BLOB NOT NULL, integrated_time INTEGER NOT NULL, sets BLOB NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS hashes (idx INTEGER PRIMARY KEY, h BLOB NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS index_keys (k TEXT NOT NULL, uuid BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS index_keys_k ON index_keys (k)",
-];
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
 
-/// SQLite's bound-parameter limit is 32766; stay well below it per statement.
-const ROWS_PER_INSERT: usize = 1000;
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL UNIQUE, body BLOB NOT NULL, integrated_time INTEGER NOT NULL, sets BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS hashes (idx INTEGER PRIMARY KEY, h BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS index_keys (k TEXT NOT NULL, uuid BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS index_keys_k ON index_keys (k);
+";
 
 fn hash_of(b: &[u8]) -> Result<Sha256Hash, LogError> {
     Sha256Hash::from_slice(b).map_err(|e| LogError::Storage(format!("corrupt hash in store: {e}")))
@@ -114,57 +117,110 @@ fn as_i64(v: u64) -> Result<i64, LogError> {
     i64::try_from(v).map_err(|_| LogError::Internal(format!("{v} exceeds the storable range")))
 }
 
+fn open_conn(path: &Path) -> Result<Connection, LogError> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    Ok(c)
+}
+
+/// Raw `entries` row: idx, uuid, body, integrated_time, sets.
+type EntryRow = (i64, Vec<u8>, Vec<u8>, i64, Vec<u8>);
+
+fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_entry(t: EntryRow) -> Result<StoredEntry, LogError> {
+    Ok(StoredEntry {
+        index: u64::try_from(t.0).map_err(|_| LogError::Storage("negative index".into()))?,
+        uuid: hash_of(&t.1)?,
+        body: t.2,
+        integrated_time: t.3,
+        set: t.4,
+    })
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) `dir/log.sqlite`.
     pub async fn open(dir: &Path) -> Result<Self, LogError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| LogError::Storage(format!("{}: {e}", dir.display())))?;
-        let url = format!("sqlite://{}", dir.join("log.sqlite").display());
-        let opts = SqliteConnectOptions::from_str(&url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
-        for stmt in SCHEMA {
-            sqlx::query(*stmt).execute(&pool).await?;
-        }
-        Ok(Self { pool })
+        let path = dir.join("log.sqlite");
+        let writer = open_conn(&path)?;
+        writer.execute_batch(SCHEMA)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
     }
 
-    fn entry(row: &sqlx::sqlite::SqliteRow) -> Result<StoredEntry, LogError> {
-        let idx: i64 = row.try_get("idx")?;
-        Ok(StoredEntry {
-            index: u64::try_from(idx).map_err(|_| LogError::Storage("negative index".into()))?,
-            uuid: hash_of(row.try_get::<&[u8], _>("uuid")?)?,
-            body: row.try_get("body")?,
-            integrated_time: row.try_get("integrated_time")?,
-            set: row.try_get("sets")?,
+    /// Runs `f` with a reader connection, inline: reads are short point queries served from the
+    /// page cache, cheaper than a hand-off to the blocking pool (measured: two context switches
+    /// cost more than the query).
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, LogError> + Send + 'static,
+    ) -> Result<T, LogError> {
+        let inner = &self.inner;
+        let popped = inner
+            .readers
+            .lock()
+            .map_err(|_| LogError::Internal("reader pool poisoned".into()))?
+            .pop();
+        let conn = match popped {
+            Some(c) => c,
+            None => open_conn(&inner.path)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = inner.readers.lock()
+            && pool.len() < 16
+        {
+            pool.push(conn);
+        }
+        out
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, LogError> + Send + 'static,
+    ) -> Result<T, LogError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| LogError::Internal("writer poisoned".into()))?;
+            f(&mut conn)
         })
+        .await
+        .map_err(|e| LogError::Internal(e.to_string()))?
     }
 }
 
 impl LogStore for SqliteStore {
     async fn meta(&self, key: &str) -> Result<Option<String>, LogError> {
-        let row = sqlx::query("SELECT v FROM meta WHERE k = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get("v")).transpose()?)
+        let key = key.to_string();
+        self.read(move |c| {
+            Ok(
+                c.query_row("SELECT v FROM meta WHERE k = ?1", [key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+        .await
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<(), LogError> {
-        sqlx::query(
-            "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let (k, v) = (key.to_string(), value.to_string());
+        self.write(move |c| {
+            c.execute("INSERT INTO meta (k, v) VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v", [k, v])?;
+            Ok(())
+        })
+        .await
     }
 
     async fn size(&self) -> Result<u64, LogError> {
@@ -183,138 +239,109 @@ impl LogStore for SqliteStore {
         hashes: &[(u64, Sha256Hash)],
         new_size: u64,
     ) -> Result<(), LogError> {
-        let mut tx = self.pool.begin().await?;
-        for chunk in entries.chunks(ROWS_PER_INSERT) {
-            let mut q =
-                QueryBuilder::new("INSERT INTO entries (idx, uuid, body, integrated_time, sets) ");
-            let mut bad = None;
-            q.push_values(chunk, |mut b, e| {
-                match as_i64(e.index) {
-                    Ok(i) => b.push_bind(i),
-                    Err(err) => {
-                        bad = Some(err);
-                        b.push_bind(0i64)
+        let entries = entries.to_vec();
+        let hashes = hashes.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut ins = tx.prepare_cached("INSERT INTO entries (idx, uuid, body, integrated_time, sets) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+                let mut key = tx.prepare_cached("INSERT INTO index_keys (k, uuid) VALUES (?1, ?2)")?;
+                for e in &entries {
+                    ins.execute(params![as_i64(e.index)?, &e.uuid.0[..], &e.body, e.integrated_time, &e.set])?;
+                    for k in &e.index_keys {
+                        key.execute(params![k, &e.uuid.0[..]])?;
                     }
-                };
-                b.push_bind(e.uuid.0.to_vec())
-                    .push_bind(e.body.clone())
-                    .push_bind(e.integrated_time)
-                    .push_bind(e.set.clone());
-            });
-            if let Some(err) = bad {
-                return Err(err);
+                }
+                let mut h = tx.prepare_cached("INSERT INTO hashes (idx, h) VALUES (?1, ?2)")?;
+                for (i, hash) in &hashes {
+                    h.execute(params![as_i64(*i)?, &hash.0[..]])?;
+                }
+                tx.execute(
+                    "INSERT INTO meta (k, v) VALUES ('size', ?1) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                    [new_size.to_string()],
+                )?;
             }
-            q.build().execute(&mut *tx).await?;
-        }
-        let keys: Vec<(&str, &Sha256Hash)> = entries
-            .iter()
-            .flat_map(|e| e.index_keys.iter().map(move |k| (k.as_str(), &e.uuid)))
-            .collect();
-        for chunk in keys.chunks(ROWS_PER_INSERT) {
-            let mut q = QueryBuilder::new("INSERT INTO index_keys (k, uuid) ");
-            q.push_values(chunk, |mut b, (k, u)| {
-                b.push_bind(k.to_string()).push_bind(u.0.to_vec());
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in hashes.chunks(ROWS_PER_INSERT) {
-            let mut q = QueryBuilder::new("INSERT INTO hashes (idx, h) ");
-            let mut bad = None;
-            q.push_values(chunk, |mut b, (i, h)| {
-                match as_i64(*i) {
-                    Ok(i) => b.push_bind(i),
-                    Err(err) => {
-                        bad = Some(err);
-                        b.push_bind(0i64)
-                    }
-                };
-                b.push_bind(h.0.to_vec());
-            });
-            if let Some(err) = bad {
-                return Err(err);
-            }
-            q.build().execute(&mut *tx).await?;
-        }
-        sqlx::query("INSERT INTO meta (k, v) VALUES ('size', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v")
-            .bind(new_size.to_string())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn find(&self, uuids: &[Sha256Hash]) -> Result<Vec<(Sha256Hash, u64)>, LogError> {
-        let mut out = Vec::new();
-        for chunk in uuids.chunks(ROWS_PER_INSERT) {
-            let mut q = QueryBuilder::new("SELECT idx, uuid FROM entries WHERE uuid IN (");
-            let mut sep = q.separated(", ");
-            for u in chunk {
-                sep.push_bind(u.0.to_vec());
+        let uuids = uuids.to_vec();
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT idx FROM entries WHERE uuid = ?1")?;
+            let mut out = Vec::new();
+            for u in uuids {
+                if let Some(idx) = st
+                    .query_row([&u.0[..]], |r| r.get::<_, i64>(0))
+                    .optional()?
+                {
+                    out.push((u, u64::try_from(idx).unwrap_or(0)));
+                }
             }
-            q.push(")");
-            for row in q.build().fetch_all(&self.pool).await? {
-                let idx: i64 = row.try_get("idx")?;
-                out.push((
-                    hash_of(row.try_get::<&[u8], _>("uuid")?)?,
-                    u64::try_from(idx).unwrap_or(0),
-                ));
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
+        .await
     }
 
     async fn entry_by_index(&self, index: u64) -> Result<Option<StoredEntry>, LogError> {
-        let row =
-            sqlx::query("SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE idx = ?")
-                .bind(as_i64(index)?)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.as_ref().map(Self::entry).transpose()
+        let i = as_i64(index)?;
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE idx = ?1",
+            )?
+            .query_row([i], row_entry)
+            .optional()?
+            .map(to_entry)
+            .transpose()
+        })
+        .await
     }
 
     async fn entry_by_uuid(&self, uuid: &Sha256Hash) -> Result<Option<StoredEntry>, LogError> {
-        let row = sqlx::query(
-            "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE uuid = ?",
-        )
-        .bind(uuid.0.to_vec())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(Self::entry).transpose()
+        let u = uuid.0;
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE uuid = ?1",
+            )?
+            .query_row([&u[..]], row_entry)
+            .optional()?
+            .map(to_entry)
+            .transpose()
+        })
+        .await
     }
 
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new("SELECT idx, h FROM hashes WHERE idx IN (");
-        let mut sep = q.separated(", ");
-        for i in indexes {
-            sep.push_bind(as_i64(*i)?);
-        }
-        q.push(")");
-        let rows = q.build().fetch_all(&self.pool).await?;
-        let mut map = std::collections::HashMap::with_capacity(rows.len());
-        for r in rows {
-            let i: i64 = r.try_get("idx")?;
-            map.insert(i, hash_of(r.try_get::<&[u8], _>("h")?)?);
-        }
-        indexes
-            .iter()
-            .map(|i| {
-                map.get(&as_i64(*i)?)
-                    .copied()
-                    .ok_or_else(|| LogError::Storage(format!("stored hash {i} missing")))
-            })
-            .collect()
+        let indexes = indexes.to_vec();
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT h FROM hashes WHERE idx = ?1")?;
+            indexes
+                .iter()
+                .map(|i| {
+                    let h: Option<Vec<u8>> =
+                        st.query_row([as_i64(*i)?], |r| r.get(0)).optional()?;
+                    hash_of(
+                        &h.ok_or_else(|| LogError::Storage(format!("stored hash {i} missing")))?,
+                    )
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {
-        let rows = sqlx::query("SELECT DISTINCT uuid FROM index_keys WHERE k = ? LIMIT 10000")
-            .bind(key)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| hash_of(r.try_get::<&[u8], _>("uuid")?))
-            .collect()
+        let key = key.to_string();
+        self.read(move |c| {
+            let mut st =
+                c.prepare_cached("SELECT DISTINCT uuid FROM index_keys WHERE k = ?1 LIMIT 10000")?;
+            let rows = st.query_map([key], |r| r.get::<_, Vec<u8>>(0))?;
+            rows.map(|r| hash_of(&r?)).collect()
+        })
+        .await
     }
 }

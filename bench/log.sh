@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue #3 performance: durable appends from concurrent clients, GET-by-UUID throughput,
+# inclusion-proof time at growing tree sizes, and storage per entry. Loopback only.
+# Usage: bench/log.sh [CLIENTS] [ENTRIES] [PROOF_SIZES...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CLIENTS=${1:-64}
+ENTRIES=${2:-40000}
+shift 2 || true
+SIZES=${*:-10000 1000000 10000000}
+cargo build --release --locked -q -p signet-cli -p signet-testkit
+work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
+pid=$!
+for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://[0-9.:]*' "$work/out")
+echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load generator on the same 2 cores)"
+target/release/signet-logbench append "$url" "$CLIENTS" "$ENTRIES"
+kill $pid; wait $pid 2>/dev/null || true
+bytes=$(du -sb "$work/data/log" | cut -f1)
+echo
+echo "| storage | entries | bytes per entry (SQLite + WAL, entries + stored hashes + search index) |"
+echo "|---|---|---|"
+echo "| $(du -sh "$work/data/log" | cut -f1) | $ENTRIES | $((bytes / ENTRIES)) |"
+echo
+echo "## inclusion proofs vs tree size"
+target/release/signet-logbench proofs "$work" $SIZES
