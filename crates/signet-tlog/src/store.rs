@@ -188,6 +188,15 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
         Ok(out)
     }
 
+    /// Hashes of `ranges`, in order, from one batched read.
+    fn range_hashes(&self, ranges: &[(u64, u64)]) -> Result<Vec<Sha256Hash>, TlogError> {
+        let hashes = self.read_ranges(ranges)?;
+        ranges
+            .iter()
+            .map(|r| hashes.get(r).copied().ok_or(TlogError::MissingHash(0)))
+            .collect()
+    }
+
     /// Root hash of the first `size` leaves.
     pub fn root(&self, size: TreeSize) -> Result<Sha256Hash, TlogError> {
         if size.0 == 0 {
@@ -223,11 +232,7 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
             }
         }
         ranges.reverse();
-        let hashes = self.read_ranges(&ranges)?;
-        ranges
-            .iter()
-            .map(|r| hashes.get(r).copied().ok_or(TlogError::MissingHash(0)))
-            .collect()
+        self.range_hashes(&ranges)
     }
 
     /// RFC 6962 consistency proof from `size1` to `size2`.
@@ -245,8 +250,7 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
         }
         // SUBPROOF(m, D[lo:hi], b), iteratively; collected root-to-leaf then reversed.
         let mut ranges = Vec::new();
-        let (mut m, mut lo, hi) = (m0, 0u64, n);
-        let mut hi = hi;
+        let (mut m, mut lo, mut hi) = (m0, 0u64, n);
         let mut b = true;
         loop {
             let len = hi - lo;
@@ -268,11 +272,7 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
             }
         }
         ranges.reverse();
-        let hashes = self.read_ranges(&ranges)?;
-        ranges
-            .iter()
-            .map(|r| hashes.get(r).copied().ok_or(TlogError::MissingHash(0)))
-            .collect()
+        self.range_hashes(&ranges)
     }
 }
 
