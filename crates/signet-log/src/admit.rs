@@ -107,20 +107,144 @@ pub fn admit(proposed: &[u8]) -> Result<Admitted, LogError> {
     let p: Proposed = serde_json::from_slice(proposed)
         .map_err(|e| LogError::BadRequest(format!("invalid proposed entry: {e}")))?;
     match (p.kind.as_str(), p.api_version.as_str()) {
-        ("hashedrekord", "0.0.1") => {}
-        ("hashedrekord", v) => {
-            return Err(bad(format!(
-                "hashedrekord version {v} is not supported (0.0.1 is)"
-            )));
-        }
-        (k, _) => {
-            return Err(bad(format!(
-                "entry kind {k:?} is not supported by this log (hashedrekord is)"
-            )));
+        ("hashedrekord", "0.0.1") => admit_hashedrekord(p.spec),
+        ("dsse", "0.0.1") => admit_dsse(p.spec),
+        ("hashedrekord" | "dsse", v) => Err(bad(format!(
+            "{} version {v} is not supported (0.0.1 is)",
+            p.kind
+        ))),
+        (k, _) => Err(bad(format!(
+            "entry kind {k:?} is not supported by this log (hashedrekord and dsse are)"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DsseSpec {
+    proposed_content: DsseProposed,
+}
+#[derive(Deserialize)]
+struct DsseProposed {
+    envelope: String,
+    verifiers: Vec<String>,
+}
+
+/// Most signatures (and verifiers) accepted on one DSSE envelope.
+const MAX_DSSE_SIGNATURES: usize = 16;
+
+/// Rekor's `dsse` 0.0.1: every envelope signature must verify (ECDSA/RSA with SHA-256 over the
+/// PAE) under one of the verifiers; the envelope itself is not stored, only its hash, the payload
+/// hash and (signature, canonical verifier PEM) pairs sorted by signature.
+fn admit_dsse(spec: serde_json::Value) -> Result<Admitted, LogError> {
+    let spec: DsseSpec =
+        serde_json::from_value(spec).map_err(|e| bad(format!("invalid dsse spec: {e}")))?;
+    let env_json: signet_types::dsse::EnvelopeJson =
+        serde_json::from_str(&spec.proposed_content.envelope)
+            .map_err(|e| bad(format!("invalid DSSE envelope: {e}")))?;
+    let env = signet_types::dsse::Envelope::try_from(&env_json)
+        .map_err(|e| bad(format!("DSSE envelope: {e}")))?;
+    let p = &spec.proposed_content;
+    if env.signatures.is_empty() || p.verifiers.is_empty() {
+        return Err(bad(
+            "a DSSE entry needs at least one signature and one verifier",
+        ));
+    }
+    if env.signatures.len() > MAX_DSSE_SIGNATURES || p.verifiers.len() > MAX_DSSE_SIGNATURES {
+        return Err(bad("too many DSSE signatures or verifiers"));
+    }
+    let verifiers = p
+        .verifiers
+        .iter()
+        .map(|v| {
+            let pem = b64::decode(v).map_err(|e| bad(format!("verifier: {e}")))?;
+            let (key, sans) = verifier_key(&pem)?;
+            Ok((key, sans, canonical_pem(&pem)?))
+        })
+        .collect::<Result<Vec<_>, LogError>>()?;
+    let pae = env.pae();
+    let mut sigs = Vec::new();
+    let mut index_keys = Vec::new();
+    for (s, raw) in env.signatures.iter().zip(&env_json.signatures) {
+        let (_, sans, pem) = verifiers
+            .iter()
+            .find(|(k, _, _)| {
+                let scheme = match k.algorithm() {
+                    KeyAlgorithm::Rsa => Scheme::RsaPkcs1(HashAlgorithm::Sha256),
+                    _ => Scheme::Ecdsa(HashAlgorithm::Sha256),
+                };
+                k.verify_with(scheme, &pae, &s.sig).is_ok()
+            })
+            .ok_or_else(|| bad("a DSSE signature does not verify under any verifier"))?;
+        sigs.push((raw.sig.clone(), b64::encode(pem)));
+        index_keys.push(signet_crypto::sha256(pem).to_hex());
+        index_keys.extend(sans.iter().cloned());
+    }
+    sigs.sort();
+    let payload_hash = signet_crypto::sha256(&env.payload).to_hex();
+    let envelope_hash = signet_crypto::sha256(p.envelope.as_bytes()).to_hex();
+    index_keys.push(format!("sha256:{payload_hash}"));
+    index_keys.push(format!("sha256:{envelope_hash}"));
+    // In-toto subjects are searchable by their digests, as in Rekor.
+    if env.payload_type == signet_types::dsse::IN_TOTO_PAYLOAD_TYPE
+        && let Ok(st) = serde_json::from_slice::<serde_json::Value>(&env.payload)
+    {
+        for sub in st
+            .get("subject")
+            .and_then(|s| s.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(d) = sub.pointer("/digest/sha256").and_then(|d| d.as_str()) {
+                index_keys.push(format!("sha256:{}", d.to_lowercase()));
+            }
         }
     }
-    let spec: Spec = serde_json::from_value(p.spec)
-        .map_err(|e| bad(format!("invalid hashedrekord spec: {e}")))?;
+    let body = signet_rekor::canonical_json(&serde_json::json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {
+            "envelopeHash": {"algorithm": "sha256", "value": envelope_hash},
+            "payloadHash": {"algorithm": "sha256", "value": payload_hash},
+            "signatures": sigs.iter().map(|(s, v)| serde_json::json!({"signature": s, "verifier": v})).collect::<Vec<_>>(),
+        },
+    }))
+    .map_err(|e| bad(e.to_string()))?;
+    index_keys.sort();
+    index_keys.dedup();
+    Ok(Admitted {
+        uuid: signet_rekor::leaf_hash(&body),
+        body,
+        index_keys,
+    })
+}
+
+/// Go `pem.Encode` form of the PUBLIC KEY / CERTIFICATE blocks of `text`.
+pub(crate) fn canonical_pem(text: &[u8]) -> Result<Vec<u8>, LogError> {
+    let blocks = signet_rekor::pem_to_der_blocks(text).map_err(|e| bad(e.to_string()))?;
+    let cfg = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    Ok(blocks
+        .into_iter()
+        .map(|(t, d)| pem::encode_config(&pem::Pem::new(t, d), cfg))
+        .collect::<String>()
+        .into_bytes())
+}
+
+/// The dsse 0.0.1 proposed entry a client sends: the envelope as a JSON string, and verifiers.
+pub fn proposed_dsse(envelope_json: &str, verifier_pems: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {"proposedContent": {
+            "envelope": envelope_json,
+            "verifiers": verifier_pems.iter().map(b64::encode).collect::<Vec<_>>(),
+        }},
+    })
+}
+
+fn admit_hashedrekord(spec: serde_json::Value) -> Result<Admitted, LogError> {
+    let spec: Spec =
+        serde_json::from_value(spec).map_err(|e| bad(format!("invalid hashedrekord spec: {e}")))?;
     let sig = b64::decode(&spec.signature.content).map_err(|e| bad(format!("signature: {e}")))?;
     if sig.is_empty() {
         return Err(bad("missing signature"));
@@ -157,16 +281,10 @@ pub fn admit(proposed: &[u8]) -> Result<Admitted, LogError> {
     let body = signet_rekor::canonical_hashedrekord_v001(&sig, &pem, algorithm, digest_hex)
         .map_err(|e| bad(e.to_string()))?;
     let uuid = signet_rekor::leaf_hash(&body);
-    let canonical_pem = signet_rekor::EntryBody::parse(&body)
-        .ok()
-        .and_then(|b| match b {
-            signet_rekor::EntryBody::HashedRekordV001 { verifier_pem, .. } => Some(verifier_pem),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let verifier_pem = canonical_pem(&pem)?;
     let mut index_keys = vec![
         format!("{algorithm}:{}", digest_hex.to_lowercase()),
-        signet_crypto::sha256(&canonical_pem).to_hex(),
+        signet_crypto::sha256(&verifier_pem).to_hex(),
     ];
     index_keys.extend(sans);
     Ok(Admitted {
@@ -196,6 +314,43 @@ pub fn proposed_hashedrekord(
 mod tests {
     use super::*;
     use signet_crypto::SigningKey;
+
+    #[test]
+    fn admits_dsse_and_the_verifier_can_match_it() {
+        let k = SigningKey::generate_p256().unwrap();
+        let payload = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}]}"#;
+        let pae = signet_types::dsse::pae(signet_types::dsse::IN_TOTO_PAYLOAD_TYPE, payload);
+        let env = signet_types::dsse::Envelope {
+            payload: payload.to_vec(),
+            payload_type: signet_types::dsse::IN_TOTO_PAYLOAD_TYPE.into(),
+            signatures: vec![signet_types::dsse::DsseSignature {
+                sig: k.sign(&pae).unwrap(),
+                keyid: String::new(),
+            }],
+        };
+        let env_json = serde_json::to_string(&env.to_json()).unwrap();
+        let pem = k.public_key().to_pem();
+        let a = admit(proposed_dsse(&env_json, &[&pem]).to_string().as_bytes()).unwrap();
+        assert!(a.index_keys.contains(&"sha256:00".to_string()));
+        let body = signet_rekor::EntryBody::parse(&a.body).unwrap();
+        body.check_dsse(
+            &env,
+            &signet_rekor::Material::PublicKey {
+                spki_der: k.public_key().spki_der().to_vec(),
+            },
+        )
+        .unwrap();
+        // A signature by another key is refused.
+        let k2 = SigningKey::generate_p256().unwrap();
+        assert!(
+            admit(
+                proposed_dsse(&env_json, &[&k2.public_key().to_pem()])
+                    .to_string()
+                    .as_bytes()
+            )
+            .is_err()
+        );
+    }
 
     #[test]
     fn admits_valid_and_refuses_invalid() {
