@@ -54,6 +54,18 @@ enum LogCommand {
         #[arg(long)]
         log_index: Option<u64>,
     },
+    /// Upload a signature over an artifact as a hashedrekord entry (rekor-cli `upload`).
+    Upload {
+        /// The signed artifact.
+        #[arg(long)]
+        artifact: PathBuf,
+        /// The signature: raw DER or base64 (cosign's `.sig`).
+        #[arg(long)]
+        signature: PathBuf,
+        /// PEM public key or certificate of the signer.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
     /// Find entry IDs by artifact digest, public key or identity.
     Search {
         /// `sha256:<hex>` (or bare hex).
@@ -255,6 +267,55 @@ async fn run_async(args: LogArgs) -> Result<()> {
                         v.uuid, v.entry.log_index
                     );
                 }
+            }
+        }
+        LogCommand::Upload {
+            artifact,
+            signature,
+            public_key,
+        } => {
+            let digest = crate::artifact::sha256_file(artifact)?;
+            let raw = std::fs::read(signature)
+                .with_context(|| format!("cannot read {}", signature.display()))?;
+            let sig = match std::str::from_utf8(&raw)
+                .ok()
+                .and_then(|t| signet_types::b64::decode(t.trim()).ok())
+            {
+                Some(decoded) if !decoded.is_empty() => decoded,
+                _ => raw,
+            };
+            let pem = std::fs::read_to_string(public_key)
+                .with_context(|| format!("cannot read {}", public_key.display()))?;
+            let proposed = signet_log::admit::proposed_hashedrekord(&sig, &pem, &digest.to_hex());
+            match client.create(&proposed).await {
+                Ok((entry, location)) => {
+                    let key = key(&client, &args.log_public_key).await?;
+                    let v =
+                        verify_entry(&entry, &key).context("the log's answer does not verify")?;
+                    match args.output {
+                        Output::Json => println!(
+                            "{}",
+                            serde_json::json!({"uuid": v.entry_id, "logIndex": v.entry.log_index, "location": format!("{}{location}", client.base())})
+                        ),
+                        Output::Text => println!(
+                            "Created entry at index {}, available at: {}{location}",
+                            v.entry.log_index,
+                            client.base()
+                        ),
+                    }
+                }
+                Err(signet_client::ClientError::Status {
+                    status: 409,
+                    message,
+                    ..
+                }) => {
+                    let id = message.rsplit(' ').next().unwrap_or_default();
+                    println!(
+                        "Entry already exists; available at: {}/api/v1/log/entries/{id}",
+                        client.base()
+                    );
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         LogCommand::Search {
