@@ -1,14 +1,20 @@
-//! The transparency-log core shared by the verifier and the log server.
+//! The transparency-log core shared by the verifier and the log server. No I/O.
 //!
-//! * RFC 6962 / RFC 9162 Merkle hashing ([`leaf_hash`], [`node_hash`]), inclusion and
-//!   consistency proof verification, and proof construction over any [`HashStore`] that keeps
-//!   the log's *stored hashes* (the `golang.org/x/mod/sumdb/tlog` layout: every complete subtree,
-//!   indexed by level and position, so that any root or proof for any historical size needs only
-//!   O(log n) reads).
-//! * C2SP signed notes and checkpoints ([`SignedNote`], [`Checkpoint`]) with Ed25519 and ECDSA
-//!   (Rekor v1) verifiers and signers, and the proof-carrying [`VerifiedCheckpoint`].
+//! This crate owns:
 //!
-//! No I/O: storage is behind [`HashStore`].
+//! * RFC 6962 / RFC 9162 Merkle hashing ([`leaf_hash`], [`node_hash`], [`empty_root`]) and
+//!   verification of inclusion and consistency proofs ([`verify_inclusion`],
+//!   [`verify_consistency`]), bounded by [`signet_types::limits::MAX_PROOF_HASHES`].
+//! * Proof construction for logs: hashes are kept in the *stored hash* layout of Go's
+//!   `golang.org/x/mod/sumdb/tlog` ([`StoredIndex`]), behind the storage-agnostic [`HashStore`]
+//!   trait, so that [`Tree`] computes any root, inclusion proof or consistency proof for any
+//!   historical size from O(log n) hashes read in one batch. [`Frontier`] (the compact range of
+//!   the whole tree) makes appends and the current root O(log n) without reads, and
+//!   [`MerkleTree`] is the in-memory combination.
+//! * C2SP signed notes ([`SignedNote`]) and checkpoints ([`Checkpoint`]), their verification
+//!   ([`verify_note`], [`verify_checkpoint`], yielding the proof-carrying [`VerifiedNote`] and
+//!   [`VerifiedCheckpoint`]) with Ed25519 (C2SP, Rekor v2) and Rekor v1 style ECDSA keys, and
+//!   the matching signers for servers ([`sign_note`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -23,8 +29,10 @@ pub use merkle::{
     verify_inclusion,
 };
 pub use note::{
-    Checkpoint, EcdsaNoteSigner, EcdsaNoteVerifier, Ed25519NoteVerifier, NoteSignature, NoteSigner,
-    NoteVerifier, SignedNote, VerifiedCheckpoint, ed25519_key_id, sign_note, verify_checkpoint,
-    verify_note,
+    Checkpoint, EcdsaNoteSigner, EcdsaNoteVerifier, Ed25519NoteSigner, Ed25519NoteVerifier,
+    NoteSignature, NoteSigner, NoteVerifier, SignedNote, VerifiedCheckpoint, VerifiedNote,
+    ed25519_key_id, sign_note, verify_checkpoint, verify_note,
 };
-pub use store::{HashStore, MemoryHashStore, StoredIndex, Tree, stored_hashes_for_leaf};
+pub use store::{
+    Frontier, HashStore, MemoryHashStore, MerkleTree, StoredIndex, Tree, stored_hashes_for_leaf,
+};

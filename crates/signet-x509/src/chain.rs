@@ -1,4 +1,9 @@
 //! RFC 5280 path validation at a given time, for the two purposes Sigstore needs.
+//!
+//! The rules follow Go's `crypto/x509.Verify` as sigstore-go calls it (`CurrentTime` = the
+//! verified timestamp, `KeyUsages` = the purpose, EKU chaining through intermediates), made
+//! stricter where that costs no real certificate: issuers need `cA` and, if keyUsage is present,
+//! `keyCertSign`; unknown critical extensions are refused; the search has a signature budget.
 
 use const_oid::ObjectIdentifier;
 use signet_types::{UnixSeconds, limits};
@@ -11,18 +16,21 @@ const EKU_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1
 const EKU_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 const EKU_ANY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
 
+/// Most certificate signatures checked while searching for one path (webpki uses 100).
+const SIGNATURE_BUDGET: usize = 64;
+
 /// What the end-entity certificate must be good for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Purpose {
-    /// Fulcio signing certificates (EKU codeSigning).
+    /// Fulcio signing certificates: EKU codeSigning (1.3.6.1.5.5.7.3.3).
     CodeSigning,
-    /// Timestamp authority certificates (EKU timeStamping).
+    /// Timestamp authority certificates: EKU timeStamping (1.3.6.1.5.5.7.3.8).
     TimeStamping,
 }
 
 impl Purpose {
-    fn oid(self) -> ObjectIdentifier {
+    pub(crate) fn oid(self) -> ObjectIdentifier {
         match self {
             Self::CodeSigning => EKU_CODE_SIGNING,
             Self::TimeStamping => EKU_TIME_STAMPING,
@@ -30,8 +38,9 @@ impl Purpose {
     }
 }
 
-/// A trusted certificate chain from a trusted root (leaf-most first, root last). The root is the
-/// trust anchor; the others are trusted intermediates.
+/// A trusted certificate chain from a trusted root's `certChain` (leaf-most first, root last).
+/// The last certificate is the trust anchor; the others are trusted intermediates. The trusted
+/// root's `validFor` window is the caller's business.
 #[derive(Clone, Debug)]
 pub struct TrustAnchorChain {
     certs: Vec<Certificate>,
@@ -47,8 +56,9 @@ impl TrustAnchorChain {
         }
         if certs.len() > limits::MAX_CHAIN_DEPTH {
             return Err(X509Error::Limit(format!(
-                "trusted chain of {} certificates",
-                certs.len()
+                "trusted chain of {} certificates exceeds {}",
+                certs.len(),
+                limits::MAX_CHAIN_DEPTH
             )));
         }
         Ok(Self { certs })
@@ -58,11 +68,16 @@ impl TrustAnchorChain {
     pub fn certs(&self) -> &[Certificate] {
         &self.certs
     }
+
+    fn split(&self) -> Option<(&Certificate, &[Certificate])> {
+        self.certs.split_last()
+    }
 }
 
 /// A validated path. Only [`verify_chain`] creates one.
 #[derive(Clone, Debug)]
 pub struct VerifiedChain {
+    /// End entity first, trust anchor last; always at least two certificates.
     certs: Vec<Certificate>,
     anchor_index: usize,
 }
@@ -73,96 +88,118 @@ impl VerifiedChain {
         &self.certs
     }
 
-    /// The certificate that issued the end entity.
-    pub fn issuer(&self) -> &Certificate {
-        // A verified path always has at least the leaf and the anchor it chained to.
-        &self.certs[1.min(self.certs.len() - 1)]
+    /// The end-entity certificate.
+    pub fn leaf(&self) -> &Certificate {
+        &self.certs[0]
     }
 
-    /// Which of the given anchors the path ends at.
+    /// The certificate that issued the end entity (for SCT `issuer_key_hash`).
+    pub fn issuer(&self) -> &Certificate {
+        &self.certs[1]
+    }
+
+    /// Index into the `anchors` passed to [`verify_chain`] of the chain the path ends at.
     pub fn anchor_index(&self) -> usize {
         self.anchor_index
     }
 }
 
 fn check_time(c: &Certificate, time: UnixSeconds) -> Result<(), X509Error> {
-    let (nb, na) = (c.not_before(), c.not_after());
-    if time < nb || time > na {
+    let (not_before, not_after) = (c.not_before(), c.not_after());
+    if time < not_before || time > not_after {
         return Err(X509Error::Expired {
             subject: c.subject_string(),
             time,
-            not_before: nb,
-            not_after: na,
+            not_before,
+            not_after,
         });
     }
     Ok(())
 }
 
 fn check_critical(c: &Certificate) -> Result<(), X509Error> {
-    for e in c.extensions() {
-        if e.critical && !known_extension(&e.extn_id) {
-            return Err(X509Error::Usage {
-                subject: c.subject_string(),
-                reason: format!("unhandled critical extension {}", e.extn_id),
-            });
-        }
+    match c
+        .extensions()
+        .iter()
+        .find(|e| e.critical && !known_extension(&e.extn_id))
+    {
+        Some(e) => Err(X509Error::UnhandledCriticalExtension {
+            subject: c.subject_string(),
+            oid: e.extn_id.to_string(),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-fn check_eku(c: &Certificate, purpose: Purpose, required: bool) -> Result<(), X509Error> {
-    match c.extended_key_usage()? {
-        Some(eku) if eku.0.contains(&purpose.oid()) || (!required && eku.0.contains(&EKU_ANY)) => {
-            Ok(())
+fn usage(c: &Certificate, reason: impl Into<String>) -> X509Error {
+    X509Error::Usage {
+        subject: c.subject_string(),
+        reason: reason.into(),
+    }
+}
+
+/// EKU chaining: an end entity must list the purpose; a CA may also omit EKU or list anyEKU.
+fn check_eku(c: &Certificate, purpose: Purpose, end_entity: bool) -> Result<(), X509Error> {
+    let ok = match c.extended_key_usage()? {
+        Some((_, eku)) => {
+            eku.0.contains(&purpose.oid()) || (!end_entity && eku.0.contains(&EKU_ANY))
         }
-        None if !required => Ok(()),
-        _ => Err(X509Error::Usage {
-            subject: c.subject_string(),
-            reason: format!("extended key usage does not allow {purpose:?}"),
-        }),
+        None => !end_entity,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(usage(
+            c,
+            format!("extended key usage does not allow {purpose:?}"),
+        ))
     }
 }
 
 fn check_leaf(leaf: &Certificate, purpose: Purpose) -> Result<(), X509Error> {
-    let usage = |reason: &str| X509Error::Usage {
-        subject: leaf.subject_string(),
-        reason: reason.into(),
-    };
     if leaf.is_ca() {
-        return Err(usage("a CA certificate cannot sign artifacts"));
+        return Err(usage(leaf, "a CA certificate cannot be the end entity"));
     }
-    if !leaf.has_key_usage(KeyUsages::DigitalSignature)? {
-        return Err(usage("key usage lacks digitalSignature"));
+    if !leaf.allows_key_usage(KeyUsages::DigitalSignature)? {
+        return Err(usage(leaf, "key usage lacks digitalSignature"));
     }
     check_eku(leaf, purpose, true)?;
     check_critical(leaf)
 }
 
-fn check_issuer(ca: &Certificate, purpose: Purpose, cas_below: usize) -> Result<(), X509Error> {
-    let usage = |reason: String| X509Error::Usage {
-        subject: ca.subject_string(),
-        reason,
-    };
+/// Checks `ca` as the issuer of a certificate with `cas_below` intermediates under it.
+fn check_issuer(
+    ca: &Certificate,
+    purpose: Purpose,
+    cas_below: usize,
+    time: UnixSeconds,
+) -> Result<(), X509Error> {
     let bc = ca
         .basic_constraints()?
         .filter(|bc| bc.ca)
-        .ok_or_else(|| usage("not a CA certificate".into()))?;
+        .ok_or_else(|| usage(ca, "not a CA certificate"))?;
     if let Some(max) = bc.path_len_constraint
         && cas_below > usize::from(max)
     {
-        return Err(usage(format!(
-            "path length {cas_below} exceeds its constraint {max}"
-        )));
+        return Err(usage(
+            ca,
+            format!("{cas_below} intermediates below it exceed its path length constraint {max}"),
+        ));
     }
-    if !ca.has_key_usage(KeyUsages::KeyCertSign)? {
-        return Err(usage("key usage lacks keyCertSign".into()));
+    if !ca.allows_key_usage(KeyUsages::KeyCertSign)? {
+        return Err(usage(ca, "key usage lacks keyCertSign"));
     }
     check_eku(ca, purpose, false)?;
-    check_critical(ca)
+    check_critical(ca)?;
+    check_time(ca, time)
 }
 
-/// Validates `leaf` at `time` up to one of `anchors`, using the anchors' own intermediates and
-/// any extra `intermediates`. Every certificate on the path must be valid at `time`.
+/// Validates `leaf` at `time` for `purpose`, up to the last certificate of one of `anchors`.
+///
+/// Candidate issuers are the anchors' own intermediates plus `intermediates` (untrusted, e.g.
+/// from a bundle). Every certificate on the path must be valid at `time` (the "hybrid model":
+/// `time` is a verified signing time, not the current time), correctly signed by the next,
+/// and allowed to act in its position. Anchors are tried in order; the first path found wins.
 pub fn verify_chain(
     leaf: &Certificate,
     intermediates: &[Certificate],
@@ -170,93 +207,134 @@ pub fn verify_chain(
     time: UnixSeconds,
     purpose: Purpose,
 ) -> Result<VerifiedChain, X509Error> {
+    if intermediates.len() > limits::MAX_CERTS_PER_CHAIN {
+        return Err(X509Error::Limit(format!(
+            "{} intermediates exceed {}",
+            intermediates.len(),
+            limits::MAX_CERTS_PER_CHAIN
+        )));
+    }
     check_leaf(leaf, purpose)?;
     check_time(leaf, time)?;
-    let mut last_err = X509Error::NoPath {
+    let mut search = Search {
+        time,
+        purpose,
+        budget: SIGNATURE_BUDGET,
+        exhausted: false,
+        used: Vec::new(),
+        pool: Vec::new(),
+        root: leaf,
+    };
+    let mut last = X509Error::NoPath {
         subject: leaf.subject_string(),
         issuer: leaf.issuer_string(),
     };
     for (anchor_index, anchor) in anchors.iter().enumerate() {
-        let Some((root, trusted)) = anchor.certs.split_last() else {
+        let Some((root, trusted)) = anchor.split() else {
             continue;
         };
-        let pool: Vec<&Certificate> = trusted.iter().chain(intermediates.iter()).collect();
-        match build(leaf, root, &pool, time, purpose) {
+        search.root = root;
+        search.pool = trusted.iter().chain(intermediates).collect();
+        search.used.clear();
+        match search.step(leaf, 0) {
             Ok(mut path) => {
-                path.insert(0, leaf.clone());
+                path.push(leaf.clone());
+                path.reverse();
                 return Ok(VerifiedChain {
                     certs: path,
                     anchor_index,
                 });
             }
-            Err(e) => last_err = e,
+            Err(e) if search.exhausted => return Err(e),
+            Err(e) => last = e,
         }
     }
-    Err(last_err)
+    Err(last)
 }
 
-/// Depth-first search from `cert` to `root` through `pool`; returns the issuers, nearest first.
-fn build(
-    cert: &Certificate,
-    root: &Certificate,
-    pool: &[&Certificate],
+/// Depth-first path search towards one anchor.
+struct Search<'a> {
     time: UnixSeconds,
     purpose: Purpose,
-) -> Result<Vec<Certificate>, X509Error> {
-    // Each step tries the root first, then any pool certificate; depth is bounded by the limit
-    // and no certificate is used twice.
-    fn step(
+    /// Signature checks left, shared by all anchors.
+    budget: usize,
+    /// Set when a check was refused for lack of budget; ends the whole search.
+    exhausted: bool,
+    root: &'a Certificate,
+    pool: Vec<&'a Certificate>,
+    /// Pool indices on the current path (no certificate is used twice).
+    used: Vec<usize>,
+}
+
+impl<'a> Search<'a> {
+    /// Checks `issuer` as the issuer of `cert`.
+    fn link(
+        &mut self,
         cert: &Certificate,
-        root: &Certificate,
-        pool: &[&Certificate],
-        used: &mut Vec<usize>,
-        time: UnixSeconds,
-        purpose: Purpose,
+        issuer: &Certificate,
+        cas_below: usize,
+    ) -> Result<(), X509Error> {
+        if self.budget == 0 {
+            self.exhausted = true;
+            return Err(X509Error::Limit(format!(
+                "more than {SIGNATURE_BUDGET} signature checks while building a path"
+            )));
+        }
+        self.budget -= 1;
+        check_issuer(issuer, self.purpose, cas_below, self.time)?;
+        cert.verify_signed_by(issuer)
+    }
+
+    /// Finds issuers from `cert` up to the root; returns them root first.
+    fn step(
+        &mut self,
+        cert: &Certificate,
         cas_below: usize,
     ) -> Result<Vec<Certificate>, X509Error> {
-        if used.len() + 2 > limits::MAX_CHAIN_DEPTH {
+        // Path so far: leaf + `cas_below` intermediates + the next issuer.
+        if cas_below + 2 > limits::MAX_CHAIN_DEPTH {
             return Err(X509Error::Limit(format!(
-                "chain deeper than {}",
+                "no path within {} certificates",
                 limits::MAX_CHAIN_DEPTH
             )));
         }
-        let issuer_name = cert.issuer_der()?;
         let mut last = X509Error::NoPath {
             subject: cert.subject_string(),
             issuer: cert.issuer_string(),
         };
-        if root.subject_der()? == issuer_name {
-            match cert.verify_signed_by(root).and_then(|()| {
-                check_issuer(root, purpose, cas_below)?;
-                check_time(root, time)
-            }) {
+        let root = self.root;
+        if root.subject_raw() == cert.issuer_raw() {
+            match self.link(cert, root, cas_below) {
                 Ok(()) => return Ok(vec![root.clone()]),
+                Err(e) if self.exhausted => return Err(e),
                 Err(e) => last = e,
             }
         }
-        for (i, cand) in pool.iter().enumerate() {
-            if used.contains(&i) || cand.subject_der()? != issuer_name || cand.der() == cert.der() {
+        for i in 0..self.pool.len() {
+            let cand = self.pool[i];
+            if self.used.contains(&i)
+                || cand.subject_raw() != cert.issuer_raw()
+                || cand == cert
+                || cand == root
+            {
                 continue;
             }
-            let checked = cert.verify_signed_by(cand).and_then(|()| {
-                check_issuer(cand, purpose, cas_below)?;
-                check_time(cand, time)
+            let found = self.link(cert, cand, cas_below).and_then(|()| {
+                self.used.push(i);
+                let r = self.step(cand, cas_below + 1);
+                self.used.pop();
+                r
             });
-            if let Err(e) = checked {
-                last = e;
-                continue;
-            }
-            used.push(i);
-            match step(cand, root, pool, used, time, purpose, cas_below + 1) {
-                Ok(mut rest) => {
-                    rest.insert(0, (*cand).clone());
-                    return Ok(rest);
+            match found {
+                Ok(mut path) => {
+                    path.push(cand.clone());
+                    return Ok(path);
                 }
+                // An exhausted budget ends the search; any other failure is a dead end.
+                Err(e) if self.exhausted => return Err(e),
                 Err(e) => last = e,
             }
-            used.pop();
         }
         Err(last)
     }
-    step(cert, root, pool, &mut Vec::new(), time, purpose, 0)
 }

@@ -4,13 +4,13 @@ use signet_types::UnixSeconds;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum X509Error {
-    /// Not a well-formed certificate or structure.
+    /// Not a well-formed certificate, extension or CMS structure.
     #[error("malformed certificate data: {0}")]
     Malformed(String),
-    /// Input exceeds a fixed limit.
-    #[error("{0}")]
+    /// Input exceeds a fixed budget (size, count, depth, signature checks).
+    #[error("limit exceeded: {0}")]
     Limit(String),
-    /// The certificate is not valid at the time checked.
+    /// A certificate is not valid at the time checked.
     #[error("certificate {subject} is not valid at {time} (valid {not_before} to {not_after})")]
     Expired {
         /// Subject of the certificate.
@@ -19,7 +19,7 @@ pub enum X509Error {
         time: UnixSeconds,
         /// Start of validity.
         not_before: UnixSeconds,
-        /// End of validity.
+        /// End of validity (inclusive).
         not_after: UnixSeconds,
     },
     /// A certificate's signature does not verify with its issuer's key.
@@ -30,8 +30,8 @@ pub enum X509Error {
         /// Subject of the issuer.
         issuer: String,
     },
-    /// A signature algorithm signet does not accept.
-    #[error("unsupported signature algorithm {0}")]
+    /// A signature or digest algorithm signet does not accept.
+    #[error("unsupported algorithm {0}")]
     UnsupportedAlgorithm(String),
     /// No path from the certificate to a trust anchor.
     #[error("no chain from {subject} (issued by {issuer}) to a trusted root")]
@@ -49,13 +49,30 @@ pub enum X509Error {
         /// Why.
         reason: String,
     },
-    /// An SCT problem.
+    /// A critical extension signet does not understand.
+    #[error("certificate {subject} has an unhandled critical extension {oid}")]
+    UnhandledCriticalExtension {
+        /// Subject.
+        subject: String,
+        /// Extension OID, dotted.
+        oid: String,
+    },
+    /// An embedded SCT is malformed or its signature does not verify.
     #[error("SCT: {0}")]
     Sct(String),
-    /// An RFC 3161 timestamp problem.
+    /// The timestamp's message imprint is not the hash of the signature it should cover.
+    #[error("RFC 3161 timestamp does not cover this signature (message imprint mismatch)")]
+    ImprintMismatch,
+    /// The timestamp is outside every trusted authority's validity window.
+    #[error("RFC 3161 timestamp at {time} is outside the trusted authority's validity window")]
+    OutsideAuthorityValidity {
+        /// The timestamp's genTime.
+        time: UnixSeconds,
+    },
+    /// Any other RFC 3161 timestamp problem.
     #[error("RFC 3161 timestamp: {0}")]
     Timestamp(String),
-    /// A key could not be used.
+    /// A key could not be parsed or used.
     #[error("key: {0}")]
     Key(#[from] signet_crypto::CryptoError),
 }

@@ -1,11 +1,13 @@
 //! Embedded SCTs (RFC 6962 §3.2, `precert_entry`), verified against the issuing certificate.
 
+use const_oid::ObjectIdentifier;
 use signet_crypto::{HashAlgorithm, PublicKey, Scheme, sha256};
 use signet_types::{Sha256Hash, UnixSeconds, limits};
 
 use crate::{Certificate, X509Error, derx};
 
-const SCT_LIST_OID: &str = "1.3.6.1.4.1.11129.2.4.2";
+/// RFC 6962 §3.3 embedded SCT list extension.
+const SCT_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
 
 /// An SCT whose signature verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +111,7 @@ fn parse_list(tls: &[u8]) -> Result<Vec<Sct<'_>>, X509Error> {
 /// The leaf's TBSCertificate with the SCT-list extension removed (the precertificate TBS the CT
 /// log signed), re-encoded.
 fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
-    let tbs = derx::read_all(leaf.tbs_der()?)?;
+    let tbs = derx::read_all(leaf.tbs_der())?;
     let mut body = Vec::with_capacity(tbs.value.len());
     let mut found = false;
     for field in derx::children(tbs.value)? {
@@ -121,10 +123,7 @@ fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
         let mut kept = Vec::with_capacity(exts.value.len());
         let mut count = 0;
         for ext in derx::children(exts.value)? {
-            let oid_tlv = derx::read(ext.value)?.0;
-            let oid = const_oid::ObjectIdentifier::from_bytes(oid_tlv.value)
-                .map_err(|e| X509Error::Malformed(e.to_string()))?;
-            if oid.to_string() == SCT_LIST_OID {
+            if derx::read(ext.value)?.0.value == SCT_LIST.as_bytes() {
                 found = true;
             } else {
                 kept.extend_from_slice(ext.raw);
@@ -143,7 +142,11 @@ fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
     Ok(derx::wrap(0x30, &body))
 }
 
+/// RFC 5246 §7.4.1.4.1 hash and signature algorithm codes (RFC 8422 for Ed25519).
 fn scheme(hash: u8, sig: u8) -> Result<Scheme, X509Error> {
+    if (hash, sig) == (8, 7) {
+        return Ok(Scheme::Ed25519);
+    }
     let h = match hash {
         4 => HashAlgorithm::Sha256,
         5 => HashAlgorithm::Sha384,
@@ -157,28 +160,28 @@ fn scheme(hash: u8, sig: u8) -> Result<Scheme, X509Error> {
     match sig {
         3 => Ok(Scheme::Ecdsa(h)),
         1 => Ok(Scheme::RsaPkcs1(h)),
-        7 => Ok(Scheme::Ed25519),
         other => Err(X509Error::Sct(format!(
             "unsupported SCT signature algorithm {other}"
         ))),
     }
 }
 
-/// Verifies the SCTs embedded in `leaf` (issued by `issuer`). `lookup` returns the key of a
-/// trusted CT log by log ID, if that log is trusted at the SCT's time; SCTs from other logs are
-/// skipped. Returns the SCTs that verified; errors only on malformed data or a bad signature from
-/// a trusted log.
+/// Verifies the SCTs embedded in `leaf`, issued by `issuer` (RFC 6962 §3.2 `precert_entry`).
+///
+/// `lookup` returns the key of a trusted CT log by log ID if that log is trusted at the SCT's
+/// time (seconds); SCTs from other logs are skipped, as are SCTs whose signature does not verify
+/// (sigstore-go counts only the ones that do). Returns the SCTs that verified. Errors on a
+/// missing or malformed SCT list, and, when nothing verified but a trusted log's SCT failed,
+/// with that failure, so callers requiring at least one SCT can say why.
 pub fn verify_embedded_scts(
     leaf: &Certificate,
     issuer: &Certificate,
     lookup: &dyn Fn(&Sha256Hash, UnixSeconds) -> Option<PublicKey>,
 ) -> Result<Vec<VerifiedSct>, X509Error> {
     let ext = leaf
-        .extensions()
-        .iter()
-        .find(|e| e.extn_id.to_string() == SCT_LIST_OID)
+        .extension_value(&SCT_LIST)
         .ok_or_else(|| X509Error::Sct("certificate has no embedded SCT list".into()))?;
-    let octets = derx::read_all(ext.extn_value.as_bytes())?;
+    let octets = derx::read_all(ext)?;
     if octets.tag != 0x04 {
         return Err(X509Error::Sct("SCT list is not an OCTET STRING".into()));
     }
@@ -188,8 +191,9 @@ pub fn verify_embedded_scts(
         .ok()
         .filter(|l| *l < 1 << 24)
         .ok_or_else(|| X509Error::Sct("TBS too large".into()))?;
-    let issuer_key_hash = sha256(&issuer.spki_der()?);
+    let issuer_key_hash = sha256(issuer.spki_der());
     let mut verified = Vec::new();
+    let mut failure = None;
     for sct in scts {
         if sct.version != 0 {
             continue;
@@ -198,24 +202,90 @@ pub fn verify_embedded_scts(
         let Some(key) = lookup(&sct.log_id, UnixSeconds(secs)) else {
             continue;
         };
+        // digitally-signed struct { version, signature_type, timestamp, entry_type,
+        // PreCert { issuer_key_hash, opaque tbs<1..2^24-1> }, CtExtensions extensions }
         let mut signed = Vec::with_capacity(tbs.len() + 64 + sct.extensions.len());
-        signed.push(0); // sct_version v1
-        signed.push(0); // signature_type certificate_timestamp
+        signed.extend_from_slice(&[0, 0]); // v1, certificate_timestamp
         signed.extend_from_slice(&sct.timestamp.to_be_bytes());
-        signed.extend_from_slice(&1u16.to_be_bytes()); // entry_type precert_entry
+        signed.extend_from_slice(&[0, 1]); // precert_entry
         signed.extend_from_slice(issuer_key_hash.as_bytes());
         signed.extend_from_slice(&tbs_len.to_be_bytes()[1..]);
         signed.extend_from_slice(&tbs);
-        let ext_len = u16::try_from(sct.extensions.len())
-            .map_err(|_| X509Error::Sct("extensions too long".into()))?;
+        // parse_list read the extensions through a u16 length, so this cannot truncate.
+        let ext_len = u16::try_from(sct.extensions.len()).unwrap_or(u16::MAX);
         signed.extend_from_slice(&ext_len.to_be_bytes());
         signed.extend_from_slice(sct.extensions);
-        key.verify_with(scheme(sct.hash, sct.sig_alg)?, &signed, sct.signature)
-            .map_err(|_| X509Error::Sct(format!("SCT from log {} does not verify", sct.log_id)))?;
-        verified.push(VerifiedSct {
-            log_id: sct.log_id,
-            timestamp_ms: sct.timestamp,
+        let checked = scheme(sct.hash, sct.sig_alg).and_then(|scheme| {
+            key.verify_with(scheme, &signed, sct.signature)
+                .map_err(|_| X509Error::Sct(format!("SCT from log {} does not verify", sct.log_id)))
         });
+        match checked {
+            Ok(()) => verified.push(VerifiedSct {
+                log_id: sct.log_id,
+                timestamp_ms: sct.timestamp,
+            }),
+            Err(e) => failure = Some(e),
+        }
     }
-    Ok(verified)
+    match failure {
+        Some(e) if verified.is_empty() => Err(e),
+        _ => Ok(verified),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sct(ext: &[u8], sig: &[u8]) -> Vec<u8> {
+        let mut s = vec![0u8];
+        s.extend_from_slice(&[7; 32]);
+        s.extend_from_slice(&1_700_000_000_000u64.to_be_bytes());
+        s.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        s.extend_from_slice(ext);
+        s.extend_from_slice(&[4, 3]);
+        s.extend_from_slice(&(sig.len() as u16).to_be_bytes());
+        s.extend_from_slice(sig);
+        s
+    }
+
+    fn list(items: &[Vec<u8>]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in items {
+            body.extend_from_slice(&(i.len() as u16).to_be_bytes());
+            body.extend_from_slice(i);
+        }
+        [(body.len() as u16).to_be_bytes().to_vec(), body].concat()
+    }
+
+    #[test]
+    fn parses_lists_strictly() {
+        let one = list(&[sct(b"ext", b"sig")]);
+        let parsed = parse_list(&one).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].extensions, b"ext");
+        assert_eq!(parsed[0].signature, b"sig");
+        assert_eq!(parsed[0].timestamp, 1_700_000_000_000);
+        for n in 0..one.len() {
+            assert!(parse_list(&one[..n]).is_err(), "truncated at {n}");
+        }
+        assert!(parse_list(&[one.clone(), vec![0]].concat()).is_err());
+        let mut inner_trailing = sct(b"", b"sig");
+        inner_trailing.push(0);
+        assert!(parse_list(&list(&[inner_trailing])).is_err());
+        let many = list(&vec![sct(b"", b"s"); limits::MAX_SCTS + 1]);
+        assert!(matches!(parse_list(&many), Err(X509Error::Limit(_))));
+    }
+
+    #[test]
+    fn maps_tls_algorithms() {
+        assert_eq!(scheme(4, 3).unwrap(), Scheme::Ecdsa(HashAlgorithm::Sha256));
+        assert_eq!(
+            scheme(5, 1).unwrap(),
+            Scheme::RsaPkcs1(HashAlgorithm::Sha384)
+        );
+        assert_eq!(scheme(8, 7).unwrap(), Scheme::Ed25519);
+        assert!(scheme(2, 3).is_err()); // SHA-1
+        assert!(scheme(4, 2).is_err()); // DSA
+    }
 }
