@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"): everything CI runs, on a fresh Debian machine.
+#   1. cargo test for the whole workspace (unit, oracle, conformance, HTTP and crash tests);
+#   2. interop: PyPI `sigstore` 4.5.1 talks to a signet log with its own Rekor v1 client.
+# Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-log=$(mktemp); trap 'rm -f "$log"' EXIT
+log=$(mktemp); work=$(mktemp -d); pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$log" "$work"; }
+trap cleanup EXIT
+
 cargo test --workspace --locked 2>&1 | tee "$log"
-# One closing line over every test binary: "N passed, N failed".
-awk '/^test result:/ { p += $4; f += $6 } END { printf "all tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$log"
+
+# Interop peers, installed from PyPI into a venv under target/ (reused between runs).
+venv=target/interop-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" 2>/dev/null || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }
+fi
+"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1
+target/debug/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
+pid=$!
+for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://[0-9.:]*' "$work/out")
+"$venv/bin/python" tests/interop/sigstore_python_log.py "$url" 2>&1 | tee -a "$log"
+
+awk '/^test result:/ { p += $4; f += $6 } /^interop: / { p += $2; f += $4 }
+     END { printf "all tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$log"
