@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use signet_crypto::SigningKey;
-use signet_tlog::{Checkpoint, NoteSigner, StoredIndex, node_hash, sign_note};
+use signet_tlog::{Checkpoint, Frontier, NoteSigner, StoredIndex, sign_note};
 use signet_types::{Sha256Hash, TreeSize, b64};
 use tokio::sync::{mpsc, oneshot};
 
@@ -40,62 +40,6 @@ pub(crate) struct Committed {
 pub(crate) struct Job {
     pub(crate) entry: Admitted,
     pub(crate) reply: oneshot::Sender<Result<Committed, LogError>>,
-}
-
-/// Right edge of the tree: `frontier[level]` is the root of the complete subtree at that level
-/// not yet combined with a left sibling (present iff bit `level` of the size is set).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Frontier(Vec<Option<Sha256Hash>>);
-
-impl Frontier {
-    /// Stored indexes of the frontier nodes for a tree of `size` leaves, with their levels.
-    pub(crate) fn indexes(size: u64) -> Vec<(usize, u64)> {
-        (0..64u32)
-            .filter(|l| size >> l & 1 == 1)
-            .map(|l| (l as usize, StoredIndex::of(l, (size >> l) - 1).0))
-            .collect()
-    }
-
-    pub(crate) fn from_levels(levels: &[(usize, Sha256Hash)]) -> Self {
-        let mut f = vec![None; 64];
-        for (l, h) in levels {
-            f[*l] = Some(*h);
-        }
-        Self(f)
-    }
-
-    /// Appends leaf `n` (the current size); returns the hashes to store, leaf first.
-    fn append(&mut self, n: u64, leaf: Sha256Hash) -> Vec<Sha256Hash> {
-        if self.0.len() < 64 {
-            self.0.resize(64, None);
-        }
-        let mut out = vec![leaf];
-        let mut h = leaf;
-        let mut level = 0;
-        let mut m = n;
-        while m & 1 == 1 {
-            // Invariant: bit `level` of n set means frontier[level] is present.
-            if let Some(left) = self.0[level].take() {
-                h = node_hash(&left, &h);
-                out.push(h);
-            }
-            level += 1;
-            m >>= 1;
-        }
-        self.0[level] = Some(h);
-        out
-    }
-
-    pub(crate) fn root(&self) -> Sha256Hash {
-        let mut acc: Option<Sha256Hash> = None;
-        for h in self.0.iter().flatten() {
-            acc = Some(match acc {
-                None => *h,
-                Some(right) => node_hash(h, &right),
-            });
-        }
-        acc.unwrap_or_else(signet_tlog::empty_root)
-    }
 }
 
 pub(crate) struct Sequencer<S: LogStore> {
@@ -181,7 +125,16 @@ impl<S: LogStore> Sequencer<S> {
             let n = self.size + i as u64;
             let leaf = j.entry.uuid;
             let start = StoredIndex::count(TreeSize(n));
-            for (k, h) in frontier.append(n, leaf).into_iter().enumerate() {
+            let new = match frontier.append(leaf) {
+                Ok(h) => h,
+                Err(e) => {
+                    for j in accepted {
+                        let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
+                    }
+                    return;
+                }
+            };
+            for (k, h) in new.into_iter().enumerate() {
                 hashes.push((start + k as u64, h));
             }
             let payload =
@@ -253,37 +206,6 @@ impl<S: LogStore> Sequencer<S> {
                 set: e.set,
                 head: head.clone(),
             }));
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use signet_tlog::{MemoryHashStore, Tree, leaf_hash, stored_hashes_for_leaf};
-
-    #[test]
-    fn frontier_matches_stored_hash_layout() {
-        let mut f = Frontier::default();
-        let mut store = MemoryHashStore::new();
-        for n in 0..200u64 {
-            let leaf = leaf_hash(&n.to_be_bytes());
-            let expected = stored_hashes_for_leaf(n, leaf, &store).unwrap();
-            assert_eq!(f.append(n, leaf), expected);
-            store.extend(expected);
-            assert_eq!(f.root(), Tree::new(&store).root(TreeSize(n + 1)).unwrap());
-            // Reloading the frontier from stored hashes gives the same state.
-            let idx = Frontier::indexes(n + 1);
-            let levels: Vec<(usize, Sha256Hash)> = idx
-                .iter()
-                .map(|(l, i)| {
-                    (
-                        *l,
-                        signet_tlog::HashStore::read_hashes(&store, &[StoredIndex(*i)]).unwrap()[0],
-                    )
-                })
-                .collect();
-            assert_eq!(Frontier::from_levels(&levels).root(), f.root());
         }
     }
 }

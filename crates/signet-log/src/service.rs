@@ -14,7 +14,7 @@ use crate::api::{
     ConsistencyProof, InclusionProof, LogEntry, LogEntryAnon, LogInfo, SearchIndex, SearchLogQuery,
     Verification,
 };
-use crate::sequencer::{Frontier, Head, Job, QUEUE, Sequencer, sign_head};
+use crate::sequencer::{Head, Job, QUEUE, Sequencer, sign_head};
 use crate::store::{LogStore, StoredEntry};
 
 /// Source of "now" for integrated times.
@@ -263,11 +263,12 @@ impl<S: LogStore> TransparencyLog<S> {
             }
         };
         let size = store.size().await?;
-        let idx = Frontier::indexes(size);
-        let raw: Vec<u64> = idx.iter().map(|(_, i)| *i).collect();
-        let hashes = store.read_hashes(&raw).await?;
-        let levels: Vec<(usize, Sha256Hash)> = idx.iter().map(|(l, _)| *l).zip(hashes).collect();
-        let frontier = Frontier::from_levels(&levels);
+        let idx: Vec<u64> = signet_tlog::Frontier::stored_indexes(TreeSize(size))
+            .iter()
+            .map(|i| i.0)
+            .collect();
+        let frontier =
+            signet_tlog::Frontier::from_hashes(TreeSize(size), store.read_hashes(&idx).await?)?;
         let origin = format!("{} - {tree_id}", config.host);
         let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> =
             Arc::new(EcdsaNoteSigner::new(
