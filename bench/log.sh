@@ -16,6 +16,21 @@ for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
 echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load generator on the same 2 cores)"
 target/release/signet-logbench append "$url" "$CLIENTS" "$ENTRIES"
+if command -v wrk >/dev/null; then
+  # A C load generator leaves more of the 2 cores to the server than the Rust client above.
+  for i in $(seq 0 199); do
+    curl -s "$url/api/v1/log/entries?logIndex=$(( (i * 197) % ENTRIES ))" | python3 -c "import json,sys; print(list(json.load(sys.stdin))[0])"
+  done > "$work/uuids.txt"
+  cat > "$work/get.lua" <<LUA
+local ids = {}
+for line in io.lines("$work/uuids.txt") do ids[#ids+1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "/api/v1/log/entries/" .. ids[(i % #ids) + 1]) end
+LUA
+  echo
+  echo "GET by UUID with wrk (2 threads, $CLIENTS connections, 5 s, 200 distinct entries):"
+  wrk -t2 -c"$CLIENTS" -d5s -s "$work/get.lua" "$url" | grep -E "Requests/sec|Latency"
+fi
 kill $pid; wait $pid 2>/dev/null || true
 bytes=$(du -sb "$work/data/log" | cut -f1)
 echo
