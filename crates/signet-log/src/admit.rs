@@ -219,15 +219,10 @@ fn admit_dsse(spec: serde_json::Value) -> Result<Admitted, LogError> {
     })
 }
 
-/// Go `pem.Encode` form of the PUBLIC KEY / CERTIFICATE blocks of `text`.
-pub(crate) fn canonical_pem(text: &[u8]) -> Result<Vec<u8>, LogError> {
-    let blocks = signet_rekor::pem_to_der_blocks(text).map_err(|e| bad(e.to_string()))?;
-    let cfg = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
-    Ok(blocks
-        .into_iter()
-        .map(|(t, d)| pem::encode_config(&pem::Pem::new(t, d), cfg))
-        .collect::<String>()
-        .into_bytes())
+/// Go `pem.Encode` form of the PUBLIC KEY / CERTIFICATE blocks of `text` (Rekor's canonical
+/// verifier), as an admission error when it is not such PEM.
+fn canonical_pem(text: &[u8]) -> Result<Vec<u8>, LogError> {
+    signet_rekor::canonical_pem(text).map_err(|e| bad(e.to_string()))
 }
 
 /// The dsse 0.0.1 proposed entry a client sends: the envelope as a JSON string, and verifiers.

@@ -513,17 +513,10 @@ impl<S: LogStore> TransparencyLog<S> {
             let pem = b64::decode(&pk.content).map_err(|_| {
                 LogError::BadRequest("public key provided could not be parsed".into())
             })?;
-            let blocks = signet_rekor::pem_to_der_blocks(&pem).map_err(|_| {
+            let canonical = signet_rekor::canonical_pem(&pem).map_err(|_| {
                 LogError::BadRequest("public key provided could not be parsed".into())
             })?;
-            let canonical: String = blocks
-                .into_iter()
-                .map(|(t, d)| {
-                    let cfg = pem_config();
-                    pem::encode_config(&pem::Pem::new(t, d), cfg)
-                })
-                .collect();
-            keys.push(signet_crypto::sha256(canonical.as_bytes()).to_hex());
+            keys.push(signet_crypto::sha256(&canonical).to_hex());
         }
         for s in [&q.email, &q.subject].into_iter().flatten() {
             keys.push(s.to_lowercase());
@@ -593,8 +586,4 @@ impl<S: LogStore> TransparencyLog<S> {
             root_hash: root.to_hex(),
         })
     }
-}
-
-fn pem_config() -> pem::EncodeConfig {
-    pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF)
 }

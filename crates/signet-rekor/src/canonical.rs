@@ -30,7 +30,7 @@ pub fn pem_to_der_blocks(text: &[u8]) -> Result<Vec<(String, Vec<u8>)>, RekorErr
 
 /// Re-encodes PEM as Go's `pem.Encode` does (64-column base64, `\n`), keeping only
 /// `PUBLIC KEY` and `CERTIFICATE` blocks, so client formatting never changes a leaf.
-pub(crate) fn canonical_pem(text: &[u8]) -> Result<Vec<u8>, RekorError> {
+pub fn canonical_pem(text: &[u8]) -> Result<Vec<u8>, RekorError> {
     let mut out = String::new();
     for (tag, der) in pem_to_der_blocks(text)? {
         if tag != "PUBLIC KEY" && tag != "CERTIFICATE" {

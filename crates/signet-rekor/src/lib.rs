@@ -16,7 +16,9 @@ mod id;
 mod set;
 
 pub use body::{EntryBody, Material};
-pub use canonical::{canonical_hashedrekord_v001, canonical_json, pem_to_der_blocks};
+pub use canonical::{
+    canonical_hashedrekord_v001, canonical_json, canonical_pem, pem_to_der_blocks,
+};
 pub use error::RekorError;
 pub use id::{EntryRef, entry_id, entry_uuid, leaf_hash};
 pub use set::{set_payload, verify_set};
