@@ -49,5 +49,12 @@ $SIGNET log get --log-index 0
 UUID=$($SIGNET log search --artifact "$work/artifact" 2>/dev/null | head -1)
 $SIGNET log verify --uuid "$UUID" | tail -1
 $SIGNET log info
+
+echo "== managed-key signing with signet: generate a key pair, sign, write a bundle, verify offline"
+(cd "$work" && $SIGNET generate-key-pair --output-key-prefix release)
+$SIGNET sign-blob --key "$work/release.key" --bundle "$work/artifact.sigstore.json" \
+  --output-signature "$work/artifact.sig2" "$work/artifact"
+$SIGNET verify-blob --bundle "$work/artifact.sigstore.json" --key "$work/release.pub" \
+  --trusted-root "$work/data/trusted_root.json" "$work/artifact"
 kill -TERM "$pid"; wait "$pid" || true; pid=
 echo "== log stopped cleanly; demo complete"

@@ -4,6 +4,7 @@
 mod artifact;
 mod log_cmd;
 mod server_cmd;
+mod sign_cmd;
 mod verify_cmd;
 
 use std::process::ExitCode;
@@ -24,6 +25,10 @@ enum Command {
     VerifyBundle(verify_cmd::VerifyBundleArgs),
     /// Verify a blob's signature, cosign-style.
     VerifyBlob(verify_cmd::VerifyBlobArgs),
+    /// Create a P-256 key pair for managed-key signing (PREFIX.key, PREFIX.pub).
+    GenerateKeyPair(sign_cmd::GenerateKeyPairArgs),
+    /// Sign a file with a managed key and record the signature in the transparency log.
+    SignBlob(sign_cmd::SignBlobArgs),
     /// Run the signet services (transparency log) on a data directory.
     Server(server_cmd::ServerArgs),
     /// Read and verify entries of a transparency log (rekor-cli style).
@@ -36,6 +41,8 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => verify_cmd::verify_bundle(args),
         Command::VerifyBlob(args) => verify_cmd::verify_blob(args),
         Command::Server(args) => server_cmd::run(args),
+        Command::GenerateKeyPair(args) => sign_cmd::generate_key_pair(args),
+        Command::SignBlob(args) => sign_cmd::sign_blob(args),
         Command::Log(args) => log_cmd::run(args),
     };
     match result {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Args;
 use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+use signet_trust::{TimeRange, TransparencyLog as TrustedLog, TrustedKey, TrustedRoot};
+use signet_types::UnixSeconds;
 
 /// `signet server` flags.
 #[derive(Args, Debug)]
@@ -49,11 +51,23 @@ async fn serve(args: ServerArgs) -> Result<()> {
     .await
     .context("starting the transparency log")?;
     let info = log.log_info();
+    let trust = trusted_root(&log, &format!("http://{}", args.log_addr))?;
     let app = signet_server::rekor_router(Arc::new(log));
     let listener = tokio::net::TcpListener::bind(args.log_addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.log_addr))?;
     let addr = listener.local_addr()?;
+    // The verifier-side description of this instance, next to its data.
+    let trust = if args.log_addr.port() == 0 {
+        trusted_root_for(&trust, &format!("http://{addr}"))
+    } else {
+        trust
+    };
+    let root_path = args.data_dir.join("trusted_root.json");
+    let tmp = root_path.with_extension("json.tmp");
+    std::fs::write(&tmp, trust.to_json()?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &root_path)?;
     // One machine-readable line on stdout, so scripts and tests can find the port.
     println!(
         "signet transparency log listening on http://{addr} (tree {} size {})",
@@ -64,6 +78,33 @@ async fn serve(args: ServerArgs) -> Result<()> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn trusted_root<S: signet_log::LogStore>(
+    log: &TransparencyLog<S>,
+    url: &str,
+) -> Result<TrustedRoot> {
+    Ok(TrustedRoot {
+        tlogs: vec![TrustedLog {
+            base_url: url.to_string(),
+            log_id: log.public_key().key_id().as_bytes().to_vec(),
+            key: TrustedKey::Usable(log.public_key().clone()),
+            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+            valid_for: TimeRange {
+                start: Some(UnixSeconds(log.created())),
+                end: None,
+            },
+        }],
+        ..TrustedRoot::default()
+    })
+}
+
+fn trusted_root_for(root: &TrustedRoot, url: &str) -> TrustedRoot {
+    let mut r = root.clone();
+    for t in &mut r.tlogs {
+        t.base_url = url.to_string();
+    }
+    r
 }
 
 async fn shutdown() {

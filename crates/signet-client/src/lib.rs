@@ -292,3 +292,47 @@ pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntr
         checkpoint: cp,
     })
 }
+
+/// The Sigstore bundle `TransparencyLogEntry` (protojson) for a verified Rekor v1 entry.
+pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, ClientError> {
+    let bad = |m: &str| ClientError::Verify(m.to_string());
+    let body: serde_json::Value =
+        serde_json::from_slice(&v.body).map_err(|_| bad("entry body is not JSON"))?;
+    let (kind, version) = (
+        body.get("kind")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| bad("entry body has no kind"))?,
+        body.get("apiVersion")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| bad("entry body has no apiVersion"))?,
+    );
+    let hex_to_b64 = |h: &str| -> Result<String, ClientError> {
+        Ok(b64::encode(
+            hex::decode(h).map_err(|_| bad("hash is not hex"))?,
+        ))
+    };
+    let ver = v
+        .entry
+        .verification
+        .as_ref()
+        .ok_or_else(|| bad("no verification data"))?;
+    let proof = ver
+        .inclusion_proof
+        .as_ref()
+        .ok_or_else(|| bad("no inclusion proof"))?;
+    Ok(serde_json::json!({
+        "logIndex": v.entry.log_index.to_string(),
+        "logId": {"keyId": hex_to_b64(&v.entry.log_id)?},
+        "kindVersion": {"kind": kind, "version": version},
+        "integratedTime": v.entry.integrated_time.to_string(),
+        "inclusionPromise": {"signedEntryTimestamp": ver.signed_entry_timestamp.clone().unwrap_or_default()},
+        "inclusionProof": {
+            "logIndex": proof.log_index.to_string(),
+            "rootHash": hex_to_b64(&proof.root_hash)?,
+            "treeSize": proof.tree_size.to_string(),
+            "hashes": proof.hashes.iter().map(|h| hex_to_b64(h)).collect::<Result<Vec<_>, _>>()?,
+            "checkpoint": {"envelope": proof.checkpoint},
+        },
+        "canonicalizedBody": b64::encode(&v.body),
+    }))
+}

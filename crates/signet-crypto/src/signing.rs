@@ -70,6 +70,42 @@ impl SigningKey {
         &self.public
     }
 
+    /// ECDSA-SHA256 ASN.1 signature over a precomputed SHA-256 digest (files hashed by streaming).
+    pub fn sign_sha256_digest(
+        &self,
+        digest: &signet_types::Sha256Hash,
+    ) -> Result<Vec<u8>, SigningKeyError> {
+        let d = aws_lc_rs::digest::Digest::import_less_safe(
+            digest.as_bytes(),
+            &aws_lc_rs::digest::SHA256,
+        )
+        .map_err(|_| SigningKeyError::Sign)?;
+        self.pair
+            .sign_digest(&d)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| SigningKeyError::Sign)
+    }
+
+    /// PKCS#8 PEM (`PRIVATE KEY`) of the private key.
+    pub fn to_pkcs8_pem(&self) -> Result<String, SigningKeyError> {
+        Ok(pem::encode(&pem::Pem::new(
+            "PRIVATE KEY",
+            self.to_pkcs8_der()?,
+        )))
+    }
+
+    /// Loads a P-256 key from PKCS#8 PEM (`PRIVATE KEY`).
+    pub fn from_pkcs8_pem(text: &str) -> Result<Self, SigningKeyError> {
+        let block = pem::parse(text.trim()).map_err(|e| SigningKeyError::Key(e.to_string()))?;
+        if block.tag() != "PRIVATE KEY" {
+            return Err(SigningKeyError::Key(format!(
+                "expected an unencrypted PKCS#8 PRIVATE KEY block, found {}",
+                block.tag()
+            )));
+        }
+        Self::from_pkcs8_der(block.contents())
+    }
+
     /// ECDSA-SHA256 ASN.1 signature over `message`.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SigningKeyError> {
         self.pair
@@ -95,6 +131,17 @@ mod tests {
             .verify_prehashed(Scheme::Ecdsa(HashAlgorithm::Sha256), &digest, &sig)
             .unwrap();
         let again = SigningKey::from_pkcs8_der(&k.to_pkcs8_der().unwrap()).unwrap();
+        let from_pem = SigningKey::from_pkcs8_pem(&k.to_pkcs8_pem().unwrap()).unwrap();
+        assert_eq!(from_pem.public_key(), k.public_key());
+        let d = crate::sha256(b"hello");
+        let sig2 = k.sign_sha256_digest(&d).unwrap();
+        k.public_key().verify(b"hello", &sig2).unwrap();
+        assert!(
+            SigningKey::from_pkcs8_pem(
+                "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n"
+            )
+            .is_err()
+        );
         assert_eq!(again.public_key(), k.public_key());
         let pem = k.public_key().to_pem();
         assert_eq!(&PublicKey::from_pem(&pem).unwrap(), k.public_key());

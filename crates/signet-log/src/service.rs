@@ -64,6 +64,7 @@ pub struct TransparencyLog<S: LogStore> {
     hashes: Arc<HashCache<S>>,
     key: Arc<SigningKey>,
     tree_id: u64,
+    created: i64,
     log_id: Sha256Hash,
     head: Arc<RwLock<Arc<Head>>>,
     queue: mpsc::Sender<Job>,
@@ -258,10 +259,20 @@ impl<S: LogStore> TransparencyLog<S> {
                 .map_err(|e| LogError::Storage(format!("tree_id: {e}")))?,
             None => {
                 let id = rand::random::<u64>() >> 1;
+                store
+                    .set_meta("created", &clock.now_unix().to_string())
+                    .await?;
                 store.set_meta("tree_id", &id.to_string()).await?;
                 id
             }
         };
+        // When the log (and its key) came into service: the start of its validity window in
+        // trusted roots. Logs created before this field existed fall back to the epoch.
+        let created = store
+            .meta("created")
+            .await?
+            .and_then(|c| c.parse::<i64>().ok())
+            .unwrap_or(0);
         let size = store.size().await?;
         let idx: Vec<u64> = signet_tlog::Frontier::stored_indexes(TreeSize(size))
             .iter()
@@ -318,6 +329,7 @@ impl<S: LogStore> TransparencyLog<S> {
             hashes,
             key,
             tree_id,
+            created,
             log_id,
             head,
             queue: tx,
@@ -339,6 +351,11 @@ impl<S: LogStore> TransparencyLog<S> {
     /// The log's public key.
     pub fn public_key(&self) -> &signet_crypto::PublicKey {
         self.key.public_key()
+    }
+
+    /// When the log was created (Unix seconds).
+    pub fn created(&self) -> i64 {
+        self.created
     }
 
     /// Tree ID.
