@@ -105,9 +105,15 @@ const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL UNIQUE, body BLOB NOT NULL, integrated_time INTEGER NOT NULL, sets BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS hashes (idx INTEGER PRIMARY KEY, h BLOB NOT NULL);
-    CREATE TABLE IF NOT EXISTS index_keys (k TEXT NOT NULL, uuid BLOB NOT NULL);
-    CREATE INDEX IF NOT EXISTS index_keys_k ON index_keys (k);
+    CREATE TABLE IF NOT EXISTS search_keys (k BLOB NOT NULL, uuid BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS search_keys_k ON search_keys (k);
 ";
+
+/// Search keys are stored as their SHA-256: fixed 32 bytes whatever the key (digest, key hash,
+/// email, URI), which keeps the index small.
+fn search_key(k: &str) -> [u8; 32] {
+    signet_crypto::sha256(k.as_bytes()).0
+}
 
 fn hash_of(b: &[u8]) -> Result<Sha256Hash, LogError> {
     Sha256Hash::from_slice(b).map_err(|e| LogError::Storage(format!("corrupt hash in store: {e}")))
@@ -122,6 +128,11 @@ fn open_conn(path: &Path) -> Result<Connection, LogError> {
     c.busy_timeout(std::time::Duration::from_secs(30))?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "FULL")?;
+    // 64 MiB page cache per connection; checkpoint the WAL every ~40 MiB instead of every 4 MiB,
+    // so the writer stalls on checkpoints ten times less often (durability is unchanged: every
+    // commit still fsyncs the WAL).
+    c.pragma_update(None, "cache_size", -65536)?;
+    c.pragma_update(None, "wal_autocheckpoint", 10000)?;
     Ok(c)
 }
 
@@ -245,11 +256,11 @@ impl LogStore for SqliteStore {
             let tx = c.transaction()?;
             {
                 let mut ins = tx.prepare_cached("INSERT INTO entries (idx, uuid, body, integrated_time, sets) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-                let mut key = tx.prepare_cached("INSERT INTO index_keys (k, uuid) VALUES (?1, ?2)")?;
+                let mut key = tx.prepare_cached("INSERT INTO search_keys (k, uuid) VALUES (?1, ?2)")?;
                 for e in &entries {
                     ins.execute(params![as_i64(e.index)?, &e.uuid.0[..], &e.body, e.integrated_time, &e.set])?;
                     for k in &e.index_keys {
-                        key.execute(params![k, &e.uuid.0[..]])?;
+                        key.execute(params![&search_key(k)[..], &e.uuid.0[..]])?;
                     }
                 }
                 let mut h = tx.prepare_cached("INSERT INTO hashes (idx, h) VALUES (?1, ?2)")?;
@@ -338,8 +349,8 @@ impl LogStore for SqliteStore {
         let key = key.to_string();
         self.read(move |c| {
             let mut st =
-                c.prepare_cached("SELECT DISTINCT uuid FROM index_keys WHERE k = ?1 LIMIT 10000")?;
-            let rows = st.query_map([key], |r| r.get::<_, Vec<u8>>(0))?;
+                c.prepare_cached("SELECT DISTINCT uuid FROM search_keys WHERE k = ?1 LIMIT 10000")?;
+            let rows = st.query_map([&search_key(&key)[..]], |r| r.get::<_, Vec<u8>>(0))?;
             rows.map(|r| hash_of(&r?)).collect()
         })
         .await
