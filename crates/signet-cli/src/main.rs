@@ -3,6 +3,7 @@
 
 mod artifact;
 mod log_cmd;
+mod online;
 mod server_cmd;
 mod sign_cmd;
 mod verify_cmd;

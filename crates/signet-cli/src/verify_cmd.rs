@@ -31,7 +31,7 @@ pub struct TrustArgs {
     certificate_oidc_issuer_regexp: Option<String>,
     /// PEM public key, for bundles signed with a managed key.
     #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_identity_regexp"])]
-    key: Option<PathBuf>,
+    pub(crate) key: Option<PathBuf>,
     /// trusted_root.json to verify against (default: the embedded Sigstore public-good root).
     #[arg(long)]
     trusted_root: Option<PathBuf>,
@@ -67,10 +67,24 @@ pub struct VerifyBundleArgs {
 /// `signet verify-blob`.
 #[derive(Args, Debug)]
 pub struct VerifyBlobArgs {
-    /// The Sigstore bundle.
+    /// The Sigstore bundle (then no network is used).
+    #[arg(long, conflicts_with_all = ["signature", "certificate"])]
+    bundle: Option<PathBuf>,
+    /// Detached signature (`.sig`: base64 or raw DER): a path or an http(s) URL. The entry is
+    /// then looked up in the transparency log.
+    #[arg(long, required_unless_present = "bundle")]
+    signature: Option<String>,
+    /// Signing certificate (`.cert`: base64 of PEM, PEM or DER): a path or an http(s) URL.
     #[arg(long)]
-    bundle: PathBuf,
-    /// Verify without any network access (bundle verification is always offline).
+    certificate: Option<String>,
+    /// Transparency log for the online lookup (without --bundle).
+    #[arg(
+        long,
+        env = "SIGNET_REKOR_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    rekor_url: String,
+    /// Refuse any network access (requires --bundle).
     #[arg(long)]
     offline: bool,
     #[command(flatten)]
@@ -84,7 +98,22 @@ pub fn verify_bundle(args: VerifyBundleArgs) -> Result<()> {
 }
 
 pub fn verify_blob(args: VerifyBlobArgs) -> Result<()> {
-    run(&args.bundle, &args.trust, &args.blob)
+    if let Some(bundle) = &args.bundle {
+        return run(bundle, &args.trust, &args.blob);
+    }
+    if args.offline {
+        bail!(
+            "--offline needs --bundle: a signature and certificate alone carry no log entry to check"
+        );
+    }
+    let bundle = crate::online::bundle_from_log(
+        args.signature.as_deref().unwrap_or_default(),
+        args.certificate.as_deref(),
+        args.trust.key.as_deref(),
+        &args.rekor_url,
+        &args.blob,
+    )?;
+    run_bundle(&bundle, &args.trust, &args.blob)
 }
 
 fn load_root(trust: &TrustArgs) -> Result<TrustedRoot> {
@@ -135,16 +164,20 @@ fn identity(trust: &TrustArgs) -> Result<Identity> {
 }
 
 fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
-    let identity = identity(trust)?;
-    let root = load_root(trust)?;
     let bundle_bytes = std::fs::read(bundle_path)
         .with_context(|| format!("cannot read bundle {}", bundle_path.display()))?;
     let bundle = Bundle::from_json(&bundle_bytes).context("invalid bundle")?;
+    run_bundle(&bundle, trust, artifact)
+}
+
+fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> {
+    let identity = identity(trust)?;
+    let root = load_root(trust)?;
     let verifier = Verifier::new(&root).context("unusable trusted root")?;
 
     let verified = match ArtifactArg::parse(artifact)? {
         ArtifactArg::Digest(d) => verifier.verify(
-            &bundle,
+            bundle,
             &Policy {
                 identity,
                 artifact: Artifact::Digest(d),
@@ -153,7 +186,7 @@ fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
         ArtifactArg::File(path) => {
             let digest = sha256_file(&path)?;
             match verifier.verify(
-                &bundle,
+                bundle,
                 &Policy {
                     identity: identity.clone(),
                     artifact: Artifact::Digest(digest),
@@ -163,7 +196,7 @@ fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
                     let bytes = std::fs::read(&path)
                         .with_context(|| format!("cannot read artifact {}", path.display()))?;
                     verifier.verify(
-                        &bundle,
+                        bundle,
                         &Policy {
                             identity,
                             artifact: Artifact::Bytes(&bytes),

@@ -118,6 +118,105 @@ fn sign_blob_then_verify_offline() {
     let out = verify("release.tar.gz", "cosign.pub", prod);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not in the trusted root"));
+
+    // cosign-style verification without a bundle: the entry is found in the log by the
+    // signature, key and digest, then verified exactly like a bundle.
+    let online = |sig: &str, key: &str, artifact: &str| {
+        signet(
+            d,
+            &[
+                "verify-blob",
+                "--signature",
+                sig,
+                "--key",
+                key,
+                "--rekor-url",
+                &url,
+                "--trusted-root",
+                "data/trusted_root.json",
+                artifact,
+            ],
+        )
+    };
+    let out = online("release.tar.gz.sig", "cosign.pub", "release.tar.gz");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        text.contains("tlog entry verified with uuid: ")
+            && text.contains(" index: 0\nVerified OK\n"),
+        "{text}"
+    );
+    assert!(
+        !online("release.tar.gz.sig", "cosign.pub", "tampered")
+            .status
+            .success()
+    );
+    assert!(
+        !online("release.tar.gz.sig", "other.pub", "release.tar.gz")
+            .status
+            .success()
+    );
+    let out = signet(
+        d,
+        &[
+            "verify-blob",
+            "--offline",
+            "--signature",
+            "release.tar.gz.sig",
+            "--key",
+            "cosign.pub",
+            "release.tar.gz",
+        ],
+    );
+    assert!(
+        !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("--offline needs --bundle")
+    );
+
+    // The signature served over HTTP (any static server), and a URL that 404s.
+    let mut http = Command::new("python3")
+        .current_dir(d)
+        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut l = String::new();
+    BufReader::new(http.stdout.take().unwrap())
+        .read_line(&mut l)
+        .unwrap();
+    let port = l
+        .split("port ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let sig_url = format!("http://127.0.0.1:{port}/release.tar.gz.sig");
+    let out = online(&sig_url, "cosign.pub", "release.tar.gz");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = online(
+        &format!("http://127.0.0.1:{port}/missing.sig"),
+        "cosign.pub",
+        "release.tar.gz",
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("404"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = http.kill();
+    let _ = http.wait();
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -204,6 +204,51 @@ impl RekorClient {
     }
 }
 
+/// Fetches a small document (a `.sig` or `.cert` published beside an artifact) over HTTP(S),
+/// refusing anything larger than `max` bytes.
+pub async fn fetch_small(url: &str, max: usize) -> Result<Vec<u8>, ClientError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|source| ClientError::Http {
+            url: url.into(),
+            source,
+        })?;
+    let resp = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|source| ClientError::Http {
+            url: url.into(),
+            source,
+        })?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(ClientError::Status {
+            url: url.into(),
+            status: status.as_u16(),
+            message: status.canonical_reason().unwrap_or("").to_string(),
+        });
+    }
+    if resp.content_length().is_some_and(|l| l > max as u64) {
+        return Err(ClientError::Decode {
+            url: url.into(),
+            reason: format!("larger than {max} bytes"),
+        });
+    }
+    let bytes = resp.bytes().await.map_err(|source| ClientError::Http {
+        url: url.into(),
+        source,
+    })?;
+    if bytes.len() > max {
+        return Err(ClientError::Decode {
+            url: url.into(),
+            reason: format!("larger than {max} bytes"),
+        });
+    }
+    Ok(bytes.to_vec())
+}
+
 /// An entry whose SET, inclusion proof and checkpoint verified with the log key.
 #[derive(Clone, Debug)]
 pub struct VerifiedLogEntry {
@@ -295,9 +340,16 @@ pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntr
 
 /// The Sigstore bundle `TransparencyLogEntry` (protojson) for a verified Rekor v1 entry.
 pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, ClientError> {
+    bundle_tlog_entry_unverified(&v.entry)
+}
+
+/// The same conversion for an entry that has not been checked yet; a bundle verifier checks it
+/// against its own trusted root afterwards (cosign's online lookup works this way).
+pub fn bundle_tlog_entry_unverified(e: &LogEntryAnon) -> Result<serde_json::Value, ClientError> {
     let bad = |m: &str| ClientError::Verify(m.to_string());
+    let body_bytes = b64::decode(&e.body).map_err(|_| bad("entry body is not base64"))?;
     let body: serde_json::Value =
-        serde_json::from_slice(&v.body).map_err(|_| bad("entry body is not JSON"))?;
+        serde_json::from_slice(&body_bytes).map_err(|_| bad("entry body is not JSON"))?;
     let (kind, version) = (
         body.get("kind")
             .and_then(|k| k.as_str())
@@ -311,8 +363,7 @@ pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, Clie
             hex::decode(h).map_err(|_| bad("hash is not hex"))?,
         ))
     };
-    let ver = v
-        .entry
+    let ver = e
         .verification
         .as_ref()
         .ok_or_else(|| bad("no verification data"))?;
@@ -321,10 +372,10 @@ pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, Clie
         .as_ref()
         .ok_or_else(|| bad("no inclusion proof"))?;
     Ok(serde_json::json!({
-        "logIndex": v.entry.log_index.to_string(),
-        "logId": {"keyId": hex_to_b64(&v.entry.log_id)?},
+        "logIndex": e.log_index.to_string(),
+        "logId": {"keyId": hex_to_b64(&e.log_id)?},
         "kindVersion": {"kind": kind, "version": version},
-        "integratedTime": v.entry.integrated_time.to_string(),
+        "integratedTime": e.integrated_time.to_string(),
         "inclusionPromise": {"signedEntryTimestamp": ver.signed_entry_timestamp.clone().unwrap_or_default()},
         "inclusionProof": {
             "logIndex": proof.log_index.to_string(),
@@ -333,6 +384,6 @@ pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, Clie
             "hashes": proof.hashes.iter().map(|h| hex_to_b64(h)).collect::<Result<Vec<_>, _>>()?,
             "checkpoint": {"envelope": proof.checkpoint},
         },
-        "canonicalizedBody": b64::encode(&v.body),
+        "canonicalizedBody": b64::encode(&body_bytes),
     }))
 }

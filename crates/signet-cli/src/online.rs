@@ -1,0 +1,114 @@
+//! cosign's verify-blob without a bundle: find the signature's entry in the transparency log
+//! and turn it into a bundle, which then goes through exactly the same offline verification
+//! (log key from the trusted root, SET, inclusion proof, checkpoint, chain, SCT, identity).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use signet_bundle::Bundle;
+use signet_client::{RekorClient, bundle_tlog_entry_unverified, fetch_small};
+use signet_log::api::SearchLogQuery;
+use signet_types::b64;
+
+use crate::artifact::{ArtifactArg, sha256_file};
+
+/// Largest `.sig` or `.cert` accepted from a file or URL.
+const MAX_MATERIAL: usize = 1 << 20;
+
+async fn read_ref(r: &str) -> Result<Vec<u8>> {
+    if r.starts_with("https://") || r.starts_with("http://") {
+        return fetch_small(r, MAX_MATERIAL)
+            .await
+            .with_context(|| format!("cannot fetch {r}"));
+    }
+    let meta = std::fs::metadata(r).with_context(|| format!("cannot read {r}"))?;
+    if meta.len() > MAX_MATERIAL as u64 {
+        bail!("{r} is larger than {MAX_MATERIAL} bytes");
+    }
+    std::fs::read(r).with_context(|| format!("cannot read {r}"))
+}
+
+/// `.sig`: base64 text (cosign) or raw DER.
+fn decode_signature(raw: Vec<u8>) -> Vec<u8> {
+    match std::str::from_utf8(&raw)
+        .ok()
+        .and_then(|t| b64::decode(t.trim()).ok())
+    {
+        Some(d) if !d.is_empty() => d,
+        _ => raw,
+    }
+}
+
+/// `.cert`: base64 of PEM (cosign), PEM, or DER. Returns DER.
+fn decode_certificate(raw: &[u8]) -> Result<Vec<u8>> {
+    let text = std::str::from_utf8(raw).ok().map(str::trim);
+    let pem_text = match text {
+        Some(t) if t.contains("-----BEGIN") => Some(t.to_string()),
+        Some(t) => b64::decode(t)
+            .ok()
+            .and_then(|d| String::from_utf8(d).ok())
+            .filter(|p| p.contains("-----BEGIN")),
+        None => None,
+    };
+    match pem_text {
+        Some(p) => Ok(pem::parse(p.trim())
+            .map_err(|e| anyhow!("certificate PEM: {e}"))?
+            .into_contents()),
+        None => Ok(raw.to_vec()),
+    }
+}
+
+/// Builds a v0.3 bundle from a detached signature, the signer's certificate or key, and the
+/// matching entry found in the log.
+pub fn bundle_from_log(
+    sig_ref: &str,
+    cert_ref: Option<&str>,
+    key_path: Option<&Path>,
+    rekor_url: &str,
+    artifact: &str,
+) -> Result<Bundle> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let sig = decode_signature(read_ref(sig_ref).await?);
+        let digest = match ArtifactArg::parse(artifact)? {
+            ArtifactArg::Digest(d) => d,
+            ArtifactArg::File(p) => sha256_file(&p)?,
+        };
+        let (pem, material) = match (cert_ref, key_path) {
+            (Some(c), None) => {
+                let der = decode_certificate(&read_ref(c).await?)?;
+                let pem = pem::encode(&pem::Pem::new("CERTIFICATE", der.clone()));
+                (pem, serde_json::json!({"certificate": {"rawBytes": b64::encode(&der)}}))
+            }
+            (None, Some(k)) => {
+                let bytes = std::fs::read(k).with_context(|| format!("cannot read key {}", k.display()))?;
+                let key = signet_crypto::PublicKey::from_pem_or_der(&bytes).with_context(|| format!("invalid public key {}", k.display()))?;
+                (key.to_pem(), serde_json::json!({"publicKey": {"hint": ""}}))
+            }
+            _ => bail!("give --certificate (keyless) or --key (managed key) with --signature"),
+        };
+        let proposed = signet_log::admit::proposed_hashedrekord(&sig, &pem, &digest.to_hex());
+        let client = RekorClient::new(rekor_url)?;
+        let found = client
+            .retrieve(&SearchLogQuery { entries: Some(vec![proposed]), ..Default::default() })
+            .await
+            .with_context(|| format!("searching the transparency log at {rekor_url}"))?;
+        let entry = found
+            .first()
+            .and_then(|m| m.values().next())
+            .ok_or_else(|| anyhow!("no entry for this signature, key and artifact in the transparency log at {rekor_url}"))?;
+        let mut vm = material;
+        vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry_unverified(entry)?]);
+        let bundle = serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": vm,
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
+                "signature": b64::encode(&sig),
+            },
+        });
+        Bundle::from_json(&serde_json::to_vec(&bundle)?).context("the log's entry does not form a valid bundle")
+    })
+}
