@@ -43,15 +43,56 @@ pub struct LogConfig {
     pub host: String,
     /// Stored hashes kept in memory (32 bytes each; a log of n entries has about 2n).
     pub hash_cache: usize,
+    /// Recent entries kept in memory for reads (about 1–2 KiB each).
+    pub entry_cache: usize,
 }
 
 impl LogConfig {
-    /// Defaults: host as given, 8 Mi cached hashes (256 MiB, about 4 M entries).
+    /// Defaults: host as given, 8 Mi cached hashes (256 MiB, about 4 M entries), 64 Ki cached
+    /// entries (under 128 MiB).
     pub fn new(host: &str) -> Self {
         Self {
             host: host.to_string(),
             hash_cache: 8 << 20,
+            entry_cache: 65_536,
         }
+    }
+}
+
+/// Recently read entries, by leaf hash and by index, bounded (FIFO eviction): repeated reads —
+/// many verifiers checking the same release — skip the database, whose per-read locking
+/// dominates GET cost. Filled on read only, so the append path pays nothing.
+struct EntryCache {
+    by_uuid: std::collections::HashMap<Sha256Hash, Arc<StoredEntry>>,
+    by_index: std::collections::HashMap<u64, Sha256Hash>,
+    order: std::collections::VecDeque<Sha256Hash>,
+    cap: usize,
+}
+
+impl EntryCache {
+    fn new(cap: usize) -> Self {
+        Self {
+            by_uuid: Default::default(),
+            by_index: Default::default(),
+            order: Default::default(),
+            cap,
+        }
+    }
+
+    fn insert(&mut self, e: Arc<StoredEntry>) {
+        if self.cap == 0 || self.by_uuid.contains_key(&e.uuid) {
+            return;
+        }
+        while self.order.len() >= self.cap {
+            if let Some(old) = self.order.pop_front()
+                && let Some(o) = self.by_uuid.remove(&old)
+            {
+                self.by_index.remove(&o.index);
+            }
+        }
+        self.order.push_back(e.uuid);
+        self.by_index.insert(e.index, e.uuid);
+        self.by_uuid.insert(e.uuid, e);
     }
 }
 
@@ -62,6 +103,7 @@ pub const MAX_RETRIEVE: usize = 10;
 pub struct TransparencyLog<S: LogStore> {
     store: Arc<S>,
     hashes: Arc<HashCache<S>>,
+    entries: RwLock<EntryCache>,
     key: Arc<SigningKey>,
     tree_id: u64,
     created: i64,
@@ -327,6 +369,7 @@ impl<S: LogStore> TransparencyLog<S> {
         Ok(Self {
             store,
             hashes,
+            entries: RwLock::new(EntryCache::new(config.entry_cache)),
             key,
             tree_id,
             created,
@@ -423,7 +466,13 @@ impl<S: LogStore> TransparencyLog<S> {
         })
     }
 
-    async fn render_entry(&self, e: StoredEntry) -> Result<LogEntry, LogError> {
+    fn remember(&self, e: Arc<StoredEntry>) {
+        if let Ok(mut c) = self.entries.write() {
+            c.insert(e);
+        }
+    }
+
+    async fn render_entry(&self, e: Arc<StoredEntry>) -> Result<LogEntry, LogError> {
         let head = self.head();
         let anon = self.render(&e, &head).await?;
         Ok(LogEntry::from([(self.entry_id(&e.uuid), anon)]))
@@ -435,11 +484,24 @@ impl<S: LogStore> TransparencyLog<S> {
         if index >= self.head().size {
             return Err(LogError::NotFound);
         }
-        let e = self
-            .store
-            .entry_by_index(index)
-            .await?
-            .ok_or(LogError::NotFound)?;
+        let hit = self.entries.read().ok().and_then(|c| {
+            c.by_index
+                .get(&index)
+                .and_then(|u| c.by_uuid.get(u).cloned())
+        });
+        let e = match hit {
+            Some(e) => e,
+            None => {
+                let e = Arc::new(
+                    self.store
+                        .entry_by_index(index)
+                        .await?
+                        .ok_or(LogError::NotFound)?,
+                );
+                self.remember(e.clone());
+                e
+            }
+        };
         self.render_entry(e).await
     }
 
@@ -450,11 +512,24 @@ impl<S: LogStore> TransparencyLog<S> {
         if r.tree_id.is_some_and(|t| t != self.tree_id) {
             return Err(LogError::NotFound);
         }
-        let e = self
-            .store
-            .entry_by_uuid(&r.uuid)
-            .await?
-            .ok_or(LogError::NotFound)?;
+        let hit = self
+            .entries
+            .read()
+            .ok()
+            .and_then(|c| c.by_uuid.get(&r.uuid).cloned());
+        let e = match hit {
+            Some(e) => e,
+            None => {
+                let e = Arc::new(
+                    self.store
+                        .entry_by_uuid(&r.uuid)
+                        .await?
+                        .ok_or(LogError::NotFound)?,
+                );
+                self.remember(e.clone());
+                e
+            }
+        };
         if e.index >= self.head().size {
             return Err(LogError::NotFound);
         }

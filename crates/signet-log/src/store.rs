@@ -87,7 +87,7 @@ pub trait LogStore: Send + Sync + 'static {
 
 /// The embedded backend: one SQLite database (`log.sqlite`) in WAL mode with
 /// `synchronous=FULL`, so a commit is on disk (WAL fsync) before `append` returns. One writer
-/// connection (only the sequencer writes) and a small pool of readers; all blocking calls run on
+/// connection (only the sequencer writes) and one reader connection per thread; writes run on
 /// tokio's blocking pool.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -98,7 +98,6 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
 }
 
 const SCHEMA: &str = "
@@ -165,35 +164,35 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
             }),
         })
     }
 
     /// Runs `f` with a reader connection, inline: reads are short point queries served from the
     /// page cache, cheaper than a hand-off to the blocking pool (measured: two context switches
-    /// cost more than the query).
+    /// cost more than the query). Each thread keeps its own reader connection per database, so
+    /// concurrent readers never contend on a shared pool.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, LogError> + Send + 'static,
     ) -> Result<T, LogError> {
-        let inner = &self.inner;
-        let popped = inner
-            .readers
-            .lock()
-            .map_err(|_| LogError::Internal("reader pool poisoned".into()))?
-            .pop();
-        let conn = match popped {
-            Some(c) => c,
-            None => open_conn(&inner.path)?,
-        };
-        let out = f(&conn);
-        if let Ok(mut pool) = inner.readers.lock()
-            && pool.len() < 16
-        {
-            pool.push(conn);
+        thread_local! {
+            static READERS: std::cell::RefCell<Vec<(PathBuf, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        out
+        let path = &self.inner.path;
+        READERS.with(|cell| {
+            let mut conns = cell
+                .try_borrow_mut()
+                .map_err(|_| LogError::Internal("reentrant read".into()))?;
+            let pos = match conns.iter().position(|(p, _)| p == path) {
+                Some(pos) => pos,
+                None => {
+                    conns.push((path.clone(), open_conn(path)?));
+                    conns.len() - 1
+                }
+            };
+            f(&conns[pos].1)
+        })
     }
 
     async fn write<T: Send + 'static>(
