@@ -14,7 +14,7 @@ target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
-echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load generator on the same 2 cores)"
+echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load generator on the same 2 cores; the Rust GET phase walks all entries, mostly cache misses)"
 target/release/signet-logbench append "$url" "$CLIENTS" "$ENTRIES"
 if command -v wrk >/dev/null; then
   # A C load generator leaves more of the 2 cores to the server than the Rust client above.
@@ -28,7 +28,7 @@ local i = 0
 request = function() i = i + 1; return wrk.format("GET", "/api/v1/log/entries/" .. ids[(i % #ids) + 1]) end
 LUA
   echo
-  echo "GET by UUID with wrk (2 threads, $CLIENTS connections, 5 s, 200 distinct entries):"
+  echo "GET by UUID with wrk (2 threads, $CLIENTS connections, 5 s, 200 distinct hot entries: served from the per-head render cache):"
   wrk -t2 -c"$CLIENTS" -d5s -s "$work/get.lua" "$url" | grep -E "Requests/sec|Latency"
 fi
 kill $pid; wait $pid 2>/dev/null || true

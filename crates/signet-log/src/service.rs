@@ -96,6 +96,9 @@ impl EntryCache {
     }
 }
 
+/// Rendered entries kept per head (cleared whenever the head moves).
+const RENDERED_CACHE: usize = 16_384;
+
 /// Most items per `/entries/retrieve` request (Rekor: 10).
 pub const MAX_RETRIEVE: usize = 10;
 
@@ -104,6 +107,8 @@ pub struct TransparencyLog<S: LogStore> {
     store: Arc<S>,
     hashes: Arc<HashCache<S>>,
     entries: RwLock<EntryCache>,
+    /// (head size, rendered entries for that head).
+    rendered: RwLock<(u64, std::collections::HashMap<Sha256Hash, LogEntryAnon>)>,
     key: Arc<SigningKey>,
     tree_id: u64,
     created: i64,
@@ -370,6 +375,7 @@ impl<S: LogStore> TransparencyLog<S> {
             store,
             hashes,
             entries: RwLock::new(EntryCache::new(config.entry_cache)),
+            rendered: RwLock::new((0, Default::default())),
             key,
             tree_id,
             created,
@@ -474,8 +480,27 @@ impl<S: LogStore> TransparencyLog<S> {
 
     async fn render_entry(&self, e: Arc<StoredEntry>) -> Result<LogEntry, LogError> {
         let head = self.head();
+        let id = self.entry_id(&e.uuid);
+        // The rendering (proof against the current head) only changes when the head does.
+        let hit = self.rendered.read().ok().and_then(|r| {
+            if r.0 == head.size {
+                r.1.get(&e.uuid).cloned()
+            } else {
+                None
+            }
+        });
+        if let Some(anon) = hit {
+            return Ok(LogEntry::from([(id, anon)]));
+        }
         let anon = self.render(&e, &head).await?;
-        Ok(LogEntry::from([(self.entry_id(&e.uuid), anon)]))
+        if let Ok(mut r) = self.rendered.write() {
+            if r.0 != head.size || r.1.len() >= RENDERED_CACHE {
+                r.0 = head.size;
+                r.1.clear();
+            }
+            r.1.insert(e.uuid, anon.clone());
+        }
+        Ok(LogEntry::from([(id, anon)]))
     }
 
     /// Entry by global index.
