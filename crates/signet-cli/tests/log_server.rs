@@ -190,6 +190,15 @@ async fn rekor_v1_api_round_trip() {
             .unwrap();
     }
 
+    // Reads are cached per head: after the head moves, a re-read proves against the new head.
+    let before = verify_entry(&c.get_by_index(3).await.unwrap(), &log_key).unwrap();
+    assert_eq!(before.checkpoint.size(), TreeSize(21));
+    let (extra, _) = c.create(&proposed(&key, b"one more")).await.unwrap();
+    let after = verify_entry(&c.get_by_index(3).await.unwrap(), &log_key).unwrap();
+    assert_eq!(after.checkpoint.size(), TreeSize(22));
+    assert_eq!(after.entry_id, before.entry_id);
+    let extra_id = verify_entry(&extra, &log_key).unwrap().entry_id;
+
     // The rekor-cli style commands.
     let url = server.url.clone();
     let out = signet(&["log", "--rekor-url", &url, "get", "--log-index", "3"]);
@@ -239,7 +248,14 @@ async fn rekor_v1_api_round_trip() {
         vec![ids[0].clone()]
     );
     let out = signet(&["log", "--rekor-url", &url, "info"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Active Tree Size:       21"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Active Tree Size:       22"));
+    assert_eq!(
+        verify_entry(&c.get_by_uuid(&extra_id).await.unwrap(), &log_key)
+            .unwrap()
+            .entry
+            .log_index,
+        21
+    );
     // A wrong pinned key makes every read fail.
     let other = dir.path().join("other.pem");
     std::fs::write(
