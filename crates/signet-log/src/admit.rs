@@ -109,12 +109,16 @@ pub fn admit(proposed: &[u8]) -> Result<Admitted, LogError> {
     match (p.kind.as_str(), p.api_version.as_str()) {
         ("hashedrekord", "0.0.1") => admit_hashedrekord(p.spec),
         ("dsse", "0.0.1") => admit_dsse(p.spec),
+        ("intoto", "0.0.2") => admit_intoto(p.spec),
         ("hashedrekord" | "dsse", v) => Err(bad(format!(
             "{} version {v} is not supported (0.0.1 is)",
             p.kind
         ))),
+        ("intoto", v) => Err(bad(format!(
+            "intoto version {v} is not supported (0.0.2 is)"
+        ))),
         (k, _) => Err(bad(format!(
-            "entry kind {k:?} is not supported by this log (hashedrekord and dsse are)"
+            "entry kind {k:?} is not supported by this log (hashedrekord, dsse and intoto are)"
         ))),
     }
 }
@@ -217,6 +221,173 @@ fn admit_dsse(spec: serde_json::Value) -> Result<Admitted, LogError> {
         body,
         index_keys,
     })
+}
+
+#[derive(Deserialize)]
+struct IntotoSpec {
+    content: IntotoContent,
+}
+#[derive(Deserialize)]
+struct IntotoContent {
+    envelope: IntotoEnvelope,
+    #[serde(default)]
+    hash: Option<Hash>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IntotoEnvelope {
+    payload: String,
+    payload_type: String,
+    signatures: Vec<IntotoSig>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IntotoSig {
+    #[serde(default)]
+    keyid: String,
+    sig: String,
+    public_key: String,
+}
+
+/// base64( base64-text ) -> (the inner text's bytes as sent, the decoded inner bytes). Rekor's
+/// intoto v0.0.2 stores DSSE's base64 strings as `[]byte`, so they are base64-encoded twice.
+fn double_b64(field: &str, v: &str) -> Result<(Vec<u8>, Vec<u8>), LogError> {
+    let outer = b64::decode(v).map_err(|e| bad(format!("{field}: {e}")))?;
+    let text = std::str::from_utf8(&outer).map_err(|_| bad(format!("{field}: not base64 text")))?;
+    let inner = b64::decode(text).map_err(|e| bad(format!("{field}: {e}")))?;
+    Ok((outer, inner))
+}
+
+/// Rekor's `intoto` 0.0.2: every envelope signature must verify (SHA-256 over the PAE) under one
+/// of the entry's keys; the canonical body keeps the payload type, the signatures (double
+/// base64, as Rekor stores them) with their keys, the client's envelope hash and the payload hash,
+/// and drops the payload.
+fn admit_intoto(spec: serde_json::Value) -> Result<Admitted, LogError> {
+    let spec: IntotoSpec =
+        serde_json::from_value(spec).map_err(|e| bad(format!("invalid intoto spec: {e}")))?;
+    let c = spec.content;
+    let env = c.envelope;
+    if env.payload_type.is_empty() {
+        return Err(bad("missing payloadType content"));
+    }
+    if env.signatures.is_empty() {
+        return Err(bad("missing signatures content"));
+    }
+    if env.signatures.len() > MAX_DSSE_SIGNATURES {
+        return Err(bad("too many DSSE signatures"));
+    }
+    let (_, payload) = double_b64("payload", &env.payload)?;
+    if payload.is_empty() {
+        return Err(bad("missing envelope content"));
+    }
+    let hash = c.hash.ok_or_else(|| bad("missing envelope digest"))?;
+    if hash.algorithm != "sha256" || hash.value.len() != 64 || hex::decode(&hash.value).is_err() {
+        return Err(bad("envelope digest must be sha256 with 64 hex characters"));
+    }
+    let pae = signet_types::dsse::pae(&env.payload_type, &payload);
+    let mut keys = Vec::new();
+    let mut sigs = Vec::new();
+    let mut index_keys = Vec::new();
+    for s in &env.signatures {
+        let (sig_text, sig) = double_b64("signature", &s.sig)?;
+        let pem = b64::decode(&s.public_key).map_err(|e| bad(format!("publicKey: {e}")))?;
+        let (key, sans) = verifier_key(&pem)?;
+        index_keys.push(format!(
+            "sha256:{}",
+            signet_crypto::sha256(&canonical_pem(&pem)?).to_hex()
+        ));
+        index_keys.extend(sans);
+        keys.push(key);
+        sigs.push((s.keyid.clone(), sig_text, pem, sig));
+    }
+    // As Rekor: each signature must verify under some key of the entry.
+    for (_, _, _, sig) in &sigs {
+        let ok = keys.iter().any(|k| {
+            let scheme = match k.algorithm() {
+                KeyAlgorithm::Rsa => Scheme::RsaPkcs1(HashAlgorithm::Sha256),
+                _ => Scheme::Ecdsa(HashAlgorithm::Sha256),
+            };
+            k.verify_with(scheme, &pae, sig).is_ok()
+        });
+        if !ok {
+            return Err(bad("all signatures must have a key that verifies it"));
+        }
+    }
+    let payload_hash = signet_crypto::sha256(&payload).to_hex();
+    index_keys.push(format!("sha256:{payload_hash}"));
+    if env.payload_type == signet_types::dsse::IN_TOTO_PAYLOAD_TYPE
+        && let Ok(st) = serde_json::from_slice::<serde_json::Value>(&payload)
+    {
+        for sub in st
+            .get("subject")
+            .and_then(|s| s.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for (alg, d) in sub
+                .get("digest")
+                .and_then(|d| d.as_object())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(d) = d.as_str() {
+                    index_keys.push(format!("{alg}:{d}").to_lowercase());
+                }
+            }
+        }
+    }
+    let signatures: Vec<serde_json::Value> = sigs
+        .iter()
+        .map(|(keyid, sig_text, pem, _)| {
+            let mut o =
+                serde_json::json!({"publicKey": b64::encode(pem), "sig": b64::encode(sig_text)});
+            if !keyid.is_empty() {
+                o["keyid"] = keyid.clone().into();
+            }
+            o
+        })
+        .collect();
+    let body = signet_rekor::canonical_json(&serde_json::json!({
+        "apiVersion": "0.0.2",
+        "kind": "intoto",
+        "spec": {"content": {
+            "envelope": {"payloadType": env.payload_type, "signatures": signatures},
+            "hash": {"algorithm": hash.algorithm, "value": hash.value},
+            "payloadHash": {"algorithm": "sha256", "value": payload_hash},
+        }},
+    }))
+    .map_err(|e| bad(e.to_string()))?;
+    index_keys.sort();
+    index_keys.dedup();
+    Ok(Admitted {
+        uuid: signet_rekor::leaf_hash(&body),
+        body,
+        index_keys,
+    })
+}
+
+/// The intoto 0.0.2 proposed entry a client (rekor-cli, cosign) sends for a DSSE envelope JSON:
+/// payload and signatures double base64, keys as base64 PEM, envelope hash over the JSON bytes.
+pub fn proposed_intoto(
+    envelope_json: &str,
+    verifier_pem: &str,
+) -> Result<serde_json::Value, LogError> {
+    let env: signet_types::dsse::EnvelopeJson = serde_json::from_str(envelope_json)
+        .map_err(|e| bad(format!("invalid DSSE envelope: {e}")))?;
+    Ok(serde_json::json!({
+        "apiVersion": "0.0.2",
+        "kind": "intoto",
+        "spec": {"content": {
+            "envelope": {
+                "payload": b64::encode(env.payload.as_bytes()),
+                "payloadType": env.payload_type,
+                "signatures": env.signatures.iter().map(|s| serde_json::json!({
+                    "keyid": s.keyid, "sig": b64::encode(s.sig.as_bytes()), "publicKey": b64::encode(verifier_pem),
+                })).collect::<Vec<_>>(),
+            },
+            "hash": {"algorithm": "sha256", "value": signet_crypto::sha256(envelope_json.as_bytes()).to_hex()},
+        }},
+    }))
 }
 
 /// Go `pem.Encode` form of the PUBLIC KEY / CERTIFICATE blocks of `text` (Rekor's canonical
@@ -345,6 +516,60 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn admits_intoto_and_the_verifier_can_match_it() {
+        let k = SigningKey::generate_p256().unwrap();
+        let payload = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"ab"}}]}"#;
+        let pae = signet_types::dsse::pae(signet_types::dsse::IN_TOTO_PAYLOAD_TYPE, payload);
+        let env = signet_types::dsse::Envelope {
+            payload: payload.to_vec(),
+            payload_type: signet_types::dsse::IN_TOTO_PAYLOAD_TYPE.into(),
+            signatures: vec![signet_types::dsse::DsseSignature {
+                sig: k.sign(&pae).unwrap(),
+                keyid: String::new(),
+            }],
+        };
+        let env_json = serde_json::to_string(&env.to_json()).unwrap();
+        let pem = k.public_key().to_pem();
+        let a = admit(
+            proposed_intoto(&env_json, &pem)
+                .unwrap()
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(a.index_keys.contains(&"sha256:ab".to_string()));
+        let body = signet_rekor::EntryBody::parse(&a.body).unwrap();
+        assert_eq!(body.kind(), "intoto");
+        body.check_dsse(
+            &env,
+            &signet_rekor::Material::PublicKey {
+                spki_der: k.public_key().spki_der().to_vec(),
+            },
+        )
+        .unwrap();
+        // The payload is not stored; the envelope hash is the client's.
+        let text = String::from_utf8(a.body.clone()).unwrap();
+        assert!(!text.contains("\"payload\""));
+        // Another key's signature, or a missing envelope hash, is refused.
+        let k2 = SigningKey::generate_p256().unwrap();
+        assert!(
+            admit(
+                proposed_intoto(&env_json, &k2.public_key().to_pem())
+                    .unwrap()
+                    .to_string()
+                    .as_bytes()
+            )
+            .is_err()
+        );
+        let mut no_hash = proposed_intoto(&env_json, &pem).unwrap();
+        no_hash["spec"]["content"]
+            .as_object_mut()
+            .unwrap()
+            .remove("hash");
+        assert!(admit(no_hash.to_string().as_bytes()).is_err());
     }
 
     #[test]
