@@ -30,6 +30,25 @@ LUA
   echo
   echo "GET by UUID with wrk (2 threads, $CLIENTS connections, 5 s, 200 distinct hot entries: served from the per-head render cache):"
   wrk -t2 -c"$CLIENTS" -d5s -s "$work/get.lua" "$url" | grep -E "Requests/sec|Latency"
+  # Every entry, in random order: one wrk thread so the first pass is strictly cold, after a restart.
+  kill $pid; wait $pid 2>/dev/null || true
+  python3 - "$work/data/log/log.sqlite" > "$work/all.txt" <<'PY'
+import random, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+t = int(c.execute("select v from meta where k='tree_id'").fetchone()[0])
+ids = ["%016x" % t + u.hex() for (u,) in c.execute("select uuid from entries")]
+random.shuffle(ids)
+print("\n".join(ids))
+PY
+  sed "s#$work/uuids.txt#$work/all.txt#" "$work/get.lua" > "$work/all.lua"
+  target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out2" 2>> "$work/err" &
+  pid=$!
+  for _ in $(seq 50); do grep -q listening "$work/out2" 2>/dev/null && break; sleep 0.1; done
+  url=$(grep -o 'http://[0-9.:]*' "$work/out2")
+  echo "GET by UUID, strictly cold (fresh server, 1 s, every request a distinct entry):"
+  wrk -t1 -c"$CLIENTS" -d1s -s "$work/all.lua" "$url" | grep -E "Requests/sec"
+  echo "GET by UUID, random walk over all $ENTRIES entries for 5 s (partly warm):"
+  wrk -t2 -c"$CLIENTS" -d5s -s "$work/all.lua" "$url" | grep -E "Requests/sec"
 fi
 kill $pid; wait $pid 2>/dev/null || true
 bytes=$(du -sb "$work/data/log" | cut -f1)
