@@ -21,5 +21,5 @@ mod service;
 pub mod store;
 
 pub use error::LogError;
-pub use service::{Clock, LogConfig, SystemClock, TransparencyLog, inclusion_proof};
-pub use store::{LogStore, SqliteStore};
+pub use service::{AppendedLeaf, Clock, LogConfig, SystemClock, TransparencyLog, inclusion_proof};
+pub use store::{LogStore, SqliteStore, StoredEntry};

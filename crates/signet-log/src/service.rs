@@ -45,6 +45,8 @@ pub struct LogConfig {
     pub hash_cache: usize,
     /// Recent entries kept in memory for reads (about 1–2 KiB each).
     pub entry_cache: usize,
+    /// File name of the log's signing key inside the data directory (created on first start).
+    pub key_file: String,
 }
 
 impl LogConfig {
@@ -55,6 +57,7 @@ impl LogConfig {
             host: host.to_string(),
             hash_cache: 8 << 20,
             entry_cache: 65_536,
+            key_file: "log.key".into(),
         }
     }
 }
@@ -101,6 +104,19 @@ const RENDERED_CACHE: usize = 16_384;
 
 /// Most items per `/entries/retrieve` request (Rekor: 10).
 pub const MAX_RETRIEVE: usize = 10;
+
+/// Where an appended leaf landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendedLeaf {
+    /// Leaf index.
+    pub index: u64,
+    /// `SHA-256(0x00 || leaf)`.
+    pub leaf_hash: Sha256Hash,
+    /// Size of the tree it was integrated into.
+    pub tree_size: u64,
+    /// Root of that tree.
+    pub root: Sha256Hash,
+}
 
 /// A running transparency log.
 pub struct TransparencyLog<S: LogStore> {
@@ -298,7 +314,7 @@ impl<S: LogStore> TransparencyLog<S> {
         config: LogConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LogError> {
-        let key = Arc::new(load_or_create_key(&data_dir.join("log.key"))?);
+        let key = Arc::new(load_or_create_key(&data_dir.join(&config.key_file))?);
         let store = Arc::new(store);
         let tree_id = match store.meta("tree_id").await? {
             Some(t) => t
@@ -443,6 +459,90 @@ impl<S: LogStore> TransparencyLog<S> {
         let anon = self.render(&stored, &c.head).await?;
         let id = self.entry_id(&uuid);
         Ok((id.clone(), LogEntry::from([(id, anon)])))
+    }
+
+    /// Appends an application-defined leaf (for example an RFC 6962 `MerkleTreeLeaf` of the CT
+    /// log): its leaf hash is `SHA-256(0x00 || leaf)`. Returns once the leaf is durable and
+    /// integrated, with its index and the head it was integrated into. A leaf already in the
+    /// log is a [`LogError::Duplicate`].
+    pub async fn append_leaf(
+        &self,
+        leaf: Vec<u8>,
+        index_keys: Vec<String>,
+    ) -> Result<AppendedLeaf, LogError> {
+        let uuid = signet_rekor::leaf_hash(&leaf);
+        let entry = crate::admit::Admitted {
+            body: leaf,
+            uuid,
+            index_keys,
+        };
+        let (reply, rx) = oneshot::channel();
+        self.queue
+            .try_send(Job { entry, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
+                mpsc::error::TrySendError::Closed(_) => {
+                    LogError::Internal("sequencer stopped".into())
+                }
+            })?;
+        let c = rx
+            .await
+            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))??;
+        Ok(AppendedLeaf {
+            index: c.index,
+            leaf_hash: uuid,
+            tree_size: c.head.size,
+            root: c.head.root,
+        })
+    }
+
+    /// The current signed tree head: (size, root hash, checkpoint note).
+    pub fn head_state(&self) -> (u64, Sha256Hash, String) {
+        let h = self.head();
+        (h.size, h.root, h.checkpoint.clone())
+    }
+
+    /// A stored entry (raw leaf bytes) by index, if integrated.
+    pub async fn raw_entry(&self, index: u64) -> Result<StoredEntry, LogError> {
+        if index >= self.head().size {
+            return Err(LogError::NotFound);
+        }
+        self.store
+            .entry_by_index(index)
+            .await?
+            .ok_or(LogError::NotFound)
+    }
+
+    /// Index of a leaf by its leaf hash, if integrated.
+    pub async fn index_of(&self, leaf_hash: &Sha256Hash) -> Result<u64, LogError> {
+        let found = self.store.find(std::slice::from_ref(leaf_hash)).await?;
+        match found.first() {
+            Some((_, i)) if *i < self.head().size => Ok(*i),
+            _ => Err(LogError::NotFound),
+        }
+    }
+
+    /// RFC 6962 inclusion proof of leaf `index` in the tree of `size` leaves (`size` at most
+    /// the current head).
+    pub async fn inclusion_proof_at(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<Vec<Sha256Hash>, LogError> {
+        if size > self.head().size || index >= size {
+            return Err(LogError::BadRequest(format!(
+                "no inclusion proof for leaf {index} in a tree of {size}"
+            )));
+        }
+        with_tree(self.hashes.as_ref(), |t| {
+            t.inclusion_proof(LogIndex(index), TreeSize(size))
+        })
+        .await
+    }
+
+    /// The log's signing key (to sign application structures such as CT tree heads).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
     }
 
     async fn render(&self, e: &StoredEntry, head: &Head) -> Result<LogEntryAnon, LogError> {

@@ -246,7 +246,7 @@ impl Certificate {
     }
 
     /// The exact TBSCertificate bytes the signature covers.
-    pub(crate) fn tbs_der(&self) -> &[u8] {
+    pub fn tbs_der(&self) -> &[u8] {
         self.slice(&self.tbs)
     }
 
@@ -347,8 +347,16 @@ impl Certificate {
             .map_or(&[], |e| e.as_slice())
     }
 
+    /// Whether the extension `oid` is present, and if so whether it is marked critical.
+    pub fn extension_criticality(&self, oid: &ObjectIdentifier) -> Option<bool> {
+        self.extensions()
+            .iter()
+            .find(|e| e.extn_id == *oid)
+            .map(|e| e.critical)
+    }
+
     /// The value (OCTET STRING contents) of the extension `oid`, if present.
-    pub(crate) fn extension_value(&self, oid: &ObjectIdentifier) -> Option<&[u8]> {
+    pub fn extension_value(&self, oid: &ObjectIdentifier) -> Option<&[u8]> {
         self.extensions()
             .iter()
             .find(|e| e.extn_id == *oid)

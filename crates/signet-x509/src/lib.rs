@@ -20,5 +20,5 @@ mod tsa;
 pub use cert::{Certificate, FulcioExtensions, SanIdentity};
 pub use chain::{Purpose, TrustAnchorChain, VerifiedChain, verify_chain};
 pub use error::X509Error;
-pub use sct::{VerifiedSct, verify_embedded_scts};
+pub use sct::{VerifiedSct, precert_sct_signed_data, tbs_without_extension, verify_embedded_scts};
 pub use tsa::{TsaAuthority, VerifiedTimestamp, verify_rfc3161};

@@ -108,10 +108,20 @@ fn parse_list(tls: &[u8]) -> Result<Vec<Sct<'_>>, X509Error> {
     Ok(out)
 }
 
-/// The leaf's TBSCertificate with the SCT-list extension removed (the precertificate TBS the CT
-/// log signed), re-encoded.
-fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
-    let tbs = derx::read_all(leaf.tbs_der())?;
+/// Removes the extension `oid` from a DER `TBSCertificate` and re-encodes it (the extensions
+/// field is dropped when nothing else is left). `None` when the extension is absent.
+///
+/// This is the RFC 6962 precertificate surgery: a CT log removes the poison extension from a
+/// precertificate, a verifier removes the SCT list from a final certificate; both must arrive
+/// at the same bytes.
+pub fn tbs_without_extension(
+    tbs_der: &[u8],
+    oid: &ObjectIdentifier,
+) -> Result<Option<Vec<u8>>, X509Error> {
+    let tbs = derx::read_all(tbs_der)?;
+    if tbs.tag != 0x30 {
+        return Err(X509Error::Sct("TBSCertificate is not a SEQUENCE".into()));
+    }
     let mut body = Vec::with_capacity(tbs.value.len());
     let mut found = false;
     for field in derx::children(tbs.value)? {
@@ -123,7 +133,10 @@ fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
         let mut kept = Vec::with_capacity(exts.value.len());
         let mut count = 0;
         for ext in derx::children(exts.value)? {
-            if derx::read(ext.value)?.0.value == SCT_LIST.as_bytes() {
+            if derx::read(ext.value)?.0.value == oid.as_bytes() {
+                if found {
+                    return Err(X509Error::Sct(format!("extension {oid} appears twice")));
+                }
                 found = true;
             } else {
                 kept.extend_from_slice(ext.raw);
@@ -134,12 +147,41 @@ fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
             body.extend_from_slice(&derx::wrap(0xa3, &derx::wrap(0x30, &kept)));
         }
     }
-    if !found {
-        return Err(X509Error::Sct(
-            "certificate has no embedded SCT list".into(),
-        ));
-    }
-    Ok(derx::wrap(0x30, &body))
+    Ok(found.then(|| derx::wrap(0x30, &body)))
+}
+
+/// The leaf's TBSCertificate with the SCT-list extension removed (the precertificate TBS the CT
+/// log signed), re-encoded.
+fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, X509Error> {
+    tbs_without_extension(leaf.tbs_der(), &SCT_LIST)?
+        .ok_or_else(|| X509Error::Sct("certificate has no embedded SCT list".into()))
+}
+
+/// The bytes an RFC 6962 log signs for a precertificate SCT (§3.2 `digitally-signed struct`
+/// with `entry_type = precert_entry`): version, signature type, timestamp, entry type, issuer key
+/// hash, the precertificate TBS (24-bit length) and the SCT extensions (16-bit length).
+pub fn precert_sct_signed_data(
+    timestamp_ms: u64,
+    issuer_key_hash: &Sha256Hash,
+    precert_tbs: &[u8],
+    extensions: &[u8],
+) -> Result<Vec<u8>, X509Error> {
+    let tbs_len = u32::try_from(precert_tbs.len())
+        .ok()
+        .filter(|l| *l < 1 << 24)
+        .ok_or_else(|| X509Error::Sct("TBS too large".into()))?;
+    let ext_len = u16::try_from(extensions.len())
+        .map_err(|_| X509Error::Sct("SCT extensions too large".into()))?;
+    let mut signed = Vec::with_capacity(precert_tbs.len() + 64 + extensions.len());
+    signed.extend_from_slice(&[0, 0]); // v1, certificate_timestamp
+    signed.extend_from_slice(&timestamp_ms.to_be_bytes());
+    signed.extend_from_slice(&[0, 1]); // precert_entry
+    signed.extend_from_slice(issuer_key_hash.as_bytes());
+    signed.extend_from_slice(&tbs_len.to_be_bytes()[1..]);
+    signed.extend_from_slice(precert_tbs);
+    signed.extend_from_slice(&ext_len.to_be_bytes());
+    signed.extend_from_slice(extensions);
+    Ok(signed)
 }
 
 /// RFC 5246 §7.4.1.4.1 hash and signature algorithm codes (RFC 8422 for Ed25519).
@@ -187,10 +229,6 @@ pub fn verify_embedded_scts(
     }
     let scts = parse_list(octets.value)?;
     let tbs = precert_tbs(leaf)?;
-    let tbs_len = u32::try_from(tbs.len())
-        .ok()
-        .filter(|l| *l < 1 << 24)
-        .ok_or_else(|| X509Error::Sct("TBS too large".into()))?;
     let issuer_key_hash = sha256(issuer.spki_der());
     let mut verified = Vec::new();
     let mut failure = None;
@@ -202,19 +240,8 @@ pub fn verify_embedded_scts(
         let Some(key) = lookup(&sct.log_id, UnixSeconds(secs)) else {
             continue;
         };
-        // digitally-signed struct { version, signature_type, timestamp, entry_type,
-        // PreCert { issuer_key_hash, opaque tbs<1..2^24-1> }, CtExtensions extensions }
-        let mut signed = Vec::with_capacity(tbs.len() + 64 + sct.extensions.len());
-        signed.extend_from_slice(&[0, 0]); // v1, certificate_timestamp
-        signed.extend_from_slice(&sct.timestamp.to_be_bytes());
-        signed.extend_from_slice(&[0, 1]); // precert_entry
-        signed.extend_from_slice(issuer_key_hash.as_bytes());
-        signed.extend_from_slice(&tbs_len.to_be_bytes()[1..]);
-        signed.extend_from_slice(&tbs);
-        // parse_list read the extensions through a u16 length, so this cannot truncate.
-        let ext_len = u16::try_from(sct.extensions.len()).unwrap_or(u16::MAX);
-        signed.extend_from_slice(&ext_len.to_be_bytes());
-        signed.extend_from_slice(sct.extensions);
+        let signed =
+            precert_sct_signed_data(sct.timestamp, &issuer_key_hash, &tbs, sct.extensions)?;
         let checked = scheme(sct.hash, sct.sig_alg).and_then(|scheme| {
             key.verify_with(scheme, &signed, sct.signature)
                 .map_err(|_| X509Error::Sct(format!("SCT from log {} does not verify", sct.log_id)))

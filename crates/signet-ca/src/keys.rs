@@ -1,0 +1,417 @@
+//! The CA chain and the issuing key.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P384_SHA384, PublicKeyData,
+    SignatureAlgorithm,
+};
+use signet_x509::Certificate;
+
+/// Errors of the CA layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaError {
+    /// File access failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A key or certificate file is unusable.
+    #[error("{0}")]
+    Material(String),
+    /// Certificate generation failed.
+    #[error("certificate generation failed: {0}")]
+    Generate(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
+    move |source| CaError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The key that signs certificates. Implement this for a KMS or PKCS#11 key: the CA only needs
+/// the public key and a signature over the TBS bytes with the key's algorithm.
+pub trait CaSigner: rcgen::SigningKey + Send + Sync {}
+
+impl<T: rcgen::SigningKey + Send + Sync> CaSigner for T {}
+
+/// A PKCS#8 key held in memory (loaded from a 0600 file).
+pub struct FileSigner(KeyPair);
+
+impl FileSigner {
+    /// Generates a P-384 key (what Fulcio's public-good intermediate uses).
+    pub fn generate_p384() -> Result<Self, CaError> {
+        KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384)
+            .map(Self)
+            .map_err(|e| CaError::Generate(e.to_string()))
+    }
+
+    /// From PKCS#8 PEM.
+    pub fn from_pem(pem: &str) -> Result<Self, CaError> {
+        KeyPair::from_pem(pem)
+            .map(Self)
+            .map_err(|e| CaError::Material(format!("CA key: {e}")))
+    }
+
+    /// PKCS#8 PEM.
+    pub fn to_pem(&self) -> String {
+        self.0.serialize_pem()
+    }
+}
+
+impl PublicKeyData for FileSigner {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.der_bytes()
+    }
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.0.algorithm()
+    }
+}
+
+impl rcgen::SigningKey for FileSigner {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.0.sign(msg)
+    }
+}
+
+/// A shared handle to any [`CaSigner`], usable where rcgen wants a signing key.
+#[derive(Clone)]
+pub(crate) struct SharedSigner(pub(crate) Arc<dyn CaSigner>);
+
+impl PublicKeyData for SharedSigner {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.der_bytes()
+    }
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.0.algorithm()
+    }
+}
+
+impl rcgen::SigningKey for SharedSigner {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.0.sign(msg)
+    }
+}
+
+/// The CA: its chain (intermediate first, root last) and the intermediate's signer.
+pub struct CaChain {
+    pub(crate) intermediate: Certificate,
+    pub(crate) root: Certificate,
+    pub(crate) signer: SharedSigner,
+    pub(crate) issuer_params: CertificateParams,
+}
+
+/// File names inside the CA directory.
+pub const ROOT_CERT: &str = "root.pem";
+/// Intermediate certificate.
+pub const INTERMEDIATE_CERT: &str = "intermediate.pem";
+/// Intermediate (issuing) key, PKCS#8 PEM, mode 0600.
+pub const INTERMEDIATE_KEY: &str = "intermediate.key";
+/// Root key, PKCS#8 PEM, mode 0600 (only needed to re-issue the intermediate; keep offline).
+pub const ROOT_KEY: &str = "root.key";
+
+fn sha1_ski(spki_der: &[u8]) -> Result<Vec<u8>, CaError> {
+    // RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents.
+    let bits = subject_public_key_bits(spki_der)?;
+    Ok(
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bits)
+            .as_ref()
+            .to_vec(),
+    )
+}
+
+/// The subjectPublicKey BIT STRING contents (without the unused-bits octet) of a DER SPKI.
+pub(crate) fn subject_public_key_bits(spki_der: &[u8]) -> Result<&[u8], CaError> {
+    use der::Decode;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| CaError::Material(format!("public key: {e}")))?;
+    let bits = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| CaError::Material("public key BIT STRING has unused bits".into()))?;
+    // Borrow from the input: find the same bytes at the end of the SPKI.
+    spki_der
+        .get(spki_der.len().saturating_sub(bits.len())..)
+        .filter(|b| *b == bits)
+        .ok_or_else(|| CaError::Material("public key is not DER".into()))
+}
+
+fn ca_params(
+    cn: &str,
+    org: &str,
+    path_len: Option<u8>,
+    years: i64,
+    now: time::OffsetDateTime,
+    spki_der: &[u8],
+) -> Result<CertificateParams, CaError> {
+    let mut p = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, org);
+    dn.push(DnType::CommonName, cn);
+    p.distinguished_name = dn;
+    p.not_before = now;
+    p.not_after = now + time::Duration::days(365 * years);
+    p.is_ca = IsCa::Ca(match path_len {
+        Some(n) => BasicConstraints::Constrained(n),
+        None => BasicConstraints::Unconstrained,
+    });
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.key_identifier_method = KeyIdMethod::PreSpecified(sha1_ski(spki_der)?);
+    p.serial_number = Some(rcgen::SerialNumber::from_slice(&random_serial()));
+    Ok(p)
+}
+
+/// 20 random octets with the top bit cleared (a positive serial of at most 159 bits).
+pub(crate) fn random_serial() -> [u8; 20] {
+    let mut s: [u8; 20] = rand::random();
+    s[0] &= 0x7f;
+    if s[0] == 0 {
+        s[0] = 1;
+    }
+    s
+}
+
+fn generr(e: rcgen::Error) -> CaError {
+    CaError::Generate(e.to_string())
+}
+
+impl CaChain {
+    /// Generates a new root (P-384, 10 years, CA without path limit) and intermediate (P-384,
+    /// CA pathlen 0, EKU codeSigning as Fulcio requires), both named under `org`. Returns the
+    /// chain and the two keys.
+    pub fn generate(
+        org: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(Self, FileSigner, FileSigner), CaError> {
+        let root_key = FileSigner::generate_p384()?;
+        let root_params = ca_params(
+            &format!("{org} root"),
+            org,
+            Some(1),
+            10,
+            now,
+            &root_key.subject_public_key_info(),
+        )?;
+        let root = root_params.self_signed(&root_key).map_err(generr)?;
+        let int_key = FileSigner::generate_p384()?;
+        let mut int_params = ca_params(
+            &format!("{org} intermediate"),
+            org,
+            Some(0),
+            10,
+            now,
+            &int_key.subject_public_key_info(),
+        )?;
+        int_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+        int_params.use_authority_key_identifier_extension = true;
+        let issuer = rcgen::Issuer::from_params(&root_params, &root_key);
+        let intermediate = int_params.signed_by(&int_key, &issuer).map_err(generr)?;
+        let chain = Self::from_parts(
+            intermediate.der(),
+            root.der(),
+            Arc::new(FileSigner::from_pem(&int_key.to_pem())?),
+        )?;
+        Ok((chain, root_key, int_key))
+    }
+
+    /// Builds the CA from its certificates and the intermediate's signer, checking they fit:
+    /// the intermediate is a CA for code signing, signed by the root, and the signer holds the
+    /// intermediate's key.
+    pub fn from_parts(
+        intermediate_der: &[u8],
+        root_der: &[u8],
+        signer: Arc<dyn CaSigner>,
+    ) -> Result<Self, CaError> {
+        fn m(w: &'static str) -> impl Fn(signet_x509::X509Error) -> CaError {
+            move |e| CaError::Material(format!("{w}: {e}"))
+        }
+        let intermediate = Certificate::from_der(intermediate_der).map_err(m("intermediate"))?;
+        let root = Certificate::from_der(root_der).map_err(m("root"))?;
+        if !intermediate.is_ca() || !root.is_ca() {
+            return Err(CaError::Material(
+                "CA certificates must have CA:TRUE".into(),
+            ));
+        }
+        intermediate
+            .verify_signed_by(&root)
+            .map_err(m("intermediate is not signed by the root"))?;
+        root.verify_signed_by(&root)
+            .map_err(m("root is not self-signed"))?;
+        if signer.subject_public_key_info() != intermediate.spki_der() {
+            return Err(CaError::Material(
+                "the CA signing key does not match the intermediate certificate".into(),
+            ));
+        }
+        let mut issuer_params = CertificateParams::default();
+        issuer_params.distinguished_name = distinguished_name(&intermediate)?;
+        issuer_params.key_identifier_method =
+            KeyIdMethod::PreSpecified(sha1_ski(intermediate.spki_der())?);
+        Ok(Self {
+            intermediate,
+            root,
+            signer: SharedSigner(signer),
+            issuer_params,
+        })
+    }
+
+    /// Writes the chain and keys into `dir` (keys mode 0600, written atomically).
+    pub fn write(
+        &self,
+        dir: &Path,
+        root_key: &FileSigner,
+        int_key: &FileSigner,
+    ) -> Result<(), CaError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        write_file(&dir.join(ROOT_CERT), self.root.to_pem().as_bytes(), false)?;
+        write_file(
+            &dir.join(INTERMEDIATE_CERT),
+            self.intermediate.to_pem().as_bytes(),
+            false,
+        )?;
+        write_file(&dir.join(ROOT_KEY), root_key.to_pem().as_bytes(), true)?;
+        write_file(
+            &dir.join(INTERMEDIATE_KEY),
+            int_key.to_pem().as_bytes(),
+            true,
+        )?;
+        Ok(())
+    }
+
+    /// Loads the CA from `dir`. The key file must not be readable by group or others.
+    pub fn load(dir: &Path) -> Result<Self, CaError> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            std::fs::read_to_string(&p).map_err(|source| CaError::Io { path: p, source })
+        };
+        let key_path = dir.join(INTERMEDIATE_KEY);
+        check_private(&key_path)?;
+        let signer = FileSigner::from_pem(&read(INTERMEDIATE_KEY)?)?;
+        let pem_der = |name: &str| -> Result<Vec<u8>, CaError> {
+            Certificate::from_pem(&read(name)?)
+                .map(|c| c.der().to_vec())
+                .map_err(|e| CaError::Material(format!("{name}: {e}")))
+        };
+        Self::from_parts(
+            &pem_der(INTERMEDIATE_CERT)?,
+            &pem_der(ROOT_CERT)?,
+            Arc::new(signer),
+        )
+    }
+
+    /// The issuing (intermediate) certificate.
+    pub fn intermediate(&self) -> &Certificate {
+        &self.intermediate
+    }
+
+    /// The root certificate.
+    pub fn root(&self) -> &Certificate {
+        &self.root
+    }
+
+    /// PEM chain from the intermediate to the root (Fulcio's trust bundle order).
+    pub fn chain_pem(&self) -> Vec<String> {
+        vec![self.intermediate.to_pem(), self.root.to_pem()]
+    }
+}
+
+fn distinguished_name(c: &Certificate) -> Result<DistinguishedName, CaError> {
+    // Re-create the subject from its RFC 4514 form "CN=…,O=…" (reverse order; our CAs only
+    // use O and CN, UTF8String, as `signet init` writes them).
+    let mut dn = DistinguishedName::new();
+    let subject = c.subject_string();
+    for part in subject.split(',').rev() {
+        match part.split_once('=') {
+            Some(("O", v)) => dn.push(DnType::OrganizationName, v),
+            Some(("CN", v)) => dn.push(DnType::CommonName, v),
+            _ => {
+                return Err(CaError::Material(format!(
+                    "unsupported CA subject component {part:?} (only O and CN)"
+                )));
+            }
+        }
+    }
+    Ok(dn)
+}
+
+fn write_file(path: &Path, data: &[u8], private: bool) -> Result<(), CaError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(if private { 0o600 } else { 0o644 });
+    let mut f = opts.open(&tmp).map_err(io(&tmp))?;
+    f.write_all(data).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Refuses a private key file that group or others can read.
+pub fn check_private(path: &Path) -> Result<(), CaError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(io(path))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(CaError::Material(format!(
+                "{}: private key file has mode {:o}; it must be 0600 (chmod 600 it)",
+                path.display(),
+                mode & 0o777
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_chain_loads_back_and_checks_permissions() {
+        let dir = std::env::temp_dir().join(format!("signet-ca-{}", rand::random::<u64>()));
+        let now = time::OffsetDateTime::now_utc();
+        let (chain, rk, ik) = CaChain::generate("signet test", now).unwrap();
+        assert!(chain.intermediate().is_ca());
+        chain.write(&dir, &rk, &ik).unwrap();
+        let loaded = CaChain::load(&dir).unwrap();
+        assert_eq!(loaded.intermediate().der(), chain.intermediate().der());
+        assert_eq!(
+            loaded.root().subject_string(),
+            "CN=signet test root,O=signet test"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let p = dir.join(INTERMEDIATE_KEY);
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = CaChain::load(&dir).err().expect("0644 key must be refused");
+            assert!(e.to_string().contains("0600"), "{e}");
+        }
+        // A key that does not match the intermediate is refused.
+        let other = FileSigner::generate_p384().unwrap();
+        assert!(
+            CaChain::from_parts(
+                chain.intermediate().der(),
+                chain.root().der(),
+                Arc::new(other)
+            )
+            .is_err()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,324 @@
+//! The CT log service: `add-pre-chain` and the RFC 6962 read endpoints' data.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier;
+use signet_crypto::sha256;
+use signet_log::{Clock, LogConfig, LogError, SqliteStore, TransparencyLog};
+use signet_types::{Sha256Hash, b64};
+use signet_x509::{Certificate, precert_sct_signed_data, tbs_without_extension};
+
+use crate::sct::{self, HASH_SHA256, SIG_ECDSA, Sct, SctError};
+
+/// RFC 6962 §3.1 precertificate poison extension.
+pub const POISON: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.3");
+/// id-kp-codeSigning.
+const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+/// Most certificates in a submitted chain.
+pub const MAX_CHAIN: usize = 10;
+/// Largest certificate accepted in a chain.
+pub const MAX_CERT_BYTES: usize = 64 * 1024;
+
+/// What went wrong in the CT log. `status` gives the HTTP status.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CtError {
+    /// The submission is not acceptable (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing there (404).
+    #[error("not found")]
+    NotFound,
+    /// Storage or log failure (500 / 503).
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// Encoding failure (500).
+    #[error(transparent)]
+    Encoding(#[from] SctError),
+    /// Signing failure (500).
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+impl CtError {
+    /// HTTP status code.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::NotFound => 404,
+            Self::Log(LogError::NotFound) => 404,
+            Self::Log(e) => e.status(),
+            Self::Encoding(_) | Self::Signing(_) => 500,
+        }
+    }
+}
+
+/// A signed tree head (the `get-sth` body).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SignedTreeHead {
+    /// Leaves in the tree.
+    pub tree_size: u64,
+    /// Milliseconds since the epoch.
+    pub timestamp: u64,
+    /// Base64 root hash.
+    pub sha256_root_hash: String,
+    /// Base64 TLS `DigitallySigned` over the `TreeHeadSignature`.
+    pub tree_head_signature: String,
+}
+
+/// A running CT log.
+pub struct CtLog {
+    log: TransparencyLog<SqliteStore>,
+    roots: Vec<Certificate>,
+    clock: Arc<dyn Clock>,
+    log_id: Sha256Hash,
+}
+
+fn bad(m: impl Into<String>) -> CtError {
+    CtError::BadRequest(m.into())
+}
+
+impl CtLog {
+    /// Opens (or creates) the CT log in `dir` (key `dir/log.key`, database `dir/log.sqlite`),
+    /// accepting chains that end in one of `roots`.
+    pub async fn open(
+        dir: &Path,
+        roots: Vec<Certificate>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, CtError> {
+        let store = SqliteStore::open(dir).await?;
+        let mut config = LogConfig::new("ct");
+        config.entry_cache = 0;
+        let log = TransparencyLog::open(store, dir, config, clock.clone()).await?;
+        let log_id = log.public_key().key_id();
+        Ok(Self {
+            log,
+            roots,
+            clock,
+            log_id,
+        })
+    }
+
+    /// SHA-256 of the log's DER public key.
+    pub fn log_id(&self) -> Sha256Hash {
+        self.log_id
+    }
+
+    /// The log's public key.
+    pub fn public_key(&self) -> &signet_crypto::PublicKey {
+        self.log.public_key()
+    }
+
+    /// When the log came into service (Unix seconds).
+    pub fn created(&self) -> i64 {
+        self.log.created()
+    }
+
+    /// The accepted roots.
+    pub fn roots(&self) -> &[Certificate] {
+        &self.roots
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.clock.now_unix()).unwrap_or(0) * 1000
+            + u64::from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_millis())
+                    .unwrap_or(0),
+            )
+    }
+
+    /// Checks a precertificate chain (precert, its issuer, …, a configured root) and returns
+    /// the precert TBS without poison and the issuer key hash.
+    fn check_pre_chain(&self, chain: &[Vec<u8>]) -> Result<(Vec<u8>, Sha256Hash), CtError> {
+        if chain.len() < 2 {
+            return Err(bad(
+                "a precertificate chain needs the precertificate and its issuer",
+            ));
+        }
+        if chain.len() > MAX_CHAIN {
+            return Err(bad(format!("chain longer than {MAX_CHAIN} certificates")));
+        }
+        if chain.iter().any(|c| c.len() > MAX_CERT_BYTES) {
+            return Err(bad(format!(
+                "certificate larger than {MAX_CERT_BYTES} bytes"
+            )));
+        }
+        let certs = chain
+            .iter()
+            .enumerate()
+            .map(|(i, der)| Certificate::from_der(der).map_err(|e| bad(format!("chain[{i}]: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pre = &certs[0];
+        match pre.extension_criticality(&POISON) {
+            Some(true) => {}
+            Some(false) => return Err(bad("precertificate poison extension is not critical")),
+            None => {
+                return Err(bad(
+                    "chain[0] is not a precertificate (no poison extension)",
+                ));
+            }
+        }
+        if pre.extension_value(&POISON) != Some(&[0x05, 0x00][..]) {
+            return Err(bad("precertificate poison extension is not ASN.1 NULL"));
+        }
+        // Sigstore's CT configuration: code-signing leaves only.
+        let eku = pre
+            .extension_value(&const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+            .ok_or_else(|| bad("precertificate has no extended key usage"))?;
+        if !contains_oid(eku, &CODE_SIGNING) {
+            return Err(bad("precertificate is not for code signing"));
+        }
+        for (i, pair) in certs.windows(2).enumerate() {
+            pair[0]
+                .verify_signed_by(&pair[1])
+                .map_err(|e| bad(format!("chain[{i}] is not signed by chain[{}]: {e}", i + 1)))?;
+        }
+        let last = &certs[certs.len() - 1];
+        let anchored = self.roots.iter().any(|r| r.der() == last.der())
+            || self
+                .roots
+                .iter()
+                .any(|r| last.verify_signed_by(r).is_ok() && !last.is_self_signed());
+        if !anchored {
+            return Err(bad("chain does not end in a root this log accepts"));
+        }
+        let tbs = tbs_without_extension(pre.tbs_der(), &POISON)
+            .map_err(|e| bad(e.to_string()))?
+            .ok_or_else(|| bad("precertificate has no poison extension"))?;
+        Ok((tbs, sha256(certs[1].spki_der())))
+    }
+
+    /// RFC 6962 `add-pre-chain`: checks the chain, signs an SCT, and appends the entry. The
+    /// SCT is returned only once the entry is durable in the log.
+    pub async fn add_pre_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, CtError> {
+        let (tbs, issuer_key_hash) = self.check_pre_chain(chain)?;
+        let timestamp_ms = self.now_ms();
+        let signed = precert_sct_signed_data(timestamp_ms, &issuer_key_hash, &tbs, &[])
+            .map_err(|e| bad(e.to_string()))?;
+        let signature = self
+            .log
+            .signing_key()
+            .sign(&signed)
+            .map_err(|e| CtError::Signing(e.to_string()))?;
+        let leaf = sct::precert_merkle_leaf(timestamp_ms, &issuer_key_hash, &tbs, &[])?;
+        self.log.append_leaf(leaf, vec![]).await?;
+        Ok(Sct {
+            log_id: self.log_id,
+            timestamp_ms,
+            extensions: vec![],
+            hash: HASH_SHA256,
+            sig_alg: SIG_ECDSA,
+            signature,
+        })
+    }
+
+    /// `get-sth`: the current tree head, signed now.
+    pub fn signed_tree_head(&self) -> Result<SignedTreeHead, CtError> {
+        let (size, root, _) = self.log.head_state();
+        let timestamp = self.now_ms();
+        let sig = self
+            .log
+            .signing_key()
+            .sign(&sct::tree_head_signed_data(timestamp, size, &root))
+            .map_err(|e| CtError::Signing(e.to_string()))?;
+        Ok(SignedTreeHead {
+            tree_size: size,
+            timestamp,
+            sha256_root_hash: b64::encode(root.as_bytes()),
+            tree_head_signature: b64::encode(sct::digitally_signed(HASH_SHA256, SIG_ECDSA, &sig)?),
+        })
+    }
+
+    /// `get-proof-by-hash`: (leaf index, audit path) for a leaf hash in the tree of `size`.
+    pub async fn proof_by_hash(
+        &self,
+        leaf_hash: &Sha256Hash,
+        size: u64,
+    ) -> Result<(u64, Vec<Sha256Hash>), CtError> {
+        let index = self.log.index_of(leaf_hash).await?;
+        if index >= size {
+            return Err(bad(format!("leaf is not in a tree of size {size}")));
+        }
+        Ok((index, self.log.inclusion_proof_at(index, size).await?))
+    }
+
+    /// `get-sth-consistency`.
+    pub async fn consistency(&self, first: u64, second: u64) -> Result<Vec<String>, CtError> {
+        let p = self.log.consistency(first, second).await?;
+        p.hashes
+            .iter()
+            .map(|h| {
+                Sha256Hash::from_hex(h)
+                    .map(|h| b64::encode(h.as_bytes()))
+                    .map_err(|e| CtError::Log(LogError::Internal(e.to_string())))
+            })
+            .collect::<Result<_, _>>()
+    }
+
+    /// `get-entries`: raw `MerkleTreeLeaf` bytes of leaves `start..=end` (at most 256).
+    pub async fn entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, CtError> {
+        let (size, _, _) = self.log.head_state();
+        if start > end || start >= size {
+            return Err(bad(format!(
+                "no entries {start}..={end} in a tree of {size}"
+            )));
+        }
+        let end = end.min(size - 1).min(start + 255);
+        let mut out = Vec::new();
+        for i in start..=end {
+            out.push(self.log.raw_entry(i).await?.body);
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a DER `SEQUENCE OF OBJECT IDENTIFIER` contains `oid` (bounded, allocation-free).
+fn contains_oid(seq: &[u8], oid: &ObjectIdentifier) -> bool {
+    let want = oid.as_bytes();
+    let Some((&0x30, rest)) = seq.split_first() else {
+        return false;
+    };
+    let (len, mut body) = match rest.split_first() {
+        Some((&l, b)) if l < 0x80 => (usize::from(l), b),
+        Some((&0x81, b)) if !b.is_empty() => (usize::from(b[0]), &b[1..]),
+        _ => return false,
+    };
+    if body.len() != len {
+        return false;
+    }
+    while body.len() >= 2 {
+        let (tag, l) = (body[0], usize::from(body[1]));
+        if tag != 0x06 || l >= 0x80 || body.len() < 2 + l {
+            return false;
+        }
+        if &body[2..2 + l] == want {
+            return true;
+        }
+        body = &body[2 + l..];
+    }
+    false
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eku_scan() {
+        // SEQUENCE { codeSigning }
+        let mut v = vec![0x30, 10, 0x06, 8];
+        v.extend_from_slice(CODE_SIGNING.as_bytes());
+        assert!(contains_oid(&v, &CODE_SIGNING));
+        // serverAuth only
+        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+        let mut s = vec![0x30, 10, 0x06, 8];
+        s.extend_from_slice(server.as_bytes());
+        assert!(!contains_oid(&s, &CODE_SIGNING));
+        assert!(!contains_oid(&[0x30, 5, 0x06], &CODE_SIGNING));
+        assert!(!contains_oid(&[], &CODE_SIGNING));
+    }
+}
