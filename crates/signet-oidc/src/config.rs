@@ -758,3 +758,301 @@ pub(crate) fn is_spiffe_trust_domain(s: &str) -> bool {
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = r#"
+define:
+  - &github-type "github-workflow"
+oidc-issuers:
+  https://oauth2.sigstore.dev/auth:
+    issuer-url: https://oauth2.sigstore.dev/auth
+    client-id: sigstore
+    type: email
+    issuer-claim: $.federated_claims.connector_id   # cert issuer = upstream IdP
+  https://token.actions.githubusercontent.com:
+    issuer-url: https://token.actions.githubusercontent.com
+    client-id: sigstore
+    type: ci-provider
+    ci-provider: *github-type
+    contact: tac@sigstore.dev
+    description: "GitHub Actions OIDC auth"
+meta-issuers:
+  https://oidc.eks.*.amazonaws.com/id/*:
+    client-id: sigstore
+    type: kubernetes
+  https://container.googleapis.com/v1/projects/*/locations/*/clusters/*:
+    client-id: sigstore
+    type: kubernetes
+  https://token.actions.githubusercontent.com/*:
+    client-id: sigstore
+    type: ci-provider
+    ci-provider: *github-type
+ci-issuer-metadata:
+  *github-type:
+    default-template-values: { url: "https://github.com", environment: "" }
+    extension-templates:
+      build-signer-uri: "{{ .url }}/{{ .job_workflow_ref }}"
+      build-signer-digest: "job_workflow_sha"
+      runner-environment: "runner_environment"
+      source-repository-uri: "{{ .url }}/{{ .repository }}"
+    subject-alternative-name-template: "{{ .url }}/{{ .job_workflow_ref }}"
+"#;
+
+    const JSON: &str = r#"{
+      "OIDCIssuers": {
+        "https://oauth2.sigstore.dev/auth": {
+          "IssuerURL": "https://oauth2.sigstore.dev/auth", "ClientID": "sigstore",
+          "Type": "email", "IssuerClaim": "$.federated_claims.connector_id"
+        },
+        "https://token.actions.githubusercontent.com": {
+          "IssuerURL": "https://token.actions.githubusercontent.com", "ClientID": "sigstore",
+          "Type": "ci-provider", "CIProvider": "github-workflow",
+          "Contact": "tac@sigstore.dev", "Description": "GitHub Actions OIDC auth"
+        }
+      },
+      "MetaIssuers": {
+        "https://oidc.eks.*.amazonaws.com/id/*": { "ClientID": "sigstore", "Type": "kubernetes" },
+        "https://container.googleapis.com/v1/projects/*/locations/*/clusters/*": { "ClientID": "sigstore", "Type": "kubernetes" },
+        "https://token.actions.githubusercontent.com/*": { "ClientID": "sigstore", "Type": "ci-provider", "CIProvider": "github-workflow" }
+      },
+      "CIIssuerMetadata": {
+        "github-workflow": {
+          "DefaultTemplateValues": { "url": "https://github.com", "environment": "" },
+          "ExtensionTemplates": {
+            "BuildSignerURI": "{{ .url }}/{{ .job_workflow_ref }}",
+            "BuildSignerDigest": "job_workflow_sha",
+            "RunnerEnvironment": "runner_environment",
+            "SourceRepositoryURI": "{{ .url }}/{{ .repository }}"
+          },
+          "SubjectAlternativeNameTemplate": "{{ .url }}/{{ .job_workflow_ref }}"
+        }
+      }
+    }"#;
+
+    fn check_example(cfg: &IssuerConfig) {
+        let dex = cfg.find("https://oauth2.sigstore.dev/auth").unwrap();
+        assert_eq!(dex.issuer_type(), IssuerType::Email);
+        assert_eq!(dex.issuer_claim(), Some("$.federated_claims.connector_id"));
+        assert_eq!(dex.client_id(), "sigstore");
+        let gha = cfg
+            .find("https://token.actions.githubusercontent.com")
+            .unwrap();
+        assert_eq!(gha.issuer_type(), IssuerType::CiProvider);
+        assert_eq!(gha.ci_provider(), Some("github-workflow"));
+        assert_eq!(gha.contact(), Some("tac@sigstore.dev"));
+        assert_eq!(gha.description(), Some("GitHub Actions OIDC auth"));
+        assert!(matches!(gha.url(), IssuerUrl::Exact(_)));
+        let ghes = cfg
+            .find("https://token.actions.githubusercontent.com/acme")
+            .unwrap();
+        assert_eq!(
+            ghes.url().as_str(),
+            "https://token.actions.githubusercontent.com/*"
+        );
+        let eks = cfg
+            .find("https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF")
+            .unwrap();
+        assert_eq!(eks.issuer_type(), IssuerType::Kubernetes);
+        // The configured metadata replaces the built-in one: only four extension templates.
+        let md = cfg.ci_metadata("github-workflow").unwrap();
+        let arcs: Vec<u32> = md.extension_templates().iter().map(|(a, _)| *a).collect();
+        assert_eq!(arcs, [9, 10, 11, 12]);
+        assert_eq!(md.default_template_values()["url"], "https://github.com");
+        assert!(cfg.ci_metadata("gitlab-pipeline").is_some());
+        assert_eq!(cfg.issuers().count(), 5);
+    }
+
+    #[test]
+    fn parses_the_yaml_example() {
+        let cfg = IssuerConfig::from_yaml(YAML.as_bytes()).unwrap();
+        check_example(&cfg);
+        check_example(&IssuerConfig::parse(YAML.as_bytes()).unwrap());
+    }
+
+    #[test]
+    fn parses_the_json_example() {
+        let cfg = IssuerConfig::from_json(JSON.as_bytes()).unwrap();
+        check_example(&cfg);
+        check_example(&IssuerConfig::parse(JSON.as_bytes()).unwrap());
+        assert_eq!(
+            cfg.configuration_json(),
+            IssuerConfig::from_yaml(YAML.as_bytes())
+                .unwrap()
+                .configuration_json()
+        );
+    }
+
+    #[test]
+    fn meta_issuer_matching_is_anchored() {
+        let cfg = IssuerConfig::from_yaml(YAML.as_bytes()).unwrap();
+        for bad in [
+            "https://oidc.eks.x.amazonaws.com/id/y/extra",
+            "https://evil.com/?https://oidc.eks.x.amazonaws.com/id/y",
+            "https://oidc.eks.x.amazonaws.com/id/",
+            "https://oidc.eks..amazonaws.com/id/y",
+            "https://oidc.eks.a.b.amazonaws.com/id/y",
+            "https://oidc.eksXx.amazonaws.com/id/y",
+            "https://oidc.eks.x.amazonaws.com/id/y?x=1",
+            "https://oidc.eks.x.amazonaws.com/id/y\n",
+            "http://oidc.eks.x.amazonaws.com/id/y",
+            "https://token.actions.githubusercontent.com/a/b",
+            "https://token.actions.githubusercontent.com/",
+        ] {
+            assert!(cfg.find(bad).is_none(), "{bad:?}");
+        }
+        assert!(
+            cfg.find("https://oidc.eks.us-east-1.amazonaws.com/id/a_B-9")
+                .is_some()
+        );
+        // Exact entries win over patterns.
+        let gha = cfg
+            .find("https://token.actions.githubusercontent.com")
+            .unwrap();
+        assert!(matches!(gha.url(), IssuerUrl::Exact(_)));
+        // `.` in the pattern is literal.
+        let w = IssuerUrl::wildcard("https://a.example/*").unwrap();
+        assert!(!w.matches("https://aXexample/x"));
+    }
+
+    #[test]
+    fn configuration_json_shape() {
+        let cfg = IssuerConfig::from_yaml(YAML.as_bytes()).unwrap();
+        let v = cfg.configuration_json();
+        let issuers = v["issuers"].as_array().unwrap();
+        assert_eq!(issuers.len(), 5);
+        assert_eq!(
+            issuers[0],
+            json!({
+                "issuerUrl": "https://oauth2.sigstore.dev/auth",
+                "audience": "sigstore",
+                "challengeClaim": "email",
+                "spiffeTrustDomain": "",
+                "issuerType": "email",
+                "subjectDomain": "",
+                "skipEmailVerification": false
+            })
+        );
+        let eks = issuers
+            .iter()
+            .find(|i| i["wildcardIssuerUrl"] == "https://oidc.eks.*.amazonaws.com/id/*")
+            .unwrap();
+        assert_eq!(
+            eks,
+            &json!({
+                "wildcardIssuerUrl": "https://oidc.eks.*.amazonaws.com/id/*",
+                "audience": "sigstore",
+                "challengeClaim": "sub",
+                "spiffeTrustDomain": "",
+                "issuerType": "kubernetes",
+                "subjectDomain": "",
+                "skipEmailVerification": false
+            })
+        );
+    }
+
+    fn yaml_err(doc: &str) -> String {
+        match IssuerConfig::from_yaml(doc.as_bytes()) {
+            Err(OidcError::Config(why)) => why,
+            other => panic!("expected a config error for {doc}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn validation() {
+        let one = |body: &str| format!("oidc-issuers:\n  https://id.example.com:\n{body}");
+        // Defaults: client id `sigstore`.
+        let cfg = IssuerConfig::from_yaml(one("    type: kubernetes\n").as_bytes()).unwrap();
+        assert_eq!(
+            cfg.find("https://id.example.com").unwrap().client_id(),
+            "sigstore"
+        );
+        // Unknown and legacy types.
+        assert!(yaml_err(&one("    type: github-workflow\n")).contains("unsupported issuer type"));
+        assert!(yaml_err(&one("    type: nonsense\n")).contains("unsupported issuer type"));
+        assert!(yaml_err(&one("    client-id: x\n")).contains("missing type"));
+        // IssuerURL must agree with the key.
+        yaml_err(&one(
+            "    issuer-url: https://other.example.com\n    type: email\n",
+        ));
+        // issuer-claim only for email.
+        yaml_err(&one("    type: kubernetes\n    issuer-claim: $.a\n"));
+        yaml_err(&one(
+            "    type: email\n    issuer-claim: federated_claims\n",
+        ));
+        // uri: subject domain with same scheme and registrable domain.
+        yaml_err(&one("    type: uri\n"));
+        yaml_err(&one(
+            "    type: uri\n    subject-domain: http://example.com\n",
+        ));
+        yaml_err(&one(
+            "    type: uri\n    subject-domain: https://evil.com\n",
+        ));
+        yaml_err(&one("    type: uri\n    subject-domain: example.com\n"));
+        IssuerConfig::from_yaml(
+            one("    type: uri\n    subject-domain: https://users.example.com\n").as_bytes(),
+        )
+        .unwrap();
+        // username: scheme-less subject domain.
+        yaml_err(&one("    type: username\n"));
+        yaml_err(&one(
+            "    type: username\n    subject-domain: https://example.com\n",
+        ));
+        IssuerConfig::from_yaml(
+            one("    type: username\n    subject-domain: example.com\n").as_bytes(),
+        )
+        .unwrap();
+        // spiffe: trust domain required and valid, not as a meta issuer.
+        yaml_err(&one("    type: spiffe\n"));
+        yaml_err(&one(
+            "    type: spiffe\n    spiffe-trust-domain: Bad.Domain\n",
+        ));
+        IssuerConfig::from_yaml(
+            one("    type: spiffe\n    spiffe-trust-domain: example.com\n").as_bytes(),
+        )
+        .unwrap();
+        yaml_err(
+            "meta-issuers:\n  https://*.example.com:\n    type: spiffe\n    spiffe-trust-domain: example.com\n",
+        );
+        // ci-provider needs known metadata; templates must parse.
+        yaml_err(&one("    type: ci-provider\n"));
+        yaml_err(&one("    type: ci-provider\n    ci-provider: nope\n"));
+        IssuerConfig::from_yaml(
+            one("    type: ci-provider\n    ci-provider: gitlab-pipeline\n").as_bytes(),
+        )
+        .unwrap();
+        let md = |tmpl: &str, ext: &str| {
+            format!(
+                "ci-issuer-metadata:\n  x:\n    extension-templates:\n      {ext}: '{tmpl}'\n    subject-alternative-name-template: 'https://{{{{ .a }}}}'\n"
+            )
+        };
+        yaml_err(&md("{{ .a", "build-signer-uri"));
+        yaml_err(&md("{{ index . \"a\" }}", "build-signer-uri"));
+        yaml_err(&md("a", "no-such-extension"));
+        IssuerConfig::from_yaml(md("a", "build-signer-uri").as_bytes()).unwrap();
+        yaml_err("ci-issuer-metadata:\n  x:\n    extension-templates: {}\n");
+        // Not a URL.
+        yaml_err("oidc-issuers:\n  not a url:\n    type: email\n");
+        yaml_err("oidc-issuers:\n  ftp://x.example:\n    type: email\n");
+        // Neither JSON nor YAML.
+        assert!(IssuerConfig::parse(b"{ [").is_err());
+    }
+
+    #[test]
+    fn builtin_metadata_templates_parse() {
+        for (_, src) in GITHUB_TEMPLATES.iter().chain(GITLAB_TEMPLATES) {
+            Template::parse(src).unwrap();
+        }
+        let gh = CiIssuerMetadata::github_workflow();
+        assert_eq!(gh.extension_templates().len(), GITHUB_TEMPLATES.len());
+    }
+
+    #[test]
+    fn registrable_domain_is_last_two_labels() {
+        assert_eq!(registrable_domain("a.b.Example.com"), "example.com");
+        assert_eq!(registrable_domain("localhost"), "localhost");
+    }
+}

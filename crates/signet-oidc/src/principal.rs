@@ -339,3 +339,458 @@ fn check_spiffe_id(sub: &str, td: &str) -> Result<(), OidcError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::config::IssuerUrl;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Claims {
+        match v {
+            Value::Object(m) => Claims::from_map(m),
+            _ => Claims::from_map(serde_json::Map::new()),
+        }
+    }
+
+    fn exact(url: &str, ty: IssuerType) -> Issuer {
+        Issuer::new(IssuerUrl::Exact(url.into()), ty)
+    }
+
+    fn ext(p: &Principal, arc: u32) -> Option<&ExtValue> {
+        let oid = format!("{SIGSTORE_OID_PREFIX}.{arc}");
+        p.extensions()
+            .iter()
+            .find(|(o, _)| *o == oid)
+            .map(|(_, v)| v)
+    }
+
+    const GOOGLE: &str = "https://accounts.google.com";
+
+    #[test]
+    fn email_principal() {
+        let cfg = IssuerConfig::default();
+        let issuer = exact(GOOGLE, IssuerType::Email);
+        let c = claims(
+            json!({"iss": GOOGLE, "sub": "1234", "email": "a@example.com", "email_verified": true}),
+        );
+        let p = Principal::from_claims(&issuer, &cfg, &c).unwrap();
+        assert_eq!(p.name(), "a@example.com");
+        assert_eq!(p.san(), &San::Email("a@example.com".into()));
+        assert_eq!(p.cert_issuer(), GOOGLE);
+        assert_eq!(
+            p.extensions(),
+            &[
+                (
+                    "1.3.6.1.4.1.57264.1.1".to_owned(),
+                    ExtValue::Raw(GOOGLE.into())
+                ),
+                (
+                    "1.3.6.1.4.1.57264.1.8".to_owned(),
+                    ExtValue::Utf8(GOOGLE.into())
+                ),
+                (
+                    "1.3.6.1.4.1.57264.1.24".to_owned(),
+                    ExtValue::Utf8("1234".into())
+                ),
+            ]
+        );
+        for ok in [json!("true"), json!("True")] {
+            let c = claims(
+                json!({"iss": GOOGLE, "sub": "1", "email": "a@example.com", "email_verified": ok}),
+            );
+            assert!(Principal::from_claims(&issuer, &cfg, &c).is_ok());
+        }
+    }
+
+    #[test]
+    fn email_must_be_verified_unless_skipped() {
+        let cfg = IssuerConfig::default();
+        let issuer = exact(GOOGLE, IssuerType::Email);
+        for v in [
+            json!(false),
+            json!("false"),
+            json!("TRUE"),
+            json!(1),
+            json!(null),
+        ] {
+            let c = claims(
+                json!({"iss": GOOGLE, "sub": "1", "email": "a@example.com", "email_verified": v}),
+            );
+            assert_eq!(
+                Principal::from_claims(&issuer, &cfg, &c),
+                Err(OidcError::EmailNotVerified)
+            );
+        }
+        let c = claims(json!({"iss": GOOGLE, "sub": "1", "email": "a@example.com"}));
+        assert_eq!(
+            Principal::from_claims(&issuer, &cfg, &c),
+            Err(OidcError::EmailNotVerified)
+        );
+        let skip = issuer.clone().with_skip_email_verification(true);
+        assert!(Principal::from_claims(&skip, &cfg, &c).is_ok());
+        let c = claims(json!({"iss": GOOGLE, "sub": "1", "email_verified": true}));
+        assert_eq!(
+            Principal::from_claims(&issuer, &cfg, &c),
+            Err(OidcError::MissingClaim("email".into()))
+        );
+    }
+
+    #[test]
+    fn email_syntax() {
+        let cfg = IssuerConfig::default();
+        let issuer = exact(GOOGLE, IssuerType::Email);
+        for bad in [
+            "plain",
+            "a@b",
+            "@example.com",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@-x.com",
+            "a@x..com",
+            "a<b>@x.com",
+        ] {
+            let c =
+                claims(json!({"iss": GOOGLE, "sub": "1", "email": bad, "email_verified": true}));
+            assert!(
+                matches!(
+                    Principal::from_claims(&issuer, &cfg, &c),
+                    Err(OidcError::InvalidIdentity(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn email_issuer_claim_path() {
+        let cfg = IssuerConfig::default();
+        let dex = "https://oauth2.sigstore.dev/auth";
+        let issuer =
+            exact(dex, IssuerType::Email).with_issuer_claim("$.federated_claims.connector_id");
+        let c = claims(json!({
+            "iss": dex, "sub": "Cg1", "email": "a@example.com", "email_verified": true,
+            "federated_claims": {"connector_id": "https://github.com/login/oauth", "user_id": "1"}
+        }));
+        let p = Principal::from_claims(&issuer, &cfg, &c).unwrap();
+        assert_eq!(p.cert_issuer(), "https://github.com/login/oauth");
+        assert_eq!(
+            ext(&p, 1),
+            Some(&ExtValue::Raw("https://github.com/login/oauth".into()))
+        );
+        assert_eq!(
+            ext(&p, 8),
+            Some(&ExtValue::Utf8("https://github.com/login/oauth".into()))
+        );
+        let c = claims(
+            json!({"iss": dex, "sub": "Cg1", "email": "a@example.com", "email_verified": true}),
+        );
+        assert_eq!(
+            Principal::from_claims(&issuer, &cfg, &c),
+            Err(OidcError::MissingClaim(
+                "$.federated_claims.connector_id".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn kubernetes_principal() {
+        let cfg = IssuerConfig::default();
+        let iss = "https://oidc.eks.us-west-2.amazonaws.com/id/B02C93B6A2D30341AD01E1B6D48164CB";
+        let issuer = Issuer::new(
+            IssuerUrl::wildcard("https://oidc.eks.*.amazonaws.com/id/*").unwrap(),
+            IssuerType::Kubernetes,
+        );
+        let c = claims(json!({
+            "iss": iss, "sub": "system:serviceaccount:build:signer", "aud": ["sigstore"],
+            "kubernetes.io": {
+                "namespace": "build",
+                "pod": {"name": "signer-7d4", "uid": "0c9f"},
+                "serviceaccount": {"name": "signer", "uid": "51b6"}
+            }
+        }));
+        let p = Principal::from_claims(&issuer, &cfg, &c).unwrap();
+        assert_eq!(p.name(), "system:serviceaccount:build:signer");
+        assert_eq!(
+            p.san(),
+            &San::Uri("https://kubernetes.io/namespaces/build/serviceaccounts/signer".into())
+        );
+        assert_eq!(p.cert_issuer(), iss);
+        assert_eq!(
+            ext(&p, 24),
+            Some(&ExtValue::Utf8("system:serviceaccount:build:signer".into()))
+        );
+        let c = claims(json!({"iss": iss, "sub": "x", "kubernetes.io": {"namespace": "build"}}));
+        assert_eq!(
+            Principal::from_claims(&issuer, &cfg, &c),
+            Err(OidcError::MissingClaim(
+                "kubernetes.io.serviceaccount.name".into()
+            ))
+        );
+        let c = claims(
+            json!({"iss": iss, "sub": "x", "kubernetes.io": {"namespace": "a/../b", "serviceaccount": {"name": "s"}}}),
+        );
+        assert!(Principal::from_claims(&issuer, &cfg, &c).is_err());
+    }
+
+    #[test]
+    fn username_principal() {
+        let cfg = IssuerConfig::default();
+        let url = "https://auth.example.com";
+        let issuer = exact(url, IssuerType::Username).with_subject_domain("example.com");
+        let c = claims(json!({"iss": url, "sub": "alice"}));
+        let p = Principal::from_claims(&issuer, &cfg, &c).unwrap();
+        assert_eq!(p.name(), "alice");
+        assert_eq!(p.san(), &San::OtherName("alice!example.com".into()));
+        for bad in ["a!b", "a@example.com"] {
+            let c = claims(json!({"iss": url, "sub": bad}));
+            assert!(matches!(
+                Principal::from_claims(&issuer, &cfg, &c),
+                Err(OidcError::InvalidIdentity(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn uri_principal() {
+        let cfg = IssuerConfig::default();
+        let url = "https://accounts.example.com";
+        let issuer = exact(url, IssuerType::Uri).with_subject_domain("https://example.com");
+        let c = claims(json!({"iss": url, "sub": "https://example.com/users/alice"}));
+        let p = Principal::from_claims(&issuer, &cfg, &c).unwrap();
+        assert_eq!(p.san(), &San::Uri("https://example.com/users/alice".into()));
+        for bad in [
+            "http://example.com/a",
+            "https://evil.com/a",
+            "https://sub.example.com/a",
+            "alice",
+        ] {
+            let c = claims(json!({"iss": url, "sub": bad}));
+            assert!(
+                matches!(
+                    Principal::from_claims(&issuer, &cfg, &c),
+                    Err(OidcError::InvalidIdentity(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn spiffe_principal() {
+        let cfg = IssuerConfig::default();
+        let url = "https://spire.example.com";
+        let issuer = exact(url, IssuerType::Spiffe).with_spiffe_trust_domain("example.com");
+        let c = claims(json!({"iss": url, "sub": "spiffe://example.com/ns/prod/sa/signer"}));
+        let p = Principal::from_claims(&issuer, &cfg, &c).unwrap();
+        assert_eq!(
+            p.san(),
+            &San::Uri("spiffe://example.com/ns/prod/sa/signer".into())
+        );
+        for bad in [
+            "spiffe://other.com/x",
+            "spiffe://example.com",
+            "spiffe://example.com/",
+            "spiffe://example.com/a//b",
+            "spiffe://example.com/a/../b",
+            "spiffe://Example.com/a",
+            "https://example.com/a",
+            "spiffe://example.com/a?b",
+        ] {
+            let c = claims(json!({"iss": url, "sub": bad}));
+            assert!(
+                matches!(
+                    Principal::from_claims(&issuer, &cfg, &c),
+                    Err(OidcError::InvalidIdentity(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    const GHA: &str = "https://token.actions.githubusercontent.com";
+
+    fn github_claims() -> Value {
+        json!({
+            "jti": "0d5a2b8e-1c55-4f9d-a1c4-0f1f2e3d4c5b",
+            "sub": "repo:sigstore/sigstore-js:ref:refs/heads/main",
+            "aud": "sigstore",
+            "ref": "refs/heads/main",
+            "sha": "d3a8b1c9f0e2a4b6c8d0e2f4a6b8c0d2e4f6a8b0",
+            "repository": "sigstore/sigstore-js",
+            "repository_owner": "sigstore",
+            "repository_owner_id": "71096353",
+            "repository_visibility": "public",
+            "repository_id": "495574555",
+            "actor_id": "398027",
+            "actor": "bdehamer",
+            "workflow": "Release",
+            "head_ref": "",
+            "base_ref": "",
+            "event_name": "push",
+            "ref_protected": "true",
+            "ref_type": "branch",
+            "workflow_ref": "sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main",
+            "workflow_sha": "d3a8b1c9f0e2a4b6c8d0e2f4a6b8c0d2e4f6a8b0",
+            "job_workflow_ref": "sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main",
+            "job_workflow_sha": "d3a8b1c9f0e2a4b6c8d0e2f4a6b8c0d2e4f6a8b0",
+            "runner_environment": "github-hosted",
+            "run_id": "6060235545",
+            "run_number": "120",
+            "run_attempt": "1",
+            "iss": GHA,
+            "nbf": 1693518120,
+            "exp": 1693519020,
+            "iat": 1693518720
+        })
+    }
+
+    fn gha_issuer() -> Issuer {
+        exact(GHA, IssuerType::CiProvider).with_ci_provider("github-workflow")
+    }
+
+    #[test]
+    fn github_actions_extensions() {
+        let cfg = IssuerConfig::default();
+        let p = Principal::from_claims(&gha_issuer(), &cfg, &claims(github_claims())).unwrap();
+        let sha = "d3a8b1c9f0e2a4b6c8d0e2f4a6b8c0d2e4f6a8b0";
+        let wf =
+            "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
+        assert_eq!(p.name(), "repo:sigstore/sigstore-js:ref:refs/heads/main");
+        assert_eq!(p.san(), &San::Uri(wf.into()));
+        assert_eq!(p.cert_issuer(), GHA);
+        let raw = |s: &str| ExtValue::Raw(s.into());
+        let utf = |s: &str| ExtValue::Utf8(s.into());
+        let expected: Vec<(String, ExtValue)> = [
+            (1, raw(GHA)),
+            (2, raw("push")),
+            (3, raw(sha)),
+            (4, raw("Release")),
+            (5, raw("sigstore/sigstore-js")),
+            (6, raw("refs/heads/main")),
+            (8, utf(GHA)),
+            (9, utf(wf)),
+            (10, utf(sha)),
+            (11, utf("github-hosted")),
+            (12, utf("https://github.com/sigstore/sigstore-js")),
+            (13, utf(sha)),
+            (14, utf("refs/heads/main")),
+            (15, utf("495574555")),
+            (16, utf("https://github.com/sigstore")),
+            (17, utf("71096353")),
+            (18, utf(wf)),
+            (19, utf(sha)),
+            (20, utf("push")),
+            (
+                21,
+                utf("https://github.com/sigstore/sigstore-js/actions/runs/6060235545/attempts/1"),
+            ),
+            (22, utf("public")),
+            (24, utf("repo:sigstore/sigstore-js:ref:refs/heads/main")),
+        ]
+        .into_iter()
+        .map(|(a, v)| (format!("1.3.6.1.4.1.57264.1.{a}"), v))
+        .collect();
+        assert_eq!(p.extensions(), expected.as_slice());
+    }
+
+    #[test]
+    fn github_optional_environment_and_numeric_claims() {
+        let cfg = IssuerConfig::default();
+        let mut c = github_claims();
+        c["environment"] = json!("production");
+        c["run_id"] = json!(6060235545_u64);
+        c["run_attempt"] = json!(2.0);
+        c["repository_id"] = json!(495574555);
+        let p = Principal::from_claims(&gha_issuer(), &cfg, &claims(c)).unwrap();
+        assert_eq!(ext(&p, 23), Some(&ExtValue::Utf8("production".into())));
+        assert_eq!(ext(&p, 15), Some(&ExtValue::Utf8("495574555".into())));
+        assert_eq!(
+            ext(&p, 21),
+            Some(&ExtValue::Utf8(
+                "https://github.com/sigstore/sigstore-js/actions/runs/6060235545/attempts/2".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn github_missing_claim_fails() {
+        let cfg = IssuerConfig::default();
+        for name in ["job_workflow_ref", "run_attempt", "job_workflow_sha", "sha"] {
+            let mut c = github_claims();
+            c.as_object_mut().unwrap().remove(name);
+            assert_eq!(
+                Principal::from_claims(&gha_issuer(), &cfg, &claims(c)),
+                Err(OidcError::MissingClaim(name.into())),
+                "{name}"
+            );
+        }
+        // A claim cannot be an object.
+        let mut c = github_claims();
+        c["repository_id"] = json!({"id": 1});
+        assert_eq!(
+            Principal::from_claims(&gha_issuer(), &cfg, &claims(c)),
+            Err(OidcError::MissingClaim("repository_id".into()))
+        );
+    }
+
+    #[test]
+    fn gitlab_pipeline_extensions() {
+        let cfg = IssuerConfig::default();
+        let iss = "https://gitlab.com";
+        let issuer = exact(iss, IssuerType::CiProvider).with_ci_provider("gitlab-pipeline");
+        let c = json!({
+            "iss": iss, "sub": "project_path:group/proj:ref_type:tag:ref:v1.0", "aud": "sigstore",
+            "namespace_id": "42", "namespace_path": "group", "project_id": "7",
+            "project_path": "group/proj", "pipeline_source": "push", "ref": "v1.0",
+            "ref_type": "tag", "job_id": "99", "sha": "abc", "runner_environment": "gitlab-hosted",
+            "ci_config_ref_uri": "gitlab.com/group/proj//.gitlab-ci.yml@refs/tags/v1.0",
+            "ci_config_sha": "abc", "project_visibility": "private"
+        });
+        let p = Principal::from_claims(&issuer, &cfg, &claims(c)).unwrap();
+        assert_eq!(
+            p.san(),
+            &San::Uri("https://gitlab.com/group/proj//.gitlab-ci.yml@refs/tags/v1.0".into())
+        );
+        assert_eq!(ext(&p, 14), Some(&ExtValue::Utf8("refs/tags/v1.0".into())));
+        assert_eq!(
+            ext(&p, 21),
+            Some(&ExtValue::Utf8(
+                "https://gitlab.com/group/proj/-/jobs/99".into()
+            ))
+        );
+        assert_eq!(ext(&p, 2), None); // GitHub-only deprecated OIDs
+        assert_eq!(ext(&p, 23), None);
+    }
+
+    #[test]
+    fn rejects_claims_from_another_issuer() {
+        let cfg = IssuerConfig::default();
+        let c = claims(json!({"iss": "https://evil.example", "sub": "x"}));
+        assert_eq!(
+            Principal::from_claims(&gha_issuer(), &cfg, &c),
+            Err(OidcError::WrongIssuer)
+        );
+        let c = claims(json!({"iss": GHA}));
+        assert_eq!(
+            Principal::from_claims(&gha_issuer(), &cfg, &c),
+            Err(OidcError::MissingClaim("sub".into()))
+        );
+    }
+
+    #[test]
+    fn utf8_der_encoding() {
+        assert_eq!(ExtValue::Raw("ab".into()).to_der_contents(), b"ab");
+        assert_eq!(
+            ExtValue::Utf8("ab".into()).to_der_contents(),
+            [0x0c, 2, b'a', b'b']
+        );
+        let long = "x".repeat(300);
+        let der = ExtValue::Utf8(long.clone()).to_der_contents();
+        assert_eq!(&der[..4], &[0x0c, 0x82, 0x01, 0x2c]);
+        assert_eq!(&der[4..], long.as_bytes());
+        let der = ExtValue::Utf8("y".repeat(200)).to_der_contents();
+        assert_eq!(&der[..3], &[0x0c, 0x81, 200]);
+    }
+}
