@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod dev;
+pub mod discovery;
 mod error;
 pub mod principal;
 mod template;
