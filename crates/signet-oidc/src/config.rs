@@ -541,13 +541,12 @@ impl Default for IssuerConfig {
 }
 
 impl IssuerConfig {
-    /// Parses JSON (Go field names) or, failing that, YAML (kebab-case keys).
+    /// Parses JSON (Go field names) or, when the bytes are not JSON, YAML (kebab-case keys).
+    /// A JSON document that parses but fails validation is reported as such.
     pub fn parse(bytes: &[u8]) -> Result<Self, OidcError> {
-        match Self::from_json(bytes) {
-            Ok(c) => Ok(c),
-            Err(json_err) => Self::from_yaml(bytes).map_err(|yaml_err| {
-                OidcError::Config(format!("neither JSON ({json_err}) nor YAML ({yaml_err})"))
-            }),
+        match serde_json::from_slice::<RawConfig>(bytes) {
+            Ok(raw) => Self::from_raw(raw),
+            Err(_) => Self::from_yaml(bytes),
         }
     }
 
@@ -1030,7 +1029,7 @@ ci-issuer-metadata:
             )
         };
         yaml_err(&md("{{ .a", "build-signer-uri"));
-        yaml_err(&md("{{ index . \"a\" }}", "build-signer-uri"));
+        yaml_err(&md("{{ printf \"%s\" .a }}", "build-signer-uri"));
         yaml_err(&md("a", "no-such-extension"));
         IssuerConfig::from_yaml(md("a", "build-signer-uri").as_bytes()).unwrap();
         yaml_err("ci-issuer-metadata:\n  x:\n    extension-templates: {}\n");
@@ -1039,6 +1038,12 @@ ci-issuer-metadata:
         yaml_err("oidc-issuers:\n  ftp://x.example:\n    type: email\n");
         // Neither JSON nor YAML.
         assert!(IssuerConfig::parse(b"{ [").is_err());
+        // Valid JSON, invalid config: the validation error, not a YAML one.
+        let e = IssuerConfig::parse(br#"{"OIDCIssuers": {"https://a.example": {"Type": "x"}}}"#);
+        assert_eq!(
+            e.err(),
+            Some(OidcError::Config("unsupported issuer type \"x\"".into()))
+        );
     }
 
     #[test]

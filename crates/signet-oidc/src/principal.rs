@@ -765,6 +765,64 @@ mod tests {
     }
 
     #[test]
+    fn custom_ci_metadata_with_index_templates() {
+        let yaml = r#"
+oidc-issuers:
+  https://ci.example.com:
+    type: ci-provider
+    ci-provider: example-ci
+ci-issuer-metadata:
+  example-ci:
+    default-template-values:
+      api: "https://ci.example.com/api"
+    extension-templates:
+      build-signer-uri: '{{.api}}/defs/{{(index . "ci.example.com/def-id")}}'
+      runner-environment: '{{if eq (index . "ci.example.com/hosted") "true"}}hosted{{ else }}self-hosted{{end}}'
+      source-repository-ref: 'git_ref'
+    subject-alternative-name-template: '{{.api}}/projects/{{index . "ci.example.com/project"}}'
+"#;
+        let cfg = IssuerConfig::from_yaml(yaml.as_bytes()).unwrap();
+        let issuer = cfg.find("https://ci.example.com").unwrap();
+        let c = claims(json!({
+            "iss": "https://ci.example.com", "sub": "org/1/project/2",
+            "ci.example.com/def-id": "d9", "ci.example.com/hosted": true,
+            "ci.example.com/project": "p2", "git_ref": "refs/heads/main"
+        }));
+        let p = Principal::from_claims(issuer, &cfg, &c).unwrap();
+        assert_eq!(
+            p.san(),
+            &San::Uri("https://ci.example.com/api/projects/p2".into())
+        );
+        assert_eq!(
+            ext(&p, 9),
+            Some(&ExtValue::Utf8("https://ci.example.com/api/defs/d9".into()))
+        );
+        assert_eq!(ext(&p, 11), Some(&ExtValue::Utf8("hosted".into())));
+        assert_eq!(ext(&p, 14), Some(&ExtValue::Utf8("refs/heads/main".into())));
+        assert_eq!(p.extensions().len(), 6); // 1.1, 1.8, 1.9, 1.11, 1.14, 1.24
+        // A SAN template that does not render a URI is refused.
+        let mut md_cfg = IssuerConfig::default();
+        let md = crate::config::CiIssuerMetadata::new(
+            Default::default(),
+            &Default::default(),
+            "{{ .name }}",
+        )
+        .unwrap();
+        md_cfg.add_ci_metadata("plain", md);
+        md_cfg
+            .add_issuer(
+                exact("https://ci.example.com", IssuerType::CiProvider).with_ci_provider("plain"),
+            )
+            .unwrap();
+        let c = claims(json!({"iss": "https://ci.example.com", "sub": "s", "name": "not a uri"}));
+        let issuer = md_cfg.find("https://ci.example.com").unwrap();
+        assert!(matches!(
+            Principal::from_claims(issuer, &md_cfg, &c),
+            Err(OidcError::InvalidIdentity(_))
+        ));
+    }
+
+    #[test]
     fn rejects_claims_from_another_issuer() {
         let cfg = IssuerConfig::default();
         let c = claims(json!({"iss": "https://evil.example", "sub": "x"}));

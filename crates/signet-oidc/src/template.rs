@@ -5,8 +5,10 @@
 //! value is the *name of a claim* whose value is copied. Supported actions:
 //!
 //! * `{{ .name }}`: substitute a value (missing key ⇒ error);
-//! * `{{ if eq .name "literal" }} … {{ else }} … {{ end }}`: used by the GitLab
-//!   `source-repository-ref` template.
+//! * `{{ index . "key" }}` / `{{ (index . "key") }}`: the same for keys that are not Go
+//!   identifiers (CircleCI's `oidc.circleci.com/...` claims);
+//! * `{{ if eq <value> "literal" }} … {{ else }} … {{ end }}`: used by the GitLab
+//!   `source-repository-ref` and CircleCI `runner-environment` templates.
 //!
 //! Anything else (pipelines, `index`, trim markers `{{-`, nested fields) is rejected when the
 //! configuration is loaded, so a configuration that loads can always be rendered.
@@ -166,27 +168,86 @@ fn render_nodes(
     Ok(())
 }
 
+#[derive(Debug, PartialEq, Eq)]
+enum Tok<'a> {
+    Open,
+    Close,
+    Str(&'a str),
+    Word(&'a str),
+}
+
+/// Splits an action into words, parentheses and double-quoted strings (no escapes).
+fn tokenize(inner: &str) -> Result<Vec<Tok<'_>>, String> {
+    let mut out = Vec::new();
+    let mut rest = inner.trim_start();
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '(' => {
+                out.push(Tok::Open);
+                rest = &rest[1..];
+            }
+            ')' => {
+                out.push(Tok::Close);
+                rest = &rest[1..];
+            }
+            '"' => {
+                let body = &rest[1..];
+                let end = body.find('"').ok_or("unterminated string")?;
+                if body[..end].contains('\\') {
+                    return Err("escapes in strings are not supported".into());
+                }
+                out.push(Tok::Str(&body[..end]));
+                rest = &body[end + 1..];
+            }
+            _ => {
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '"')
+                    .unwrap_or(rest.len());
+                out.push(Tok::Word(&rest[..end]));
+                rest = &rest[end..];
+            }
+        }
+        rest = rest.trim_start();
+    }
+    Ok(out)
+}
+
+/// A value reference: `.name`, `index . "key"` or either in parentheses. Returns the key and
+/// the remaining tokens.
+fn operand<'t>(toks: &'t [Tok<'t>]) -> Result<(String, &'t [Tok<'t>]), String> {
+    match toks {
+        [Tok::Word(w), rest @ ..] if w.starts_with('.') => Ok((field_name(w)?, rest)),
+        [Tok::Word("index"), Tok::Word("."), Tok::Str(key), rest @ ..] => {
+            Ok(((*key).to_owned(), rest))
+        }
+        [Tok::Open, rest @ ..] => match operand(rest)? {
+            (key, [Tok::Close, rest @ ..]) => Ok((key, rest)),
+            _ => Err("unbalanced parentheses".into()),
+        },
+        _ => Err("expected .name or index . \"key\"".into()),
+    }
+}
+
 fn parse_action(inner: &str) -> Result<Action, String> {
     if inner.starts_with('-') || inner.ends_with('-') {
         return Err("trim markers are not supported".into());
     }
-    let words: Vec<&str> = inner.split_whitespace().collect();
-    match words.as_slice() {
-        [field] if field.starts_with('.') => Ok(Action::Field(field_name(field)?)),
-        ["else"] => Ok(Action::Else),
-        ["end"] => Ok(Action::End),
-        ["if", "eq", field, literal] if field.starts_with('.') => {
-            let value = literal
-                .strip_prefix('"')
-                .and_then(|l| l.strip_suffix('"'))
-                .filter(|v| !v.contains('"') && !v.contains('\\'))
-                .ok_or_else(|| format!("unsupported literal {literal}"))?;
-            Ok(Action::If {
-                field: field_name(field)?,
-                value: value.to_owned(),
-            })
-        }
-        _ => Err(format!("unsupported action {{{{{inner}}}}}")),
+    let toks = tokenize(inner)?;
+    let unsupported = || format!("unsupported action {{{{{inner}}}}}");
+    match toks.as_slice() {
+        [Tok::Word("else")] => Ok(Action::Else),
+        [Tok::Word("end")] => Ok(Action::End),
+        [Tok::Word("if"), Tok::Word("eq"), rest @ ..] => match operand(rest)? {
+            (field, [Tok::Str(value)]) => Ok(Action::If {
+                field,
+                value: (*value).to_owned(),
+            }),
+            _ => Err(unsupported()),
+        },
+        _ => match operand(&toks)? {
+            (field, []) => Ok(Action::Field(field)),
+            _ => Err(unsupported()),
+        },
     }
 }
 
@@ -270,12 +331,41 @@ mod tests {
     }
 
     #[test]
+    fn circleci_index_forms() {
+        let d = data(&[
+            ("api_url", "https://circleci.com/api/v2"),
+            ("oidc.circleci.com/pipeline-id", "p1"),
+            ("oidc.circleci.com/ssh-rerun", "false"),
+        ]);
+        let t = Template::parse(
+            r#"{{.api_url}}/pipeline/{{(index . "oidc.circleci.com/pipeline-id")}}/config"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&d).unwrap(),
+            "https://circleci.com/api/v2/pipeline/p1/config"
+        );
+        let t = Template::parse(r#"{{index . "oidc.circleci.com/pipeline-id"}}"#).unwrap();
+        assert_eq!(t.render(&d).unwrap(), "p1");
+        let t = Template::parse(
+            r#"{{if eq (index . "oidc.circleci.com/ssh-rerun") "true"}}ssh-rerun{{ else }}""{{end}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.render(&d).unwrap(), "\"\"");
+        let t = Template::parse(r#"{{ index . "missing" }}"#).unwrap();
+        assert_eq!(t.render(&d), Err(OidcError::MissingClaim("missing".into())));
+    }
+
+    #[test]
     fn rejects_unsupported_constructs() {
         for bad in [
             "{{ .a",
             "{{ .a.b }}",
             "{{- .a }}",
-            "{{ index . \"x\" }}",
+            "{{ index . x }}",
+            "{{ (index . \"x\" }}",
+            "{{ index . \"a\\\"b\" }}",
+            "{{ if eq .a .b }}x{{ end }}",
             "{{ .a | printf }}",
             "{{ if eq .a \"b\" }}x",
             "{{ end }}",
