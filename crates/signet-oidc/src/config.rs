@@ -3,7 +3,8 @@
 //! The file is read as JSON with Go field names (`OIDCIssuers`, `IssuerURL`, …) or as YAML with
 //! kebab-case keys (`oidc-issuers`, `issuer-url`, …); [`IssuerConfig::parse`] tries JSON first
 //! and then YAML, as Fulcio does. Unknown keys are ignored (Fulcio's YAML files carry a `define:`
-//! block for anchors). Everything is validated when loaded, so a loaded configuration never
+//! block for anchors). Both key styles are accepted in both formats, but unlike Go's
+//! `encoding/json` the JSON keys are case-sensitive. Everything is validated when loaded, so a loaded configuration never
 //! fails later because of a bad template or a missing subject domain.
 
 use std::collections::BTreeMap;

@@ -21,7 +21,8 @@ mod template;
 pub mod token;
 
 pub use config::{CiIssuerMetadata, Issuer, IssuerConfig, IssuerType, IssuerUrl};
+pub use dev::DevIssuer;
+pub use discovery::{JwksCache, Provider, Verifier};
 pub use error::OidcError;
-
 pub use principal::{ExtValue, Principal, San};
 pub use token::{Claims, Jwks, unverified_issuer, verify};
