@@ -2,10 +2,13 @@
 #![forbid(unsafe_code)]
 
 mod artifact;
+mod instance;
 mod log_cmd;
+mod oidc_cmd;
 mod online;
 mod server_cmd;
 mod sign_cmd;
+mod trust_cfg;
 mod verify_cmd;
 
 use std::process::ExitCode;
@@ -30,10 +33,23 @@ enum Command {
     GenerateKeyPair(sign_cmd::GenerateKeyPairArgs),
     /// Sign a file with a managed key and record the signature in the transparency log.
     SignBlob(sign_cmd::SignBlobArgs),
-    /// Run the signet services (transparency log) on a data directory.
+    /// Run the signet services (CA, CT log, transparency log) on a data directory.
     Server(server_cmd::ServerArgs),
+    /// Create a signet instance's keys and trust files without starting it.
+    Init(server_cmd::InitArgs),
     /// Read and verify entries of a transparency log (rekor-cli style).
     Log(log_cmd::LogArgs),
+    /// The development OIDC issuer (tokens for tests and demos only).
+    Oidc(oidc_cmd::OidcArgs),
+    /// Trust a signet instance: fetch its trust config from URL once and save it.
+    Trust(TrustArgs),
+}
+
+/// `signet trust` flags.
+#[derive(clap::Args, Debug)]
+struct TrustArgs {
+    /// Base URL of the instance (it serves /signet/v1/trust_config.json).
+    url: String,
 }
 
 fn main() -> ExitCode {
@@ -42,9 +58,12 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => verify_cmd::verify_bundle(args),
         Command::VerifyBlob(args) => verify_cmd::verify_blob(args),
         Command::Server(args) => server_cmd::run(args),
+        Command::Init(args) => server_cmd::init(args),
         Command::GenerateKeyPair(args) => sign_cmd::generate_key_pair(args),
         Command::SignBlob(args) => sign_cmd::sign_blob(args),
         Command::Log(args) => log_cmd::run(args),
+        Command::Oidc(args) => oidc_cmd::run(args),
+        Command::Trust(args) => trust_cfg::trust_url(&args.url),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

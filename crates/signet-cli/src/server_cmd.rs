@@ -6,22 +6,36 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
-use signet_trust::{TimeRange, TransparencyLog as TrustedLog, TrustedKey, TrustedRoot};
-use signet_types::UnixSeconds;
+
+use crate::instance;
 
 /// `signet server` flags.
 #[derive(Args, Debug)]
 pub struct ServerArgs {
-    /// Data directory (created on first start): database and keys live here.
+    /// Data directory (created on first start): CA, logs, keys and trust files live here.
     #[arg(long, env = "SIGNET_DATA_DIR", default_value = "signet-data")]
     data_dir: PathBuf,
-    /// Address for the transparency log (Rekor v1 API). Port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    log_addr: SocketAddr,
+    /// Listen address for all services (CA, CT log, transparency log, dev issuer). Port 0
+    /// picks a free port.
+    #[arg(long, alias = "log-addr", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Public base URL written into the trust files (default: http://<listen address>).
+    #[arg(long)]
+    public_url: Option<String>,
     /// Host name in checkpoints (origin `<host> - <treeID>`, signature key name).
     #[arg(long, default_value = "signet.localhost")]
     log_host: String,
+    /// Organisation name in a newly created CA's certificates.
+    #[arg(long, default_value = "signet")]
+    org: String,
+    /// Fulcio identity configuration (YAML or JSON, Fulcio's format): the OIDC issuers whose
+    /// tokens the CA accepts.
+    #[arg(long)]
+    oidc_config: Option<PathBuf>,
+    /// Also run the DEVELOPMENT OIDC issuer at <url>/oidc (tokens from `signet oidc token`).
+    /// Never use it for real releases: it vouches for any identity its key holder names.
+    #[arg(long)]
+    dev_oidc: bool,
 }
 
 pub fn run(args: ServerArgs) -> Result<()> {
@@ -37,74 +51,138 @@ pub fn run(args: ServerArgs) -> Result<()> {
     rt.block_on(serve(args))
 }
 
+/// `signet init` flags.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Data directory to initialise.
+    #[arg(long, env = "SIGNET_DATA_DIR", default_value = "signet-data")]
+    data_dir: PathBuf,
+    /// Base URL the instance will be served at (written into the trust files).
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    url: String,
+    /// Organisation name in the CA's certificates.
+    #[arg(long, default_value = "signet")]
+    org: String,
+    /// Host name in checkpoints.
+    #[arg(long, default_value = "signet.localhost")]
+    log_host: String,
+}
+
+/// `signet init`: creates the CA, CT log and transparency log keys and writes the trust files.
+pub fn init(args: InitArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let inst = instance::open(&args.data_dir, &args.org, &args.log_host).await?;
+        let url = args.url.trim_end_matches('/');
+        let root = instance::trusted_root(&inst.ca, &inst.ct, &inst.log, url);
+        let signing = instance::signing_config(url, None, inst.ca.intermediate().not_before().0);
+        let p = instance::write_trust_files(&args.data_dir, &root, &signing)?;
+        println!(
+            "initialised {} (trust config: {})",
+            args.data_dir.display(),
+            p.display()
+        );
+        Ok(())
+    })
+}
+
 async fn serve(args: ServerArgs) -> Result<()> {
-    let log_dir = args.data_dir.join("log");
-    let store = SqliteStore::open(&log_dir)
+    let inst = instance::open(&args.data_dir, &args.org, &args.log_host).await?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
         .await
-        .context("opening the log database")?;
-    let log = TransparencyLog::open(
-        store,
-        &log_dir,
-        LogConfig::new(&args.log_host),
-        Arc::new(SystemClock),
-    )
-    .await
-    .context("starting the transparency log")?;
-    let info = log.log_info();
-    let trust = trusted_root(&log, &format!("http://{}", args.log_addr))?;
-    let app = signet_server::rekor_router(Arc::new(log));
-    let listener = tokio::net::TcpListener::bind(args.log_addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.log_addr))?;
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
-    // The verifier-side description of this instance, next to its data.
-    let trust = if args.log_addr.port() == 0 {
-        trusted_root_for(&trust, &format!("http://{addr}"))
-    } else {
-        trust
+    let url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .trim_end_matches('/')
+        .to_string();
+
+    // Who may get certificates.
+    let mut oidc = match &args.oidc_config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            signet_oidc::IssuerConfig::parse(text.as_bytes())
+                .with_context(|| format!("OIDC configuration {}", p.display()))?
+        }
+        None => signet_oidc::IssuerConfig::default(),
     };
-    let root_path = args.data_dir.join("trusted_root.json");
-    let tmp = root_path.with_extension("json.tmp");
-    std::fs::write(&tmp, trust.to_json()?)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &root_path)?;
+    let cache = signet_oidc::JwksCache::new(signet_oidc::discovery::http_client()?);
+    let mut routers = Vec::new();
+    let oidc_url = if args.dev_oidc {
+        let issuer_url = format!("{url}/oidc");
+        let dev = instance::dev_issuer(&args.data_dir, &issuer_url)?;
+        oidc.add_issuer(dev.issuer_config(signet_oidc::IssuerType::Email))?;
+        cache.insert(
+            &issuer_url,
+            signet_oidc::Jwks::from_json(dev.jwks_json().to_string().as_bytes())?,
+        );
+        tracing::warn!("DEVELOPMENT OIDC issuer enabled at {issuer_url}: not for real releases");
+        routers.push(signet_server::ca::dev_oidc_router(Arc::new(dev), "/oidc"));
+        Some(issuer_url)
+    } else {
+        None
+    };
+    if oidc.issuers().next().is_none() {
+        tracing::warn!(
+            "no OIDC issuers configured (--oidc-config or --dev-oidc): the CA will refuse every token"
+        );
+    }
+    let configuration = oidc.configuration_json();
+    let verifier = signet_oidc::Verifier::new(Arc::new(oidc), cache);
+
+    let root = instance::trusted_root(&inst.ca, &inst.ct, &inst.log, &url);
+    let signing = instance::signing_config(
+        &url,
+        oidc_url.as_deref(),
+        inst.ca.intermediate().not_before().0,
+    );
+    let trust_path = instance::write_trust_files(&args.data_dir, &root, &signing)?;
+    let trust_json = std::fs::read_to_string(&trust_path)?;
+    routers.push(axum::Router::new().route(
+        "/signet/v1/trust_config.json",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                trust_json,
+            )
+        }),
+    ));
+
+    let info = inst.log.log_info();
+    let ct = Arc::new(inst.ct);
+    let ca_svc = Arc::new(signet_server::ca::CaService {
+        ca: inst.ca,
+        ct: ct.clone(),
+        auth: signet_server::ca::OidcAuthenticator(verifier),
+        configuration,
+    });
+    let mut app = signet_server::rekor_router(Arc::new(inst.log))
+        .merge(signet_server::ca::fulcio_router(ca_svc))
+        .merge(signet_server::ca::ct_router(ct));
+    for r in routers {
+        app = app.merge(r);
+    }
     // One machine-readable line on stdout, so scripts and tests can find the port.
     println!(
-        "signet transparency log listening on http://{addr} (tree {} size {})",
-        info.tree_id, info.tree_size
+        "signet listening on {url} (CA, CT log, transparency log tree {} size {}{})",
+        info.tree_id,
+        info.tree_size,
+        if oidc_url.is_some() {
+            ", dev OIDC issuer"
+        } else {
+            ""
+        }
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn trusted_root<S: signet_log::LogStore>(
-    log: &TransparencyLog<S>,
-    url: &str,
-) -> Result<TrustedRoot> {
-    Ok(TrustedRoot {
-        tlogs: vec![TrustedLog {
-            base_url: url.to_string(),
-            log_id: log.public_key().key_id().as_bytes().to_vec(),
-            key: TrustedKey::Usable(log.public_key().clone()),
-            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
-            valid_for: TimeRange {
-                start: Some(UnixSeconds(log.created())),
-                end: None,
-            },
-        }],
-        ..TrustedRoot::default()
-    })
-}
-
-fn trusted_root_for(root: &TrustedRoot, url: &str) -> TrustedRoot {
-    let mut r = root.clone();
-    for t in &mut r.tlogs {
-        t.base_url = url.to_string();
-    }
-    r
 }
 
 async fn shutdown() {

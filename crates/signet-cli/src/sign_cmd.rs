@@ -19,22 +19,39 @@ pub struct GenerateKeyPairArgs {
 /// `signet sign-blob` flags.
 #[derive(Args, Debug)]
 pub struct SignBlobArgs {
-    /// Private key (PKCS#8 PEM `PRIVATE KEY`, as written by `generate-key-pair`).
+    /// Managed private key (PKCS#8 PEM `PRIVATE KEY`, as written by `generate-key-pair`).
+    /// Without it, signing is keyless: an ephemeral key and a certificate from the CA.
+    #[arg(long, conflicts_with = "identity_token")]
+    key: Option<PathBuf>,
+    /// OIDC identity token for keyless signing: the JWT, or a file containing it.
+    #[arg(long, env = "SIGSTORE_ID_TOKEN", hide_env_values = true)]
+    identity_token: Option<String>,
+    /// Interactive OIDC login at this issuer (not supported: pass --identity-token).
     #[arg(long)]
-    key: PathBuf,
-    /// Transparency log to record the signature in.
-    #[arg(
-        long,
-        env = "SIGNET_REKOR_URL",
-        default_value = "http://127.0.0.1:3000"
-    )]
-    rekor_url: String,
+    oidc_issuer: Option<String>,
+    /// The instance to sign with (ClientTrustConfig; default: $SIGNET_TRUST_CONFIG,
+    /// $SIGNET_DATA_DIR/trust_config.json, or the one `signet trust` saved).
+    #[arg(long)]
+    trust_config: Option<PathBuf>,
+    /// Certificate authority (default: from the trust config).
+    #[arg(long, env = "SIGNET_FULCIO_URL")]
+    fulcio_url: Option<String>,
+    /// Transparency log to record the signature in (default: from the trust config, else
+    /// http://127.0.0.1:3000).
+    #[arg(long, env = "SIGNET_REKOR_URL")]
+    rekor_url: Option<String>,
     /// Write a Sigstore bundle (v0.3) here.
     #[arg(long)]
     bundle: Option<PathBuf>,
     /// Write the base64 signature here (cosign's `.sig`).
     #[arg(long)]
     output_signature: Option<PathBuf>,
+    /// Write the signing certificate here, base64 of PEM (cosign's `.cert`; keyless only).
+    #[arg(long, alias = "output-cert")]
+    output_certificate: Option<PathBuf>,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = crate::verify_cmd::Output::Text)]
+    output: crate::verify_cmd::Output,
     /// The file to sign.
     blob: PathBuf,
 }
@@ -80,44 +97,213 @@ fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// The identity token: the value itself, or the contents of the file it names.
+fn read_token(t: &str) -> Result<String> {
+    let p = std::path::Path::new(t);
+    let tok = if t.matches('.').count() != 2 && p.is_file() {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read token file {t}"))?
+    } else {
+        t.to_string()
+    };
+    Ok(tok.trim().to_string())
+}
+
+/// The PoP challenge: `email` when the token has one, else `sub` (what cosign and sigstore-go
+/// send; the CA checks it against the verified token).
+fn token_subject(token: &str) -> Result<String> {
+    let payload = token
+        .split('.')
+        .nth(1)
+        .context("the identity token is not a JWT")?;
+    let bytes = base64_url(payload).context("the identity token payload is not base64url")?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).context("the identity token payload is not JSON")?;
+    v.get("email")
+        .or_else(|| v.get("sub"))
+        .and_then(|s| s.as_str())
+        .map(str::to_string)
+        .context("the identity token has neither email nor sub")
+}
+
+fn base64_url(s: &str) -> Result<Vec<u8>> {
+    let std: String = s
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    let pad = (4 - std.len() % 4) % 4;
+    Ok(b64::decode(&format!("{std}{}", "=".repeat(pad)))?)
+}
+
+/// Signing material: the key and, keyless, the certificate chain (PEM, leaf first).
+struct Signer {
+    key: SigningKey,
+    chain: Option<Vec<String>>,
+}
+
+/// Checks a certificate from the CA before using it: our key, chains to a trusted CA for code
+/// signing now, and carries an SCT from a trusted CT log.
+fn check_issued(
+    root: &signet_trust::TrustedRoot,
+    chain: &[String],
+    key: &SigningKey,
+) -> Result<()> {
+    use signet_x509::{Certificate, Purpose, TrustAnchorChain, verify_chain, verify_embedded_scts};
+    let leaf_pem = chain.first().context("the CA returned no certificate")?;
+    let leaf = Certificate::from_pem(leaf_pem).context("the CA returned an invalid certificate")?;
+    if leaf.spki_der() != key.public_key().spki_der() {
+        bail!("the CA certified a different key");
+    }
+    let anchors = root
+        .certificate_authorities
+        .iter()
+        .filter_map(|ca| {
+            let certs: Option<Vec<Certificate>> = ca
+                .chain
+                .iter()
+                .map(|d| Certificate::from_der(d).ok())
+                .collect();
+            certs.and_then(|c| TrustAnchorChain::new(c).ok())
+        })
+        .collect::<Vec<_>>();
+    let now = signet_types::UnixSeconds(leaf.not_before().0);
+    let verified = verify_chain(&leaf, &[], &anchors, now, Purpose::CodeSigning)
+        .context("the CA's certificate does not chain to the trusted root")?;
+    let scts = verify_embedded_scts(&leaf, verified.issuer(), &|id, t| {
+        root.ctlog(id.as_bytes())
+            .filter(|l| l.valid_for.contains(t))
+            .and_then(|l| l.key.usable().cloned())
+    })
+    .context("the certificate's SCT does not verify")?;
+    if scts.is_empty() {
+        bail!("the certificate carries no SCT from a trusted CT log");
+    }
+    Ok(())
+}
+
 pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
-    let pem = std::fs::read_to_string(&args.key)
-        .with_context(|| format!("cannot read key {}", args.key.display()))?;
-    let key = SigningKey::from_pkcs8_pem(&pem)
-        .with_context(|| format!("invalid private key {}", args.key.display()))?;
+    let started = std::time::Instant::now();
+    let trust = if args.key.is_some() && args.trust_config.is_none() {
+        crate::trust_cfg::find(None).ok().flatten()
+    } else {
+        crate::trust_cfg::find(args.trust_config.as_deref())?
+    };
+    let rekor_url = args
+        .rekor_url
+        .clone()
+        .or_else(|| trust.as_ref().and_then(|t| t.service_url("rekorTlogUrls")))
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
     let digest = crate::artifact::sha256_file(&args.blob)?;
-    let sig = key.sign_sha256_digest(&digest)?;
-    eprintln!("Using payload from: {}", args.blob.display());
+    if args.output != crate::verify_cmd::Output::Json {
+        eprintln!("Using payload from: {}", args.blob.display());
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let client = RekorClient::new(&rekor_url)?;
+    let signer = match (&args.key, &args.identity_token) {
+        (Some(path), _) => {
+            let pem = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read key {}", path.display()))?;
+            Signer {
+                key: SigningKey::from_pkcs8_pem(&pem)
+                    .with_context(|| format!("invalid private key {}", path.display()))?,
+                chain: None,
+            }
+        }
+        (None, Some(t)) => {
+            let token = read_token(t)?;
+            let trust = trust.as_ref().context(
+                "keyless signing needs a trust config (--trust-config, $SIGNET_DATA_DIR or `signet trust URL`) to check the certificate",
+            )?;
+            let ca_url = args
+                .fulcio_url
+                .clone()
+                .or_else(|| trust.service_url("caUrls"))
+                .context("no certificate authority: pass --fulcio-url")?;
+            let key = SigningKey::generate_p256()?;
+            let subject = token_subject(&token)?;
+            let pop = key.sign(subject.as_bytes())?;
+            let chain = rt
+                .block_on(client.signing_cert(&ca_url, &token, &key.public_key().to_pem(), &pop))
+                .context("the certificate authority refused")?;
+            check_issued(&trust.root, &chain, &key)?;
+            Signer {
+                key,
+                chain: Some(chain),
+            }
+        }
+        (None, None) => {
+            if args.oidc_issuer.is_some() {
+                bail!(
+                    "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
+                );
+            }
+            bail!("pass --key for a managed key, or --identity-token for keyless signing")
+        }
+    };
+    let sig = signer.key.sign_sha256_digest(&digest)?;
+    let verifier_pem = match &signer.chain {
+        Some(c) => c[0].clone(),
+        None => signer.key.public_key().to_pem(),
+    };
     let entry = rt.block_on(async {
-        let client = RekorClient::new(&args.rekor_url)?;
-        let proposed = signet_log::admit::proposed_hashedrekord(
-            &sig,
-            &key.public_key().to_pem(),
-            &digest.to_hex(),
-        );
+        let proposed =
+            signet_log::admit::proposed_hashedrekord(&sig, &verifier_pem, &digest.to_hex());
         let (entry, _) = client.create(&proposed).await?;
-        let log_key = client.public_key().await?;
+        let log_key = match trust.as_ref().and_then(|t| t.root.tlogs.first()) {
+            Some(l) => l
+                .key
+                .usable()
+                .cloned()
+                .context("the trusted log key is unusable")?,
+            None => client.public_key().await?,
+        };
         let v = verify_entry(&entry, &log_key).context("the log's answer does not verify")?;
         if v.body.is_empty() {
             bail!("empty entry");
         }
         anyhow::Ok(v)
     })?;
-    eprintln!("tlog entry created with index: {}", entry.entry.log_index);
+    let json = args.output == crate::verify_cmd::Output::Json;
+    if !json {
+        eprintln!("tlog entry created with index: {}", entry.entry.log_index);
+    }
     if let Some(path) = &args.output_signature {
         write_atomic(path, b64::encode(&sig).as_bytes())?;
-        eprintln!("Signature written to {}", path.display());
+        if !json {
+            eprintln!("Signature written to {}", path.display());
+        }
+    }
+    if let Some(path) = &args.output_certificate {
+        let Some(chain) = &signer.chain else {
+            bail!(
+                "--output-certificate needs keyless signing (there is no certificate with --key)"
+            );
+        };
+        write_atomic(path, b64::encode(chain[0].as_bytes()).as_bytes())?;
+        if !json {
+            eprintln!("Certificate written to {}", path.display());
+        }
     }
     if let Some(path) = &args.bundle {
+        let material = match &signer.chain {
+            Some(c) => {
+                let der = pem::parse(&c[0]).context("certificate PEM")?;
+                serde_json::json!({"certificate": {"rawBytes": b64::encode(der.contents())}})
+            }
+            None => {
+                serde_json::json!({"publicKey": {"hint": b64::encode(signer.key.public_key().key_id().as_bytes())}})
+            }
+        };
+        let mut vm = material;
+        vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(&entry)?]);
         let bundle = serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": {
-                "publicKey": {"hint": b64::encode(key.public_key().key_id().as_bytes())},
-                "tlogEntries": [bundle_tlog_entry(&entry)?],
-            },
+            "verificationMaterial": vm,
             "messageSignature": {
                 "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
                 "signature": b64::encode(&sig),
@@ -127,9 +313,21 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         signet_bundle::Bundle::from_json(&serde_json::to_vec(&bundle)?)
             .context("internal error: bundle does not parse")?;
         write_atomic(path, serde_json::to_string_pretty(&bundle)?.as_bytes())?;
-        eprintln!("Wrote bundle to file {}", path.display());
+        if !json {
+            eprintln!("Wrote bundle to file {}", path.display());
+        }
     }
-    if args.bundle.is_none() && args.output_signature.is_none() {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "uuid": entry.uuid.to_hex(), "logIndex": entry.entry.log_index,
+                "signature": b64::encode(&sig),
+                "certificate": signer.chain.as_ref().map(|c| c[0].clone()),
+                "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
+            })
+        );
+    } else if args.bundle.is_none() && args.output_signature.is_none() {
         println!("{}", b64::encode(&sig));
     }
     Ok(())

@@ -32,7 +32,9 @@ pub struct TrustArgs {
     /// PEM public key, for bundles signed with a managed key.
     #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_identity_regexp"])]
     pub(crate) key: Option<PathBuf>,
-    /// trusted_root.json to verify against (default: the embedded Sigstore public-good root).
+    /// trusted_root.json to verify against (default: $SIGNET_TRUST_CONFIG,
+    /// $SIGNET_DATA_DIR/trust_config.json, the instance `signet trust` saved, else the
+    /// embedded Sigstore public-good root).
     #[arg(long)]
     trusted_root: Option<PathBuf>,
     /// Use the embedded Sigstore staging root instead of production.
@@ -124,9 +126,21 @@ fn load_root(trust: &TrustArgs) -> Result<TrustedRoot> {
             p.display().to_string(),
         ),
         (None, true) => (STAGING_ROOT.to_vec(), "embedded staging root".into()),
-        (None, false) => (PRODUCTION_ROOT.to_vec(), "embedded production root".into()),
+        (None, false) => {
+            if let Some(t) = crate::trust_cfg::find(None)? {
+                tracing_note(&t.source);
+                return Ok(t.root);
+            }
+            (PRODUCTION_ROOT.to_vec(), "embedded production root".into())
+        }
     };
     TrustedRoot::from_json(&bytes).with_context(|| format!("invalid trusted root ({name})"))
+}
+
+fn tracing_note(source: &std::path::Path) {
+    if std::env::var_os("SIGNET_QUIET").is_none() {
+        eprintln!("Using trusted root from {}", source.display());
+    }
 }
 
 fn matcher(exact: &Option<String>, regexp: &Option<String>, what: &str) -> Result<Matcher> {

@@ -113,6 +113,46 @@ impl RekorClient {
         Ok((v, headers))
     }
 
+    /// `POST /api/v2/signingCert` on a Fulcio-compatible CA at `ca_base`, public-key form:
+    /// returns the PEM chain (leaf first).
+    pub async fn signing_cert(
+        &self,
+        ca_base: &str,
+        token: &str,
+        public_key_pem: &str,
+        proof_of_possession: &[u8],
+    ) -> Result<Vec<String>, ClientError> {
+        let url = format!("{}/api/v2/signingCert", ca_base.trim_end_matches('/'));
+        let body = serde_json::json!({
+            "publicKeyRequest": {
+                "publicKey": {"algorithm": "ECDSA", "content": public_key_pem},
+                "proofOfPossession": signet_types::b64::encode(proof_of_possession),
+            }
+        });
+        let (v, _): (serde_json::Value, _) = self
+            .send(self.http.post(&url).bearer_auth(token).json(&body), &url)
+            .await?;
+        let certs = v
+            .pointer("/signedCertificateEmbeddedSct/chain/certificates")
+            .or_else(|| v.pointer("/signedCertificateDetachedSct/chain/certificates"))
+            .and_then(|c| c.as_array())
+            .ok_or_else(|| ClientError::Decode {
+                url: url.clone(),
+                reason: "no certificate chain in the response".into(),
+            })?;
+        certs
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ClientError::Decode {
+                        url: url.clone(),
+                        reason: "certificate is not a string".into(),
+                    })
+            })
+            .collect()
+    }
+
     /// `GET /api/v1/log`.
     pub async fn log_info(&self) -> Result<LogInfo, ClientError> {
         let url = format!("{}/api/v1/log", self.base);

@@ -12,4 +12,4 @@ pub mod sct;
 mod service;
 
 pub use sct::{Sct, SctError};
-pub use service::{CtError, CtLog, SignedTreeHead};
+pub use service::{CtError, CtLog, MAX_CERT_BYTES, MAX_CHAIN, POISON, SignedTreeHead};

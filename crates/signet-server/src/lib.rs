@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ca;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;

@@ -1,0 +1,231 @@
+//! One signet instance on one data directory: its keys, its CA, and the trust files that
+//! describe it (`trusted_root.json`, `signing_config.json`, `trust_config.json`).
+//!
+//! Layout of the data directory:
+//! * `ca/` — `root.pem`, `intermediate.pem`, `intermediate.key` and `root.key` (0600);
+//! * `ct/` — the CT log (key and database); `log/` — the transparency log;
+//! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
+//! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use signet_ca::CaChain;
+use signet_ct::CtLog;
+use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+use signet_trust::{
+    CertificateAuthority, TimeRange, TransparencyLog as TrustedLog, TrustedKey, TrustedRoot,
+};
+use signet_types::UnixSeconds;
+
+/// Trust file names in the data directory.
+pub const TRUSTED_ROOT: &str = "trusted_root.json";
+/// Signing config.
+pub const SIGNING_CONFIG: &str = "signing_config.json";
+/// Both in one file (`ClientTrustConfig`, for `sigstore --trust-config`).
+pub const TRUST_CONFIG: &str = "trust_config.json";
+
+/// The open services of an instance.
+pub struct Instance {
+    pub ca: CaChain,
+    pub ct: CtLog,
+    pub log: TransparencyLog<SqliteStore>,
+}
+
+/// Creates the CA on first use (or loads it), and opens the CT log and the transparency log.
+pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance> {
+    let ca_dir = data_dir.join("ca");
+    let ca = if ca_dir.join(signet_ca::keys::INTERMEDIATE_KEY).exists() {
+        CaChain::load(&ca_dir).context("loading the CA")?
+    } else {
+        let (ca, root_key, int_key) =
+            CaChain::generate(org, time::OffsetDateTime::now_utc()).context("creating the CA")?;
+        ca.write(&ca_dir, &root_key, &int_key)
+            .context("writing the CA")?;
+        eprintln!("created a new CA in {}", ca_dir.display());
+        ca
+    };
+    let ct = CtLog::open(
+        &data_dir.join("ct"),
+        vec![ca.root().clone()],
+        Arc::new(SystemClock),
+    )
+    .await
+    .context("opening the CT log")?;
+    let log_dir = data_dir.join("log");
+    let store = SqliteStore::open(&log_dir)
+        .await
+        .context("opening the log database")?;
+    let log = TransparencyLog::open(
+        store,
+        &log_dir,
+        LogConfig::new(log_host),
+        Arc::new(SystemClock),
+    )
+    .await
+    .context("starting the transparency log")?;
+    Ok(Instance { ca, ct, log })
+}
+
+fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+/// The trusted root describing this instance at `url`.
+pub fn trusted_root(
+    ca: &CaChain,
+    ct: &CtLog,
+    log: &TransparencyLog<SqliteStore>,
+    url: &str,
+) -> TrustedRoot {
+    TrustedRoot {
+        tlogs: vec![TrustedLog {
+            base_url: url.to_string(),
+            log_id: log.public_key().key_id().as_bytes().to_vec(),
+            key: TrustedKey::Usable(log.public_key().clone()),
+            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+            valid_for: TimeRange {
+                start: Some(UnixSeconds(log.created())),
+                end: None,
+            },
+        }],
+        ctlogs: vec![TrustedLog {
+            base_url: url.to_string(),
+            log_id: ct.log_id().as_bytes().to_vec(),
+            key: TrustedKey::Usable(ct.public_key().clone()),
+            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+            valid_for: TimeRange {
+                start: Some(UnixSeconds(ct.created())),
+                end: None,
+            },
+        }],
+        certificate_authorities: vec![CertificateAuthority {
+            uri: url.to_string(),
+            chain: vec![ca.intermediate().der().to_vec(), ca.root().der().to_vec()],
+            valid_for: TimeRange {
+                start: Some(ca.intermediate().not_before()),
+                end: None,
+            },
+        }],
+        timestamp_authorities: vec![],
+    }
+}
+
+/// The signing config for this instance at `url` (`oidc_url` when it runs a dev issuer).
+pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_json::Value {
+    let svc = |u: &str| {
+        serde_json::json!({"url": u, "majorApiVersion": 1,
+            "validFor": {"start": rfc3339(since)}, "operator": "signet"})
+    };
+    let mut cfg = serde_json::json!({
+        "mediaType": signet_trust::SIGNING_CONFIG_MEDIA_TYPE,
+        "caUrls": [svc(url)],
+        "oidcUrls": [],
+        "rekorTlogUrls": [svc(url)],
+        "tsaUrls": [],
+        "rekorTlogConfig": {"selector": "ANY"},
+        "tsaConfig": {"selector": "ANY"},
+    });
+    if let Some(o) = oidc_url {
+        cfg["oidcUrls"] = serde_json::json!([svc(o)]);
+    }
+    cfg
+}
+
+fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, data).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes `trusted_root.json`, `signing_config.json` and `trust_config.json`.
+pub fn write_trust_files(
+    data_dir: &Path,
+    root: &TrustedRoot,
+    signing: &serde_json::Value,
+) -> Result<PathBuf> {
+    let mut root_value: serde_json::Value = serde_json::from_str(&root.to_json()?)?;
+    // Name each CA by its root's subject (clients such as sigstore-python require it).
+    if let Some(cas) = root_value
+        .get_mut("certificateAuthorities")
+        .and_then(|c| c.as_array_mut())
+    {
+        for (ca, parsed) in cas.iter_mut().zip(&root.certificate_authorities) {
+            let subject = parsed
+                .chain
+                .last()
+                .and_then(|d| signet_x509::Certificate::from_der(d).ok())
+                .map(|c| c.subject_string())
+                .unwrap_or_default();
+            let mut o = serde_json::Map::new();
+            for part in subject.split(',') {
+                match part.split_once('=') {
+                    Some(("O", v)) => {
+                        o.insert("organization".into(), v.into());
+                    }
+                    Some(("CN", v)) => {
+                        o.insert("commonName".into(), v.into());
+                    }
+                    _ => {}
+                }
+            }
+            ca["subject"] = serde_json::Value::Object(o);
+        }
+    }
+    let root_json = serde_json::to_string_pretty(&root_value)?;
+    write_atomic(&data_dir.join(TRUSTED_ROOT), root_json.as_bytes())?;
+    write_atomic(
+        &data_dir.join(SIGNING_CONFIG),
+        serde_json::to_string_pretty(signing)?.as_bytes(),
+    )?;
+    let client = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "trustedRoot": root_value,
+        "signingConfig": signing,
+    });
+    let p = data_dir.join(TRUST_CONFIG);
+    write_atomic(&p, serde_json::to_string_pretty(&client)?.as_bytes())?;
+    Ok(p)
+}
+
+/// The development issuer of this data directory (created on first use).
+pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevIssuer> {
+    let dir = data_dir.join("oidc");
+    let key = dir.join("dev-issuer.key");
+    let issuer = if key.exists() {
+        signet_ca::keys::check_private(&key)?;
+        let pem = std::fs::read_to_string(&key)
+            .with_context(|| format!("cannot read {}", key.display()))?;
+        signet_oidc::DevIssuer::from_pkcs8_pem(issuer_url, &pem)?
+    } else {
+        let d = signet_oidc::DevIssuer::generate(issuer_url)?;
+        std::fs::create_dir_all(&dir)?;
+        write_private(&key, d.to_pkcs8_pem().as_bytes())?;
+        d
+    };
+    std::fs::write(dir.join("issuer-url"), issuer_url)?;
+    Ok(issuer)
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    Ok(())
+}

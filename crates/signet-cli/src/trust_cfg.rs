@@ -1,0 +1,127 @@
+//! Which instance the CLI trusts and signs with, without flags.
+//!
+//! Lookup order: `--trust-config` / `--trusted-root` flags, then `$SIGNET_TRUST_CONFIG`, then
+//! `$SIGNET_DATA_DIR/trust_config.json` (the instance this machine runs), then the file
+//! `signet trust URL` saved (`$XDG_CONFIG_HOME/signet/trust_config.json`, default
+//! `~/.config/signet/`). Verification falls back to the embedded Sigstore public-good root.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use signet_trust::TrustedRoot;
+
+/// A `ClientTrustConfig`: trusted root plus signing config.
+pub struct ClientTrust {
+    /// Where it was read from.
+    pub source: PathBuf,
+    pub root: TrustedRoot,
+    pub signing: serde_json::Value,
+}
+
+impl ClientTrust {
+    /// First URL of a signing-config service list (`caUrls`, `rekorTlogUrls`, `oidcUrls`).
+    pub fn service_url(&self, list: &str) -> Option<String> {
+        self.signing
+            .get(list)
+            .and_then(|v| v.as_array())
+            .and_then(|a| a.first())
+            .and_then(|s| s.get("url"))
+            .and_then(|u| u.as_str())
+            .map(str::to_string)
+    }
+}
+
+/// Where `signet trust URL` stores what it fetched.
+pub fn saved_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("signet").join("trust_config.json"))
+}
+
+fn candidates() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os("SIGNET_TRUST_CONFIG") {
+        out.push(PathBuf::from(p));
+    }
+    if let Some(d) = std::env::var_os("SIGNET_DATA_DIR") {
+        out.push(PathBuf::from(d).join(crate::instance::TRUST_CONFIG));
+    }
+    if let Some(p) = saved_path() {
+        out.push(p);
+    }
+    out
+}
+
+/// Parses a `ClientTrustConfig` file.
+pub fn read(path: &Path) -> Result<ClientTrust> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read trust config {}", path.display()))?;
+    parse(&bytes, path)
+}
+
+fn parse(bytes: &[u8], path: &Path) -> Result<ClientTrust> {
+    let v: serde_json::Value = serde_json::from_slice(bytes)
+        .with_context(|| format!("trust config {} is not JSON", path.display()))?;
+    if v.get("mediaType").and_then(|m| m.as_str())
+        != Some("application/vnd.dev.sigstore.clienttrustconfig.v0.1+json")
+    {
+        bail!("{} is not a Sigstore ClientTrustConfig", path.display());
+    }
+    let root_json = v
+        .get("trustedRoot")
+        .with_context(|| format!("{}: no trustedRoot", path.display()))?;
+    let root = TrustedRoot::from_json(&serde_json::to_vec(root_json)?)
+        .with_context(|| format!("{}: invalid trustedRoot", path.display()))?;
+    let signing = v
+        .get("signingConfig")
+        .or_else(|| v.get("signing_config"))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    Ok(ClientTrust {
+        source: path.to_path_buf(),
+        root,
+        signing,
+    })
+}
+
+/// The explicit file, else the first existing default.
+pub fn find(explicit: Option<&Path>) -> Result<Option<ClientTrust>> {
+    if let Some(p) = explicit {
+        return read(p).map(Some);
+    }
+    for c in candidates() {
+        if c.is_file() {
+            return read(&c).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// `signet trust URL`: fetch an instance's trust config once and save it.
+pub fn trust_url(url: &str) -> Result<()> {
+    let url = url.trim_end_matches('/');
+    let target = format!("{url}/signet/v1/trust_config.json");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let bytes = rt
+        .block_on(signet_client::fetch_small(&target, 1 << 20))
+        .with_context(|| format!("cannot fetch {target}"))?;
+    let t = parse(&bytes, Path::new(&target))?;
+    let path = saved_path().context("no HOME or XDG_CONFIG_HOME to save the trust config in")?;
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, &bytes)?;
+    std::fs::rename(&tmp, &path)?;
+    eprintln!(
+        "Trusting {url}: {} CA(s), {} transparency log(s), {} CT log(s); saved to {}",
+        t.root.certificate_authorities.len(),
+        t.root.tlogs.len(),
+        t.root.ctlogs.len(),
+        path.display()
+    );
+    Ok(())
+}
