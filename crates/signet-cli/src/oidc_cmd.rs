@@ -32,8 +32,8 @@ struct TokenArgs {
     /// Audience.
     #[arg(long, default_value = "sigstore")]
     audience: String,
-    /// Lifetime in seconds.
-    #[arg(long, default_value_t = 600)]
+    /// Lifetime in seconds (negative: an already expired token, for tests).
+    #[arg(long, default_value_t = 600, allow_negative_numbers = true)]
     ttl: i64,
 }
 

@@ -1,0 +1,441 @@
+//! Keyless signing on our own infrastructure, over real HTTP on 127.0.0.1: the Fulcio v2 API
+//! (and its refusals, in Fulcio's error shape), `sign-blob` with an identity token from the
+//! development issuer, and every `verify-blob` failure a user can meet.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use signet_crypto::SigningKey;
+use signet_types::b64;
+
+struct Server {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl Server {
+    fn start(dir: &Path, addr: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(["server", "--dev-oidc", "--addr", addr, "--data-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("listening line")
+            .to_string();
+        Self {
+            child,
+            url,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn token(&self, extra: &[&str]) -> String {
+        let mut args = vec!["oidc", "token", "--subject", "alice@example.com"];
+        args.extend_from_slice(extra);
+        let o = self.signet(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    }
+
+    fn signet(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(args)
+            .env("SIGNET_DATA_DIR", &self.dir)
+            .env_remove("SIGNET_TRUST_CONFIG")
+            .env("XDG_CONFIG_HOME", self.dir.join("no-config"))
+            .output()
+            .unwrap()
+    }
+
+    fn issuer(&self) -> String {
+        format!("{}/oidc", self.url)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn fails_with(o: &Output, needle: &str) {
+    eprintln!("refused as expected: {}", text(o).trim());
+    assert!(!o.status.success(), "expected failure, got: {}", text(o));
+    assert!(
+        text(o).to_lowercase().contains(&needle.to_lowercase()),
+        "expected {needle:?} in: {}",
+        text(o)
+    );
+}
+
+async fn post_cert(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/api/v2/signingCert"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+fn pop_body(key: &SigningKey, signed: &str) -> serde_json::Value {
+    serde_json::json!({"publicKeyRequest": {
+        "publicKey": {"algorithm": "ECDSA", "content": key.public_key().to_pem()},
+        "proofOfPossession": b64::encode(key.sign(signed.as_bytes()).unwrap()),
+    }})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fulcio_api_issues_and_refuses_like_fulcio() {
+    let dir = tempfile::tempdir().unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), "127.0.0.1:0");
+    let other = Server::start(other_dir.path(), "127.0.0.1:0");
+    let key = SigningKey::generate_p256().unwrap();
+
+    // Issued: leaf, intermediate, root; the configuration lists the dev issuer.
+    let (st, v) = post_cert(&s.url, &s.token(&[]), pop_body(&key, "alice@example.com")).await;
+    assert_eq!(st, 200, "{v}");
+    let chain = v["signedCertificateEmbeddedSct"]["chain"]["certificates"]
+        .as_array()
+        .unwrap();
+    assert_eq!(chain.len(), 3);
+    let leaf = signet_x509::Certificate::from_pem(chain[0].as_str().unwrap()).unwrap();
+    assert_eq!(leaf.spki_der(), key.public_key().spki_der());
+    assert_eq!(leaf.oidc_issuer().as_deref(), Some(s.issuer().as_str()));
+    let cfg: serde_json::Value = reqwest::get(format!("{}/api/v2/configuration", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cfg["issuers"][0]["issuerUrl"], s.issuer());
+    let tb: serde_json::Value = reqwest::get(format!("{}/api/v2/trustBundle", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tb["chains"][0]["certificates"].as_array().unwrap().len(), 2);
+    let sth: serde_json::Value = reqwest::get(format!("{}/ct/v1/get-sth", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sth["tree_size"], 1);
+
+    // Refusals, each a 400 with Fulcio's body.
+    let token_err = "There was an error processing the identity token";
+    let good = s.token(&[]);
+    let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();
+    let cases: Vec<(&str, String, serde_json::Value, &str)> = vec![
+        (
+            "expired",
+            s.token(&["--ttl=-120"]),
+            pop_body(&key, "alice@example.com"),
+            token_err,
+        ),
+        (
+            "wrong audience",
+            s.token(&["--audience", "other"]),
+            pop_body(&key, "alice@example.com"),
+            token_err,
+        ),
+        (
+            "unknown issuer",
+            other.token(&[]),
+            pop_body(&key, "alice@example.com"),
+            token_err,
+        ),
+        (
+            "alg none",
+            {
+                let h = b64::encode(br#"{"alg":"none","typ":"JWT"}"#)
+                    .replace('=', "")
+                    .replace('+', "-")
+                    .replace('/', "_");
+                format!("{h}.{}.", parts[1])
+            },
+            pop_body(&key, "alice@example.com"),
+            token_err,
+        ),
+        (
+            "forged payload",
+            {
+                let p = b64::encode(format!(r#"{{"iss":"{}","sub":"mallory@example.com","aud":"sigstore","exp":99999999999,"iat":1,"email":"mallory@example.com","email_verified":true}}"#, s.issuer())).replace('=', "").replace('+', "-").replace('/', "_");
+                parts[1] = p;
+                parts.join(".")
+            },
+            pop_body(&key, "mallory@example.com"),
+            token_err,
+        ),
+        (
+            "proof over another identity",
+            good.clone(),
+            pop_body(&key, "bob@example.com"),
+            "The signature supplied in the request could not be verified",
+        ),
+        (
+            "malformed CSR",
+            good.clone(),
+            serde_json::json!({"certificateSigningRequest": b64::encode(b"-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n")}),
+            "The certificate signing request could not be parsed",
+        ),
+        (
+            "garbage key",
+            good.clone(),
+            serde_json::json!({"publicKeyRequest": {"publicKey": {"content": "not a key"}, "proofOfPossession": "AAAA"}}),
+            "The public key supplied in the request could not be parsed",
+        ),
+    ];
+    for (name, token, body, want) in cases {
+        let (st, v) = post_cert(&s.url, &token, body).await;
+        assert_eq!(st, 400, "{name}: {v}");
+        assert_eq!(v["code"], 3, "{name}: {v}");
+        assert_eq!(v["message"], want, "{name}");
+        assert_eq!(v["details"], serde_json::json!([]), "{name}");
+    }
+    s.stop();
+    other.stop();
+}
+
+#[test]
+fn sign_blob_and_every_verify_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), "127.0.0.1:0");
+    let work = tempfile::tempdir().unwrap();
+    let art = work.path().join("kubectl");
+    std::fs::write(&art, b"release artifact bytes").unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    let art_s = art.to_str().unwrap().to_string();
+    let tok = s.token(&[]);
+    let o = s.signet(&[
+        "sign-blob",
+        &art_s,
+        "--identity-token",
+        &tok,
+        "--output-signature",
+        &p("kubectl.sig"),
+        "--output-certificate",
+        &p("kubectl.cert"),
+        "--bundle",
+        &p("kubectl.sigstore.json"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // .cert is base64 of PEM, .sig base64 of DER.
+    let cert = String::from_utf8(
+        b64::decode(std::fs::read_to_string(p("kubectl.cert")).unwrap().trim()).unwrap(),
+    )
+    .unwrap();
+    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_eq!(
+        b64::decode(std::fs::read_to_string(p("kubectl.sig")).unwrap().trim()).unwrap()[0],
+        0x30
+    );
+
+    let issuer = s.issuer();
+    let verify = |extra: &[&str]| {
+        let mut a = vec!["verify-blob", "--rekor-url", &s.url];
+        a.extend_from_slice(extra);
+        s.signet(&a)
+    };
+    let ok = [
+        art_s.as_str(),
+        "--signature",
+        &p("kubectl.sig"),
+        "--certificate",
+        &p("kubectl.cert"),
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+    ];
+    let o = verify(&ok);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("tlog entry verified with uuid: "),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("Verified OK"));
+    // Plain PEM and DER certificates are accepted too.
+    std::fs::write(p("kubectl.pem"), &cert).unwrap();
+    let o = verify(&[
+        art_s.as_str(),
+        "--signature",
+        &p("kubectl.sig"),
+        "--certificate",
+        &p("kubectl.pem"),
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Offline with the bundle: no network (the server is not even asked).
+    let o = s.signet(&[
+        "verify-blob",
+        &art_s,
+        "--bundle",
+        &p("kubectl.sigstore.json"),
+        "--offline",
+        "--rekor-url",
+        "http://127.0.0.1:9",
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Wrong identity, wrong issuer (exact and regexp).
+    let mut a = ok.to_vec();
+    a[6] = "mallory@example.com";
+    fails_with(&verify(&a), "identit");
+    let mut a = ok.to_vec();
+    a[8] = "https://accounts.google.com";
+    fails_with(&verify(&a), "issuer");
+    let o = verify(&[
+        art_s.as_str(),
+        "--signature",
+        &p("kubectl.sig"),
+        "--certificate",
+        &p("kubectl.cert"),
+        "--certificate-identity-regexp",
+        "^alice@",
+        "--certificate-oidc-issuer-regexp",
+        "^https://github",
+    ]);
+    fails_with(&o, "issuer");
+    // Tampered file.
+    std::fs::write(p("tampered"), b"release artifact bytes!").unwrap();
+    let mut a = ok.to_vec();
+    let t = p("tampered");
+    a[0] = &t;
+    fails_with(&verify(&a), "signature");
+    // Tampered signature.
+    let mut sig = b64::decode(std::fs::read_to_string(p("kubectl.sig")).unwrap().trim()).unwrap();
+    let n = sig.len();
+    sig[n - 2] ^= 0x01;
+    std::fs::write(p("bad.sig"), b64::encode(&sig)).unwrap();
+    let mut a = ok.to_vec();
+    let bs = p("bad.sig");
+    a[2] = &bs;
+    fails_with(&verify(&a), "signature");
+    // A URL that 404s.
+    let missing = format!("{}/releases/kubectl.sig", s.url);
+    let mut a = ok.to_vec();
+    a[2] = &missing;
+    fails_with(&verify(&a), "404");
+
+    // A certificate from another CA: signed on a second instance, verified against ours.
+    let other = Server::start(other_dir.path(), "127.0.0.1:0");
+    let otok = other.token(&[]);
+    let o = other.signet(&[
+        "sign-blob",
+        &art_s,
+        "--identity-token",
+        &otok,
+        "--bundle",
+        &p("other.sigstore.json"),
+        "--output-signature",
+        &p("other.sig"),
+        "--output-certificate",
+        &p("other.cert"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = s.signet(&[
+        "verify-blob",
+        &art_s,
+        "--bundle",
+        &p("other.sigstore.json"),
+        "--offline",
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &other.issuer(),
+    ]);
+    fails_with(&o, "not in the trusted root");
+    // Its entry is not in our log either.
+    let o = verify(&[
+        art_s.as_str(),
+        "--signature",
+        &p("other.sig"),
+        "--certificate",
+        &p("other.cert"),
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &other.issuer(),
+    ]);
+    fails_with(&o, "no entry");
+    other.stop();
+
+    // Log key rotated: the log is re-created with a new key; old bundles no longer verify
+    // against the new trust root, and the old entry is missing from the new log.
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let data = s.dir.clone();
+    s.stop();
+    std::fs::remove_dir_all(data.join("log")).unwrap();
+    let s2 = Server::start(&data, &addr);
+    let o = s2.signet(&[
+        "verify-blob",
+        &art_s,
+        "--bundle",
+        &p("kubectl.sigstore.json"),
+        "--offline",
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+    ]);
+    fails_with(&o, "not in the trusted root");
+    let o = s2.signet(&[
+        "verify-blob",
+        "--rekor-url",
+        &s2.url,
+        &art_s,
+        "--signature",
+        &p("kubectl.sig"),
+        "--certificate",
+        &p("kubectl.cert"),
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+    ]);
+    fails_with(&o, "no entry");
+    s2.stop();
+}
