@@ -30,31 +30,46 @@ if $SIGNET verify-bundle --bundle $CASES/happy-path-v0.3/bundle.sigstore.json \
 fi
 echo "== refused, as it should be"
 
-echo "== start the signet transparency log (embedded store in $work/data)"
-$SIGNET server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/server.out" 2> "$work/server.err" &
+echo "== start signet (CA, CT log, transparency log, development OIDC issuer) on $work/data"
+$SIGNET server --dev-oidc --data-dir "$work/data" --addr 127.0.0.1:0 > "$work/server.out" 2> "$work/server.err" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
-URL=$(grep -o 'http://[0-9.:]*' "$work/server.out")
-export SIGNET_REKOR_URL=$URL
-echo "log at $URL"
+URL=$(grep -o 'http://[0-9.:]*' "$work/server.out" | head -1)
+export SIGNET_DATA_DIR=$work/data SIGNET_REKOR_URL=$URL
+cat "$work/server.out"
 
-echo "== sign a release file with a managed key and record it in the log"
-openssl ecparam -name prime256v1 -genkey -noout -out "$work/key.pem"
-openssl ec -in "$work/key.pem" -pubout -out "$work/key.pub" 2>/dev/null
+echo "== keyless signing, as a Kubernetes release job does it: token -> certificate -> log entry"
+TOKEN=$($SIGNET oidc token --subject release-managers@example.com)
 echo "kubernetes-server-linux-amd64.tar.gz (sample)" > "$work/artifact"
-openssl dgst -sha256 -sign "$work/key.pem" -out "$work/artifact.sig" "$work/artifact"
-$SIGNET log upload --artifact "$work/artifact" --signature "$work/artifact.sig" --public-key "$work/key.pub"
-$SIGNET log upload --artifact "$work/artifact" --signature "$work/artifact.sig" --public-key "$work/key.pub"
-$SIGNET log get --log-index 0
+$SIGNET sign-blob "$work/artifact" --identity-token "$TOKEN" \
+  --output-signature "$work/artifact.sig" --output-certificate "$work/artifact.cert" \
+  --bundle "$work/artifact.sigstore.json"
+
+echo "== verify it the way a Kubernetes user does (.sig + .cert, entry found in the log)"
+$SIGNET verify-blob "$work/artifact" --signature "$work/artifact.sig" --certificate "$work/artifact.cert" \
+  --certificate-identity release-managers@example.com --certificate-oidc-issuer "$URL/oidc"
+
+echo "== and offline, from the bundle alone"
+$SIGNET verify-blob "$work/artifact" --bundle "$work/artifact.sigstore.json" --offline \
+  --certificate-identity release-managers@example.com --certificate-oidc-issuer "$URL/oidc"
+
+echo "== a wrong identity must be refused"
+if $SIGNET verify-blob "$work/artifact" --bundle "$work/artifact.sigstore.json" --offline \
+  --certificate-identity mallory@example.com --certificate-oidc-issuer "$URL/oidc"; then
+  echo "BUG: wrong identity verified" >&2; exit 1
+fi
+echo "== refused, as it should be"
+
+echo "== the log, rekor-cli style"
 UUID=$($SIGNET log search --artifact "$work/artifact" 2>/dev/null | head -1)
+$SIGNET log get --uuid "$UUID" --output json | cut -c1-160
 $SIGNET log verify --uuid "$UUID" | tail -1
 $SIGNET log info
 
-echo "== managed-key signing with signet: generate a key pair, sign, write a bundle, verify offline"
+echo "== managed-key signing: generate a key pair, sign, write a bundle, verify offline"
 (cd "$work" && $SIGNET generate-key-pair --output-key-prefix release)
-$SIGNET sign-blob --key "$work/release.key" --bundle "$work/artifact.sigstore.json" \
-  --output-signature "$work/artifact.sig2" "$work/artifact"
-$SIGNET verify-blob --bundle "$work/artifact.sigstore.json" --key "$work/release.pub" \
-  --trusted-root "$work/data/trusted_root.json" "$work/artifact"
+echo "kubectl (sample)" > "$work/kubectl"
+$SIGNET sign-blob --key "$work/release.key" --bundle "$work/kubectl.sigstore.json" "$work/kubectl"
+$SIGNET verify-blob --bundle "$work/kubectl.sigstore.json" --key "$work/release.pub" "$work/kubectl"
 kill -TERM "$pid"; wait "$pid" || true; pid=
-echo "== log stopped cleanly; demo complete"
+echo "== services stopped cleanly; demo complete"

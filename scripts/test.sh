@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"): everything CI runs, on a fresh Debian machine.
 #   1. cargo test for the whole workspace (unit, oracle, conformance, HTTP and crash tests);
-#   2. interop: PyPI `sigstore` 4.5.1 talks to a signet log with its own Rekor v1 client.
+#   2. interop: PyPI `sigstore` 4.5.1 talks to a signet log with its own Rekor v1 client, and
+#      signs/verifies keylessly against a signet instance (CA, CT log, log, dev OIDC issuer).
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ pid=$!
 for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
 "$venv/bin/python" tests/interop/sigstore_python_log.py "$url" 2>&1 | tee -a "$log"
+bash tests/interop/keyless_python.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 
 awk '/^test result:/ { p += $4; f += $6 } /^interop: / { p += $2; f += $4 }
      END { printf "all tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$log"
