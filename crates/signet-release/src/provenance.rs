@@ -1,0 +1,1 @@
+//! SLSA provenance (in progress).
