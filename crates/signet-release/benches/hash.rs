@@ -69,6 +69,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         std::hint::black_box(signet_release::hash::sha256(std::hint::black_box(&buf)));
         Ok(())
     })?;
+    let bufr = &buf;
+    let algo = |alg: &'static aws_lc_rs::digest::Algorithm| {
+        time_runs(runs, move || {
+            std::hint::black_box(aws_lc_rs::digest::digest(alg, std::hint::black_box(bufr)));
+            Ok(())
+        })
+    };
+    let (sha1_best, sha1_med) = algo(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY)?;
+    let (sha512_best, sha512_med) = algo(&aws_lc_rs::digest::SHA512)?;
     let (s1_best, s1_med) = time_runs(runs, || {
         one.install(|| sha256_files(dir.path(), &files))?;
         Ok(())
@@ -115,6 +124,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         buf.len() as u64,
         mem_best,
         mem_med,
+        PER_CORE_LIMIT,
+        "1.8",
+    );
+    row(
+        "sha1 in memory, 64 MiB, 1 thread",
+        buf.len() as u64,
+        sha1_best,
+        sha1_med,
+        PER_CORE_LIMIT,
+        "1.8",
+    );
+    row(
+        "sha512 in memory, 64 MiB, 1 thread",
+        buf.len() as u64,
+        sha512_best,
+        sha512_med,
         PER_CORE_LIMIT,
         "1.8",
     );

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use crate::hash::Digested;
+pub use crate::provenance::{CheckReport, DigestMismatch};
 use crate::{RelPath, ReleaseError, Result};
 
 /// Largest manifest accepted by [`parse`] (16 MiB: ~150k entries of ~110 bytes).
@@ -91,6 +92,42 @@ impl Manifest {
             s.push('\n');
         }
         s
+    }
+}
+
+impl Manifest {
+    /// Compares the manifest with files hashed on disk: entries without a file are `missing`,
+    /// files without an entry are `extra`, differing SHA-256s are `mismatched`. Fails only on
+    /// duplicate file paths.
+    pub fn check<D: Digested>(&self, files: &[D]) -> Result<CheckReport> {
+        let mut report = CheckReport::default();
+        let mut seen = std::collections::HashSet::with_capacity(files.len());
+        for f in files {
+            if !seen.insert(f.path()) {
+                return Err(ReleaseError::Duplicate {
+                    path: f.path().to_owned(),
+                });
+            }
+            match self.entries.get(f.path()) {
+                None => report.extra.push(f.path().to_owned()),
+                Some(want) if want == f.sha256() => report.matched += 1,
+                Some(want) => report.mismatched.push(DigestMismatch {
+                    name: f.path().to_owned(),
+                    algorithm: "sha256",
+                    expected: hex::encode(want),
+                    actual: hex::encode(f.sha256()),
+                }),
+            }
+        }
+        report.missing = self
+            .entries
+            .keys()
+            .filter(|p| !seen.contains(p.as_str()))
+            .map(|p| p.as_str().to_owned())
+            .collect();
+        report.extra.sort_unstable();
+        report.mismatched.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(report)
     }
 }
 
@@ -270,6 +307,27 @@ mod tests {
         assert!(err.contains("UTF-8"), "{err}");
         let big = vec![b'a'; MAX_MANIFEST_BYTES + 1];
         assert!(matches!(parse(&big), Err(ReleaseError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn check_against_disk() {
+        let m = Manifest::from_digests(&[fs("a", b"1"), fs("b", b"2"), fs("c", b"3")]).unwrap();
+        let r = m
+            .check(&[fs("a", b"1"), fs("b", b"X"), fs("d", b"4")])
+            .unwrap();
+        assert_eq!(r.matched, 1);
+        assert_eq!(r.missing, ["c"]);
+        assert_eq!(r.extra, ["d"]);
+        assert_eq!(r.mismatched.len(), 1);
+        assert_eq!(r.mismatched[0].name, "b");
+        assert_eq!(r.mismatched[0].expected, hex::encode(sha256(b"2")));
+        assert!(!r.is_ok());
+        assert!(
+            m.check(&[fs("a", b"1"), fs("b", b"2"), fs("c", b"3")])
+                .unwrap()
+                .is_ok()
+        );
+        assert!(m.check(&[fs("a", b"1"), fs("a", b"1")]).is_err());
     }
 
     #[test]

@@ -362,21 +362,22 @@ pub struct DigestMismatch {
     pub actual: String,
 }
 
-/// Outcome of [`check_subjects`].
+/// Outcome of comparing a list of expected digests (provenance subjects, `SHA256SUMS`
+/// entries) with files hashed on disk.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct SubjectReport {
-    /// Subjects with no matching file (sorted).
+pub struct CheckReport {
+    /// Expected entries with no matching file (sorted).
     pub missing: Vec<String>,
-    /// Files with no matching subject (sorted).
+    /// Files with no expected entry (sorted).
     pub extra: Vec<String>,
-    /// Subjects whose digest differs from the file's.
+    /// Entries whose digest differs from the file's.
     pub mismatched: Vec<DigestMismatch>,
-    /// Subjects checked and matching.
+    /// Entries checked and matching.
     pub matched: usize,
 }
 
-impl SubjectReport {
-    /// True if every subject matches a file and every file is a subject.
+impl CheckReport {
+    /// True if every entry matches a file and every file has an entry.
     pub fn is_ok(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.mismatched.is_empty()
     }
@@ -398,7 +399,7 @@ fn decode<const N: usize>(name: &str, alg: &str, v: &str) -> Result<[u8; N]> {
 /// Every subject must have a name and a well-formed `sha256` (else an error: the statement is
 /// unusable, not merely different); `sha512` is compared when both sides have it. Duplicate
 /// subject names are an error. Other digest algorithms are ignored.
-pub fn check_subjects<D: Digested>(statement: &Statement, files: &[D]) -> Result<SubjectReport> {
+pub fn check_subjects<D: Digested>(statement: &Statement, files: &[D]) -> Result<CheckReport> {
     let mut on_disk: HashMap<&str, &D> = HashMap::with_capacity(files.len());
     for f in files {
         if on_disk.insert(f.path(), f).is_some() {
@@ -407,7 +408,7 @@ pub fn check_subjects<D: Digested>(statement: &Statement, files: &[D]) -> Result
             });
         }
     }
-    let mut report = SubjectReport::default();
+    let mut report = CheckReport::default();
     let mut seen = std::collections::HashSet::with_capacity(statement.subject.len());
     for s in &statement.subject {
         let name = s
