@@ -480,6 +480,14 @@ mod tests {
         assert!(list_artifacts(d.path()).is_err());
         fs::remove_file(d.path().join("up")).unwrap();
 
+        fs::create_dir(d.path().join("sub")).unwrap();
+        symlink(d.path().join("sub"), d.path().join("dirlink")).unwrap();
+        assert!(matches!(
+            list_artifacts(d.path()),
+            Err(ReleaseError::NotRegularFile { .. })
+        ));
+        fs::remove_file(d.path().join("dirlink")).unwrap();
+
         symlink(d.path().join("nowhere"), d.path().join("dangling")).unwrap();
         assert!(matches!(
             list_artifacts(d.path()),

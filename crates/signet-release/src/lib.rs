@@ -36,7 +36,7 @@ pub mod sbom;
 pub use error::ReleaseError;
 pub use fsutil::{Diff, compare, write_atomic};
 pub use hash::{FileDigest, FileSha256, hash_files, list_artifacts, sha256_files};
-pub use relpath::RelPath;
+pub use relpath::{MAX_PATH_LEN, RelPath};
 
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, ReleaseError>;
@@ -49,7 +49,8 @@ pub const SBOM_TAG_VALUE: &str = "release.spdx";
 pub const PROVENANCE: &str = "release.intoto.jsonl";
 /// File name of the GNU coreutils-style SHA-256 manifest at the release root.
 pub const MANIFEST: &str = "SHA256SUMS";
-/// File name of signet's release index at the release root.
+/// Reserved file name for signet's release index at the release root (written by the signing
+/// layer, not by this crate); never listed as an artifact.
 pub const INDEX: &str = "signet-release.json";
 
 /// Release metadata files signet writes at the release root; never listed as artifacts.

@@ -193,9 +193,13 @@ fn parse_line(line: &str) -> std::result::Result<([u8; 32], &str), &'static str>
     if line.starts_with("SHA256 (") {
         return Err("BSD-style (tagged) lines are not supported");
     }
-    let hex_part = line
-        .get(..64)
-        .ok_or("line too short for a SHA-256 digest")?;
+    let Some(hex_part) = line.get(..64) else {
+        return Err(if line.len() < 64 {
+            "line too short for a SHA-256 digest"
+        } else {
+            "digest is not 64 hexadecimal digits"
+        });
+    };
     let mut digest = [0u8; 32];
     hex::decode_to_slice(hex_part, &mut digest)
         .map_err(|_| "digest is not 64 hexadecimal digits")?;
@@ -288,6 +292,7 @@ mod tests {
             (format!("{H_ABC} a\n"), "two spaces"),
             (format!("{H_ABC}\ta\n"), "two spaces"),
             (format!("{H_ABC}  \n"), "missing"),
+            (format!("{H_ABC}  ./\n"), "missing"),
             (format!("{H_ABC}  a\r\n"), "carriage"),
             (format!("{H_ABC}  a\n\n{H_ABC}  b\n"), "blank"),
             (format!("\\{H_ABC}  a\\nb\n"), "backslash"),
@@ -296,6 +301,7 @@ mod tests {
             (format!("{H_ABC}  a\u{7}b\n"), "control"),
             (format!("{H_ABC}  a//b\n"), "empty"),
             ("short  a\n".to_owned(), "short"),
+            (format!("{}é  a\n", &H_ABC[..63]), "hexadecimal"),
             (format!("{H_ABC}  C:/x\n"), "drive"),
         ];
         for (text, want) in cases {
