@@ -1,0 +1,60 @@
+//! Release-directory tooling for signet: everything a release signer needs *before* it signs.
+//!
+//! A release is a directory of artifacts laid out like `https://dl.k8s.io/release/<version>/`
+//! (`bin/<os>/<arch>/<binary>`, `kubernetes-*.tar.gz`, ...). This crate:
+//!
+//! * lists the artifacts of a release directory ([`hash::list_artifacts`]), skipping signet's own
+//!   outputs (`*.sig`, `*.cert`, `*.sigstore.json` and the metadata files named by the consts
+//!   below) and refusing symlinks that leave the directory;
+//! * hashes them in parallel, one read pass per file ([`hash::hash_files`] for SHA-1/256/512,
+//!   [`hash::sha256_files`] for the SHA-256-only verification hot path);
+//! * writes and strictly parses `SHA256SUMS` in GNU coreutils format ([`manifest`]);
+//! * writes an SPDX 2.3 SBOM as JSON and tag-value, and reads the JSON back ([`sbom`]);
+//! * builds and checks an in-toto Statement v1 with a SLSA Provenance v1 predicate
+//!   ([`provenance`]); the caller wraps the bytes in DSSE and signs them;
+//! * writes files atomically and diffs file lists ([`fsutil`]);
+//! * generates deterministic Kubernetes-shaped sample releases for tests and benchmarks
+//!   ([`sample`]).
+//!
+//! It does no signing and no network I/O. Time is always an input (never `now()`).
+//! Every path inside a release is a [`RelPath`]: `/`-separated, relative, without `.`/`..`
+//! components, backslashes or control characters, so it can be written into `SHA256SUMS`, SPDX
+//! and provenance without escaping and can never name a file outside the release root.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod fsutil;
+pub mod hash;
+mod hexser;
+pub mod manifest;
+pub mod provenance;
+mod relpath;
+pub mod sample;
+pub mod sbom;
+
+pub use error::ReleaseError;
+pub use fsutil::{Diff, compare, write_atomic};
+pub use hash::{FileDigest, FileSha256, hash_files, list_artifacts, sha256_files};
+pub use relpath::{MAX_PATH_LEN, RelPath};
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, ReleaseError>;
+
+/// File name of the SPDX 2.3 JSON SBOM signet writes at the release root.
+pub const SBOM_JSON: &str = "release.spdx.json";
+/// File name of the SPDX 2.3 tag-value SBOM signet writes at the release root.
+pub const SBOM_TAG_VALUE: &str = "release.spdx";
+/// File name of the provenance (DSSE-wrapped in-toto statement, one JSON object per line).
+pub const PROVENANCE: &str = "release.intoto.jsonl";
+/// File name of the GNU coreutils-style SHA-256 manifest at the release root.
+pub const MANIFEST: &str = "SHA256SUMS";
+/// Reserved file name for signet's release index at the release root (written by the signing
+/// layer, not by this crate); never listed as an artifact.
+pub const INDEX: &str = "signet-release.json";
+
+/// Release metadata files signet writes at the release root; never listed as artifacts.
+pub const METADATA_FILES: [&str; 5] = [SBOM_JSON, SBOM_TAG_VALUE, PROVENANCE, MANIFEST, INDEX];
+
+/// File-name suffixes of per-artifact signing outputs; never listed as artifacts (any depth).
+pub const SIGNATURE_SUFFIXES: [&str; 3] = [".sig", ".cert", ".sigstore.json"];
