@@ -70,6 +70,9 @@ pub struct SignedTreeHead {
 /// A running CT log.
 pub struct CtLog {
     log: TransparencyLog<SqliteStore>,
+    /// Issuer links already verified (SHA-256 of child DER, of parent DER): CA certificates
+    /// repeat in every chain, so each link's signature is checked once.
+    verified_links: std::sync::RwLock<std::collections::HashSet<(Sha256Hash, Sha256Hash)>>,
     roots: Vec<Certificate>,
     clock: Arc<dyn Clock>,
     log_id: Sha256Hash,
@@ -90,10 +93,12 @@ impl CtLog {
         let store = SqliteStore::open(dir).await?;
         let mut config = LogConfig::new("ct");
         config.entry_cache = 0;
+        config.sign_entries = false;
         let log = TransparencyLog::open(store, dir, config, clock.clone()).await?;
         let log_id = log.public_key().key_id();
         Ok(Self {
             log,
+            verified_links: Default::default(),
             roots,
             clock,
             log_id,
@@ -172,9 +177,26 @@ impl CtLog {
             return Err(bad("precertificate is not for code signing"));
         }
         for (i, pair) in certs.windows(2).enumerate() {
+            let link = (sha256(pair[0].der()), sha256(pair[1].der()));
+            let known = i > 0
+                && self
+                    .verified_links
+                    .read()
+                    .map(|s| s.contains(&link))
+                    .unwrap_or(false);
+            if known {
+                continue;
+            }
             pair[0]
                 .verify_signed_by(&pair[1])
                 .map_err(|e| bad(format!("chain[{i}] is not signed by chain[{}]: {e}", i + 1)))?;
+            // Only CA-to-CA links are remembered (the precertificate changes every time).
+            if i > 0
+                && let Ok(mut s) = self.verified_links.write()
+                && s.len() < 1024
+            {
+                s.insert(link);
+            }
         }
         let last = &certs[certs.len() - 1];
         let anchored = self.roots.iter().any(|r| r.der() == last.der())
@@ -195,6 +217,24 @@ impl CtLog {
     /// SCT is returned only once the entry is durable in the log.
     pub async fn add_pre_chain(&self, chain: &[Vec<u8>]) -> Result<Sct, CtError> {
         let (tbs, issuer_key_hash) = self.check_pre_chain(chain)?;
+        self.log_precert(tbs, issuer_key_hash).await
+    }
+
+    /// Logs a precertificate the CA running in this process just issued (the CA's own chain:
+    /// no chain validation needed). `precert_der` must still be a precertificate.
+    pub async fn add_own_precert(
+        &self,
+        precert_der: &[u8],
+        issuer_spki_der: &[u8],
+    ) -> Result<Sct, CtError> {
+        let pre = Certificate::from_der(precert_der).map_err(|e| bad(e.to_string()))?;
+        let tbs = tbs_without_extension(pre.tbs_der(), &POISON)
+            .map_err(|e| bad(e.to_string()))?
+            .ok_or_else(|| bad("not a precertificate (no poison extension)"))?;
+        self.log_precert(tbs, sha256(issuer_spki_der)).await
+    }
+
+    async fn log_precert(&self, tbs: Vec<u8>, issuer_key_hash: Sha256Hash) -> Result<Sct, CtError> {
         let timestamp_ms = self.now_ms();
         let signed = precert_sct_signed_data(timestamp_ms, &issuer_key_hash, &tbs, &[])
             .map_err(|e| bad(e.to_string()))?;

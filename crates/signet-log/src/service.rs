@@ -47,6 +47,8 @@ pub struct LogConfig {
     pub entry_cache: usize,
     /// File name of the log's signing key inside the data directory (created on first start).
     pub key_file: String,
+    /// Sign a Rekor SET for every entry (a CT log's leaves carry their own SCT instead).
+    pub sign_entries: bool,
 }
 
 impl LogConfig {
@@ -58,6 +60,7 @@ impl LogConfig {
             hash_cache: 8 << 20,
             entry_cache: 65_536,
             key_file: "log.key".into(),
+            sign_entries: true,
         }
     }
 }
@@ -385,6 +388,7 @@ impl<S: LogStore> TransparencyLog<S> {
             log_id,
             clock,
             head: head.clone(),
+            sign_entries: config.sign_entries,
         };
         tokio::spawn(seq.run(rx));
         Ok(Self {
