@@ -6,6 +6,7 @@ mod instance;
 mod log_cmd;
 mod oidc_cmd;
 mod online;
+mod release_cmd;
 mod server_cmd;
 mod sign_cmd;
 mod trust_cfg;
@@ -39,6 +40,14 @@ enum Command {
     Init(server_cmd::InitArgs),
     /// Read and verify entries of a transparency log (rekor-cli style).
     Log(log_cmd::LogArgs),
+    /// Sign every artifact of a release directory, with a signed SHA256SUMS, SBOM and provenance.
+    SignRelease(release_cmd::SignReleaseArgs),
+    /// Verify a whole release (directory or URL) in parallel.
+    VerifyRelease(release_cmd::VerifyReleaseArgs),
+    /// Serve a release directory over HTTP (read-only).
+    ServeRelease(release_cmd::ServeReleaseArgs),
+    /// Write a Kubernetes-shaped sample release (for tests and benchmarks).
+    SampleRelease(release_cmd::SampleReleaseArgs),
     /// The development OIDC issuer (tokens for tests and demos only).
     Oidc(oidc_cmd::OidcArgs),
     /// Trust a signet instance: fetch its trust config from URL once and save it.
@@ -63,6 +72,10 @@ fn main() -> ExitCode {
         Command::SignBlob(args) => sign_cmd::sign_blob(args),
         Command::Log(args) => log_cmd::run(args),
         Command::Oidc(args) => oidc_cmd::run(args),
+        Command::SignRelease(args) => release_cmd::sign_release(args),
+        Command::VerifyRelease(args) => release_cmd::verify_release(args),
+        Command::ServeRelease(args) => release_cmd::serve_release(args),
+        Command::SampleRelease(args) => release_cmd::sample_release(args),
         Command::Trust(args) => trust_cfg::trust_url(&args.url),
     };
     match result {

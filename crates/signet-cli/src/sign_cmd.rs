@@ -98,7 +98,7 @@ fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
 }
 
 /// The identity token: the value itself, or the contents of the file it names.
-fn read_token(t: &str) -> Result<String> {
+pub(crate) fn read_token(t: &str) -> Result<String> {
     let p = std::path::Path::new(t);
     let tok = if t.matches('.').count() != 2 && p.is_file() {
         std::fs::read_to_string(p).with_context(|| format!("cannot read token file {t}"))?
@@ -110,7 +110,7 @@ fn read_token(t: &str) -> Result<String> {
 
 /// The PoP challenge: `email` when the token has one, else `sub` (what cosign and sigstore-go
 /// send; the CA checks it against the verified token).
-fn token_subject(token: &str) -> Result<String> {
+pub(crate) fn token_subject(token: &str) -> Result<String> {
     let payload = token
         .split('.')
         .nth(1)
@@ -139,14 +139,99 @@ fn base64_url(s: &str) -> Result<Vec<u8>> {
 }
 
 /// Signing material: the key and, keyless, the certificate chain (PEM, leaf first).
-struct Signer {
-    key: SigningKey,
-    chain: Option<Vec<String>>,
+pub(crate) struct Signer {
+    pub(crate) key: SigningKey,
+    pub(crate) chain: Option<Vec<String>>,
+}
+
+impl Signer {
+    /// The PEM the log entry names: the leaf certificate, or the public key.
+    pub(crate) fn verifier_pem(&self) -> String {
+        match &self.chain {
+            Some(c) => c[0].clone(),
+            None => self.key.public_key().to_pem(),
+        }
+    }
+
+    /// The bundle's `verificationMaterial` without entries.
+    pub(crate) fn material(&self) -> Result<serde_json::Value> {
+        Ok(match &self.chain {
+            Some(c) => {
+                let der = pem::parse(&c[0]).context("certificate PEM")?;
+                serde_json::json!({"certificate": {"rawBytes": b64::encode(der.contents())}})
+            }
+            None => {
+                serde_json::json!({"publicKey": {"hint": b64::encode(self.key.public_key().key_id().as_bytes())}})
+            }
+        })
+    }
+}
+
+/// Makes the signing material: the managed key, or (keyless) an ephemeral key certified by the
+/// CA for the token's identity, checked against the trusted root before use.
+pub(crate) fn resolve_signer(
+    rt: &tokio::runtime::Runtime,
+    client: &RekorClient,
+    trust: Option<&crate::trust_cfg::ClientTrust>,
+    key: Option<&std::path::Path>,
+    token: Option<&str>,
+    fulcio_url: Option<&str>,
+) -> Result<Signer> {
+    match (key, token) {
+        (Some(path), _) => {
+            let pem = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read key {}", path.display()))?;
+            Ok(Signer {
+                key: SigningKey::from_pkcs8_pem(&pem)
+                    .with_context(|| format!("invalid private key {}", path.display()))?,
+                chain: None,
+            })
+        }
+        (None, Some(t)) => {
+            let token = read_token(t)?;
+            let trust = trust.context(
+                "keyless signing needs a trust config (--trust-config, $SIGNET_DATA_DIR or `signet trust URL`) to check the certificate",
+            )?;
+            let ca_url = fulcio_url
+                .map(str::to_string)
+                .or_else(|| trust.service_url("caUrls"))
+                .context("no certificate authority: pass --fulcio-url")?;
+            let key = SigningKey::generate_p256()?;
+            let subject = token_subject(&token)?;
+            let pop = key.sign(subject.as_bytes())?;
+            let chain = rt
+                .block_on(client.signing_cert(&ca_url, &token, &key.public_key().to_pem(), &pop))
+                .context("the certificate authority refused")?;
+            check_issued(&trust.root, &chain, &key)?;
+            Ok(Signer {
+                key,
+                chain: Some(chain),
+            })
+        }
+        (None, None) => {
+            bail!("pass --key for a managed key, or --identity-token for keyless signing")
+        }
+    }
+}
+
+/// The trusted log key (from the trust config), else the one the log serves.
+pub(crate) async fn log_key(
+    client: &RekorClient,
+    trust: Option<&crate::trust_cfg::ClientTrust>,
+) -> Result<signet_crypto::PublicKey> {
+    Ok(match trust.and_then(|t| t.root.tlogs.first()) {
+        Some(l) => l
+            .key
+            .usable()
+            .cloned()
+            .context("the trusted log key is unusable")?,
+        None => client.public_key().await?,
+    })
 }
 
 /// Checks a certificate from the CA before using it: our key, chains to a trusted CA for code
 /// signing now, and carries an SCT from a trusted CT log.
-fn check_issued(
+pub(crate) fn check_issued(
     root: &signet_trust::TrustedRoot,
     chain: &[String],
     key: &SigningKey,
@@ -204,64 +289,26 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let client = RekorClient::new(&rekor_url)?;
-    let signer = match (&args.key, &args.identity_token) {
-        (Some(path), _) => {
-            let pem = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read key {}", path.display()))?;
-            Signer {
-                key: SigningKey::from_pkcs8_pem(&pem)
-                    .with_context(|| format!("invalid private key {}", path.display()))?,
-                chain: None,
-            }
-        }
-        (None, Some(t)) => {
-            let token = read_token(t)?;
-            let trust = trust.as_ref().context(
-                "keyless signing needs a trust config (--trust-config, $SIGNET_DATA_DIR or `signet trust URL`) to check the certificate",
-            )?;
-            let ca_url = args
-                .fulcio_url
-                .clone()
-                .or_else(|| trust.service_url("caUrls"))
-                .context("no certificate authority: pass --fulcio-url")?;
-            let key = SigningKey::generate_p256()?;
-            let subject = token_subject(&token)?;
-            let pop = key.sign(subject.as_bytes())?;
-            let chain = rt
-                .block_on(client.signing_cert(&ca_url, &token, &key.public_key().to_pem(), &pop))
-                .context("the certificate authority refused")?;
-            check_issued(&trust.root, &chain, &key)?;
-            Signer {
-                key,
-                chain: Some(chain),
-            }
-        }
-        (None, None) => {
-            if args.oidc_issuer.is_some() {
-                bail!(
-                    "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
-                );
-            }
-            bail!("pass --key for a managed key, or --identity-token for keyless signing")
-        }
-    };
+    if args.key.is_none() && args.identity_token.is_none() && args.oidc_issuer.is_some() {
+        bail!(
+            "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
+        );
+    }
+    let signer = resolve_signer(
+        &rt,
+        &client,
+        trust.as_ref(),
+        args.key.as_deref(),
+        args.identity_token.as_deref(),
+        args.fulcio_url.as_deref(),
+    )?;
     let sig = signer.key.sign_sha256_digest(&digest)?;
-    let verifier_pem = match &signer.chain {
-        Some(c) => c[0].clone(),
-        None => signer.key.public_key().to_pem(),
-    };
+    let verifier_pem = signer.verifier_pem();
     let entry = rt.block_on(async {
         let proposed =
             signet_log::admit::proposed_hashedrekord(&sig, &verifier_pem, &digest.to_hex());
         let (entry, _) = client.create(&proposed).await?;
-        let log_key = match trust.as_ref().and_then(|t| t.root.tlogs.first()) {
-            Some(l) => l
-                .key
-                .usable()
-                .cloned()
-                .context("the trusted log key is unusable")?,
-            None => client.public_key().await?,
-        };
+        let log_key = log_key(&client, trust.as_ref()).await?;
         let v = verify_entry(&entry, &log_key).context("the log's answer does not verify")?;
         if v.body.is_empty() {
             bail!("empty entry");

@@ -42,7 +42,7 @@ pub struct TrustArgs {
     staging: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
-    output: Output,
+    pub(crate) output: Output,
 }
 
 /// Output formats.
@@ -118,7 +118,7 @@ pub fn verify_blob(args: VerifyBlobArgs) -> Result<()> {
     run_bundle(&bundle, &args.trust, &args.blob)
 }
 
-fn load_root(trust: &TrustArgs) -> Result<TrustedRoot> {
+pub(crate) fn root_of(trust: &TrustArgs) -> Result<TrustedRoot> {
     let (bytes, name) = match (&trust.trusted_root, trust.staging) {
         (Some(p), _) => (
             std::fs::read(p)
@@ -155,7 +155,7 @@ fn matcher(exact: &Option<String>, regexp: &Option<String>, what: &str) -> Resul
     }
 }
 
-fn identity(trust: &TrustArgs) -> Result<Identity> {
+pub(crate) fn identity_of(trust: &TrustArgs) -> Result<Identity> {
     if let Some(path) = &trust.key {
         let pem =
             std::fs::read(path).with_context(|| format!("cannot read key {}", path.display()))?;
@@ -185,8 +185,8 @@ fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
 }
 
 fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> {
-    let identity = identity(trust)?;
-    let root = load_root(trust)?;
+    let identity = identity_of(trust)?;
+    let root = root_of(trust)?;
     let verifier = Verifier::new(&root).context("unusable trusted root")?;
 
     let verified = match ArtifactArg::parse(artifact)? {

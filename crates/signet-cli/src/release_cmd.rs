@@ -1,0 +1,962 @@
+//! `signet sign-release`, `signet verify-release`, `signet serve-release` and
+//! `signet sample-release`: a whole release signed and verified in one command.
+//!
+//! Signing writes, for every artifact, `<f>.sig` (base64 DER signature), `<f>.cert` (base64
+//! PEM, keyless) and `<f>.sigstore.json` (bundle v0.3); a signed `SHA256SUMS`; an SPDX 2.3 SBOM
+//! (`release.spdx.json`, `release.spdx`), itself signed; and SLSA v1 provenance as a signed
+//! DSSE envelope (`release.intoto.jsonl` + `.sigstore.json`). One key (one certificate when
+//! keyless) signs the whole run; all entries go to the log concurrently, where the sequencer
+//! integrates them in batches. Every file is written to a temporary name and renamed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use signet_bundle::Bundle;
+use signet_client::{RekorClient, bundle_tlog_entry, verify_entry};
+use signet_release::{
+    RelPath, hash_files, list_artifacts, manifest, provenance, sbom, sha256_files, write_atomic,
+};
+use signet_types::{Sha256Hash, b64};
+use signet_verify::{Artifact, Policy, Verifier};
+
+use crate::sign_cmd::{Signer, log_key, resolve_signer};
+use crate::verify_cmd::{Output, TrustArgs};
+
+/// Suffix of a bundle beside its file.
+const BUNDLE: &str = ".sigstore.json";
+
+/// `signet sign-release` flags.
+#[derive(Args, Debug)]
+pub struct SignReleaseArgs {
+    /// The release directory.
+    dir: PathBuf,
+    /// Managed private key (PKCS#8 PEM). Without it, signing is keyless.
+    #[arg(long, conflicts_with = "identity_token")]
+    key: Option<PathBuf>,
+    /// OIDC identity token (the JWT, or a file containing it).
+    #[arg(long, env = "SIGSTORE_ID_TOKEN", hide_env_values = true)]
+    identity_token: Option<String>,
+    /// The instance to sign with (ClientTrustConfig).
+    #[arg(long)]
+    trust_config: Option<PathBuf>,
+    /// Certificate authority (default: from the trust config).
+    #[arg(long, env = "SIGNET_FULCIO_URL")]
+    fulcio_url: Option<String>,
+    /// Transparency log (default: from the trust config, else http://127.0.0.1:3000).
+    #[arg(long, env = "SIGNET_REKOR_URL")]
+    rekor_url: Option<String>,
+    /// Release name (SBOM document and package).
+    #[arg(long)]
+    name: Option<String>,
+    /// Release version.
+    #[arg(long, default_value = "unversioned")]
+    release_version: String,
+    /// Builder id in the provenance (`runDetails.builder.id`).
+    #[arg(long, default_value = "https://signet.dev/builders/local")]
+    builder_id: String,
+    /// Source repository URI in the provenance (default: file://<release directory>).
+    #[arg(long)]
+    source_uri: Option<String>,
+    /// Source commit (git SHA) in the provenance.
+    #[arg(long)]
+    source_commit: Option<String>,
+    /// Log uploads in flight at once.
+    #[arg(long, default_value_t = 64)]
+    jobs: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+fn progress(len: u64, msg: &str, output: Output) -> ProgressBar {
+    use std::io::IsTerminal;
+    if output == Output::Json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed_precise}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}
+
+fn side(dir: &Path, rel: &str, suffix: &str) -> PathBuf {
+    dir.join(format!("{rel}{suffix}"))
+}
+
+/// Whether `rel` already carries a bundle for exactly `digest` (and its .sig/.cert).
+fn already_signed(dir: &Path, rel: &str, digest: &[u8; 32], keyless: bool) -> bool {
+    let Ok(bytes) = std::fs::read(side(dir, rel, BUNDLE)) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    let same = v
+        .pointer("/messageSignature/messageDigest/digest")
+        .and_then(|d| d.as_str())
+        .is_some_and(|d| d == b64::encode(digest));
+    let has_cert = v.pointer("/verificationMaterial/certificate").is_some();
+    same && has_cert == keyless
+        && side(dir, rel, ".sig").is_file()
+        && (!keyless || side(dir, rel, ".cert").is_file())
+}
+
+/// Signs one file's digest, logs it, writes .sig/.cert/.sigstore.json.
+async fn sign_one(
+    dir: PathBuf,
+    rel: String,
+    digest: [u8; 32],
+    signer: Arc<Signer>,
+    client: Arc<RekorClient>,
+    log_key: Arc<signet_crypto::PublicKey>,
+) -> Result<()> {
+    let digest = Sha256Hash(digest);
+    let sig = signer.key.sign_sha256_digest(&digest)?;
+    let proposed =
+        signet_log::admit::proposed_hashedrekord(&sig, &signer.verifier_pem(), &digest.to_hex());
+    let entry = match client.create(&proposed).await {
+        Ok((e, _)) => e,
+        // Signed before with this very key (a re-run after a crash): fetch the entry instead.
+        Err(signet_client::ClientError::Status { status: 409, .. }) => {
+            let q = signet_log::api::SearchLogQuery {
+                entries: Some(vec![proposed.clone()]),
+                ..Default::default()
+            };
+            client
+                .retrieve(&q)
+                .await?
+                .into_iter()
+                .next()
+                .context("the log reported a duplicate but returned no entry")?
+        }
+        Err(e) => return Err(e).with_context(|| format!("logging {rel}")),
+    };
+    let v = verify_entry(&entry, &log_key).with_context(|| format!("log answer for {rel}"))?;
+    let mut vm = signer.material()?;
+    vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(&v)?]);
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": vm,
+        "messageSignature": {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
+            "signature": b64::encode(&sig),
+        },
+    });
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        write_atomic(&side(&dir, &rel, ".sig"), b64::encode(&sig).as_bytes())?;
+        if let Some(c) = &signer.chain {
+            write_atomic(
+                &side(&dir, &rel, ".cert"),
+                b64::encode(c[0].as_bytes()).as_bytes(),
+            )?;
+        }
+        write_atomic(
+            &side(&dir, &rel, BUNDLE),
+            serde_json::to_string_pretty(&bundle)?.as_bytes(),
+        )?;
+        Ok(())
+    })
+    .await??;
+    Ok(())
+}
+
+/// Signs many files concurrently (bounded), with a progress bar.
+async fn sign_many(
+    dir: &Path,
+    items: Vec<(String, [u8; 32])>,
+    signer: Arc<Signer>,
+    client: Arc<RekorClient>,
+    log_key: Arc<signet_crypto::PublicKey>,
+    jobs: usize,
+    pb: &ProgressBar,
+) -> Result<usize> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (rel, d) in items {
+        let permit = sem.clone().acquire_owned().await?;
+        let (dir, signer, client, log_key) = (
+            dir.to_path_buf(),
+            signer.clone(),
+            client.clone(),
+            log_key.clone(),
+        );
+        set.spawn(async move {
+            let r = sign_one(dir, rel, d, signer, client, log_key).await;
+            drop(permit);
+            r
+        });
+    }
+    let mut n = 0;
+    while let Some(r) = set.join_next().await {
+        r??;
+        n += 1;
+        pb.inc(1);
+    }
+    Ok(n)
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let dir = args.dir.clone();
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let trust = crate::trust_cfg::find(args.trust_config.as_deref())?;
+    let rekor_url = args
+        .rekor_url
+        .clone()
+        .or_else(|| trust.as_ref().and_then(|t| t.service_url("rekorTlogUrls")))
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    let keyless = args.key.is_none();
+
+    // 1. Hash every artifact in parallel (SHA-1 for SPDX, SHA-256, SHA-512), one read each.
+    let files = list_artifacts(&dir)?;
+    if files.is_empty() {
+        bail!("{} contains no artifacts to sign", dir.display());
+    }
+    let hash_started = std::time::Instant::now();
+    let pb = progress(files.len() as u64, "hashing", args.output);
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    let digests = hash_files(&dir, &files)?;
+    pb.finish_and_clear();
+    let hash_secs = hash_started.elapsed().as_secs_f64();
+    let total_bytes: u64 = digests.iter().map(|d| d.size).sum();
+
+    // 2. What still needs a signature (re-runs skip signed, unchanged files).
+    let todo: Vec<(String, [u8; 32])> = digests
+        .iter()
+        .filter(|d| !already_signed(&dir, d.path.as_str(), &d.sha256, keyless))
+        .map(|d| (d.path.as_str().to_string(), d.sha256))
+        .collect();
+    let meta_present = [
+        signet_release::MANIFEST,
+        signet_release::SBOM_JSON,
+        signet_release::SBOM_TAG_VALUE,
+        signet_release::PROVENANCE,
+    ]
+    .iter()
+    .all(|m| dir.join(m).is_file() && side(&dir, m, BUNDLE).is_file());
+    let manifest_text = manifest::write(&digests)?;
+    let manifest_unchanged = std::fs::read(dir.join(signet_release::MANIFEST))
+        .is_ok_and(|b| b == manifest_text.as_bytes());
+    if todo.is_empty() && meta_present && manifest_unchanged {
+        report_sign(
+            &args,
+            digests.len(),
+            0,
+            total_bytes,
+            hash_secs,
+            started,
+            true,
+        )?;
+        return Ok(());
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let client = Arc::new(RekorClient::new(&rekor_url)?);
+    let signer = Arc::new(resolve_signer(
+        &rt,
+        &client,
+        trust.as_ref(),
+        args.key.as_deref(),
+        args.identity_token.as_deref(),
+        args.fulcio_url.as_deref(),
+    )?);
+    let log_key = Arc::new(rt.block_on(log_key(&client, trust.as_ref()))?);
+
+    // 3. Artifacts.
+    let pb = progress(todo.len() as u64, "signing", args.output);
+    let signed_n = todo.len();
+    rt.block_on(sign_many(
+        &dir,
+        todo,
+        signer.clone(),
+        client.clone(),
+        log_key.clone(),
+        args.jobs,
+        &pb,
+    ))?;
+    pb.finish_and_clear();
+
+    // 4. Release metadata: checksums, SBOM (JSON and tag-value), all signed.
+    let name = args.name.clone().unwrap_or_else(|| {
+        dir.canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "release".into())
+    });
+    let created = now();
+    let doc = sbom::build(
+        &sbom::SbomInput {
+            name: name.clone(),
+            version: args.release_version.clone(),
+            namespace: format!(
+                "https://signet.dev/spdx/{name}/{}/{}",
+                args.release_version,
+                hex::encode(rand_bytes())
+            ),
+            created,
+        },
+        &digests,
+    )?;
+    write_atomic(
+        &dir.join(signet_release::MANIFEST),
+        manifest_text.as_bytes(),
+    )?;
+    write_atomic(&dir.join(signet_release::SBOM_JSON), &sbom::to_json(&doc)?)?;
+    write_atomic(
+        &dir.join(signet_release::SBOM_TAG_VALUE),
+        sbom::to_tag_value(&doc)?.as_bytes(),
+    )?;
+    let meta: Vec<RelPath> = [
+        signet_release::MANIFEST,
+        signet_release::SBOM_JSON,
+        signet_release::SBOM_TAG_VALUE,
+    ]
+    .iter()
+    .map(|m| RelPath::new(*m))
+    .collect::<Result<_, _>>()?;
+    let meta_digests = sha256_files(&dir, &meta)?;
+    let meta_items = meta_digests
+        .iter()
+        .map(|d| (d.path.as_str().to_string(), d.sha256))
+        .collect();
+    rt.block_on(sign_many(
+        &dir,
+        meta_items,
+        signer.clone(),
+        client.clone(),
+        log_key.clone(),
+        args.jobs,
+        &ProgressBar::hidden(),
+    ))?;
+
+    // 5. Provenance: in-toto Statement v1 / SLSA v1, DSSE-signed, logged as a dsse entry.
+    let mut source_digest = BTreeMap::new();
+    match &args.source_commit {
+        Some(c) => {
+            source_digest.insert("gitCommit".to_string(), c.clone());
+        }
+        // Without a commit, the source is the release directory as its manifest describes it.
+        None => {
+            source_digest.insert(
+                "sha256".to_string(),
+                signet_crypto::sha256(manifest_text.as_bytes()).to_hex(),
+            );
+        }
+    }
+    let statement = provenance::build(
+        &provenance::ProvenanceInput {
+            build_type: provenance::DEFAULT_BUILD_TYPE.to_string(),
+            builder_id: args.builder_id.clone(),
+            source_uri: args.source_uri.clone().unwrap_or_else(|| {
+                format!(
+                    "file://{}",
+                    dir.canonicalize().unwrap_or_else(|_| dir.clone()).display()
+                )
+            }),
+            source_digest,
+            version: args.release_version.clone(),
+            extra_parameters: BTreeMap::new(),
+            internal_parameters: None,
+            materials: vec![],
+            invocation_id: hex::encode(rand_bytes()),
+            started_on: created,
+            finished_on: now(),
+        },
+        &digests,
+    )?;
+    let payload = provenance::to_json(&statement)?;
+    rt.block_on(sign_provenance(&dir, &payload, &signer, &client, &log_key))?;
+    report_sign(
+        &args,
+        digests.len(),
+        signed_n,
+        total_bytes,
+        hash_secs,
+        started,
+        false,
+    )
+}
+
+fn rand_bytes() -> [u8; 16] {
+    rand::random()
+}
+
+async fn sign_provenance(
+    dir: &Path,
+    payload: &[u8],
+    signer: &Signer,
+    client: &RekorClient,
+    log_key: &signet_crypto::PublicKey,
+) -> Result<()> {
+    let pae = signet_types::dsse::pae(provenance::PAYLOAD_TYPE, payload);
+    let sig = signer.key.sign(&pae)?;
+    let envelope = serde_json::json!({
+        "payload": b64::encode(payload),
+        "payloadType": provenance::PAYLOAD_TYPE,
+        "signatures": [{"sig": b64::encode(&sig), "keyid": ""}],
+    });
+    let envelope_json = serde_json::to_string(&envelope)?;
+    let verifier = signer.verifier_pem();
+    let proposed = signet_log::admit::proposed_dsse(&envelope_json, &[verifier.as_str()]);
+    let (entry, _) = client
+        .create(&proposed)
+        .await
+        .context("logging the provenance")?;
+    let v = verify_entry(&entry, log_key).context("log answer for the provenance")?;
+    let mut vm = signer.material()?;
+    vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(&v)?]);
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": vm,
+        "dsseEnvelope": envelope,
+    });
+    write_atomic(
+        &dir.join(signet_release::PROVENANCE),
+        format!("{envelope_json}\n").as_bytes(),
+    )?;
+    write_atomic(
+        &side(dir, signet_release::PROVENANCE, BUNDLE),
+        serde_json::to_string_pretty(&bundle)?.as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn report_sign(
+    args: &SignReleaseArgs,
+    artifacts: usize,
+    signed: usize,
+    bytes: u64,
+    hash_secs: f64,
+    started: std::time::Instant,
+    nothing_to_do: bool,
+) -> Result<()> {
+    let total = started.elapsed().as_secs_f64();
+    if args.output == Output::Json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "artifacts": artifacts, "signed": signed, "skipped": artifacts - signed,
+                "bytes": bytes, "hashSeconds": hash_secs, "totalSeconds": total,
+                "upToDate": nothing_to_do,
+            })
+        );
+    } else if nothing_to_do {
+        eprintln!(
+            "{}: all {artifacts} artifacts already signed and unchanged; nothing to do",
+            args.dir.display()
+        );
+    } else {
+        eprintln!(
+            "Signed {signed} of {artifacts} artifacts ({} skipped as already signed), SHA256SUMS, SBOM and provenance in {:.2}s (hashing {:.2}s)",
+            artifacts - signed,
+            total,
+            hash_secs
+        );
+    }
+    Ok(())
+}
+
+/// `signet verify-release` flags.
+#[derive(Args, Debug)]
+pub struct VerifyReleaseArgs {
+    /// The release: a directory, or the http(s) URL it is served at.
+    target: String,
+    /// Never use the network (bundles carry the log's promises and proofs). A URL target
+    /// still downloads the release itself.
+    #[arg(long)]
+    offline: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+struct FileStatus {
+    path: String,
+    status: &'static str,
+    detail: String,
+}
+
+fn ok(path: &str, detail: impl Into<String>) -> FileStatus {
+    FileStatus {
+        path: path.to_string(),
+        status: "OK",
+        detail: detail.into(),
+    }
+}
+
+fn problem(path: &str, status: &'static str, detail: impl Into<String>) -> FileStatus {
+    FileStatus {
+        path: path.to_string(),
+        status,
+        detail: detail.into(),
+    }
+}
+
+fn verify_file_bundle(
+    verifier: &Verifier<'_>,
+    identity: &signet_verify::Identity,
+    dir: &Path,
+    rel: &str,
+    digest: &[u8; 32],
+) -> FileStatus {
+    let bytes = match std::fs::read(side(dir, rel, BUNDLE)) {
+        Ok(b) => b,
+        Err(_) => return problem(rel, "UNSIGNED", "no .sigstore.json bundle"),
+    };
+    let bundle = match Bundle::from_json(&bytes) {
+        Ok(b) => b,
+        Err(e) => return problem(rel, "INVALID", format!("bundle: {e}")),
+    };
+    match verifier.verify(
+        &bundle,
+        &Policy {
+            identity: identity.clone(),
+            artifact: Artifact::Digest(Sha256Hash(*digest)),
+        },
+    ) {
+        Ok(v) => ok(
+            rel,
+            v.entries()
+                .first()
+                .map(|e| format!("log index {}", e.log_index))
+                .unwrap_or_default(),
+        ),
+        Err(e) => problem(rel, "FAILED", e.to_string()),
+    }
+}
+
+pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let (dir, _download) =
+        if args.target.starts_with("http://") || args.target.starts_with("https://") {
+            let tmp = tempdir()?;
+            download_release(&args.target, &tmp, args.trust.output)?;
+            (tmp.clone(), Some(TempDir(tmp)))
+        } else {
+            (PathBuf::from(&args.target), None)
+        };
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let identity = crate::verify_cmd::identity_of(&args.trust)?;
+    let root = crate::verify_cmd::root_of(&args.trust)?;
+    let verifier = Verifier::new(&root).context("unusable trusted root")?;
+
+    // The signed manifest says what the release is.
+    let manifest_bytes = std::fs::read(dir.join(signet_release::MANIFEST)).with_context(|| {
+        format!(
+            "{} has no {} (was it signed with signet sign-release?)",
+            dir.display(),
+            signet_release::MANIFEST
+        )
+    })?;
+    let listed = manifest::parse(&manifest_bytes)?;
+    let found = list_artifacts(&dir)?;
+    let meta: Vec<RelPath> = [
+        signet_release::MANIFEST,
+        signet_release::SBOM_JSON,
+        signet_release::SBOM_TAG_VALUE,
+        signet_release::PROVENANCE,
+    ]
+    .iter()
+    .filter(|m| dir.join(m).is_file())
+    .map(|m| RelPath::new(*m))
+    .collect::<Result<_, _>>()?;
+    let mut all = found.clone();
+    all.extend(meta.iter().cloned());
+    let pb = progress(all.len() as u64, "hashing", args.trust.output);
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    let hash_started = std::time::Instant::now();
+    let digests = sha256_files(&dir, &all)?;
+    pb.finish_and_clear();
+    let hash_secs = hash_started.elapsed().as_secs_f64();
+    let bytes: u64 = digests.iter().map(|d| d.size).sum();
+    let by_path: BTreeMap<&str, &[u8; 32]> = digests
+        .iter()
+        .map(|d| (d.path.as_str(), &d.sha256))
+        .collect();
+
+    // Every artifact: listed, unchanged, and its own signature verifies — in parallel.
+    let mut statuses: Vec<FileStatus> = found
+        .par_iter()
+        .map(|rel| {
+            let p = rel.as_str();
+            let Some(d) = by_path.get(p) else {
+                return problem(p, "ERROR", "not hashed");
+            };
+            match listed.get(p) {
+                None => problem(p, "EXTRA", "not in SHA256SUMS"),
+                Some(want) if want != *d => {
+                    problem(p, "TAMPERED", "SHA-256 differs from SHA256SUMS")
+                }
+                Some(_) => verify_file_bundle(&verifier, &identity, &dir, p, d),
+            }
+        })
+        .collect();
+    let found_set: std::collections::BTreeSet<&str> = found.iter().map(|r| r.as_str()).collect();
+    for p in listed.paths() {
+        if !found_set.contains(p.as_str()) {
+            statuses.push(problem(
+                &p,
+                "MISSING",
+                "listed in SHA256SUMS, not in the release",
+            ));
+        }
+    }
+    // The metadata: each signed; SBOM checksums and provenance subjects match the files.
+    let artifact_digests: Vec<&signet_release::FileSha256> = digests
+        .iter()
+        .filter(|d| found_set.contains(d.path.as_str()))
+        .collect();
+    for m in [
+        signet_release::MANIFEST,
+        signet_release::SBOM_JSON,
+        signet_release::SBOM_TAG_VALUE,
+    ] {
+        match by_path.get(m) {
+            None => statuses.push(problem(m, "MISSING", "release metadata file missing")),
+            Some(d) => {
+                let mut st = verify_file_bundle(&verifier, &identity, &dir, m, d);
+                if st.status == "OK" && m == signet_release::SBOM_JSON {
+                    st = check_sbom(&dir, &artifact_digests).unwrap_or_else(|e| {
+                        problem(m, "FAILED", format!("SBOM does not match the release: {e}"))
+                    });
+                }
+                statuses.push(st);
+            }
+        }
+    }
+    statuses.push(check_provenance(
+        &verifier,
+        &identity,
+        &dir,
+        &artifact_digests,
+    ));
+    statuses.sort_by(|a, b| a.path.cmp(&b.path));
+    let bad = statuses.iter().filter(|s| s.status != "OK").count();
+    let secs = started.elapsed().as_secs_f64();
+    match args.trust.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({
+                "verified": bad == 0, "files": statuses, "problems": bad,
+                "bytes": bytes, "hashSeconds": hash_secs, "totalSeconds": secs,
+            })
+        ),
+        Output::Text => {
+            println!("{:<9} {:<60} DETAIL", "STATUS", "FILE");
+            for s in &statuses {
+                println!("{:<9} {:<60} {}", s.status, s.path, s.detail);
+            }
+            eprintln!(
+                "{} files, {:.1} MB in {:.2}s ({:.2} GB/s hashing): {}",
+                statuses.len(),
+                bytes as f64 / 1e6,
+                secs,
+                bytes as f64 / 1e9 / hash_secs.max(1e-9),
+                if bad == 0 {
+                    "release verified OK".to_string()
+                } else {
+                    format!("{bad} problem(s)")
+                }
+            );
+        }
+    }
+    if bad > 0 {
+        bail!("release verification failed: {bad} problem(s)");
+    }
+    Ok(())
+}
+
+fn check_sbom(dir: &Path, files: &[&signet_release::FileSha256]) -> Result<FileStatus> {
+    let doc = sbom::parse_json(&std::fs::read(dir.join(signet_release::SBOM_JSON))?)?;
+    let listed = sbom::file_digests(&doc)?;
+    let want: BTreeMap<&str, &[u8; 32]> = listed
+        .iter()
+        .map(|f| (f.path.as_str(), &f.sha256))
+        .collect();
+    let mut problems = Vec::new();
+    for f in files {
+        match want.get(f.path.as_str()) {
+            Some(d) if *d == &f.sha256 => {}
+            Some(_) => problems.push(format!("{}: checksum differs", f.path.as_str())),
+            None => problems.push(format!("{}: not in the SBOM", f.path.as_str())),
+        }
+    }
+    if listed.len() != files.len() {
+        problems.push(format!(
+            "SBOM lists {} files, the release has {}",
+            listed.len(),
+            files.len()
+        ));
+    }
+    if problems.is_empty() {
+        Ok(ok(
+            signet_release::SBOM_JSON,
+            format!("signed; {} file checksums match", listed.len()),
+        ))
+    } else {
+        bail!(problems.join("; "))
+    }
+}
+
+fn check_provenance(
+    verifier: &Verifier<'_>,
+    identity: &signet_verify::Identity,
+    dir: &Path,
+    files: &[&signet_release::FileSha256],
+) -> FileStatus {
+    let name = signet_release::PROVENANCE;
+    let Ok(bytes) = std::fs::read(side(dir, name, BUNDLE)) else {
+        return problem(name, "UNSIGNED", "no provenance bundle");
+    };
+    let bundle = match Bundle::from_json(&bytes) {
+        Ok(b) => b,
+        Err(e) => return problem(name, "INVALID", format!("bundle: {e}")),
+    };
+    let Some(first) = files.first() else {
+        return problem(
+            name,
+            "FAILED",
+            "no artifacts to check the provenance against",
+        );
+    };
+    if let Err(e) = verifier.verify(
+        &bundle,
+        &Policy {
+            identity: identity.clone(),
+            artifact: Artifact::Digest(Sha256Hash(first.sha256)),
+        },
+    ) {
+        return problem(name, "FAILED", e.to_string());
+    }
+    // The statement inside the verified envelope must name exactly the release's files.
+    let payload = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/dsseEnvelope/payload")
+                .and_then(|p| p.as_str())
+                .and_then(|p| b64::decode(p).ok())
+        });
+    let Some(payload) = payload else {
+        return problem(name, "INVALID", "no DSSE payload");
+    };
+    let owned: Vec<signet_release::FileSha256> = files.iter().map(|f| (*f).clone()).collect();
+    match provenance::parse(&payload).and_then(|s| provenance::check_subjects(&s, &owned)) {
+        Ok(r) if r.is_ok() => ok(
+            name,
+            format!("signed SLSA provenance; {} subjects match", r.matched),
+        ),
+        Ok(r) => problem(
+            name,
+            "FAILED",
+            format!(
+                "subjects: {} missing, {} extra, {} mismatched",
+                r.missing.len(),
+                r.extra.len(),
+                r.mismatched.len()
+            ),
+        ),
+        Err(e) => problem(name, "INVALID", e.to_string()),
+    }
+}
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> Result<PathBuf> {
+    let p = std::env::temp_dir().join(format!("signet-release-{}", hex::encode(rand_bytes())));
+    std::fs::create_dir_all(&p)?;
+    Ok(p)
+}
+
+/// Downloads a release served over HTTP: SHA256SUMS says which files there are; each file
+/// comes with its bundle, plus the metadata files.
+fn download_release(base: &str, dir: &Path, output: Output) -> Result<()> {
+    let base = base.trim_end_matches('/');
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let get = |rel: String| {
+            let http = http.clone();
+            let url = format!("{base}/{rel}");
+            let path = dir.join(&rel);
+            async move {
+                let mut resp = http
+                    .get(&url)
+                    .send()
+                    .await
+                    .with_context(|| format!("cannot fetch {url}"))?;
+                if resp.status().as_u16() == 404 {
+                    return Ok(false);
+                }
+                if !resp.status().is_success() {
+                    bail!("{url} answered {}", resp.status());
+                }
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent).await?;
+                }
+                let mut f = tokio::fs::File::create(&path).await?;
+                use tokio::io::AsyncWriteExt;
+                while let Some(chunk) = resp.chunk().await? {
+                    f.write_all(&chunk).await?;
+                }
+                f.flush().await?;
+                anyhow::Ok(true)
+            }
+        };
+        if !get(signet_release::MANIFEST.to_string()).await? {
+            bail!("{base}/{} not found", signet_release::MANIFEST);
+        }
+        let listed = manifest::parse(&std::fs::read(dir.join(signet_release::MANIFEST))?)?;
+        let mut names: Vec<String> = Vec::new();
+        for p in listed.paths() {
+            names.push(format!("{p}{BUNDLE}"));
+            names.push(p);
+        }
+        for m in [
+            signet_release::SBOM_JSON,
+            signet_release::SBOM_TAG_VALUE,
+            signet_release::PROVENANCE,
+        ] {
+            names.push(m.to_string());
+        }
+        for m in [
+            signet_release::MANIFEST,
+            signet_release::SBOM_JSON,
+            signet_release::SBOM_TAG_VALUE,
+            signet_release::PROVENANCE,
+        ] {
+            names.push(format!("{m}{BUNDLE}"));
+        }
+        let pb = progress(names.len() as u64, "download", output);
+        let sem = Arc::new(tokio::sync::Semaphore::new(16));
+        let mut set = tokio::task::JoinSet::new();
+        for n in names {
+            RelPath::new(n.as_str())?;
+            let permit = sem.clone().acquire_owned().await?;
+            let fut = get(n);
+            set.spawn(async move {
+                let r = fut.await;
+                drop(permit);
+                r
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            r??;
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+        anyhow::Ok(())
+    })
+}
+
+/// `signet serve-release` flags.
+#[derive(Args, Debug)]
+pub struct ServeReleaseArgs {
+    /// The release directory.
+    dir: PathBuf,
+    /// Listen address (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+}
+
+/// A static file server for a release directory (read-only; paths are checked).
+pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let root = Arc::new(args.dir.canonicalize()?);
+    rt.block_on(async move {
+        let app = axum::Router::new().route(
+            "/{*path}",
+            axum::routing::get(move |axum::extract::Path(p): axum::extract::Path<String>| {
+                let root = root.clone();
+                async move {
+                    use axum::response::IntoResponse;
+                    let Ok(rel) = RelPath::new(p.as_str()) else {
+                        return axum::http::StatusCode::BAD_REQUEST.into_response();
+                    };
+                    let path = root.join(rel.as_str());
+                    match tokio::fs::File::open(&path).await {
+                        Ok(f) if path.is_file() => {
+                            let stream = tokio_util::io::ReaderStream::with_capacity(f, 1 << 20);
+                            axum::body::Body::from_stream(stream).into_response()
+                        }
+                        _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        println!(
+            "serving {} on http://{}",
+            args.dir.display(),
+            listener.local_addr()?
+        );
+        axum::serve(listener, app).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// `signet sample-release` flags.
+#[derive(Args, Debug)]
+pub struct SampleReleaseArgs {
+    /// Directory to create (must not exist or be empty).
+    dir: PathBuf,
+    /// Number of files.
+    #[arg(long, default_value_t = 130)]
+    files: usize,
+    /// Total size, in MiB.
+    #[arg(long, default_value_t = 64)]
+    size_mib: u64,
+    /// Seed for the deterministic content.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Writes a Kubernetes-shaped sample release.
+pub fn sample_release(args: SampleReleaseArgs) -> Result<()> {
+    let r = signet_release::sample::generate(
+        &args.dir,
+        &signet_release::sample::SampleOptions {
+            files: args.files,
+            total_bytes: args.size_mib << 20,
+            seed: args.seed,
+        },
+    )?;
+    eprintln!(
+        "wrote {} files, {} bytes, to {}",
+        r.paths().len(),
+        r.total_bytes(),
+        args.dir.display()
+    );
+    Ok(())
+}

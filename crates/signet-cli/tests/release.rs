@@ -1,0 +1,215 @@
+//! Whole-release signing and verification against a real signet instance on 127.0.0.1:
+//! keyless sign-release of a Kubernetes-shaped sample, verify-release of the directory and of
+//! the same release served over HTTP, idempotent re-runs, and every way a release can be
+//! wrong (tampered, missing, extra, unsigned, wrong identity).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+struct Proc {
+    child: Child,
+    url: String,
+}
+
+impl Proc {
+    fn start(args: &[&str], data: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(args)
+            .env("SIGNET_DATA_DIR", data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("listening line")
+            .to_string();
+        Self { child, url }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signet(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(args)
+        .env("SIGNET_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .env_remove("SIGNET_TRUST_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn statuses(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] != "OK")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sign_and_verify_a_whole_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = Proc::start(
+        &[
+            "server",
+            "--dev-oidc",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &data,
+    );
+    let rel = tmp.path().join("release");
+    let rel_s = rel.to_str().unwrap();
+    let o = signet(
+        &data,
+        &["sample-release", rel_s, "--files", "40", "--size-mib", "4"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let token = String::from_utf8(
+        signet(
+            &data,
+            &["oidc", "token", "--subject", "release-managers@example.com"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let token = token.trim();
+    let issuer = format!("{}/oidc", server.url);
+    let sign = |extra: &[&str]| {
+        let mut a = vec![
+            "sign-release",
+            rel_s,
+            "--identity-token",
+            token,
+            "--output",
+            "json",
+        ];
+        a.extend_from_slice(extra);
+        signet(&data, &a)
+    };
+    let verify_target = |target: &str, identity: &str| {
+        signet(
+            &data,
+            &[
+                "verify-release",
+                target,
+                "--certificate-identity",
+                identity,
+                "--certificate-oidc-issuer",
+                &issuer,
+                "--output",
+                "json",
+                "--offline",
+            ],
+        )
+    };
+    let verify = |identity: &str| verify_target(rel_s, identity);
+
+    let o = sign(&["--release-version", "v1.36.0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = json(&o);
+    assert_eq!(s["artifacts"], 40);
+    assert_eq!(s["signed"], 40);
+    for f in [
+        "SHA256SUMS",
+        "release.spdx.json",
+        "release.spdx",
+        "release.intoto.jsonl",
+    ] {
+        assert!(rel.join(f).is_file(), "{f}");
+        assert!(
+            rel.join(format!("{f}.sigstore.json")).is_file(),
+            "{f} bundle"
+        );
+    }
+    let o = verify("release-managers@example.com");
+    let v = json(&o);
+    assert!(o.status.success(), "{v}");
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["files"].as_array().unwrap().len(), 44);
+
+    // Re-running changes nothing.
+    let s = json(&sign(&[]));
+    assert_eq!(s["upToDate"], true, "{s}");
+
+    // Over HTTP, from a static server.
+    let http = Proc::start(&["serve-release", rel_s, "--addr", "127.0.0.1:0"], &data);
+    let o = verify_target(&http.url, "release-managers@example.com");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    drop(http);
+
+    // Wrong identity: every file fails.
+    let o = verify("mallory@example.com");
+    assert!(!o.status.success());
+    assert_eq!(json(&o)["problems"], 44);
+
+    // Tampered, extra, missing and unsigned files are each reported; the exit status is 1.
+    let listed: Vec<String> = std::fs::read_to_string(rel.join("SHA256SUMS"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1.to_string())
+        .collect();
+    let (tampered, victim, unsigned) = (&listed[0], &listed[1], &listed[2]);
+    let a = rel.join(tampered);
+    let mut bytes = std::fs::read(&a).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&a, bytes).unwrap();
+    std::fs::write(rel.join("extra-file.txt"), b"not part of the release").unwrap();
+    std::fs::remove_file(rel.join(victim)).unwrap();
+    std::fs::remove_file(rel.join(format!("{unsigned}.sigstore.json"))).unwrap();
+    let o = verify("release-managers@example.com");
+    assert_eq!(o.status.code(), Some(1));
+    let bad = statuses(&json(&o));
+    let has = |p: &str, st: &str| bad.iter().any(|(a, b)| a == p && b == st);
+    assert!(has(tampered, "TAMPERED"), "{bad:?}");
+    assert!(has("extra-file.txt", "EXTRA"), "{bad:?}");
+    assert!(has(victim, "MISSING"), "{bad:?}");
+    assert!(has(unsigned, "UNSIGNED"), "{bad:?}");
+    assert!(has("release.spdx.json", "FAILED"), "{bad:?}");
+    assert!(has("release.intoto.jsonl", "FAILED"), "{bad:?}");
+
+    // Signing again re-signs only what changed and produces a release that verifies (the
+    // release now is what is on disk: the removed file is gone from the new manifest).
+    std::fs::remove_file(rel.join("extra-file.txt")).unwrap();
+    let s = json(&sign(&[]));
+    assert_eq!(s["signed"], 2, "{s}"); // the tampered file and the one without a bundle
+    assert_eq!(s["artifacts"], 39, "{s}");
+    let o = verify("release-managers@example.com");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}
