@@ -71,5 +71,22 @@ echo "== managed-key signing: generate a key pair, sign, write a bundle, verify 
 echo "kubectl (sample)" > "$work/kubectl"
 $SIGNET sign-blob --key "$work/release.key" --bundle "$work/kubectl.sigstore.json" "$work/kubectl"
 $SIGNET verify-blob --bundle "$work/kubectl.sigstore.json" --key "$work/release.pub" "$work/kubectl"
+echo "== a whole release: 130 Kubernetes-shaped artifacts, signed in one command"
+$SIGNET sample-release "$work/release" --files 130 --size-mib 64
+$SIGNET sign-release "$work/release" --identity-token "$TOKEN" --release-version v1.36.0-demo
+ls "$work/release" | grep -E '^(SHA256SUMS|release\.)' | sed 's/^/  /'
+
+echo "== verify the whole release in one parallel command (summary of the per-file table)"
+$SIGNET verify-release "$work/release" --certificate-identity release-managers@example.com \
+  --certificate-oidc-issuer "$URL/oidc" > "$work/verify.txt"
+head -3 "$work/verify.txt"; echo "  ..."; grep -E 'SHA256SUMS|release\.' "$work/verify.txt"
+
+echo "== tamper with one binary: verify-release must say which and fail"
+printf 'x' >> "$work/release/bin/linux/amd64/kubectl"
+if $SIGNET verify-release "$work/release" --certificate-identity release-managers@example.com \
+  --certificate-oidc-issuer "$URL/oidc" > "$work/verify2.txt"; then
+  echo "BUG: tampered release verified" >&2; exit 1
+fi
+grep -v '^OK' "$work/verify2.txt"
 kill -TERM "$pid"; wait "$pid" || true; pid=
 echo "== services stopped cleanly; demo complete"

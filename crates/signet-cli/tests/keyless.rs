@@ -439,3 +439,149 @@ fn sign_blob_and_every_verify_failure() {
     fails_with(&o, "no entry");
     s2.stop();
 }
+
+/// A certificate that had expired before its log entry was integrated: the only verified time
+/// (the integrated time, under the SET) is outside the certificate's ten minutes, so
+/// verification must fail even though every signature is valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_expired_at_integration_time_is_refused() {
+    use signet_ca::fulcio::CtSubmitter;
+    use signet_trust::{
+        CertificateAuthority, TimeRange, TransparencyLog as TLog, TrustedKey, TrustedRoot,
+    };
+    use signet_types::UnixSeconds;
+    let dir = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let an_hour_ago = now - time::Duration::hours(1);
+    let (ca, _, _) =
+        signet_ca::CaChain::generate("expiry test", an_hour_ago - time::Duration::minutes(5))
+            .unwrap();
+    let clock = std::sync::Arc::new(signet_log::SystemClock);
+    let ct = signet_ct::CtLog::open(
+        &dir.path().join("ct"),
+        vec![ca.root().clone()],
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    let store = signet_log::SqliteStore::open(&dir.path().join("log"))
+        .await
+        .unwrap();
+    let log = signet_log::TransparencyLog::open(
+        store,
+        &dir.path().join("log"),
+        signet_log::LogConfig::new("t"),
+        clock,
+    )
+    .await
+    .unwrap();
+
+    // Issued an hour ago (valid for ten minutes), logged now.
+    let key = SigningKey::generate_p256().unwrap();
+    let identity = signet_ca::Identity {
+        san: signet_ca::LeafSan::Email("alice@example.com".into()),
+        extensions: vec![
+            (
+                "1.3.6.1.4.1.57264.1.1".into(),
+                signet_ca::ExtValue::Raw("https://issuer.example".into()),
+            ),
+            (
+                "1.3.6.1.4.1.57264.1.8".into(),
+                signet_ca::ExtValue::Utf8("https://issuer.example".into()),
+            ),
+        ],
+    };
+    let pending = ca
+        .precertificate(key.public_key().spki_der(), &identity, an_hour_ago)
+        .unwrap();
+    let scts = CtSubmitter::add_pre_chain(&ct, ca.ct_chain(&pending))
+        .await
+        .unwrap();
+    let leaf = ca.finish(pending, &scts).unwrap();
+    let leaf_pem = pem::encode(&pem::Pem::new("CERTIFICATE", leaf.clone()));
+    let artifact = b"an artifact signed with an expired certificate";
+    let digest = signet_crypto::sha256(artifact);
+    let sig = key.sign_sha256_digest(&digest).unwrap();
+    let proposed = signet_log::admit::proposed_hashedrekord(&sig, &leaf_pem, &digest.to_hex());
+    let (_, entry) = log
+        .add(&serde_json::to_vec(&proposed).unwrap())
+        .await
+        .unwrap();
+    let verified = signet_client::verify_entry(&entry, log.public_key()).unwrap();
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": b64::encode(&leaf)},
+            "tlogEntries": [signet_client::bundle_tlog_entry(&verified).unwrap()],
+        },
+        "messageSignature": {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
+            "signature": b64::encode(&sig),
+        },
+    });
+    let root = TrustedRoot {
+        tlogs: vec![TLog {
+            base_url: "http://127.0.0.1".into(),
+            log_id: log.public_key().key_id().as_bytes().to_vec(),
+            key: TrustedKey::Usable(log.public_key().clone()),
+            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+            valid_for: TimeRange {
+                start: Some(UnixSeconds(0)),
+                end: None,
+            },
+        }],
+        ctlogs: vec![TLog {
+            base_url: "http://127.0.0.1".into(),
+            log_id: ct.log_id().as_bytes().to_vec(),
+            key: TrustedKey::Usable(ct.public_key().clone()),
+            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+            valid_for: TimeRange {
+                start: Some(UnixSeconds(0)),
+                end: None,
+            },
+        }],
+        certificate_authorities: vec![CertificateAuthority {
+            uri: "http://127.0.0.1".into(),
+            chain: vec![ca.intermediate().der().to_vec(), ca.root().der().to_vec()],
+            valid_for: TimeRange {
+                start: Some(UnixSeconds(0)),
+                end: None,
+            },
+        }],
+        timestamp_authorities: vec![],
+    };
+    let w = dir.path();
+    std::fs::write(w.join("trusted_root.json"), root.to_json().unwrap()).unwrap();
+    std::fs::write(w.join("a.sigstore.json"), bundle.to_string()).unwrap();
+    std::fs::write(w.join("a"), artifact).unwrap();
+    let run = |bundle_json: &str| {
+        std::fs::write(w.join("b.sigstore.json"), bundle_json).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(["verify-blob", "--offline", "--trusted-root"])
+            .arg(w.join("trusted_root.json"))
+            .arg("--bundle")
+            .arg(w.join("b.sigstore.json"))
+            .args([
+                "--certificate-identity",
+                "alice@example.com",
+                "--certificate-oidc-issuer",
+                "https://issuer.example",
+            ])
+            .arg(w.join("a"))
+            .output()
+            .unwrap()
+    };
+    let o = run(&bundle.to_string());
+    fails_with(&o, "is not valid at");
+    // Claiming an earlier integrated time breaks the SET instead.
+    let mut forged = bundle.clone();
+    let t = forged["verificationMaterial"]["tlogEntries"][0]["integratedTime"]
+        .as_str()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    forged["verificationMaterial"]["tlogEntries"][0]["integratedTime"] =
+        serde_json::json!((t - 3600).to_string());
+    let o = run(&forged.to_string());
+    fails_with(&o, "");
+}
