@@ -207,25 +207,9 @@ pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevI
     } else {
         let d = signet_oidc::DevIssuer::generate(issuer_url)?;
         std::fs::create_dir_all(&dir)?;
-        write_private(&key, d.to_pkcs8_pem().as_bytes())?;
+        crate::sign_cmd::write_new(&key, d.to_pkcs8_pem().as_bytes(), true)?;
         d
     };
     std::fs::write(dir.join("issuer-url"), issuer_url)?;
     Ok(issuer)
-}
-
-fn write_private(path: &Path, data: &[u8]) -> Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    opts.mode(0o600);
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    Ok(())
 }

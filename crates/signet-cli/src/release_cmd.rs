@@ -24,7 +24,7 @@ use signet_release::{
 use signet_types::{Sha256Hash, b64};
 use signet_verify::{Artifact, Policy, Verifier};
 
-use crate::sign_cmd::{Signer, log_key, resolve_signer};
+use crate::sign_cmd::{Signer, log_key};
 use crate::verify_cmd::{Output, TrustArgs};
 
 /// Suffix of a bundle beside its file.
@@ -35,21 +35,8 @@ const BUNDLE: &str = ".sigstore.json";
 pub struct SignReleaseArgs {
     /// The release directory.
     dir: PathBuf,
-    /// Managed private key (PKCS#8 PEM). Without it, signing is keyless.
-    #[arg(long, conflicts_with = "identity_token")]
-    key: Option<PathBuf>,
-    /// OIDC identity token (the JWT, or a file containing it).
-    #[arg(long, env = "SIGSTORE_ID_TOKEN", hide_env_values = true)]
-    identity_token: Option<String>,
-    /// The instance to sign with (ClientTrustConfig).
-    #[arg(long)]
-    trust_config: Option<PathBuf>,
-    /// Certificate authority (default: from the trust config).
-    #[arg(long, env = "SIGNET_FULCIO_URL")]
-    fulcio_url: Option<String>,
-    /// Transparency log (default: from the trust config, else http://127.0.0.1:3000).
-    #[arg(long, env = "SIGNET_REKOR_URL")]
-    rekor_url: Option<String>,
+    #[command(flatten)]
+    signer: crate::sign_cmd::SignerArgs,
     /// Release name (SBOM document and package).
     #[arg(long)]
     name: Option<String>,
@@ -214,13 +201,9 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
-    let trust = crate::trust_cfg::find(args.trust_config.as_deref())?;
-    let rekor_url = args
-        .rekor_url
-        .clone()
-        .or_else(|| trust.as_ref().and_then(|t| t.service_url("rekorTlogUrls")))
-        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
-    let keyless = args.key.is_none();
+    let trust = crate::trust_cfg::find(args.signer.trust_config.as_deref())?;
+    let rekor_url = args.signer.rekor_url(trust.as_ref());
+    let keyless = args.signer.key.is_none();
 
     // 1. Hash every artifact in parallel (SHA-1 for SPDX, SHA-256, SHA-512), one read each.
     let files = list_artifacts(&dir)?;
@@ -270,14 +253,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let client = Arc::new(RekorClient::new(&rekor_url)?);
-    let signer = Arc::new(resolve_signer(
-        &rt,
-        &client,
-        trust.as_ref(),
-        args.key.as_deref(),
-        args.identity_token.as_deref(),
-        args.fulcio_url.as_deref(),
-    )?);
+    let signer = Arc::new(args.signer.signer(&rt, &client, trust.as_ref())?);
     let log_key = Arc::new(rt.block_on(log_key(&client, trust.as_ref()))?);
 
     // 3. Artifacts.

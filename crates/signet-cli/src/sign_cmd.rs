@@ -16,30 +16,73 @@ pub struct GenerateKeyPairArgs {
     output_key_prefix: String,
 }
 
-/// `signet sign-blob` flags.
+/// How to sign and where: shared by `sign-blob` and `sign-release`.
 #[derive(Args, Debug)]
-pub struct SignBlobArgs {
+pub struct SignerArgs {
     /// Managed private key (PKCS#8 PEM `PRIVATE KEY`, as written by `generate-key-pair`).
     /// Without it, signing is keyless: an ephemeral key and a certificate from the CA.
     #[arg(long, conflicts_with = "identity_token")]
-    key: Option<PathBuf>,
+    pub(crate) key: Option<PathBuf>,
     /// OIDC identity token for keyless signing: the JWT, or a file containing it.
     #[arg(long, env = "SIGSTORE_ID_TOKEN", hide_env_values = true)]
-    identity_token: Option<String>,
-    /// Interactive OIDC login at this issuer (not supported: pass --identity-token).
-    #[arg(long)]
-    oidc_issuer: Option<String>,
+    pub(crate) identity_token: Option<String>,
     /// The instance to sign with (ClientTrustConfig; default: $SIGNET_TRUST_CONFIG,
     /// $SIGNET_DATA_DIR/trust_config.json, or the one `signet trust` saved).
     #[arg(long)]
-    trust_config: Option<PathBuf>,
+    pub(crate) trust_config: Option<PathBuf>,
     /// Certificate authority (default: from the trust config).
     #[arg(long, env = "SIGNET_FULCIO_URL")]
-    fulcio_url: Option<String>,
-    /// Transparency log to record the signature in (default: from the trust config, else
+    pub(crate) fulcio_url: Option<String>,
+    /// Transparency log to record signatures in (default: from the trust config, else
     /// http://127.0.0.1:3000).
     #[arg(long, env = "SIGNET_REKOR_URL")]
-    rekor_url: Option<String>,
+    pub(crate) rekor_url: Option<String>,
+}
+
+impl SignerArgs {
+    /// The trust config to use (for a managed key it is optional).
+    pub(crate) fn trust(&self) -> Result<Option<crate::trust_cfg::ClientTrust>> {
+        if self.key.is_some() && self.trust_config.is_none() {
+            Ok(crate::trust_cfg::find(None).ok().flatten())
+        } else {
+            crate::trust_cfg::find(self.trust_config.as_deref())
+        }
+    }
+
+    /// The log URL: flag, else the trust config's, else the local default.
+    pub(crate) fn rekor_url(&self, trust: Option<&crate::trust_cfg::ClientTrust>) -> String {
+        self.rekor_url
+            .clone()
+            .or_else(|| trust.and_then(|t| t.service_url("rekorTlogUrls")))
+            .unwrap_or_else(|| "http://127.0.0.1:3000".into())
+    }
+
+    /// The signing material (see [`resolve_signer`]).
+    pub(crate) fn signer(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        client: &RekorClient,
+        trust: Option<&crate::trust_cfg::ClientTrust>,
+    ) -> Result<Signer> {
+        resolve_signer(
+            rt,
+            client,
+            trust,
+            self.key.as_deref(),
+            self.identity_token.as_deref(),
+            self.fulcio_url.as_deref(),
+        )
+    }
+}
+
+/// `signet sign-blob` flags.
+#[derive(Args, Debug)]
+pub struct SignBlobArgs {
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Interactive OIDC login at this issuer (not supported: pass --identity-token).
+    #[arg(long)]
+    oidc_issuer: Option<String>,
     /// Write a Sigstore bundle (v0.3) here.
     #[arg(long)]
     bundle: Option<PathBuf>,
@@ -56,7 +99,7 @@ pub struct SignBlobArgs {
     blob: PathBuf,
 }
 
-fn write_new(path: &std::path::Path, data: &[u8], private: bool) -> Result<()> {
+pub(crate) fn write_new(path: &std::path::Path, data: &[u8], private: bool) -> Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
@@ -271,16 +314,8 @@ pub(crate) fn check_issued(
 
 pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
     let started = std::time::Instant::now();
-    let trust = if args.key.is_some() && args.trust_config.is_none() {
-        crate::trust_cfg::find(None).ok().flatten()
-    } else {
-        crate::trust_cfg::find(args.trust_config.as_deref())?
-    };
-    let rekor_url = args
-        .rekor_url
-        .clone()
-        .or_else(|| trust.as_ref().and_then(|t| t.service_url("rekorTlogUrls")))
-        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    let trust = args.signer.trust()?;
+    let rekor_url = args.signer.rekor_url(trust.as_ref());
     let digest = crate::artifact::sha256_file(&args.blob)?;
     if args.output != crate::verify_cmd::Output::Json {
         eprintln!("Using payload from: {}", args.blob.display());
@@ -289,19 +324,15 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let client = RekorClient::new(&rekor_url)?;
-    if args.key.is_none() && args.identity_token.is_none() && args.oidc_issuer.is_some() {
+    if args.signer.key.is_none()
+        && args.signer.identity_token.is_none()
+        && args.oidc_issuer.is_some()
+    {
         bail!(
             "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
         );
     }
-    let signer = resolve_signer(
-        &rt,
-        &client,
-        trust.as_ref(),
-        args.key.as_deref(),
-        args.identity_token.as_deref(),
-        args.fulcio_url.as_deref(),
-    )?;
+    let signer = args.signer.signer(&rt, &client, trust.as_ref())?;
     let sig = signer.key.sign_sha256_digest(&digest)?;
     let verifier_pem = signer.verifier_pem();
     let entry = rt.block_on(async {

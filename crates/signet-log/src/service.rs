@@ -436,12 +436,13 @@ impl<S: LogStore> TransparencyLog<S> {
         signet_rekor::entry_id(self.tree_id, &uuid.to_hex())
     }
 
-    /// Adds a proposed entry; returns (entry ID, LogEntry) once it is durable and integrated.
-    pub async fn add(&self, proposed: &[u8]) -> Result<(String, LogEntry), LogError> {
-        let entry = admit(proposed)?;
+    /// Queues an admitted entry for the sequencer and waits until it is durable and integrated
+    /// (a full queue is [`LogError::Overloaded`]: push back instead of growing).
+    async fn integrate(
+        &self,
+        entry: crate::admit::Admitted,
+    ) -> Result<crate::sequencer::Committed, LogError> {
         let (reply, rx) = oneshot::channel();
-        let uuid = entry.uuid;
-        let body = entry.body.clone();
         self.queue
             .try_send(Job { entry, reply })
             .map_err(|e| match e {
@@ -450,9 +451,16 @@ impl<S: LogStore> TransparencyLog<S> {
                     LogError::Internal("sequencer stopped".into())
                 }
             })?;
-        let c = rx
-            .await
-            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))??;
+        rx.await
+            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))?
+    }
+
+    /// Adds a proposed entry; returns (entry ID, LogEntry) once it is durable and integrated.
+    pub async fn add(&self, proposed: &[u8]) -> Result<(String, LogEntry), LogError> {
+        let entry = admit(proposed)?;
+        let uuid = entry.uuid;
+        let body = entry.body.clone();
+        let c = self.integrate(entry).await?;
         let stored = StoredEntry {
             index: c.index,
             uuid,
@@ -480,18 +488,7 @@ impl<S: LogStore> TransparencyLog<S> {
             uuid,
             index_keys,
         };
-        let (reply, rx) = oneshot::channel();
-        self.queue
-            .try_send(Job { entry, reply })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
-                mpsc::error::TrySendError::Closed(_) => {
-                    LogError::Internal("sequencer stopped".into())
-                }
-            })?;
-        let c = rx
-            .await
-            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))??;
+        let c = self.integrate(entry).await?;
         Ok(AppendedLeaf {
             index: c.index,
             leaf_hash: uuid,
