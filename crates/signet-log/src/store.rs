@@ -5,7 +5,7 @@
 //! synchronous commit, or not at all. Readers never see a size whose hashes are missing.
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -96,51 +96,8 @@ pub struct SqliteStore {
 
 #[derive(Debug)]
 struct Inner {
+    path: PathBuf,
     writer: Mutex<Connection>,
-    /// Reader connections. Each keeps its read transaction (its snapshot) open across point
-    /// queries — taking and dropping SQLite's WAL read lock per statement was half the cost of
-    /// a cold GET — but only while nothing newer was committed and for at most
-    /// [`MAX_SNAPSHOT`]; a sweeper thread ends idle snapshots so checkpoints can reset the WAL.
-    readers: Vec<Mutex<Reader>>,
-    /// Bumped after every commit: a snapshot older than this is refreshed before use.
-    generation: std::sync::atomic::AtomicU64,
-    next_reader: std::sync::atomic::AtomicUsize,
-}
-
-#[derive(Debug)]
-struct Reader {
-    conn: Connection,
-    /// `Some((generation, since))` while a read transaction is open.
-    snapshot: Option<(u64, std::time::Instant)>,
-}
-
-/// Longest a reader keeps one snapshot.
-const MAX_SNAPSHOT: std::time::Duration = std::time::Duration::from_millis(50);
-/// Reader connections (reads run inline on the runtime's threads; two cores here).
-const READERS: usize = 4;
-
-impl Reader {
-    fn end_snapshot(&mut self) {
-        if self.snapshot.take().is_some() {
-            let _ = self.conn.execute_batch("COMMIT");
-        }
-    }
-}
-
-/// Ends snapshots that outlived [`MAX_SNAPSHOT`], until the store is dropped.
-fn sweep(inner: std::sync::Weak<Inner>) {
-    loop {
-        std::thread::sleep(MAX_SNAPSHOT / 2);
-        let Some(inner) = inner.upgrade() else { return };
-        for r in &inner.readers {
-            if let Ok(mut r) = r.try_lock()
-                && r.snapshot
-                    .is_some_and(|(_, since)| since.elapsed() >= MAX_SNAPSHOT)
-            {
-                r.end_snapshot();
-            }
-        }
-    }
 }
 
 const SCHEMA: &str = "
@@ -203,69 +160,39 @@ impl SqliteStore {
         let path = dir.join("log.sqlite");
         let writer = open_conn(&path)?;
         writer.execute_batch(SCHEMA)?;
-        let readers = (0..READERS)
-            .map(|_| {
-                Ok(Mutex::new(Reader {
-                    conn: open_conn(&path)?,
-                    snapshot: None,
-                }))
-            })
-            .collect::<Result<Vec<_>, LogError>>()?;
-        let inner = Arc::new(Inner {
-            writer: Mutex::new(writer),
-            readers,
-            generation: Default::default(),
-            next_reader: Default::default(),
-        });
-        let weak = Arc::downgrade(&inner);
-        std::thread::Builder::new()
-            .name("signet-log-snapshots".into())
-            .spawn(move || sweep(weak))
-            .map_err(|e| LogError::Storage(format!("cannot start the snapshot sweeper: {e}")))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+            }),
+        })
     }
 
     /// Runs `f` with a reader connection, inline: reads are short point queries served from the
     /// page cache, cheaper than a hand-off to the blocking pool (measured: two context switches
-    /// cost more than the query). The connection's snapshot is reused while it is current.
+    /// cost more than the query). Each thread keeps its own reader connection per database, so
+    /// concurrent readers never contend on a shared pool.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, LogError> + Send + 'static,
     ) -> Result<T, LogError> {
-        use std::sync::atomic::Ordering;
-        let inner = &self.inner;
-        let n = inner.readers.len();
-        let start = inner.next_reader.fetch_add(1, Ordering::Relaxed) % n;
-        let mut guard = None;
-        for k in 0..n {
-            if let Ok(g) = inner.readers[(start + k) % n].try_lock() {
-                guard = Some(g);
-                break;
-            }
+        thread_local! {
+            static READERS: std::cell::RefCell<Vec<(PathBuf, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let mut r = match guard {
-            Some(g) => g,
-            None => inner.readers[start]
-                .lock()
-                .map_err(|_| LogError::Internal("reader poisoned".into()))?,
-        };
-        let current = inner.generation.load(Ordering::Acquire);
-        if r.snapshot
-            .is_some_and(|(g, since)| g != current || since.elapsed() >= MAX_SNAPSHOT)
-        {
-            r.end_snapshot();
-        }
-        if r.snapshot.is_none() {
-            // The snapshot starts at the first read below, after every commit counted in
-            // `current` (the writer bumps the generation only after committing).
-            r.conn.execute_batch("BEGIN")?;
-            r.snapshot = Some((current, std::time::Instant::now()));
-        }
-        let out = f(&r.conn);
-        if out.is_err() {
-            r.end_snapshot();
-        }
-        out
+        let path = &self.inner.path;
+        READERS.with(|cell| {
+            let mut conns = cell
+                .try_borrow_mut()
+                .map_err(|_| LogError::Internal("reentrant read".into()))?;
+            let pos = match conns.iter().position(|(p, _)| p == path) {
+                Some(pos) => pos,
+                None => {
+                    conns.push((path.clone(), open_conn(path)?));
+                    conns.len() - 1
+                }
+            };
+            f(&conns[pos].1)
+        })
     }
 
     async fn write<T: Send + 'static>(
@@ -278,12 +205,7 @@ impl SqliteStore {
                 .writer
                 .lock()
                 .map_err(|_| LogError::Internal("writer poisoned".into()))?;
-            let out = f(&mut conn);
-            // Readers holding older snapshots refresh before their next query.
-            inner
-                .generation
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
-            out
+            f(&mut conn)
         })
         .await
         .map_err(|e| LogError::Internal(e.to_string()))?
