@@ -585,3 +585,50 @@ async fn certificate_expired_at_integration_time_is_refused() {
     let o = run(&forged.to_string());
     fails_with(&o, "");
 }
+
+/// `signet trust URL` fetches an instance's trust config once; afterwards signing and
+/// verification need no trust flags and no data directory.
+#[test]
+fn trust_an_instance_from_its_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), "127.0.0.1:0");
+    let token = s.token(&[]);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(args)
+            .env_remove("SIGNET_DATA_DIR")
+            .env_remove("SIGNET_TRUST_CONFIG")
+            .env("XDG_CONFIG_HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let art = home.path().join("a.txt");
+    std::fs::write(&art, b"trusted from a URL").unwrap();
+    let a = art.to_str().unwrap();
+    let b = format!("{a}.sigstore.json");
+    // Before trusting: keyless signing has nothing to check the certificate against.
+    let o = run(&["sign-blob", a, "--identity-token", &token, "--bundle", &b]);
+    fails_with(&o, "trust config");
+    let o = run(&["trust", &s.url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(home.path().join("signet/trust_config.json").is_file());
+    let o = run(&["sign-blob", a, "--identity-token", &token, "--bundle", &b]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&[
+        "verify-blob",
+        a,
+        "--bundle",
+        &b,
+        "--offline",
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &s.issuer(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A URL that is not a signet instance is refused clearly.
+    let o = run(&["trust", &format!("{}/nothing-here", s.url)]);
+    fails_with(&o, "404");
+    s.stop();
+}
