@@ -205,6 +205,10 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
     let rekor_url = args.signer.rekor_url(trust.as_ref());
     let keyless = args.signer.key.is_none();
 
+    // 0. A run killed midway leaves at most temporary files (every file is renamed into place
+    // whole); remove them.
+    remove_stale_temps(&dir)?;
+
     // 1. Hash every artifact in parallel (SHA-1 for SPDX, SHA-256, SHA-512), one read each.
     let files = list_artifacts(&dir)?;
     if files.is_empty() {
@@ -369,6 +373,25 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         started,
         false,
     )
+}
+
+/// Removes `.signet-tmp-*` files left by an interrupted run (symlinks are not followed).
+fn remove_stale_temps(dir: &Path) -> Result<()> {
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let e = e?;
+        let t = e.file_type()?;
+        if t.is_dir() {
+            remove_stale_temps(&e.path())?;
+        } else if t.is_file()
+            && e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(signet_release::hash::TEMP_PREFIX))
+        {
+            std::fs::remove_file(e.path())
+                .with_context(|| format!("cannot remove {}", e.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn rand_bytes() -> [u8; 16] {

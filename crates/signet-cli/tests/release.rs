@@ -213,3 +213,115 @@ fn sign_and_verify_a_whole_release() {
     let o = verify("release-managers@example.com");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 }
+
+/// `kill -9` of sign-release at several points never leaves a half-written signature file,
+/// and the next run completes the release.
+#[test]
+fn sign_release_survives_kill_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = Proc::start(
+        &[
+            "server",
+            "--dev-oidc",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &data,
+    );
+    let rel = tmp.path().join("release");
+    let rel_s = rel.to_str().unwrap();
+    assert!(
+        signet(&data, &["sample-release", rel_s, "--size-mib", "96"])
+            .status
+            .success()
+    );
+    let token =
+        String::from_utf8(signet(&data, &["oidc", "token", "--subject", "rm@example.com"]).stdout)
+            .unwrap();
+    let token = token.trim().to_string();
+    let check_no_torn_files = |dir: &Path| {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_str().unwrap().to_string();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if name.ends_with(".sigstore.json") {
+                    let b = std::fs::read(&p).unwrap();
+                    signet_bundle::Bundle::from_json(&b)
+                        .unwrap_or_else(|e| panic!("torn bundle {}: {e}", p.display()));
+                } else if name.ends_with(".sig") || name.ends_with(".cert") {
+                    let t = std::fs::read_to_string(&p).unwrap();
+                    assert!(
+                        signet_types::b64::decode(t.trim()).is_ok_and(|d| !d.is_empty()),
+                        "torn {}",
+                        p.display()
+                    );
+                }
+            }
+        }
+    };
+    for delay_ms in [150u64, 400, 900] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args([
+                "sign-release",
+                rel_s,
+                "--identity-token",
+                &token,
+                "--output",
+                "json",
+            ])
+            .env("SIGNET_DATA_DIR", &data)
+            .env("XDG_CONFIG_HOME", data.join("no-config"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        check_no_torn_files(&rel);
+    }
+    let o = signet(
+        &data,
+        &[
+            "sign-release",
+            rel_s,
+            "--identity-token",
+            &token,
+            "--output",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let issuer = format!("{}/oidc", server.url);
+    let o = signet(
+        &data,
+        &[
+            "verify-release",
+            rel_s,
+            "--certificate-identity",
+            "rm@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--output",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    // No temporary files are left behind.
+    let listing = Command::new("find")
+        .arg(&rel)
+        .args(["-name", ".signet-tmp-*"])
+        .output()
+        .unwrap();
+    assert!(
+        listing.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&listing.stdout)
+    );
+}
