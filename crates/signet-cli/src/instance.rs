@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use signet_ca::CaChain;
 use signet_ct::CtLog;
 use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+use signet_release::write_atomic;
 use signet_trust::{
     CertificateAuthority, TimeRange, TransparencyLog as TrustedLog, TrustedKey, TrustedRoot,
 };
@@ -137,12 +138,6 @@ pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_js
         cfg["oidcUrls"] = serde_json::json!([svc(o)]);
     }
     cfg
-}
-
-fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, data).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes `trusted_root.json`, `signing_config.json` and `trust_config.json`.

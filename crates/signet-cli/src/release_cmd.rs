@@ -128,16 +128,7 @@ async fn sign_one(
         Err(e) => return Err(e).with_context(|| format!("logging {rel}")),
     };
     let v = verify_entry(&entry, &log_key).with_context(|| format!("log answer for {rel}"))?;
-    let mut vm = signer.material()?;
-    vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(&v)?]);
-    let bundle = serde_json::json!({
-        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-        "verificationMaterial": vm,
-        "messageSignature": {
-            "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
-            "signature": b64::encode(&sig),
-        },
-    });
+    let bundle = signer.message_bundle(&v, &digest, &sig)?;
     tokio::task::spawn_blocking(move || -> Result<()> {
         write_atomic(&side(&dir, &rel, ".sig"), b64::encode(&sig).as_bytes())?;
         if let Some(c) = &signer.chain {

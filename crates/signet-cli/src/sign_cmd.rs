@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use signet_client::{RekorClient, bundle_tlog_entry, verify_entry};
 use signet_crypto::SigningKey;
+use signet_release::write_atomic;
 use signet_types::b64;
 
 /// `signet generate-key-pair` flags.
@@ -132,14 +133,6 @@ pub fn generate_key_pair(args: GenerateKeyPairArgs) -> Result<()> {
     Ok(())
 }
 
-/// Atomic write: temp file beside the target, then rename.
-fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("signet-tmp");
-    std::fs::write(&tmp, data).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 /// The identity token: the value itself, or the contents of the file it names.
 pub(crate) fn read_token(t: &str) -> Result<String> {
     let p = std::path::Path::new(t);
@@ -194,6 +187,26 @@ impl Signer {
             Some(c) => c[0].clone(),
             None => self.key.public_key().to_pem(),
         }
+    }
+
+    /// A v0.3 message-signature bundle: this signer's material, the verified log entry, the
+    /// artifact digest and the signature.
+    pub(crate) fn message_bundle(
+        &self,
+        entry: &signet_client::VerifiedLogEntry,
+        digest: &signet_types::Sha256Hash,
+        sig: &[u8],
+    ) -> Result<serde_json::Value> {
+        let mut vm = self.material()?;
+        vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(entry)?]);
+        Ok(serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": vm,
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
+                "signature": b64::encode(sig),
+            },
+        }))
     }
 
     /// The bundle's `verificationMaterial` without entries.
@@ -368,25 +381,7 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         }
     }
     if let Some(path) = &args.bundle {
-        let material = match &signer.chain {
-            Some(c) => {
-                let der = pem::parse(&c[0]).context("certificate PEM")?;
-                serde_json::json!({"certificate": {"rawBytes": b64::encode(der.contents())}})
-            }
-            None => {
-                serde_json::json!({"publicKey": {"hint": b64::encode(signer.key.public_key().key_id().as_bytes())}})
-            }
-        };
-        let mut vm = material;
-        vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(&entry)?]);
-        let bundle = serde_json::json!({
-            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": vm,
-            "messageSignature": {
-                "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
-                "signature": b64::encode(&sig),
-            },
-        });
+        let bundle = signer.message_bundle(&entry, &digest, &sig)?;
         // Refuse to emit a bundle that our own verifier would not parse.
         signet_bundle::Bundle::from_json(&serde_json::to_vec(&bundle)?)
             .context("internal error: bundle does not parse")?;

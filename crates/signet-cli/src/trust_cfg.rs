@@ -113,9 +113,7 @@ pub fn trust_url(url: &str) -> Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)?;
     }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, &bytes)?;
-    std::fs::rename(&tmp, &path)?;
+    signet_release::write_atomic(&path, &bytes)?;
     eprintln!(
         "Trusting {url}: {} CA(s), {} transparency log(s), {} CT log(s); saved to {}",
         t.root.certificate_authorities.len(),
