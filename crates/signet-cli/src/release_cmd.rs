@@ -29,6 +29,19 @@ use crate::verify_cmd::{Output, TrustArgs};
 
 /// Suffix of a bundle beside its file.
 const BUNDLE: &str = ".sigstore.json";
+/// Release metadata signed like artifacts (each with its own `.sigstore.json`).
+const SIGNED_METADATA: [&str; 3] = [
+    signet_release::MANIFEST,
+    signet_release::SBOM_JSON,
+    signet_release::SBOM_TAG_VALUE,
+];
+/// All release metadata sign-release writes (the provenance is a DSSE envelope with a bundle).
+const RELEASE_METADATA: [&str; 4] = [
+    signet_release::MANIFEST,
+    signet_release::SBOM_JSON,
+    signet_release::SBOM_TAG_VALUE,
+    signet_release::PROVENANCE,
+];
 
 /// `signet sign-release` flags.
 #[derive(Args, Debug)]
@@ -219,14 +232,9 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         .filter(|d| !already_signed(&dir, d.path.as_str(), &d.sha256, keyless))
         .map(|d| (d.path.as_str().to_string(), d.sha256))
         .collect();
-    let meta_present = [
-        signet_release::MANIFEST,
-        signet_release::SBOM_JSON,
-        signet_release::SBOM_TAG_VALUE,
-        signet_release::PROVENANCE,
-    ]
-    .iter()
-    .all(|m| dir.join(m).is_file() && side(&dir, m, BUNDLE).is_file());
+    let meta_present = RELEASE_METADATA
+        .iter()
+        .all(|m| dir.join(m).is_file() && side(&dir, m, BUNDLE).is_file());
     let manifest_text = manifest::write(&digests)?;
     let manifest_unchanged = std::fs::read(dir.join(signet_release::MANIFEST))
         .is_ok_and(|b| b == manifest_text.as_bytes());
@@ -295,14 +303,10 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         &dir.join(signet_release::SBOM_TAG_VALUE),
         sbom::to_tag_value(&doc)?.as_bytes(),
     )?;
-    let meta: Vec<RelPath> = [
-        signet_release::MANIFEST,
-        signet_release::SBOM_JSON,
-        signet_release::SBOM_TAG_VALUE,
-    ]
-    .iter()
-    .map(|m| RelPath::new(*m))
-    .collect::<Result<_, _>>()?;
+    let meta: Vec<RelPath> = SIGNED_METADATA
+        .iter()
+        .map(|m| RelPath::new(*m))
+        .collect::<Result<_, _>>()?;
     let meta_digests = sha256_files(&dir, &meta)?;
     let meta_items = meta_digests
         .iter()
@@ -560,16 +564,11 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     })?;
     let listed = manifest::parse(&manifest_bytes)?;
     let found = list_artifacts(&dir)?;
-    let meta: Vec<RelPath> = [
-        signet_release::MANIFEST,
-        signet_release::SBOM_JSON,
-        signet_release::SBOM_TAG_VALUE,
-        signet_release::PROVENANCE,
-    ]
-    .iter()
-    .filter(|m| dir.join(m).is_file())
-    .map(|m| RelPath::new(*m))
-    .collect::<Result<_, _>>()?;
+    let meta: Vec<RelPath> = RELEASE_METADATA
+        .iter()
+        .filter(|m| dir.join(m).is_file())
+        .map(|m| RelPath::new(*m))
+        .collect::<Result<_, _>>()?;
     let mut all = found.clone();
     all.extend(meta.iter().cloned());
     let pb = progress(all.len() as u64, "hashing", args.trust.output);
@@ -616,11 +615,7 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
         .iter()
         .filter(|d| found_set.contains(d.path.as_str()))
         .collect();
-    for m in [
-        signet_release::MANIFEST,
-        signet_release::SBOM_JSON,
-        signet_release::SBOM_TAG_VALUE,
-    ] {
+    for m in SIGNED_METADATA {
         match by_path.get(m) {
             None => statuses.push(problem(m, "MISSING", "release metadata file missing")),
             Some(d) => {
@@ -831,19 +826,11 @@ fn download_release(base: &str, dir: &Path, output: Output) -> Result<()> {
             names.push(format!("{p}{BUNDLE}"));
             names.push(p);
         }
-        for m in [
-            signet_release::SBOM_JSON,
-            signet_release::SBOM_TAG_VALUE,
-            signet_release::PROVENANCE,
-        ] {
-            names.push(m.to_string());
-        }
-        for m in [
-            signet_release::MANIFEST,
-            signet_release::SBOM_JSON,
-            signet_release::SBOM_TAG_VALUE,
-            signet_release::PROVENANCE,
-        ] {
+        // SHA256SUMS itself is already here; every metadata file comes with its bundle.
+        for m in RELEASE_METADATA {
+            if m != signet_release::MANIFEST {
+                names.push(m.to_string());
+            }
             names.push(format!("{m}{BUNDLE}"));
         }
         let pb = progress(names.len() as u64, "download", output);
