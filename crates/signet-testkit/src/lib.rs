@@ -14,6 +14,33 @@ use signet_tlog::{
 use signet_trust::{TimeRange, TransparencyLog, TrustedKey, TrustedRoot};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds, b64};
 
+/// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`).
+pub mod load {
+    use std::time::Duration;
+
+    /// The `p` quantile (0..=1) of sorted latencies, in milliseconds (0 when empty).
+    pub fn pct(sorted: &[Duration], p: f64) -> f64 {
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[i].as_secs_f64() * 1000.0
+    }
+
+    /// Refuses any target that is not loopback: load tests never leave the machine.
+    pub fn loopback(url: &str) -> anyhow::Result<()> {
+        let host = url
+            .trim_start_matches("http://")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        if !(host == "127.0.0.1" || host == "localhost" || host == "[::1]") {
+            anyhow::bail!("load tests only target loopback, not {host}");
+        }
+        Ok(())
+    }
+}
+
 /// An in-memory transparency log.
 pub struct VirtualLog {
     key: SigningKey,

@@ -7,19 +7,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Result, bail};
 use signet_crypto::SigningKey;
+use signet_testkit::load::{loopback, pct};
 use signet_types::b64;
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -28,14 +21,7 @@ async fn main() -> Result<()> {
         bail!("usage: signet-cabench URL TOKEN SUBJECT [CLIENTS] [CERTS]");
     }
     let (url, token, subject) = (args[1].clone(), args[2].clone(), args[3].clone());
-    let host = url
-        .trim_start_matches("http://")
-        .split([':', '/'])
-        .next()
-        .unwrap_or("");
-    if host != "127.0.0.1" && host != "localhost" {
-        bail!("load tests only target loopback, not {host}");
-    }
+    loopback(&url)?;
     let clients: usize = args.get(4).map_or(Ok(32), |s| s.parse())?;
     let n: usize = args.get(5).map_or(Ok(4000), |s| s.parse())?;
     let bodies: Vec<Vec<u8>> = (0..n)

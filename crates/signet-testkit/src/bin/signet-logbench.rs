@@ -13,28 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use signet_crypto::SigningKey;
 use signet_log::{LogStore, SqliteStore, inclusion_proof};
+use signet_testkit::load::{loopback, pct};
 use signet_tlog::{MemoryHashStore, StoredIndex, stored_hashes_for_leaf};
 use signet_types::TreeSize;
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-fn loopback(url: &str) -> Result<()> {
-    let host = url
-        .trim_start_matches("http://")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    if !(host == "127.0.0.1" || host == "localhost" || host == "[::1]") {
-        bail!("load tests only target loopback, not {host}");
-    }
-    Ok(())
-}
 
 async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
     loopback(url)?;
