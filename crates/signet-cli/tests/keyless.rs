@@ -4,41 +4,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use signet_crypto::SigningKey;
 use signet_types::b64;
 
+mod common;
+
 struct Server {
-    child: Child,
+    proc: common::Listening,
     url: String,
     dir: PathBuf,
 }
 
 impl Server {
     fn start(dir: &Path, addr: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
-            .args(["server", "--dev-oidc", "--addr", addr, "--data-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("listening line")
-            .to_string();
+        let d = dir.to_str().unwrap();
+        let proc = common::Listening::start(
+            &["server", "--dev-oidc", "--addr", addr, "--data-dir", d],
+            &[],
+        );
         Self {
-            child,
-            url,
+            url: proc.url.clone(),
+            proc,
             dir: dir.to_path_buf(),
         }
     }
@@ -65,16 +54,8 @@ impl Server {
         format!("{}/oidc", self.url)
     }
 
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn stop(self) {
+        drop(self.proc);
     }
 }
 

@@ -3,9 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use signet_client::{ClientError, RekorClient, verify_entry};
@@ -14,43 +13,29 @@ use signet_log::admit::proposed_hashedrekord;
 use signet_log::api::{SearchIndex, SearchLogQuery};
 use signet_types::{Sha256Hash, TreeSize};
 
-struct Server {
-    child: Child,
-    url: String,
-}
+mod common;
+
+/// A log server on a fresh port.
+struct Server(common::Listening);
 
 impl Server {
     fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
-            .args(["server", "--log-addr", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("listening line")
-            .to_string();
-        Self { child, url }
+        let d = dir.to_str().unwrap();
+        Self(common::Listening::start(
+            &["server", "--log-addr", "127.0.0.1:0", "--data-dir", d],
+            &[],
+        ))
     }
 
-    fn kill9(mut self) {
-        self.child.kill().unwrap(); // SIGKILL
-        self.child.wait().unwrap();
+    fn kill9(self) {
+        self.0.kill9();
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = common::Listening;
+    fn deref(&self) -> &common::Listening {
+        &self.0
     }
 }
 

@@ -5,43 +5,43 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
-struct Proc {
-    child: Child,
-    url: String,
-}
+mod common;
+
+use common::Listening as Proc;
 
 impl Proc {
-    fn start(args: &[&str], data: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
-            .args(args)
-            .env("SIGNET_DATA_DIR", data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("listening line")
-            .to_string();
-        Self { child, url }
+    /// Runs `signet <args>` against the data directory `data` and waits for its URL.
+    fn start_in(args: &[&str], data: &Path) -> Self {
+        Proc::start(args, &[("SIGNET_DATA_DIR", data.as_os_str())])
     }
 }
 
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A signet instance with the development issuer on a fresh data directory under `tmp`.
+fn instance(tmp: &Path) -> (Proc, std::path::PathBuf) {
+    let data = tmp.join("data");
+    let d = data.to_str().unwrap();
+    let server = Proc::start_in(
+        &[
+            "server",
+            "--dev-oidc",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            d,
+        ],
+        &data,
+    );
+    (server, data)
+}
+
+/// A token for `subject` from the instance's development issuer.
+fn token(data: &Path, subject: &str) -> String {
+    let o = signet(data, &["oidc", "token", "--subject", subject]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
 }
 
 fn signet(data: &Path, args: &[&str]) -> Output {
@@ -82,18 +82,7 @@ fn statuses(v: &serde_json::Value) -> Vec<(String, String)> {
 #[test]
 fn sign_and_verify_a_whole_release() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let server = Proc::start(
-        &[
-            "server",
-            "--dev-oidc",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        &data,
-    );
+    let (server, data) = instance(tmp.path());
     let rel = tmp.path().join("release");
     let rel_s = rel.to_str().unwrap();
     let o = signet(
@@ -101,15 +90,8 @@ fn sign_and_verify_a_whole_release() {
         &["sample-release", rel_s, "--files", "40", "--size-mib", "4"],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let token = String::from_utf8(
-        signet(
-            &data,
-            &["oidc", "token", "--subject", "release-managers@example.com"],
-        )
-        .stdout,
-    )
-    .unwrap();
-    let token = token.trim();
+    let token = token(&data, "release-managers@example.com");
+    let token = token.as_str();
     let issuer = format!("{}/oidc", server.url);
     let sign = |extra: &[&str]| {
         let mut a = vec![
@@ -169,7 +151,7 @@ fn sign_and_verify_a_whole_release() {
     assert_eq!(s["upToDate"], true, "{s}");
 
     // Over HTTP, from a static server.
-    let http = Proc::start(&["serve-release", rel_s, "--addr", "127.0.0.1:0"], &data);
+    let http = Proc::start_in(&["serve-release", rel_s, "--addr", "127.0.0.1:0"], &data);
     let o = verify_target(&http.url, "release-managers@example.com");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     drop(http);
@@ -219,18 +201,7 @@ fn sign_and_verify_a_whole_release() {
 #[test]
 fn sign_release_survives_kill_9() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let server = Proc::start(
-        &[
-            "server",
-            "--dev-oidc",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        &data,
-    );
+    let (server, data) = instance(tmp.path());
     let rel = tmp.path().join("release");
     let rel_s = rel.to_str().unwrap();
     assert!(
@@ -238,10 +209,7 @@ fn sign_release_survives_kill_9() {
             .status
             .success()
     );
-    let token =
-        String::from_utf8(signet(&data, &["oidc", "token", "--subject", "rm@example.com"]).stdout)
-            .unwrap();
-    let token = token.trim().to_string();
+    let token = token(&data, "rm@example.com");
     let check_no_torn_files = |dir: &Path| {
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
