@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -18,22 +20,18 @@ fn signet(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 fn sign_blob_then_verify_offline() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_signet"))
-        .current_dir(d)
-        .args(["server", "--data-dir", "data", "--log-addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
+    let data = d.join("data");
+    let server = common::Listening::start(
+        &[
+            "server",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--log-addr",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let url = server.url.clone();
 
     assert!(signet(d, &["generate-key-pair"]).status.success());
     let out = signet(d, &["generate-key-pair"]);
@@ -217,6 +215,5 @@ fn sign_blob_then_verify_offline() {
     );
     let _ = http.kill();
     let _ = http.wait();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
