@@ -16,7 +16,8 @@ use signet_ct::CtLog;
 use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
 use signet_release::write_atomic;
 use signet_trust::{
-    CertificateAuthority, TimeRange, TransparencyLog as TrustedLog, TrustedKey, TrustedRoot,
+    AuthoritySubject, CertificateAuthority, TimeRange, TransparencyLog as TrustedLog, TrustedKey,
+    TrustedRoot,
 };
 use signet_types::UnixSeconds;
 
@@ -108,6 +109,7 @@ pub fn trusted_root(
             },
         }],
         certificate_authorities: vec![CertificateAuthority {
+            subject: Some(authority_subject(ca.root())),
             uri: url.to_string(),
             chain: vec![ca.intermediate().der().to_vec(), ca.root().der().to_vec()],
             valid_for: TimeRange {
@@ -117,6 +119,20 @@ pub fn trusted_root(
         }],
         timestamp_authorities: vec![],
     }
+}
+
+/// The CA's name in the trusted root: organization and common name of its root certificate
+/// (RFC 4514 form `CN=…,O=…`, as `signet init` writes them).
+fn authority_subject(root: &signet_x509::Certificate) -> AuthoritySubject {
+    let mut s = AuthoritySubject::default();
+    for part in root.subject_string().split(',') {
+        match part.split_once('=') {
+            Some(("O", v)) => s.organization = v.to_string(),
+            Some(("CN", v)) => s.common_name = v.to_string(),
+            _ => {}
+        }
+    }
+    s
 }
 
 /// The signing config for this instance at `url` (`oidc_url` when it runs a dev issuer).
@@ -146,35 +162,8 @@ pub fn write_trust_files(
     root: &TrustedRoot,
     signing: &serde_json::Value,
 ) -> Result<PathBuf> {
-    let mut root_value: serde_json::Value = serde_json::from_str(&root.to_json()?)?;
-    // Name each CA by its root's subject (clients such as sigstore-python require it).
-    if let Some(cas) = root_value
-        .get_mut("certificateAuthorities")
-        .and_then(|c| c.as_array_mut())
-    {
-        for (ca, parsed) in cas.iter_mut().zip(&root.certificate_authorities) {
-            let subject = parsed
-                .chain
-                .last()
-                .and_then(|d| signet_x509::Certificate::from_der(d).ok())
-                .map(|c| c.subject_string())
-                .unwrap_or_default();
-            let mut o = serde_json::Map::new();
-            for part in subject.split(',') {
-                match part.split_once('=') {
-                    Some(("O", v)) => {
-                        o.insert("organization".into(), v.into());
-                    }
-                    Some(("CN", v)) => {
-                        o.insert("commonName".into(), v.into());
-                    }
-                    _ => {}
-                }
-            }
-            ca["subject"] = serde_json::Value::Object(o);
-        }
-    }
-    let root_json = serde_json::to_string_pretty(&root_value)?;
+    let root_json = root.to_json()?;
+    let root_value: serde_json::Value = serde_json::from_str(&root_json)?;
     write_atomic(&data_dir.join(TRUSTED_ROOT), root_json.as_bytes())?;
     write_atomic(
         &data_dir.join(SIGNING_CONFIG),

@@ -522,6 +522,7 @@ async fn certificate_expired_at_integration_time_is_refused() {
             },
         }],
         certificate_authorities: vec![CertificateAuthority {
+            subject: None,
             uri: "http://127.0.0.1".into(),
             chain: vec![ca.intermediate().der().to_vec(), ca.root().der().to_vec()],
             valid_for: TimeRange {

@@ -14,7 +14,7 @@ mod root;
 mod signing_config;
 
 pub use root::{
-    CertificateAuthority, TRUSTED_ROOT_MEDIA_TYPE, TimeRange, TransparencyLog, TrustError,
-    TrustedKey, TrustedRoot,
+    AuthoritySubject, CertificateAuthority, TRUSTED_ROOT_MEDIA_TYPE, TimeRange, TransparencyLog,
+    TrustError, TrustedKey, TrustedRoot,
 };
 pub use signing_config::{SIGNING_CONFIG_MEDIA_TYPE, Service, SigningConfig};

@@ -106,12 +106,24 @@ impl TransparencyLog {
 /// root last, DER) with a validity window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateAuthority {
+    /// Distinguished name the authority is known by (informational; clients such as
+    /// sigstore-python require it in the document).
+    pub subject: Option<AuthoritySubject>,
     /// Service URI.
     pub uri: String,
     /// Certificate chain, DER, leaf-most first.
     pub chain: Vec<Vec<u8>>,
     /// When certificates from this authority are accepted.
     pub valid_for: TimeRange,
+}
+
+/// `DistinguishedName` of a certificate authority in a trusted root.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AuthoritySubject {
+    /// `organization`.
+    pub organization: String,
+    /// `commonName`.
+    pub common_name: String,
 }
 
 /// A parsed trusted root.
@@ -182,7 +194,7 @@ pub(crate) struct RangeJson {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CaJson {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) subject: Option<SubjectJson>,
     #[serde(default)]
     pub(crate) uri: String,
@@ -302,6 +314,10 @@ fn parse_ca(c: &CaJson) -> Result<CertificateAuthority, TrustError> {
         });
     }
     Ok(CertificateAuthority {
+        subject: c.subject.as_ref().map(|s| AuthoritySubject {
+            organization: s.organization.clone(),
+            common_name: s.common_name.clone(),
+        }),
         uri: c.uri.clone(),
         chain,
         valid_for: parse_range(c.valid_for.as_ref())?,
@@ -394,7 +410,10 @@ impl TrustedRoot {
         };
         let ca = |c: &CertificateAuthority| -> Result<CaJson, TrustError> {
             Ok(CaJson {
-                subject: None,
+                subject: c.subject.as_ref().map(|s| SubjectJson {
+                    organization: s.organization.clone(),
+                    common_name: s.common_name.clone(),
+                }),
                 uri: c.uri.clone(),
                 cert_chain: ChainJson {
                     certificates: c
