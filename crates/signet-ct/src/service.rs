@@ -125,16 +125,6 @@ impl CtLog {
         &self.roots
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.clock.now_unix()).unwrap_or(0) * 1000
-            + u64::from(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.subsec_millis())
-                    .unwrap_or(0),
-            )
-    }
-
     /// Checks a precertificate chain (precert, its issuer, …, a configured root) and returns
     /// the precert TBS without poison and the issuer key hash.
     fn check_pre_chain(&self, chain: &[Vec<u8>]) -> Result<(Vec<u8>, Sha256Hash), CtError> {
@@ -235,7 +225,7 @@ impl CtLog {
     }
 
     async fn log_precert(&self, tbs: Vec<u8>, issuer_key_hash: Sha256Hash) -> Result<Sct, CtError> {
-        let timestamp_ms = self.now_ms();
+        let timestamp_ms = self.clock.now_millis();
         let signed = precert_sct_signed_data(timestamp_ms, &issuer_key_hash, &tbs, &[])
             .map_err(|e| bad(e.to_string()))?;
         let signature = self
@@ -258,7 +248,7 @@ impl CtLog {
     /// `get-sth`: the current tree head, signed now.
     pub fn signed_tree_head(&self) -> Result<SignedTreeHead, CtError> {
         let (size, root, _) = self.log.head_state();
-        let timestamp = self.now_ms();
+        let timestamp = self.clock.now_millis();
         let sig = self
             .log
             .signing_key()
