@@ -147,31 +147,13 @@ pub(crate) fn read_token(t: &str) -> Result<String> {
 /// The PoP challenge: `email` when the token has one, else `sub` (what cosign and sigstore-go
 /// send; the CA checks it against the verified token).
 pub(crate) fn token_subject(token: &str) -> Result<String> {
-    let payload = token
-        .split('.')
-        .nth(1)
-        .context("the identity token is not a JWT")?;
-    let bytes = base64_url(payload).context("the identity token payload is not base64url")?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&bytes).context("the identity token payload is not JSON")?;
-    v.get("email")
-        .or_else(|| v.get("sub"))
+    let claims = signet_oidc::unverified_claims(token).context("invalid identity token")?;
+    claims
+        .get("email")
+        .or_else(|| claims.get("sub"))
         .and_then(|s| s.as_str())
         .map(str::to_string)
         .context("the identity token has neither email nor sub")
-}
-
-fn base64_url(s: &str) -> Result<Vec<u8>> {
-    let std: String = s
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    let pad = (4 - std.len() % 4) % 4;
-    Ok(b64::decode(&format!("{std}{}", "=".repeat(pad)))?)
 }
 
 /// Signing material: the key and, keyless, the certificate chain (PEM, leaf first).

@@ -25,4 +25,4 @@ pub use dev::DevIssuer;
 pub use discovery::{JwksCache, Provider, Verifier};
 pub use error::OidcError;
 pub use principal::{ExtValue, Principal, San};
-pub use token::{Claims, Jwks, unverified_issuer, verify};
+pub use token::{Claims, Jwks, unverified_claims, unverified_issuer, verify};

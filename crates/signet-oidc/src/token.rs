@@ -74,11 +74,17 @@ fn decode_json_object(part: &str, what: &str) -> Result<Map<String, Value>, Oidc
     }
 }
 
+/// The payload claims of a token **without verifying anything** (a signer picking its proof
+/// of possession subject; the CA verifies the token). Bounded; never panics.
+pub fn unverified_claims(token: &str) -> Result<serde_json::Map<String, Value>, OidcError> {
+    let parts = split(token)?;
+    decode_json_object(parts.payload, "payload")
+}
+
 /// Reads `iss` from a token **without verifying anything**, to pick the issuer whose keys
 /// will verify it. Never panics, whatever the input.
 pub fn unverified_issuer(token: &str) -> Result<String, OidcError> {
-    let parts = split(token)?;
-    let payload = decode_json_object(parts.payload, "payload")?;
+    let payload = unverified_claims(token)?;
     match payload.get("iss") {
         Some(Value::String(iss)) if !iss.is_empty() => Ok(iss.clone()),
         _ => Err(OidcError::MissingClaim("iss".into())),
