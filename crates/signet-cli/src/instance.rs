@@ -156,12 +156,13 @@ pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_js
     cfg
 }
 
-/// Writes `trusted_root.json`, `signing_config.json` and `trust_config.json`.
+/// Writes `trusted_root.json`, `signing_config.json` and `trust_config.json`; returns the
+/// path and contents of `trust_config.json` (which the server also serves).
 pub fn write_trust_files(
     data_dir: &Path,
     root: &TrustedRoot,
     signing: &serde_json::Value,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, String)> {
     let root_json = root.to_json()?;
     let root_value: serde_json::Value = serde_json::from_str(&root_json)?;
     write_atomic(&data_dir.join(TRUSTED_ROOT), root_json.as_bytes())?;
@@ -175,8 +176,9 @@ pub fn write_trust_files(
         "signingConfig": signing,
     });
     let p = data_dir.join(TRUST_CONFIG);
-    write_atomic(&p, serde_json::to_string_pretty(&client)?.as_bytes())?;
-    Ok(p)
+    let client = serde_json::to_string_pretty(&client)?;
+    write_atomic(&p, client.as_bytes())?;
+    Ok((p, client))
 }
 
 /// The development issuer of this data directory (created on first use).

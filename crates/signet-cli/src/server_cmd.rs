@@ -78,7 +78,7 @@ pub fn init(args: InitArgs) -> Result<()> {
         let url = args.url.trim_end_matches('/');
         let root = instance::trusted_root(&inst.ca, &inst.ct, &inst.log, url);
         let signing = instance::signing_config(url, None, inst.ca.intermediate().not_before().0);
-        let p = instance::write_trust_files(&args.data_dir, &root, &signing)?;
+        let (p, _) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
         println!(
             "initialised {} (trust config: {})",
             args.data_dir.display(),
@@ -141,8 +141,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
         oidc_url.as_deref(),
         inst.ca.intermediate().not_before().0,
     );
-    let trust_path = instance::write_trust_files(&args.data_dir, &root, &signing)?;
-    let trust_json = std::fs::read_to_string(&trust_path)?;
+    let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
     routers.push(axum::Router::new().route(
         "/signet/v1/trust_config.json",
         axum::routing::get(move || async move {
