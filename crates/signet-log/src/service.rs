@@ -59,8 +59,6 @@ pub struct LogConfig {
     pub hash_cache: usize,
     /// Recent entries kept in memory for reads (about 1–2 KiB each).
     pub entry_cache: usize,
-    /// File name of the log's signing key inside the data directory (created on first start).
-    pub key_file: String,
     /// Sign a Rekor SET for every entry (a CT log's leaves carry their own SCT instead).
     pub sign_entries: bool,
 }
@@ -73,7 +71,6 @@ impl LogConfig {
             host: host.to_string(),
             hash_cache: 8 << 20,
             entry_cache: 65_536,
-            key_file: "log.key".into(),
             sign_entries: true,
         }
     }
@@ -331,7 +328,7 @@ impl<S: LogStore> TransparencyLog<S> {
         config: LogConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LogError> {
-        let key = Arc::new(load_or_create_key(&data_dir.join(&config.key_file))?);
+        let key = Arc::new(load_or_create_key(&data_dir.join("log.key"))?);
         let store = Arc::new(store);
         let tree_id = match store.meta("tree_id").await? {
             Some(t) => t
