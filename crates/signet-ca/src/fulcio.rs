@@ -255,30 +255,20 @@ pub fn parse_csr(b64_pem: &str) -> Result<PublicKey, FulcioError> {
         .signature
         .as_bytes()
         .ok_or_else(|| bad("CSR signature has unused bits".into()))?;
-    let scheme = csr_scheme(&req.algorithm.oid.to_string(), &key)?;
+    let scheme = csr_scheme(&req.algorithm.oid, &key)?;
     key.verify_with(scheme, &info, sig)
         .map_err(|_| FulcioError::invalid(msg::SIGNATURE, "CSR self-signature does not verify"))?;
     check_key_policy(&key)?;
     Ok(key)
 }
 
-fn csr_scheme(oid: &str, key: &PublicKey) -> Result<Scheme, FulcioError> {
-    use signet_crypto::HashAlgorithm::{Sha256, Sha384, Sha512};
-    let s = match oid {
-        "1.2.840.10045.4.3.2" => Scheme::Ecdsa(Sha256),
-        "1.2.840.10045.4.3.3" => Scheme::Ecdsa(Sha384),
-        "1.2.840.10045.4.3.4" => Scheme::Ecdsa(Sha512),
-        "1.2.840.113549.1.1.11" => Scheme::RsaPkcs1(Sha256),
-        "1.2.840.113549.1.1.12" => Scheme::RsaPkcs1(Sha384),
-        "1.2.840.113549.1.1.13" => Scheme::RsaPkcs1(Sha512),
-        "1.3.101.112" => Scheme::Ed25519,
-        other => {
-            return Err(FulcioError::invalid(
-                msg::CSR,
-                format!("unsupported CSR signature algorithm {other}"),
-            ));
-        }
-    };
+fn csr_scheme(oid: &const_oid::ObjectIdentifier, key: &PublicKey) -> Result<Scheme, FulcioError> {
+    let s = signet_x509::signature_scheme(oid).map_err(|_| {
+        FulcioError::invalid(
+            msg::CSR,
+            format!("unsupported CSR signature algorithm {oid}"),
+        )
+    })?;
     let fits = matches!(
         (key.algorithm(), s),
         (

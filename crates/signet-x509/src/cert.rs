@@ -490,6 +490,12 @@ impl Certificate {
     }
 }
 
+/// The scheme of a parameterless signature algorithm OID (ECDSA or RSA PKCS#1 v1.5 with
+/// SHA-256/384/512, Ed25519): what certificates and PKCS#10 requests from Sigstore clients use.
+pub fn signature_scheme(oid: &ObjectIdentifier) -> Result<Scheme, X509Error> {
+    scheme_for(oid, None, None)
+}
+
 /// Maps a signature AlgorithmIdentifier (OID plus DER parameters) to a scheme. `digest` is used
 /// for bare key-algorithm OIDs, which CMS signer infos may carry.
 pub(crate) fn scheme_for(
