@@ -18,6 +18,13 @@ echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load 
 target/release/signet-logbench append "$url" "$CLIENTS" "$ENTRIES"
 if command -v wrk >/dev/null; then
   # A C load generator leaves more of the 2 cores to the server than the Rust client above.
+  target/release/signet-logbench bodies 100000 "$work/bodies.txt"
+  echo
+  echo "Durable appends with wrk ($CLIENTS connections, 8 s, every request a distinct pre-signed hashedrekord):"
+  echo "| appended (201) | seconds | durable appends/s | p50 ms | p99 ms | max ms | other answers |"
+  echo "|---|---|---|---|---|---|---|"
+  BODIES_FILE="$work/bodies.txt" WRK_THREADS=2 wrk -t2 -c"$CLIENTS" -d8s -s bench/lua/append.lua "$url" | grep '^|\|ran out'
+  ENTRIES=$(curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])")
   for i in $(seq 0 199); do
     curl -s "$url/api/v1/log/entries?logIndex=$(( (i * 197) % ENTRIES ))" | python3 -c "import json,sys; print(list(json.load(sys.stdin))[0])"
   done > "$work/uuids.txt"

@@ -16,6 +16,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc malloc: the servers allocate per request from many threads, where
+/// glibc's arenas cost about a fifth of a log append's CPU (measured with perf).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Sign and verify software releases with Sigstore-compatible certificates, logs and bundles.
 #[derive(Parser, Debug)]
 #[command(name = "signet", version, about)]

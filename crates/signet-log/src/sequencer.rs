@@ -2,7 +2,7 @@
 //! Merkle tree, commits the batch in one durable transaction, signs a new checkpoint, and only
 //! then answers the writers of that batch.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 
 use signet_crypto::SigningKey;
@@ -39,8 +39,58 @@ pub(crate) struct Committed {
 
 pub(crate) struct Job {
     pub(crate) entry: Admitted,
+    /// Committed tree size read before the writer checked the store for this entry: anything
+    /// committed at a smaller index was visible to that check, anything later the sequencer
+    /// finds in its window of recent leaves.
+    pub(crate) checked_at: u64,
     pub(crate) reply: oneshot::Sender<Result<Committed, LogError>>,
 }
+
+/// Leaf hashes remembered for duplicate detection beyond the store check each writer makes
+/// (covers entries committed while a job was queued). Must exceed two batches: the in-flight
+/// batch and the one being prepared are never evicted.
+const RECENT: usize = 65_536;
+
+/// A prepared writer: where to answer, its index, integrated time and SET.
+type Pending = (
+    oneshot::Sender<Result<Committed, LogError>>,
+    u64,
+    i64,
+    Vec<u8>,
+);
+
+/// What a commit hands back: its outcome, and the entries and hashes it stored.
+type Done = (Result<(), LogError>, Vec<NewEntry>, Vec<(u64, Sha256Hash)>);
+
+/// Entries prepared on top of the speculative tree, committed together in one transaction.
+struct Batch {
+    replies: Vec<Pending>,
+    entries: Vec<NewEntry>,
+    hashes: Vec<(u64, Sha256Hash)>,
+    /// Tree size and frontier once this batch is integrated.
+    new_size: u64,
+    frontier: Frontier,
+}
+
+impl Batch {
+    fn empty(size: u64, frontier: Frontier) -> Self {
+        Self {
+            replies: Vec::new(),
+            entries: Vec::new(),
+            hashes: Vec::new(),
+            new_size: size,
+            frontier,
+        }
+    }
+
+    fn fail(self, e: &LogError) {
+        for (reply, ..) in self.replies {
+            let _ = reply.send(Err(e.clone()));
+        }
+    }
+}
+
+type Commit = std::pin::Pin<Box<dyn std::future::Future<Output = Done> + Send>>;
 
 pub(crate) struct Sequencer<S: LogStore> {
     pub(crate) store: Arc<S>,
@@ -55,6 +105,10 @@ pub(crate) struct Sequencer<S: LogStore> {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) head: Arc<RwLock<Arc<Head>>>,
     pub(crate) sign_entries: bool,
+    /// Leaf hashes of the last [`RECENT`] leaves, including the in-flight and the prepared
+    /// batch; `recent_order` holds the same leaves in index order.
+    pub(crate) recent: HashSet<Sha256Hash>,
+    pub(crate) recent_order: VecDeque<Sha256Hash>,
 }
 
 pub(crate) fn sign_head(
@@ -78,121 +132,187 @@ pub(crate) fn sign_head(
 }
 
 impl<S: LogStore> Sequencer<S> {
+    /// Pipelined group commit: while one batch is being made durable, arriving jobs are
+    /// admitted onto the speculative tree (duplicate check, index, frontier, SET), so the next
+    /// commit starts the moment the previous one returns. Writers are answered only after
+    /// their own batch is durable; if a commit fails, the batch prepared on top of it fails too.
     pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while let Some(first) = rx.recv().await {
-            batch.push(first);
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => batch.push(j),
-                    Err(_) => break,
-                }
+        let mut next = Batch::empty(self.size, self.frontier.clone());
+        let mut inflight: Option<(Commit, Batch)> = None;
+        let mut open = true;
+        loop {
+            if inflight.is_none() && !next.replies.is_empty() {
+                let fresh = Batch::empty(next.new_size, next.frontier.clone());
+                let batch = std::mem::replace(&mut next, fresh);
+                inflight = Some(self.commit(batch));
             }
-            self.integrate(std::mem::take(&mut batch)).await;
+            tokio::select! {
+                biased;
+                done = async {
+                    match inflight.as_mut() {
+                        Some((f, _)) => f.await,
+                        None => std::future::pending().await,
+                    }
+                }, if inflight.is_some() => {
+                    if let Some((_, batch)) = inflight.take() {
+                        self.finish(batch, done, &mut next);
+                    }
+                }
+                job = rx.recv(), if open && next.replies.len() < MAX_BATCH => match job {
+                    Some(first) => {
+                        let mut jobs = vec![first];
+                        while next.replies.len() + jobs.len() < MAX_BATCH {
+                            match rx.try_recv() {
+                                Ok(j) => jobs.push(j),
+                                Err(_) => break,
+                            }
+                        }
+                        self.prepare(jobs, &mut next).await;
+                    }
+                    None => open = false,
+                },
+                else => break,
+            }
         }
     }
 
-    async fn integrate(&mut self, jobs: Vec<Job>) {
-        // Duplicates: already stored, or twice in this batch.
-        let uuids: Vec<Sha256Hash> = jobs.iter().map(|j| j.entry.uuid).collect();
-        let existing = match self.store.find(&uuids).await {
-            Ok(e) => e,
-            Err(e) => {
-                for j in jobs {
-                    let _ = j.reply.send(Err(e.clone()));
-                }
-                return;
-            }
-        };
-        let mut seen: HashSet<Sha256Hash> = HashSet::new();
-        let mut accepted = Vec::with_capacity(jobs.len());
-        for j in jobs {
-            if existing.iter().any(|(u, _)| *u == j.entry.uuid) || !seen.insert(j.entry.uuid) {
-                let entry_id = signet_rekor::entry_id(self.tree_id, &j.entry.uuid.to_hex());
-                let _ = j.reply.send(Err(LogError::Duplicate { entry_id }));
-            } else {
-                accepted.push(j);
-            }
-        }
-        if accepted.is_empty() {
-            return;
-        }
+    /// First index of the duplicate-detection window.
+    fn horizon(&self, next: &Batch) -> u64 {
+        next.new_size.saturating_sub(self.recent_order.len() as u64)
+    }
 
-        let now = self.clock.now_unix();
-        let mut frontier = self.frontier.clone();
-        let mut entries = Vec::with_capacity(accepted.len());
-        let mut hashes = Vec::with_capacity(accepted.len() * 2);
-        for (i, j) in accepted.iter().enumerate() {
-            let n = self.size + i as u64;
-            let leaf = j.entry.uuid;
-            let start = StoredIndex::count(TreeSize(n));
-            let new = match frontier.append(leaf) {
-                Ok(h) => h,
+    fn remember(&mut self, uuid: Sha256Hash) {
+        self.recent.insert(uuid);
+        self.recent_order.push_back(uuid);
+    }
+
+    /// Drops remembered leaves at or above `size` (a failed commit and what was built on it).
+    fn forget_from(&mut self, size: u64, spec_size: u64) {
+        let drop = spec_size.saturating_sub(size);
+        for _ in 0..drop {
+            if let Some(u) = self.recent_order.pop_back() {
+                self.recent.remove(&u);
+            }
+        }
+    }
+
+    /// Admits jobs onto `next`: rejects duplicates, assigns indexes, extends the speculative
+    /// frontier and signs the entry timestamps.
+    async fn prepare(&mut self, jobs: Vec<Job>, next: &mut Batch) {
+        // Jobs checked against the store before the window began need a second look there.
+        let horizon = self.horizon(next);
+        let old: Vec<Sha256Hash> = jobs
+            .iter()
+            .filter(|j| j.checked_at < horizon)
+            .map(|j| j.entry.uuid)
+            .collect();
+        let stored = if old.is_empty() {
+            Vec::new()
+        } else {
+            match self.store.find(&old).await {
+                Ok(s) => s,
                 Err(e) => {
-                    for j in accepted {
-                        let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
+                    for j in jobs {
+                        let _ = j.reply.send(Err(e.clone()));
                     }
                     return;
+                }
+            }
+        };
+        let now = self.clock.now_unix();
+        for j in jobs {
+            let leaf = j.entry.uuid;
+            if self.recent.contains(&leaf) || stored.iter().any(|(u, _)| *u == leaf) {
+                let entry_id = signet_rekor::entry_id(self.tree_id, &leaf.to_hex());
+                let _ = j.reply.send(Err(LogError::Duplicate { entry_id }));
+                continue;
+            }
+            let n = next.new_size;
+            // Sign before touching the frontier: a failure then leaves the batch as it was.
+            let set = if self.sign_entries {
+                let payload =
+                    signet_rekor::set_payload(&j.entry.body, now, self.log_id.as_bytes(), n as i64);
+                match self.key.sign(&payload) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
+                        continue;
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            let start = StoredIndex::count(TreeSize(n));
+            let new = match next.frontier.append(leaf) {
+                Ok(h) => h,
+                Err(e) => {
+                    let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
+                    continue;
                 }
             };
             for (k, h) in new.into_iter().enumerate() {
-                hashes.push((start + k as u64, h));
+                next.hashes.push((start + k as u64, h));
             }
-            let payload =
-                signet_rekor::set_payload(&j.entry.body, now, self.log_id.as_bytes(), n as i64);
-            let signed = if self.sign_entries {
-                self.key.sign(&payload)
-            } else {
-                Ok(Vec::new())
-            };
-            let set = match signed {
-                Ok(s) => s,
-                Err(e) => {
-                    for j in accepted {
-                        let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
-                    }
-                    return;
-                }
-            };
-            entries.push(NewEntry {
+            self.remember(leaf);
+            next.new_size = n + 1;
+            next.replies.push((j.reply, n, now, set.clone()));
+            next.entries.push(NewEntry {
                 index: n,
                 uuid: leaf,
-                body: j.entry.body.clone(),
+                body: j.entry.body,
                 integrated_time: now,
                 set,
-                index_keys: j.entry.index_keys.clone(),
+                index_keys: j.entry.index_keys,
             });
         }
-        let new_size = self.size + accepted.len() as u64;
-        let head = match self.store.append(&entries, &hashes, new_size).await {
-            Ok(()) => {
-                // Durable. Only now does the in-memory state move forward.
-                if let Some((start, _)) = hashes.first() {
-                    self.cache.extend(*start, &hashes);
-                }
-                self.frontier = frontier;
-                self.size = new_size;
-                match sign_head(
-                    self.note_signer.as_ref(),
-                    &self.origin,
-                    new_size,
-                    self.frontier.root(),
-                ) {
-                    Ok(h) => Arc::new(h),
-                    Err(e) => {
-                        tracing::error!("checkpoint signing failed: {e}");
-                        for j in accepted {
-                            let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
-                        }
-                        return;
-                    }
-                }
+    }
+
+    fn commit(&self, mut batch: Batch) -> (Commit, Batch) {
+        let store = self.store.clone();
+        let entries = std::mem::take(&mut batch.entries);
+        let hashes = std::mem::take(&mut batch.hashes);
+        let new_size = batch.new_size;
+        let fut: Commit = Box::pin(async move {
+            let r = store.append(&entries, &hashes, new_size).await;
+            (r, entries, hashes)
+        });
+        (fut, batch)
+    }
+
+    /// A commit returned: on success move the durable state forward, sign the new checkpoint
+    /// and answer the batch's writers; on failure answer them (and the batch prepared on top)
+    /// with the error.
+    fn finish(&mut self, batch: Batch, done: Done, next: &mut Batch) {
+        let (result, entries, hashes) = done;
+        if let Err(e) = result {
+            tracing::error!("batch of {} entries not committed: {e}", entries.len());
+            self.forget_from(self.size, next.new_size);
+            batch.fail(&e);
+            let prepared = std::mem::replace(next, Batch::empty(self.size, self.frontier.clone()));
+            prepared.fail(&e);
+            return;
+        }
+        // Durable. Only now does the committed state move forward.
+        if let Some((start, _)) = hashes.first() {
+            self.cache.extend(*start, &hashes);
+        }
+        self.frontier = batch.frontier.clone();
+        self.size = batch.new_size;
+        while self.recent_order.len() > RECENT {
+            if let Some(u) = self.recent_order.pop_front() {
+                self.recent.remove(&u);
             }
+        }
+        let head = match sign_head(
+            self.note_signer.as_ref(),
+            &self.origin,
+            self.size,
+            self.frontier.root(),
+        ) {
+            Ok(h) => Arc::new(h),
             Err(e) => {
-                tracing::error!("batch of {} entries not committed: {e}", entries.len());
-                for j in accepted {
-                    let _ = j.reply.send(Err(e.clone()));
-                }
+                tracing::error!("checkpoint signing failed: {e}");
+                batch.fail(&LogError::Internal(e.to_string()));
                 return;
             }
         };
@@ -200,16 +320,16 @@ impl<S: LogStore> Sequencer<S> {
             *h = head.clone();
         }
         tracing::debug!(
-            size = new_size,
+            size = self.size,
             batch = entries.len(),
             "batch integrated, root {}",
             b64::encode(head.root.0)
         );
-        for (j, e) in accepted.into_iter().zip(entries) {
-            let _ = j.reply.send(Ok(Committed {
-                index: e.index,
-                integrated_time: now,
-                set: e.set,
+        for (reply, index, integrated_time, set) in batch.replies {
+            let _ = reply.send(Ok(Committed {
+                index,
+                integrated_time,
+                set,
                 head: head.clone(),
             }));
         }

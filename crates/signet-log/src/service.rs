@@ -400,6 +400,8 @@ impl<S: LogStore> TransparencyLog<S> {
             clock,
             head: head.clone(),
             sign_entries: config.sign_entries,
+            recent: Default::default(),
+            recent_order: Default::default(),
         };
         tokio::spawn(seq.run(rx));
         Ok(Self {
@@ -453,9 +455,26 @@ impl<S: LogStore> TransparencyLog<S> {
         &self,
         entry: crate::admit::Admitted,
     ) -> Result<crate::sequencer::Committed, LogError> {
+        // Duplicates already stored are refused here, concurrently; the sequencer covers what
+        // is committed between this check and its turn (see `Job::checked_at`).
+        let checked_at = self.head().size;
+        if let Some((uuid, _)) = self
+            .store
+            .find(std::slice::from_ref(&entry.uuid))
+            .await?
+            .first()
+        {
+            return Err(LogError::Duplicate {
+                entry_id: self.entry_id(uuid),
+            });
+        }
         let (reply, rx) = oneshot::channel();
         self.queue
-            .try_send(Job { entry, reply })
+            .try_send(Job {
+                entry,
+                checked_at,
+                reply,
+            })
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
                 mpsc::error::TrySendError::Closed(_) => {
@@ -559,7 +578,7 @@ impl<S: LogStore> TransparencyLog<S> {
 
     async fn render(&self, e: &StoredEntry, head: &Head) -> Result<LogEntryAnon, LogError> {
         let (index, size) = (e.index, head.size);
-        let proof = with_tree(self.store.as_ref(), |t| {
+        let proof = with_tree(self.hashes.as_ref(), |t| {
             t.inclusion_proof(LogIndex(index), TreeSize(size))
         })
         .await?;

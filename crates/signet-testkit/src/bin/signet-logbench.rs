@@ -3,6 +3,7 @@
 //! `signet-logbench append URL [CLIENTS] [ENTRIES]`: pre-signs ENTRIES hashedrekord entries,
 //! then CLIENTS concurrent writers POST them; prints durable appends/s and latency percentiles,
 //! then GET-by-UUID throughput over the entries just written.
+//! `signet-logbench bodies N FILE`: writes N distinct pre-signed proposals, one per line.
 //! `signet-logbench proofs DIR SIZE...`: builds trees of each SIZE directly in a SQLite store
 //! under DIR and times inclusion proofs (1000 random leaves each).
 
@@ -17,14 +18,16 @@ use signet_testkit::load::{loopback, pct};
 use signet_tlog::{MemoryHashStore, StoredIndex, stored_hashes_for_leaf};
 use signet_types::TreeSize;
 
-async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
-    loopback(url)?;
-    // Pre-sign so the clients measure the server, not their own signing.
+/// `entries` distinct hashedrekord proposals, signed by a few P-256 keys.
+fn presign(entries: usize) -> Result<Vec<Vec<u8>>> {
     let keys: Vec<SigningKey> = (0..8)
         .map(|_| SigningKey::generate_p256())
         .collect::<Result<_, _>>()?;
-    let nonce = std::process::id();
-    let bodies: Vec<Vec<u8>> = (0..entries)
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    (0..entries)
         .map(|i| {
             let k = &keys[i % keys.len()];
             let data = format!("bench {nonce} entry {i}");
@@ -36,7 +39,13 @@ async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
             );
             Ok(serde_json::to_vec(&p)?)
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
+
+async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
+    loopback(url)?;
+    // Pre-sign so the clients measure the server, not their own signing.
+    let bodies = presign(entries)?;
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let http = reqwest::Client::builder()
@@ -207,6 +216,18 @@ async fn main() -> Result<()> {
                 .unwrap_or(40_000);
             append(url, clients, entries).await
         }
+        Some("bodies") => {
+            // One proposal per line, for a load generator in another language (bench/log.sh
+            // feeds them to wrk).
+            let n: usize = args.get(2).context("N")?.parse()?;
+            let out = args.get(3).context("FILE")?;
+            let mut text = Vec::new();
+            for b in presign(n)? {
+                text.extend_from_slice(&b);
+                text.push(b'\n');
+            }
+            std::fs::write(out, text).with_context(|| out.clone())
+        }
         Some("proofs") => {
             let dir = args.get(2).context("DIR")?;
             let sizes = args[3..]
@@ -215,6 +236,8 @@ async fn main() -> Result<()> {
                 .collect::<Result<Vec<_>, _>>()?;
             proofs(dir, &sizes).await
         }
-        _ => bail!("usage: signet-logbench append URL [CLIENTS] [ENTRIES] | proofs DIR SIZE..."),
+        _ => bail!(
+            "usage: signet-logbench append URL [CLIENTS] [ENTRIES] | bodies N FILE | proofs DIR SIZE..."
+        ),
     }
 }

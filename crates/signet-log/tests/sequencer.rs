@@ -1,0 +1,200 @@
+//! The pipelined sequencer against a store that can be slowed down and made to fail: duplicates
+//! racing through the queue, and a failed commit rewinding the batch prepared on top of it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use signet_crypto::SigningKey;
+use signet_log::store::NewEntry;
+use signet_log::{
+    LogConfig, LogError, LogStore, SqliteStore, StoredEntry, SystemClock, TransparencyLog,
+};
+use signet_types::Sha256Hash;
+
+/// A SQLite store whose commits can be delayed and made to fail (before anything is written).
+#[derive(Clone)]
+struct FlakyStore {
+    inner: SqliteStore,
+    /// Commits still to fail.
+    fail: Arc<AtomicU64>,
+    delay_ms: Arc<AtomicU64>,
+}
+
+impl LogStore for FlakyStore {
+    async fn meta(&self, key: &str) -> Result<Option<String>, LogError> {
+        self.inner.meta(key).await
+    }
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), LogError> {
+        self.inner.set_meta(key, value).await
+    }
+    async fn size(&self) -> Result<u64, LogError> {
+        self.inner.size().await
+    }
+    async fn append(
+        &self,
+        entries: &[NewEntry],
+        hashes: &[(u64, Sha256Hash)],
+        new_size: u64,
+    ) -> Result<(), LogError> {
+        let d = self.delay_ms.load(Ordering::SeqCst);
+        if d > 0 {
+            tokio::time::sleep(Duration::from_millis(d)).await;
+        }
+        if self
+            .fail
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(LogError::Storage("injected commit failure".into()));
+        }
+        self.inner.append(entries, hashes, new_size).await
+    }
+    async fn find(&self, uuids: &[Sha256Hash]) -> Result<Vec<(Sha256Hash, u64)>, LogError> {
+        self.inner.find(uuids).await
+    }
+    async fn entry_by_index(&self, index: u64) -> Result<Option<StoredEntry>, LogError> {
+        self.inner.entry_by_index(index).await
+    }
+    async fn entry_by_uuid(&self, uuid: &Sha256Hash) -> Result<Option<StoredEntry>, LogError> {
+        self.inner.entry_by_uuid(uuid).await
+    }
+    async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
+        self.inner.read_hashes(indexes).await
+    }
+    async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {
+        self.inner.search(key).await
+    }
+}
+
+fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
+    let sig = key.sign(data.as_bytes()).unwrap();
+    let p = signet_log::admit::proposed_hashedrekord(
+        &sig,
+        &key.public_key().to_pem(),
+        &signet_crypto::sha256(data.as_bytes()).to_hex(),
+    );
+    serde_json::to_vec(&p).unwrap()
+}
+
+fn index_of(entry: &signet_log::api::LogEntry) -> i64 {
+    entry.values().next().unwrap().log_index
+}
+
+async fn open(dir: &std::path::Path) -> (Arc<TransparencyLog<FlakyStore>>, FlakyStore) {
+    let store = FlakyStore {
+        inner: SqliteStore::open(&dir.join("db")).await.unwrap(),
+        fail: Arc::default(),
+        delay_ms: Arc::default(),
+    };
+    let log = TransparencyLog::open(
+        store.clone(),
+        dir,
+        LogConfig::new("test.local"),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap();
+    (Arc::new(log), store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_duplicates_get_one_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, store) = open(dir.path()).await;
+    // Slow commits so that copies of the same entry sit in the queue, in the prepared batch and
+    // in the in-flight batch at once.
+    store.delay_ms.store(20, Ordering::SeqCst);
+    let key = SigningKey::generate_p256().unwrap();
+    let dup = proposal(&key, "the same artifact");
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let (log, body) = (
+            log.clone(),
+            if i % 2 == 0 {
+                dup.clone()
+            } else {
+                proposal(&key, &format!("artifact {i}"))
+            },
+        );
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis((i % 6) * 7)).await;
+            log.add(&body).await
+        }));
+    }
+    let (mut ok, mut dups, mut indexes) = (0, 0, Vec::new());
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok((_, e)) => {
+                ok += 1;
+                indexes.push(index_of(&e));
+            }
+            Err(LogError::Duplicate { .. }) => dups += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(
+        (ok, dups),
+        (25, 23),
+        "24 distinct entries plus one copy of the duplicate"
+    );
+    indexes.sort();
+    assert_eq!(
+        indexes,
+        (0..25).collect::<Vec<i64>>(),
+        "indexes are dense and unique"
+    );
+    // And once stored, the duplicate is still refused.
+    assert!(matches!(
+        log.add(&dup).await,
+        Err(LogError::Duplicate { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, store) = open(dir.path()).await;
+    let key = SigningKey::generate_p256().unwrap();
+    let first = log.add(&proposal(&key, "before")).await.unwrap();
+    assert_eq!(index_of(&first.1), 0);
+    let (size0, root0, _) = log.head_state();
+
+    // A slow commit that will fail (only that one), and a second entry prepared while it is in
+    // flight: had it been committed on its own, its commit would succeed.
+    store.delay_ms.store(150, Ordering::SeqCst);
+    store.fail.store(1, Ordering::SeqCst);
+    let a = proposal(&key, "in the failing batch");
+    let b = proposal(&key, "prepared on top of it");
+    let ta = {
+        let (log, a) = (log.clone(), a.clone());
+        tokio::spawn(async move { log.add(&a).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let tb = {
+        let (log, b) = (log.clone(), b.clone());
+        tokio::spawn(async move { log.add(&b).await })
+    };
+    let ra = ta.await.unwrap();
+    let rb = tb.await.unwrap();
+    assert!(matches!(ra, Err(LogError::Storage(_))), "{ra:?}");
+    assert!(
+        rb.is_err(),
+        "the batch prepared on a failed commit must not be acknowledged"
+    );
+    assert_eq!(log.head_state().0, size0);
+    assert_eq!(log.head_state().1, root0);
+
+    // Healthy again: the refused entries are not duplicates, and indexes continue from the
+    // durable tree, not from the abandoned speculation.
+    store.delay_ms.store(0, Ordering::SeqCst);
+    let eb = log.add(&b).await.unwrap();
+    let ea = log.add(&a).await.unwrap();
+    assert_eq!((index_of(&eb.1), index_of(&ea.1)), (1, 2));
+    drop(log);
+
+    // The durable tree reopens consistent (open recomputes the root from stored hashes).
+    let (reopened, _) = open(dir.path()).await;
+    assert_eq!(reopened.head_state().0, 3);
+}
