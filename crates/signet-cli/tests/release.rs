@@ -194,6 +194,21 @@ fn sign_and_verify_a_whole_release() {
     assert_eq!(s["artifacts"], 39, "{s}");
     let o = verify("release-managers@example.com");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    // The same with read(2) instead of memory maps for the large files.
+    let o = signet(
+        &data,
+        &[
+            "verify-release",
+            rel_s,
+            "--certificate-identity",
+            "release-managers@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--offline",
+            "--no-mmap",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 }
 
 /// `kill -9` of sign-release at several points never leaves a half-written signature file,

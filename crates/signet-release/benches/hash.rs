@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
 use signet_release::sample::{SampleOptions, generate};
-use signet_release::{RelPath, hash_files, list_artifacts, sha256_files};
+use signet_release::{
+    ReadMode, RelPath, hash_files, list_artifacts, sha256_files, sha256_files_with,
+};
 
 const PER_CORE_LIMIT: f64 = 1.8e9;
 
@@ -139,6 +141,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         sha256_files(dir.path(), &files)?;
         Ok(())
     })?;
+    let mapped_n = measure(runs, || {
+        sha256_files_with(dir.path(), &files, ReadMode::Mapped)?;
+        Ok(())
+    })?;
     let all_n = measure(runs, || {
         hash_files(dir.path(), &files)?;
         Ok(())
@@ -182,6 +188,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         total,
         runs,
         &files_n,
+        threads,
+    );
+    row(
+        &format!("sha256_files mapped, {threads} threads"),
+        total,
+        runs,
+        &mapped_n,
         threads,
     );
     row(

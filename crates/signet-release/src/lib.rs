@@ -20,7 +20,10 @@
 //! Every path inside a release is a [`RelPath`]: `/`-separated, relative, without `.`/`..`
 //! components, backslashes or control characters, so it can be written into `SHA256SUMS`, SPDX
 //! and provenance without escaping and can never name a file outside the release root.
-#![forbid(unsafe_code)]
+//!
+//! `unsafe` is denied except in one place: the read-only memory map behind
+//! [`ReadMode::Mapped`], whose safety argument is written there.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod error;
@@ -35,7 +38,10 @@ pub mod sbom;
 
 pub use error::ReleaseError;
 pub use fsutil::{Diff, compare, write_atomic};
-pub use hash::{FileDigest, FileSha256, hash_files, list_artifacts, sha256_files};
+pub use hash::{
+    FileDigest, FileSha256, MAP_MIN, ReadMode, hash_files, list_artifacts, sha256_files,
+    sha256_files_with,
+};
 pub use relpath::{MAX_PATH_LEN, RelPath};
 
 /// Result alias for this crate.

@@ -121,6 +121,31 @@ fn leaf_chains_through_intermediate_only_within_validity_and_purpose() {
 }
 
 #[test]
+fn trusted_links_checked_once_still_bind() {
+    // The intermediate's link to the root is checked when the anchor is built, then skipped on
+    // each path: a trusted chain whose intermediate another root signed must never validate,
+    // and an expired trusted intermediate still fails at the verification time.
+    let r = root("root");
+    let impostor = root("root");
+    let inter = issue(&impostor, params("intermediate", true));
+    let leaf = issue(&inter, params("leaf", false));
+    assert!(code_signing(&leaf, &[], &anchors(&[&inter, &r])).is_err());
+    assert_eq!(
+        code_signing(&leaf, &[], &anchors(&[&inter, &impostor])).unwrap(),
+        3
+    );
+
+    let mut ip = params("intermediate", true);
+    ip.not_after = OffsetDateTime::from_unix_timestamp(T0 - 1).unwrap();
+    let old = issue(&r, ip);
+    let leaf = issue(&old, params("leaf", false));
+    assert!(matches!(
+        code_signing(&leaf, &[], &anchors(&[&old, &r])),
+        Err(X509Error::Expired { .. })
+    ));
+}
+
+#[test]
 fn issuers_must_be_valid_at_the_time_too() {
     let mut rp = params("short-lived root", true);
     rp.not_after = OffsetDateTime::from_unix_timestamp(T0 - 1).unwrap();
