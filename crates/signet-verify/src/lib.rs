@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod memo;
 mod policy;
 mod tlog;
 mod verifier;

@@ -7,11 +7,14 @@ use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
 use signet_trust::{TransparencyLog, TrustedRoot};
 use signet_types::{Sha256Hash, UnixSeconds};
 
+use crate::memo::{self, Memo};
 use crate::verifier::VerifiedEntry;
 
 /// Verifies one entry. Errors are messages; the caller wraps them with the entry's position.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_entry(
     root: &TrustedRoot,
+    checkpoints: &Memo<signet_tlog::VerifiedCheckpoint>,
     version: BundleVersion,
     entry: &TlogEntry,
     content: &Content,
@@ -89,7 +92,10 @@ pub(crate) fn verify_entry(
         )
         .map_err(|e| format!("inclusion proof: {e}"))?;
         let checkpoint = match (&proof.checkpoint, version) {
-            (Some(text), _) => verify_checkpoint(log, text)?,
+            (Some(text), _) => checkpoints.get_or_try(
+                memo::key("checkpoint", &[&entry.log_id, text.as_bytes()]),
+                || verify_checkpoint(log, text),
+            )?,
             // Early v0.1 bundles carry proofs without checkpoints; their SET is what counts.
             (None, BundleVersion::V01) if verified_time.is_some() => {
                 return finish(log, entry, leaf, verified_time, tsa_times);

@@ -1,12 +1,14 @@
 use signet_bundle::{Bundle, Content, VerificationMaterial};
 use signet_crypto::{HashAlgorithm, PublicKey, Scheme, sha256};
 use signet_rekor::Material;
+use signet_tlog::VerifiedCheckpoint;
 use signet_trust::TrustedRoot;
 use signet_types::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use signet_types::{LogIndex, Sha256Hash, UnixSeconds};
 use signet_x509::{Certificate, Purpose, TrustAnchorChain, TsaAuthority};
 
 use crate::error::VerifyError;
+use crate::memo::{self, Memo};
 use crate::policy::{Artifact, Identity, Policy};
 use crate::tlog;
 
@@ -36,6 +38,12 @@ pub struct Verifier<'r> {
     config: VerifierConfig,
     cas: Vec<(usize, TrustAnchorChain)>,
     tsas: Vec<TsaAuthority>,
+    /// Issuer found by path validation, by (leaf, verified times).
+    chains: Memo<Certificate>,
+    /// Embedded SCTs that met the threshold, by (leaf, issuer).
+    scts: Memo<()>,
+    /// Checkpoints whose signature verified, by (log ID, text).
+    checkpoints: Memo<VerifiedCheckpoint>,
 }
 
 /// One log entry that verified.
@@ -141,6 +149,9 @@ impl<'r> Verifier<'r> {
             config,
             cas,
             tsas,
+            chains: Memo::default(),
+            scts: Memo::default(),
+            checkpoints: Memo::default(),
         })
     }
 
@@ -216,6 +227,7 @@ impl<'r> Verifier<'r> {
         for (index, entry) in bundle.tlog_entries.iter().enumerate() {
             let checked = tlog::verify_entry(
                 self.root,
+                &self.checkpoints,
                 bundle.version,
                 entry,
                 &bundle.content,
@@ -243,8 +255,19 @@ impl<'r> Verifier<'r> {
                 if times.is_empty() {
                     return Err(VerifyError::NoVerifiedTime);
                 }
-                let issuer_cert = self.check_chain(leaf, &times)?;
-                self.check_scts(leaf, &issuer_cert)?;
+                let mut time_bytes = Vec::with_capacity(times.len() * 8);
+                for t in &times {
+                    time_bytes.extend_from_slice(&t.0.to_be_bytes());
+                }
+                let issuer_cert = self
+                    .chains
+                    .get_or_try(memo::key("chain", &[leaf.der(), &time_bytes]), || {
+                        self.check_chain(leaf, &times)
+                    })?;
+                self.scts
+                    .get_or_try(memo::key("sct", &[leaf.der(), issuer_cert.der()]), || {
+                        self.check_scts(leaf, &issuer_cert)
+                    })?;
                 let sans: Vec<String> = leaf
                     .san_identities()
                     .iter()
