@@ -62,23 +62,25 @@ fn oid_arcs(dotted: &str) -> Result<Vec<u64>, CaError> {
     }
 }
 
-fn der_len(n: usize) -> Vec<u8> {
-    if n < 0x80 {
-        vec![n as u8]
-    } else {
-        let b = n.to_be_bytes();
-        let skip = b.iter().take_while(|x| **x == 0).count();
-        let mut out = vec![0x80 | (b.len() - skip) as u8];
-        out.extend_from_slice(&b[skip..]);
-        out
-    }
+/// DER of `value` as an ASN.1 type from the `der` crate (an extension's `extnValue` contents).
+fn encode<'a, T>(
+    value: &'a [u8],
+    make: impl FnOnce(&'a [u8]) -> der::Result<T>,
+) -> Result<Vec<u8>, CaError>
+where
+    T: der::Encode,
+{
+    make(value)
+        .and_then(|v| v.to_der())
+        .map_err(|e| CaError::Material(format!("extension value: {e}")))
 }
 
-fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    out.extend_from_slice(&der_len(value.len()));
-    out.extend_from_slice(value);
-    out
+/// The `extnValue` contents of a Sigstore extension.
+fn ext_content(value: &ExtValue) -> Result<Vec<u8>, CaError> {
+    match value {
+        ExtValue::Raw(s) => Ok(s.as_bytes().to_vec()),
+        ExtValue::Utf8(s) => encode(s.as_bytes(), der::asn1::Utf8StringRef::new),
+    }
 }
 
 impl CaChain {
@@ -120,14 +122,13 @@ impl CaChain {
         let ski = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bits);
         let mut exts = vec![CustomExtension::from_oid_content(
             SKI,
-            tlv(0x04, ski.as_ref()),
+            encode(ski.as_ref(), der::asn1::OctetStringRef::new)?,
         )];
         for (oid, value) in &identity.extensions {
-            let content = match value {
-                ExtValue::Raw(s) => s.as_bytes().to_vec(),
-                ExtValue::Utf8(s) => tlv(0x0c, s.as_bytes()),
-            };
-            exts.push(CustomExtension::from_oid_content(&oid_arcs(oid)?, content));
+            exts.push(CustomExtension::from_oid_content(
+                &oid_arcs(oid)?,
+                ext_content(value)?,
+            ));
         }
         p.custom_extensions = exts;
         let mut pre = p.clone();
@@ -177,6 +178,22 @@ impl CaChain {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    #[test]
+    fn extension_values_are_der_with_long_form_lengths() {
+        use super::{ExtValue, ext_content};
+        assert_eq!(ext_content(&ExtValue::Raw("ab".into())).unwrap(), b"ab");
+        assert_eq!(
+            ext_content(&ExtValue::Utf8("ab".into())).unwrap(),
+            [0x0c, 2, b'a', b'b']
+        );
+        let long = "x".repeat(300);
+        let der = ext_content(&ExtValue::Utf8(long.clone())).unwrap();
+        assert_eq!(&der[..4], &[0x0c, 0x82, 0x01, 0x2c]);
+        assert_eq!(&der[4..], long.as_bytes());
+        let der = ext_content(&ExtValue::Utf8("y".repeat(200))).unwrap();
+        assert_eq!(&der[..3], &[0x0c, 0x81, 200]);
+    }
+
     use super::*;
     use const_oid::ObjectIdentifier;
     use signet_types::Sha256Hash;

@@ -50,27 +50,6 @@ impl ExtValue {
             Self::Raw(s) | Self::Utf8(s) => s,
         }
     }
-
-    /// The `extnValue` OCTET STRING contents.
-    pub fn to_der_contents(&self) -> Vec<u8> {
-        match self {
-            Self::Raw(s) => s.as_bytes().to_vec(),
-            Self::Utf8(s) => {
-                let len = s.len();
-                let mut out = vec![0x0c];
-                if len < 0x80 {
-                    out.push(len as u8);
-                } else {
-                    let bytes = len.to_be_bytes();
-                    let skip = bytes.iter().take_while(|b| **b == 0).count();
-                    out.push(0x80 | (bytes.len() - skip) as u8);
-                    out.extend_from_slice(&bytes[skip..]);
-                }
-                out.extend_from_slice(s.as_bytes());
-                out
-            }
-        }
-    }
 }
 
 /// The identity a verified token proves, ready to be put in a certificate.
@@ -835,20 +814,5 @@ ci-issuer-metadata:
             Principal::from_claims(&gha_issuer(), &cfg, &c),
             Err(OidcError::MissingClaim("sub".into()))
         );
-    }
-
-    #[test]
-    fn utf8_der_encoding() {
-        assert_eq!(ExtValue::Raw("ab".into()).to_der_contents(), b"ab");
-        assert_eq!(
-            ExtValue::Utf8("ab".into()).to_der_contents(),
-            [0x0c, 2, b'a', b'b']
-        );
-        let long = "x".repeat(300);
-        let der = ExtValue::Utf8(long.clone()).to_der_contents();
-        assert_eq!(&der[..4], &[0x0c, 0x82, 0x01, 0x2c]);
-        assert_eq!(&der[4..], long.as_bytes());
-        let der = ExtValue::Utf8("y".repeat(200)).to_der_contents();
-        assert_eq!(&der[..3], &[0x0c, 0x81, 200]);
     }
 }
