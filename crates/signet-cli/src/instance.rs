@@ -71,12 +71,7 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
 }
 
 fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+    signet_trust::format_time(signet_types::UnixSeconds(t))
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 

@@ -114,13 +114,7 @@ async fn fetch(
 }
 
 fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
+    signet_trust::format_time(signet_types::UnixSeconds(t)).unwrap_or_else(|| t.to_string())
 }
 
 /// rekor-cli prints the body under the Go type name of its kind.

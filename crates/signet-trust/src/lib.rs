@@ -15,6 +15,6 @@ mod signing_config;
 
 pub use root::{
     AuthoritySubject, CertificateAuthority, TRUSTED_ROOT_MEDIA_TYPE, TimeRange, TransparencyLog,
-    TrustError, TrustedKey, TrustedRoot,
+    TrustError, TrustedKey, TrustedRoot, format_time,
 };
 pub use signing_config::{SIGNING_CONFIG_MEDIA_TYPE, Service, SigningConfig};

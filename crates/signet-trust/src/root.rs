@@ -224,6 +224,14 @@ pub(crate) struct RawJson {
     pub(crate) raw_bytes: String,
 }
 
+/// `t` in RFC 3339 (`2025-01-01T00:00:00Z`), as trust files write times; `None` if out of
+/// range.
+pub fn format_time(t: UnixSeconds) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp(t.0)
+        .ok()
+        .and_then(|d| d.format(&Rfc3339).ok())
+}
+
 fn parse_time(field: &'static str, s: &str) -> Result<UnixSeconds, TrustError> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map(|t| UnixSeconds(t.unix_timestamp()))
@@ -371,13 +379,10 @@ impl TrustedRoot {
     /// Serializes to `trusted_root.json` (used by `signet init`).
     pub fn to_json(&self) -> Result<String, TrustError> {
         let fmt_time = |t: UnixSeconds| -> Result<String, TrustError> {
-            OffsetDateTime::from_unix_timestamp(t.0)
-                .ok()
-                .and_then(|d| d.format(&Rfc3339).ok())
-                .ok_or_else(|| TrustError::Field {
-                    field: "validFor",
-                    reason: format!("time {t} out of range"),
-                })
+            format_time(t).ok_or_else(|| TrustError::Field {
+                field: "validFor",
+                reason: format!("time {t} out of range"),
+            })
         };
         let range = |r: &TimeRange| -> Result<Option<RangeJson>, TrustError> {
             Ok(Some(RangeJson {
