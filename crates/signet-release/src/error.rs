@@ -107,3 +107,20 @@ impl ReleaseError {
         }
     }
 }
+
+/// [`ReleaseError::TooLarge`] if `actual` exceeds `limit`: the one check behind every fixed
+/// bound on untrusted input in this crate.
+pub(crate) fn check_limit(
+    what: &'static str,
+    actual: usize,
+    limit: usize,
+) -> Result<(), ReleaseError> {
+    if actual > limit {
+        return Err(ReleaseError::TooLarge {
+            what,
+            actual: actual as u64,
+            limit: limit as u64,
+        });
+    }
+    Ok(())
+}

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use aws_lc_rs::digest::{self, Context};
 use rayon::prelude::*;
 
+use crate::error::check_limit;
 use crate::{METADATA_FILES, RelPath, ReleaseError, Result, SIGNATURE_SUFFIXES};
 
 /// Read buffer size per worker.
@@ -366,13 +367,7 @@ pub fn list_artifacts(root: &Path) -> Result<Vec<RelPath>> {
                 .file_type()
                 .map_err(|e| ReleaseError::io("stat", &fs_path, e))?;
             if ft.is_dir() {
-                if depth + 1 > MAX_DEPTH {
-                    return Err(ReleaseError::TooLarge {
-                        what: "directory depth",
-                        actual: (depth + 1) as u64,
-                        limit: MAX_DEPTH as u64,
-                    });
-                }
+                check_limit("directory depth", depth + 1, MAX_DEPTH)?;
                 stack.push((fs_path, rel.into_string(), depth + 1));
                 continue;
             }
@@ -406,13 +401,7 @@ pub fn list_artifacts(root: &Path) -> Result<Vec<RelPath>> {
                 });
             }
             out.push(rel);
-            if out.len() > MAX_ARTIFACTS {
-                return Err(ReleaseError::TooLarge {
-                    what: "artifact count",
-                    actual: out.len() as u64,
-                    limit: MAX_ARTIFACTS as u64,
-                });
-            }
+            check_limit("artifact count", out.len(), MAX_ARTIFACTS)?;
         }
     }
     out.sort_unstable();

@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::check_limit;
 use crate::hash::Digested;
 pub use crate::provenance::{CheckReport, DigestMismatch};
 use crate::{RelPath, ReleaseError, Result};
@@ -138,13 +139,7 @@ pub fn write<D: Digested>(files: &[D]) -> Result<String> {
 
 /// Parses a `SHA256SUMS` file strictly (see the module docs).
 pub fn parse(data: &[u8]) -> Result<Manifest> {
-    if data.len() > MAX_MANIFEST_BYTES {
-        return Err(ReleaseError::TooLarge {
-            what: "SHA256SUMS",
-            actual: data.len() as u64,
-            limit: MAX_MANIFEST_BYTES as u64,
-        });
-    }
+    check_limit("SHA256SUMS", data.len(), MAX_MANIFEST_BYTES)?;
     let text = std::str::from_utf8(data).map_err(|e| ReleaseError::Manifest {
         line: line_of(data, e.valid_up_to()),
         reason: "not UTF-8",
@@ -156,13 +151,7 @@ pub fn parse(data: &[u8]) -> Result<Manifest> {
     let body = text.strip_suffix('\n').unwrap_or(text);
     for (i, line) in body.split('\n').enumerate() {
         let n = i + 1;
-        if n > MAX_ENTRIES {
-            return Err(ReleaseError::TooLarge {
-                what: "SHA256SUMS entries",
-                actual: n as u64,
-                limit: MAX_ENTRIES as u64,
-            });
-        }
+        check_limit("SHA256SUMS entries", n, MAX_ENTRIES)?;
         let (digest, path) =
             parse_line(line).map_err(|reason| ReleaseError::Manifest { line: n, reason })?;
         let path = RelPath::new(path).map_err(|e| match e {

@@ -31,6 +31,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::error::check_limit;
 use crate::hash::Digested;
 use crate::{RelPath, ReleaseError, Result};
 
@@ -313,13 +314,7 @@ pub fn to_json(statement: &Statement) -> Result<Vec<u8>> {
 /// Parses a statement (e.g. a DSSE payload), checking size, `_type` and `predicateType`.
 /// Unknown fields are ignored, as the in-toto and SLSA specs require of consumers.
 pub fn parse(data: &[u8]) -> Result<Statement> {
-    if data.len() > MAX_STATEMENT_BYTES {
-        return Err(ReleaseError::TooLarge {
-            what: "provenance statement",
-            actual: data.len() as u64,
-            limit: MAX_STATEMENT_BYTES as u64,
-        });
-    }
+    check_limit("provenance statement", data.len(), MAX_STATEMENT_BYTES)?;
     let st: Statement = serde_json::from_slice(data).map_err(|source| ReleaseError::Json {
         what: "provenance",
         source,
@@ -339,13 +334,7 @@ pub fn parse(data: &[u8]) -> Result<Statement> {
     if st.subject.is_empty() {
         return Err(bad("statement has no subjects"));
     }
-    if st.subject.len() > MAX_SUBJECTS {
-        return Err(ReleaseError::TooLarge {
-            what: "provenance subjects",
-            actual: st.subject.len() as u64,
-            limit: MAX_SUBJECTS as u64,
-        });
-    }
+    check_limit("provenance subjects", st.subject.len(), MAX_SUBJECTS)?;
     Ok(st)
 }
 

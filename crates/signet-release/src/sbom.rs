@@ -27,6 +27,7 @@ use aws_lc_rs::digest;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::error::check_limit;
 use crate::hash::Digested;
 use crate::{FileDigest, RelPath, ReleaseError, Result};
 
@@ -419,13 +420,7 @@ pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
 
 /// Parses an SPDX 2.2/2.3 JSON document (bounded size and file count; unknown fields ignored).
 pub fn parse_json(data: &[u8]) -> Result<SpdxDocument> {
-    if data.len() > MAX_SBOM_BYTES {
-        return Err(ReleaseError::TooLarge {
-            what: "SBOM",
-            actual: data.len() as u64,
-            limit: MAX_SBOM_BYTES as u64,
-        });
-    }
+    check_limit("SBOM", data.len(), MAX_SBOM_BYTES)?;
     let doc: SpdxDocument = serde_json::from_slice(data).map_err(|source| ReleaseError::Json {
         what: "SBOM",
         source,
@@ -439,13 +434,7 @@ pub fn parse_json(data: &[u8]) -> Result<SpdxDocument> {
     if doc.spdx_id != DOCUMENT_ID {
         return Err(bad(format!("document SPDXID is {:?}", doc.spdx_id)));
     }
-    if doc.files.len() > MAX_SBOM_FILES {
-        return Err(ReleaseError::TooLarge {
-            what: "SBOM files",
-            actual: doc.files.len() as u64,
-            limit: MAX_SBOM_FILES as u64,
-        });
-    }
+    check_limit("SBOM files", doc.files.len(), MAX_SBOM_FILES)?;
     Ok(doc)
 }
 
