@@ -51,20 +51,14 @@ pub(crate) struct Job {
 /// batch and the one being prepared are never evicted.
 const RECENT: usize = 65_536;
 
-/// A prepared writer: where to answer, its index, integrated time and SET.
-type Pending = (
-    oneshot::Sender<Result<Committed, LogError>>,
-    u64,
-    i64,
-    Vec<u8>,
-);
-
 /// What a commit hands back: its outcome, and the entries and hashes it stored.
 type Done = (Result<(), LogError>, Vec<NewEntry>, Vec<(u64, Sha256Hash)>);
 
 /// Entries prepared on top of the speculative tree, committed together in one transaction.
 struct Batch {
-    replies: Vec<Pending>,
+    /// Where to answer each writer, in the order of `entries` (the commit hands the entries
+    /// back, with their indexes, times and SETs, for the answers).
+    replies: Vec<oneshot::Sender<Result<Committed, LogError>>>,
     entries: Vec<NewEntry>,
     hashes: Vec<(u64, Sha256Hash)>,
     /// Tree size and frontier once this batch is integrated.
@@ -84,7 +78,7 @@ impl Batch {
     }
 
     fn fail(self, e: &LogError) {
-        for (reply, ..) in self.replies {
+        for reply in self.replies {
             let _ = reply.send(Err(e.clone()));
         }
     }
@@ -255,7 +249,7 @@ impl<S: LogStore> Sequencer<S> {
             }
             self.remember(leaf);
             next.new_size = n + 1;
-            next.replies.push((j.reply, n, now, set.clone()));
+            next.replies.push(j.reply);
             next.entries.push(NewEntry {
                 index: n,
                 uuid: leaf,
@@ -325,11 +319,11 @@ impl<S: LogStore> Sequencer<S> {
             "batch integrated, root {}",
             b64::encode(head.root.0)
         );
-        for (reply, index, integrated_time, set) in batch.replies {
+        for (reply, e) in batch.replies.into_iter().zip(entries) {
             let _ = reply.send(Ok(Committed {
-                index,
-                integrated_time,
-                set,
+                index: e.index,
+                integrated_time: e.integrated_time,
+                set: e.set,
                 head: head.clone(),
             }));
         }
