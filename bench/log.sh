@@ -14,6 +14,7 @@ target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
+tree_size() { curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])"; }
 echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load generator on the same 2 cores; the Rust GET phase walks all entries, mostly cache misses)"
 target/release/signet-logbench append "$url" "$CLIENTS" "$ENTRIES"
 if command -v wrk >/dev/null; then
@@ -24,15 +25,15 @@ if command -v wrk >/dev/null; then
   echo "| appended (201) | seconds | durable appends/s | p50 ms | p99 ms | max ms | other answers |"
   echo "|---|---|---|---|---|---|---|"
   cpu0=$(awk '{print $14+$15}' /proc/$pid/stat)
-  size0=$(curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])")
+  size0=$(tree_size)
   BODIES_FILE="$work/bodies.txt" WRK_THREADS=2 wrk -t2 -c"$CLIENTS" -d8s -s bench/lua/append.lua "$url" | grep '^|\|ran out'
   cpu1=$(awk '{print $14+$15}' /proc/$pid/stat)
-  size1=$(curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])")
+  size1=$(tree_size)
   # The physical floor of an append here is one P-256 verify (the client's signature) plus one
   # P-256 sign (the SET); the target assumed ~30k verifies/s on both cores.
   verify2=$(openssl speed -multi 2 -seconds 1 ecdsap256 2>/dev/null | awk '/nistp256/ {print int($NF)}')
   echo "server CPU per durable append: $(( (cpu1 - cpu0) * 10000 / (size1 - size0 > 0 ? size1 - size0 : 1) )) µs; P-256 verifies/s on both cores here (openssl): ${verify2:-unknown}"
-  ENTRIES=$(curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])")
+  ENTRIES=$(tree_size)
   for i in $(seq 0 199); do
     curl -s "$url/api/v1/log/entries?logIndex=$(( (i * 197) % ENTRIES ))" | python3 -c "import json,sys; print(list(json.load(sys.stdin))[0])"
   done > "$work/uuids.txt"
