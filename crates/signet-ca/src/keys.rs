@@ -8,7 +8,7 @@ use rcgen::{
     KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P384_SHA384, PublicKeyData,
     SignatureAlgorithm,
 };
-use signet_x509::Certificate;
+use signet_x509::{Certificate, NameAttribute};
 
 /// Errors of the CA layer.
 #[derive(Debug, thiserror::Error)]
@@ -332,17 +332,19 @@ impl CaChain {
 }
 
 fn distinguished_name(c: &Certificate) -> Result<DistinguishedName, CaError> {
-    // Re-create the subject from its RFC 4514 form "CN=…,O=…" (reverse order; our CAs only
-    // use O and CN, UTF8String, as `signet init` writes them).
+    // Re-create the subject attribute by attribute, in order (our CAs only use O and CN,
+    // UTF8String, as `signet init` writes them).
     let mut dn = DistinguishedName::new();
-    let subject = c.subject_string();
-    for part in subject.split(',').rev() {
-        match part.split_once('=') {
-            Some(("O", v)) => dn.push(DnType::OrganizationName, v),
-            Some(("CN", v)) => dn.push(DnType::CommonName, v),
-            _ => {
+    let attrs = c
+        .subject_attributes()
+        .map_err(|e| CaError::Material(format!("CA subject: {e}")))?;
+    for a in attrs {
+        match a {
+            NameAttribute::Organization(v) => dn.push(DnType::OrganizationName, v),
+            NameAttribute::CommonName(v) => dn.push(DnType::CommonName, v),
+            NameAttribute::Other(oid) => {
                 return Err(CaError::Material(format!(
-                    "unsupported CA subject component {part:?} (only O and CN)"
+                    "unsupported CA subject attribute {oid} (only O and CN)"
                 )));
             }
         }
@@ -402,6 +404,27 @@ mod tests {
         assert_eq!(
             loaded.root().subject_string(),
             "CN=signet test root,O=signet test"
+        );
+        // A leaf from the loaded chain names its issuer with exactly the intermediate's
+        // subject bytes (the name is rebuilt attribute by attribute from the certificate).
+        let key = signet_crypto::SigningKey::generate_p256().unwrap();
+        let identity = crate::Identity {
+            san: crate::LeafSan::Email("a@example.com".into()),
+            extensions: vec![],
+        };
+        let pending = loaded
+            .precertificate(key.public_key().spki_der(), &identity, now)
+            .unwrap();
+        let name = |der: &[u8], issuer: bool| {
+            use der::{Decode, Encode};
+            let c = x509_cert::Certificate::from_der(der).unwrap();
+            let tbs = c.tbs_certificate();
+            let n = if issuer { tbs.issuer() } else { tbs.subject() };
+            n.to_der().unwrap()
+        };
+        assert_eq!(
+            name(&loaded.ct_chain(&pending)[0], true),
+            name(chain.intermediate().der(), false)
         );
         #[cfg(unix)]
         {

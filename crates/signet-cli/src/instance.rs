@@ -117,14 +117,14 @@ pub fn trusted_root(
 }
 
 /// The CA's name in the trusted root: organization and common name of its root certificate
-/// (RFC 4514 form `CN=…,O=…`, as `signet init` writes them).
+/// (read from the encoded name).
 fn authority_subject(root: &signet_x509::Certificate) -> AuthoritySubject {
     let mut s = AuthoritySubject::default();
-    for part in root.subject_string().split(',') {
-        match part.split_once('=') {
-            Some(("O", v)) => s.organization = v.to_string(),
-            Some(("CN", v)) => s.common_name = v.to_string(),
-            _ => {}
+    for a in root.subject_attributes().unwrap_or_default() {
+        match a {
+            signet_x509::NameAttribute::Organization(v) => s.organization = v,
+            signet_x509::NameAttribute::CommonName(v) => s.common_name = v,
+            signet_x509::NameAttribute::Other(_) => {}
         }
     }
     s

@@ -137,6 +137,17 @@ fn unix(t: &x509_cert::time::Time) -> UnixSeconds {
     UnixSeconds(i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX))
 }
 
+/// One attribute of a certificate's subject name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NameAttribute {
+    /// `commonName` (2.5.4.3).
+    CommonName(String),
+    /// `organizationName` (2.5.4.10).
+    Organization(String),
+    /// Any other attribute, by dotted OID (its value is not read).
+    Other(String),
+}
+
 fn malformed(e: impl fmt::Display) -> X509Error {
     X509Error::Malformed(e.to_string())
 }
@@ -297,6 +308,29 @@ impl Certificate {
         } else {
             s
         }
+    }
+
+    /// The subject's attributes in DER order. Read from the encoded name, so values may contain
+    /// any character (an RFC 4514 string would need unescaping to be split).
+    pub fn subject_attributes(&self) -> Result<Vec<NameAttribute>, X509Error> {
+        use const_oid::db::rfc4519;
+        self.parsed
+            .tbs_certificate()
+            .subject()
+            .iter()
+            .map(|atv| {
+                let text = || {
+                    x509_cert::ext::pkix::name::DirectoryString::try_from(&atv.value)
+                        .map(|d| d.value().into_owned())
+                        .map_err(|e| malformed(format!("subject attribute {}: {e}", atv.oid)))
+                };
+                Ok(match atv.oid {
+                    rfc4519::COMMON_NAME => NameAttribute::CommonName(text()?),
+                    rfc4519::ORGANIZATION_NAME => NameAttribute::Organization(text()?),
+                    other => NameAttribute::Other(other.to_string()),
+                })
+            })
+            .collect()
     }
 
     /// Issuer DN (RFC 4514 form) for messages.

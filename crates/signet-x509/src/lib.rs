@@ -17,7 +17,7 @@ mod error;
 mod sct;
 mod tsa;
 
-pub use cert::{Certificate, FulcioExtensions, SanIdentity, signature_scheme};
+pub use cert::{Certificate, FulcioExtensions, NameAttribute, SanIdentity, signature_scheme};
 pub use chain::{Purpose, TrustAnchorChain, VerifiedChain, verify_chain};
 pub use error::X509Error;
 pub use sct::{VerifiedSct, precert_sct_signed_data, tbs_without_extension, verify_embedded_scts};

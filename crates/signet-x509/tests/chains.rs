@@ -8,7 +8,9 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose, OtherNameValue, PublicKeyData, SanType, SignatureAlgorithm,
 };
 use signet_types::{UnixSeconds, limits};
-use signet_x509::{Certificate, Purpose, SanIdentity, TrustAnchorChain, X509Error, verify_chain};
+use signet_x509::{
+    Certificate, NameAttribute, Purpose, SanIdentity, TrustAnchorChain, X509Error, verify_chain,
+};
 use time::OffsetDateTime;
 
 const T0: i64 = 1_750_000_000;
@@ -118,6 +120,24 @@ fn leaf_chains_through_intermediate_only_within_validity_and_purpose() {
         code_signing(&inter, &[], &anchors(&[&r])),
         Err(X509Error::Usage { .. })
     ));
+}
+
+#[test]
+fn subject_attributes_in_der_order_from_the_encoding() {
+    let mut p = params("", true);
+    p.distinguished_name
+        .push(DnType::OrganizationName, "Example, Inc.");
+    p.distinguished_name.push(DnType::CommonName, "signet root");
+    p.distinguished_name.push(DnType::CountryName, "NL");
+    let r = root_with(p, &rcgen::PKCS_ECDSA_P256_SHA256);
+    assert_eq!(
+        r.cert.subject_attributes().unwrap(),
+        vec![
+            NameAttribute::Organization("Example, Inc.".into()),
+            NameAttribute::CommonName("signet root".into()),
+            NameAttribute::Other("2.5.4.6".into()),
+        ]
+    );
 }
 
 #[test]
