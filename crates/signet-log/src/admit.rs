@@ -24,7 +24,8 @@ pub struct Admitted {
 struct Proposed {
     kind: String,
     api_version: String,
-    spec: serde_json::Value,
+    /// Kept raw: parsed once, into the kind's own spec type.
+    spec: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -59,10 +60,29 @@ fn bad(m: impl Into<String>) -> LogError {
 /// Most certificates accepted in a verifier chain (Rekor: 10).
 const MAX_VERIFIER_CHAIN: usize = 10;
 
+/// A verifier PEM, parsed once.
+struct Verifier {
+    key: PublicKey,
+    /// Lower-cased SAN identities of a certificate's leaf (none for a bare key).
+    sans: Vec<String>,
+    /// Rekor's canonical form of the PEM (what the body stores and the index hashes).
+    canonical: Vec<u8>,
+}
+
 /// The key of a verifier PEM (public key, certificate, or certificate chain), checking that a
 /// chain links up (each certificate signed by the next), as Rekor does.
-fn verifier_key(pem_text: &[u8]) -> Result<(PublicKey, Vec<String>), LogError> {
+fn verifier_key(pem_text: &[u8]) -> Result<Verifier, LogError> {
     let blocks = signet_rekor::pem_to_der_blocks(pem_text).map_err(|e| bad(e.to_string()))?;
+    let (key, sans) = verifier_parts(&blocks)?;
+    let canonical = signet_rekor::canonical_pem_blocks(&blocks).map_err(|e| bad(e.to_string()))?;
+    Ok(Verifier {
+        key,
+        sans,
+        canonical,
+    })
+}
+
+fn verifier_parts(blocks: &[(String, Vec<u8>)]) -> Result<(PublicKey, Vec<String>), LogError> {
     match blocks.first().map(|(t, _)| t.as_str()) {
         Some("PUBLIC KEY") if blocks.len() == 1 => {
             let key = PublicKey::from_spki_der(&blocks[0].1)
@@ -107,9 +127,9 @@ pub fn admit(proposed: &[u8]) -> Result<Admitted, LogError> {
     let p: Proposed = serde_json::from_slice(proposed)
         .map_err(|e| LogError::BadRequest(format!("invalid proposed entry: {e}")))?;
     match (p.kind.as_str(), p.api_version.as_str()) {
-        ("hashedrekord", "0.0.1") => admit_hashedrekord(p.spec),
-        ("dsse", "0.0.1") => admit_dsse(p.spec),
-        ("intoto", "0.0.2") => admit_intoto(p.spec),
+        ("hashedrekord", "0.0.1") => admit_hashedrekord(p.spec.get()),
+        ("dsse", "0.0.1") => admit_dsse(p.spec.get()),
+        ("intoto", "0.0.2") => admit_intoto(p.spec.get()),
         ("hashedrekord" | "dsse", v) => Err(bad(format!(
             "{} version {v} is not supported (0.0.1 is)",
             p.kind
@@ -140,9 +160,9 @@ const MAX_DSSE_SIGNATURES: usize = 16;
 /// Rekor's `dsse` 0.0.1: every envelope signature must verify (ECDSA/RSA with SHA-256 over the
 /// PAE) under one of the verifiers; the envelope itself is not stored, only its hash, the payload
 /// hash and (signature, canonical verifier PEM) pairs sorted by signature.
-fn admit_dsse(spec: serde_json::Value) -> Result<Admitted, LogError> {
+fn admit_dsse(spec: &str) -> Result<Admitted, LogError> {
     let spec: DsseSpec =
-        serde_json::from_value(spec).map_err(|e| bad(format!("invalid dsse spec: {e}")))?;
+        serde_json::from_str(spec).map_err(|e| bad(format!("invalid dsse spec: {e}")))?;
     let env_json: signet_types::dsse::EnvelopeJson =
         serde_json::from_str(&spec.proposed_content.envelope)
             .map_err(|e| bad(format!("invalid DSSE envelope: {e}")))?;
@@ -162,8 +182,8 @@ fn admit_dsse(spec: serde_json::Value) -> Result<Admitted, LogError> {
         .iter()
         .map(|v| {
             let pem = b64::decode(v).map_err(|e| bad(format!("verifier: {e}")))?;
-            let (key, sans) = verifier_key(&pem)?;
-            Ok((key, sans, canonical_pem(&pem)?))
+            let v = verifier_key(&pem)?;
+            Ok((v.key, v.sans, v.canonical))
         })
         .collect::<Result<Vec<_>, LogError>>()?;
     let pae = env.pae();
@@ -262,9 +282,9 @@ fn double_b64(field: &str, v: &str) -> Result<(Vec<u8>, Vec<u8>), LogError> {
 /// of the entry's keys; the canonical body keeps the payload type, the signatures (double
 /// base64, as Rekor stores them) with their keys, the client's envelope hash and the payload hash,
 /// and drops the payload.
-fn admit_intoto(spec: serde_json::Value) -> Result<Admitted, LogError> {
+fn admit_intoto(spec: &str) -> Result<Admitted, LogError> {
     let spec: IntotoSpec =
-        serde_json::from_value(spec).map_err(|e| bad(format!("invalid intoto spec: {e}")))?;
+        serde_json::from_str(spec).map_err(|e| bad(format!("invalid intoto spec: {e}")))?;
     let c = spec.content;
     let env = c.envelope;
     if env.payload_type.is_empty() {
@@ -291,13 +311,13 @@ fn admit_intoto(spec: serde_json::Value) -> Result<Admitted, LogError> {
     for s in &env.signatures {
         let (sig_text, sig) = double_b64("signature", &s.sig)?;
         let pem = b64::decode(&s.public_key).map_err(|e| bad(format!("publicKey: {e}")))?;
-        let (key, sans) = verifier_key(&pem)?;
+        let v = verifier_key(&pem)?;
         index_keys.push(format!(
             "sha256:{}",
-            signet_crypto::sha256(&canonical_pem(&pem)?).to_hex()
+            signet_crypto::sha256(&v.canonical).to_hex()
         ));
-        index_keys.extend(sans);
-        keys.push(key);
+        index_keys.extend(v.sans);
+        keys.push(v.key);
         sigs.push((s.keyid.clone(), sig_text, pem, sig));
     }
     // As Rekor: each signature must verify under some key of the entry.
@@ -390,12 +410,6 @@ pub fn proposed_intoto(
     }))
 }
 
-/// Go `pem.Encode` form of the PUBLIC KEY / CERTIFICATE blocks of `text` (Rekor's canonical
-/// verifier), as an admission error when it is not such PEM.
-fn canonical_pem(text: &[u8]) -> Result<Vec<u8>, LogError> {
-    signet_rekor::canonical_pem(text).map_err(|e| bad(e.to_string()))
-}
-
 /// The dsse 0.0.1 proposed entry a client sends: the envelope as a JSON string, and verifiers.
 pub fn proposed_dsse(envelope_json: &str, verifier_pems: &[&str]) -> serde_json::Value {
     serde_json::json!({
@@ -408,16 +422,20 @@ pub fn proposed_dsse(envelope_json: &str, verifier_pems: &[&str]) -> serde_json:
     })
 }
 
-fn admit_hashedrekord(spec: serde_json::Value) -> Result<Admitted, LogError> {
+fn admit_hashedrekord(spec: &str) -> Result<Admitted, LogError> {
     let spec: Spec =
-        serde_json::from_value(spec).map_err(|e| bad(format!("invalid hashedrekord spec: {e}")))?;
+        serde_json::from_str(spec).map_err(|e| bad(format!("invalid hashedrekord spec: {e}")))?;
     let sig = b64::decode(&spec.signature.content).map_err(|e| bad(format!("signature: {e}")))?;
     if sig.is_empty() {
         return Err(bad("missing signature"));
     }
     let pem = b64::decode(&spec.signature.public_key.content)
         .map_err(|e| bad(format!("public key: {e}")))?;
-    let (key, sans) = verifier_key(&pem)?;
+    let Verifier {
+        key,
+        sans,
+        canonical,
+    } = verifier_key(&pem)?;
     let algorithm = spec.data.hash.algorithm.as_str();
     let digest_hex = spec.data.hash.value.as_str();
     let hash = match algorithm {
@@ -444,13 +462,12 @@ fn admit_hashedrekord(spec: serde_json::Value) -> Result<Admitted, LogError> {
     key.verify_prehashed(scheme, &digest, &sig).map_err(|_| {
         bad("verifying signature: invalid signature when validating ASN.1 encoded signature")
     })?;
-    let body = signet_rekor::canonical_hashedrekord_v001(&sig, &pem, algorithm, digest_hex)
+    let body = signet_rekor::hashedrekord_v001_body(&sig, &canonical, algorithm, digest_hex)
         .map_err(|e| bad(e.to_string()))?;
     let uuid = signet_rekor::leaf_hash(&body);
-    let verifier_pem = canonical_pem(&pem)?;
     let mut index_keys = vec![
         format!("{algorithm}:{}", digest_hex.to_lowercase()),
-        signet_crypto::sha256(&verifier_pem).to_hex(),
+        signet_crypto::sha256(&canonical).to_hex(),
     ];
     index_keys.extend(sans);
     Ok(Admitted {

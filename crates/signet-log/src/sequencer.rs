@@ -39,16 +39,12 @@ pub(crate) struct Committed {
 
 pub(crate) struct Job {
     pub(crate) entry: Admitted,
-    /// Committed tree size read before the writer checked the store for this entry: anything
-    /// committed at a smaller index was visible to that check, anything later the sequencer
-    /// finds in its window of recent leaves.
-    pub(crate) checked_at: u64,
     pub(crate) reply: oneshot::Sender<Result<Committed, LogError>>,
 }
 
-/// Leaf hashes remembered for duplicate detection beyond the store check each writer makes
-/// (covers entries committed while a job was queued). Must exceed two batches: the in-flight
-/// batch and the one being prepared are never evicted.
+/// Leaf hashes remembered for duplicate detection besides the store: the in-flight and the
+/// prepared batch (not yet in the store, never evicted: the window must exceed two batches)
+/// and the most recently committed leaves.
 const RECENT: usize = 65_536;
 
 /// What a commit hands back: its outcome, and the entries and hashes it stored.
@@ -170,11 +166,6 @@ impl<S: LogStore> Sequencer<S> {
         }
     }
 
-    /// First index of the duplicate-detection window.
-    fn horizon(&self, next: &Batch) -> u64 {
-        next.new_size.saturating_sub(self.recent_order.len() as u64)
-    }
-
     fn remember(&mut self, uuid: Sha256Hash) {
         self.recent.insert(uuid);
         self.recent_order.push_back(uuid);
@@ -193,17 +184,18 @@ impl<S: LogStore> Sequencer<S> {
     /// Admits jobs onto `next`: rejects duplicates, assigns indexes, extends the speculative
     /// frontier and signs the entry timestamps.
     async fn prepare(&mut self, jobs: Vec<Job>, next: &mut Batch) {
-        // Jobs checked against the store before the window began need a second look there.
-        let horizon = self.horizon(next);
-        let old: Vec<Sha256Hash> = jobs
+        // Duplicates: the leaves not remembered (queued, in flight, prepared or recently
+        // committed) are looked up in the store, all in one read. The store holds every
+        // committed leaf, so the store and the remembered leaves together cover the whole log.
+        let unknown: Vec<Sha256Hash> = jobs
             .iter()
-            .filter(|j| j.checked_at < horizon)
             .map(|j| j.entry.uuid)
+            .filter(|u| !self.recent.contains(u))
             .collect();
-        let stored = if old.is_empty() {
+        let stored = if unknown.is_empty() {
             Vec::new()
         } else {
-            match self.store.find(&old).await {
+            match self.store.find(&unknown).await {
                 Ok(s) => s,
                 Err(e) => {
                     for j in jobs {

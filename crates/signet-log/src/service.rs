@@ -455,26 +455,9 @@ impl<S: LogStore> TransparencyLog<S> {
         &self,
         entry: crate::admit::Admitted,
     ) -> Result<crate::sequencer::Committed, LogError> {
-        // Duplicates already stored are refused here, concurrently; the sequencer covers what
-        // is committed between this check and its turn (see `Job::checked_at`).
-        let checked_at = self.head().size;
-        if let Some((uuid, _)) = self
-            .store
-            .find(std::slice::from_ref(&entry.uuid))
-            .await?
-            .first()
-        {
-            return Err(LogError::Duplicate {
-                entry_id: self.entry_id(uuid),
-            });
-        }
         let (reply, rx) = oneshot::channel();
         self.queue
-            .try_send(Job {
-                entry,
-                checked_at,
-                reply,
-            })
+            .try_send(Job { entry, reply })
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
                 mpsc::error::TrySendError::Closed(_) => {

@@ -198,3 +198,48 @@ async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
     let (reopened, _) = open(dir.path()).await;
     assert_eq!(reopened.head_state().0, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_of_entries_stored_before_a_restart_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate_p256().unwrap();
+    let old: Vec<Vec<u8>> = (0..5)
+        .map(|i| proposal(&key, &format!("old {i}")))
+        .collect();
+    {
+        let (log, _) = open(dir.path()).await;
+        for p in &old {
+            log.add(p).await.unwrap();
+        }
+    }
+    // A fresh sequencer remembers no leaves: only the store knows the old ones. Slow commits
+    // so that old and new entries arrive together and are prepared in the same batches.
+    let (log, store) = open(dir.path()).await;
+    store.delay_ms.store(30, Ordering::SeqCst);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let body = if i % 2 == 0 {
+            old[i / 2].clone()
+        } else {
+            proposal(&key, &format!("new {i}"))
+        };
+        let log = log.clone();
+        tasks.push(tokio::spawn(async move { log.add(&body).await }));
+    }
+    let mut indexes = Vec::new();
+    let mut dups = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok((_, e)) => indexes.push(index_of(&e)),
+            Err(LogError::Duplicate { entry_id }) => {
+                dups += 1;
+                assert!(entry_id.len() == 80, "names the stored entry: {entry_id}");
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    indexes.sort();
+    assert_eq!(dups, 5);
+    assert_eq!(indexes, (5..10).collect::<Vec<i64>>());
+    assert_eq!(log.head_state().0, 10);
+}

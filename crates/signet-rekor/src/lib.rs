@@ -17,7 +17,8 @@ mod set;
 
 pub use body::{EntryBody, Material};
 pub use canonical::{
-    canonical_hashedrekord_v001, canonical_json, canonical_pem, pem_to_der_blocks,
+    canonical_hashedrekord_v001, canonical_json, canonical_pem, canonical_pem_blocks,
+    hashedrekord_v001_body, pem_to_der_blocks,
 };
 pub use error::RekorError;
 pub use id::{EntryRef, entry_id, entry_uuid, leaf_hash};
