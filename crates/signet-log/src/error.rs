@@ -14,6 +14,11 @@ pub enum LogError {
         /// 80-character entry ID of the existing entry.
         entry_id: String,
     },
+    /// A store refused a batch because these leaves are already stored (409 if it ever reaches
+    /// a client; the sequencer turns it into [`LogError::Duplicate`] for their writers and
+    /// integrates the rest).
+    #[error("{} of the batch's leaves are already stored", .0.len())]
+    AlreadyStored(Vec<signet_types::Sha256Hash>),
     /// Nothing there (404).
     #[error("not found")]
     NotFound,
@@ -34,7 +39,7 @@ impl LogError {
         match self {
             Self::BadRequest(_) => 400,
             Self::Unprocessable(_) => 422,
-            Self::Duplicate { .. } => 409,
+            Self::Duplicate { .. } | Self::AlreadyStored(_) => 409,
             Self::NotFound => 404,
             Self::Overloaded => 503,
             Self::Storage(_) | Self::Internal(_) => 500,

@@ -47,6 +47,12 @@ pub(crate) struct Job {
 /// and the most recently committed leaves.
 const RECENT: usize = 65_536;
 
+/// How long, after a batch met an already stored leaf, every batch is checked against the store
+/// before it is committed. Outside such a period the store's unique index is the check (free:
+/// the insert looks the leaf up anyway), so a replayed old entry costs at most one re-prepared
+/// pair of batches per period, and replays inside it are refused by the batched lookup.
+const GUARD_MS: u64 = 10_000;
+
 /// What a commit hands back: its outcome, and the entries and hashes it stored.
 type Done = (Result<(), LogError>, Vec<NewEntry>, Vec<(u64, Sha256Hash)>);
 
@@ -99,6 +105,8 @@ pub(crate) struct Sequencer<S: LogStore> {
     /// batch; `recent_order` holds the same leaves in index order.
     pub(crate) recent: HashSet<Sha256Hash>,
     pub(crate) recent_order: VecDeque<Sha256Hash>,
+    /// Until when (clock milliseconds) batches are checked against the store before commit.
+    pub(crate) guard_until: u64,
 }
 
 pub(crate) fn sign_head(
@@ -145,7 +153,7 @@ impl<S: LogStore> Sequencer<S> {
                     }
                 }, if inflight.is_some() => {
                     if let Some((_, batch)) = inflight.take() {
-                        self.finish(batch, done, &mut next);
+                        self.finish(batch, done, &mut next).await;
                     }
                 }
                 job = rx.recv(), if open && next.replies.len() < MAX_BATCH => match job {
@@ -166,6 +174,16 @@ impl<S: LogStore> Sequencer<S> {
         }
     }
 
+    fn duplicate(&self, leaf: &Sha256Hash) -> LogError {
+        LogError::Duplicate {
+            entry_id: signet_rekor::entry_id(self.tree_id, &leaf.to_hex()),
+        }
+    }
+
+    fn guard(&mut self) {
+        self.guard_until = self.clock.now_millis().saturating_add(GUARD_MS);
+    }
+
     fn remember(&mut self, uuid: Sha256Hash) {
         self.recent.insert(uuid);
         self.recent_order.push_back(uuid);
@@ -184,14 +202,17 @@ impl<S: LogStore> Sequencer<S> {
     /// Admits jobs onto `next`: rejects duplicates, assigns indexes, extends the speculative
     /// frontier and signs the entry timestamps.
     async fn prepare(&mut self, jobs: Vec<Job>, next: &mut Batch) {
-        // Duplicates: the leaves not remembered (queued, in flight, prepared or recently
-        // committed) are looked up in the store, all in one read. The store holds every
-        // committed leaf, so the store and the remembered leaves together cover the whole log.
-        let unknown: Vec<Sha256Hash> = jobs
-            .iter()
-            .map(|j| j.entry.uuid)
-            .filter(|u| !self.recent.contains(u))
-            .collect();
+        // Duplicates: remembered leaves (queued, in flight, prepared or recently committed) are
+        // refused here; older ones by the store's unique index at commit, or, while guarded, by
+        // one batched store lookup of the leaves not remembered.
+        let unknown: Vec<Sha256Hash> = if self.clock.now_millis() < self.guard_until {
+            jobs.iter()
+                .map(|j| j.entry.uuid)
+                .filter(|u| !self.recent.contains(u))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let stored = if unknown.is_empty() {
             Vec::new()
         } else {
@@ -205,12 +226,14 @@ impl<S: LogStore> Sequencer<S> {
                 }
             }
         };
+        if !stored.is_empty() {
+            self.guard();
+        }
         let now = self.clock.now_unix();
         for j in jobs {
             let leaf = j.entry.uuid;
             if self.recent.contains(&leaf) || stored.iter().any(|(u, _)| *u == leaf) {
-                let entry_id = signet_rekor::entry_id(self.tree_id, &leaf.to_hex());
-                let _ = j.reply.send(Err(LogError::Duplicate { entry_id }));
+                let _ = j.reply.send(Err(self.duplicate(&leaf)));
                 continue;
             }
             let n = next.new_size;
@@ -266,15 +289,43 @@ impl<S: LogStore> Sequencer<S> {
     }
 
     /// A commit returned: on success move the durable state forward, sign the new checkpoint
-    /// and answer the batch's writers; on failure answer them (and the batch prepared on top)
-    /// with the error.
-    fn finish(&mut self, batch: Batch, done: Done, next: &mut Batch) {
+    /// and answer the batch's writers. If the store met leaves it already had, those writers get
+    /// [`LogError::Duplicate`] and every other entry of the batch and of the one prepared on it
+    /// is prepared again on the durable tree; on any other failure, both batches get the error.
+    async fn finish(&mut self, batch: Batch, done: Done, next: &mut Batch) {
         let (result, entries, hashes) = done;
         if let Err(e) = result {
-            tracing::error!("batch of {} entries not committed: {e}", entries.len());
             self.forget_from(self.size, next.new_size);
-            batch.fail(&e);
             let prepared = std::mem::replace(next, Batch::empty(self.size, self.frontier.clone()));
+            if let LogError::AlreadyStored(stored) = &e {
+                tracing::debug!(
+                    "{} leaves already stored; preparing the rest again",
+                    stored.len()
+                );
+                self.guard();
+                let mut jobs = Vec::new();
+                let all = batch
+                    .replies
+                    .into_iter()
+                    .zip(entries)
+                    .chain(prepared.replies.into_iter().zip(prepared.entries));
+                for (reply, e) in all {
+                    if stored.contains(&e.uuid) {
+                        let _ = reply.send(Err(self.duplicate(&e.uuid)));
+                    } else {
+                        let entry = Admitted {
+                            body: e.body,
+                            uuid: e.uuid,
+                            index_keys: e.index_keys,
+                        };
+                        jobs.push(Job { entry, reply });
+                    }
+                }
+                self.prepare(jobs, next).await;
+                return;
+            }
+            tracing::error!("batch of {} entries not committed: {e}", entries.len());
+            batch.fail(&e);
             prepared.fail(&e);
             return;
         }

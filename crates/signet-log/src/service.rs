@@ -402,6 +402,7 @@ impl<S: LogStore> TransparencyLog<S> {
             sign_entries: config.sign_entries,
             recent: Default::default(),
             recent_order: Default::default(),
+            guard_until: 0,
         };
         tokio::spawn(seq.run(rx));
         Ok(Self {

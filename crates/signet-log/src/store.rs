@@ -55,6 +55,8 @@ pub trait LogStore: Send + Sync + 'static {
     /// Committed tree size.
     fn size(&self) -> impl Future<Output = Result<u64, LogError>> + Send;
     /// Appends a batch atomically and durably: entries, stored hashes `(index, hash)`, new size.
+    /// If any entry's leaf hash is already stored, stores nothing and answers
+    /// [`LogError::AlreadyStored`] with every such leaf hash of the batch.
     fn append(
         &self,
         entries: &[NewEntry],
@@ -259,13 +261,22 @@ impl LogStore for SqliteStore {
         self.write(move |c| {
             let tx = c.transaction()?;
             {
-                let mut ins = tx.prepare_cached("INSERT INTO entries (idx, uuid, body, integrated_time, sets) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+                let mut ins = tx.prepare_cached("INSERT INTO entries (idx, uuid, body, integrated_time, sets) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(uuid) DO NOTHING")?;
                 let mut key = tx.prepare_cached("INSERT INTO search_keys (k, uuid) VALUES (?1, ?2)")?;
+                // The unique index on `uuid` is the duplicate check: a leaf already stored
+                // inserts no row. Every such leaf of the batch is reported, then nothing is kept.
+                let mut stored = Vec::new();
                 for e in &entries {
-                    ins.execute(params![as_i64(e.index)?, &e.uuid.0[..], &e.body, e.integrated_time, &e.set])?;
+                    if ins.execute(params![as_i64(e.index)?, &e.uuid.0[..], &e.body, e.integrated_time, &e.set])? == 0 {
+                        stored.push(e.uuid);
+                        continue;
+                    }
                     for k in &e.index_keys {
                         key.execute(params![&search_key(k)[..], &e.uuid.0[..]])?;
                     }
+                }
+                if !stored.is_empty() {
+                    return Err(LogError::AlreadyStored(stored));
                 }
                 let mut h = tx.prepare_cached("INSERT INTO hashes (idx, h) VALUES (?1, ?2)")?;
                 for (i, hash) in &hashes {

@@ -20,6 +20,8 @@ struct FlakyStore {
     /// Commits still to fail.
     fail: Arc<AtomicU64>,
     delay_ms: Arc<AtomicU64>,
+    /// Commits refused because a leaf was already stored.
+    already: Arc<AtomicU64>,
 }
 
 impl LogStore for FlakyStore {
@@ -49,7 +51,11 @@ impl LogStore for FlakyStore {
         {
             return Err(LogError::Storage("injected commit failure".into()));
         }
-        self.inner.append(entries, hashes, new_size).await
+        let r = self.inner.append(entries, hashes, new_size).await;
+        if matches!(r, Err(LogError::AlreadyStored(_))) {
+            self.already.fetch_add(1, Ordering::SeqCst);
+        }
+        r
     }
     async fn find(&self, uuids: &[Sha256Hash]) -> Result<Vec<(Sha256Hash, u64)>, LogError> {
         self.inner.find(uuids).await
@@ -87,6 +93,7 @@ async fn open(dir: &std::path::Path) -> (Arc<TransparencyLog<FlakyStore>>, Flaky
         inner: SqliteStore::open(&dir.join("db")).await.unwrap(),
         fail: Arc::default(),
         delay_ms: Arc::default(),
+        already: Arc::default(),
     };
     let log = TransparencyLog::open(
         store.clone(),
@@ -199,11 +206,38 @@ async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
     assert_eq!(reopened.head_state().0, 3);
 }
 
+/// Adds every proposal at once; returns the sorted indexes given and the number of duplicates.
+async fn add_all(
+    log: &Arc<TransparencyLog<FlakyStore>>,
+    bodies: Vec<Vec<u8>>,
+) -> (Vec<i64>, usize) {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let log = log.clone();
+            tokio::spawn(async move { log.add(&body).await })
+        })
+        .collect();
+    let (mut indexes, mut dups) = (Vec::new(), 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok((_, e)) => indexes.push(index_of(&e)),
+            Err(LogError::Duplicate { entry_id }) => {
+                dups += 1;
+                assert_eq!(entry_id.len(), 80, "names the stored entry: {entry_id}");
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    indexes.sort();
+    (indexes, dups)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_of_entries_stored_before_a_restart_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let key = SigningKey::generate_p256().unwrap();
-    let old: Vec<Vec<u8>> = (0..5)
+    let old: Vec<Vec<u8>> = (0..10)
         .map(|i| proposal(&key, &format!("old {i}")))
         .collect();
     {
@@ -213,33 +247,44 @@ async fn duplicates_of_entries_stored_before_a_restart_are_refused() {
         }
     }
     // A fresh sequencer remembers no leaves: only the store knows the old ones. Slow commits
-    // so that old and new entries arrive together and are prepared in the same batches.
+    // so that old and new entries arrive together and share batches: the store refuses such a
+    // batch, the old entries get 409 and the new ones are integrated all the same.
     let (log, store) = open(dir.path()).await;
     store.delay_ms.store(30, Ordering::SeqCst);
-    let mut tasks = Vec::new();
-    for i in 0..10 {
-        let body = if i % 2 == 0 {
-            old[i / 2].clone()
-        } else {
-            proposal(&key, &format!("new {i}"))
-        };
-        let log = log.clone();
-        tasks.push(tokio::spawn(async move { log.add(&body).await }));
-    }
-    let mut indexes = Vec::new();
-    let mut dups = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok((_, e)) => indexes.push(index_of(&e)),
-            Err(LogError::Duplicate { entry_id }) => {
-                dups += 1;
-                assert!(entry_id.len() == 80, "names the stored entry: {entry_id}");
-            }
-            Err(e) => panic!("unexpected error: {e}"),
-        }
-    }
-    indexes.sort();
+    let wave = |from: usize, tag: &str| -> Vec<Vec<u8>> {
+        (0..10)
+            .map(|i| {
+                if i % 2 == 0 {
+                    old[from + i / 2].clone()
+                } else {
+                    proposal(&key, &format!("{tag} {i}"))
+                }
+            })
+            .collect()
+    };
+    let (indexes, dups) = add_all(&log, wave(0, "first")).await;
     assert_eq!(dups, 5);
-    assert_eq!(indexes, (5..10).collect::<Vec<i64>>());
-    assert_eq!(log.head_state().0, 10);
+    assert_eq!(
+        indexes,
+        (10..15).collect::<Vec<i64>>(),
+        "dense, after the old ones"
+    );
+    assert_eq!(
+        store.already.load(Ordering::SeqCst),
+        1,
+        "one refused commit"
+    );
+    // Guarded now: the next replays are refused before commit, without another refused batch.
+    let (indexes, dups) = add_all(&log, wave(5, "second")).await;
+    assert_eq!(dups, 5);
+    assert_eq!(indexes, (15..20).collect::<Vec<i64>>());
+    assert_eq!(
+        store.already.load(Ordering::SeqCst),
+        1,
+        "no refused commit while guarded"
+    );
+    assert_eq!(log.head_state().0, 20);
+    drop(log);
+    let (reopened, _) = open(dir.path()).await;
+    assert_eq!(reopened.head_state().0, 20);
 }
