@@ -297,7 +297,11 @@ impl<S: LogStore> Sequencer<S> {
         if let Err(e) = result {
             self.forget_from(self.size, next.new_size);
             let prepared = std::mem::replace(next, Batch::empty(self.size, self.frontier.clone()));
-            if let LogError::AlreadyStored(stored) = &e {
+            // Only leaves of this batch can be already stored; anything else is a store fault
+            // (and preparing the same batch again would only meet it again).
+            if let LogError::AlreadyStored(stored) = &e
+                && entries.iter().any(|n| stored.contains(&n.uuid))
+            {
                 tracing::debug!(
                     "{} leaves already stored; preparing the rest again",
                     stored.len()
