@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue #3: durable appends/s of this tree against an older revision, on the same host, in
 # alternating runs (the host's speed drifts by ±15% over minutes, so only side-by-side numbers
-# compare). Each run: a fresh data directory, wrk with lua/append.lua, 64 connections.
+# compare). Each run: a fresh data directory, wrk with lua/append.lua, 64 connections; then the
+# server restarts on that data and wrk reads every entry by UUID in random order (GET/s).
 # Usage: bench/log_ab.sh REV [ROUNDS] [SECONDS]   (OLD_BIN=path skips building REV)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,16 +33,38 @@ run() { # run NAME BINARY: one measurement line
   c1=$(awk '{print $14+$15}' "/proc/$pid/stat")
   n=$(curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])")
   kill $pid; wait $pid 2>/dev/null || true; pid=
-  echo "| $1 $line $(( (c1 - c0) * 10000 / (n > 0 ? n : 1) )) |"
+  # Random walk over every entry, from a fresh start on the same data.
+  python3 - "$d/log/log.sqlite" > "$work/ids.txt" <<'PY'
+import random, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+t = int(c.execute("select v from meta where k='tree_id'").fetchone()[0])
+ids = ["%016x" % t + u.hex() for (u,) in c.execute("select uuid from entries")]
+random.shuffle(ids)
+print("\n".join(ids))
+PY
+  "$2" server --data-dir "$d" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
+  pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+  url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+  local gets
+  gets=$(wrk -t2 -c64 -d"${SECS}s" -s "$work/get.lua" "$url" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  kill $pid; wait $pid 2>/dev/null || true; pid=
+  echo "| $1 $line $(( (c1 - c0) * 10000 / (n > 0 ? n : 1) )) | $gets |"
 }
-echo "| build | appended | seconds | appends/s | p50 ms | p99 ms | max ms | refused | server CPU µs/append |"
-echo "|---|---|---|---|---|---|---|---|---|"
+cat > "$work/get.lua" <<LUA
+local ids = {}
+for line in io.lines("$work/ids.txt") do ids[#ids+1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "/api/v1/log/entries/" .. ids[(i % #ids) + 1]) end
+LUA
+echo "| build | appended | seconds | appends/s | p50 ms | p99 ms | max ms | refused | server CPU µs/append | GET by UUID/s, random walk |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for _ in $(seq "$ROUNDS"); do
   run "$REV" "$OLD_BIN" | tee -a "$work/rows"
   run "this-tree" "$work/signet-new" | tee -a "$work/rows"
 done
 echo
-echo "| build | mean appends/s | mean server CPU µs/append |"
-echo "|---|---|---|"
-awk -F'|' '{split($2, a, " "); r[a[1]] += $5; c[a[1]] += $10; n[a[1]]++}
-  END {for (k in r) printf "| %s | %.0f | %.0f |\n", k, r[k] / n[k], c[k] / n[k]}' "$work/rows"
+echo "| build | mean appends/s | mean server CPU µs/append | mean GET/s |"
+echo "|---|---|---|---|"
+awk -F'|' '{split($2, a, " "); r[a[1]] += $5; c[a[1]] += $10; g[a[1]] += $11; n[a[1]]++}
+  END {for (k in r) printf "| %s | %.0f | %.0f | %.0f |\n", k, r[k] / n[k], c[k] / n[k], g[k] / n[k]}' "$work/rows"
