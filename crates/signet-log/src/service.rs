@@ -113,8 +113,11 @@ impl EntryCache {
     }
 }
 
-/// Rendered entries kept per head (cleared whenever the head moves).
+/// Rendered entries (as the JSON a GET answers) kept per head (cleared whenever the head moves).
 const RENDERED_CACHE: usize = 16_384;
+
+/// Entry JSON by leaf hash, for one head.
+type RenderedJson = std::collections::HashMap<Sha256Hash, Arc<[u8]>>;
 
 /// Most items per `/entries/retrieve` request (Rekor: 10).
 pub const MAX_RETRIEVE: usize = 10;
@@ -137,8 +140,8 @@ pub struct TransparencyLog<S: LogStore> {
     store: Arc<S>,
     hashes: Arc<HashCache<S>>,
     entries: RwLock<EntryCache>,
-    /// (head size, rendered entries for that head).
-    rendered: RwLock<(u64, std::collections::HashMap<Sha256Hash, LogEntryAnon>)>,
+    /// (head size, entries rendered for that head as the JSON a GET answers).
+    rendered: RwLock<(u64, RenderedJson)>,
     key: Arc<SigningKey>,
     tree_id: u64,
     created: i64,
@@ -593,9 +596,15 @@ impl<S: LogStore> TransparencyLog<S> {
         }
     }
 
-    async fn render_entry(&self, e: Arc<StoredEntry>) -> Result<LogEntry, LogError> {
+    async fn render_entry(&self, e: &StoredEntry) -> Result<LogEntry, LogError> {
+        let anon = self.render(e, &self.head()).await?;
+        Ok(LogEntry::from([(self.entry_id(&e.uuid), anon)]))
+    }
+
+    /// `{entryID: LogEntryAnon}` as JSON, rendered once per head: a GET answers these bytes as
+    /// they are (a hit neither renders, copies nor serializes).
+    async fn render_json(&self, e: &StoredEntry) -> Result<Arc<[u8]>, LogError> {
         let head = self.head();
-        let id = self.entry_id(&e.uuid);
         // The rendering (proof against the current head) only changes when the head does.
         let hit = self.rendered.read().ok().and_then(|r| {
             if r.0 == head.size {
@@ -604,22 +613,35 @@ impl<S: LogStore> TransparencyLog<S> {
                 None
             }
         });
-        if let Some(anon) = hit {
-            return Ok(LogEntry::from([(id, anon)]));
+        if let Some(json) = hit {
+            return Ok(json);
         }
-        let anon = self.render(&e, &head).await?;
+        let anon = self.render(e, &head).await?;
+        let id = self.entry_id(&e.uuid);
+        let json: Arc<[u8]> = serde_json::to_vec(&std::collections::BTreeMap::from([(id, anon)]))
+            .map_err(|err| LogError::Internal(err.to_string()))?
+            .into();
         if let Ok(mut r) = self.rendered.write() {
             if r.0 != head.size || r.1.len() >= RENDERED_CACHE {
                 r.0 = head.size;
                 r.1.clear();
             }
-            r.1.insert(e.uuid, anon.clone());
+            r.1.insert(e.uuid, json.clone());
         }
-        Ok(LogEntry::from([(id, anon)]))
+        Ok(json)
     }
 
     /// Entry by global index.
     pub async fn get_by_index(&self, index: u64) -> Result<LogEntry, LogError> {
+        self.render_entry(&*self.lookup_index(index).await?).await
+    }
+
+    /// [`Self::get_by_index`] as the JSON a GET answers.
+    pub async fn get_by_index_json(&self, index: u64) -> Result<Arc<[u8]>, LogError> {
+        self.render_json(&*self.lookup_index(index).await?).await
+    }
+
+    async fn lookup_index(&self, index: u64) -> Result<Arc<StoredEntry>, LogError> {
         // Only integrated entries below the published head are served.
         if index >= self.head().size {
             return Err(LogError::NotFound);
@@ -642,11 +664,20 @@ impl<S: LogStore> TransparencyLog<S> {
                 e
             }
         };
-        self.render_entry(e).await
+        Ok(e)
     }
 
     /// Entry by 64-character UUID or 80-character entry ID.
     pub async fn get_by_uuid(&self, id: &str) -> Result<LogEntry, LogError> {
+        self.render_entry(&*self.lookup_uuid(id).await?).await
+    }
+
+    /// [`Self::get_by_uuid`] as the JSON a GET answers.
+    pub async fn get_by_uuid_json(&self, id: &str) -> Result<Arc<[u8]>, LogError> {
+        self.render_json(&*self.lookup_uuid(id).await?).await
+    }
+
+    async fn lookup_uuid(&self, id: &str) -> Result<Arc<StoredEntry>, LogError> {
         let r = signet_rekor::EntryRef::parse(id)
             .map_err(|e| LogError::Unprocessable(e.to_string()))?;
         if r.tree_id.is_some_and(|t| t != self.tree_id) {
@@ -673,7 +704,7 @@ impl<S: LogStore> TransparencyLog<S> {
         if e.index >= self.head().size {
             return Err(LogError::NotFound);
         }
-        self.render_entry(e).await
+        Ok(e)
     }
 
     /// `POST /api/v1/log/entries/retrieve`.

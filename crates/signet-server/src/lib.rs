@@ -84,6 +84,18 @@ struct IndexQuery {
     log_index: Option<String>,
 }
 
+/// A 200 with JSON the library already serialized (shared, not copied).
+fn json_bytes(json: Arc<[u8]>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Bytes::from_owner(json),
+    )
+        .into_response()
+}
+
 async fn by_index<S: LogStore>(
     State(log): State<Shared<S>>,
     Query(q): Query<IndexQuery>,
@@ -94,14 +106,14 @@ async fn by_index<S: LogStore>(
     let idx = raw.parse::<u64>().map_err(|_| {
         LogError::Unprocessable(format!("logIndex {raw:?} is not a non-negative integer"))
     })?;
-    Ok(Json(log.get_by_index(idx).await?).into_response())
+    Ok(json_bytes(log.get_by_index_json(idx).await?))
 }
 
 async fn by_uuid<S: LogStore>(
     State(log): State<Shared<S>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(log.get_by_uuid(&id).await?).into_response())
+    Ok(json_bytes(log.get_by_uuid_json(&id).await?))
 }
 
 async fn retrieve<S: LogStore>(
