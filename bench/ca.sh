@@ -5,14 +5,14 @@
 # Prints a table. Usage: bench/ca.sh [CLIENTS] [CERTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 cargo build --release --locked -q -p signet-cli -p signet-testkit
 work=$(mktemp -d); pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 RUST_LOG=warn target/release/signet server --dev-oidc --data-dir "$work/d" --addr 127.0.0.1:0 > "$work/out" 2>/dev/null &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+url=$(server_url "$work/out")
 token=$(SIGNET_DATA_DIR=$work/d target/release/signet oidc token --subject bench@example.com --ttl 3600)
 echo "== warm-up"
 target/release/signet-cabench "$url" "$token" bench@example.com 8 200 > /dev/null

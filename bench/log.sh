@@ -4,6 +4,7 @@
 # Usage: bench/log.sh [CLIENTS] [ENTRIES] [PROOF_SIZES...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 CLIENTS=${1:-64}
 ENTRIES=${2:-40000}
 shift 2 || true
@@ -12,9 +13,7 @@ cargo build --release --locked -q -p signet-cli -p signet-testkit
 work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
 pid=$!
-for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$work/out")
-tree_size() { curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])"; }
+url=$(server_url "$work/out")
 echo "## appends and reads ($CLIENTS clients, $ENTRIES entries, server and load generator on the same 2 cores; the Rust GET phase walks all entries, mostly cache misses)"
 target/release/signet-logbench append "$url" "$CLIENTS" "$ENTRIES"
 if command -v wrk >/dev/null; then
@@ -25,42 +24,29 @@ if command -v wrk >/dev/null; then
   echo "| appended (201) | seconds | durable appends/s | p50 ms | p99 ms | max ms | other answers |"
   echo "|---|---|---|---|---|---|---|"
   cpu0=$(awk '{print $14+$15}' /proc/$pid/stat)
-  size0=$(tree_size)
+  size0=$(tree_size "$url")
   BODIES_FILE="$work/bodies.txt" WRK_THREADS=2 wrk -t2 -c"$CLIENTS" -d8s -s bench/lua/append.lua "$url" | grep '^|\|ran out'
   cpu1=$(awk '{print $14+$15}' /proc/$pid/stat)
-  size1=$(tree_size)
+  size1=$(tree_size "$url")
   # The physical floor of an append here is one P-256 verify (the client's signature) plus one
   # P-256 sign (the SET); the target assumed ~30k verifies/s on both cores.
   verify2=$(openssl speed -multi 2 -seconds 1 ecdsap256 2>/dev/null | awk '/nistp256/ {print int($NF)}')
   echo "server CPU per durable append: $(( (cpu1 - cpu0) * 10000 / (size1 - size0 > 0 ? size1 - size0 : 1) )) µs; P-256 verifies/s on both cores here (openssl): ${verify2:-unknown}"
-  ENTRIES=$(tree_size)
+  ENTRIES=$(tree_size "$url")
   for i in $(seq 0 199); do
     curl -s "$url/api/v1/log/entries?logIndex=$(( (i * 197) % ENTRIES ))" | python3 -c "import json,sys; print(list(json.load(sys.stdin))[0])"
   done > "$work/uuids.txt"
-  cat > "$work/get.lua" <<LUA
-local ids = {}
-for line in io.lines("$work/uuids.txt") do ids[#ids+1] = line end
-local i = 0
-request = function() i = i + 1; return wrk.format("GET", "/api/v1/log/entries/" .. ids[(i % #ids) + 1]) end
-LUA
+  get_lua "$work/uuids.txt" > "$work/get.lua"
   echo
   echo "GET by UUID with wrk (2 threads, $CLIENTS connections, 5 s, 200 distinct hot entries: served from the per-head render cache):"
   wrk -t2 -c"$CLIENTS" -d5s -s "$work/get.lua" "$url" | grep -E "Requests/sec|Latency"
   # Every entry, in random order: one wrk thread so the first pass is strictly cold, after a restart.
   kill $pid; wait $pid 2>/dev/null || true
-  python3 - "$work/data/log/log.sqlite" > "$work/all.txt" <<'PY'
-import random, sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-t = int(c.execute("select v from meta where k='tree_id'").fetchone()[0])
-ids = ["%016x" % t + u.hex() for (u,) in c.execute("select uuid from entries")]
-random.shuffle(ids)
-print("\n".join(ids))
-PY
-  sed "s#$work/uuids.txt#$work/all.txt#" "$work/get.lua" > "$work/all.lua"
+  shuffled_entry_ids "$work/data/log/log.sqlite" > "$work/all.txt"
+  get_lua "$work/all.txt" > "$work/all.lua"
   target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out2" 2>> "$work/err" &
   pid=$!
-  for _ in $(seq 50); do grep -q listening "$work/out2" 2>/dev/null && break; sleep 0.1; done
-  url=$(grep -o 'http://[0-9.:]*' "$work/out2")
+  url=$(server_url "$work/out2")
   echo "GET by UUID, strictly cold (fresh server, 1 s, every request a distinct entry):"
   wrk -t1 -c"$CLIENTS" -d1s -s "$work/all.lua" "$url" | grep -E "Requests/sec"
   echo "GET by UUID, random walk over all $ENTRIES entries for 5 s (partly warm):"

@@ -6,6 +6,7 @@
 # Usage: bench/log_ab.sh REV [ROUNDS] [SECONDS]   (OLD_BIN=path skips building REV)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 REV=${1:?usage: bench/log_ab.sh REV [ROUNDS] [SECONDS]}
 ROUNDS=${2:-4}
 SECS=${3:-5}
@@ -25,38 +26,24 @@ run() { # run NAME BINARY: one measurement line
   rm -rf "$d"
   "$2" server --data-dir "$d" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-  local url; url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+  local url; url=$(server_url "$work/out")
   local c0 c1 n line
   c0=$(awk '{print $14+$15}' "/proc/$pid/stat")
   line=$(BODIES_FILE="$work/bodies.txt" WRK_THREADS=2 wrk -t2 -c64 -d"${SECS}s" -s bench/lua/append.lua "$url" | grep '^|')
   c1=$(awk '{print $14+$15}' "/proc/$pid/stat")
-  n=$(curl -s "$url/api/v1/log" | python3 -c "import json,sys; print(json.load(sys.stdin)['treeSize'])")
+  n=$(tree_size "$url")
   kill $pid; wait $pid 2>/dev/null || true; pid=
   # Random walk over every entry, from a fresh start on the same data.
-  python3 - "$d/log/log.sqlite" > "$work/ids.txt" <<'PY'
-import random, sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-t = int(c.execute("select v from meta where k='tree_id'").fetchone()[0])
-ids = ["%016x" % t + u.hex() for (u,) in c.execute("select uuid from entries")]
-random.shuffle(ids)
-print("\n".join(ids))
-PY
+  shuffled_entry_ids "$d/log/log.sqlite" > "$work/ids.txt"
   "$2" server --data-dir "$d" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-  url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+  url=$(server_url "$work/out")
   local gets
   gets=$(wrk -t2 -c64 -d"${SECS}s" -s "$work/get.lua" "$url" | awk '/Requests\/sec/ {printf "%.0f", $2}')
   kill $pid; wait $pid 2>/dev/null || true; pid=
   echo "| $1 $line $(( (c1 - c0) * 10000 / (n > 0 ? n : 1) )) | $gets |"
 }
-cat > "$work/get.lua" <<LUA
-local ids = {}
-for line in io.lines("$work/ids.txt") do ids[#ids+1] = line end
-local i = 0
-request = function() i = i + 1; return wrk.format("GET", "/api/v1/log/entries/" .. ids[(i % #ids) + 1]) end
-LUA
+get_lua "$work/ids.txt" > "$work/get.lua"
 echo "| build | appended | seconds | appends/s | p50 ms | p99 ms | max ms | refused | server CPU µs/append | GET by UUID/s, random walk |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for _ in $(seq "$ROUNDS"); do

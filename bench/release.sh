@@ -6,6 +6,7 @@
 # Usage: bench/release.sh [SIZE_MIB] (needs target/interop-venv from scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-2048}
 cargo build --release --locked -q -p signet-cli
 S=$PWD/target/release/signet
@@ -15,8 +16,7 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 RUST_LOG=warn $S server --dev-oidc --data-dir "$work/d" --addr 127.0.0.1:0 > "$work/out" 2>/dev/null &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+url=$(server_url "$work/out")
 export SIGNET_DATA_DIR=$work/d
 token=$($S oidc token --subject release-managers@example.com --ttl 3600)
 rel=$work/rel

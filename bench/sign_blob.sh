@@ -4,6 +4,7 @@
 # against sha256sum of the same file. Prints tables. Usage: bench/sign_blob.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 cargo build --release --locked -q -p signet-cli
 S=$PWD/target/release/signet
 runs=${1:-40}
@@ -12,8 +13,7 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 RUST_LOG=warn $S server --dev-oidc --data-dir "$work/d" --addr 127.0.0.1:0 > "$work/out" 2>/dev/null &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+url=$(server_url "$work/out")
 export SIGNET_DATA_DIR=$work/d SIGNET_QUIET=1
 token=$($S oidc token --subject bench@example.com --ttl 3600)
 echo "small release file" > "$work/f"
