@@ -33,7 +33,7 @@ sha=$(median_ms sha256sum "$work/artifact")
 ossl=$(median_ms openssl dgst -sha256 "$work/artifact")
 ver=$(median_ms $SIGNET verify-bundle --bundle "$work/fx/bundle.sigstore.json" --key "$work/fx/key.pub" \
       --trusted-root "$work/fx/trusted_root.json" "$work/artifact")
-CASES=../shared/conformance/assets/bundle-verify
+CASES=testdata/sigstore-conformance/assets/bundle-verify
 ID=https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main
 RUNS=50
 tiny=$(median_ms $SIGNET verify-bundle --bundle $CASES/happy-path-v0.3/bundle.sigstore.json \

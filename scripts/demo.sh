@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q -p signet-cli
 SIGNET=$PWD/target/release/signet
-CASES=$PWD/../shared/conformance/assets/bundle-verify
+CASES=$PWD/testdata/sigstore-conformance/assets/bundle-verify
 ID=https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main
 ISS=https://token.actions.githubusercontent.com
 work=$(mktemp -d); pid=

@@ -457,7 +457,7 @@ mod tests {
 
     const CASES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance/assets/bundle-verify"
+        "/../../testdata/sigstore-conformance/assets/bundle-verify"
     );
 
     fn load(case: &str) -> Result<Bundle, BundleError> {

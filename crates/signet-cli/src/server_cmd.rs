@@ -22,9 +22,11 @@ pub struct ServerArgs {
     /// Public base URL written into the trust files (default: http://<listen address>).
     #[arg(long)]
     public_url: Option<String>,
-    /// Host name in checkpoints (origin `<host> - <treeID>`, signature key name).
-    #[arg(long, default_value = "signet.localhost")]
-    log_host: String,
+    /// Host name in checkpoints (origin `<host> - <treeID>`, signature key name). Default: the
+    /// host of the public URL, which clients such as sigstore-js require it to be; a different
+    /// name is refused.
+    #[arg(long)]
+    log_host: Option<String>,
     /// Organisation name in a newly created CA's certificates.
     #[arg(long, default_value = "signet")]
     org: String,
@@ -63,9 +65,9 @@ pub struct InitArgs {
     /// Organisation name in the CA's certificates.
     #[arg(long, default_value = "signet")]
     org: String,
-    /// Host name in checkpoints.
-    #[arg(long, default_value = "signet.localhost")]
-    log_host: String,
+    /// Host name in checkpoints. Default: the host of `--url`; a different name is refused.
+    #[arg(long)]
+    log_host: Option<String>,
 }
 
 /// `signet init`: creates the CA, CT log and transparency log keys and writes the trust files.
@@ -74,8 +76,9 @@ pub fn init(args: InitArgs) -> Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let inst = instance::open(&args.data_dir, &args.org, &args.log_host).await?;
         let url = args.url.trim_end_matches('/');
+        let host = checkpoint_host(url, args.log_host.as_deref())?;
+        let inst = instance::open(&args.data_dir, &args.org, &host).await?;
         let root = instance::trusted_root(&inst.ca, &inst.ct, &inst.log, url);
         let signing = instance::signing_config(url, None, inst.ca.intermediate().not_before().0);
         let (p, _) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
@@ -89,7 +92,6 @@ pub fn init(args: InitArgs) -> Result<()> {
 }
 
 async fn serve(args: ServerArgs) -> Result<()> {
-    let inst = instance::open(&args.data_dir, &args.org, &args.log_host).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -100,6 +102,8 @@ async fn serve(args: ServerArgs) -> Result<()> {
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_string();
+    let host = checkpoint_host(&url, args.log_host.as_deref())?;
+    let inst = instance::open(&args.data_dir, &args.org, &host).await?;
 
     // Who may get certificates.
     let mut oidc = match &args.oidc_config {
@@ -184,6 +188,26 @@ async fn serve(args: ServerArgs) -> Result<()> {
     Ok(())
 }
 
+/// The checkpoint key name and origin host of a log served at `url`: the URL's host, as Rekor
+/// does it and as sigstore-js checks it (a checkpoint whose key name is not the host of the log's
+/// `baseUrl` in the trusted root fails there with "invalid checkpoint signature"). An explicit
+/// `--log-host` must agree with it.
+fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<String> {
+    let parsed = reqwest::Url::parse(url).with_context(|| format!("public URL {url:?}"))?;
+    let host = parsed
+        .host_str()
+        .with_context(|| format!("public URL {url:?} has no host"))?
+        .to_string();
+    match explicit {
+        Some(given) if given != host => anyhow::bail!(
+            "--log-host {given:?} disagrees with the public URL's host {host:?}: clients \
+             (sigstore-js) require the checkpoint key name to be the host of the log URL in the \
+             trusted root; drop --log-host or set --public-url to a URL on {given:?}"
+        ),
+        _ => Ok(host),
+    }
+}
+
 async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -198,4 +222,39 @@ async fn shutdown() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checkpoint_host;
+
+    #[test]
+    fn checkpoint_host_is_the_public_urls_host() {
+        assert_eq!(
+            checkpoint_host("http://127.0.0.1:3000", None).unwrap(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            checkpoint_host("https://rekor.example.org/", None).unwrap(),
+            "rekor.example.org"
+        );
+        // As WHATWG URL's `hostname` gives it (what sigstore-js compares): brackets kept,
+        // lower case.
+        assert_eq!(checkpoint_host("http://[::1]:8080", None).unwrap(), "[::1]");
+        assert_eq!(
+            checkpoint_host("https://Rekor.Example.org", None).unwrap(),
+            "rekor.example.org"
+        );
+        assert_eq!(
+            checkpoint_host("https://log.example.org", Some("log.example.org")).unwrap(),
+            "log.example.org"
+        );
+    }
+
+    #[test]
+    fn a_log_host_that_disagrees_with_the_url_is_refused() {
+        let e = checkpoint_host("http://127.0.0.1:3000", Some("signet.localhost")).unwrap_err();
+        assert!(e.to_string().contains("disagrees"), "{e}");
+        assert!(checkpoint_host("not a url", None).is_err());
+    }
 }

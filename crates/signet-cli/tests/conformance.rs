@@ -10,8 +10,8 @@ use std::process::Command;
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sigstore-conformance")
 }
 
 fn sha256_hex(path: &Path) -> String {
@@ -32,12 +32,12 @@ fn run_case(dir: &Path, mode: &'static str) -> Outcome {
     let artifact = if dir.join("artifact").exists() {
         dir.join("artifact")
     } else {
-        shared().join("conformance/assets/bundle-verify/a.txt")
+        testdata().join("assets/bundle-verify/a.txt")
     };
     let root = if dir.join("trusted_root.json").exists() {
         dir.join("trusted_root.json")
     } else {
-        shared().join("conformance/default-trust/production_trusted_root.json")
+        testdata().join("default-trust/production_trusted_root.json")
     };
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
     cmd.arg("verify-bundle")
@@ -73,7 +73,7 @@ fn run_case(dir: &Path, mode: &'static str) -> Outcome {
 
 #[test]
 fn every_conformance_case_by_path_and_digest() {
-    let base = shared().join("conformance/assets/bundle-verify");
+    let base = testdata().join("assets/bundle-verify");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
         .unwrap()
         .map(|e| e.unwrap().path())

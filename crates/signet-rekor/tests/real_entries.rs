@@ -9,15 +9,15 @@ use signet_rekor::{
 };
 use signet_types::b64;
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
 
 fn json(path: &str) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(format!("{SHARED}/{path}")).unwrap()).unwrap()
+    serde_json::from_slice(&std::fs::read(format!("{TESTDATA}/{path}")).unwrap()).unwrap()
 }
 
 #[test]
 fn public_entry_uuid_body_and_set_reproduce() {
-    let v = json("vectors/rekor/v1_logentry_reconstructed.json");
+    let v = json("rekor-vectors/v1_logentry_reconstructed.json");
     let (key, entry) = v.as_object().unwrap().iter().next().unwrap();
     let body = b64::decode(entry["body"].as_str().unwrap()).unwrap();
     // UUID and entry ID from the body alone.
@@ -35,7 +35,7 @@ fn public_entry_uuid_body_and_set_reproduce() {
     ));
     // The SET verifies with the public-good key, and not after any change.
     let rekor = PublicKey::from_pem(
-        &std::fs::read_to_string(format!("{SHARED}/vectors/rekor/rekor.pub")).unwrap(),
+        &std::fs::read_to_string(format!("{TESTDATA}/rekor-vectors/rekor.pub")).unwrap(),
     )
     .unwrap();
     let log_id = hex::decode(entry["logID"].as_str().unwrap()).unwrap();
@@ -61,7 +61,7 @@ fn hashedrekord_canonical_body_is_rebuilt_byte_for_byte() {
         "managed-key-happy-path",
     ] {
         let b = json(&format!(
-            "conformance/assets/bundle-verify/{case}/bundle.sigstore.json"
+            "sigstore-conformance/assets/bundle-verify/{case}/bundle.sigstore.json"
         ));
         let body = b64::decode(
             b["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"]

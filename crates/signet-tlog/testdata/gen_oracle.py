@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerates oracle_digests.txt from the independent Python reference implementation
-(shared/vectors/rekor/merkle_ref.py, RFC 6962 by its definitions).
+(testdata/rekor-vectors/merkle_ref.py, RFC 6962 by its definitions).
 
 Leaves are leaf_hash(str(i).encode()) for i in 0..300. For every tree size n in 1..=300 the file has
 one line: n, MTH hex, SHA-256 over the concatenation of the inclusion proofs for every index
@@ -10,7 +10,7 @@ Run: python3 gen_oracle.py > oracle_digests.txt
 """
 import functools, hashlib, os, sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../../shared/vectors/rekor"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../testdata/rekor-vectors"))
 import merkle_ref as ref  # noqa: E402
 
 N = 300

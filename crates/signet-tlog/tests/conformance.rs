@@ -1,5 +1,5 @@
 //! Every checkpoint in the sigstore-conformance `bundle-verify` cases
-//! (shared/conformance/assets/bundle-verify), verified with the log key from the case's
+//! (testdata/sigstore-conformance/assets/bundle-verify), verified with the log key from the case's
 //! trusted_root.json (or the production trusted root): the checkpoint-specific `_fail` cases must
 //! be rejected for their intended reason, every other checkpoint must verify, match its inclusion
 //! proof, and (unless the case corrupts the entry or the proof) prove the entry's inclusion.
@@ -18,7 +18,7 @@ use signet_tlog::{
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
 
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sigstore-conformance")
 }
 
 fn read_json(path: &Path) -> Value {

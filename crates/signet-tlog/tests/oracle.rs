@@ -1,5 +1,5 @@
 //! Our proofs against an independent oracle: the Python RFC 6962 reference in
-//! shared/vectors/rekor/merkle_ref.py (written from the RFC's recursive definitions), whose
+//! testdata/rekor-vectors/merkle_ref.py (written from the RFC's recursive definitions), whose
 //! outputs are pinned in testdata/oracle_digests.txt by testdata/gen_oracle.py. Every tree size
 //! 1..=300, every leaf index, every older size; plus bit-flip negatives.
 

@@ -1,5 +1,5 @@
 //! Real entries, proofs and checkpoints from the public-good Rekor v1 and v2 logs
-//! (shared/vectors/rekor: rekor.md §4.3, §4.4, §6.1).
+//! (testdata/rekor-vectors: rekor.md §4.3, §4.4, §6.1).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +12,7 @@ use signet_tlog::{
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/rekor")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rekor-vectors")
 }
 
 fn rekor_v1_key() -> PublicKey {
@@ -80,7 +80,7 @@ fn rekor_v1_entry_is_included_under_its_signed_checkpoint() {
 
 #[test]
 fn rekor_v2_entry_is_included_under_its_signed_checkpoint() {
-    // A TransparencyLogEntry from log2025-1 (rekor.md §6.1; vectors/rekor/v2_tle_verify.py).
+    // A TransparencyLogEntry from log2025-1 (rekor.md §6.1; rekor-vectors/v2_tle_verify.py).
     let note = "log2025-1.rekor.sigstore.dev\n412115\n+8vUkEgBK/ansexBUomzocaWoPEmPIzxJC/y+xNMQN4=\n\n\u{2014} log2025-1.rekor.sigstore.dev zxGZFahCZ/+MqTjH4rC5MWcdLDWbpetE5l30RZfQc4BQkRjWSoKipEUPjvHENeZDHIlAsuezJcLzUVvItpNjaSRoMAs=\n";
     let hashes = [
         "KIoYVJ0TqmaEkFboP7YWTjSh8vFjVECmokcTOAByfIM=",
@@ -112,7 +112,7 @@ fn rekor_v2_entry_is_included_under_its_signed_checkpoint() {
 
 #[test]
 fn rekor_v2_checkpoint_verifies_and_rejects_tampering() {
-    // vectors/rekor/v2_checkpoint_ed25519.py
+    // rekor-vectors/v2_checkpoint_ed25519.py
     let note = "log2025-1.rekor.sigstore.dev\n34356369\ndA9mMr0smTXgo7nGsE01Zdc5KOOqTs2/zYfdSqxO+ks=\n\n\u{2014} log2025-1.rekor.sigstore.dev zxGZFQZgTebN28s0D7vKP5gX8R+CsXCved700HCQAHgDHbdkaH3tfx7+DMPkccNhzsnSy7LijLzWMa+evZduylLs0wc=\n";
     let v = rekor_v2_verifier();
     let cp = verify_checkpoint(note, &[&v]).unwrap();

@@ -455,14 +455,14 @@ impl TrustedRoot {
 mod tests {
     use super::*;
 
-    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
+    const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
 
     #[test]
     fn parses_every_real_root() {
         let mut n = 0;
         for dir in [
-            format!("{SHARED}/trust"),
-            format!("{SHARED}/conformance/default-trust"),
+            format!("{TESTDATA}/sigstore-root-signing/targets"),
+            format!("{TESTDATA}/sigstore-conformance/default-trust"),
         ] {
             for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
@@ -475,7 +475,11 @@ mod tests {
                 }
             }
         }
-        for e in std::fs::read_dir(format!("{SHARED}/conformance/assets/bundle-verify")).unwrap() {
+        for e in std::fs::read_dir(format!(
+            "{TESTDATA}/sigstore-conformance/assets/bundle-verify"
+        ))
+        .unwrap()
+        {
             let p = e.unwrap().path().join("trusted_root.json");
             if p.exists() {
                 TrustedRoot::from_json(&std::fs::read(&p).unwrap()).unwrap();
@@ -489,7 +493,7 @@ mod tests {
     fn production_root_details() {
         let root = TrustedRoot::from_json(
             &std::fs::read(format!(
-                "{SHARED}/conformance/default-trust/production_trusted_root.json"
+                "{TESTDATA}/sigstore-conformance/default-trust/production_trusted_root.json"
             ))
             .unwrap(),
         )

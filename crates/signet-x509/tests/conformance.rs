@@ -1,4 +1,4 @@
-//! Real Sigstore material from sigstore-conformance (`/work/shared/conformance`): certificates,
+//! Real Sigstore material from sigstore-conformance (`testdata/sigstore-conformance`): certificates,
 //! Fulcio chains, embedded SCTs and RFC 3161 timestamps, checked through the X.509 layer only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -14,7 +14,10 @@ use signet_x509::{
     verify_embedded_scts, verify_rfc3161,
 };
 
-const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/conformance");
+const CONFORMANCE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/sigstore-conformance"
+);
 const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const GHA: &str = "https://token.actions.githubusercontent.com";
 
