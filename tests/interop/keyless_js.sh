@@ -68,6 +68,11 @@ for kind in message dsse intoto; do
     jssign --kind "$kind" --artifact "$work/js.txt" --out "$work/js-$kind.json"
   check "signet verifies sigstore-js's $kind bundle" \
     sigverify --bundle "$work/js-$kind.json" "$work/js.txt" --certificate-identity "$me" --certificate-oidc-issuer "$iss"
+  # The same bundle back through sigstore-js: signet's certificate, SCT, SET, inclusion proof and
+  # checkpoint as sigstore-js checks them on bundles it assembled itself from signet's answers.
+  if [ "$kind" = message ]; then what=(--artifact "$work/js.txt"); else what=(--subject "$work/js.txt"); fi
+  check "sigstore-js verifies its own $kind bundle with signet's trusted root" \
+    jsverify --bundle "$work/js-$kind.json" "${what[@]}" --identity "$me" --issuer "$iss"
 done
 check "signet verify-blob verifies sigstore-js's intoto bundle offline (by digest)" \
   "$signet" verify-blob "sha256:$(sha256sum "$work/js.txt" | cut -d' ' -f1)" --bundle "$work/js-intoto.json" --offline \
