@@ -2,7 +2,9 @@
 # The test command (README "Run the tests"): everything CI runs, on a fresh Debian machine.
 #   1. cargo test for the whole workspace (unit, oracle, conformance, HTTP and crash tests);
 #   2. interop: PyPI `sigstore` 4.5.1 talks to a signet log with its own Rekor v1 client, and
-#      signs/verifies keylessly against a signet instance (CA, CT log, log, dev OIDC issuer).
+#      signs/verifies keylessly against a signet instance (CA, CT log, log, dev OIDC issuer);
+#   3. interop: npm `sigstore` 5.0.1 / `@sigstore/sign` / `@sigstore/verify` (sigstore-js, the
+#      client npm uses) signs against a default signet instance and verifies signet's bundles.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,17 @@ for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; slee
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
 "$venv/bin/python" tests/interop/sigstore_python_log.py "$url" 2>&1 | tee -a "$log"
 bash tests/interop/keyless_python.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
+
+# sigstore-js, pinned by tests/interop/js/package-lock.json, installed with `npm ci` under target/
+# (again only when the lock file changed). Node 20 is enough (its engine warnings are harmless).
+npmdir=target/interop-npm
+command -v npm > /dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm > /dev/null; }
+if [ ! -d "$npmdir/node_modules" ] || ! cmp -s tests/interop/js/package-lock.json "$npmdir/package-lock.json"; then
+  mkdir -p "$npmdir" && rm -rf "$npmdir/node_modules"
+  cp tests/interop/js/package.json tests/interop/js/package-lock.json "$npmdir/"
+  npm ci --prefix "$npmdir" --no-audit --no-fund --loglevel=error
+fi
+bash tests/interop/keyless_js.sh "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 
 awk '/^test result:/ { p += $4; f += $6 } /^interop: / { p += $2; f += $4 }
      END { printf "all tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$log"

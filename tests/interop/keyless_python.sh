@@ -7,17 +7,10 @@
 # Usage: keyless_python.sh <venv> <signet binary>. Prints "interop: N passed, M failed".
 set -uo pipefail
 venv=$1; signet=$2
-work=$(mktemp -d); pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-"$signet" server --dev-oidc --data-dir "$work/data" --addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
-pid=$!
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$work/out" | head -1)
+work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+start_server "$signet" --dev-oidc --data-dir "$work/data" --addr 127.0.0.1:0
 export SIGNET_DATA_DIR=$work/data
-pass=0; fail=0
-check() { local name=$1; shift; if "$@" > "$work/last" 2>&1; then pass=$((pass+1)); echo "interop ok: $name"; else fail=$((fail+1)); echo "interop FAILED: $name"; cat "$work/last"; fi; }
-refuse() { local name=$1; shift; if "$@" > "$work/last" 2>&1; then fail=$((fail+1)); echo "interop FAILED (accepted): $name"; cat "$work/last"; else pass=$((pass+1)); echo "interop ok: $name"; fi; }
 token=$("$signet" oidc token --subject alice@example.com)
 echo "python-signed release file" > "$work/py.txt"
 echo "signet-signed release file" > "$work/rs.txt"
@@ -31,11 +24,11 @@ check "signet signs keylessly" \
 check "sigstore-python verifies signet's bundle" \
   "$venv/bin/sigstore" --trust-config "$work/data/trust_config.json" verify identity "$work/rs.txt" \
     --bundle "$work/rs.txt.sigstore.json" --cert-identity alice@example.com --cert-oidc-issuer "$url/oidc"
-refuse "sigstore-python refuses signet's bundle for another identity" \
+refuse "sigstore-python refuses signet's bundle for another identity" 'identity|SAN|mallory' \
   "$venv/bin/sigstore" --trust-config "$work/data/trust_config.json" verify identity "$work/rs.txt" \
     --bundle "$work/rs.txt.sigstore.json" --cert-identity mallory@example.com --cert-oidc-issuer "$url/oidc"
 echo tampered >> "$work/rs.txt"
-refuse "sigstore-python refuses a tampered file signed by signet" \
+refuse "sigstore-python refuses a tampered file signed by signet" 'signature|digest|hash' \
   "$venv/bin/sigstore" --trust-config "$work/data/trust_config.json" verify identity "$work/rs.txt" \
     --bundle "$work/rs.txt.sigstore.json" --cert-identity alice@example.com --cert-oidc-issuer "$url/oidc"
-echo "interop: $pass passed, $fail failed"
+summary

@@ -131,6 +131,11 @@ fn authority_subject(root: &signet_x509::Certificate) -> AuthoritySubject {
 }
 
 /// The signing config for this instance at `url` (`oidc_url` when it runs a dev issuer).
+///
+/// No `tsaConfig`: the instance runs no timestamp authority, and a TSA selector with no TSA
+/// makes sigstore-js refuse the whole config (`@sigstore/sign` `bundleBuilderFromSigningConfig`:
+/// "No valid TSAs found in signing configuration"); sigstore-python reads an absent selector as
+/// "all of the (zero) TSAs".
 pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_json::Value {
     let svc = |u: &str| {
         serde_json::json!({"url": u, "majorApiVersion": 1,
@@ -143,7 +148,6 @@ pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_js
         "rekorTlogUrls": [svc(url)],
         "tsaUrls": [],
         "rekorTlogConfig": {"selector": "ANY"},
-        "tsaConfig": {"selector": "ANY"},
     });
     if let Some(o) = oidc_url {
         cfg["oidcUrls"] = serde_json::json!([svc(o)]);
@@ -193,4 +197,23 @@ pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevI
     };
     std::fs::write(dir.join("issuer-url"), issuer_url)?;
     Ok(issuer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_config_names_no_tsa_selector_without_a_tsa() {
+        let cfg = signing_config(
+            "http://127.0.0.1:3000",
+            Some("http://127.0.0.1:3000/oidc"),
+            0,
+        );
+        assert_eq!(cfg["tsaUrls"], serde_json::json!([]));
+        assert!(cfg.get("tsaConfig").is_none(), "{cfg}");
+        assert_eq!(cfg["rekorTlogConfig"]["selector"], "ANY");
+        let parsed = signet_trust::SigningConfig::from_json(cfg.to_string().as_bytes());
+        assert!(parsed.is_ok(), "{parsed:?}");
+    }
 }
