@@ -128,4 +128,35 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_strings_never_panic(s in "\\PC{0,100}") {
+            let _ = EntryRef::parse(&s);
+        }
+
+        /// 64- and 80-byte strings of hex digits with one arbitrary character somewhere: only
+        /// all-hex strings parse, and nothing panics.
+        #[test]
+        fn one_odd_character_in_an_id(
+            total in proptest::sample::select(vec![64usize, 80]),
+            at in proptest::arbitrary::any::<proptest::sample::Index>(),
+            c in proptest::char::any(),
+        ) {
+            let w = c.len_utf8();
+            let start = at.index(total - w + 1);
+            let s = format!("{}{c}{}", "0".repeat(start), "f".repeat(total - start - w));
+            proptest::prop_assert_eq!(s.len(), total);
+            proptest::prop_assert_eq!(EntryRef::parse(&s).is_ok(), c.is_ascii_hexdigit());
+        }
+
+        /// Every valid ID round-trips.
+        #[test]
+        fn valid_ids_round_trip(tree in proptest::num::u64::ANY, hash in proptest::array::uniform32(proptest::num::u8::ANY)) {
+            let uuid = Sha256Hash(hash).to_hex();
+            let r = EntryRef::parse(&entry_id(tree, &uuid)).unwrap();
+            proptest::prop_assert_eq!(r, EntryRef { tree_id: Some(tree), uuid: Sha256Hash(hash) });
+            proptest::prop_assert_eq!(EntryRef::parse(&uuid).unwrap().tree_id, None);
+        }
+    }
 }
