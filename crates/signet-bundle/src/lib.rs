@@ -7,6 +7,19 @@
 //! The result is plain decoded data; checking signatures is `signet-verify`'s job. No I/O.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod model;
 mod wire;

@@ -236,15 +236,18 @@ impl Bundle {
                     .certificates
                     .iter()
                     .map(|c| b64_field("x509CertificateChain.certificates.rawBytes", &c.raw_bytes))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if certs.is_empty() {
-                    return Err(BundleError::Missing("certificates in x509CertificateChain"));
-                }
-                let leaf = certs.remove(0);
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter();
+                let leaf = certs
+                    .next()
+                    .ok_or(BundleError::Missing("certificates in x509CertificateChain"))?;
                 if leaf.is_empty() {
                     return Err(BundleError::Missing("leaf certificate bytes"));
                 }
-                VerificationMaterial::Certificate { leaf, chain: certs }
+                VerificationMaterial::Certificate {
+                    leaf,
+                    chain: certs.collect(),
+                }
             }
             (None, None, Some(cert)) => {
                 if version < BundleVersion::V03 {

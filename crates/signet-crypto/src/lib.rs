@@ -6,6 +6,19 @@
 //! verifies `sha256:<hex>` instead of a file). This crate does no I/O.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod digest;
 mod key;

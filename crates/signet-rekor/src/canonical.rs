@@ -98,7 +98,14 @@ pub fn hashedrekord_v001_body(
     }
     let sig = signet_types::b64::encode(signature);
     let key = signet_types::b64::encode(canonical_verifier);
-    let mut out = String::with_capacity(160 + digest_hex.len() + sig.len() + key.len());
+    // A capacity hint only: saturating is harmless.
+    let mut out = String::with_capacity(
+        digest_hex
+            .len()
+            .saturating_add(160)
+            .saturating_add(sig.len())
+            .saturating_add(key.len()),
+    );
     out.push_str(
         r#"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":""#,
     );

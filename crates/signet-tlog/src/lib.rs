@@ -17,6 +17,19 @@
 //!   the matching signers for servers ([`sign_note`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod error;
 mod merkle;

@@ -39,12 +39,23 @@ pub fn empty_root() -> Sha256Hash {
 }
 
 fn bit_len(x: u64) -> usize {
-    (u64::BITS - x.leading_zeros()) as usize
+    // `leading_zeros` is at most `u64::BITS`, so this never saturates.
+    u64::BITS.saturating_sub(x.leading_zeros()) as usize
+}
+
+/// Bit `i` of `x`; false for `i >= 64`.
+fn bit(x: u64, i: usize) -> bool {
+    u32::try_from(i)
+        .ok()
+        .and_then(|i| x.checked_shr(i))
+        .is_some_and(|v| v & 1 == 1)
 }
 
 /// Splits an inclusion proof length into (inner, border) counts (transparency-dev/merkle).
+/// Needs `index < size`; both counts are at most 64.
 fn decomp_incl_proof(index: u64, size: u64) -> (usize, usize) {
-    let inner = bit_len(index ^ (size - 1));
+    // `size > index >= 0`, so `size - 1` is exact.
+    let inner = bit_len(index ^ size.saturating_sub(1));
     // `inner` reaches 64 for the largest trees; shifting a u64 by 64 would overflow.
     let border = index.checked_shr(inner as u32).unwrap_or(0).count_ones() as usize;
     (inner, border)
@@ -52,17 +63,17 @@ fn decomp_incl_proof(index: u64, size: u64) -> (usize, usize) {
 
 fn chain_inner(seed: Sha256Hash, proof: &[Sha256Hash], index: u64) -> Sha256Hash {
     proof.iter().enumerate().fold(seed, |acc, (i, h)| {
-        if (index >> i) & 1 == 0 {
-            node_hash(&acc, h)
-        } else {
+        if bit(index, i) {
             node_hash(h, &acc)
+        } else {
+            node_hash(&acc, h)
         }
     })
 }
 
 fn chain_inner_right(seed: Sha256Hash, proof: &[Sha256Hash], index: u64) -> Sha256Hash {
     proof.iter().enumerate().fold(seed, |acc, (i, h)| {
-        if (index >> i) & 1 == 1 {
+        if bit(index, i) {
             node_hash(h, &acc)
         } else {
             acc
@@ -85,14 +96,18 @@ pub fn root_from_inclusion_proof(
         return Err(TlogError::IndexOutOfRange { index, size });
     }
     let (inner, border) = decomp_incl_proof(index.0, size.0);
-    if proof.len() != inner + border || proof.len() > limits::MAX_PROOF_HASHES {
-        return Err(TlogError::ProofLength {
-            expected: inner + border,
-            actual: proof.len(),
-        });
+    // Both counts are at most 64: never saturates.
+    let expected = inner.saturating_add(border);
+    let length = || TlogError::ProofLength {
+        expected,
+        actual: proof.len(),
+    };
+    if proof.len() != expected || proof.len() > limits::MAX_PROOF_HASHES {
+        return Err(length());
     }
-    let res = chain_inner(*leaf, &proof[..inner], index.0);
-    Ok(chain_border_right(res, &proof[inner..]))
+    let (inner_part, border_part) = proof.split_at_checked(inner).ok_or_else(length)?;
+    let res = chain_inner(*leaf, inner_part, index.0);
+    Ok(chain_border_right(res, border_part))
 }
 
 /// Verifies that `leaf` is at `index` in the tree of `size` leaves with root `root`.
@@ -120,8 +135,9 @@ pub fn verify_consistency(
     root2: &Sha256Hash,
 ) -> Result<(), TlogError> {
     let (s1, s2) = (size1.0, size2.0);
+    let bad_sizes = || TlogError::BadSizes { size1, size2 };
     if s2 < s1 || (s1 == 0 && s2 > 0) {
-        return Err(TlogError::BadSizes { size1, size2 });
+        return Err(bad_sizes());
     }
     if proof.len() > limits::MAX_PROOF_HASHES {
         return Err(TlogError::ProofLength {
@@ -142,39 +158,45 @@ pub fn verify_consistency(
             Err(TlogError::RootMismatch)
         };
     }
-    // s1 > 0 and s1 < s2 from here.
-    let (inner, border) = decomp_incl_proof(s1 - 1, s2);
-    let shift = s1.trailing_zeros() as usize;
-    let inner = inner - shift; // Cannot underflow: shift < inner when size1 < size2.
+    // 0 < s1 < s2 from here, so `last1 < s2` and `shift < 64`.
+    let last1 = s1.checked_sub(1).ok_or_else(bad_sizes)?;
+    let (inner, border) = decomp_incl_proof(last1, s2);
+    let shift = s1.trailing_zeros();
+    // `shift < inner` when 0 < size1 < size2; an error rather than a panic all the same.
+    let inner = inner.checked_sub(shift as usize).ok_or_else(bad_sizes)?;
+    // `inner + border <= 128`: never saturates.
+    let wanted = inner.saturating_add(border);
+    let power_of_two = s1.is_power_of_two();
     // Unless size1 is a power of two, the first proof element is the seed.
-    let (seed, rest) = if s1 == 1u64 << shift {
+    let (seed, rest) = if power_of_two {
         (*root1, proof)
     } else {
         match proof.split_first() {
             Some((first, rest)) => (*first, rest),
             None => {
                 return Err(TlogError::ProofLength {
-                    expected: 1 + inner + border,
+                    expected: wanted.saturating_add(1),
                     actual: 0,
                 });
             }
         }
     };
-    if rest.len() != inner + border {
-        let extra = usize::from(s1 != 1u64 << shift);
-        return Err(TlogError::ProofLength {
-            expected: inner + border + extra,
-            actual: proof.len(),
-        });
+    let length = || TlogError::ProofLength {
+        expected: wanted.saturating_add(usize::from(!power_of_two)),
+        actual: proof.len(),
+    };
+    if rest.len() != wanted {
+        return Err(length());
     }
-    let mask = (s1 - 1) >> shift;
-    let hash1 = chain_inner_right(seed, &rest[..inner], mask);
-    let hash1 = chain_border_right(hash1, &rest[inner..]);
+    let (inner_part, border_part) = rest.split_at_checked(inner).ok_or_else(length)?;
+    let mask = last1.checked_shr(shift).unwrap_or(0);
+    let hash1 = chain_inner_right(seed, inner_part, mask);
+    let hash1 = chain_border_right(hash1, border_part);
     if hash1 != *root1 {
         return Err(TlogError::RootMismatch);
     }
-    let hash2 = chain_inner(seed, &rest[..inner], mask);
-    let hash2 = chain_border_right(hash2, &rest[inner..]);
+    let hash2 = chain_inner(seed, inner_part, mask);
+    let hash2 = chain_border_right(hash2, border_part);
     if hash2 != *root2 {
         return Err(TlogError::RootMismatch);
     }

@@ -81,10 +81,9 @@ impl SignedNote {
         if has_control(note) {
             return Err(malformed("contains a control character other than newline"));
         }
-        let split = note
-            .rfind("\n\n")
+        let (head, block) = note
+            .rsplit_once("\n\n")
             .ok_or(malformed("no blank line before the signatures"))?;
-        let (text, block) = (&note[..=split], &note[split + 2..]);
         let block = block.strip_suffix('\n').ok_or(malformed(
             "no signature lines, or the last one lacks its newline",
         ))?;
@@ -100,13 +99,15 @@ impl SignedNote {
             .enumerate()
             .map(|(i, line)| {
                 parse_signature_line(line).map_err(|reason| TlogError::MalformedSignatureLine {
-                    line: i + 1,
+                    // `i < MAX_NOTE_SIGNATURES`: never saturates.
+                    line: i.saturating_add(1),
                     reason,
                 })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
-            text: text.to_string(),
+            // The text keeps the first newline of the blank-line separator.
+            text: format!("{head}\n"),
             signatures,
         })
     }
@@ -235,7 +236,7 @@ pub trait NoteVerifier {
 /// The C2SP key ID of an Ed25519 note key, `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)`; its first four
 /// bytes are the key hint. This is also the Rekor v2 log ID.
 pub fn ed25519_key_id(name: &str, key: &[u8; 32]) -> Sha256Hash {
-    let mut buf = Vec::with_capacity(name.len() + 2 + key.len());
+    let mut buf = Vec::with_capacity(name.len().saturating_add(2).saturating_add(key.len()));
     buf.extend_from_slice(name.as_bytes());
     buf.extend_from_slice(&[b'\n', ED25519_TYPE]);
     buf.extend_from_slice(key);

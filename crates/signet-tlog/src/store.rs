@@ -29,7 +29,8 @@ impl StoredIndex {
     /// Defined for subtrees inside the first 2^63 leaves.
     pub fn of(level: u32, n: u64) -> Self {
         // Index of the last leaf of the subtree, then skip everything stored before it.
-        let last = n.wrapping_shl(level) | ((1u64 << level.min(63)) - 1);
+        // `1 << level` is at least 1, so the mask never saturates.
+        let last = n.wrapping_shl(level) | (1u64 << level.min(63)).saturating_sub(1);
         let mut i = 0u64;
         let mut m = last;
         while m > 0 {
@@ -41,12 +42,12 @@ impl StoredIndex {
 
     /// Number of stored hashes for a tree of `size` leaves (= the index of the next one).
     pub fn count(size: TreeSize) -> u64 {
-        match size.0 {
-            0 => 0,
-            n => Self::of(0, n - 1)
+        match size.0.checked_sub(1) {
+            None => 0,
+            Some(last) => Self::of(0, last)
                 .0
                 .wrapping_add(1)
-                .wrapping_add(u64::from((n - 1).trailing_ones())),
+                .wrapping_add(u64::from(last.trailing_ones())),
         }
     }
 }
@@ -113,10 +114,11 @@ pub fn stored_hashes_for_leaf(
         return Err(TlogError::TreeFull);
     }
     let siblings: Vec<StoredIndex> = (0..n.trailing_ones())
-        .map(|level| StoredIndex::of(level, (n >> level) - 1))
+        // Bit `level` of `n` is set, so `n >> level >= 1`: never saturates.
+        .map(|level| StoredIndex::of(level, (n >> level).saturating_sub(1)))
         .collect();
     let sibling_hashes = read_exact(store, &siblings)?;
-    let mut out = Vec::with_capacity(1 + sibling_hashes.len());
+    let mut out = Vec::with_capacity(sibling_hashes.len().saturating_add(1));
     out.push(leaf);
     let mut h = leaf;
     for s in &sibling_hashes {
@@ -151,20 +153,69 @@ fn fold_right(hashes: &[Sha256Hash]) -> Sha256Hash {
     }
 }
 
-/// Largest power of two strictly less than `n` (n >= 2).
-fn split_point(n: u64) -> u64 {
-    1u64 << (63 - (n - 1).leading_zeros())
+/// Largest power of two strictly less than `n`; `None` when `n < 2`.
+fn split_point(n: u64) -> Option<u64> {
+    n.checked_sub(1)?.checked_ilog2().map(|e| 1u64 << e)
 }
 
 /// Appends the stored indexes of the complete aligned subtrees covering `[lo, hi)`, left to
 /// right: at most two per level, so O(log n).
 fn cover(mut lo: u64, hi: u64, out: &mut Vec<StoredIndex>) {
-    while lo < hi {
-        // The largest aligned block starting at `lo` that fits (hi - lo >= 1, so the
-        // leading-zero count is at most 63).
-        let level = lo.trailing_zeros().min(63 - (hi - lo).leading_zeros());
+    // `fits` is the largest power of two (as an exponent) within `hi - lo`; none once `lo == hi`.
+    while let Some(fits) = hi.checked_sub(lo).and_then(u64::checked_ilog2) {
+        // The largest aligned block starting at `lo` that fits.
+        let level = lo.trailing_zeros().min(fits);
         out.push(StoredIndex::of(level, lo >> level));
-        lo += 1u64 << level;
+        // `1 << level <= hi - lo`: never saturates.
+        lo = lo.saturating_add(1u64 << level);
+    }
+}
+
+/// The RFC 6962 recursion over leaf ranges, root to leaf: the current range `[lo, hi)`, a
+/// position `m` relative to `lo`, and the sibling ranges passed so far.
+struct Descent {
+    lo: u64,
+    hi: u64,
+    m: u64,
+    ranges: Vec<(u64, u64)>,
+}
+
+impl Descent {
+    fn new(m: u64, size: u64) -> Self {
+        Self {
+            lo: 0,
+            hi: size,
+            m,
+            ranges: Vec::new(),
+        }
+    }
+
+    /// `hi - lo` (`lo <= hi` always holds, so this never saturates).
+    fn width(&self) -> u64 {
+        self.hi.saturating_sub(self.lo)
+    }
+
+    /// Splits `[lo, hi)` at `lo + k`, `k` the largest power of two below the width, records the
+    /// half not taken and narrows to the other: the right half when `m >= k + tie` (`tie` is 0
+    /// for PATH, 1 for SUBPROOF), with `m` then relative to it. Returns whether it went right;
+    /// `None` (and no change) when the width is below 2.
+    fn step(&mut self, tie: u64) -> Option<bool> {
+        let k = split_point(self.width())?;
+        // `k < hi - lo`: never saturates.
+        let mid = self.lo.saturating_add(k);
+        match self.m.checked_sub(k).filter(|&right| right >= tie) {
+            None => {
+                self.ranges.push((mid, self.hi));
+                self.hi = mid;
+                Some(false)
+            }
+            Some(right) => {
+                self.ranges.push((self.lo, mid));
+                self.lo = mid;
+                self.m = right;
+                Some(true)
+            }
+        }
     }
 }
 
@@ -189,7 +240,8 @@ impl Frontier {
         (0..64u32)
             .rev()
             .filter(|l| (size.0 >> l) & 1 == 1)
-            .map(|l| StoredIndex::of(l, (size.0 >> l) - 1))
+            // Bit `l` is set, so `size >> l >= 1`: never saturates.
+            .map(|l| StoredIndex::of(l, (size.0 >> l).saturating_sub(1)))
             .collect()
     }
 
@@ -234,9 +286,11 @@ impl Frontier {
     /// Appends a leaf hash. Returns the hashes to store, leaf first, which belong at
     /// `StoredIndex::count(size before the append)` onwards (as [`stored_hashes_for_leaf`]).
     pub fn append(&mut self, leaf: Sha256Hash) -> Result<Vec<Sha256Hash>, TlogError> {
-        if self.size >= MAX_SIZE {
-            return Err(TlogError::TreeFull);
-        }
+        let new_size = self
+            .size
+            .checked_add(1)
+            .filter(|&s| s <= MAX_SIZE)
+            .ok_or(TlogError::TreeFull)?;
         let mut out = vec![leaf];
         let mut h = leaf;
         for _ in 0..self.size.trailing_ones() {
@@ -247,7 +301,7 @@ impl Frontier {
             }
         }
         self.hashes.push(h);
-        self.size += 1;
+        self.size = new_size;
         Ok(out)
     }
 }
@@ -274,14 +328,16 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
         }
         let hashes = read_exact(self.store, &blocks)?;
         let mut start = 0;
-        Ok(ends
-            .into_iter()
+        ends.into_iter()
             .map(|end| {
-                let h = fold_right(&hashes[start..end]);
+                let h = hashes.get(start..end).map(fold_right);
                 start = end;
-                h
+                h.ok_or(TlogError::StoreLength {
+                    expected: blocks.len(),
+                    actual: hashes.len(),
+                })
             })
-            .collect())
+            .collect()
     }
 
     fn check_size(size: TreeSize) -> Result<(), TlogError> {
@@ -315,21 +371,10 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
             return Err(TlogError::IndexOutOfRange { index, size });
         }
         // Root to leaf: the sibling range at each split, reversed at the end.
-        let mut ranges = Vec::new();
-        let (mut m, mut lo, mut hi) = (index.0, 0u64, size.0);
-        while hi - lo > 1 {
-            let k = split_point(hi - lo);
-            if m < k {
-                ranges.push((lo + k, hi));
-                hi = lo + k;
-            } else {
-                ranges.push((lo, lo + k));
-                lo += k;
-                m -= k;
-            }
-        }
-        ranges.reverse();
-        self.hash_ranges(&ranges)
+        let mut walk = Descent::new(index.0, size.0);
+        while walk.step(0).is_some() {}
+        walk.ranges.reverse();
+        self.hash_ranges(&walk.ranges)
     }
 
     /// RFC 6962 consistency proof (`PROOF(m, D[n])`) from `size1` to `size2`; empty when the
@@ -340,30 +385,24 @@ impl<'s, S: HashStore + ?Sized> Tree<'s, S> {
         size2: TreeSize,
     ) -> Result<Vec<Sha256Hash>, TlogError> {
         Self::check_size(size2)?;
-        let (mut m, n) = (size1.0, size2.0);
-        if m == 0 || m > n {
+        if size1.0 == 0 || size1.0 > size2.0 {
             return Err(TlogError::BadSizes { size1, size2 });
         }
         // SUBPROOF(m, D[lo:hi], b), iteratively, root to leaf; reversed at the end.
-        let mut ranges = Vec::new();
-        let (mut lo, mut hi, mut b) = (0u64, n, true);
-        while m != hi - lo {
-            let k = split_point(hi - lo);
-            if m <= k {
-                ranges.push((lo + k, hi));
-                hi = lo + k;
-            } else {
-                ranges.push((lo, lo + k));
-                lo += k;
-                m -= k;
-                b = false;
+        // `0 < m <= hi - lo` throughout, so `hi - lo >= 2` while they differ.
+        let mut walk = Descent::new(size1.0, size2.0);
+        let mut b = true;
+        while walk.m != walk.width() {
+            match walk.step(1) {
+                None => return Err(TlogError::BadSizes { size1, size2 }),
+                Some(right) => b &= !right,
             }
         }
         if !b {
-            ranges.push((lo, hi));
+            walk.ranges.push((walk.lo, walk.hi));
         }
-        ranges.reverse();
-        self.hash_ranges(&ranges)
+        walk.ranges.reverse();
+        self.hash_ranges(&walk.ranges)
     }
 }
 
@@ -467,7 +506,7 @@ mod tests {
             0 => empty_root(),
             1 => leaves[0],
             n => {
-                let k = split_point(n as u64) as usize;
+                let k = split_point(n as u64).unwrap() as usize;
                 node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
             }
         }

@@ -56,7 +56,13 @@ impl Envelope {
 
 /// DSSE v1 pre-authentication encoding of `payload_type` and `payload`.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + payload_type.len() + 32);
+    // A capacity hint only: saturating is harmless (two in-memory lengths cannot overflow).
+    let mut out = Vec::with_capacity(
+        payload
+            .len()
+            .saturating_add(payload_type.len())
+            .saturating_add(32),
+    );
     out.extend_from_slice(b"DSSEv1 ");
     out.extend_from_slice(payload_type.len().to_string().as_bytes());
     out.push(b' ');

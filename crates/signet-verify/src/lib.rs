@@ -18,6 +18,19 @@
 //! and never reads the clock: the trusted root, bundle and artifact digest are all inputs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod error;
 mod memo;

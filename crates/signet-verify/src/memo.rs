@@ -52,8 +52,11 @@ impl<T: Clone> Memo<T> {
 
 /// SHA-256 over a label and length-prefixed parts (no two input lists share a key).
 pub(crate) fn key(label: &str, parts: &[&[u8]]) -> Sha256Hash {
-    let mut buf =
-        Vec::with_capacity(label.len() + 1 + parts.iter().map(|p| p.len() + 8).sum::<usize>());
+    // A capacity hint only: saturating is harmless.
+    let size = parts.iter().fold(label.len().saturating_add(1), |n, p| {
+        n.saturating_add(p.len()).saturating_add(8)
+    });
+    let mut buf = Vec::with_capacity(size);
     buf.extend_from_slice(label.as_bytes());
     buf.push(0);
     for p in parts {

@@ -2,7 +2,7 @@ use signet_bundle::{Bundle, Content, VerificationMaterial};
 use signet_crypto::{HashAlgorithm, PublicKey, Scheme, sha256};
 use signet_rekor::Material;
 use signet_tlog::VerifiedCheckpoint;
-use signet_trust::TrustedRoot;
+use signet_trust::{TimeRange, TrustedRoot};
 use signet_types::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use signet_types::{LogIndex, Sha256Hash, UnixSeconds};
 use signet_x509::{Certificate, Purpose, TrustAnchorChain, TsaAuthority};
@@ -36,7 +36,8 @@ impl Default for VerifierConfig {
 pub struct Verifier<'r> {
     root: &'r TrustedRoot,
     config: VerifierConfig,
-    cas: Vec<(usize, TrustAnchorChain)>,
+    /// Each certificate authority's validity window and chain.
+    cas: Vec<(TimeRange, TrustAnchorChain)>,
     tsas: Vec<TsaAuthority>,
     /// Issuer found by path validation, by (leaf, verified times).
     chains: Memo<Certificate>,
@@ -131,8 +132,12 @@ impl<'r> Verifier<'r> {
         let cas = root
             .certificate_authorities
             .iter()
-            .enumerate()
-            .map(|(i, ca)| Ok((i, TrustAnchorChain::new(parse_chain(&ca.chain)?)?)))
+            .map(|ca| {
+                Ok((
+                    ca.valid_for,
+                    TrustAnchorChain::new(parse_chain(&ca.chain)?)?,
+                ))
+            })
             .collect::<Result<Vec<_>, VerifyError>>()?;
         let tsas = root
             .timestamp_authorities
@@ -255,10 +260,7 @@ impl<'r> Verifier<'r> {
                 if times.is_empty() {
                     return Err(VerifyError::NoVerifiedTime);
                 }
-                let mut time_bytes = Vec::with_capacity(times.len() * 8);
-                for t in &times {
-                    time_bytes.extend_from_slice(&t.0.to_be_bytes());
-                }
+                let time_bytes: Vec<u8> = times.iter().flat_map(|t| t.0.to_be_bytes()).collect();
                 let issuer_cert = self
                     .chains
                     .get_or_try(memo::key("chain", &[leaf.der(), &time_bytes]), || {
@@ -326,8 +328,8 @@ impl<'r> Verifier<'r> {
             let mut last =
                 String::from("no certificate authority in the trusted root is valid at that time");
             let mut ok = false;
-            for (i, anchor) in &self.cas {
-                if !self.root.certificate_authorities[*i].valid_for.contains(t) {
+            for (valid_for, anchor) in &self.cas {
+                if !valid_for.contains(t) {
                     continue;
                 }
                 match signet_x509::verify_chain(

@@ -155,7 +155,8 @@ fn malformed(e: impl fmt::Display) -> X509Error {
 /// Position of `inner` (a sub-slice of `outer`) within `outer`.
 fn range_in(outer: &[u8], inner: &[u8]) -> Range<usize> {
     let start = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
-    start..start + inner.len()
+    // `inner` lies within `outer`, so the end is at most `outer.len()`: never saturates.
+    start..start.saturating_add(inner.len())
 }
 
 impl Certificate {
@@ -183,7 +184,8 @@ impl Certificate {
         let skip = usize::from(fields.first().is_some_and(|f| f.tag == 0xa0));
         let field = |i: usize| {
             fields
-                .get(skip + i)
+                .get(skip..)
+                .and_then(|f| f.get(i))
                 .copied()
                 .ok_or_else(|| malformed("truncated TBSCertificate"))
         };
@@ -202,7 +204,7 @@ impl Certificate {
             .map(|e| e.extn_id.as_bytes())
             .collect();
         ids.sort_unstable();
-        if ids.windows(2).any(|w| w[0] == w[1]) {
+        if ids.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
             return Err(malformed("duplicate extension"));
         }
 
@@ -589,7 +591,7 @@ fn pss_hash(params: &[u8]) -> Result<HashAlgorithm, X509Error> {
         }
     }
     let hash = hash.ok_or_else(bad)?;
-    let salt_ok = salt.is_some_and(|s| s.len() == 1 && usize::from(s[0]) == hash.output_len());
+    let salt_ok = salt.is_some_and(|s| matches!(s, [n] if usize::from(*n) == hash.output_len()));
     if mgf_hash != Some(hash) || !salt_ok {
         return Err(bad());
     }

@@ -67,8 +67,9 @@ impl TrustAnchorChain {
             )));
         }
         let linked = certs
-            .windows(2)
-            .map(|w| w[0].verify_signed_by(&w[1]).is_ok())
+            .iter()
+            .zip(certs.iter().skip(1))
+            .map(|(cert, issuer)| cert.verify_signed_by(issuer).is_ok())
             .collect();
         Ok(Self { certs, linked })
     }
@@ -78,14 +79,9 @@ impl TrustAnchorChain {
     fn prechecked(&self, cert: &Certificate, issuer: &Certificate) -> bool {
         self.certs
             .iter()
-            .position(|c| std::ptr::eq(c, cert))
-            .is_some_and(|i| {
-                self.linked.get(i).copied().unwrap_or(false)
-                    && self
-                        .certs
-                        .get(i + 1)
-                        .is_some_and(|p| std::ptr::eq(p, issuer))
-            })
+            .zip(self.certs.iter().skip(1))
+            .zip(&self.linked)
+            .any(|((c, p), &ok)| ok && std::ptr::eq(c, cert) && std::ptr::eq(p, issuer))
     }
 
     /// The certificates, leaf-most first.
@@ -101,25 +97,32 @@ impl TrustAnchorChain {
 /// A validated path. Only [`verify_chain`] creates one.
 #[derive(Clone, Debug)]
 pub struct VerifiedChain {
-    /// End entity first, trust anchor last; always at least two certificates.
-    certs: Vec<Certificate>,
+    /// The end entity.
+    leaf: Certificate,
+    /// Its issuer (the trust anchor itself when the path has two certificates).
+    issuer: Certificate,
+    /// The issuer's issuers, trust anchor last.
+    above: Vec<Certificate>,
     anchor_index: usize,
 }
 
 impl VerifiedChain {
-    /// The path, end entity first, trust anchor last.
-    pub fn certs(&self) -> &[Certificate] {
-        &self.certs
+    /// The path, end entity first, trust anchor last; always at least two certificates.
+    pub fn certs(&self) -> Vec<&Certificate> {
+        [&self.leaf, &self.issuer]
+            .into_iter()
+            .chain(&self.above)
+            .collect()
     }
 
     /// The end-entity certificate.
     pub fn leaf(&self) -> &Certificate {
-        &self.certs[0]
+        &self.leaf
     }
 
     /// The certificate that issued the end entity (for SCT `issuer_key_hash`).
     pub fn issuer(&self) -> &Certificate {
-        &self.certs[1]
+        &self.issuer
     }
 
     /// Index into the `anchors` passed to [`verify_chain`] of the chain the path ends at.
@@ -263,13 +266,17 @@ pub fn verify_chain(
         search.pool = trusted.iter().chain(intermediates).collect();
         search.used.clear();
         match search.step(leaf, 0) {
+            // Root first; the last is the leaf's issuer (`step` never returns an empty path).
             Ok(mut path) => {
-                path.push(leaf.clone());
-                path.reverse();
-                return Ok(VerifiedChain {
-                    certs: path,
-                    anchor_index,
-                });
+                if let Some(issuer) = path.pop() {
+                    path.reverse();
+                    return Ok(VerifiedChain {
+                        leaf: leaf.clone(),
+                        issuer,
+                        above: path,
+                        anchor_index,
+                    });
+                }
             }
             Err(e) if search.exhausted => return Err(e),
             Err(e) => last = e,
@@ -302,13 +309,13 @@ impl<'a> Search<'a> {
         issuer: &Certificate,
         cas_below: usize,
     ) -> Result<(), X509Error> {
-        if self.budget == 0 {
+        let Some(budget) = self.budget.checked_sub(1) else {
             self.exhausted = true;
             return Err(X509Error::Limit(format!(
                 "more than {SIGNATURE_BUDGET} signature checks while building a path"
             )));
-        }
-        self.budget -= 1;
+        };
+        self.budget = budget;
         check_issuer(issuer, self.purpose, cas_below, self.time)?;
         if self.anchor.is_some_and(|a| a.prechecked(cert, issuer)) {
             return Ok(());
@@ -323,7 +330,7 @@ impl<'a> Search<'a> {
         cas_below: usize,
     ) -> Result<Vec<Certificate>, X509Error> {
         // Path so far: leaf + `cas_below` intermediates + the next issuer.
-        if cas_below + 2 > limits::MAX_CHAIN_DEPTH {
+        if cas_below.saturating_add(2) > limits::MAX_CHAIN_DEPTH {
             return Err(X509Error::Limit(format!(
                 "no path within {} certificates",
                 limits::MAX_CHAIN_DEPTH
@@ -342,7 +349,9 @@ impl<'a> Search<'a> {
             }
         }
         for i in 0..self.pool.len() {
-            let cand = self.pool[i];
+            let Some(&cand) = self.pool.get(i) else {
+                break;
+            };
             if self.used.contains(&i)
                 || cand.subject_raw() != cert.issuer_raw()
                 || cand == cert
@@ -352,7 +361,8 @@ impl<'a> Search<'a> {
             }
             let found = self.link(cert, cand, cas_below).and_then(|()| {
                 self.used.push(i);
-                let r = self.step(cand, cas_below + 1);
+                // `cas_below + 2 <= MAX_CHAIN_DEPTH` (checked above): never saturates.
+                let r = self.step(cand, cas_below.saturating_add(1));
                 self.used.pop();
                 r
             });

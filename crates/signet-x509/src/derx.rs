@@ -33,8 +33,11 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), X509Error> {
         if n == 0 || n > 4 {
             return Err(err("unsupported length encoding"));
         }
-        let bytes = input.get(2..2 + n).ok_or_else(|| err("truncated length"))?;
-        if bytes[0] == 0 {
+        let bytes = input
+            .get(2..)
+            .and_then(|r| r.get(..n))
+            .ok_or_else(|| err("truncated length"))?;
+        if bytes.first() == Some(&0) {
             return Err(err("non-minimal length"));
         }
         let len = bytes
@@ -43,18 +46,13 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), X509Error> {
         if len < 0x80 {
             return Err(err("non-minimal length"));
         }
-        (len, 2 + n)
+        (len, n.checked_add(2).ok_or_else(|| err("length overflow"))?)
     };
     let end = hdr.checked_add(len).ok_or_else(|| err("length overflow"))?;
-    let raw = input.get(..end).ok_or_else(|| err("truncated element"))?;
-    Ok((
-        Tlv {
-            tag,
-            raw,
-            value: &raw[hdr..],
-        },
-        &input[end..],
-    ))
+    let truncated = || err("truncated element");
+    let (raw, rest) = input.split_at_checked(end).ok_or_else(truncated)?;
+    let value = raw.get(hdr..).ok_or_else(truncated)?;
+    Ok((Tlv { tag, raw, value }, rest))
 }
 
 /// Reads exactly one element that must fill `input`.
@@ -88,9 +86,14 @@ pub(crate) fn header(tag: u8, len: usize) -> Vec<u8> {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
+        // `len >= 0x80`, so some byte is non-zero.
+        let significant = bytes
+            .iter()
+            .position(|b| *b != 0)
+            .and_then(|i| bytes.get(i..))
+            .unwrap_or(&bytes);
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
     }
     out
 }

@@ -9,6 +9,19 @@
 //! DER walker works on the original bytes. No I/O, no clock: every time is an input.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod cert;
 mod chain;

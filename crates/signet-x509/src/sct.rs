@@ -41,26 +41,31 @@ struct Sct<'a> {
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
+    fn truncated() -> X509Error {
+        X509Error::Sct("truncated SCT data".into())
+    }
     fn take(&mut self, n: usize) -> Result<&'a [u8], X509Error> {
-        if self.0.len() < n {
-            return Err(X509Error::Sct("truncated SCT data".into()));
-        }
-        let (a, b) = self.0.split_at(n);
+        let (a, b) = self.0.split_at_checked(n).ok_or_else(Self::truncated)?;
         self.0 = b;
         Ok(a)
     }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], X509Error> {
+        let (a, b) = self
+            .0
+            .split_first_chunk::<N>()
+            .ok_or_else(Self::truncated)?;
+        self.0 = b;
+        Ok(*a)
+    }
     fn u8(&mut self) -> Result<u8, X509Error> {
-        Ok(self.take(1)?[0])
+        let [b] = self.array()?;
+        Ok(b)
     }
     fn u16(&mut self) -> Result<usize, X509Error> {
-        let b = self.take(2)?;
-        Ok(usize::from(u16::from_be_bytes([b[0], b[1]])))
+        Ok(usize::from(u16::from_be_bytes(self.array()?)))
     }
     fn u64(&mut self) -> Result<u64, X509Error> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_be_bytes(a))
+        Ok(u64::from_be_bytes(self.array()?))
     }
     fn vec16(&mut self) -> Result<&'a [u8], X509Error> {
         let n = self.u16()?;
@@ -131,7 +136,6 @@ pub fn tbs_without_extension(
         }
         let exts = derx::read_all(field.value)?;
         let mut kept = Vec::with_capacity(exts.value.len());
-        let mut count = 0;
         for ext in derx::children(exts.value)? {
             if derx::read(ext.value)?.0.value == oid.as_bytes() {
                 if found {
@@ -140,10 +144,10 @@ pub fn tbs_without_extension(
                 found = true;
             } else {
                 kept.extend_from_slice(ext.raw);
-                count += 1;
             }
         }
-        if count > 0 {
+        // Every element has a header, so nothing was kept exactly when `kept` is empty.
+        if !kept.is_empty() {
             body.extend_from_slice(&derx::wrap(0xa3, &derx::wrap(0x30, &kept)));
         }
     }
@@ -172,7 +176,13 @@ pub fn precert_sct_signed_data(
         .ok_or_else(|| X509Error::Sct("TBS too large".into()))?;
     let ext_len = u16::try_from(extensions.len())
         .map_err(|_| X509Error::Sct("SCT extensions too large".into()))?;
-    let mut signed = Vec::with_capacity(precert_tbs.len() + 64 + extensions.len());
+    // Both lengths are bounded just above: never saturates.
+    let mut signed = Vec::with_capacity(
+        precert_tbs
+            .len()
+            .saturating_add(64)
+            .saturating_add(extensions.len()),
+    );
     signed.extend_from_slice(&[0, 0]); // v1, certificate_timestamp
     signed.extend_from_slice(&timestamp_ms.to_be_bytes());
     signed.extend_from_slice(&[0, 1]); // precert_entry

@@ -14,6 +14,7 @@
 //! structures matter, and the signature covers exact bytes that must not be re-encoded.
 
 use const_oid::ObjectIdentifier;
+use der::DateTime;
 use signet_crypto::HashAlgorithm;
 use signet_types::{UnixSeconds, limits};
 
@@ -103,22 +104,17 @@ fn generalized_time(v: &[u8]) -> Result<(UnixSeconds, bool), X509Error> {
     {
         return Err(bad(format!("malformed genTime {s:?}")));
     }
-    let n = |a: usize, b: usize| {
-        main.get(a..b)
-            .and_then(|d| d.parse::<i64>().ok())
-            .unwrap_or(-1)
+    let year = main.get(0..4).and_then(|d| d.parse::<u16>().ok());
+    let two = |at: usize| {
+        main.get(at..)
+            .and_then(|d| d.get(..2))
+            .and_then(|d| d.parse::<u8>().ok())
     };
-    let (y, mo, d, h, mi, se) = (n(0, 4), n(4, 6), n(6, 8), n(8, 10), n(10, 12), n(12, 14));
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
-        return Err(bad(format!("genTime {s:?} out of range")));
-    }
-    // Days from the civil date (H. Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 + se;
+    // `der::DateTime` checks every field, including the days of the month (leap years too).
+    let time = (|| DateTime::new(year?, two(4)?, two(6)?, two(8)?, two(10)?, two(12)?).ok())()
+        .ok_or_else(|| bad(format!("genTime {s:?} out of range")))?;
+    let secs = i64::try_from(time.unix_duration().as_secs())
+        .map_err(|_| bad(format!("genTime {s:?} out of range")))?;
     Ok((UnixSeconds(secs), frac.bytes().any(|b| b != b'0')))
 }
 
@@ -177,9 +173,9 @@ fn parse_token(input: &[u8]) -> Result<Token<'_>, X509Error> {
     if econtent.tag != 0x04 {
         return Err(bad("eContent is not an OCTET STRING"));
     }
-    let mut idx = 3;
+    let mut rest = sd.get(3..).unwrap_or_default();
     let mut certs = Vec::new();
-    if let Some(t) = sd.get(idx).filter(|t| t.tag == 0xa0) {
+    if let Some((t, tail)) = rest.split_first().filter(|(t, _)| t.tag == 0xa0) {
         // CertificateChoices: only plain certificates are expected from a TSA.
         for c in derx::children(t.value)? {
             if c.tag != 0x30 {
@@ -193,12 +189,12 @@ fn parse_token(input: &[u8]) -> Result<Token<'_>, X509Error> {
             }
             certs.push(Certificate::from_der(c.raw)?);
         }
-        idx += 1;
+        rest = tail;
     }
-    if sd.get(idx).is_some_and(|t| t.tag == 0xa1) {
-        idx += 1;
+    if let Some((_, tail)) = rest.split_first().filter(|(t, _)| t.tag == 0xa1) {
+        rest = tail;
     }
-    let signer_infos = derx::children(expect(&sd, idx, 0x31, "signerInfos")?.value)?;
+    let signer_infos = derx::children(expect(rest, 0, 0x31, "signerInfos")?.value)?;
     let si = match signer_infos.as_slice() {
         [si] if si.tag == 0x30 => *si,
         other => {
@@ -218,17 +214,17 @@ fn parse_token(input: &[u8]) -> Result<Token<'_>, X509Error> {
     }
     let sid = *f.get(1).ok_or_else(|| bad("missing signer identifier"))?;
     let digest_alg = hash_for(&alg_id(&expect(&f, 2, 0x30, "digestAlgorithm")?)?.0)?;
-    let (signed_attrs, next) = match f.get(3) {
-        Some(t) if t.tag == 0xa0 => (Some(*t), 4),
-        _ => (None, 3),
+    let (signed_attrs, rest) = match f.get(3..).unwrap_or_default() {
+        [t, rest @ ..] if t.tag == 0xa0 => (Some(*t), rest),
+        rest => (None, rest),
     };
     Ok(Token {
         tst_info: econtent.value,
         certs,
         digest_alg,
         signed_attrs,
-        sig_alg: alg_id(&expect(&f, next, 0x30, "signatureAlgorithm")?)?,
-        signature: expect(&f, next + 1, 0x04, "signature")?.value,
+        sig_alg: alg_id(&expect(rest, 0, 0x30, "signatureAlgorithm")?)?,
+        signature: expect(rest, 1, 0x04, "signature")?.value,
         sid,
     })
 }
@@ -410,6 +406,12 @@ mod tests {
             b"20240319172626",
             b"2024031917262aZ",
             b"20240319172626.1x Z",
+            // Days that do not exist, and times before 1970.
+            b"20230229000000Z",
+            b"20240431000000Z",
+            b"20240230120000Z",
+            b"19691231235959Z",
+            b"20240319246000Z",
         ] {
             assert!(generalized_time(bad).is_err(), "{bad:?}");
         }

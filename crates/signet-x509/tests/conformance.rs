@@ -417,7 +417,7 @@ fn sct_needs_the_right_issuer_and_log() {
             .is_empty()
     );
     // The wrong issuer key hash makes the signature fail.
-    let root_cert = &chain.certs()[2];
+    let root_cert = chain.certs()[2];
     assert!(matches!(
         verify_embedded_scts(&leaf, root_cert, &any_key),
         Err(X509Error::Sct(_))
