@@ -909,7 +909,7 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
             args.dir.display(),
             listener.local_addr()?
         );
-        axum::serve(listener, app).await?;
+        axum::serve(listener, signet_server::catch_panics(app)).await?;
         anyhow::Ok(())
     })
 }

@@ -120,6 +120,12 @@ impl CtLog {
         self.log.created()
     }
 
+    /// Resolves once the sequencer of the log underneath has ended, with why: see
+    /// [`TransparencyLog::sequencer_stopped`] (fatal for a server: SCTs can no longer be issued).
+    pub fn sequencer_stopped(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        self.log.sequencer_stopped()
+    }
+
     /// The accepted roots.
     pub fn roots(&self) -> &[Certificate] {
         &self.roots

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use signet_crypto::SigningKey;
 use signet_tlog::{EcdsaNoteSigner, HashStore, StoredIndex, TlogError, Tree};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::LogError;
 use crate::admit::admit;
@@ -148,6 +148,8 @@ pub struct TransparencyLog<S: LogStore> {
     log_id: Sha256Hash,
     head: Arc<RwLock<Arc<Head>>>,
     queue: mpsc::Sender<Job>,
+    /// Set once the sequencer task has ended, with why (see [`TransparencyLog::sequencer_stopped`]).
+    stopped: watch::Receiver<Option<String>>,
 }
 
 /// Records which stored hashes a computation asks for (first pass of a two-pass proof).
@@ -407,7 +409,16 @@ impl<S: LogStore> TransparencyLog<S> {
             recent_order: Default::default(),
             guard_until: 0,
         };
-        tokio::spawn(seq.run(rx));
+        let sequencer = tokio::spawn(seq.run(rx));
+        let (stop_tx, stopped) = watch::channel(None);
+        tokio::spawn(async move {
+            let why = match sequencer.await {
+                // Only when the queue closed, that is when the log itself was dropped.
+                Ok(()) => "it returned".to_string(),
+                Err(e) => e.to_string(),
+            };
+            let _ = stop_tx.send(Some(why));
+        });
         Ok(Self {
             store,
             hashes,
@@ -419,7 +430,22 @@ impl<S: LogStore> TransparencyLog<S> {
             log_id,
             head,
             queue: tx,
+            stopped,
         })
+    }
+
+    /// Resolves once the sequencer, the log's only writer, has ended (panicked, or was
+    /// cancelled with its runtime), with why. While the log is open it never should: after it,
+    /// every write is refused while reads go on, so a server treats this as fatal and exits for
+    /// its supervisor to restart it. The future owns what it needs (it can outlive `self`).
+    pub fn sequencer_stopped(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut stopped = self.stopped.clone();
+        async move {
+            match stopped.wait_for(Option::is_some).await {
+                Ok(why) => why.clone().unwrap_or_default(),
+                Err(_) => "its watcher was cancelled".to_string(),
+            }
+        }
     }
 
     fn head(&self) -> Arc<Head> {
