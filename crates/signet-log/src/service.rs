@@ -207,7 +207,7 @@ impl<S: LogStore> HashCache<S> {
         let mut mem = Vec::with_capacity(want);
         let mut next = 0u64;
         while mem.len() < want {
-            let end = (next + 10_000).min(want as u64);
+            let end = next.saturating_add(10_000).min(want as u64);
             let idx: Vec<u64> = (next..end).collect();
             mem.extend(store.read_hashes(&idx).await?);
             next = end;
@@ -253,7 +253,9 @@ impl<S: LogStore> HashSource for HashCache<S> {
         if !missing.is_empty() {
             let idx: Vec<u64> = missing.iter().map(|(_, i)| *i).collect();
             for ((pos, _), h) in missing.iter().zip(self.store.read_hashes(&idx).await?) {
-                out[*pos] = Some(h);
+                if let Some(slot) = out.get_mut(*pos) {
+                    *slot = Some(h);
+                }
             }
         }
         out.into_iter()
@@ -740,7 +742,7 @@ impl<S: LogStore> TransparencyLog<S> {
             q.log_indexes.as_deref().unwrap_or_default(),
             q.entries.as_deref().unwrap_or_default(),
         );
-        if u.len() + i.len() + e.len() > MAX_RETRIEVE {
+        if u.len().saturating_add(i.len()).saturating_add(e.len()) > MAX_RETRIEVE {
             return Err(LogError::Unprocessable(format!(
                 "more than max allowed {MAX_RETRIEVE} entries in request"
             )));
