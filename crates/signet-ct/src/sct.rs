@@ -220,6 +220,28 @@ mod tests {
     }
 
     #[test]
+    fn truncated_corrupted_or_padded_scts_are_errors() {
+        let mut s = sample();
+        s.extensions = vec![1, 2, 3];
+        let t = s.to_tls().unwrap();
+        assert_eq!(Sct::from_tls(&t).unwrap(), s);
+        for i in 0..t.len() {
+            assert!(Sct::from_tls(&t[..i]).is_err(), "cut at {i}");
+            for b in [0x00, 0x01, 0x7f, 0xff] {
+                let mut m = t.clone();
+                m[i] = b;
+                let _ = Sct::from_tls(&m);
+            }
+        }
+        let mut padded = t.clone();
+        padded.push(0);
+        assert!(Sct::from_tls(&padded).is_err());
+        let mut v2 = t;
+        v2[0] = 1;
+        assert!(Sct::from_tls(&v2).is_err());
+    }
+
+    #[test]
     fn list_extension_is_octet_string_of_tls_list() {
         let s = sample();
         let ext = sct_list_extension(std::slice::from_ref(&s)).unwrap();

@@ -375,4 +375,26 @@ mod tests {
         assert!(!contains_oid(&[0x30, 5, 0x06], &CODE_SIGNING));
         assert!(!contains_oid(&[], &CODE_SIGNING));
     }
+
+    #[test]
+    fn eku_scan_of_every_truncation_and_corruption_answers() {
+        // SEQUENCE (long-form length) { serverAuth, codeSigning }
+        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+        let mut body = Vec::new();
+        for oid in [&server, &CODE_SIGNING] {
+            body.extend_from_slice(&[0x06, oid.as_bytes().len() as u8]);
+            body.extend_from_slice(oid.as_bytes());
+        }
+        let mut v = vec![0x30, 0x81, body.len() as u8];
+        v.extend_from_slice(&body);
+        assert!(contains_oid(&v, &CODE_SIGNING));
+        for i in 0..v.len() {
+            assert!(!contains_oid(&v[..i], &CODE_SIGNING), "cut at {i}");
+            for b in [0x00, 0x06, 0x7f, 0x80, 0x81, 0xff] {
+                let mut m = v.clone();
+                m[i] = b;
+                let _ = contains_oid(&m, &CODE_SIGNING);
+            }
+        }
+    }
 }

@@ -385,4 +385,24 @@ mod tests {
             assert!(Template::parse(bad).is_err(), "{bad} should not parse");
         }
     }
+
+    #[test]
+    fn multi_byte_text_anywhere_parses_or_is_refused() {
+        let src = r#"é{{ if eq .repo "ü" }}{{ .a }}{{ else }}{{ index . "ǅ" }}{{ end }}"#;
+        let d = data(&[("a", "x"), ("ǅ", "y"), ("repo", "ü")]);
+        let mut seen = 0;
+        for (i, _) in src.char_indices() {
+            for c in ["é", "\u{10348}", "{{", "}}", "\"", "(", ")"] {
+                let mut m = src.to_owned();
+                m.insert_str(i, c);
+                if let Ok(t) = Template::parse(&m) {
+                    seen += 1;
+                    let _ = t.render(&d);
+                }
+            }
+            let _ = Template::parse(&src[..i]);
+        }
+        assert!(seen > 0);
+        assert_eq!(Template::parse(src).unwrap().render(&d).unwrap(), "éx");
+    }
 }
