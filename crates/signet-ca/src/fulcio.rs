@@ -224,8 +224,8 @@ fn rsa_modulus_bits(spki_der: &[u8]) -> Option<usize> {
     let mut reader = der::SliceReader::new(seq.value()).ok()?;
     let modulus = der::asn1::UintRef::decode(&mut reader).ok()?;
     let bytes = modulus.as_bytes();
-    let lead = bytes.first().map_or(0, |b| 8 - b.leading_zeros() as usize);
-    Some((bytes.len().saturating_sub(1)) * 8 + lead)
+    let unused = bytes.first().map_or(0, |b| b.leading_zeros() as usize);
+    bytes.len().checked_mul(8)?.checked_sub(unused)
 }
 
 /// Parses a base64(PEM) PKCS#10 CSR and verifies its self-signature (the proof of possession

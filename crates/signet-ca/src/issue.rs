@@ -99,7 +99,9 @@ impl CaChain {
         // Second precision, as X.509 times have.
         let now = now.replace_nanosecond(0).unwrap_or(now);
         p.not_before = now;
-        p.not_after = now + VALIDITY;
+        p.not_after = now
+            .checked_add(VALIDITY)
+            .ok_or_else(|| CaError::Generate(format!("{now} + {VALIDITY} is out of range")))?;
         p.serial_number = Some(SerialNumber::from_slice(&random_serial()));
         p.is_ca = IsCa::NoCa;
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];

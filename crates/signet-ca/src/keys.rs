@@ -166,7 +166,11 @@ fn ca_params(
     dn.push(DnType::CommonName, cn);
     p.distinguished_name = dn;
     p.not_before = now;
-    p.not_after = now + time::Duration::days(365 * years);
+    // 365-day years, in seconds (`Duration::days` panics on overflow).
+    p.not_after = years
+        .checked_mul(365 * 86_400)
+        .and_then(|secs| now.checked_add(time::Duration::seconds(secs)))
+        .ok_or_else(|| CaError::Generate(format!("{now} + {years} years is out of range")))?;
     p.is_ca = IsCa::Ca(match path_len {
         Some(n) => BasicConstraints::Constrained(n),
         None => BasicConstraints::Unconstrained,

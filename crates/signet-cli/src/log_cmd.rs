@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use signet_client::{RekorClient, verify_entry};
+use signet_client::{RekorClient, VerifiedLogEntry, verify_entry};
 use signet_crypto::PublicKey;
-use signet_log::api::{LogEntry, SearchIndex};
+use signet_log::api::SearchIndex;
+use signet_rekor::EntryRef;
 
 use crate::verify_cmd::Output;
 
@@ -101,16 +102,44 @@ async fn key(client: &RekorClient, path: &Option<PathBuf>) -> Result<PublicKey> 
     }
 }
 
-async fn fetch(
+/// Fetches the entry named by `--uuid` or `--log-index` and verifies it (SET, inclusion proof,
+/// checkpoint). A `--uuid` must be 64 or 80 hex digits (refused before the entry is fetched), and
+/// the log must answer with that entry.
+async fn fetch_verified(
     client: &RekorClient,
+    key: &PublicKey,
     uuid: &Option<String>,
     index: Option<u64>,
-) -> Result<LogEntry> {
-    Ok(match (uuid, index) {
-        (Some(u), _) => client.get_by_uuid(u).await?,
-        (None, Some(i)) => client.get_by_index(i).await?,
+) -> Result<VerifiedLogEntry> {
+    let (entry, wanted) = match (uuid, index) {
+        (Some(u), _) => {
+            let wanted = requested_entry(u)?;
+            (client.get_by_uuid(u).await?, Some((u, wanted)))
+        }
+        (None, Some(i)) => (client.get_by_index(i).await?, None),
         (None, None) => bail!("--uuid or --log-index is required"),
-    })
+    };
+    let v = verify_entry(&entry, key)?;
+    if let Some((u, wanted)) = wanted {
+        // verify_entry checked that the entry ID parses and names the body's leaf hash.
+        let got = EntryRef::parse(&v.entry_id)?;
+        if got.uuid != wanted.uuid || wanted.tree_id.is_some_and(|t| got.tree_id != Some(t)) {
+            bail!(
+                "the log returned entry {} for requested UUID {u}",
+                v.entry_id
+            );
+        }
+    }
+    Ok(v)
+}
+
+/// A `--uuid` as given: 64 hex digits (UUID) or 80 (tree ID and UUID).
+fn requested_entry(u: &str) -> Result<EntryRef> {
+    let bad = || anyhow::anyhow!("--uuid {u:?} is not 64 or 80 hexadecimal digits");
+    if !u.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    EntryRef::parse(u).map_err(|_| bad())
 }
 
 fn rfc3339(t: i64) -> String {
@@ -142,19 +171,8 @@ async fn run_async(args: LogArgs) -> Result<()> {
     let client = RekorClient::new(&args.rekor_url)?;
     match &args.command {
         LogCommand::Get { uuid, log_index } => {
-            let entry = fetch(&client, uuid, *log_index).await?;
             let key = key(&client, &args.log_public_key).await?;
-            let v = verify_entry(&entry, &key)?;
-            if let Some(u) = uuid
-                && !v
-                    .entry_id
-                    .ends_with(&u.to_lowercase()[u.len().saturating_sub(64)..])
-            {
-                bail!(
-                    "the log returned entry {} for requested UUID {u}",
-                    v.entry_id
-                );
-            }
+            let v = fetch_verified(&client, &key, uuid, *log_index).await?;
             let body = body_object(&v.body)?;
             match args.output {
                 Output::Json => println!(
@@ -198,8 +216,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
         }
         LogCommand::Verify { uuid, log_index } => {
             let key = key(&client, &args.log_public_key).await?;
-            let entry = fetch(&client, uuid, *log_index).await?;
-            let v = verify_entry(&entry, &key)?;
+            let v = fetch_verified(&client, &key, uuid, *log_index).await?;
             // And against the log's current signed head: the entry's tree must be a prefix of it.
             let info = client.log_info().await?;
             let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.clone());

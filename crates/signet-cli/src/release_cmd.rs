@@ -145,10 +145,10 @@ async fn sign_one(
     let bundle = signer.message_bundle(&v, &digest, &sig)?;
     tokio::task::spawn_blocking(move || -> Result<()> {
         write_atomic(&side(&dir, &rel, ".sig"), b64::encode(&sig).as_bytes())?;
-        if let Some(c) = &signer.chain {
+        if let Some(c) = &signer.cert {
             write_atomic(
                 &side(&dir, &rel, ".cert"),
-                b64::encode(c[0].as_bytes()).as_bytes(),
+                b64::encode(c.as_bytes()).as_bytes(),
             )?;
         }
         write_atomic(
@@ -909,7 +909,7 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
             args.dir.display(),
             listener.local_addr()?
         );
-        axum::serve(listener, app).await?;
+        axum::serve(listener, signet_server::catch_panics(app)).await?;
         anyhow::Ok(())
     })
 }

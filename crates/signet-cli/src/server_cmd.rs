@@ -47,6 +47,7 @@ pub fn run(args: ServerArgs) -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    signet_server::log_panics();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -157,6 +158,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     ));
 
     let info = inst.log.log_info();
+    let (log_stopped, ct_stopped) = (inst.log.sequencer_stopped(), inst.ct.sequencer_stopped());
     let ct = Arc::new(inst.ct);
     let ca_svc = Arc::new(signet_server::ca::CaService {
         ca: inst.ca,
@@ -181,11 +183,28 @@ async fn serve(args: ServerArgs) -> Result<()> {
             ""
         }
     );
-    axum::serve(listener, app)
+    let server = axum::serve(listener, signet_server::catch_panics(app))
         .with_graceful_shutdown(shutdown())
-        .await?;
+        .into_future();
+    unless_a_sequencer_stops(server, log_stopped, ct_stopped).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Runs `server` to its end, unless the transparency log's or the CT log's sequencer (their
+/// only writer) stops first: from then on every write would be refused while reads go on, so
+/// the process fails instead, for a supervisor to restart it.
+async fn unless_a_sequencer_stops(
+    server: impl std::future::Future<Output = std::io::Result<()>>,
+    log_stopped: impl std::future::Future<Output = String>,
+    ct_stopped: impl std::future::Future<Output = String>,
+) -> Result<()> {
+    let (name, why) = tokio::select! {
+        r = server => return Ok(r?),
+        why = log_stopped => ("transparency log", why),
+        why = ct_stopped => ("CT log", why),
+    };
+    anyhow::bail!("{name} sequencer stopped: {why}; exiting so a supervisor can restart signet")
 }
 
 /// The checkpoint key name and origin host of a log served at `url`: the URL's host, as Rekor
@@ -226,7 +245,38 @@ async fn shutdown() {
 
 #[cfg(test)]
 mod tests {
-    use super::checkpoint_host;
+    use super::{checkpoint_host, unless_a_sequencer_stops};
+
+    #[tokio::test]
+    async fn a_stopped_sequencer_ends_the_server_with_an_error() {
+        let never = std::future::pending::<String>;
+        let e = unless_a_sequencer_stops(
+            std::future::pending(),
+            async { "task 7 panicked with message \"boom\"".to_string() },
+            never(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "transparency log sequencer stopped: task 7 panicked with message \"boom\"; \
+             exiting so a supervisor can restart signet"
+        );
+        let e = unless_a_sequencer_stops(std::future::pending(), never(), async {
+            "it returned".to_string()
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("CT log sequencer stopped: it returned"),
+            "{e}"
+        );
+        // A server that ends by itself (graceful shutdown) is a clean exit.
+        unless_a_sequencer_stops(async { Ok(()) }, never(), never())
+            .await
+            .unwrap();
+    }
 
     #[test]
     fn checkpoint_host_is_the_public_urls_host() {

@@ -156,17 +156,18 @@ pub(crate) fn token_subject(token: &str) -> Result<String> {
         .context("the identity token has neither email nor sub")
 }
 
-/// Signing material: the key and, keyless, the certificate chain (PEM, leaf first).
+/// Signing material: the key and, keyless, the certificate the CA issued for it (PEM, checked
+/// by [`check_issued`]).
 pub(crate) struct Signer {
     pub(crate) key: SigningKey,
-    pub(crate) chain: Option<Vec<String>>,
+    pub(crate) cert: Option<String>,
 }
 
 impl Signer {
     /// The PEM the log entry names: the leaf certificate, or the public key.
     pub(crate) fn verifier_pem(&self) -> String {
-        match &self.chain {
-            Some(c) => c[0].clone(),
+        match &self.cert {
+            Some(c) => c.clone(),
             None => self.key.public_key().to_pem(),
         }
     }
@@ -193,9 +194,9 @@ impl Signer {
 
     /// The bundle's `verificationMaterial` without entries.
     pub(crate) fn material(&self) -> Result<serde_json::Value> {
-        Ok(match &self.chain {
+        Ok(match &self.cert {
             Some(c) => {
-                let der = pem::parse(&c[0]).context("certificate PEM")?;
+                let der = pem::parse(c).context("certificate PEM")?;
                 serde_json::json!({"certificate": {"rawBytes": b64::encode(der.contents())}})
             }
             None => {
@@ -222,7 +223,7 @@ pub(crate) fn resolve_signer(
             Ok(Signer {
                 key: SigningKey::from_pkcs8_pem(&pem)
                     .with_context(|| format!("invalid private key {}", path.display()))?,
-                chain: None,
+                cert: None,
             })
         }
         (None, Some(t)) => {
@@ -240,10 +241,10 @@ pub(crate) fn resolve_signer(
             let chain = rt
                 .block_on(client.signing_cert(&ca_url, &token, &key.public_key().to_pem(), &pop))
                 .context("the certificate authority refused")?;
-            check_issued(&trust.root, &chain, &key)?;
+            let cert = check_issued(&trust.root, &chain, &key)?;
             Ok(Signer {
                 key,
-                chain: Some(chain),
+                cert: Some(cert),
             })
         }
         (None, None) => {
@@ -268,12 +269,12 @@ pub(crate) async fn log_key(
 }
 
 /// Checks a certificate from the CA before using it: our key, chains to a trusted CA for code
-/// signing now, and carries an SCT from a trusted CT log.
+/// signing now, and carries an SCT from a trusted CT log. Returns the leaf (PEM).
 pub(crate) fn check_issued(
     root: &signet_trust::TrustedRoot,
     chain: &[String],
     key: &SigningKey,
-) -> Result<()> {
+) -> Result<String> {
     use signet_x509::{Certificate, Purpose, TrustAnchorChain, verify_chain, verify_embedded_scts};
     let leaf_pem = chain.first().context("the CA returned no certificate")?;
     let leaf = Certificate::from_pem(leaf_pem).context("the CA returned an invalid certificate")?;
@@ -304,7 +305,7 @@ pub(crate) fn check_issued(
     if scts.is_empty() {
         bail!("the certificate carries no SCT from a trusted CT log");
     }
-    Ok(())
+    Ok(leaf_pem.clone())
 }
 
 pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
@@ -352,12 +353,12 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         }
     }
     if let Some(path) = &args.output_certificate {
-        let Some(chain) = &signer.chain else {
+        let Some(cert) = &signer.cert else {
             bail!(
                 "--output-certificate needs keyless signing (there is no certificate with --key)"
             );
         };
-        write_atomic(path, b64::encode(chain[0].as_bytes()).as_bytes())?;
+        write_atomic(path, b64::encode(cert.as_bytes()).as_bytes())?;
         if !json {
             eprintln!("Certificate written to {}", path.display());
         }
@@ -378,7 +379,7 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
             serde_json::json!({
                 "uuid": entry.uuid.to_hex(), "logIndex": entry.entry.log_index,
                 "signature": b64::encode(&sig),
-                "certificate": signer.chain.as_ref().map(|c| c[0].clone()),
+                "certificate": signer.cert,
                 "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
             })
         );

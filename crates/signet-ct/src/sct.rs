@@ -55,7 +55,8 @@ fn u24_len(n: usize, what: &'static str) -> Result<[u8; 3], SctError> {
 
 /// TLS `DigitallySigned`: hash(1) signature(1) opaque<0..2^16-1>.
 pub fn digitally_signed(hash: u8, sig_alg: u8, signature: &[u8]) -> Result<Vec<u8>, SctError> {
-    let mut out = Vec::with_capacity(signature.len() + 4);
+    // Capacity hints: a slice is at most isize::MAX bytes, so these sums never saturate.
+    let mut out = Vec::with_capacity(signature.len().saturating_add(4));
     out.push(hash);
     out.push(sig_alg);
     out.extend_from_slice(&u16_len(signature.len(), "signature")?);
@@ -66,7 +67,12 @@ pub fn digitally_signed(hash: u8, sig_alg: u8, signature: &[u8]) -> Result<Vec<u
 impl Sct {
     /// `SignedCertificateTimestamp` serialization (RFC 6962 §3.2).
     pub fn to_tls(&self) -> Result<Vec<u8>, SctError> {
-        let mut out = Vec::with_capacity(48 + self.extensions.len() + self.signature.len());
+        let mut out = Vec::with_capacity(
+            self.extensions
+                .len()
+                .saturating_add(self.signature.len())
+                .saturating_add(48),
+        );
         out.push(0); // v1
         out.extend_from_slice(self.log_id.as_bytes());
         out.extend_from_slice(&self.timestamp_ms.to_be_bytes());
@@ -79,27 +85,29 @@ impl Sct {
     /// Reads one `SignedCertificateTimestamp` (exactly, no trailing bytes).
     pub fn from_tls(b: &[u8]) -> Result<Self, SctError> {
         let bad = |m: &str| SctError::Malformed(m.to_string());
-        let take = |b: &mut &[u8], n: usize| -> Result<Vec<u8>, SctError> {
-            if b.len() < n {
-                return Err(SctError::Malformed("truncated".into()));
-            }
-            let (a, rest) = b.split_at(n);
+        let truncated = || SctError::Malformed("truncated".into());
+        fn fixed<const N: usize>(b: &mut &[u8]) -> Option<[u8; N]> {
+            let (a, rest) = b.split_first_chunk::<N>()?;
             *b = rest;
-            Ok(a.to_vec())
+            Some(*a)
+        }
+        // opaque<0..2^16-1>: a two-byte length, then that many bytes.
+        let opaque16 = |b: &mut &[u8]| -> Option<Vec<u8>> {
+            let n = u16::from_be_bytes(fixed::<2>(b)?);
+            let (a, rest) = b.split_at_checked(usize::from(n))?;
+            *b = rest;
+            Some(a.to_vec())
         };
         let mut r = b;
-        let v = take(&mut r, 1)?;
-        if v[0] != 0 {
+        let [version] = fixed::<1>(&mut r).ok_or_else(truncated)?;
+        if version != 0 {
             return Err(bad("unsupported SCT version"));
         }
-        let log_id = Sha256Hash::from_slice(&take(&mut r, 32)?).map_err(|e| bad(&e.to_string()))?;
-        let mut ts = [0u8; 8];
-        ts.copy_from_slice(&take(&mut r, 8)?);
-        let l = take(&mut r, 2)?;
-        let extensions = take(&mut r, usize::from(u16::from_be_bytes([l[0], l[1]])))?;
-        let alg = take(&mut r, 2)?;
-        let l = take(&mut r, 2)?;
-        let signature = take(&mut r, usize::from(u16::from_be_bytes([l[0], l[1]])))?;
+        let log_id = Sha256Hash(fixed::<32>(&mut r).ok_or_else(truncated)?);
+        let ts = fixed::<8>(&mut r).ok_or_else(truncated)?;
+        let extensions = opaque16(&mut r).ok_or_else(truncated)?;
+        let [hash, sig_alg] = fixed::<2>(&mut r).ok_or_else(truncated)?;
+        let signature = opaque16(&mut r).ok_or_else(truncated)?;
         if !r.is_empty() {
             return Err(bad("trailing bytes"));
         }
@@ -107,8 +115,8 @@ impl Sct {
             log_id,
             timestamp_ms: u64::from_be_bytes(ts),
             extensions,
-            hash: alg[0],
-            sig_alg: alg[1],
+            hash,
+            sig_alg,
             signature,
         })
     }
@@ -134,7 +142,7 @@ pub fn sct_list_extension(scts: &[Sct]) -> Result<Vec<u8>, SctError> {
         list.extend_from_slice(&u16_len(t.len(), "SCT")?);
         list.extend_from_slice(&t);
     }
-    let mut tls = Vec::with_capacity(list.len() + 2);
+    let mut tls = Vec::with_capacity(list.len().saturating_add(2));
     tls.extend_from_slice(&u16_len(list.len(), "SCT list")?);
     tls.extend_from_slice(&list);
     let mut out = vec![0x04];
@@ -161,7 +169,7 @@ pub fn precert_merkle_leaf(
     precert_tbs: &[u8],
     extensions: &[u8],
 ) -> Result<Vec<u8>, SctError> {
-    let mut out = Vec::with_capacity(precert_tbs.len() + 64);
+    let mut out = Vec::with_capacity(precert_tbs.len().saturating_add(64));
     out.extend_from_slice(&[0, 0]);
     out.extend_from_slice(&timestamp_ms.to_be_bytes());
     out.extend_from_slice(&[0, 1]);
@@ -209,6 +217,28 @@ mod tests {
         let mut extra = t.clone();
         extra.push(0);
         assert!(Sct::from_tls(&extra).is_err());
+    }
+
+    #[test]
+    fn truncated_corrupted_or_padded_scts_are_errors() {
+        let mut s = sample();
+        s.extensions = vec![1, 2, 3];
+        let t = s.to_tls().unwrap();
+        assert_eq!(Sct::from_tls(&t).unwrap(), s);
+        for i in 0..t.len() {
+            assert!(Sct::from_tls(&t[..i]).is_err(), "cut at {i}");
+            for b in [0x00, 0x01, 0x7f, 0xff] {
+                let mut m = t.clone();
+                m[i] = b;
+                let _ = Sct::from_tls(&m);
+            }
+        }
+        let mut padded = t.clone();
+        padded.push(0);
+        assert!(Sct::from_tls(&padded).is_err());
+        let mut v2 = t;
+        v2[0] = 1;
+        assert!(Sct::from_tls(&v2).is_err());
     }
 
     #[test]

@@ -120,6 +120,12 @@ impl CtLog {
         self.log.created()
     }
 
+    /// Resolves once the sequencer of the log underneath has ended, with why: see
+    /// [`TransparencyLog::sequencer_stopped`] (fatal for a server: SCTs can no longer be issued).
+    pub fn sequencer_stopped(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        self.log.sequencer_stopped()
+    }
+
     /// The accepted roots.
     pub fn roots(&self) -> &[Certificate] {
         &self.roots
@@ -146,7 +152,11 @@ impl CtLog {
             .enumerate()
             .map(|(i, der)| Certificate::from_der(der).map_err(|e| bad(format!("chain[{i}]: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let pre = &certs[0];
+        let [pre, issuer, ..] = certs.as_slice() else {
+            return Err(bad(
+                "a precertificate chain needs the precertificate and its issuer",
+            ));
+        };
         match pre.extension_criticality(&POISON) {
             Some(true) => {}
             Some(false) => return Err(bad("precertificate poison extension is not critical")),
@@ -166,8 +176,8 @@ impl CtLog {
         if !contains_oid(eku, &CODE_SIGNING) {
             return Err(bad("precertificate is not for code signing"));
         }
-        for (i, pair) in certs.windows(2).enumerate() {
-            let link = (sha256(pair[0].der()), sha256(pair[1].der()));
+        for (i, (child, parent)) in certs.iter().zip(certs.iter().skip(1)).enumerate() {
+            let link = (sha256(child.der()), sha256(parent.der()));
             let known = i > 0
                 && self
                     .verified_links
@@ -177,9 +187,11 @@ impl CtLog {
             if known {
                 continue;
             }
-            pair[0]
-                .verify_signed_by(&pair[1])
-                .map_err(|e| bad(format!("chain[{i}] is not signed by chain[{}]: {e}", i + 1)))?;
+            // i < MAX_CHAIN: the sum never saturates.
+            let j = i.saturating_add(1);
+            child
+                .verify_signed_by(parent)
+                .map_err(|e| bad(format!("chain[{i}] is not signed by chain[{j}]: {e}")))?;
             // Only CA-to-CA links are remembered (the precertificate changes every time).
             if i > 0
                 && let Ok(mut s) = self.verified_links.write()
@@ -188,7 +200,7 @@ impl CtLog {
                 s.insert(link);
             }
         }
-        let last = &certs[certs.len() - 1];
+        let last = certs.last().unwrap_or(issuer);
         let anchored = self.roots.iter().any(|r| r.der() == last.der())
             || self
                 .roots
@@ -200,7 +212,7 @@ impl CtLog {
         let tbs = tbs_without_extension(pre.tbs_der(), &POISON)
             .map_err(|e| bad(e.to_string()))?
             .ok_or_else(|| bad("precertificate has no poison extension"))?;
-        Ok((tbs, sha256(certs[1].spki_der())))
+        Ok((tbs, sha256(issuer.spki_der())))
     }
 
     /// RFC 6962 `add-pre-chain`: checks the chain, signs an SCT, and appends the entry. The
@@ -296,7 +308,10 @@ impl CtLog {
                 "no entries {start}..={end} in a tree of {size}"
             )));
         }
-        let end = end.min(size - 1).min(start + 255);
+        // start < size, so size - 1 does not saturate; start + 255 saturating still bounds it.
+        let end = end
+            .min(size.saturating_sub(1))
+            .min(start.saturating_add(255));
         let mut out = Vec::new();
         for i in start..=end {
             out.push(self.log.raw_entry(i).await?.body);
@@ -313,21 +328,30 @@ fn contains_oid(seq: &[u8], oid: &ObjectIdentifier) -> bool {
     };
     let (len, mut body) = match rest.split_first() {
         Some((&l, b)) if l < 0x80 => (usize::from(l), b),
-        Some((&0x81, b)) if !b.is_empty() => (usize::from(b[0]), &b[1..]),
+        Some((&0x81, b)) => match b.split_first() {
+            Some((&l, b)) => (usize::from(l), b),
+            None => return false,
+        },
         _ => return false,
     };
     if body.len() != len {
         return false;
     }
-    while body.len() >= 2 {
-        let (tag, l) = (body[0], usize::from(body[1]));
-        if tag != 0x06 || l >= 0x80 || body.len() < 2 + l {
+    // Each element: tag 0x06, a short-form length, the OID's content bytes.
+    while let Some((&tag, rest)) = body.split_first() {
+        let Some((&l, rest)) = rest.split_first() else {
+            return false;
+        };
+        if tag != 0x06 || l >= 0x80 {
             return false;
         }
-        if &body[2..2 + l] == want {
+        let Some((value, rest)) = rest.split_at_checked(usize::from(l)) else {
+            return false;
+        };
+        if value == want {
             return true;
         }
-        body = &body[2 + l..];
+        body = rest;
     }
     false
 }
@@ -350,5 +374,27 @@ mod tests {
         assert!(!contains_oid(&s, &CODE_SIGNING));
         assert!(!contains_oid(&[0x30, 5, 0x06], &CODE_SIGNING));
         assert!(!contains_oid(&[], &CODE_SIGNING));
+    }
+
+    #[test]
+    fn eku_scan_of_every_truncation_and_corruption_answers() {
+        // SEQUENCE (long-form length) { serverAuth, codeSigning }
+        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+        let mut body = Vec::new();
+        for oid in [&server, &CODE_SIGNING] {
+            body.extend_from_slice(&[0x06, oid.as_bytes().len() as u8]);
+            body.extend_from_slice(oid.as_bytes());
+        }
+        let mut v = vec![0x30, 0x81, body.len() as u8];
+        v.extend_from_slice(&body);
+        assert!(contains_oid(&v, &CODE_SIGNING));
+        for i in 0..v.len() {
+            assert!(!contains_oid(&v[..i], &CODE_SIGNING), "cut at {i}");
+            for b in [0x00, 0x06, 0x7f, 0x80, 0x81, 0xff] {
+                let mut m = v.clone();
+                m[i] = b;
+                let _ = contains_oid(&m, &CODE_SIGNING);
+            }
+        }
     }
 }

@@ -83,13 +83,13 @@ fn verifier_key(pem_text: &[u8]) -> Result<Verifier, LogError> {
 }
 
 fn verifier_parts(blocks: &[(String, Vec<u8>)]) -> Result<(PublicKey, Vec<String>), LogError> {
-    match blocks.first().map(|(t, _)| t.as_str()) {
-        Some("PUBLIC KEY") if blocks.len() == 1 => {
-            let key = PublicKey::from_spki_der(&blocks[0].1)
+    match blocks {
+        [(t, der)] if t == "PUBLIC KEY" => {
+            let key = PublicKey::from_spki_der(der)
                 .map_err(|e| bad(format!("invalid public key: {e}")))?;
             Ok((key, Vec::new()))
         }
-        Some("CERTIFICATE") => {
+        [(t, _), ..] if t == "CERTIFICATE" => {
             if blocks.len() > MAX_VERIFIER_CHAIN {
                 return Err(bad("certificate chain too long"));
             }
@@ -104,12 +104,14 @@ fn verifier_parts(blocks: &[(String, Vec<u8>)]) -> Result<(PublicKey, Vec<String
                     Certificate::from_der(der).map_err(|e| bad(format!("invalid certificate: {e}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            for pair in certs.windows(2) {
-                pair[0]
-                    .verify_signed_by(&pair[1])
+            for (child, parent) in certs.iter().zip(certs.iter().skip(1)) {
+                child
+                    .verify_signed_by(parent)
                     .map_err(|e| bad(format!("invalid certificate chain: {e}")))?;
             }
-            let leaf = &certs[0];
+            let leaf = certs
+                .first()
+                .ok_or_else(|| bad("empty certificate chain"))?;
             let key = leaf.public_key().map_err(|e| bad(e.to_string()))?;
             let sans = leaf
                 .san_identities()
@@ -361,8 +363,8 @@ fn admit_intoto(spec: &str) -> Result<Admitted, LogError> {
         .map(|(keyid, sig_text, pem, _)| {
             let mut o =
                 serde_json::json!({"publicKey": b64::encode(pem), "sig": b64::encode(sig_text)});
-            if !keyid.is_empty() {
-                o["keyid"] = keyid.clone().into();
+            if let Some(o) = o.as_object_mut().filter(|_| !keyid.is_empty()) {
+                o.insert("keyid".into(), keyid.clone().into());
             }
             o
         })
@@ -448,7 +450,7 @@ fn admit_hashedrekord(spec: &str) -> Result<Admitted, LogError> {
     if digest.len() != hash.output_len() {
         return Err(bad(format!(
             "{algorithm} value must be {} hex characters",
-            hash.output_len() * 2
+            hash.output_len().saturating_mul(2)
         )));
     }
     // Rekor's default algorithm registry: key type fixes the hash.

@@ -159,7 +159,7 @@ impl<S: LogStore> Sequencer<S> {
                 job = rx.recv(), if open && next.replies.len() < MAX_BATCH => match job {
                     Some(first) => {
                         let mut jobs = vec![first];
-                        while next.replies.len() + jobs.len() < MAX_BATCH {
+                        while next.replies.len().saturating_add(jobs.len()) < MAX_BATCH {
                             match rx.try_recv() {
                                 Ok(j) => jobs.push(j),
                                 Err(_) => break,
@@ -237,6 +237,12 @@ impl<S: LogStore> Sequencer<S> {
                 continue;
             }
             let n = next.new_size;
+            let Some(new_size) = n.checked_add(1) else {
+                let _ = j
+                    .reply
+                    .send(Err(LogError::Internal("the log is full".into())));
+                continue;
+            };
             // Sign before touching the frontier: a failure then leaves the batch as it was.
             let set = if self.sign_entries {
                 let payload =
@@ -259,11 +265,13 @@ impl<S: LogStore> Sequencer<S> {
                     continue;
                 }
             };
-            for (k, h) in new.into_iter().enumerate() {
-                next.hashes.push((start + k as u64, h));
+            for (k, h) in (0u64..).zip(new) {
+                // `append` took leaf n, so n < 2^63: stored indexes (below 2n + 1) fit in u64.
+                #[allow(clippy::arithmetic_side_effects)]
+                next.hashes.push((start + k, h));
             }
             self.remember(leaf);
-            next.new_size = n + 1;
+            next.new_size = new_size;
             next.replies.push(j.reply);
             next.entries.push(NewEntry {
                 index: n,

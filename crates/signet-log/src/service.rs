@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use signet_crypto::SigningKey;
 use signet_tlog::{EcdsaNoteSigner, HashStore, StoredIndex, TlogError, Tree};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::LogError;
 use crate::admit::admit;
@@ -148,6 +148,8 @@ pub struct TransparencyLog<S: LogStore> {
     log_id: Sha256Hash,
     head: Arc<RwLock<Arc<Head>>>,
     queue: mpsc::Sender<Job>,
+    /// Set once the sequencer task has ended, with why (see [`TransparencyLog::sequencer_stopped`]).
+    stopped: watch::Receiver<Option<String>>,
 }
 
 /// Records which stored hashes a computation asks for (first pass of a two-pass proof).
@@ -205,7 +207,7 @@ impl<S: LogStore> HashCache<S> {
         let mut mem = Vec::with_capacity(want);
         let mut next = 0u64;
         while mem.len() < want {
-            let end = (next + 10_000).min(want as u64);
+            let end = next.saturating_add(10_000).min(want as u64);
             let idx: Vec<u64> = (next..end).collect();
             mem.extend(store.read_hashes(&idx).await?);
             next = end;
@@ -251,7 +253,9 @@ impl<S: LogStore> HashSource for HashCache<S> {
         if !missing.is_empty() {
             let idx: Vec<u64> = missing.iter().map(|(_, i)| *i).collect();
             for ((pos, _), h) in missing.iter().zip(self.store.read_hashes(&idx).await?) {
-                out[*pos] = Some(h);
+                if let Some(slot) = out.get_mut(*pos) {
+                    *slot = Some(h);
+                }
             }
         }
         out.into_iter()
@@ -407,7 +411,16 @@ impl<S: LogStore> TransparencyLog<S> {
             recent_order: Default::default(),
             guard_until: 0,
         };
-        tokio::spawn(seq.run(rx));
+        let sequencer = tokio::spawn(seq.run(rx));
+        let (stop_tx, stopped) = watch::channel(None);
+        tokio::spawn(async move {
+            let why = match sequencer.await {
+                // Only when the queue closed, that is when the log itself was dropped.
+                Ok(()) => "it returned".to_string(),
+                Err(e) => e.to_string(),
+            };
+            let _ = stop_tx.send(Some(why));
+        });
         Ok(Self {
             store,
             hashes,
@@ -419,7 +432,22 @@ impl<S: LogStore> TransparencyLog<S> {
             log_id,
             head,
             queue: tx,
+            stopped,
         })
+    }
+
+    /// Resolves once the sequencer, the log's only writer, has ended (panicked, or was
+    /// cancelled with its runtime), with why. While the log is open it never should: after it,
+    /// every write is refused while reads go on, so a server treats this as fatal and exits for
+    /// its supervisor to restart it. The future owns what it needs (it can outlive `self`).
+    pub fn sequencer_stopped(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut stopped = self.stopped.clone();
+        async move {
+            match stopped.wait_for(Option::is_some).await {
+                Ok(why) => why.clone().unwrap_or_default(),
+                Err(_) => "its watcher was cancelled".to_string(),
+            }
+        }
     }
 
     fn head(&self) -> Arc<Head> {
@@ -714,7 +742,7 @@ impl<S: LogStore> TransparencyLog<S> {
             q.log_indexes.as_deref().unwrap_or_default(),
             q.entries.as_deref().unwrap_or_default(),
         );
-        if u.len() + i.len() + e.len() > MAX_RETRIEVE {
+        if u.len().saturating_add(i.len()).saturating_add(e.len()) > MAX_RETRIEVE {
             return Err(LogError::Unprocessable(format!(
                 "more than max allowed {MAX_RETRIEVE} entries in request"
             )));

@@ -191,14 +191,16 @@ impl SqliteStore {
             let mut conns = cell
                 .try_borrow_mut()
                 .map_err(|_| LogError::Internal("reentrant read".into()))?;
-            let pos = match conns.iter().position(|(p, _)| p == path) {
-                Some(pos) => pos,
+            let conn = match conns.iter().position(|(p, _)| p == path) {
+                Some(pos) => conns.get(pos),
                 None => {
                     conns.push((path.clone(), open_conn(path)?));
-                    conns.len() - 1
+                    conns.last()
                 }
             };
-            f(&conns[pos].1)
+            let (_, conn) =
+                conn.ok_or_else(|| LogError::Internal("no reader connection".into()))?;
+            f(conn)
         })
     }
 

@@ -22,6 +22,8 @@ struct FlakyStore {
     delay_ms: Arc<AtomicU64>,
     /// Commits refused because a leaf was already stored.
     already: Arc<AtomicU64>,
+    /// Commits still to panic (a bug in a store, as the sequencer sees it).
+    panic: Arc<AtomicU64>,
 }
 
 impl LogStore for FlakyStore {
@@ -43,6 +45,13 @@ impl LogStore for FlakyStore {
         let d = self.delay_ms.load(Ordering::SeqCst);
         if d > 0 {
             tokio::time::sleep(Duration::from_millis(d)).await;
+        }
+        if self
+            .panic
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            panic!("injected store panic");
         }
         if self
             .fail
@@ -94,6 +103,7 @@ async fn open(dir: &std::path::Path) -> (Arc<TransparencyLog<FlakyStore>>, Flaky
         fail: Arc::default(),
         delay_ms: Arc::default(),
         already: Arc::default(),
+        panic: Arc::default(),
     };
     let log = TransparencyLog::open(
         store.clone(),
@@ -204,6 +214,34 @@ async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
     // The durable tree reopens consistent (open recomputes the root from stored hashes).
     let (reopened, _) = open(dir.path()).await;
     assert_eq!(reopened.head_state().0, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sequencer_that_ends_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, store) = open(dir.path()).await;
+    let key = SigningKey::generate_p256().unwrap();
+    log.add(&proposal(&key, "before")).await.unwrap();
+    let stopped = tokio::spawn(log.sequencer_stopped());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !stopped.is_finished(),
+        "a healthy sequencer is not reported"
+    );
+
+    store.panic.store(1, Ordering::SeqCst);
+    let r = log.add(&proposal(&key, "the commit panics")).await;
+    assert!(matches!(r, Err(LogError::Internal(_))), "{r:?}");
+    let why = tokio::time::timeout(Duration::from_secs(5), stopped)
+        .await
+        .expect("the stopped sequencer is reported")
+        .unwrap();
+    assert!(why.contains("injected store panic"), "{why}");
+    // Every later watcher sees it too, at once, and writes are refused.
+    let again = tokio::time::timeout(Duration::from_secs(1), log.sequencer_stopped()).await;
+    assert_eq!(again.as_deref(), Ok(why.as_str()));
+    let r = log.add(&proposal(&key, "after")).await;
+    assert!(matches!(r, Err(LogError::Internal(_))), "{r:?}");
 }
 
 /// Adds every proposal at once; returns the sorted indexes given and the number of duplicates.

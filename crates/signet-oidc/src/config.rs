@@ -734,9 +734,9 @@ pub(crate) fn parse_json_path(path: &str) -> Result<Vec<&str>, String> {
 
 /// The last two labels of a host name (the "registrable domain" as Fulcio approximates it).
 fn registrable_domain(host: &str) -> String {
-    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
-    let n = labels.len();
-    labels[n.saturating_sub(2)..].join(".").to_ascii_lowercase()
+    let mut labels: Vec<&str> = host.trim_end_matches('.').rsplit('.').take(2).collect();
+    labels.reverse();
+    labels.join(".").to_ascii_lowercase()
 }
 
 fn is_hostname(s: &str) -> bool {

@@ -69,11 +69,12 @@ impl DevIssuer {
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(key_err)?;
         let point = pair.public_key().as_ref();
         // Uncompressed SEC1 point: 0x04 || X (32) || Y (32).
-        if point.len() != 65 || point[0] != 0x04 {
-            return Err(key_err("unexpected public key encoding"));
+        let (x, y) = match point.split_first() {
+            Some((&0x04, xy)) if xy.len() == 64 => xy.split_at_checked(32),
+            _ => None,
         }
-        let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
-        let y = URL_SAFE_NO_PAD.encode(&point[33..]);
+        .ok_or_else(|| key_err("unexpected public key encoding"))?;
+        let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
         // RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
         let thumb_input = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
         let kid = URL_SAFE_NO_PAD.encode(digest(&SHA256, thumb_input.as_bytes()));

@@ -88,7 +88,7 @@ async fn get_limited(
         .await
         .map_err(|e| disc_err(format!("GET {url}: {e}")))?
     {
-        if body.len() + chunk.len() > limit {
+        if body.len().saturating_add(chunk.len()) > limit {
             return Err(disc_err(format!(
                 "GET {url}: body larger than {limit} bytes"
             )));

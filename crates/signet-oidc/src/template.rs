@@ -75,19 +75,20 @@ impl Template {
             }
         }
         while !rest.is_empty() {
-            match rest.find("{{") {
+            match rest.split_once("{{") {
                 None => {
                     push(&mut root, &mut open, Node::Text(rest.to_owned()));
                     rest = "";
                 }
-                Some(start) => {
-                    if start > 0 {
-                        push(&mut root, &mut open, Node::Text(rest[..start].to_owned()));
+                Some((text, after)) => {
+                    if !text.is_empty() {
+                        push(&mut root, &mut open, Node::Text(text.to_owned()));
                     }
-                    let after = &rest[start + 2..];
-                    let end = after.find("}}").ok_or_else(|| err("unterminated action"))?;
-                    let action = parse_action(&after[..end]).map_err(|why| err(&why))?;
-                    rest = &after[end + 2..];
+                    let (inner, after) = after
+                        .split_once("}}")
+                        .ok_or_else(|| err("unterminated action"))?;
+                    let action = parse_action(inner).map_err(|why| err(&why))?;
+                    rest = after;
                     match action {
                         Action::Field(name) => push(&mut root, &mut open, Node::Field(name)),
                         Action::If { field, value } => open.push((field, value, Vec::new(), None)),
@@ -180,31 +181,37 @@ enum Tok<'a> {
 fn tokenize(inner: &str) -> Result<Vec<Tok<'_>>, String> {
     let mut out = Vec::new();
     let mut rest = inner.trim_start();
-    while let Some(c) = rest.chars().next() {
+    loop {
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else {
+            break;
+        };
+        let after = chars.as_str();
         match c {
             '(' => {
                 out.push(Tok::Open);
-                rest = &rest[1..];
+                rest = after;
             }
             ')' => {
                 out.push(Tok::Close);
-                rest = &rest[1..];
+                rest = after;
             }
             '"' => {
-                let body = &rest[1..];
-                let end = body.find('"').ok_or("unterminated string")?;
-                if body[..end].contains('\\') {
+                let (s, tail) = after.split_once('"').ok_or("unterminated string")?;
+                if s.contains('\\') {
                     return Err("escapes in strings are not supported".into());
                 }
-                out.push(Tok::Str(&body[..end]));
-                rest = &body[end + 1..];
+                out.push(Tok::Str(s));
+                rest = tail;
             }
             _ => {
                 let end = rest
                     .find(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '"')
                     .unwrap_or(rest.len());
-                out.push(Tok::Word(&rest[..end]));
-                rest = &rest[end..];
+                // `find` gives a char boundary: the split always succeeds.
+                let (word, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
+                out.push(Tok::Word(word));
+                rest = tail;
             }
         }
         rest = rest.trim_start();
@@ -253,7 +260,9 @@ fn parse_action(inner: &str) -> Result<Action, String> {
 
 /// `.name` ⇒ `name`; Go identifiers only (no nested `.a.b`).
 fn field_name(field: &str) -> Result<String, String> {
-    let name = &field[1..];
+    let name = field
+        .strip_prefix('.')
+        .ok_or_else(|| format!("unsupported field {field}"))?;
     let mut chars = name.chars();
     let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -375,5 +384,25 @@ mod tests {
         ] {
             assert!(Template::parse(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn multi_byte_text_anywhere_parses_or_is_refused() {
+        let src = r#"é{{ if eq .repo "ü" }}{{ .a }}{{ else }}{{ index . "ǅ" }}{{ end }}"#;
+        let d = data(&[("a", "x"), ("ǅ", "y"), ("repo", "ü")]);
+        let mut seen = 0;
+        for (i, _) in src.char_indices() {
+            for c in ["é", "\u{10348}", "{{", "}}", "\"", "(", ")"] {
+                let mut m = src.to_owned();
+                m.insert_str(i, c);
+                if let Ok(t) = Template::parse(&m) {
+                    seen += 1;
+                    let _ = t.render(&d);
+                }
+            }
+            let _ = Template::parse(&src[..i]);
+        }
+        assert!(seen > 0);
+        assert_eq!(Template::parse(src).unwrap().render(&d).unwrap(), "éx");
     }
 }

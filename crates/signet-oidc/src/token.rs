@@ -41,6 +41,8 @@ fn malformed(why: impl Into<String>) -> OidcError {
 
 /// The three parts of a compact JWS, after size and shape checks.
 struct Parts<'a> {
+    /// `header.payload`: what the signature covers.
+    signed: &'a str,
     header: &'a str,
     payload: &'a str,
     signature: &'a str,
@@ -53,8 +55,15 @@ fn split(token: &str) -> Result<Parts<'_>, OidcError> {
         )));
     }
     let mut it = token.split('.');
-    match (it.next(), it.next(), it.next(), it.next()) {
-        (Some(header), Some(payload), Some(signature), None) => Ok(Parts {
+    match (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        token.rsplit_once('.'),
+    ) {
+        (Some(header), Some(payload), Some(signature), None, Some((signed, _))) => Ok(Parts {
+            signed,
             header,
             payload,
             signature,
@@ -345,8 +354,7 @@ pub fn verify(
     };
     let key = jwks.select(kid, alg)?;
 
-    let signed_len = parts.header.len() + 1 + parts.payload.len();
-    let message = &token.as_bytes()[..signed_len];
+    let message = parts.signed.as_bytes();
     if URL_SAFE_NO_PAD.decode(parts.signature).is_err() {
         return Err(malformed("signature is not base64url"));
     }

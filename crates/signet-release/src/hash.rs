@@ -209,7 +209,9 @@ fn stream(file: &mut File, path: &Path, buf: &mut [u8], mut f: impl FnMut(&[u8])
                     ReleaseError::invalid("read", "reader returned too many bytes")
                 })?;
                 f(chunk);
-                total += n as u64;
+                total = total
+                    .checked_add(n as u64)
+                    .ok_or_else(|| ReleaseError::invalid("read", "file longer than 2^64 bytes"))?;
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(ReleaseError::io("read", path, e)),
@@ -298,8 +300,13 @@ where
         .collect::<Result<_>>()?;
     // Largest first: with a handful of 300 MiB tarballs among 130 files, this keeps both
     // workers busy until the end (longest-processing-time-first scheduling).
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by(|&a, &b| resolved[b].1.cmp(&resolved[a].1).then(a.cmp(&b)));
+    let mut order: Vec<(usize, &RelPath, &(PathBuf, u64))> = files
+        .iter()
+        .zip(&resolved)
+        .enumerate()
+        .map(|(i, (rel, r))| (i, rel, r))
+        .collect();
+    order.sort_by(|a, b| b.2.1.cmp(&a.2.1).then(a.0.cmp(&b.0)));
     // One read buffer per worker thread, kept for the thread's life: `map_init` would build
     // (and zero) a fresh 1 MiB buffer for every file here, because `with_max_len(1)` makes
     // every file its own rayon job (that memset was a tenth of a small release's verify time).
@@ -309,8 +316,7 @@ where
     let mut out: Vec<(usize, T)> = order
         .par_iter()
         .with_max_len(1)
-        .map(|&i| {
-            let (path, _) = &resolved[i];
+        .map(|&(i, rel, (path, _))| {
             let mut file = File::open(path).map_err(|e| ReleaseError::io("open", path, e))?;
             BUF.with(|cell| {
                 let mut buf = cell
@@ -319,7 +325,7 @@ where
                 if buf.len() < BUF_SIZE {
                     buf.resize(BUF_SIZE, 0);
                 }
-                f(&files[i], path, &mut file, &mut buf).map(|t| (i, t))
+                f(rel, path, &mut file, &mut buf).map(|t| (i, t))
             })
         })
         .collect::<Result<_>>()?;
@@ -367,8 +373,10 @@ pub fn list_artifacts(root: &Path) -> Result<Vec<RelPath>> {
                 .file_type()
                 .map_err(|e| ReleaseError::io("stat", &fs_path, e))?;
             if ft.is_dir() {
-                check_limit("directory depth", depth + 1, MAX_DEPTH)?;
-                stack.push((fs_path, rel.into_string(), depth + 1));
+                // depth <= MAX_DEPTH (checked before it was pushed): the sum never saturates.
+                let depth = depth.saturating_add(1);
+                check_limit("directory depth", depth, MAX_DEPTH)?;
+                stack.push((fs_path, rel.into_string(), depth));
                 continue;
             }
             if is_signet_output(&rel) {

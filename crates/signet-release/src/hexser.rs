@@ -14,7 +14,11 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
 ) -> Result<[u8; N], D::Error> {
     let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
     let mut out = [0u8; N];
-    hex::decode_to_slice(s.as_bytes(), &mut out)
-        .map_err(|_| D::Error::custom(format!("expected {} hexadecimal digits", 2 * N)))?;
+    hex::decode_to_slice(s.as_bytes(), &mut out).map_err(|_| {
+        D::Error::custom(format!(
+            "expected {} hexadecimal digits",
+            N.saturating_mul(2)
+        ))
+    })?;
     Ok(out)
 }

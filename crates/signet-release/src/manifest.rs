@@ -85,7 +85,8 @@ impl Manifest {
 
     /// Renders in GNU text mode: `<lowercase hex>  <path>\n` per entry, sorted by path.
     pub fn render(&self) -> String {
-        let mut s = String::with_capacity(self.entries.len() * 110);
+        // A capacity hint only: none if it would overflow.
+        let mut s = String::with_capacity(self.entries.len().checked_mul(110).unwrap_or(0));
         for (path, digest) in &self.entries {
             s.push_str(&hex::encode(digest));
             s.push_str("  ");
@@ -111,7 +112,9 @@ impl Manifest {
             }
             match self.entries.get(f.path()) {
                 None => report.extra.push(f.path().to_owned()),
-                Some(want) if want == f.sha256() => report.matched += 1,
+                Some(want) if want == f.sha256() => {
+                    report.matched = report.matched.saturating_add(1);
+                }
                 Some(want) => report.mismatched.push(DigestMismatch {
                     name: f.path().to_owned(),
                     algorithm: "sha256",
@@ -149,8 +152,8 @@ pub fn parse(data: &[u8]) -> Result<Manifest> {
         return Ok(m);
     }
     let body = text.strip_suffix('\n').unwrap_or(text);
-    for (i, line) in body.split('\n').enumerate() {
-        let n = i + 1;
+    // Counting from 1 stops at MAX_ENTRIES, long before the range could overflow.
+    for (n, line) in (1usize..).zip(body.split('\n')) {
         check_limit("SHA256SUMS entries", n, MAX_ENTRIES)?;
         let (digest, path) =
             parse_line(line).map_err(|reason| ReleaseError::Manifest { line: n, reason })?;
@@ -209,7 +212,7 @@ fn parse_line(line: &str) -> std::result::Result<([u8; 32], &str), &'static str>
 fn line_of(data: &[u8], offset: usize) -> usize {
     data.get(..offset)
         .map_or(0, |d| d.iter().filter(|&&b| b == b'\n').count())
-        + 1
+        .saturating_add(1)
 }
 
 #[cfg(test)]

@@ -273,9 +273,13 @@ pub fn build<D: Digested>(input: &ProvenanceInput, files: &[D]) -> Result<Statem
         });
     }
     subject.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(w) = subject.windows(2).find(|w| w[0].name == w[1].name) {
+    if let Some((a, _)) = subject
+        .iter()
+        .zip(subject.iter().skip(1))
+        .find(|(a, b)| a.name == b.name)
+    {
         return Err(ReleaseError::Duplicate {
-            path: w[0].name.clone().unwrap_or_default(),
+            path: a.name.clone().unwrap_or_default(),
         });
     }
     Ok(Statement {
@@ -377,7 +381,7 @@ fn decode<const N: usize>(name: &str, alg: &str, v: &str) -> Result<[u8; N]> {
     hex::decode_to_slice(v, &mut out).map_err(|_| {
         bad(format!(
             "subject {name:?}: {alg} is not {} hexadecimal digits",
-            2 * N
+            N.saturating_mul(2)
         ))
     })?;
     Ok(out)
@@ -442,7 +446,7 @@ pub fn check_subjects<D: Digested>(statement: &Statement, files: &[D]) -> Result
             });
         }
         if ok {
-            report.matched += 1;
+            report.matched = report.matched.saturating_add(1);
         }
     }
     report.extra = files

@@ -73,7 +73,7 @@ fn validate(s: &str) -> Result<()> {
         return bad("control character in path");
     }
     // A Windows drive prefix ("C:") would make the path absolute on Windows.
-    if s.as_bytes().get(1) == Some(&b':') && s.as_bytes()[0].is_ascii_alphabetic() {
+    if matches!(s.as_bytes(), [d, b':', ..] if d.is_ascii_alphabetic()) {
         return bad("drive prefix in path");
     }
     for c in s.split('/') {

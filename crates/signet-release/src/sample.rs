@@ -195,38 +195,49 @@ pub fn layout(opts: &SampleOptions) -> Result<Vec<SampleFile>> {
     // Keep the biggest entries when fewer files are wanted (stable: ties keep catalogue order).
     entries.sort_by_key(|e| std::cmp::Reverse(e.1));
     entries.truncate(opts.files);
-    let mut n = 0usize;
-    while entries.len() < opts.files {
-        entries.push((format!("extra/data/part-{n:06}.bin"), 1_000));
-        n += 1;
-    }
+    // After the truncation entries.len() <= opts.files.
+    let missing = opts.files.saturating_sub(entries.len());
+    entries.extend((0..missing).map(|n| (format!("extra/data/part-{n:06}.bin"), 1_000)));
     // Seeded ±10% jitter so arches and seeds differ.
     let mut rng = Xoshiro::new(opts.seed);
     let weights: Vec<u128> = entries
         .iter()
         .map(|(_, w)| {
-            let jitter = 900 + rng.next_u64() % 201; // 900..=1100 per mille
-            u128::from(*w) * u128::from(jitter)
+            let jitter = (rng.next_u64() % 201).saturating_add(900); // 900..=1100 per mille
+            // A u64 times at most 1100 fits in a u128: never saturates.
+            u128::from(*w).saturating_mul(u128::from(jitter))
         })
         .collect();
     let sum: u128 = weights.iter().sum();
     let total = u128::from(opts.total_bytes);
     let mut sizes: Vec<u64> = weights
         .iter()
-        .map(|w| u64::try_from(total * w / sum).unwrap_or(u64::MAX))
-        .collect();
+        .map(|w| {
+            total
+                .checked_mul(*w)
+                .and_then(|p| p.checked_div(sum))
+                .and_then(|s| u64::try_from(s).ok())
+                .ok_or_else(|| {
+                    ReleaseError::invalid("sample options", "total size too large to divide")
+                })
+        })
+        .collect::<Result<_>>()?;
     // Floor division leaves a remainder smaller than the file count: one byte each to the
     // biggest files, so the sizes sum exactly to total_bytes.
     let assigned: u64 = sizes.iter().sum();
-    let mut rem = opts.total_bytes - assigned;
-    let mut order: Vec<usize> = (0..sizes.len()).collect();
-    order.sort_by(|&a, &b| weights[b].cmp(&weights[a]).then(a.cmp(&b)));
-    for i in order {
-        if rem == 0 {
+    // Floor division: assigned <= total_bytes.
+    let mut rem = opts.total_bytes.saturating_sub(assigned);
+    let mut order: Vec<(usize, u128)> = weights.iter().copied().enumerate().collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (i, _) in order {
+        let Some(r) = rem.checked_sub(1) else {
             break;
+        };
+        rem = r;
+        if let Some(size) = sizes.get_mut(i) {
+            // The sizes sum to at most total_bytes: never saturates.
+            *size = size.saturating_add(1);
         }
-        sizes[i] += 1;
-        rem -= 1;
     }
     let mut files = entries
         .into_iter()
@@ -286,7 +297,8 @@ fn write_file(dir: &Path, seed: u64, f: &SampleFile, buf: &mut [u8]) -> Result<(
         rng.fill(chunk);
         file.write_all(chunk)
             .map_err(|e| ReleaseError::io("write", &path, e))?;
-        left -= n as u64;
+        // n <= left (the min above).
+        left = left.saturating_sub(n as u64);
     }
     Ok(())
 }

@@ -237,13 +237,17 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
     }
     let mut sorted: Vec<&FileDigest> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(w) = sorted.windows(2).find(|w| w[0].path == w[1].path) {
+    if let Some((a, _)) = sorted
+        .iter()
+        .zip(sorted.iter().skip(1))
+        .find(|(a, b)| a.path == b.path)
+    {
         return Err(ReleaseError::Duplicate {
-            path: w[0].path.clone(),
+            path: a.path.clone(),
         });
     }
     let package_id = format!("SPDXRef-Package-{}", sanitize_id(&input.name));
-    let mut ids = HashSet::with_capacity(files.len() + 2);
+    let mut ids = HashSet::with_capacity(files.len().saturating_add(2));
     ids.insert(DOCUMENT_ID.to_owned());
     ids.insert(package_id.clone());
     let mut spdx_files = Vec::with_capacity(files.len());
@@ -259,7 +263,9 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
         let mut n = 2u64;
         while ids.contains(&id) {
             id = format!("{base}-{n}");
-            n += 1;
+            n = n
+                .checked_add(1)
+                .ok_or_else(|| bad(format!("{base}: no free SPDX identifier")))?;
         }
         ids.insert(id.clone());
         relationships.push(Relationship {
@@ -339,7 +345,14 @@ fn tv(v: &str) -> Result<String> {
 
 /// Renders the document in SPDX 2.3 tag-value syntax (same content as [`to_json`]).
 pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
-    let mut s = String::with_capacity(256 + doc.files.len() * 400);
+    // A capacity hint only: none if it would overflow.
+    let mut s = String::with_capacity(
+        doc.files
+            .len()
+            .checked_mul(400)
+            .and_then(|n| n.checked_add(256))
+            .unwrap_or(0),
+    );
     // `write!` into a String cannot fail; results are ignored via `let _`.
     let line = |s: &mut String, tag: &str, v: &str| -> Result<()> {
         let _ = writeln!(s, "{tag}: {}", tv(v)?);
@@ -463,8 +476,12 @@ impl Digested for SbomFile {
 
 fn decode<const N: usize>(file: &str, alg: &str, v: &str) -> Result<[u8; N]> {
     let mut out = [0u8; N];
-    hex::decode_to_slice(v, &mut out)
-        .map_err(|_| bad(format!("{file}: {alg} is not {} hexadecimal digits", 2 * N)))?;
+    hex::decode_to_slice(v, &mut out).map_err(|_| {
+        bad(format!(
+            "{file}: {alg} is not {} hexadecimal digits",
+            N.saturating_mul(2)
+        ))
+    })?;
     Ok(out)
 }
 

@@ -2,6 +2,19 @@
 //! requests, call the library and map [`LogError`] to Rekor's status codes and error bodies.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod ca;
 
@@ -16,6 +29,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use signet_log::api::{ErrorBody, SearchIndex, SearchLogQuery};
 use signet_log::{LogError, LogStore, TransparencyLog};
+use tower_http::catch_panic::CatchPanicLayer;
 
 /// Largest request body accepted (Fulcio and rekor-tiles use 4 MiB).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -171,6 +185,44 @@ async fn public_key<S: LogStore>(State(log): State<Shared<S>>) -> Response {
         log.public_key_pem(),
     )
         .into_response()
+}
+
+/// Wraps the whole app a server serves: a panicking handler is answered with a JSON 500
+/// (`{"code":500,"message":"internal error"}`, the shape of the other error bodies) instead of a
+/// dropped connection, and the server goes on serving. The panic itself is logged by the hook
+/// [`log_panics`] installs (one line, where and why), not here: the payload has no location.
+pub fn catch_panics(app: Router) -> Router {
+    app.layer(CatchPanicLayer::custom(
+        |_: Box<dyn std::any::Any + Send + 'static>| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(ErrorBody {
+                    code: 500,
+                    message: "internal error".into(),
+                }),
+            )
+                .into_response()
+        },
+    ))
+}
+
+/// Replaces the default panic hook (two lines on stderr, a backtrace with `RUST_BACKTRACE`)
+/// with one `tracing` error line: the thread, the location and the panic message. For server
+/// processes, where panics are caught ([`catch_panics`]) or fatal (a stopped sequencer), and
+/// each should show up once in the log.
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("(no message)");
+        let thread = std::thread::current();
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "unknown location".into());
+        tracing::error!(
+            "panic in thread {} at {location}: {message}",
+            thread.name().unwrap_or("unnamed")
+        );
+    }));
 }
 
 /// The Rekor v1 router for `log`.
