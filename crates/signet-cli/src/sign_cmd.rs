@@ -237,10 +237,15 @@ pub(crate) fn resolve_signer(
             let key = SigningKey::generate_p256()?;
             let subject = token_subject(&token)?;
             let pop = key.sign(subject.as_bytes())?;
-            let chain = rt
+            let mut chain = rt
                 .block_on(client.signing_cert(&ca_url, &token, &key.public_key().to_pem(), &pop))
                 .context("the certificate authority refused")?;
-            check_issued(&trust.root, &chain, &key)?;
+            let leaf = check_issued(&trust.root, &chain, &key)?;
+            // The leaf as it goes into log entries and `.cert` files: re-encoded (LF line
+            // ends), whatever layout the CA used.
+            if let Some(first) = chain.first_mut() {
+                *first = leaf.to_pem();
+            }
             Ok(Signer {
                 key,
                 chain: Some(chain),
@@ -268,12 +273,12 @@ pub(crate) async fn log_key(
 }
 
 /// Checks a certificate from the CA before using it: our key, chains to a trusted CA for code
-/// signing now, and carries an SCT from a trusted CT log.
+/// signing now, and carries an SCT from a trusted CT log. Returns the leaf.
 pub(crate) fn check_issued(
     root: &signet_trust::TrustedRoot,
     chain: &[String],
     key: &SigningKey,
-) -> Result<()> {
+) -> Result<signet_x509::Certificate> {
     use signet_x509::{Certificate, Purpose, TrustAnchorChain, verify_chain, verify_embedded_scts};
     let leaf_pem = chain.first().context("the CA returned no certificate")?;
     let leaf = Certificate::from_pem(leaf_pem).context("the CA returned an invalid certificate")?;
@@ -304,7 +309,7 @@ pub(crate) fn check_issued(
     if scts.is_empty() {
         bail!("the certificate carries no SCT from a trusted CT log");
     }
-    Ok(())
+    Ok(leaf)
 }
 
 pub fn sign_blob(args: SignBlobArgs) -> Result<()> {

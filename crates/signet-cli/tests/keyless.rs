@@ -111,6 +111,12 @@ async fn fulcio_api_issues_and_refuses_like_fulcio() {
         .as_array()
         .unwrap();
     assert_eq!(chain.len(), 3);
+    // PEM as Fulcio writes it: LF line ends only, every certificate of the chain.
+    for c in chain {
+        let c = c.as_str().unwrap();
+        assert!(c.starts_with("-----BEGIN CERTIFICATE-----\n"), "{c:?}");
+        assert!(!c.contains('\r'), "CR in {c:?}");
+    }
     let leaf = signet_x509::Certificate::from_pem(chain[0].as_str().unwrap()).unwrap();
     assert_eq!(leaf.spki_der(), key.public_key().spki_der());
     assert_eq!(leaf.oidc_issuer().as_deref(), Some(s.issuer().as_str()));
@@ -240,7 +246,8 @@ fn sign_blob_and_every_verify_failure() {
         b64::decode(std::fs::read_to_string(p("kubectl.cert")).unwrap().trim()).unwrap(),
     )
     .unwrap();
-    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(!cert.contains('\r'), "CR in .cert: {cert:?}");
     assert_eq!(
         b64::decode(std::fs::read_to_string(p("kubectl.sig")).unwrap().trim()).unwrap()[0],
         0x30

@@ -94,9 +94,10 @@ impl DevIssuer {
         &self.encoding_key
     }
 
-    /// The private key as a PKCS#8 PEM block, to persist between runs.
+    /// The private key as a PKCS#8 PEM block (LF line endings), to persist between runs.
     pub fn to_pkcs8_pem(&self) -> String {
-        pem::encode(&pem::Pem::new(PEM_TAG, self.pkcs8.clone()))
+        let lf = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+        pem::encode_config(&pem::Pem::new(PEM_TAG, self.pkcs8.as_slice()), lf)
     }
 
     /// The issuer URL (`iss`), without a trailing slash.
