@@ -413,7 +413,7 @@ pub async fn create_signing_certificate<A: Authenticator, C: CtSubmitter>(
     let leaf = ca
         .finish(pending, &sct_list)
         .map_err(|e| FulcioError::internal(msg::CA, e.to_string()))?;
-    let leaf_pem = pem::encode(&pem::Pem::new("CERTIFICATE", leaf));
+    let leaf_pem = signet_crypto::certificate_pem(&leaf);
     let mut chain = vec![leaf_pem];
     chain.extend(ca.chain_pem());
     Ok(chain)

@@ -181,6 +181,13 @@ pub fn write_trust_files(
 }
 
 /// The development issuer of this data directory (created on first use).
+/// Where the development issuer mints GitHub-workflow identities: `<issuer URL>/ci`, a
+/// `ci-provider` issuer with Fulcio's `github-workflow` template (Fulcio gives each issuer URL
+/// one type; the base URL stays the email issuer).
+pub fn dev_ci_issuer_url(issuer_url: &str) -> String {
+    format!("{}/ci", issuer_url.trim_end_matches('/'))
+}
+
 pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevIssuer> {
     let dir = data_dir.join("oidc");
     let key = dir.join("dev-issuer.key");

@@ -23,18 +23,47 @@ struct TokenArgs {
     /// Data directory of the server running the development issuer.
     #[arg(long, env = "SIGNET_DATA_DIR", default_value = "signet-data")]
     data_dir: PathBuf,
-    /// The identity (`sub`); also the email unless --email is given.
+    /// The identity: an email address (`sub` and `email`), or a GitHub workflow URI
+    /// `https://github.com/OWNER/REPO/.github/workflows/FILE@REF` (a GitHub-Actions-shaped
+    /// token from the `<issuer>/ci` issuer; the certificate SAN is this URI).
     #[arg(long)]
     subject: String,
+    /// `uri` or `email` (default: uri when the subject is a URL with a scheme, else email).
+    #[arg(long, value_enum)]
+    subject_type: Option<SubjectType>,
     /// Email claim (default: the subject, when it looks like an email address).
     #[arg(long)]
     email: Option<String>,
+    /// URI identities: the commit (`sha`, 40 hex digits; default: random).
+    #[arg(long)]
+    sha: Option<String>,
+    /// URI identities: the triggering event (`event_name`).
+    #[arg(long, default_value = "push")]
+    event_name: String,
     /// Audience.
     #[arg(long, default_value = "sigstore")]
     audience: String,
     /// Lifetime in seconds (negative: an already expired token, for tests).
     #[arg(long, default_value_t = 600, allow_negative_numbers = true)]
     ttl: i64,
+}
+
+/// Which kind of identity a token carries.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SubjectType {
+    /// A URI SAN: a GitHub workflow identity.
+    Uri,
+    /// An email SAN.
+    Email,
+}
+
+/// The GitHub workflow a URI identity names: `OWNER/REPO/.github/workflows/FILE@REF`.
+fn workflow_ref(subject: &str) -> Result<&str> {
+    subject.strip_prefix("https://github.com/").with_context(|| {
+        format!(
+            "the development issuer mints URI identities for GitHub workflows only: expected https://github.com/OWNER/REPO/.github/workflows/FILE@REF, got {subject:?}"
+        )
+    })
 }
 
 pub fn run(args: OidcArgs) -> Result<()> {
@@ -47,21 +76,46 @@ pub fn run(args: OidcArgs) -> Result<()> {
         )
     })?;
     let issuer = crate::instance::dev_issuer(&t.data_dir, url.trim())?;
-    let email = t
-        .email
-        .clone()
-        .or_else(|| t.subject.contains('@').then(|| t.subject.clone()));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;
-    let token = issuer.mint(
-        &t.subject,
-        email.as_deref(),
-        &t.audience,
-        now,
-        t.ttl,
-        serde_json::Map::new(),
-    )?;
+    let kind = t
+        .subject_type
+        .unwrap_or_else(|| match reqwest::Url::parse(&t.subject) {
+            Ok(u) if !u.scheme().is_empty() => SubjectType::Uri,
+            _ => SubjectType::Email,
+        });
+    let token = match kind {
+        SubjectType::Uri => {
+            let sha = match &t.sha {
+                Some(s) => s.clone(),
+                None => hex::encode(rand::random::<[u8; 20]>()),
+            };
+            let claims = signet_oidc::dev::github_workflow_claims(
+                workflow_ref(&t.subject)?,
+                &sha,
+                &t.event_name,
+                u64::try_from(now).unwrap_or_default(),
+            )?;
+            issuer
+                .at(&crate::instance::dev_ci_issuer_url(issuer.issuer_url()))?
+                .mint(&t.subject, None, &t.audience, now, t.ttl, claims)?
+        }
+        SubjectType::Email => {
+            let email = t
+                .email
+                .clone()
+                .or_else(|| t.subject.contains('@').then(|| t.subject.clone()));
+            issuer.mint(
+                &t.subject,
+                email.as_deref(),
+                &t.audience,
+                now,
+                t.ttl,
+                serde_json::Map::new(),
+            )?
+        }
+    };
     println!("{token}");
     Ok(())
 }

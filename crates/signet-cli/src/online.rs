@@ -79,7 +79,7 @@ pub fn bundle_from_log(
         let (pem, material) = match (cert_ref, key_path) {
             (Some(c), None) => {
                 let der = decode_certificate(&read_ref(c).await?)?;
-                let pem = pem::encode(&pem::Pem::new("CERTIFICATE", der.clone()));
+                let pem = signet_crypto::certificate_pem(&der);
                 (pem, serde_json::json!({"certificate": {"rawBytes": b64::encode(&der)}}))
             }
             (None, Some(k)) => {

@@ -34,7 +34,8 @@ pub struct ServerArgs {
     /// tokens the CA accepts.
     #[arg(long)]
     oidc_config: Option<PathBuf>,
-    /// Also run the DEVELOPMENT OIDC issuer at <url>/oidc (tokens from `signet oidc token`).
+    /// Also run the DEVELOPMENT OIDC issuer at <url>/oidc (email identities) and <url>/oidc/ci
+    /// (GitHub workflow identities); tokens from `signet oidc token`.
     /// Never use it for real releases: it vouches for any identity its key holder names.
     #[arg(long)]
     dev_oidc: bool,
@@ -121,13 +122,23 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let oidc_url = if args.dev_oidc {
         let issuer_url = format!("{url}/oidc");
         let dev = instance::dev_issuer(&args.data_dir, &issuer_url)?;
+        // Email identities at <url>/oidc; GitHub-workflow identities (URI SAN and GitHub's
+        // certificate extensions, as Fulcio issues them for GitHub Actions) at <url>/oidc/ci.
+        let ci_url = instance::dev_ci_issuer_url(&issuer_url);
+        let ci = dev.at(&ci_url)?;
         oidc.add_issuer(dev.issuer_config(signet_oidc::IssuerType::Email))?;
-        cache.insert(
-            &issuer_url,
-            signet_oidc::Jwks::from_json(dev.jwks_json().to_string().as_bytes())?,
+        oidc.add_issuer(
+            ci.issuer_config(signet_oidc::IssuerType::CiProvider)
+                .with_ci_provider("github-workflow"),
+        )?;
+        let jwks = signet_oidc::Jwks::from_json(dev.jwks_json().to_string().as_bytes())?;
+        cache.insert(&issuer_url, jwks.clone());
+        cache.insert(&ci_url, jwks);
+        tracing::warn!(
+            "DEVELOPMENT OIDC issuer enabled at {issuer_url} (email) and {ci_url} (GitHub workflows): not for real releases"
         );
-        tracing::warn!("DEVELOPMENT OIDC issuer enabled at {issuer_url}: not for real releases");
         routers.push(signet_server::ca::dev_oidc_router(Arc::new(dev), "/oidc"));
+        routers.push(signet_server::ca::dev_oidc_router(Arc::new(ci), "/oidc/ci"));
         Some(issuer_url)
     } else {
         None

@@ -269,7 +269,8 @@ pub(crate) async fn log_key(
 }
 
 /// Checks a certificate from the CA before using it: our key, chains to a trusted CA for code
-/// signing now, and carries an SCT from a trusted CT log. Returns the leaf (PEM).
+/// signing now, and carries an SCT from a trusted CT log. Returns the leaf as PEM, re-encoded
+/// (LF line ends) whatever layout the CA used: this is what goes into log entries and `.cert` files.
 pub(crate) fn check_issued(
     root: &signet_trust::TrustedRoot,
     chain: &[String],
@@ -305,7 +306,7 @@ pub(crate) fn check_issued(
     if scts.is_empty() {
         bail!("the certificate carries no SCT from a trusted CT log");
     }
-    Ok(leaf_pem.clone())
+    Ok(leaf.to_pem())
 }
 
 pub fn sign_blob(args: SignBlobArgs) -> Result<()> {

@@ -33,7 +33,11 @@ impl Server {
     }
 
     fn token(&self, extra: &[&str]) -> String {
-        let mut args = vec!["oidc", "token", "--subject", "alice@example.com"];
+        self.token_for("alice@example.com", extra)
+    }
+
+    fn token_for(&self, subject: &str, extra: &[&str]) -> String {
+        let mut args = vec!["oidc", "token", "--subject", subject];
         args.extend_from_slice(extra);
         let o = self.signet(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -111,6 +115,12 @@ async fn fulcio_api_issues_and_refuses_like_fulcio() {
         .as_array()
         .unwrap();
     assert_eq!(chain.len(), 3);
+    // PEM as Fulcio writes it: LF line ends only, every certificate of the chain.
+    for c in chain {
+        let c = c.as_str().unwrap();
+        assert!(c.starts_with("-----BEGIN CERTIFICATE-----\n"), "{c:?}");
+        assert!(!c.contains('\r'), "CR in {c:?}");
+    }
     let leaf = signet_x509::Certificate::from_pem(chain[0].as_str().unwrap()).unwrap();
     assert_eq!(leaf.spki_der(), key.public_key().spki_der());
     assert_eq!(leaf.oidc_issuer().as_deref(), Some(s.issuer().as_str()));
@@ -136,28 +146,34 @@ async fn fulcio_api_issues_and_refuses_like_fulcio() {
         .unwrap();
     assert_eq!(sth["tree_size"], 1);
 
-    // Refusals, each a 400 with Fulcio's body.
-    let token_err = "There was an error processing the identity token";
+    // Refusals, each a 400 with Fulcio's body; token refusals say why after Fulcio's message.
+    let token_err = |why: &str| format!("There was an error processing the identity token: {why}");
     let good = s.token(&[]);
     let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();
-    let cases: Vec<(&str, String, serde_json::Value, &str)> = vec![
+    let cases: Vec<(&str, String, serde_json::Value, String)> = vec![
         (
             "expired",
             s.token(&["--ttl=-120"]),
             pop_body(&key, "alice@example.com"),
-            token_err,
+            token_err("token has expired"),
         ),
         (
             "wrong audience",
             s.token(&["--audience", "other"]),
             pop_body(&key, "alice@example.com"),
-            token_err,
+            token_err("token audience does not contain the expected client id"),
         ),
         (
             "unknown issuer",
             other.token(&[]),
             pop_body(&key, "alice@example.com"),
-            token_err,
+            token_err(&format!("failed to match issuer URL {}", other.issuer())),
+        ),
+        (
+            "no email for the email issuer",
+            s.token_for("alice", &[]),
+            pop_body(&key, "alice"),
+            token_err("token lacks required claim email"),
         ),
         (
             "alg none",
@@ -169,7 +185,7 @@ async fn fulcio_api_issues_and_refuses_like_fulcio() {
                 format!("{h}.{}.", parts[1])
             },
             pop_body(&key, "alice@example.com"),
-            token_err,
+            token_err("unsupported token signature algorithm"),
         ),
         (
             "forged payload",
@@ -179,32 +195,33 @@ async fn fulcio_api_issues_and_refuses_like_fulcio() {
                 parts.join(".")
             },
             pop_body(&key, "mallory@example.com"),
-            token_err,
+            token_err("token signature is invalid"),
         ),
         (
             "proof over another identity",
             good.clone(),
             pop_body(&key, "bob@example.com"),
-            "The signature supplied in the request could not be verified",
+            "The signature supplied in the request could not be verified".into(),
         ),
         (
             "malformed CSR",
             good.clone(),
             serde_json::json!({"certificateSigningRequest": b64::encode(b"-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n")}),
-            "The certificate signing request could not be parsed",
+            "The certificate signing request could not be parsed".into(),
         ),
         (
             "garbage key",
             good.clone(),
             serde_json::json!({"publicKeyRequest": {"publicKey": {"content": "not a key"}, "proofOfPossession": "AAAA"}}),
-            "The public key supplied in the request could not be parsed",
+            "The public key supplied in the request could not be parsed".into(),
         ),
     ];
     for (name, token, body, want) in cases {
         let (st, v) = post_cert(&s.url, &token, body).await;
         assert_eq!(st, 400, "{name}: {v}");
         assert_eq!(v["code"], 3, "{name}: {v}");
-        assert_eq!(v["message"], want, "{name}");
+        let m = v["message"].as_str().unwrap();
+        assert!(m.starts_with(&want), "{name}: {m:?} (expected {want:?}…)");
         assert_eq!(v["details"], serde_json::json!([]), "{name}");
     }
     s.stop();
@@ -240,7 +257,8 @@ fn sign_blob_and_every_verify_failure() {
         b64::decode(std::fs::read_to_string(p("kubectl.cert")).unwrap().trim()).unwrap(),
     )
     .unwrap();
-    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(!cert.contains('\r'), "CR in .cert: {cert:?}");
     assert_eq!(
         b64::decode(std::fs::read_to_string(p("kubectl.sig")).unwrap().trim()).unwrap()[0],
         0x30
@@ -612,5 +630,119 @@ fn trust_an_instance_from_its_url() {
     // A URL that is not a signet instance is refused clearly.
     let o = run(&["trust", &format!("{}/nothing-here", s.url)]);
     fails_with(&o, "404");
+    s.stop();
+}
+
+/// A GitHub workflow identity from the development issuer, end to end as release pipelines use
+/// it: `oidc token --subject <workflow URI>` mints a GitHub-Actions-shaped token from the
+/// `<url>/oidc/ci` issuer, the CA issues a certificate with the workflow URI as SAN and GitHub's
+/// extensions, and `verify-blob --certificate-identity-regexp` accepts it for that repository
+/// and refuses it for another.
+#[test]
+fn workflow_identity_sign_and_verify_with_regexp() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), "127.0.0.1:0");
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("kubectl"), b"release artifact bytes").unwrap();
+    let wf = "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main";
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let tok = s.token_for(wf, &["--sha", sha]);
+    let claims = signet_oidc::unverified_claims(&tok).unwrap();
+    let ci_issuer = format!("{}/ci", s.issuer());
+    assert_eq!(claims.get("iss").unwrap(), ci_issuer.as_str());
+    assert_eq!(
+        claims.get("sub").unwrap(),
+        "repo:org/repo:ref:refs/heads/main"
+    );
+    let o = s.signet(&[
+        "sign-blob",
+        &p("kubectl"),
+        "--identity-token",
+        &tok,
+        "--bundle",
+        &p("kubectl.sigstore.json"),
+        "--output-signature",
+        &p("kubectl.sig"),
+        "--output-certificate",
+        &p("kubectl.cert"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // The certificate Fulcio would issue for GitHub Actions (but for the issuer URL).
+    let pem = b64::decode(std::fs::read_to_string(p("kubectl.cert")).unwrap().trim()).unwrap();
+    let leaf = signet_x509::Certificate::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap();
+    let sans: Vec<String> = leaf
+        .san_identities()
+        .iter()
+        .map(|s| s.value().to_string())
+        .collect();
+    assert_eq!(sans, [wf]);
+    let ext = leaf.fulcio_extensions().unwrap();
+    assert_eq!(ext.issuer.as_deref(), Some(ci_issuer.as_str()));
+    assert_eq!(ext.github_workflow_repository.as_deref(), Some("org/repo"));
+    assert_eq!(ext.github_workflow_sha.as_deref(), Some(sha));
+    assert_eq!(ext.build_signer_uri.as_deref(), Some(wf));
+    assert_eq!(
+        ext.source_repository_uri.as_deref(),
+        Some("https://github.com/org/repo")
+    );
+    assert_eq!(
+        ext.source_repository_ref.as_deref(),
+        Some("refs/heads/main")
+    );
+
+    let (art, bundle, sig, cert) = (
+        p("kubectl"),
+        p("kubectl.sigstore.json"),
+        p("kubectl.sig"),
+        p("kubectl.cert"),
+    );
+    let verify = |regexp: &str, issuer: &str, offline: bool| {
+        let mut a = vec!["verify-blob", art.as_str()];
+        if offline {
+            a.extend(["--bundle", &bundle, "--offline"]);
+        } else {
+            a.extend([
+                "--rekor-url",
+                &s.url,
+                "--signature",
+                &sig,
+                "--certificate",
+                &cert,
+            ]);
+        }
+        a.extend([
+            "--certificate-identity-regexp",
+            regexp,
+            "--certificate-oidc-issuer",
+            issuer,
+        ]);
+        s.signet(&a)
+    };
+    for offline in [true, false] {
+        let o = verify("^https://github.com/org/repo/", &ci_issuer, offline);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("Verified OK"), "{}", text(&o));
+        fails_with(
+            &verify("^https://github.com/org/other/", &ci_issuer, offline),
+            "identit",
+        );
+        fails_with(
+            &verify("^https://github.com/org/repo/", &s.issuer(), offline),
+            "issuer",
+        );
+    }
+
+    // Only GitHub workflow URIs are URI identities of the development issuer.
+    let o = s.signet(&["oidc", "token", "--subject", "https://example.com/ci/job"]);
+    fails_with(&o, "GitHub workflows only");
+    let o = s.signet(&[
+        "oidc",
+        "token",
+        "--subject",
+        "https://github.com/org/repo/.github/workflows/release.yml",
+    ]);
+    fails_with(&o, "has no @REF");
     s.stop();
 }

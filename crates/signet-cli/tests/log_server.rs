@@ -357,3 +357,45 @@ async fn kill_9_loses_no_acknowledged_entry() {
     let (e, _) = c.create(&proposed(&key, b"after restart")).await.unwrap();
     verify_entry(&e, &log_key).unwrap();
 }
+
+/// An intoto 0.0.2 envelope sent again with its key PEM re-wrapped (CRLF instead of LF) is the
+/// same entry: 201, then 409 naming it, and the entry stores the key in canonical form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intoto_with_rewrapped_key_is_a_duplicate() {
+    use signet_types::dsse;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let c = RekorClient::new(&server.url).unwrap();
+    let log_key = c.public_key().await.unwrap();
+    let key = SigningKey::generate_p256().unwrap();
+    let payload = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"ab"}}]}"#;
+    let env = dsse::Envelope {
+        payload: payload.to_vec(),
+        payload_type: dsse::IN_TOTO_PAYLOAD_TYPE.into(),
+        signatures: vec![dsse::DsseSignature {
+            sig: key
+                .sign(&dsse::pae(dsse::IN_TOTO_PAYLOAD_TYPE, payload))
+                .unwrap(),
+            keyid: String::new(),
+        }],
+    };
+    let env_json = serde_json::to_string(&env.to_json()).unwrap();
+    let lf = key.public_key().to_pem();
+    let crlf = lf.replace('\n', "\r\n");
+    let proposed = |pem: &str| signet_log::admit::proposed_intoto(&env_json, pem).unwrap();
+    let (entry, _) = c.create(&proposed(&crlf)).await.unwrap();
+    let v = verify_entry(&entry, &log_key).unwrap();
+    let body = String::from_utf8(v.body.clone()).unwrap();
+    assert!(
+        body.contains(&signet_types::b64::encode(&lf)),
+        "key not canonical in {body}"
+    );
+    match c.create(&proposed(&lf)).await {
+        Err(ClientError::Status {
+            status: 409,
+            message,
+            ..
+        }) => assert!(message.contains(&v.entry_id), "{message}"),
+        other => panic!("expected 409, got {:?}", other.map(|(_, l)| l)),
+    }
+}

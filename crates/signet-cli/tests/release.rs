@@ -145,6 +145,24 @@ fn sign_and_verify_a_whole_release() {
     assert!(o.status.success(), "{v}");
     assert_eq!(v["verified"], true);
     assert_eq!(v["files"].as_array().unwrap().len(), 44);
+    // Every `.cert` is base64 of a PEM certificate with LF line ends (as cosign writes them).
+    let certs: Vec<_> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| rel.join(format!("{}.cert", f["path"].as_str().unwrap())))
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(!certs.is_empty());
+    for c in certs {
+        let pem = signet_types::b64::decode(std::fs::read_to_string(&c).unwrap().trim()).unwrap();
+        assert!(
+            pem.starts_with(b"-----BEGIN CERTIFICATE-----\n"),
+            "{}",
+            c.display()
+        );
+        assert!(!pem.contains(&b'\r'), "CR in {}", c.display());
+    }
 
     // Re-running changes nothing.
     let s = json(&sign(&[]));

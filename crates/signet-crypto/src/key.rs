@@ -191,9 +191,9 @@ impl PublicKey {
         }
     }
 
-    /// PEM encoding (`PUBLIC KEY`).
+    /// PEM encoding (`PUBLIC KEY`, LF line endings).
     pub fn to_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("PUBLIC KEY", self.spki_der.clone()))
+        crate::pem_encode("PUBLIC KEY", &self.spki_der)
     }
 
     /// The key algorithm.

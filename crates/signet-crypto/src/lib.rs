@@ -22,8 +22,10 @@
 
 mod digest;
 mod key;
+mod pem_text;
 mod signing;
 
 pub use digest::{HashAlgorithm, Sha256Stream, sha256};
 pub use key::{CryptoError, KeyAlgorithm, PublicKey, Scheme};
+pub use pem_text::{certificate_pem, pem_encode};
 pub use signing::{SigningKey, SigningKeyError};

@@ -88,10 +88,7 @@ impl SigningKey {
 
     /// PKCS#8 PEM (`PRIVATE KEY`) of the private key.
     pub fn to_pkcs8_pem(&self) -> Result<String, SigningKeyError> {
-        Ok(pem::encode(&pem::Pem::new(
-            "PRIVATE KEY",
-            self.to_pkcs8_der()?,
-        )))
+        Ok(crate::pem_encode("PRIVATE KEY", &self.to_pkcs8_der()?))
     }
 
     /// Loads a P-256 key from PKCS#8 PEM (`PRIVATE KEY`).

@@ -284,6 +284,13 @@ fn double_b64(field: &str, v: &str) -> Result<(Vec<u8>, Vec<u8>), LogError> {
 /// of the entry's keys; the canonical body keeps the payload type, the signatures (double
 /// base64, as Rekor stores them) with their keys, the client's envelope hash and the payload hash,
 /// and drops the payload.
+///
+/// Each key (public key or certificate PEM) is stored re-encoded in Go's `pem.Encode` layout, as
+/// for `hashedrekord` and `dsse`, so the same envelope sent twice with differently wrapped PEM
+/// (CRLF, no trailing newline) is one entry, and a duplicate gets 409. Released Rekor (1.5.x)
+/// copies this key as sent instead (sigstore/rekor#1170; the open fix, rekor#2988, re-encodes it
+/// as here). Clients that build the entry with Rekor's own code (cosign, rekor-cli) already send
+/// the re-encoded form, so for them the body is byte-identical to Rekor's.
 fn admit_intoto(spec: &str) -> Result<Admitted, LogError> {
     let spec: IntotoSpec =
         serde_json::from_str(spec).map_err(|e| bad(format!("invalid intoto spec: {e}")))?;
@@ -320,7 +327,8 @@ fn admit_intoto(spec: &str) -> Result<Admitted, LogError> {
         ));
         index_keys.extend(v.sans);
         keys.push(v.key);
-        sigs.push((s.keyid.clone(), sig_text, pem, sig));
+        // The key as the body stores it: re-encoded (see the function's doc).
+        sigs.push((s.keyid.clone(), sig_text, v.canonical, sig));
     }
     // As Rekor: each signature must verify under some key of the entry.
     for (_, _, _, sig) in &sigs {

@@ -95,9 +95,10 @@ impl DevIssuer {
         &self.encoding_key
     }
 
-    /// The private key as a PKCS#8 PEM block, to persist between runs.
+    /// The private key as a PKCS#8 PEM block (LF line endings), to persist between runs.
     pub fn to_pkcs8_pem(&self) -> String {
-        pem::encode(&pem::Pem::new(PEM_TAG, self.pkcs8.clone()))
+        let lf = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+        pem::encode_config(&pem::Pem::new(PEM_TAG, self.pkcs8.as_slice()), lf)
     }
 
     /// The issuer URL (`iss`), without a trailing slash.
@@ -171,12 +172,113 @@ impl DevIssuer {
             .map_err(|e| OidcError::Config(format!("minting token: {e}")))
     }
 
+    /// The same key serving another issuer URL (`iss`). Fulcio gives each issuer URL one type,
+    /// so the development issuer mints email identities at one URL and GitHub-workflow
+    /// identities at another.
+    pub fn at(&self, issuer_url: &str) -> Result<Self, OidcError> {
+        Self::from_pkcs8_der(issuer_url, &self.pkcs8)
+    }
+
     /// An issuer entry for this URL of the given type (client id `sigstore`). Tokens minted with
     /// an email map to an email SAN under [`IssuerType::Email`]; other types need the matching
     /// claims (e.g. `kubernetes.io`) or settings (e.g. a subject domain via
     /// [`Issuer::with_subject_domain`]).
     pub fn issuer_config(&self, issuer_type: IssuerType) -> Issuer {
         Issuer::new(IssuerUrl::Exact(self.issuer_url.clone()), issuer_type)
+    }
+}
+
+/// Most bytes of a workflow reference the development issuer accepts.
+const MAX_WORKFLOW_REF: usize = 1024;
+
+/// The claims of a GitHub Actions ID token for a run of the workflow `job_workflow_ref`
+/// (`OWNER/REPO/.github/workflows/FILE@REF`, the certificate identity without
+/// `https://github.com/`) at commit `sha`, triggered by `event_name`: every claim Fulcio's
+/// `github-workflow` template reads ([`crate::CiIssuerMetadata::github_workflow`]), shaped as
+/// GitHub issues them (`sub` = `repo:OWNER/REPO:ref:REF`, numeric IDs as strings). The run is
+/// its own top-level workflow (`workflow_ref` = `job_workflow_ref`). For [`DevIssuer::mint`]'s
+/// `extra_claims`.
+pub fn github_workflow_claims(
+    job_workflow_ref: &str,
+    sha: &str,
+    event_name: &str,
+    run_id: u64,
+) -> Result<Map<String, Value>, OidcError> {
+    let bad = |why: &str| {
+        OidcError::InvalidIdentity(format!(
+            "workflow reference {job_workflow_ref:?} {why} (expected OWNER/REPO/.github/workflows/FILE@REF)"
+        ))
+    };
+    if job_workflow_ref.len() > MAX_WORKFLOW_REF {
+        return Err(bad("is too long"));
+    }
+    let (path, git_ref) = job_workflow_ref
+        .rsplit_once('@')
+        .ok_or_else(|| bad("has no @REF"))?;
+    let (repository, file) = path
+        .split_once("/.github/workflows/")
+        .ok_or_else(|| bad("has no /.github/workflows/"))?;
+    let (owner, repo) = repository
+        .split_once('/')
+        .ok_or_else(|| bad("has no OWNER/REPO"))?;
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if !part_ok(owner) || !part_ok(repo) || !part_ok(file) {
+        return Err(bad("has an invalid owner, repository or file name"));
+    }
+    let ref_type = if git_ref.starts_with("refs/heads/") {
+        "branch"
+    } else if git_ref.starts_with("refs/tags/") {
+        "tag"
+    } else {
+        return Err(bad("names neither refs/heads/… nor refs/tags/…"));
+    };
+    if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(OidcError::InvalidIdentity(format!(
+            "commit {sha:?} is not 40 hex digits"
+        )));
+    }
+    // Stable numeric IDs for the repository and its owner, as GitHub has them.
+    let id = |name: &str| {
+        let d = digest(&SHA256, name.as_bytes());
+        d.as_ref()
+            .first_chunk::<4>()
+            .map_or(0, |b| u32::from_be_bytes(*b))
+            .to_string()
+    };
+    let workflow = file
+        .rsplit_once('.')
+        .map_or(file, |(stem, _)| stem)
+        .to_owned();
+    let claims = json!({
+        "sub": format!("repo:{repository}:ref:{git_ref}"),
+        "ref": git_ref,
+        "ref_type": ref_type,
+        "sha": sha,
+        "repository": repository,
+        "repository_owner": owner,
+        "repository_id": id(repository),
+        "repository_owner_id": id(owner),
+        "repository_visibility": "public",
+        "workflow": workflow,
+        "workflow_ref": job_workflow_ref,
+        "workflow_sha": sha,
+        "job_workflow_ref": job_workflow_ref,
+        "job_workflow_sha": sha,
+        "event_name": event_name,
+        "runner_environment": "github-hosted",
+        "run_id": run_id.to_string(),
+        "run_number": "1",
+        "run_attempt": "1",
+    });
+    match claims {
+        Value::Object(m) => Ok(m),
+        _ => Err(OidcError::Config(
+            "workflow claims are not an object".into(),
+        )),
     }
 }
 
@@ -218,6 +320,77 @@ mod tests {
         assert!(DevIssuer::from_pkcs8_pem("http://x", &wrong_tag).is_err());
         let garbage = pem::encode(&pem::Pem::new(PEM_TAG, vec![1, 2, 3]));
         assert!(DevIssuer::from_pkcs8_pem("http://x", &garbage).is_err());
+    }
+
+    /// A GitHub-workflow token from the development issuer, under the `ci-provider` type with
+    /// Fulcio's `github-workflow` template: the SAN is the workflow URI and the certificate gets
+    /// GitHub's extensions, as Fulcio issues them for GitHub Actions.
+    #[test]
+    fn github_workflow_token_makes_a_workflow_identity() {
+        use crate::{ExtValue, IssuerConfig, Principal, San};
+        let base = DevIssuer::generate("http://127.0.0.1:1234/oidc").unwrap();
+        let ci = base.at("http://127.0.0.1:1234/oidc/ci").unwrap();
+        assert_eq!(ci.kid(), base.kid());
+        let wf = "org/repo/.github/workflows/release.yml@refs/heads/main";
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let extra = github_workflow_claims(wf, sha, "push", 42).unwrap();
+        let token = ci
+            .mint("ignored", None, "sigstore", 1000, 60, extra)
+            .unwrap();
+        let issuer = ci
+            .issuer_config(IssuerType::CiProvider)
+            .with_ci_provider("github-workflow");
+        let jwks = Jwks::from_json(ci.jwks_json().to_string().as_bytes()).unwrap();
+        let claims = verify(&token, &issuer, &jwks, 1010, 0).unwrap();
+        let p = Principal::from_claims(&issuer, &IssuerConfig::default(), &claims).unwrap();
+        assert_eq!(p.name(), "repo:org/repo:ref:refs/heads/main");
+        assert_eq!(p.san(), &San::Uri(format!("https://github.com/{wf}")));
+        let ext = |arc: u32| {
+            p.extensions()
+                .iter()
+                .find(|(o, _)| *o == format!("1.3.6.1.4.1.57264.1.{arc}"))
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(ext(5), Some(ExtValue::Raw("org/repo".into())));
+        assert_eq!(ext(6), Some(ExtValue::Raw("refs/heads/main".into())));
+        assert_eq!(
+            ext(9),
+            Some(ExtValue::Utf8(format!("https://github.com/{wf}")))
+        );
+        assert_eq!(
+            ext(21),
+            Some(ExtValue::Utf8(
+                "https://github.com/org/repo/actions/runs/42/attempts/1".into()
+            ))
+        );
+        // The email flavour (same key, the base URL) does not accept it.
+        let email = base.issuer_config(IssuerType::Email);
+        assert!(verify(&token, &email, &jwks, 1010, 0).is_err());
+    }
+
+    #[test]
+    fn bad_workflow_references_are_refused() {
+        let sha = "0".repeat(40);
+        for bad in [
+            "org/repo/.github/workflows/release.yml",
+            "org/repo/release.yml@refs/heads/main",
+            "org/.github/workflows/release.yml@refs/heads/main",
+            "org/repo/.github/workflows/release.yml@main",
+            "org/re po/.github/workflows/release.yml@refs/heads/main",
+        ] {
+            assert!(
+                matches!(
+                    github_workflow_claims(bad, &sha, "push", 1),
+                    Err(OidcError::InvalidIdentity(_))
+                ),
+                "{bad}"
+            );
+        }
+        let ok = "org/repo/.github/workflows/release.yml@refs/tags/v1.0.0";
+        assert!(github_workflow_claims(ok, "abc", "push", 1).is_err());
+        let c = github_workflow_claims(ok, &sha, "push", 1).unwrap();
+        assert_eq!(c["ref_type"], "tag");
+        assert_eq!(c["workflow"], "release");
     }
 
     #[test]

@@ -43,11 +43,7 @@ pub fn canonical_pem_blocks(blocks: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Rek
                 reason: format!("unsupported PEM block {tag:?}"),
             });
         }
-        let cfg = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
-        out.push_str(&pem::encode_config(
-            &pem::Pem::new(tag.as_str(), der.as_slice()),
-            cfg,
-        ));
+        out.push_str(&signet_crypto::pem_encode(tag, der));
     }
     Ok(out.into_bytes())
 }

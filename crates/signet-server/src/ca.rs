@@ -21,13 +21,21 @@ use crate::MAX_BODY;
 /// OIDC verification as Fulcio does it, through `signet-oidc`.
 pub struct OidcAuthenticator(pub signet_oidc::Verifier);
 
+/// Fulcio's 400 for a refused token, in Fulcio's shape. The message is Fulcio's, followed by why
+/// when the reason lies in the token (expired, wrong audience, a claim the issuer's type needs is
+/// missing, …), so the user can fix it; problems of the server's own configuration or its reach
+/// to the issuer stay in the server log.
+fn token_refused(e: signet_oidc::OidcError) -> FulcioError {
+    use signet_oidc::OidcError as E;
+    match e {
+        E::Config(_) | E::Discovery(_) => FulcioError::invalid(msg::TOKEN, e.to_string()),
+        _ => FulcioError::invalid(&format!("{}: {e}", msg::TOKEN), e.to_string()),
+    }
+}
+
 impl Authenticator for OidcAuthenticator {
     async fn authenticate(&self, token: &str) -> Result<Authenticated, FulcioError> {
-        let (_, p) = self
-            .0
-            .authenticate(token)
-            .await
-            .map_err(|e| FulcioError::invalid(msg::TOKEN, e.to_string()))?;
+        let (_, p) = self.0.authenticate(token).await.map_err(token_refused)?;
         let san = match p.san() {
             signet_oidc::San::Email(e) => LeafSan::Email(e.clone()),
             signet_oidc::San::Uri(u) => LeafSan::Uri(u.clone()),

@@ -29,25 +29,43 @@ pub enum TrustError {
     /// Too many entries or too large.
     #[error("trusted root exceeds limit: {0}")]
     Limit(String),
+    /// A `validFor` that is present but has no `start` (the one required field of a
+    /// `TimeRange`): a malformed root, refused rather than read as "never" or "always" valid.
+    #[error("trusted root: {kind} {name} validFor has no start")]
+    ValidityWithoutStart {
+        /// `tlog`, `ctlog`, `certificate authority` or `timestamp authority`.
+        kind: &'static str,
+        /// Its base URL or URI.
+        name: String,
+    },
 }
 
-/// A validity window. Both ends are inclusive; a missing start means "never valid" for logs
-/// and authorities (sigstore-go treats a missing start as invalid), a missing end means open.
+/// A validity window. Both ends are inclusive; a missing end means open.
+///
+/// In `trusted_root.json`, a log, CT log, CA or TSA without `validFor` is valid at every time
+/// (the default, [`TimeRange::ALWAYS`]), as sigstore-python and sigstore-js read it; a `validFor`
+/// without `start` is a malformed root ([`TrustError::ValidityWithoutStart`]), as sigstore-go
+/// reads it for logs. (sigstore-go also refuses logs without `validFor`, and reads a CA or TSA
+/// `validFor` without `start` as open-ended; signet applies one rule to all four.) A `start` of
+/// `None` therefore only comes from an absent `validFor`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TimeRange {
-    /// First second of validity.
+    /// First second of validity; `None`: since always.
     pub start: Option<UnixSeconds>,
-    /// Last second of validity.
+    /// Last second of validity; `None`: open.
     pub end: Option<UnixSeconds>,
 }
 
 impl TimeRange {
-    /// Whether `t` lies within the window. A window without a start contains nothing.
+    /// Valid at every time (no `validFor`).
+    pub const ALWAYS: Self = Self {
+        start: None,
+        end: None,
+    };
+
+    /// Whether `t` lies within the window.
     pub fn contains(&self, t: UnixSeconds) -> bool {
-        match self.start {
-            None => false,
-            Some(start) => start <= t && self.end.is_none_or(|end| t <= end),
-        }
+        self.start.is_none_or(|start| start <= t) && self.end.is_none_or(|end| t <= end)
     }
 }
 
@@ -173,7 +191,7 @@ pub(crate) struct KeyJson {
     pub(crate) raw_bytes: String,
     #[serde(default)]
     pub(crate) key_details: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) valid_for: Option<RangeJson>,
 }
 
@@ -199,7 +217,7 @@ pub(crate) struct CaJson {
     #[serde(default)]
     pub(crate) uri: String,
     pub(crate) cert_chain: ChainJson,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) valid_for: Option<RangeJson>,
 }
 
@@ -241,16 +259,23 @@ fn parse_time(field: &'static str, s: &str) -> Result<UnixSeconds, TrustError> {
         })
 }
 
-fn parse_range(r: Option<&RangeJson>) -> Result<TimeRange, TrustError> {
+/// `validFor` of the `kind` named `name`: absent is [`TimeRange::ALWAYS`], present needs a start.
+fn parse_range(
+    r: Option<&RangeJson>,
+    kind: &'static str,
+    name: &str,
+) -> Result<TimeRange, TrustError> {
     let Some(r) = r else {
-        return Ok(TimeRange::default());
+        return Ok(TimeRange::ALWAYS);
+    };
+    let Some(start) = r.start.as_deref() else {
+        return Err(TrustError::ValidityWithoutStart {
+            kind,
+            name: name.to_string(),
+        });
     };
     Ok(TimeRange {
-        start: r
-            .start
-            .as_deref()
-            .map(|s| parse_time("validFor.start", s))
-            .transpose()?,
+        start: Some(parse_time("validFor.start", start)?),
         end: r
             .end
             .as_deref()
@@ -291,18 +316,18 @@ fn check_count(what: &str, n: usize) -> Result<(), TrustError> {
     Ok(())
 }
 
-fn parse_log(l: &LogJson) -> Result<TransparencyLog, TrustError> {
+fn parse_log(l: &LogJson, kind: &'static str) -> Result<TransparencyLog, TrustError> {
     let der = b64_field("publicKey.rawBytes", &l.public_key.raw_bytes)?;
     Ok(TransparencyLog {
         base_url: l.base_url.clone(),
         log_id: b64_field("logId.keyId", &l.log_id.key_id)?,
         key: load_key(&l.public_key.key_details, &der),
         key_details: l.public_key.key_details.clone(),
-        valid_for: parse_range(l.public_key.valid_for.as_ref())?,
+        valid_for: parse_range(l.public_key.valid_for.as_ref(), kind, &l.base_url)?,
     })
 }
 
-fn parse_ca(c: &CaJson) -> Result<CertificateAuthority, TrustError> {
+fn parse_ca(c: &CaJson, kind: &'static str) -> Result<CertificateAuthority, TrustError> {
     if c.cert_chain.certificates.len() > limits::MAX_CERTS_PER_CHAIN {
         return Err(TrustError::Limit(format!(
             "{} certificates in one chain",
@@ -328,7 +353,7 @@ fn parse_ca(c: &CaJson) -> Result<CertificateAuthority, TrustError> {
         }),
         uri: c.uri.clone(),
         chain,
-        valid_for: parse_range(c.valid_for.as_ref())?,
+        valid_for: parse_range(c.valid_for.as_ref(), kind, &c.uri)?,
     })
 }
 
@@ -351,17 +376,25 @@ impl TrustedRoot {
         check_count("certificate authorities", j.certificate_authorities.len())?;
         check_count("timestamp authorities", j.timestamp_authorities.len())?;
         Ok(Self {
-            tlogs: j.tlogs.iter().map(parse_log).collect::<Result<_, _>>()?,
-            ctlogs: j.ctlogs.iter().map(parse_log).collect::<Result<_, _>>()?,
+            tlogs: j
+                .tlogs
+                .iter()
+                .map(|l| parse_log(l, "tlog"))
+                .collect::<Result<_, _>>()?,
+            ctlogs: j
+                .ctlogs
+                .iter()
+                .map(|l| parse_log(l, "ctlog"))
+                .collect::<Result<_, _>>()?,
             certificate_authorities: j
                 .certificate_authorities
                 .iter()
-                .map(parse_ca)
+                .map(|c| parse_ca(c, "certificate authority"))
                 .collect::<Result<_, _>>()?,
             timestamp_authorities: j
                 .timestamp_authorities
                 .iter()
-                .map(parse_ca)
+                .map(|c| parse_ca(c, "timestamp authority"))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -384,11 +417,19 @@ impl TrustedRoot {
                 reason: format!("time {t} out of range"),
             })
         };
+        // Always valid: no `validFor`. An end without a start has no wire form.
         let range = |r: &TimeRange| -> Result<Option<RangeJson>, TrustError> {
-            Ok(Some(RangeJson {
-                start: r.start.map(fmt_time).transpose()?,
-                end: r.end.map(fmt_time).transpose()?,
-            }))
+            match (r.start, r.end) {
+                (None, None) => Ok(None),
+                (None, Some(_)) => Err(TrustError::Field {
+                    field: "validFor",
+                    reason: "an end without a start cannot be written".into(),
+                }),
+                (Some(start), end) => Ok(Some(RangeJson {
+                    start: Some(fmt_time(start)?),
+                    end: end.map(fmt_time).transpose()?,
+                })),
+            }
         };
         let log = |l: &TransparencyLog| -> Result<LogJson, TrustError> {
             let raw = match &l.key {
@@ -481,10 +522,20 @@ mod tests {
         .unwrap()
         {
             let p = e.unwrap().path().join("trusted_root.json");
-            if p.exists() {
-                TrustedRoot::from_json(&std::fs::read(&p).unwrap()).unwrap();
-                n += 1;
+            if !p.exists() {
+                continue;
             }
+            let parsed = TrustedRoot::from_json(&std::fs::read(&p).unwrap());
+            if p.to_string_lossy().contains("missing-validity-start") {
+                // The one malformed root of the suite: a tlog `validFor` without `start`.
+                assert_eq!(
+                    parsed.unwrap_err().to_string(),
+                    "trusted root: tlog https://log2025-alpha1.rekor.sigstage.dev validFor has no start"
+                );
+            } else {
+                parsed.unwrap();
+            }
+            n += 1;
         }
         assert!(n > 30);
     }
@@ -518,20 +569,126 @@ mod tests {
     }
 
     #[test]
-    fn ranges_are_inclusive_and_need_a_start() {
+    fn ranges_are_inclusive_and_always_without_bounds() {
         let r = TimeRange {
             start: Some(UnixSeconds(10)),
             end: Some(UnixSeconds(20)),
         };
         assert!(r.contains(UnixSeconds(10)) && r.contains(UnixSeconds(20)));
         assert!(!r.contains(UnixSeconds(9)) && !r.contains(UnixSeconds(21)));
-        assert!(
-            !TimeRange {
-                start: None,
-                end: None
+        for t in [i64::MIN, 0, 1_700_000_000, i64::MAX] {
+            assert!(TimeRange::ALWAYS.contains(UnixSeconds(t)));
+        }
+        let open = TimeRange {
+            start: Some(UnixSeconds(10)),
+            end: None,
+        };
+        assert!(open.contains(UnixSeconds(i64::MAX)) && !open.contains(UnixSeconds(9)));
+    }
+
+    /// The production root with `validFor` of every log, CT log, CA and TSA replaced by `v`
+    /// (`None`: removed).
+    fn production_with_valid_for(v: Option<serde_json::Value>) -> Vec<u8> {
+        let mut j: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(format!(
+                "{TESTDATA}/sigstore-conformance/default-trust/production_trusted_root.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        for (list, at) in [
+            ("tlogs", "/publicKey"),
+            ("ctlogs", "/publicKey"),
+            ("certificateAuthorities", ""),
+            ("timestampAuthorities", ""),
+        ] {
+            for item in j[list].as_array_mut().unwrap() {
+                let o = item.pointer_mut(at).unwrap().as_object_mut().unwrap();
+                match &v {
+                    Some(v) => o.insert("validFor".into(), v.clone()),
+                    None => o.remove("validFor"),
+                };
             }
-            .contains(UnixSeconds(0))
+        }
+        serde_json::to_vec(&j).unwrap()
+    }
+
+    /// No `validFor`: valid at every time, for logs, CT logs, CAs and TSAs; written back
+    /// without `validFor`.
+    #[test]
+    fn absent_valid_for_is_always_valid() {
+        let root = TrustedRoot::from_json(&production_with_valid_for(None)).unwrap();
+        let ranges: Vec<TimeRange> = (root.tlogs.iter().chain(&root.ctlogs))
+            .map(|l| l.valid_for)
+            .chain(
+                (root
+                    .certificate_authorities
+                    .iter()
+                    .chain(&root.timestamp_authorities))
+                .map(|c| c.valid_for),
+            )
+            .collect();
+        assert!(ranges.len() > 4);
+        for r in ranges {
+            assert_eq!(r, TimeRange::ALWAYS);
+        }
+        let text = root.to_json().unwrap();
+        assert!(!text.contains("validFor"), "{text}");
+        assert_eq!(TrustedRoot::from_json(text.as_bytes()).unwrap(), root);
+    }
+
+    /// A `validFor` without `start` (empty, or only an end) is refused at load, naming the
+    /// entry; the first one met is a tlog.
+    #[test]
+    fn valid_for_without_start_is_malformed() {
+        for v in [
+            serde_json::json!({}),
+            serde_json::json!({"end": "2030-01-01T00:00:00Z"}),
+        ] {
+            let e =
+                TrustedRoot::from_json(&production_with_valid_for(Some(v.clone()))).unwrap_err();
+            assert!(
+                matches!(&e, TrustError::ValidityWithoutStart { kind: "tlog", .. }),
+                "{v}: {e:?}"
+            );
+            assert!(
+                e.to_string().starts_with("trusted root: tlog https://")
+                    && e.to_string().ends_with(" validFor has no start"),
+                "{e}"
+            );
+        }
+        // CAs and TSAs follow the same rule.
+        let mut j: serde_json::Value =
+            serde_json::from_slice(&production_with_valid_for(None)).unwrap();
+        j["timestampAuthorities"][0]["validFor"] =
+            serde_json::json!({"end": "2030-01-01T00:00:00Z"});
+        let e = TrustedRoot::from_json(&serde_json::to_vec(&j).unwrap()).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                TrustError::ValidityWithoutStart {
+                    kind: "timestamp authority",
+                    ..
+                }
+            ),
+            "{e:?}"
         );
+        // Our writer never produces one.
+        let root = TrustedRoot {
+            tlogs: vec![],
+            ctlogs: vec![],
+            certificate_authorities: vec![CertificateAuthority {
+                subject: None,
+                uri: "https://ca.example".into(),
+                chain: vec![vec![0x30]],
+                valid_for: TimeRange {
+                    start: None,
+                    end: Some(UnixSeconds(10)),
+                },
+            }],
+            timestamp_authorities: vec![],
+        };
+        assert!(root.to_json().is_err());
     }
 
     #[test]

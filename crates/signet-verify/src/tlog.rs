@@ -127,11 +127,7 @@ fn finish(
 ) -> Result<VerifiedEntry, String> {
     // Without a SET (Rekor v2) the log key must be valid at some verified TSA time.
     if verified_time.is_none() {
-        let ok = if tsa_times.is_empty() {
-            log.valid_for.start.is_some()
-        } else {
-            tsa_times.iter().any(|t| log.valid_for.contains(*t))
-        };
+        let ok = tsa_times.is_empty() || tsa_times.iter().any(|t| log.valid_for.contains(*t));
         if !ok {
             return Err(format!(
                 "log key of {} is not valid at any verified time",

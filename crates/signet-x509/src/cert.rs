@@ -250,8 +250,7 @@ impl Certificate {
 
     /// PEM encoding (`CERTIFICATE`, LF line endings).
     pub fn to_pem(&self) -> String {
-        let cfg = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
-        pem::encode_config(&pem::Pem::new("CERTIFICATE", self.der.clone()), cfg)
+        signet_crypto::certificate_pem(&self.der)
     }
 
     fn slice(&self, r: &Range<usize>) -> &[u8] {
