@@ -399,3 +399,47 @@ async fn intoto_with_rewrapped_key_is_a_duplicate() {
         other => panic!("expected 409, got {:?}", other.map(|(_, l)| l)),
     }
 }
+
+/// Hostile entry IDs and query strings get a JSON 4xx answer, never a dropped connection; the
+/// server goes on serving. The first path is the one that used to panic the handler (`&s[..16]`
+/// on an 80-byte ID whose 16th byte starts a multi-byte character).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_ids_and_queries_get_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let http = reqwest::Client::new();
+    let utf8_at_16 = format!("{}é{}", "a".repeat(15), "b".repeat(63)); // 80 bytes
+    assert_eq!(utf8_at_16.len(), 80);
+    let utf8_at_64 = format!("{}€{}", "c".repeat(63), "d".repeat(14)); // 80 bytes
+    let paths = [
+        format!("/api/v1/log/entries/{utf8_at_16}"),
+        format!("/api/v1/log/entries/{utf8_at_64}"),
+        format!("/api/v1/log/entries/{}", "é".repeat(32)),
+        format!("/api/v1/log/entries/+{}", "0".repeat(79)),
+        "/api/v1/log/entries?logIndex=-1".to_string(),
+        "/api/v1/log/entries?logIndex=99999999999999999999999".to_string(),
+        "/api/v1/log/entries?logIndex=%E2%82%AC".to_string(),
+        "/api/v1/log/proof?firstSize=5&lastSize=2".to_string(),
+        "/api/v1/log/proof?firstSize=%FF&lastSize=1".to_string(),
+    ];
+    for p in &paths {
+        let r = http
+            .get(format!("{}{p}", server.url))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{p}: no answer: {e}"));
+        let status = r.status().as_u16();
+        assert!((400..500).contains(&status), "{p}: status {status}");
+        let body: serde_json::Value = r
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{p}: not JSON: {e}"));
+        assert!(body["message"].is_string(), "{p}: {body}");
+    }
+    let r = http
+        .get(format!("{}/api/v1/log", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
