@@ -21,13 +21,16 @@ fuzz_target!(|data: &[u8]| {
         "body is canonical JSON"
     );
     let body = signet_rekor::EntryBody::parse(&a.body).expect("admitted body parses");
-    let proposed: serde_json::Value = serde_json::from_slice(data).expect("admitted input is JSON");
-    assert_eq!(Some(body.kind()), proposed["kind"].as_str(), "kind kept");
-    assert_eq!(
-        Some(body.api_version()),
-        proposed["apiVersion"].as_str(),
-        "version kept"
-    );
+    // (Unknown fields are skipped without checking their strings are UTF-8, so an admitted
+    // proposal need not be a `Value`; the kind check needs a clean one.)
+    if let Ok(proposed) = serde_json::from_slice::<serde_json::Value>(data) {
+        assert_eq!(Some(body.kind()), proposed["kind"].as_str(), "kind kept");
+        assert_eq!(
+            Some(body.api_version()),
+            proposed["apiVersion"].as_str(),
+            "version kept"
+        );
+    }
     assert_eq!(admit(data).ok().as_ref(), Some(&a), "deterministic");
     if body.kind() == "hashedrekord" {
         assert_eq!(
