@@ -201,3 +201,51 @@ pub fn rekor_router<S: LogStore>(log: Shared<S>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(log)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query<T: serde::de::DeserializeOwned>(q: &str) -> T {
+        let uri: axum::http::Uri = format!("/x?{q}").parse().unwrap_or_default();
+        Query::<T>::try_from_uri(&uri).map_or_else(|e| unreachable!("{e}"), |Query(t)| t)
+    }
+
+    fn status<T>(r: Result<T, LogError>) -> Option<u16> {
+        r.err().map(|e| e.status())
+    }
+
+    #[test]
+    fn log_index_query() {
+        assert_eq!(
+            query::<IndexQuery>("logIndex=42").log_index().ok(),
+            Some(42)
+        );
+        assert_eq!(status(query::<IndexQuery>("").log_index()), Some(422));
+        assert_eq!(
+            status(query::<IndexQuery>("logIndex=-1").log_index()),
+            Some(422)
+        );
+        assert_eq!(
+            status(query::<IndexQuery>("logIndex=1x").log_index()),
+            Some(422)
+        );
+    }
+
+    #[test]
+    fn proof_query() {
+        assert_eq!(query::<ProofQuery>("lastSize=9").sizes().ok(), Some((1, 9)));
+        assert_eq!(
+            query::<ProofQuery>("firstSize=3&lastSize=9").sizes().ok(),
+            Some((3, 9))
+        );
+        assert_eq!(
+            status(query::<ProofQuery>("firstSize=3").sizes()),
+            Some(422)
+        );
+        assert_eq!(
+            status(query::<ProofQuery>("firstSize=x&lastSize=9").sizes()),
+            Some(422)
+        );
+    }
+}
