@@ -2,7 +2,7 @@
 //! Identity-token and JWKS parsing must never panic, and no input verifies against a key set
 //! it was not signed for.
 use libfuzzer_sys::fuzz_target;
-use signet_oidc::{IssuerType, IssuerUrl, Issuer, Jwks};
+use signet_oidc::{Issuer, IssuerType, IssuerUrl, Jwks};
 
 fuzz_target!(|data: &[u8]| {
     let _ = Jwks::from_json(data);
@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
                 "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#,
         );
         if let Ok(jwks) = jwks {
-            let issuer = Issuer::new(IssuerUrl::Exact("https://issuer.example".into()), IssuerType::Email);
+            let issuer = Issuer::new(
+                IssuerUrl::Exact("https://issuer.example".into()),
+                IssuerType::Email,
+            );
             assert!(signet_oidc::verify(token, &issuer, &jwks, 1_700_000_000, 60).is_err());
         }
     }

@@ -92,10 +92,23 @@ async fn create<S: LogStore>(
     Ok((StatusCode::CREATED, headers, Json(entry)).into_response())
 }
 
+/// Query of `GET /api/v1/log/entries` (`?logIndex=N`), as axum's `Query` extracts it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct IndexQuery {
+pub struct IndexQuery {
     log_index: Option<String>,
+}
+
+impl IndexQuery {
+    /// The requested log index (422 when absent or not a non-negative integer).
+    pub fn log_index(self) -> Result<u64, LogError> {
+        let raw = self
+            .log_index
+            .ok_or_else(|| LogError::Unprocessable("logIndex in query is required".into()))?;
+        raw.parse::<u64>().map_err(|_| {
+            LogError::Unprocessable(format!("logIndex {raw:?} is not a non-negative integer"))
+        })
+    }
 }
 
 /// A 200 with JSON the library already serialized (shared, not copied).
@@ -114,13 +127,7 @@ async fn by_index<S: LogStore>(
     State(log): State<Shared<S>>,
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, ApiError> {
-    let raw = q
-        .log_index
-        .ok_or_else(|| LogError::Unprocessable("logIndex in query is required".into()))?;
-    let idx = raw.parse::<u64>().map_err(|_| {
-        LogError::Unprocessable(format!("logIndex {raw:?} is not a non-negative integer"))
-    })?;
-    Ok(json_bytes(log.get_by_index_json(idx).await?))
+    Ok(json_bytes(log.get_by_index_json(q.log_index()?).await?))
 }
 
 async fn by_uuid<S: LogStore>(
@@ -150,32 +157,39 @@ async fn info<S: LogStore>(State(log): State<Shared<S>>) -> Response {
     Json(log.log_info()).into_response()
 }
 
+/// Query of `GET /api/v1/log/proof` (`?firstSize=N&lastSize=M`), as axum's `Query` extracts it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ProofQuery {
+pub struct ProofQuery {
     first_size: Option<String>,
     last_size: Option<String>,
+}
+
+impl ProofQuery {
+    /// `(firstSize, lastSize)`; `firstSize` defaults to 1, `lastSize` is required (422 when
+    /// absent or not an integer). Their order and range are the log's business.
+    pub fn sizes(self) -> Result<(u64, u64), LogError> {
+        let parse = |v: Option<String>, name: &str, default: Option<u64>| match (v, default) {
+            (Some(s), _) => s
+                .parse::<u64>()
+                .map_err(|_| LogError::Unprocessable(format!("{name} must be an integer"))),
+            (None, Some(d)) => Ok(d),
+            (None, None) => Err(LogError::Unprocessable(format!(
+                "{name} in query is required"
+            ))),
+        };
+        Ok((
+            parse(self.first_size, "firstSize", Some(1))?,
+            parse(self.last_size, "lastSize", None)?,
+        ))
+    }
 }
 
 async fn proof<S: LogStore>(
     State(log): State<Shared<S>>,
     Query(q): Query<ProofQuery>,
 ) -> Result<Response, ApiError> {
-    let parse = |v: Option<String>, name: &str, default: Option<u64>| -> Result<u64, ApiError> {
-        match (v, default) {
-            (Some(s), _) => s.parse::<u64>().map_err(|_| {
-                ApiError(LogError::Unprocessable(format!(
-                    "{name} must be an integer"
-                )))
-            }),
-            (None, Some(d)) => Ok(d),
-            (None, None) => Err(ApiError(LogError::Unprocessable(format!(
-                "{name} in query is required"
-            )))),
-        }
-    };
-    let first = parse(q.first_size, "firstSize", Some(1))?;
-    let last = parse(q.last_size, "lastSize", None)?;
+    let (first, last) = q.sizes()?;
     Ok(Json(log.consistency(first, last).await?).into_response())
 }
 
@@ -238,4 +252,52 @@ pub fn rekor_router<S: LogStore>(log: Shared<S>) -> Router {
         .route("/ping", get(|| async { "." }))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query<T: serde::de::DeserializeOwned>(q: &str) -> T {
+        let uri: axum::http::Uri = format!("/x?{q}").parse().unwrap_or_default();
+        Query::<T>::try_from_uri(&uri).map_or_else(|e| unreachable!("{e}"), |Query(t)| t)
+    }
+
+    fn status<T>(r: Result<T, LogError>) -> Option<u16> {
+        r.err().map(|e| e.status())
+    }
+
+    #[test]
+    fn log_index_query() {
+        assert_eq!(
+            query::<IndexQuery>("logIndex=42").log_index().ok(),
+            Some(42)
+        );
+        assert_eq!(status(query::<IndexQuery>("").log_index()), Some(422));
+        assert_eq!(
+            status(query::<IndexQuery>("logIndex=-1").log_index()),
+            Some(422)
+        );
+        assert_eq!(
+            status(query::<IndexQuery>("logIndex=1x").log_index()),
+            Some(422)
+        );
+    }
+
+    #[test]
+    fn proof_query() {
+        assert_eq!(query::<ProofQuery>("lastSize=9").sizes().ok(), Some((1, 9)));
+        assert_eq!(
+            query::<ProofQuery>("firstSize=3&lastSize=9").sizes().ok(),
+            Some((3, 9))
+        );
+        assert_eq!(
+            status(query::<ProofQuery>("firstSize=3").sizes()),
+            Some(422)
+        );
+        assert_eq!(
+            status(query::<ProofQuery>("firstSize=x&lastSize=9").sizes()),
+            Some(422)
+        );
+    }
 }
