@@ -43,7 +43,10 @@ pub fn sha256_file(path: &Path) -> Result<Sha256Hash> {
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
+        hasher.update(
+            buf.get(..n)
+                .context("read more bytes than the buffer holds")?,
+        );
     }
     Ok(hasher.finish())
 }

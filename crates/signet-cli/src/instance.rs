@@ -141,18 +141,14 @@ pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_js
         serde_json::json!({"url": u, "majorApiVersion": 1,
             "validFor": {"start": rfc3339(since)}, "operator": "signet"})
     };
-    let mut cfg = serde_json::json!({
+    serde_json::json!({
         "mediaType": signet_trust::SIGNING_CONFIG_MEDIA_TYPE,
         "caUrls": [svc(url)],
-        "oidcUrls": [],
+        "oidcUrls": oidc_url.map(svc).into_iter().collect::<Vec<_>>(),
         "rekorTlogUrls": [svc(url)],
         "tsaUrls": [],
         "rekorTlogConfig": {"selector": "ANY"},
-    });
-    if let Some(o) = oidc_url {
-        cfg["oidcUrls"] = serde_json::json!([svc(o)]);
-    }
-    cfg
+    })
 }
 
 /// Writes `trusted_root.json`, `signing_config.json` and `trust_config.json`; returns the

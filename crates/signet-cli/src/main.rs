@@ -1,5 +1,20 @@
 //! `signet`: sign and verify software artifacts with Sigstore-compatible bundles.
 #![forbid(unsafe_code)]
+// Files and server answers are untrusted input here too: no byte-offset slicing, indexing or
+// unchecked arithmetic outside tests.
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod artifact;
 mod instance;

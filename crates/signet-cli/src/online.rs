@@ -99,8 +99,8 @@ pub fn bundle_from_log(
             .first()
             .and_then(|m| m.values().next())
             .ok_or_else(|| anyhow!("no entry for this signature, key and artifact in the transparency log at {rekor_url}"))?;
-        let mut vm = material;
-        vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry_unverified(entry)?]);
+        let vm =
+            crate::sign_cmd::with_tlog_entry(material, bundle_tlog_entry_unverified(entry)?)?;
         let bundle = serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
             "verificationMaterial": vm,

@@ -187,10 +187,11 @@ async fn sign_many(
             r
         });
     }
-    let mut n = 0;
+    let mut n: usize = 0;
     while let Some(r) = set.join_next().await {
         r??;
-        n += 1;
+        // At most one per artifact: never saturates.
+        n = n.saturating_add(1);
         pb.inc(1);
     }
     Ok(n)
@@ -416,8 +417,7 @@ async fn sign_provenance(
         .await
         .context("logging the provenance")?;
     let v = verify_entry(&entry, log_key).context("log answer for the provenance")?;
-    let mut vm = signer.material()?;
-    vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(&v)?]);
+    let vm = crate::sign_cmd::with_tlog_entry(signer.material()?, bundle_tlog_entry(&v)?)?;
     let bundle = serde_json::json!({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
         "verificationMaterial": vm,
@@ -448,7 +448,7 @@ fn report_sign(
         println!(
             "{}",
             serde_json::json!({
-                "artifacts": artifacts, "signed": signed, "skipped": artifacts - signed,
+                "artifacts": artifacts, "signed": signed, "skipped": artifacts.saturating_sub(signed),
                 "bytes": bytes, "hashSeconds": hash_secs, "totalSeconds": total,
                 "upToDate": nothing_to_do,
             })
@@ -461,7 +461,7 @@ fn report_sign(
     } else {
         eprintln!(
             "Signed {signed} of {artifacts} artifacts ({} skipped as already signed), SHA256SUMS, SBOM and provenance in {:.2}s (hashing {:.2}s)",
-            artifacts - signed,
+            artifacts.saturating_sub(signed),
             total,
             hash_secs
         );

@@ -156,6 +156,17 @@ pub(crate) fn token_subject(token: &str) -> Result<String> {
         .context("the identity token has neither email nor sub")
 }
 
+/// Verification material `vm` (a JSON object) with `entry` as its one transparency-log entry.
+pub(crate) fn with_tlog_entry(
+    mut vm: serde_json::Value,
+    entry: serde_json::Value,
+) -> Result<serde_json::Value> {
+    vm.as_object_mut()
+        .context("verification material is not a JSON object")?
+        .insert("tlogEntries".into(), serde_json::json!([entry]));
+    Ok(vm)
+}
+
 /// Signing material: the key and, keyless, the certificate the CA issued for it (PEM, checked
 /// by [`check_issued`]).
 pub(crate) struct Signer {
@@ -180,8 +191,7 @@ impl Signer {
         digest: &signet_types::Sha256Hash,
         sig: &[u8],
     ) -> Result<serde_json::Value> {
-        let mut vm = self.material()?;
-        vm["tlogEntries"] = serde_json::json!([bundle_tlog_entry(entry)?]);
+        let vm = with_tlog_entry(self.material()?, bundle_tlog_entry(entry)?)?;
         Ok(serde_json::json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
             "verificationMaterial": vm,
