@@ -1,6 +1,6 @@
 //! Step 4 of verification: one transparency-log entry.
 
-use signet_bundle::{BundleVersion, Content, TlogEntry};
+use signet_bundle::{Content, TlogEntry};
 use signet_crypto::KeyAlgorithm;
 use signet_rekor::{EntryBody, Material};
 use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
@@ -15,7 +15,6 @@ use crate::verifier::VerifiedEntry;
 pub(crate) fn verify_entry(
     root: &TrustedRoot,
     checkpoints: &Memo<signet_tlog::VerifiedCheckpoint>,
-    version: BundleVersion,
     entry: &TlogEntry,
     content: &Content,
     material: &Material,
@@ -91,17 +90,17 @@ pub(crate) fn verify_entry(
             &proof.root_hash,
         )
         .map_err(|e| format!("inclusion proof: {e}"))?;
-        let checkpoint = match (&proof.checkpoint, version) {
-            (Some(text), _) => checkpoints.get_or_try(
-                memo::key("checkpoint", &[&entry.log_id, text.as_bytes()]),
-                || verify_checkpoint(log, text),
-            )?,
-            // Early v0.1 bundles carry proofs without checkpoints; their SET is what counts.
-            (None, BundleVersion::V01) if verified_time.is_some() => {
-                return finish(log, entry, leaf, verified_time, tsa_times);
-            }
-            (None, _) => return Err("inclusion proof has no signed checkpoint".into()),
-        };
+        // A proof is only worth its signed checkpoint, in every bundle version: the media type
+        // is not signed, so a v0.1 exemption would let anyone switch this check off
+        // (sigstore-go, sigstore-python and sigstore-js all refuse such a proof).
+        let text = proof
+            .checkpoint
+            .as_ref()
+            .ok_or("inclusion proof has no signed checkpoint")?;
+        let checkpoint = checkpoints.get_or_try(
+            memo::key("checkpoint", &[&entry.log_id, text.as_bytes()]),
+            || verify_checkpoint(log, text),
+        )?;
         if checkpoint.size() != proof.tree_size || checkpoint.root_hash() != &proof.root_hash {
             return Err(format!(
                 "checkpoint (size {}, root {}) does not match the inclusion proof (size {}, root {})",

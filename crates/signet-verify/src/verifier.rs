@@ -233,7 +233,6 @@ impl<'r> Verifier<'r> {
             let checked = tlog::verify_entry(
                 self.root,
                 &self.checkpoints,
-                bundle.version,
                 entry,
                 &bundle.content,
                 &material,

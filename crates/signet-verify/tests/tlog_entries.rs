@@ -1,0 +1,74 @@
+//! Transparency-log entry rules checked against real sigstore-conformance bundles
+//! (testdata/sigstore-conformance, see its PROVENANCE): a proof needs a checkpoint in every
+//! bundle version, an entry may not appear twice, and only proven log indexes are reported.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use signet_bundle::Bundle;
+use signet_trust::TrustedRoot;
+use signet_verify::{Artifact, Identity, Matcher, Policy, VerifiedBundle, Verifier, VerifyError};
+
+const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+fn cases() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/sigstore-conformance/assets/bundle-verify")
+}
+
+fn load(case: &str) -> Value {
+    let bytes = std::fs::read(cases().join(case).join("bundle.sigstore.json")).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn verify(case: &str, bundle: &Value) -> Result<VerifiedBundle, VerifyError> {
+    let dir = cases().join(case);
+    let root_path = if dir.join("trusted_root.json").exists() {
+        dir.join("trusted_root.json")
+    } else {
+        cases().join("../../default-trust/production_trusted_root.json")
+    };
+    let root = TrustedRoot::from_json(&std::fs::read(root_path).unwrap()).unwrap();
+    let artifact = std::fs::read(cases().join("a.txt")).unwrap();
+    let policy = Policy {
+        identity: Identity::Certificate {
+            san: Matcher::Exact(IDENTITY.into()),
+            issuer: Matcher::Exact(ISSUER.into()),
+        },
+        artifact: Artifact::Bytes(&artifact),
+    };
+    let bundle = Bundle::from_json(&serde_json::to_vec(bundle).unwrap()).unwrap();
+    Verifier::new(&root).unwrap().verify(&bundle, &policy)
+}
+
+fn entry(bundle: &mut Value) -> &mut Value {
+    &mut bundle["verificationMaterial"]["tlogEntries"][0]
+}
+
+#[test]
+fn inclusion_proof_without_checkpoint_is_refused_in_every_version() {
+    for case in ["happy-path-v0.1", "happy-path-v0.2"] {
+        let good = load(case);
+        verify(case, &good).unwrap();
+        for media_type in [
+            "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        ] {
+            let mut b = good.clone();
+            b["mediaType"] = media_type.into();
+            entry(&mut b)["inclusionProof"]
+                .as_object_mut()
+                .unwrap()
+                .remove("checkpoint")
+                .unwrap();
+            let err = verify(case, &b).expect_err("a proof without checkpoint verified");
+            assert!(
+                err.to_string().contains("checkpoint"),
+                "{case} {media_type}: {err}"
+            );
+        }
+    }
+}
