@@ -230,6 +230,18 @@ impl<'r> Verifier<'r> {
         let mut entries = Vec::new();
         let mut set_times = Vec::new();
         for (index, entry) in bundle.tlog_entries.iter().enumerate() {
+            // Each entry counts once towards the threshold (sigstore-go refuses duplicates).
+            if let Some(first) = bundle.tlog_entries.iter().take(index).position(|e| {
+                (e.log_id == entry.log_id && e.log_index == entry.log_index)
+                    || e.canonicalized_body == entry.canonicalized_body
+            }) {
+                return Err(VerifyError::Tlog {
+                    index,
+                    reason: format!(
+                        "duplicate of entry {first} (same log ID and index, or same body)"
+                    ),
+                });
+            }
             let checked = tlog::verify_entry(
                 self.root,
                 &self.checkpoints,

@@ -72,3 +72,19 @@ fn inclusion_proof_without_checkpoint_is_refused_in_every_version() {
         }
     }
 }
+
+#[test]
+fn duplicate_log_entries_are_refused() {
+    for case in ["happy-path-v0.3", "rekor2-happy-path"] {
+        let good = load(case);
+        assert_eq!(verify(case, &good).unwrap().entries().len(), 1);
+        let mut b = good.clone();
+        let copy = entry(&mut b).clone();
+        b["verificationMaterial"]["tlogEntries"]
+            .as_array_mut()
+            .unwrap()
+            .push(copy);
+        let err = verify(case, &b).expect_err("a duplicated entry verified");
+        assert!(err.to_string().contains("duplicate"), "{case}: {err}");
+    }
+}
