@@ -5,7 +5,7 @@ use signet_crypto::KeyAlgorithm;
 use signet_rekor::{EntryBody, Material};
 use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
 use signet_trust::{TransparencyLog, TrustedRoot};
-use signet_types::{Sha256Hash, UnixSeconds};
+use signet_types::{LogIndex, Sha256Hash, UnixSeconds};
 
 use crate::memo::{self, Memo};
 use crate::verifier::VerifiedEntry;
@@ -114,12 +114,28 @@ pub(crate) fn verify_entry(
         return Err("entry has neither an inclusion proof nor a signed entry timestamp".into());
     }
 
-    finish(log, entry, leaf, verified_time, tsa_times)
+    // Report only an index something proves: the SET signs the entry's (global) index; without
+    // one, only the inclusion proof's index is proven. Rekor v1 shards legitimately differ
+    // (global vs. shard index, the SET covers the global one); a Rekor v2 entry (no integrated
+    // time) has one index, so an entry index other than the proven one is refused.
+    let log_index = match (&entry.inclusion_proof, verified_time) {
+        (_, Some(_)) | (None, None) => entry.log_index,
+        (Some(proof), None) => {
+            if entry.integrated_time.is_none() && proof.log_index != entry.log_index {
+                return Err(format!(
+                    "entry log index {} differs from the log index {} its inclusion proof proves",
+                    entry.log_index.0, proof.log_index.0
+                ));
+            }
+            proof.log_index
+        }
+    };
+    finish(log, log_index, leaf, verified_time, tsa_times)
 }
 
 fn finish(
     log: &TransparencyLog,
-    entry: &TlogEntry,
+    log_index: LogIndex,
     leaf: Sha256Hash,
     verified_time: Option<UnixSeconds>,
     tsa_times: &[UnixSeconds],
@@ -136,7 +152,7 @@ fn finish(
     }
 
     Ok(VerifiedEntry {
-        log_index: entry.log_index,
+        log_index,
         uuid: leaf.to_hex(),
         integrated_time: verified_time,
         log_url: log.base_url.clone(),

@@ -88,3 +88,34 @@ fn duplicate_log_entries_are_refused() {
         assert!(err.to_string().contains("duplicate"), "{case}: {err}");
     }
 }
+
+#[test]
+fn rekor_v2_entry_index_must_be_the_proven_one() {
+    for case in ["rekor2-happy-path", "rekor2-dsse-happy-path"] {
+        let good = load(case);
+        let proven = entry(&mut good.clone())["inclusionProof"]["logIndex"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+        let verified = verify(case, &good).unwrap();
+        assert_eq!(verified.entries()[0].log_index.0, proven, "{case}");
+
+        let mut b = good.clone();
+        entry(&mut b)["logIndex"] = (proven + 1000).to_string().into();
+        let err = verify(case, &b).expect_err("an unproven log index verified");
+        assert!(err.to_string().contains("log index"), "{case}: {err}");
+    }
+}
+
+#[test]
+fn rekor_v1_entry_reports_the_index_its_set_signs() {
+    // Rekor v1 shards: the SET signs the global index, the proof uses the shard's index.
+    let good = load("happy-path-v0.3");
+    let e = entry(&mut good.clone()).clone();
+    let verified = verify("happy-path-v0.3", &good).unwrap();
+    assert_eq!(
+        verified.entries()[0].log_index.0.to_string(),
+        e["logIndex"].as_str().unwrap()
+    );
+}
