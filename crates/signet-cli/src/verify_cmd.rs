@@ -96,10 +96,28 @@ pub struct VerifyBlobArgs {
 }
 
 pub fn verify_bundle(args: VerifyBundleArgs) -> Result<()> {
-    run(&args.bundle, &args.trust, &args.file_or_digest)
+    json_on_failure(
+        args.trust.output,
+        run(&args.bundle, &args.trust, &args.file_or_digest),
+    )
 }
 
 pub fn verify_blob(args: VerifyBlobArgs) -> Result<()> {
+    let output = args.trust.output;
+    json_on_failure(output, verify_blob_inner(args))
+}
+
+/// With `--output json` a failure is also one JSON object on stdout, as the README promises;
+/// the error still goes to stderr and the exit status stays non-zero.
+fn json_on_failure(output: Output, result: Result<()>) -> Result<()> {
+    if let (Output::Json, Err(e)) = (output, &result) {
+        let out = serde_json::json!({ "verified": false, "error": crate::one_line(e) });
+        println!("{out}");
+    }
+    result
+}
+
+fn verify_blob_inner(args: VerifyBlobArgs) -> Result<()> {
     if let Some(bundle) = &args.bundle {
         return run(bundle, &args.trust, &args.blob);
     }

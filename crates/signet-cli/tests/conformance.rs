@@ -153,3 +153,41 @@ fn every_conformance_case_by_path_and_digest() {
         failures.join("\n")
     );
 }
+
+/// `--output json` prints exactly one JSON object on stdout whether verification succeeds or
+/// fails; a failure still exits non-zero.
+#[test]
+fn json_output_on_success_and_failure() {
+    let base = testdata().join("assets/bundle-verify");
+    for (case, want_ok) in [
+        ("happy-path-v0.3", true),
+        ("signature-mismatch_fail", false),
+    ] {
+        for command in ["verify-bundle", "verify-blob"] {
+            let dir = base.join(case);
+            let out = Command::new(env!("CARGO_BIN_EXE_signet"))
+                .arg(command)
+                .arg("--bundle")
+                .arg(dir.join("bundle.sigstore.json"))
+                .args(["--certificate-identity", DEFAULT_IDENTITY])
+                .args(["--certificate-oidc-issuer", DEFAULT_ISSUER])
+                .arg("--trusted-root")
+                .arg(testdata().join("default-trust/production_trusted_root.json"))
+                .args(["--output", "json"])
+                .arg(base.join("a.txt"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.success(), want_ok, "{command} {case}");
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(stdout.lines().count(), 1, "{command} {case}: {stdout:?}");
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(v["verified"], want_ok, "{command} {case}: {v}");
+            if !want_ok {
+                let err = v["error"].as_str().unwrap();
+                assert!(err.contains("signature"), "{command} {case}: {err}");
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(stderr.contains(err), "{stderr}");
+            }
+        }
+    }
+}
