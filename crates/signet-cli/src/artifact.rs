@@ -4,9 +4,14 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use signet_crypto::Sha256Stream;
 use signet_types::Sha256Hash;
+
+/// Digest algorithms recognised (and refused with a clear error) in the artifact argument.
+const OTHER_DIGESTS: &[&str] = &[
+    "sha1", "sha224", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512",
+];
 
 /// The artifact named on the command line.
 pub enum ArtifactArg {
@@ -25,6 +30,18 @@ impl ArtifactArg {
             let d = Sha256Hash::from_hex(hex)
                 .with_context(|| format!("{arg:?} is not a sha256:<64 hex digits> digest"))?;
             return Ok(Self::Digest(d));
+        }
+        // Other digest forms would otherwise fail as "cannot open artifact sha512:...".
+        if let Some((alg, hex)) = arg.split_once(':')
+            && OTHER_DIGESTS.contains(&alg.to_ascii_lowercase().as_str())
+            && !hex.is_empty()
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            && !Path::new(arg).exists()
+        {
+            bail!(
+                "{alg} digests are not supported as the artifact argument: give the artifact \
+                 file, or its sha256:<64 hex digits> digest"
+            );
         }
         Ok(Self::File(arg.into()))
     }

@@ -191,3 +191,26 @@ fn json_output_on_success_and_failure() {
         }
     }
 }
+
+/// A digest in another algorithm is refused with an error that says so, not as a missing file.
+#[test]
+fn unsupported_digest_algorithm_is_named() {
+    let base = testdata().join("assets/bundle-verify");
+    let out = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .arg("verify-bundle")
+        .arg("--bundle")
+        .arg(base.join("happy-path-v0.3/bundle.sigstore.json"))
+        .args(["--certificate-identity", DEFAULT_IDENTITY])
+        .args(["--certificate-oidc-issuer", DEFAULT_ISSUER])
+        .arg("--trusted-root")
+        .arg(testdata().join("default-trust/production_trusted_root.json"))
+        .arg(format!("sha512:{}", "ab".repeat(64)))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sha512 digests are not supported") && !stderr.contains("cannot open"),
+        "{stderr}"
+    );
+}
