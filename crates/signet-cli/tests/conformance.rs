@@ -154,6 +154,25 @@ fn every_conformance_case_by_path_and_digest() {
     );
 }
 
+/// `signet COMMAND --bundle` for a keyless conformance case with the default identity and the
+/// production root; the caller adds the artifact.
+fn keyless_verify(command: &str, case: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+    cmd.arg(command)
+        .arg("--bundle")
+        .arg(
+            testdata()
+                .join("assets/bundle-verify")
+                .join(case)
+                .join("bundle.sigstore.json"),
+        )
+        .args(["--certificate-identity", DEFAULT_IDENTITY])
+        .args(["--certificate-oidc-issuer", DEFAULT_ISSUER])
+        .arg("--trusted-root")
+        .arg(testdata().join("default-trust/production_trusted_root.json"));
+    cmd
+}
+
 /// `--output json` prints exactly one JSON object on stdout whether verification succeeds or
 /// fails; a failure still exits non-zero.
 #[test]
@@ -164,15 +183,7 @@ fn json_output_on_success_and_failure() {
         ("signature-mismatch_fail", false),
     ] {
         for command in ["verify-bundle", "verify-blob"] {
-            let dir = base.join(case);
-            let out = Command::new(env!("CARGO_BIN_EXE_signet"))
-                .arg(command)
-                .arg("--bundle")
-                .arg(dir.join("bundle.sigstore.json"))
-                .args(["--certificate-identity", DEFAULT_IDENTITY])
-                .args(["--certificate-oidc-issuer", DEFAULT_ISSUER])
-                .arg("--trusted-root")
-                .arg(testdata().join("default-trust/production_trusted_root.json"))
+            let out = keyless_verify(command, case)
                 .args(["--output", "json"])
                 .arg(base.join("a.txt"))
                 .output()
@@ -195,15 +206,7 @@ fn json_output_on_success_and_failure() {
 /// A digest in another algorithm is refused with an error that says so, not as a missing file.
 #[test]
 fn unsupported_digest_algorithm_is_named() {
-    let base = testdata().join("assets/bundle-verify");
-    let out = Command::new(env!("CARGO_BIN_EXE_signet"))
-        .arg("verify-bundle")
-        .arg("--bundle")
-        .arg(base.join("happy-path-v0.3/bundle.sigstore.json"))
-        .args(["--certificate-identity", DEFAULT_IDENTITY])
-        .args(["--certificate-oidc-issuer", DEFAULT_ISSUER])
-        .arg("--trusted-root")
-        .arg(testdata().join("default-trust/production_trusted_root.json"))
+    let out = keyless_verify("verify-bundle", "happy-path-v0.3")
         .arg(format!("sha512:{}", "ab".repeat(64)))
         .output()
         .unwrap();
