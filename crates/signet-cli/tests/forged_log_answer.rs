@@ -1,0 +1,172 @@
+//! A log (or anything between the signer and the log) that answers `POST /api/v1/log/entries`
+//! with a genuine, correctly signed entry of ANOTHER artifact: `sign-blob` and `sign-release`
+//! must refuse it with a clear error and write no signature, certificate or bundle.
+//!
+//! The stub "log" proxies every request to a real server, except that entry creation is
+//! answered with an entry the real server logged earlier for another artifact.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use signet_client::{RekorClient, verify_entry};
+use signet_crypto::SigningKey;
+
+mod common;
+
+async fn signet(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+    cmd.current_dir(dir).args(args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Forwards a request to the real server unchanged.
+async fn proxy(
+    State(real): State<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    body: Bytes,
+) -> impl IntoResponse {
+    let url = format!("{real}{uri}");
+    let resp = reqwest::Client::new()
+        .request(method, &url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
+    (status, resp.bytes().await.unwrap())
+}
+
+/// Files in `dir` (recursively) that a signer writes: signatures, certificates, bundles.
+fn signing_outputs(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            found.extend(signing_outputs(&p));
+        } else {
+            let name = p.to_string_lossy().to_string();
+            if [".sig", ".cert", ".sigstore.json"]
+                .iter()
+                .any(|s| name.ends_with(s))
+            {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signers_refuse_a_genuine_entry_of_another_artifact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let real = common::Listening::start(
+        &[
+            "server",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    );
+
+    // A genuine entry of another artifact, by someone else, from the real log.
+    let c = RekorClient::new(&real.url).unwrap();
+    let other_key = SigningKey::generate_p256().unwrap();
+    let other = b"somebody else's artifact";
+    let proposed = signet_log::admit::proposed_hashedrekord(
+        &other_key.sign(other).unwrap(),
+        &other_key.public_key().to_pem(),
+        &signet_crypto::sha256(other).to_hex(),
+    );
+    let (forged, location) = c.create(&proposed).await.unwrap();
+    verify_entry(&forged, &c.public_key().await.unwrap()).unwrap();
+    let forged = serde_json::to_string(&forged).unwrap();
+
+    // The stub: that entry as the answer to every submission, everything else proxied.
+    let app = Router::new()
+        .route(
+            "/api/v1/log/entries",
+            post(move || async move {
+                (
+                    StatusCode::CREATED,
+                    [
+                        ("content-type", "application/json".to_string()),
+                        ("location", location),
+                    ],
+                    forged,
+                )
+            }),
+        )
+        .fallback(proxy)
+        .with_state(real.url.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let out = signet(&work, &["generate-key-pair"]).await;
+    assert!(out.status.success(), "{out:?}");
+
+    // sign-blob: a clear error, non-zero exit, no .sig and no bundle.
+    std::fs::write(work.join("mine.tar.gz"), b"my release tarball").unwrap();
+    let out = signet(
+        &work,
+        &[
+            "sign-blob",
+            "--rekor-url",
+            &url,
+            "--key",
+            "cosign.key",
+            "--bundle",
+            "mine.tar.gz.sigstore.json",
+            "--output-signature",
+            "mine.tar.gz.sig",
+            "mine.tar.gz",
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "sign-blob: {err}");
+    assert!(err.contains("not the one submitted"), "{err}");
+    assert_eq!(signing_outputs(&work), Vec::<String>::new());
+
+    // sign-release: the same, and no file of the release gets a signature or bundle.
+    let rel = tmp.path().join("release");
+    std::fs::create_dir(&rel).unwrap();
+    std::fs::write(rel.join("a.bin"), b"first file").unwrap();
+    std::fs::write(rel.join("b.bin"), b"second file").unwrap();
+    let key = work.join("cosign.key");
+    let out = signet(
+        &work,
+        &[
+            "sign-release",
+            rel.to_str().unwrap(),
+            "--rekor-url",
+            &url,
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "sign-release: {err}");
+    assert!(err.contains("not the one submitted"), "{err}");
+    assert_eq!(signing_outputs(&rel), Vec::<String>::new());
+
+    server.abort();
+}
