@@ -2,20 +2,21 @@
 //! with a genuine, correctly signed entry of ANOTHER artifact: `sign-blob` and `sign-release`
 //! must refuse it with a clear error and write no signature, certificate or bundle.
 //!
-//! The stub "log" proxies every request to a real server, except that entry creation is
-//! answered with an entry the real server logged earlier for another artifact.
+//! The stub "log" proxies every request to a real server, except that submissions of one entry
+//! kind (`hashedrekord` for the files, then `dsse` for the release provenance) are answered
+//! with an entry the real server logged earlier for another artifact.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{Method, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::post;
+use axum::response::{IntoResponse, Response};
 use signet_client::{RekorClient, verify_entry};
 use signet_crypto::SigningKey;
 
@@ -29,23 +30,53 @@ async fn signet(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Forwards a request to the real server unchanged.
-async fn proxy(
-    State(real): State<String>,
+/// The stub's state: the real server, the forged answer, and which entry kind gets it.
+#[derive(Clone)]
+struct Stub {
+    real: String,
+    forged: String,
+    location: String,
+    forge_kind: Arc<Mutex<&'static str>>,
+}
+
+/// Answers a submission of the forged kind with the forged entry; forwards every other request
+/// to the real server unchanged.
+async fn handle(
+    State(stub): State<Stub>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     body: Bytes,
-) -> impl IntoResponse {
-    let url = format!("{real}{uri}");
+) -> Response {
+    let kind = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string));
+    let forge = *stub.forge_kind.lock().unwrap();
+    if method == Method::POST
+        && uri.path() == "/api/v1/log/entries"
+        && kind.as_deref() == Some(forge)
+    {
+        return (
+            StatusCode::CREATED,
+            [
+                ("content-type", "application/json".to_string()),
+                ("location", stub.location),
+            ],
+            stub.forged,
+        )
+            .into_response();
+    }
     let resp = reqwest::Client::new()
-        .request(method, &url)
+        .request(method, format!("{}{uri}", stub.real))
         .header("content-type", "application/json")
         .body(body)
         .send()
         .await
         .unwrap();
     let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
-    (status, resp.bytes().await.unwrap())
+    let mut out = (status, resp.bytes().await.unwrap()).into_response();
+    out.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    out
 }
 
 /// Files in `dir` (recursively) that a signer writes: signatures, certificates, bundles.
@@ -96,23 +127,14 @@ async fn signers_refuse_a_genuine_entry_of_another_artifact() {
     verify_entry(&forged, &c.public_key().await.unwrap()).unwrap();
     let forged = serde_json::to_string(&forged).unwrap();
 
-    // The stub: that entry as the answer to every submission, everything else proxied.
-    let app = Router::new()
-        .route(
-            "/api/v1/log/entries",
-            post(move || async move {
-                (
-                    StatusCode::CREATED,
-                    [
-                        ("content-type", "application/json".to_string()),
-                        ("location", location),
-                    ],
-                    forged,
-                )
-            }),
-        )
-        .fallback(proxy)
-        .with_state(real.url.clone());
+    // The stub: that entry as the answer to every submission of one kind, the rest proxied.
+    let forge_kind = Arc::new(Mutex::new("hashedrekord"));
+    let app = Router::new().fallback(handle).with_state(Stub {
+        real: real.url.clone(),
+        forged,
+        location,
+        forge_kind: forge_kind.clone(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
@@ -167,6 +189,39 @@ async fn signers_refuse_a_genuine_entry_of_another_artifact() {
     assert_eq!(out.status.code(), Some(1), "sign-release: {err}");
     assert!(err.contains("not the one submitted"), "{err}");
     assert_eq!(signing_outputs(&rel), Vec::<String>::new());
+
+    // The provenance (a dsse entry, logged after every file is): the files are logged
+    // genuinely, the provenance's answer is the other artifact's entry. It is refused, and
+    // neither the provenance nor its bundle is written.
+    *forge_kind.lock().unwrap() = "dsse";
+    let rel = tmp.path().join("release2");
+    std::fs::create_dir(&rel).unwrap();
+    std::fs::write(rel.join("a.bin"), b"first file").unwrap();
+    let out = signet(
+        &work,
+        &[
+            "sign-release",
+            rel.to_str().unwrap(),
+            "--rekor-url",
+            &url,
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "sign-release: {err}");
+    assert!(err.contains("provenance"), "{err}");
+    assert!(err.contains("not the one submitted"), "{err}");
+    assert!(
+        rel.join("a.bin.sigstore.json").is_file(),
+        "files are signed first"
+    );
+    assert!(!rel.join(signet_release::PROVENANCE).exists());
+    assert!(
+        !rel.join(format!("{}.sigstore.json", signet_release::PROVENANCE))
+            .exists()
+    );
 
     server.abort();
 }
