@@ -173,20 +173,25 @@ async fn signers_refuse_a_genuine_entry_of_another_artifact() {
     std::fs::write(rel.join("a.bin"), b"first file").unwrap();
     std::fs::write(rel.join("b.bin"), b"second file").unwrap();
     let key = work.join("cosign.key");
-    let out = signet(
-        &work,
-        &[
-            "sign-release",
-            rel.to_str().unwrap(),
-            "--rekor-url",
-            &url,
-            "--key",
-            key.to_str().unwrap(),
-        ],
-    )
-    .await;
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "sign-release: {err}");
+    // Runs sign-release on `rel` through the stub, expects exit 1, returns stderr.
+    let sign_release_fails = async |rel: &Path| {
+        let out = signet(
+            &work,
+            &[
+                "sign-release",
+                rel.to_str().unwrap(),
+                "--rekor-url",
+                &url,
+                "--key",
+                key.to_str().unwrap(),
+            ],
+        )
+        .await;
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(1), "sign-release: {err}");
+        err
+    };
+    let err = sign_release_fails(&rel).await;
     assert!(err.contains("not the one submitted"), "{err}");
     assert_eq!(signing_outputs(&rel), Vec::<String>::new());
 
@@ -197,20 +202,7 @@ async fn signers_refuse_a_genuine_entry_of_another_artifact() {
     let rel = tmp.path().join("release2");
     std::fs::create_dir(&rel).unwrap();
     std::fs::write(rel.join("a.bin"), b"first file").unwrap();
-    let out = signet(
-        &work,
-        &[
-            "sign-release",
-            rel.to_str().unwrap(),
-            "--rekor-url",
-            &url,
-            "--key",
-            key.to_str().unwrap(),
-        ],
-    )
-    .await;
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "sign-release: {err}");
+    let err = sign_release_fails(&rel).await;
     assert!(err.contains("provenance"), "{err}");
     assert!(err.contains("not the one submitted"), "{err}");
     assert!(
