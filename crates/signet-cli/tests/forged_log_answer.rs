@@ -1,6 +1,7 @@
 //! A log (or anything between the signer and the log) that answers `POST /api/v1/log/entries`
 //! with a genuine, correctly signed entry of ANOTHER artifact: `sign-blob` and `sign-release`
-//! must refuse it with a clear error and write no signature, certificate or bundle.
+//! must refuse it with a clear error and write no signature, certificate or bundle (and
+//! `log upload` must not report that entry as the one it created).
 //!
 //! The stub "log" proxies every request to a real server, except that submissions of one entry
 //! kind (`hashedrekord` for the files, then `dsse` for the release provenance) are answered
@@ -166,6 +167,35 @@ async fn signers_refuse_a_genuine_entry_of_another_artifact() {
     assert_eq!(out.status.code(), Some(1), "sign-blob: {err}");
     assert!(err.contains("not the one submitted"), "{err}");
     assert_eq!(signing_outputs(&work), Vec::<String>::new());
+
+    // log upload of a genuine signature: the answer is not its entry, so no entry is reported.
+    let mine_key = SigningKey::generate_p256().unwrap();
+    std::fs::write(
+        work.join("mine.sig"),
+        mine_key.sign(b"my release tarball").unwrap(),
+    )
+    .unwrap();
+    std::fs::write(work.join("mine.pub"), mine_key.public_key().to_pem()).unwrap();
+    let out = signet(
+        &work,
+        &[
+            "log",
+            "upload",
+            "--rekor-url",
+            &url,
+            "--artifact",
+            "mine.tar.gz",
+            "--signature",
+            "mine.sig",
+            "--public-key",
+            "mine.pub",
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "log upload: {err}");
+    assert!(err.contains("not the one submitted"), "{err}");
+    assert!(out.stdout.is_empty(), "{out:?}");
 
     // sign-release: the same, and no file of the release gets a signature or bundle.
     let rel = tmp.path().join("release");

@@ -56,6 +56,9 @@ pub enum ClientError {
         /// What was wrong.
         reason: String,
     },
+    /// An entry to submit is one the log would refuse.
+    #[error("invalid entry to submit: {0}")]
+    Proposed(String),
     /// A returned entry failed verification.
     #[error("log entry failed verification: {0}")]
     Verify(String),
@@ -428,10 +431,10 @@ pub struct Submission {
 impl Submission {
     /// Canonicalizes `proposed` (a Rekor v1 `ProposedEntry`); fails if the log would refuse it.
     pub fn new(proposed: serde_json::Value) -> Result<Self, ClientError> {
-        let bytes = serde_json::to_vec(&proposed)
-            .map_err(|e| ClientError::Verify(format!("proposed entry: {e}")))?;
-        let admitted = signet_log::admit::admit(&bytes)
-            .map_err(|e| ClientError::Verify(format!("proposed entry: {e}")))?;
+        let bytes =
+            serde_json::to_vec(&proposed).map_err(|e| ClientError::Proposed(e.to_string()))?;
+        let admitted =
+            signet_log::admit::admit(&bytes).map_err(|e| ClientError::Proposed(e.to_string()))?;
         Ok(Self { proposed, admitted })
     }
 
@@ -577,6 +580,9 @@ mod tests {
         // A submission the log would refuse (signature over other data) is refused locally.
         let mut forged = proposed(&key, b"mine");
         forged["spec"]["data"]["hash"]["value"] = signet_crypto::sha256(b"else").to_hex().into();
-        assert!(Submission::new(forged).is_err());
+        assert!(matches!(
+            Submission::new(forged),
+            Err(ClientError::Proposed(_))
+        ));
     }
 }
