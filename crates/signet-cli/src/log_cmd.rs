@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use signet_client::{RekorClient, VerifiedLogEntry, verify_entry};
+use signet_client::{RekorClient, Submission, VerifiedLogEntry, verify_entry, verify_entry_of};
 use signet_crypto::PublicKey;
 use signet_log::api::SearchIndex;
 use signet_rekor::EntryRef;
@@ -297,12 +297,16 @@ async fn run_async(args: LogArgs) -> Result<()> {
             };
             let pem = std::fs::read_to_string(public_key)
                 .with_context(|| format!("cannot read {}", public_key.display()))?;
-            let proposed = signet_log::admit::proposed_hashedrekord(&sig, &pem, &digest.to_hex());
-            match client.create(&proposed).await {
+            let sub = Submission::new(signet_log::admit::proposed_hashedrekord(
+                &sig,
+                &pem,
+                &digest.to_hex(),
+            ))?;
+            match client.create(sub.proposed()).await {
                 Ok((entry, location)) => {
                     let key = key(&client, &args.log_public_key).await?;
-                    let v =
-                        verify_entry(&entry, &key).context("the log's answer does not verify")?;
+                    let v = verify_entry_of(&entry, &key, &sub)
+                        .context("the log's answer does not verify")?;
                     match args.output {
                         Output::Json => println!(
                             "{}",

@@ -17,7 +17,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use signet_bundle::Bundle;
-use signet_client::{RekorClient, bundle_tlog_entry, verify_entry};
+use signet_client::{RekorClient, Submission, bundle_tlog_entry, verify_entry_of};
 use signet_release::{
     ReadMode, RelPath, hash_files, list_artifacts, manifest, provenance, sbom, sha256_files,
     sha256_files_with, write_atomic,
@@ -124,12 +124,13 @@ async fn sign_one(
     let sig = signer.key.sign_sha256_digest(&digest)?;
     let proposed =
         signet_log::admit::proposed_hashedrekord(&sig, &signer.verifier_pem(), &digest.to_hex());
-    let entry = match client.create(&proposed).await {
+    let sub = Submission::new(proposed).with_context(|| format!("logging {rel}"))?;
+    let entry = match client.create(sub.proposed()).await {
         Ok((e, _)) => e,
         // Signed before with this very key (a re-run after a crash): fetch the entry instead.
         Err(signet_client::ClientError::Status { status: 409, .. }) => {
             let q = signet_log::api::SearchLogQuery {
-                entries: Some(vec![proposed.clone()]),
+                entries: Some(vec![sub.proposed().clone()]),
                 ..Default::default()
             };
             client
@@ -141,7 +142,8 @@ async fn sign_one(
         }
         Err(e) => return Err(e).with_context(|| format!("logging {rel}")),
     };
-    let v = verify_entry(&entry, &log_key).with_context(|| format!("log answer for {rel}"))?;
+    let v =
+        verify_entry_of(&entry, &log_key, &sub).with_context(|| format!("log answer for {rel}"))?;
     let bundle = signer.message_bundle(&v, &digest, &sig)?;
     tokio::task::spawn_blocking(move || -> Result<()> {
         write_atomic(&side(&dir, &rel, ".sig"), b64::encode(&sig).as_bytes())?;
@@ -412,11 +414,11 @@ async fn sign_provenance(
     let envelope_json = serde_json::to_string(&envelope)?;
     let verifier = signer.verifier_pem();
     let proposed = signet_log::admit::proposed_dsse(&envelope_json, &[verifier.as_str()]);
-    let (entry, _) = client
-        .create(&proposed)
+    let sub = Submission::new(proposed).context("logging the provenance")?;
+    let (v, _) = client
+        .create_verified(&sub, log_key)
         .await
         .context("logging the provenance")?;
-    let v = verify_entry(&entry, log_key).context("log answer for the provenance")?;
     let vm = crate::sign_cmd::with_tlog_entry(signer.material()?, bundle_tlog_entry(&v)?)?;
     let bundle = serde_json::json!({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",

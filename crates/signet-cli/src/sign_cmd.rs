@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use signet_client::{RekorClient, bundle_tlog_entry, verify_entry};
+use signet_client::{RekorClient, Submission, bundle_tlog_entry};
 use signet_crypto::SigningKey;
 use signet_release::write_atomic;
 use signet_types::b64;
@@ -345,9 +345,12 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
     let entry = rt.block_on(async {
         let proposed =
             signet_log::admit::proposed_hashedrekord(&sig, &verifier_pem, &digest.to_hex());
-        let (entry, _) = client.create(&proposed).await?;
+        let sub = Submission::new(proposed)?;
         let log_key = log_key(&client, trust.as_ref()).await?;
-        let v = verify_entry(&entry, &log_key).context("the log's answer does not verify")?;
+        let (v, _) = client
+            .create_verified(&sub, &log_key)
+            .await
+            .context("the log's answer does not verify")?;
         if v.body.is_empty() {
             bail!("empty entry");
         }

@@ -56,6 +56,9 @@ pub enum ClientError {
         /// What was wrong.
         reason: String,
     },
+    /// An entry to submit is one the log would refuse.
+    #[error("invalid entry to submit: {0}")]
+    Proposed(String),
     /// A returned entry failed verification.
     #[error("log entry failed verification: {0}")]
     Verify(String),
@@ -245,6 +248,18 @@ impl RekorClient {
         Ok((entry, loc))
     }
 
+    /// `POST /api/v1/log/entries` for a signer: submits `sub`, then checks the answer with
+    /// [`verify_entry_of`] (log key, SET, inclusion proof, checkpoint, and that the entry is
+    /// the one submitted). Returns the verified entry and the `Location` header.
+    pub async fn create_verified(
+        &self,
+        sub: &Submission,
+        key: &PublicKey,
+    ) -> Result<(VerifiedLogEntry, String), ClientError> {
+        let (entry, loc) = self.create(sub.proposed()).await?;
+        Ok((verify_entry_of(&entry, key, sub)?, loc))
+    }
+
     /// `POST /api/v1/log/entries/retrieve`.
     pub async fn retrieve(&self, q: &SearchLogQuery) -> Result<Vec<LogEntry>, ClientError> {
         let url = format!("{}/api/v1/log/entries/retrieve", self.base);
@@ -405,6 +420,61 @@ pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntr
     })
 }
 
+/// A proposed entry together with the canonical body the log must store for it, computed
+/// locally with the log's own admission code ([`signet_log::admit::admit`]).
+#[derive(Clone, Debug)]
+pub struct Submission {
+    proposed: serde_json::Value,
+    admitted: signet_log::admit::Admitted,
+}
+
+impl Submission {
+    /// Canonicalizes `proposed` (a Rekor v1 `ProposedEntry`); fails if the log would refuse it.
+    pub fn new(proposed: serde_json::Value) -> Result<Self, ClientError> {
+        let bytes =
+            serde_json::to_vec(&proposed).map_err(|e| ClientError::Proposed(e.to_string()))?;
+        let admitted =
+            signet_log::admit::admit(&bytes).map_err(|e| ClientError::Proposed(e.to_string()))?;
+        Ok(Self { proposed, admitted })
+    }
+
+    /// The proposed entry, as sent.
+    pub fn proposed(&self) -> &serde_json::Value {
+        &self.proposed
+    }
+
+    /// The leaf hash (UUID) the log's entry for this submission must have.
+    pub fn uuid(&self) -> &Sha256Hash {
+        &self.admitted.uuid
+    }
+
+    /// The canonical body the log's entry for this submission must have.
+    pub fn body(&self) -> &[u8] {
+        &self.admitted.body
+    }
+}
+
+/// [`verify_entry`], and the entry is the one `sub` submitted: its canonical body (hence its
+/// leaf hash, which the SET and the inclusion proof were checked over) equals the one computed
+/// locally from the submission. A log (or anything on the way) answering with a genuine entry
+/// of another artifact is refused.
+pub fn verify_entry_of(
+    entry: &LogEntry,
+    key: &PublicKey,
+    sub: &Submission,
+) -> Result<VerifiedLogEntry, ClientError> {
+    let v = verify_entry(entry, key)?;
+    if v.uuid != *sub.uuid() || v.body != sub.body() {
+        return Err(ClientError::Verify(format!(
+            "the log answered with entry {} (index {}), not the one submitted (leaf hash {})",
+            v.uuid,
+            v.entry.log_index,
+            sub.uuid()
+        )));
+    }
+    Ok(v)
+}
+
 /// The Sigstore bundle `TransparencyLogEntry` (protojson) for a verified Rekor v1 entry.
 pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, ClientError> {
     bundle_tlog_entry_unverified(&v.entry)
@@ -453,4 +523,66 @@ pub fn bundle_tlog_entry_unverified(e: &LogEntryAnon) -> Result<serde_json::Valu
         },
         "canonicalizedBody": b64::encode(&body_bytes),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::Arc;
+
+    use signet_crypto::SigningKey;
+    use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+
+    use super::*;
+
+    fn proposed(key: &SigningKey, data: &[u8]) -> serde_json::Value {
+        signet_log::admit::proposed_hashedrekord(
+            &key.sign(data).unwrap(),
+            &key.public_key().to_pem(),
+            &signet_crypto::sha256(data).to_hex(),
+        )
+    }
+
+    /// A genuine, fully verifiable entry of another artifact is refused as the answer to a
+    /// submission; the entry of the submission itself is accepted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_entry_of_another_submission_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = TransparencyLog::open(
+            SqliteStore::open(&dir.path().join("db")).await.unwrap(),
+            dir.path(),
+            LogConfig::new("test.local"),
+            Arc::new(SystemClock),
+        )
+        .await
+        .unwrap();
+        let key = SigningKey::generate_p256().unwrap();
+        let mine = Submission::new(proposed(&key, b"mine")).unwrap();
+        let other = Submission::new(proposed(&key, b"other")).unwrap();
+        let log_key = log.public_key().clone();
+        let (_, other_entry) = log
+            .add(&serde_json::to_vec(other.proposed()).unwrap())
+            .await
+            .unwrap();
+        let (_, mine_entry) = log
+            .add(&serde_json::to_vec(mine.proposed()).unwrap())
+            .await
+            .unwrap();
+
+        // Both entries are genuine: each verifies on its own.
+        verify_entry(&other_entry, &log_key).unwrap();
+        let v = verify_entry_of(&mine_entry, &log_key, &mine).unwrap();
+        assert_eq!(v.uuid, *mine.uuid());
+        // But the other one is not the answer to this submission.
+        let err = verify_entry_of(&other_entry, &log_key, &mine).unwrap_err();
+        assert!(err.to_string().contains("not the one submitted"), "{err}");
+        // A submission the log would refuse (signature over other data) is refused locally.
+        let mut forged = proposed(&key, b"mine");
+        forged["spec"]["data"]["hash"]["value"] = signet_crypto::sha256(b"else").to_hex().into();
+        assert!(matches!(
+            Submission::new(forged),
+            Err(ClientError::Proposed(_))
+        ));
+    }
 }
