@@ -480,6 +480,13 @@ fn deleted_cert_is_missing() {
 }
 
 #[test]
+fn deleted_sbom_sig_is_missing() {
+    let bad =
+        verify_mutated(|rel, _| std::fs::remove_file(rel.join("release.spdx.json.sig")).unwrap());
+    assert_eq!(bad, vec![("release.spdx.json".into(), "MISSING".into())]);
+}
+
+#[test]
 fn metadata_sig_swapped_and_stray_sig_fail() {
     let bad = verify_mutated(|rel, _| {
         swap(rel, "SHA256SUMS", "release.spdx", ".sig");
