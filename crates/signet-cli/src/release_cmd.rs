@@ -222,6 +222,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
     if files.is_empty() {
         bail!("{} contains no artifacts to sign", dir.display());
     }
+    remove_orphan_signatures(&dir, &files)?;
     let hash_started = std::time::Instant::now();
     let pb = progress(files.len() as u64, "hashing", args.output);
     pb.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -534,14 +535,86 @@ fn verify_file_bundle(
             artifact: Artifact::Digest(Sha256Hash(*digest)),
         },
     ) {
-        Ok(v) => ok(
-            rel,
-            v.entries()
-                .first()
-                .map(|e| format!("log index {}", e.log_index))
-                .unwrap_or_default(),
-        ),
+        Ok(v) => {
+            let read = |suffix: &str| std::fs::read(side(dir, rel, suffix)).ok();
+            match check_detached(&bundle, digest, read(".sig"), read(".cert")) {
+                Ok(()) => ok(
+                    rel,
+                    v.entries()
+                        .first()
+                        .map(|e| format!("log index {}", e.log_index))
+                        .unwrap_or_default(),
+                ),
+                Err((status, detail)) => problem(rel, status, detail),
+            }
+        }
         Err(e) => problem(rel, "FAILED", e.to_string()),
+    }
+}
+
+/// Checks the detached `<f>.sig` / `<f>.cert` published beside a file against its verified
+/// bundle: the `.sig` verifies over the file's SHA-256 with the `.cert`'s key, and both are
+/// exactly the bundle's signature and signing certificate (a managed-key bundle has no
+/// `.cert`). Pure: the caller reads the files.
+fn check_detached(
+    bundle: &Bundle,
+    digest: &[u8; 32],
+    sig_file: Option<Vec<u8>>,
+    cert_file: Option<Vec<u8>>,
+) -> std::result::Result<(), (&'static str, String)> {
+    let failed = |d: String| ("FAILED", d);
+    let signet_bundle::Content::MessageSignature(ms) = &bundle.content else {
+        return Err(failed("the bundle holds no message signature".into()));
+    };
+    let sig_text = sig_file.ok_or(("MISSING", "no .sig beside the file".to_string()))?;
+    let sig = std::str::from_utf8(&sig_text)
+        .ok()
+        .and_then(|t| b64::decode(t.trim()).ok())
+        .ok_or_else(|| failed(".sig is not base64".into()))?;
+    if sig != ms.signature {
+        return Err(failed(".sig differs from the bundle's signature".into()));
+    }
+    match (&bundle.material, cert_file) {
+        (signet_bundle::VerificationMaterial::Certificate { leaf, .. }, Some(cert_text)) => {
+            let cert = std::str::from_utf8(&cert_text)
+                .ok()
+                .and_then(|t| b64::decode(t.trim()).ok())
+                .and_then(|pem| String::from_utf8(pem).ok())
+                .and_then(|pem| signet_x509::Certificate::parse_pem_chain(&pem).ok())
+                .and_then(|certs| certs.into_iter().next())
+                .ok_or_else(|| failed(".cert is not a base64 PEM certificate".into()))?;
+            if cert.der() != leaf.as_slice() {
+                return Err(failed(".cert differs from the bundle's certificate".into()));
+            }
+            let key = cert
+                .public_key()
+                .map_err(|e| failed(format!(".cert: {e}")))?;
+            let scheme = match key.default_scheme() {
+                signet_crypto::Scheme::Ecdsa(_) => {
+                    signet_crypto::Scheme::Ecdsa(signet_crypto::HashAlgorithm::Sha256)
+                }
+                signet_crypto::Scheme::RsaPkcs1(_) => {
+                    signet_crypto::Scheme::RsaPkcs1(signet_crypto::HashAlgorithm::Sha256)
+                }
+                signet_crypto::Scheme::RsaPss(_) => {
+                    signet_crypto::Scheme::RsaPss(signet_crypto::HashAlgorithm::Sha256)
+                }
+                other => other,
+            };
+            key.verify_prehashed(scheme, digest, &sig).map_err(|e| {
+                failed(format!(
+                    ".sig does not verify over the file with .cert: {e}"
+                ))
+            })
+        }
+        (signet_bundle::VerificationMaterial::Certificate { .. }, None) => {
+            Err(("MISSING", "no .cert beside the file".to_string()))
+        }
+        // A managed key: the verifier checked the bundle's (equal) signature with it.
+        (_, None) => Ok(()),
+        (_, Some(_)) => Err(failed(
+            ".cert beside a file signed with a managed key".into(),
+        )),
     }
 }
 
@@ -623,6 +696,8 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
             ));
         }
     }
+    // Signature files that belong to no file of the release.
+    statuses.extend(stray_signature_files(&dir, &found_set)?);
     // The metadata: each signed; SBOM checksums and provenance subjects match the files.
     let artifact_digests: Vec<&signet_release::FileSha256> = digests
         .iter()
@@ -682,6 +757,49 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
         bail!("release verification failed: {bad} problem(s)");
     }
     Ok(())
+}
+
+/// Whether the signature file `sig` belongs to one of `artifacts` or to signed metadata.
+fn belongs(sig: &str, artifacts: &std::collections::BTreeSet<&str>) -> bool {
+    signet_release::SIGNATURE_SUFFIXES.iter().any(|suf| {
+        sig.strip_suffix(suf).is_some_and(|base| {
+            artifacts.contains(base)
+                || SIGNED_METADATA.contains(&base)
+                || (base == signet_release::PROVENANCE && *suf == BUNDLE)
+        })
+    })
+}
+
+/// Removes the signature files of artifacts no longer in the release (a verifier reports
+/// them as `EXTRA`).
+fn remove_orphan_signatures(dir: &Path, files: &[RelPath]) -> Result<()> {
+    let artifacts = files.iter().map(|f| f.as_str()).collect();
+    for f in signet_release::list_signature_files(dir)? {
+        if !belongs(f.as_str(), &artifacts) {
+            let p = dir.join(f.as_str());
+            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `.sig`/`.cert`/`.sigstore.json` files that belong to no artifact or signed metadata file
+/// (the provenance has a bundle only), each an `EXTRA` row.
+fn stray_signature_files(
+    dir: &Path,
+    artifacts: &std::collections::BTreeSet<&str>,
+) -> Result<Vec<FileStatus>> {
+    Ok(signet_release::list_signature_files(dir)?
+        .iter()
+        .filter(|f| !belongs(f.as_str(), artifacts))
+        .map(|f| {
+            problem(
+                f.as_str(),
+                "EXTRA",
+                "signature file for no file of the release",
+            )
+        })
+        .collect())
 }
 
 fn check_sbom(dir: &Path, files: &[&signet_release::FileSha256]) -> Result<FileStatus> {
@@ -746,14 +864,27 @@ fn check_provenance(
     ) {
         return problem(name, "FAILED", e.to_string());
     }
+    let bundle_json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+    let envelope = bundle_json
+        .as_ref()
+        .and_then(|v| v.pointer("/dsseEnvelope"));
+    // The published file must be exactly the signed envelope (one JSON line).
+    let Ok(file) = std::fs::read(dir.join(name)) else {
+        return problem(
+            name,
+            "MISSING",
+            "provenance file missing (its bundle is here)",
+        );
+    };
+    if let Err(e) = same_envelope(&file, envelope) {
+        return problem(name, "TAMPERED", e);
+    }
     // The statement inside the verified envelope must name exactly the release's files.
-    let payload = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/dsseEnvelope/payload")
-                .and_then(|p| p.as_str())
-                .and_then(|p| b64::decode(p).ok())
-        });
+    let payload = envelope.and_then(|v| {
+        v.get("payload")
+            .and_then(|p| p.as_str())
+            .and_then(|p| b64::decode(p).ok())
+    });
     let Some(payload) = payload else {
         return problem(name, "INVALID", "no DSSE payload");
     };
@@ -774,6 +905,26 @@ fn check_provenance(
             ),
         ),
         Err(e) => problem(name, "INVALID", e.to_string()),
+    }
+}
+
+/// Whether the provenance file `file` (JSON Lines: one envelope, one line) is the DSSE
+/// envelope of its verified bundle. Pure.
+fn same_envelope(
+    file: &[u8],
+    envelope: Option<&serde_json::Value>,
+) -> std::result::Result<(), String> {
+    let Some(envelope) = envelope else {
+        return Err("the bundle holds no DSSE envelope".into());
+    };
+    let line = file.strip_suffix(b"\n").unwrap_or(file);
+    if line.contains(&b'\n') {
+        return Err("more than one line; sign-release writes one envelope".into());
+    }
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(v) if &v == envelope => Ok(()),
+        Ok(_) => Err("differs from the envelope signed in its bundle".into()),
+        Err(e) => Err(format!("not a DSSE envelope: {e}")),
     }
 }
 
@@ -836,7 +987,9 @@ fn download_release(base: &str, dir: &Path, output: Output) -> Result<()> {
         let listed = manifest::parse(&std::fs::read(dir.join(signet_release::MANIFEST))?)?;
         let mut names: Vec<String> = Vec::new();
         for p in listed.paths() {
-            names.push(format!("{p}{BUNDLE}"));
+            for suffix in [BUNDLE, ".sig", ".cert"] {
+                names.push(format!("{p}{suffix}"));
+            }
             names.push(p);
         }
         // SHA256SUMS itself is already here; every metadata file comes with its bundle.
@@ -845,6 +998,10 @@ fn download_release(base: &str, dir: &Path, output: Output) -> Result<()> {
                 names.push(m.to_string());
             }
             names.push(format!("{m}{BUNDLE}"));
+            if SIGNED_METADATA.contains(&m) {
+                names.push(format!("{m}.sig"));
+                names.push(format!("{m}.cert"));
+            }
         }
         let pb = progress(names.len() as u64, "download", output);
         let sem = Arc::new(tokio::sync::Semaphore::new(16));

@@ -229,6 +229,38 @@ fn sign_and_verify_a_whole_release() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 }
 
+/// `signet sign-release rel` with `token`, which must succeed.
+fn sign_release(data: &Path, rel: &str, token: &str) {
+    let o = signet(
+        data,
+        &[
+            "sign-release",
+            rel,
+            "--identity-token",
+            token,
+            "--output",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `signet verify-release rel` for the identity `rm@example.com` from `issuer`, JSON output.
+fn verify_release(data: &Path, rel: &str, issuer: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "verify-release",
+        rel,
+        "--certificate-identity",
+        "rm@example.com",
+        "--certificate-oidc-issuer",
+        issuer,
+        "--output",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    signet(data, &args)
+}
+
 /// `kill -9` of sign-release at several points never leaves a half-written signature file,
 /// and the next run completes the release.
 #[test]
@@ -290,32 +322,9 @@ fn sign_release_survives_kill_9() {
         let _ = child.wait();
         check_no_torn_files(&rel);
     }
-    let o = signet(
-        &data,
-        &[
-            "sign-release",
-            rel_s,
-            "--identity-token",
-            &token,
-            "--output",
-            "json",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    sign_release(&data, rel_s, &token);
     let issuer = format!("{}/oidc", server.url);
-    let o = signet(
-        &data,
-        &[
-            "verify-release",
-            rel_s,
-            "--certificate-identity",
-            "rm@example.com",
-            "--certificate-oidc-issuer",
-            &issuer,
-            "--output",
-            "json",
-        ],
-    );
+    let o = verify_release(&data, rel_s, &issuer, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     // No temporary files are left behind.
     let listing = Command::new("find")
@@ -328,4 +337,202 @@ fn sign_release_survives_kill_9() {
         "{}",
         String::from_utf8_lossy(&listing.stdout)
     );
+}
+
+/// One small release signed once (keyless) for the tampering tests below; the signing server
+/// is stopped once it is signed (verification is offline).
+struct Signed {
+    data: std::path::PathBuf,
+    rel: std::path::PathBuf,
+    issuer: String,
+    artifacts: Vec<String>,
+}
+
+fn signed_release() -> &'static Signed {
+    static SIGNED: std::sync::OnceLock<Signed> = std::sync::OnceLock::new();
+    SIGNED.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-tampering");
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let (server, data) = instance(&root);
+        let rel = root.join("release");
+        let rel_s = rel.to_str().unwrap();
+        let o = signet(
+            &data,
+            &["sample-release", rel_s, "--files", "6", "--size-mib", "1"],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let token = token(&data, "rm@example.com");
+        sign_release(&data, rel_s, &token);
+        let issuer = format!("{}/oidc", server.url);
+        drop(server);
+        let artifacts = std::fs::read_to_string(rel.join("SHA256SUMS"))
+            .unwrap()
+            .lines()
+            .map(|l| l.split_once("  ").unwrap().1.to_string())
+            .collect();
+        Signed {
+            data,
+            rel,
+            issuer,
+            artifacts,
+        }
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Verifies a copy of the signed release changed by `mutate`; returns the non-OK rows (and
+/// checks the exit status is 1 when there are any).
+fn verify_mutated(mutate: impl FnOnce(&Path, &[String])) -> Vec<(String, String)> {
+    let s = signed_release();
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = tmp.path().join("release");
+    copy_dir(&s.rel, &rel);
+    mutate(&rel, &s.artifacts);
+    let o = verify_release(&s.data, rel.to_str().unwrap(), &s.issuer, &["--offline"]);
+    let v = json(&o);
+    let bad = statuses(&v);
+    assert_eq!(o.status.code(), Some(i32::from(!bad.is_empty())), "{v}");
+    bad
+}
+
+fn swap(rel: &Path, a: &str, b: &str, suffix: &str) {
+    let (pa, pb) = (
+        rel.join(format!("{a}{suffix}")),
+        rel.join(format!("{b}{suffix}")),
+    );
+    let (da, db) = (std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+    std::fs::write(&pa, db).unwrap();
+    std::fs::write(&pb, da).unwrap();
+}
+
+/// Rewrites the provenance envelope's statement (still a well-formed envelope, now unsigned).
+fn edit_provenance(rel: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let p = rel.join("release.intoto.jsonl");
+    let mut env: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let b64 = signet_types::b64::decode(env["payload"].as_str().unwrap()).unwrap();
+    let mut statement: serde_json::Value = serde_json::from_slice(&b64).unwrap();
+    edit(&mut statement);
+    env["payload"] =
+        signet_types::b64::encode(serde_json::to_vec(&statement).unwrap().as_slice()).into();
+    std::fs::write(&p, format!("{env}\n")).unwrap();
+}
+
+#[test]
+fn the_untouched_release_verifies() {
+    assert!(verify_mutated(|_, _| {}).is_empty());
+}
+
+#[test]
+fn sig_and_cert_swapped_with_another_artifacts_fail() {
+    let s = signed_release();
+    let (a, b) = (&s.artifacts[0], &s.artifacts[1]);
+    let bad = verify_mutated(|rel, _| {
+        swap(rel, a, b, ".sig");
+        swap(rel, a, b, ".cert");
+    });
+    assert!(bad.contains(&(a.clone(), "FAILED".into())), "{bad:?}");
+    assert!(bad.contains(&(b.clone(), "FAILED".into())), "{bad:?}");
+}
+
+#[test]
+fn only_sig_swapped_fails() {
+    let s = signed_release();
+    let (a, b) = (&s.artifacts[0], &s.artifacts[1]);
+    let bad = verify_mutated(|rel, _| swap(rel, a, b, ".sig"));
+    assert!(bad.contains(&(a.clone(), "FAILED".into())), "{bad:?}");
+    assert!(bad.contains(&(b.clone(), "FAILED".into())), "{bad:?}");
+}
+
+#[test]
+fn corrupted_sig_fails() {
+    let s = signed_release();
+    let a = &s.artifacts[2];
+    let bad = verify_mutated(|rel, _| {
+        let p = rel.join(format!("{a}.sig"));
+        let mut sig =
+            signet_types::b64::decode(std::fs::read_to_string(&p).unwrap().trim()).unwrap();
+        let last = sig.len() - 1;
+        sig[last] ^= 1;
+        std::fs::write(&p, signet_types::b64::encode(&sig)).unwrap();
+    });
+    assert_eq!(bad, vec![(a.clone(), "FAILED".into())]);
+}
+
+#[test]
+fn deleted_cert_is_missing() {
+    let s = signed_release();
+    let a = &s.artifacts[3];
+    let bad = verify_mutated(|rel, _| std::fs::remove_file(rel.join(format!("{a}.cert"))).unwrap());
+    assert_eq!(bad, vec![(a.clone(), "MISSING".into())]);
+}
+
+#[test]
+fn deleted_sbom_sig_is_missing() {
+    let bad =
+        verify_mutated(|rel, _| std::fs::remove_file(rel.join("release.spdx.json.sig")).unwrap());
+    assert_eq!(bad, vec![("release.spdx.json".into(), "MISSING".into())]);
+}
+
+#[test]
+fn metadata_sig_swapped_and_stray_sig_fail() {
+    let bad = verify_mutated(|rel, _| {
+        swap(rel, "SHA256SUMS", "release.spdx", ".sig");
+        std::fs::write(rel.join("nothing.tar.gz.sig"), b"MEUCIQ==").unwrap();
+        std::fs::write(rel.join("release.intoto.jsonl.sig"), b"MEUCIQ==").unwrap();
+    });
+    for (p, st) in [
+        ("SHA256SUMS", "FAILED"),
+        ("release.spdx", "FAILED"),
+        ("nothing.tar.gz.sig", "EXTRA"),
+        ("release.intoto.jsonl.sig", "EXTRA"),
+    ] {
+        assert!(bad.contains(&(p.into(), st.into())), "{p}: {bad:?}");
+    }
+}
+
+/// Only the provenance is reported, as TAMPERED, after `mutate`.
+fn provenance_tampered(mutate: impl FnOnce(&Path, &[String])) {
+    let bad = verify_mutated(mutate);
+    assert_eq!(
+        bad,
+        vec![("release.intoto.jsonl".into(), "TAMPERED".into())]
+    );
+}
+
+#[test]
+fn provenance_with_a_subject_removed_is_tampered() {
+    provenance_tampered(|rel, _| {
+        edit_provenance(rel, |s| {
+            s["subject"].as_array_mut().unwrap().pop();
+        })
+    });
+}
+
+#[test]
+fn provenance_with_another_builder_is_tampered() {
+    provenance_tampered(|rel, _| {
+        edit_provenance(rel, |s| {
+            s["predicate"]["runDetails"]["builder"]["id"] = "https://evil.example/builder".into();
+        })
+    });
+}
+
+#[test]
+fn provenance_replaced_with_garbage_is_tampered() {
+    provenance_tampered(|rel, _| {
+        std::fs::write(rel.join("release.intoto.jsonl"), b"garbage\n").unwrap()
+    });
 }

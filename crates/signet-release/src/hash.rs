@@ -350,6 +350,22 @@ pub fn is_signet_output(rel: &RelPath) -> bool {
 /// resolve outside `root`, dangling symlinks, symlinks to directories, FIFOs/sockets/devices and
 /// non-UTF-8 names are errors, never silently skipped.
 pub fn list_artifacts(root: &Path) -> Result<Vec<RelPath>> {
+    walk(root, |rel| !is_signet_output(rel))
+}
+
+/// Lists the per-artifact signing outputs under `root` (files ending in one of
+/// [`SIGNATURE_SUFFIXES`], at any depth), with the same rules as [`list_artifacts`]; a verifier
+/// uses it to find signature files that belong to no artifact.
+pub fn list_signature_files(root: &Path) -> Result<Vec<RelPath>> {
+    walk(root, |rel| {
+        SIGNATURE_SUFFIXES
+            .iter()
+            .any(|suf| rel.as_str().ends_with(suf))
+    })
+}
+
+/// Every regular file under `root` for which `keep` holds, sorted.
+fn walk(root: &Path, keep: impl Fn(&RelPath) -> bool) -> Result<Vec<RelPath>> {
     let root_c = canonical_root(root)?;
     let mut out = Vec::new();
     let mut stack: Vec<(PathBuf, String, usize)> = vec![(root_c.clone(), String::new(), 0)];
@@ -379,7 +395,7 @@ pub fn list_artifacts(root: &Path) -> Result<Vec<RelPath>> {
                 stack.push((fs_path, rel.into_string(), depth));
                 continue;
             }
-            if is_signet_output(&rel) {
+            if !keep(&rel) {
                 continue;
             }
             if ft.is_symlink() {

@@ -52,8 +52,8 @@ pub mod sbom;
 pub use error::ReleaseError;
 pub use fsutil::{Diff, compare, write_atomic};
 pub use hash::{
-    FileDigest, FileSha256, MAP_MIN, ReadMode, hash_files, list_artifacts, sha256_files,
-    sha256_files_with,
+    FileDigest, FileSha256, MAP_MIN, ReadMode, hash_files, list_artifacts, list_signature_files,
+    sha256_files, sha256_files_with,
 };
 pub use relpath::{MAX_PATH_LEN, RelPath};
 
