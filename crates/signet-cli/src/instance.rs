@@ -188,9 +188,7 @@ pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevI
     let dir = data_dir.join("oidc");
     let key = dir.join("dev-issuer.key");
     let issuer = if key.exists() {
-        signet_ca::keys::check_private(&key)?;
-        let pem = std::fs::read_to_string(&key)
-            .with_context(|| format!("cannot read {}", key.display()))?;
+        let pem = signet_ca::keys::read_private_pem(&key)?;
         signet_oidc::DevIssuer::from_pkcs8_pem(issuer_url, &pem)?
     } else {
         let d = signet_oidc::DevIssuer::generate(issuer_url)?;
