@@ -3,7 +3,8 @@
 //!
 //! Layout of the data directory:
 //! * `ca/` — `root.pem`, `intermediate.pem`, `intermediate.key` and `root.key` (0600);
-//! * `ct/` — the CT log (key and database); `log/` — the transparency log;
+//! * `ct/` — the CT log (key, database, recorded checkpoint); `log/` — the transparency log
+//!   (`log.key`, `log.sqlite`, `checkpoint`);
 //! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
 //! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start.
 
