@@ -499,8 +499,22 @@ fn server_refuses_a_lost_database_and_exposed_keys() {
         server_refuses(d, &[&format!("chmod 600 {}", p.display())]);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    for f in ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm"] {
-        let _ = std::fs::remove_file(d.join("log").join(f));
+    // The transparency log's database, then (on another instance) the CT log's.
+    let ct = tempfile::tempdir().unwrap();
+    let out = signet(&["init", "--data-dir", ct.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    for (d, sub, what) in [(d, "log", "transparency log"), (ct.path(), "ct", "CT log")] {
+        for f in ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm"] {
+            let _ = std::fs::remove_file(d.join(sub).join(f));
+        }
+        server_refuses(
+            d,
+            &[
+                "log.sqlite",
+                "refusing to open the log",
+                &d.join(sub).join("checkpoint").display().to_string(),
+                what,
+            ],
+        );
     }
-    server_refuses(d, &["log.sqlite", "refusing to open the log"]);
 }
