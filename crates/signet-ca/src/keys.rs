@@ -304,9 +304,13 @@ impl CaChain {
             let p = dir.join(name);
             std::fs::read_to_string(&p).map_err(|source| CaError::Io { path: p, source })
         };
-        let key_path = dir.join(INTERMEDIATE_KEY);
-        check_private(&key_path)?;
-        let signer = FileSigner::from_pem(&read(INTERMEDIATE_KEY)?)?;
+        let signer = FileSigner::from_pem(&read_private_pem(&dir.join(INTERMEDIATE_KEY))?)?;
+        // The root key is only needed to re-issue the intermediate, but while it sits here it
+        // must be as private as the intermediate key.
+        let root_key = dir.join(ROOT_KEY);
+        if root_key.exists() {
+            check_private(&root_key)?;
+        }
         let pem_der = |name: &str| -> Result<Vec<u8>, CaError> {
             Certificate::from_pem(&read(name)?)
                 .map(|c| c.der().to_vec())
@@ -371,24 +375,17 @@ fn write_file(path: &Path, data: &[u8], private: bool) -> Result<(), CaError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// Refuses a private key file that group or others can read.
+/// Reads a PEM private key file through the one loader, [`signet_crypto::read_private_key_file`].
+pub fn read_private_pem(path: &Path) -> Result<String, CaError> {
+    let der =
+        signet_crypto::read_private_key_file(path).map_err(|e| CaError::Material(e.to_string()))?;
+    String::from_utf8(der).map_err(|e| CaError::Material(format!("{}: {e}", path.display())))
+}
+
+/// Refuses a private key file that group or others can read (the one loader's check,
+/// [`signet_crypto::check_private_key_file`]).
 pub fn check_private(path: &Path) -> Result<(), CaError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(io(path))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(CaError::Material(format!(
-                "{}: private key file has mode {:o}; it must be 0600 (chmod 600 it)",
-                path.display(),
-                mode & 0o777
-            )));
-        }
-    }
-    Ok(())
+    signet_crypto::check_private_key_file(path).map_err(|e| CaError::Material(e.to_string()))
 }
 
 #[cfg(test)]
@@ -433,10 +430,24 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let p = dir.join(INTERMEDIATE_KEY);
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-            let e = CaChain::load(&dir).err().expect("0644 key must be refused");
-            assert!(e.to_string().contains("0600"), "{e}");
+            // Each private key of the CA directory, at each group/world mode, is refused with
+            // the fix in the message; back at 0600 the CA loads.
+            for name in [INTERMEDIATE_KEY, ROOT_KEY] {
+                let p = dir.join(name);
+                for mode in [0o644, 0o640, 0o604] {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+                    let e = CaChain::load(&dir)
+                        .err()
+                        .expect("exposed key must be refused");
+                    assert!(
+                        e.to_string()
+                            .contains(&format!("chmod 600 {}", p.display())),
+                        "{name} {mode:o}: {e}"
+                    );
+                }
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+                CaChain::load(&dir).unwrap();
+            }
         }
         // A key that does not match the intermediate is refused.
         let other = FileSigner::generate_p384().unwrap();

@@ -3,7 +3,8 @@
 //!
 //! Layout of the data directory:
 //! * `ca/` — `root.pem`, `intermediate.pem`, `intermediate.key` and `root.key` (0600);
-//! * `ct/` — the CT log (key and database); `log/` — the transparency log;
+//! * `ct/` — the CT log (key, database, recorded checkpoint); `log/` — the transparency log
+//!   (`log.key`, `log.sqlite`, `checkpoint`);
 //! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
 //! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start.
 
@@ -188,9 +189,7 @@ pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevI
     let dir = data_dir.join("oidc");
     let key = dir.join("dev-issuer.key");
     let issuer = if key.exists() {
-        signet_ca::keys::check_private(&key)?;
-        let pem = std::fs::read_to_string(&key)
-            .with_context(|| format!("cannot read {}", key.display()))?;
+        let pem = signet_ca::keys::read_private_pem(&key)?;
         signet_oidc::DevIssuer::from_pkcs8_pem(issuer_url, &pem)?
     } else {
         let d = signet_oidc::DevIssuer::generate(issuer_url)?;

@@ -443,3 +443,78 @@ async fn hostile_ids_and_queries_get_json_errors() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+/// Runs `signet server` on `dir`, which must refuse to start: exits non-zero within 30 s with
+/// `names` in its error output.
+fn server_refuses(dir: &Path, names: &[&str]) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args([
+            "server",
+            "--log-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("signet server started on a damaged data dir");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success(), "{err}");
+    for n in names {
+        assert!(err.contains(n), "{n} not in: {err}");
+    }
+}
+
+/// A deleted log database, or a group/world-readable key, stops `signet server` with an error.
+#[test]
+fn server_refuses_a_lost_database_and_exposed_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = signet(&["init", "--data-dir", d.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    #[cfg(unix)]
+    for key in [
+        "log/log.key",
+        "ct/log.key",
+        "ca/root.key",
+        "ca/intermediate.key",
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        let p = d.join(key);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        server_refuses(d, &[&format!("chmod 600 {}", p.display())]);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // The transparency log's database, then (on another instance) the CT log's.
+    let ct = tempfile::tempdir().unwrap();
+    let out = signet(&["init", "--data-dir", ct.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    for (d, sub, what) in [(d, "log", "transparency log"), (ct.path(), "ct", "CT log")] {
+        for f in ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm"] {
+            let _ = std::fs::remove_file(d.join(sub).join(f));
+        }
+        server_refuses(
+            d,
+            &[
+                "log.sqlite",
+                "refusing to open the log",
+                &d.join(sub).join("checkpoint").display().to_string(),
+                what,
+            ],
+        );
+    }
+}

@@ -28,6 +28,10 @@ pub enum LogError {
     /// Storage failed (500). Nothing acknowledged is lost: a failed batch is answered with this.
     #[error("storage error: {0}")]
     Storage(String),
+    /// The log's files contradict each other (a lost or replaced database, a swapped key, a
+    /// damaged recorded checkpoint): opening it would silently forget entries or fork it.
+    #[error("refusing to open the log: {0}")]
+    Refused(String),
     /// Any other internal failure (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -42,7 +46,7 @@ impl LogError {
             Self::Duplicate { .. } | Self::AlreadyStored(_) => 409,
             Self::NotFound => 404,
             Self::Overloaded => 503,
-            Self::Storage(_) | Self::Internal(_) => 500,
+            Self::Storage(_) | Self::Refused(_) | Self::Internal(_) => 500,
         }
     }
 }

@@ -107,6 +107,8 @@ pub(crate) struct Sequencer<S: LogStore> {
     pub(crate) recent_order: VecDeque<Sha256Hash>,
     /// Until when (clock milliseconds) batches are checked against the store before commit.
     pub(crate) guard_until: u64,
+    /// Where the latest durable checkpoint goes to be recorded outside the store.
+    pub(crate) recorder: tokio::sync::watch::Sender<String>,
 }
 
 pub(crate) fn sign_head(
@@ -368,6 +370,9 @@ impl<S: LogStore> Sequencer<S> {
         if let Ok(mut h) = self.head.write() {
             *h = head.clone();
         }
+        // The tree is durable: record its checkpoint outside the store (a separate task writes
+        // the latest one; failures are logged there).
+        let _ = self.recorder.send(head.checkpoint.clone());
         tracing::debug!(
             size = self.size,
             batch = entries.len(),

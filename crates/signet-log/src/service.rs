@@ -293,9 +293,9 @@ pub async fn inclusion_proof<S: LogStore>(
 }
 
 fn load_or_create_key(path: &Path) -> Result<SigningKey, LogError> {
-    let err = |e: std::io::Error| LogError::Storage(format!("{}: {e}", path.display()));
     if path.exists() {
-        let der = std::fs::read(path).map_err(err)?;
+        let der = signet_crypto::read_private_key_file(path)
+            .map_err(|e| LogError::Refused(e.to_string()))?;
         return SigningKey::from_pkcs8_der(&der)
             .map_err(|e| LogError::Internal(format!("log key {}: {e}", path.display())));
     }
@@ -303,8 +303,40 @@ fn load_or_create_key(path: &Path) -> Result<SigningKey, LogError> {
     let der = key
         .to_pkcs8_der()
         .map_err(|e| LogError::Internal(e.to_string()))?;
-    write_private(path, &der).map_err(err)?;
+    write_private(path, &der).map_err(|e| LogError::Storage(format!("{}: {e}", path.display())))?;
     Ok(key)
+}
+
+/// The latest signed checkpoint, kept outside the store (written after each durable commit) so
+/// that a lost, truncated or replaced database is noticed at the next start.
+pub const CHECKPOINT_FILE: &str = "checkpoint";
+/// The log's private key in its data directory.
+pub const KEY_FILE: &str = "log.key";
+/// Store metadata: SHA-256 of the DER public key the log was created with.
+const META_KEY_ID: &str = "key_id";
+
+/// Reads the recorded checkpoint, if there is one.
+fn read_recorded(path: &Path) -> Result<Option<String>, LogError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(LogError::Refused(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Writes each new checkpoint to `path` (the latest wins; one small file per batch commit, off
+/// the sequencer's path). A value is sent only once its tree is durable, so the file is never
+/// ahead of the store.
+async fn record_checkpoints(path: std::path::PathBuf, mut rx: watch::Receiver<String>) {
+    while rx.changed().await.is_ok() {
+        let text = rx.borrow_and_update().clone();
+        let p = path.clone();
+        match tokio::task::spawn_blocking(move || write_private(&p, text.as_bytes())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("recording the checkpoint in {}: {e}", path.display()),
+            Err(e) => tracing::error!("recording the checkpoint in {}: {e}", path.display()),
+        }
+    }
 }
 
 /// Writes a secret file with mode 0600, atomically (temp file + rename).
@@ -315,7 +347,8 @@ pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp");
+    // A unique temporary name: writers of the same file never rename each other's file.
+    let tmp = path.with_extension(format!("tmp.{:016x}", rand::random::<u64>()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -324,6 +357,54 @@ pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     f.write_all(data)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+/// Refuses a store that does not hold the tree of the recorded checkpoint: the checkpoint must
+/// verify with the log's key, name this tree, and the store must hold at least its size with the
+/// same root at that size.
+async fn check_recorded<H: HashSource>(
+    text: &str,
+    cp_path: &Path,
+    key: &SigningKey,
+    tree_id: u64,
+    size: u64,
+    hashes: &H,
+) -> Result<(), LogError> {
+    let refuse = |why: String| {
+        LogError::Refused(format!(
+            "{}: {why}. Restore the log's database (log.sqlite) and log.key from a backup",
+            cp_path.display()
+        ))
+    };
+    let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.public_key().clone());
+    let cp = signet_tlog::verify_checkpoint(text, &[&verifier]).map_err(|e| {
+        refuse(format!(
+            "the recorded checkpoint does not verify with log.key ({e}); it is damaged or \
+             log.key was replaced"
+        ))
+    })?;
+    let cp = cp.checkpoint();
+    if !cp.origin.ends_with(&format!(" - {tree_id}")) {
+        return Err(refuse(format!(
+            "the recorded checkpoint is for log \"{}\", but the store holds tree {tree_id}",
+            cp.origin
+        )));
+    }
+    let want = cp.size.0;
+    if size < want {
+        return Err(refuse(format!(
+            "the store holds {size} entries but the recorded checkpoint has {want}: \
+             acknowledged entries are missing"
+        )));
+    }
+    let root = with_tree(hashes, |t| t.root(TreeSize(want))).await?;
+    if root != cp.root_hash {
+        return Err(refuse(format!(
+            "the store's root at size {want} differs from the recorded checkpoint's: the \
+             store holds a different tree (a fork)"
+        )));
+    }
+    Ok(())
 }
 
 impl<S: LogStore> TransparencyLog<S> {
@@ -335,14 +416,37 @@ impl<S: LogStore> TransparencyLog<S> {
         config: LogConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LogError> {
-        let key = Arc::new(load_or_create_key(&data_dir.join("log.key"))?);
+        let key_path = data_dir.join(KEY_FILE);
+        let cp_path = data_dir.join(CHECKPOINT_FILE);
+        let key_existed = key_path.exists();
+        let key = Arc::new(load_or_create_key(&key_path)?);
+        let key_id = key.public_key().key_id().to_hex();
+        let recorded = read_recorded(&cp_path)?;
         let store = Arc::new(store);
         let tree_id = match store.meta("tree_id").await? {
             Some(t) => t
                 .parse::<u64>()
                 .map_err(|e| LogError::Storage(format!("tree_id: {e}")))?,
             None => {
+                if key_existed || recorded.is_some() {
+                    let why = if recorded.is_some() {
+                        cp_path.display().to_string()
+                    } else {
+                        key_path.display().to_string()
+                    };
+                    return Err(LogError::Refused(format!(
+                        "the log store in {} (log.sqlite) is empty or missing, but {why} shows \
+                         the log existed: its entries were lost (database deleted, truncated or \
+                         replaced). Restore log.sqlite from a backup; starting an empty tree \
+                         under the old key would fork the log. Only for a brand-new log, remove \
+                         {} and {} too",
+                        data_dir.display(),
+                        key_path.display(),
+                        cp_path.display()
+                    )));
+                }
                 let id = rand::random::<u64>() >> 1;
+                store.set_meta(META_KEY_ID, &key_id).await?;
                 store
                     .set_meta("created", &clock.now_unix().to_string())
                     .await?;
@@ -357,6 +461,21 @@ impl<S: LogStore> TransparencyLog<S> {
             .await?
             .and_then(|c| c.parse::<i64>().ok())
             .unwrap_or(0);
+        match store.meta(META_KEY_ID).await? {
+            Some(k) if k != key_id => {
+                return Err(LogError::Refused(format!(
+                    "{} is not the key this log was created with (key ID recorded in the \
+                     store: {k}; {}: {key_id}); signing with it would split the log under two \
+                     keys. Restore the original {}",
+                    key_path.display(),
+                    key_path.display(),
+                    key_path.display()
+                )));
+            }
+            Some(_) => {}
+            // Logs created before the key ID was recorded: record it now.
+            None => store.set_meta(META_KEY_ID, &key_id).await?,
+        }
         let size = store.size().await?;
         let idx: Vec<u64> = signet_tlog::Frontier::stored_indexes(TreeSize(size))
             .iter()
@@ -386,12 +505,15 @@ impl<S: LogStore> TransparencyLog<S> {
                 )));
             }
         }
-        let head = Arc::new(RwLock::new(Arc::new(sign_head(
-            note_signer.as_ref(),
-            &origin,
-            size,
-            root,
-        )?)));
+        if let Some(text) = &recorded {
+            check_recorded(text, &cp_path, &key, tree_id, size, hashes.as_ref()).await?;
+        }
+        let initial = Arc::new(sign_head(note_signer.as_ref(), &origin, size, root)?);
+        write_private(&cp_path, initial.checkpoint.as_bytes())
+            .map_err(|e| LogError::Storage(format!("{}: {e}", cp_path.display())))?;
+        let (recorder, recorder_rx) = watch::channel(initial.checkpoint.clone());
+        tokio::spawn(record_checkpoints(cp_path, recorder_rx));
+        let head = Arc::new(RwLock::new(initial));
         let log_id = key.public_key().key_id();
         let (tx, rx) = mpsc::channel(QUEUE);
         let seq = Sequencer {
@@ -410,6 +532,7 @@ impl<S: LogStore> TransparencyLog<S> {
             recent: Default::default(),
             recent_order: Default::default(),
             guard_until: 0,
+            recorder,
         };
         let sequencer = tokio::spawn(seq.run(rx));
         let (stop_tx, stopped) = watch::channel(None);

@@ -1,0 +1,182 @@
+//! A log whose files were damaged or swapped refuses to open instead of silently forgetting
+//! entries or forking: a truncated or deleted database, another valid key, a damaged recorded
+//! checkpoint, a database older than the recorded checkpoint, and an exposed key file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use signet_crypto::SigningKey;
+use signet_log::{LogConfig, LogError, SqliteStore, SystemClock, TransparencyLog};
+
+async fn open(dir: &Path) -> Result<TransparencyLog<SqliteStore>, LogError> {
+    let store = SqliteStore::open(dir).await?;
+    TransparencyLog::open(
+        store,
+        dir,
+        LogConfig::new("state.test"),
+        Arc::new(SystemClock),
+    )
+    .await
+}
+
+/// Closes the log: its sequencer ends and the store is released.
+async fn close(log: TransparencyLog<SqliteStore>) {
+    let stopped = log.sequencer_stopped();
+    drop(log);
+    tokio::time::timeout(Duration::from_secs(5), stopped)
+        .await
+        .unwrap();
+}
+
+/// Appends `n` leaves and waits until the recorded checkpoint shows them.
+async fn append(dir: &Path, log: &TransparencyLog<SqliteStore>, from: u64, n: u64) {
+    for i in from..from + n {
+        log.append_leaf(format!("leaf {i}").into_bytes(), vec![])
+            .await
+            .unwrap();
+    }
+    let want = format!("\n{}\n", log.head_state().0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let cp = std::fs::read_to_string(dir.join("checkpoint")).unwrap_or_default();
+        if cp.contains(&want) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "checkpoint: {cp}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+fn remove_db(dir: &Path) {
+    for f in ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+}
+
+fn refused(r: Result<TransparencyLog<SqliteStore>, LogError>, names: &[&str]) -> String {
+    match r {
+        Err(e @ LogError::Refused(_)) => {
+            let s = e.to_string();
+            for n in names {
+                assert!(s.contains(n), "{n} not named in: {s}");
+            }
+            s
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("the damaged log opened"),
+    }
+}
+
+#[tokio::test]
+async fn damaged_or_swapped_log_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let log = open(&base).await.unwrap();
+    append(&base, &log, 0, 3).await;
+    close(log).await;
+    // An old copy of the database, then more entries.
+    let old = tmp.path().join("old");
+    copy_dir(&base, &old);
+    let log = open(&base).await.unwrap();
+    append(&base, &log, 3, 4).await;
+    let (size, ..) = log.head_state();
+    assert_eq!(size, 7);
+    close(log).await;
+    // The intact log reopens with its entries.
+    let log = open(&base).await.unwrap();
+    assert_eq!(log.head_state().0, 7);
+    close(log).await;
+
+    // log.sqlite truncated to 0 bytes.
+    let d = tmp.path().join("truncated");
+    copy_dir(&base, &d);
+    remove_db(&d);
+    std::fs::File::create(d.join("log.sqlite")).unwrap();
+    refused(open(&d).await, &["log.sqlite", "lost"]);
+
+    // log.sqlite deleted, log.key and the checkpoint kept.
+    let d = tmp.path().join("deleted");
+    copy_dir(&base, &d);
+    remove_db(&d);
+    refused(open(&d).await, &["log.sqlite", "checkpoint"]);
+
+    // log.sqlite deleted and the checkpoint too: log.key alone shows the log existed.
+    let d = tmp.path().join("deleted-both");
+    copy_dir(&base, &d);
+    remove_db(&d);
+    std::fs::remove_file(d.join("checkpoint")).unwrap();
+    refused(open(&d).await, &["log.sqlite", "log.key"]);
+
+    // log.key replaced with another valid key.
+    let d = tmp.path().join("swapped");
+    copy_dir(&base, &d);
+    std::fs::remove_file(d.join("log.key")).unwrap();
+    let other = SigningKey::generate_p256().unwrap();
+    write_key(&d.join("log.key"), &other.to_pkcs8_der().unwrap());
+    refused(open(&d).await, &["log.key", "not the key"]);
+
+    // One byte of the recorded checkpoint flipped (in its signed text, then in its signature).
+    for at in [5usize, 0] {
+        let d = tmp.path().join(format!("flipped-{at}"));
+        copy_dir(&base, &d);
+        let mut cp = std::fs::read(d.join("checkpoint")).unwrap();
+        let i = if at == 0 { cp.len() - 10 } else { at };
+        cp[i] ^= 0x01;
+        std::fs::write(d.join("checkpoint"), cp).unwrap();
+        refused(open(&d).await, &["checkpoint", "does not verify"]);
+    }
+
+    // The database restored from before the last entries: acknowledged entries are missing.
+    let d = tmp.path().join("behind");
+    copy_dir(&old, &d);
+    std::fs::copy(base.join("checkpoint"), d.join("checkpoint")).unwrap();
+    refused(open(&d).await, &["checkpoint", "missing"]);
+
+    // Another log's database under this log's key and checkpoint.
+    let other_log = tmp.path().join("other");
+    let log = open(&other_log).await.unwrap();
+    append(&other_log, &log, 100, 7).await;
+    close(log).await;
+    let d = tmp.path().join("foreign");
+    copy_dir(&base, &d);
+    remove_db(&d);
+    std::fs::copy(other_log.join("log.sqlite"), d.join("log.sqlite")).unwrap();
+    refused(open(&d).await, &["log.key"]);
+}
+
+#[cfg(unix)]
+fn write_key(path: &Path, der: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, der).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn group_or_world_readable_log_key_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    close(open(dir).await.unwrap()).await;
+    let key = dir.join("log.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    for mode in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+        refused(open(dir).await, &[&format!("chmod 600 {}", key.display())]);
+    }
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    close(open(dir).await.unwrap()).await;
+}
