@@ -589,18 +589,12 @@ fn check_detached(
             let key = cert
                 .public_key()
                 .map_err(|e| failed(format!(".cert: {e}")))?;
-            let scheme = match key.default_scheme() {
-                signet_crypto::Scheme::Ecdsa(_) => {
-                    signet_crypto::Scheme::Ecdsa(signet_crypto::HashAlgorithm::Sha256)
-                }
-                signet_crypto::Scheme::RsaPkcs1(_) => {
-                    signet_crypto::Scheme::RsaPkcs1(signet_crypto::HashAlgorithm::Sha256)
-                }
-                signet_crypto::Scheme::RsaPss(_) => {
-                    signet_crypto::Scheme::RsaPss(signet_crypto::HashAlgorithm::Sha256)
-                }
-                other => other,
-            };
+            let scheme = key
+                .default_scheme()
+                .with_hash(signet_crypto::HashAlgorithm::Sha256)
+                .ok_or_else(|| {
+                    failed(".cert holds a key that signs whole messages, not a digest".into())
+                })?;
             key.verify_prehashed(scheme, digest, &sig).map_err(|e| {
                 failed(format!(
                     ".sig does not verify over the file with .cert: {e}"

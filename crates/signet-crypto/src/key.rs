@@ -81,6 +81,19 @@ pub enum Scheme {
     RsaPss(HashAlgorithm),
 }
 
+impl Scheme {
+    /// The same scheme over `hash` (e.g. to check a signature against a SHA-256 digest, as
+    /// Sigstore clients sign); `None` for Ed25519, which signs the whole message.
+    pub fn with_hash(self, hash: HashAlgorithm) -> Option<Self> {
+        match self {
+            Self::Ecdsa(_) => Some(Self::Ecdsa(hash)),
+            Self::RsaPkcs1(_) => Some(Self::RsaPkcs1(hash)),
+            Self::RsaPss(_) => Some(Self::RsaPss(hash)),
+            Self::Ed25519 => None,
+        }
+    }
+}
+
 /// A parsed public key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey {

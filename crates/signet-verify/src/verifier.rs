@@ -411,16 +411,11 @@ fn verify_message_signature(
             }
         }),
         Artifact::Digest(d) => {
-            let s256 = match scheme {
-                Scheme::Ecdsa(_) => Scheme::Ecdsa(HashAlgorithm::Sha256),
-                Scheme::RsaPkcs1(_) => Scheme::RsaPkcs1(HashAlgorithm::Sha256),
-                Scheme::RsaPss(_) => Scheme::RsaPss(HashAlgorithm::Sha256),
-                _ => {
-                    return Err(VerifyError::NeedArtifactBytes(format!(
-                        "{:?} keys sign the whole message",
-                        key.algorithm()
-                    )));
-                }
+            let Some(s256) = scheme.with_hash(HashAlgorithm::Sha256) else {
+                return Err(VerifyError::NeedArtifactBytes(format!(
+                    "{:?} keys sign the whole message",
+                    key.algorithm()
+                )));
             };
             debug_assert_eq!(d, digest);
             key.verify_prehashed(s256, d.as_bytes(), signature)
