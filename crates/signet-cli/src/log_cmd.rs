@@ -168,7 +168,7 @@ fn body_object(body: &[u8]) -> Result<serde_json::Value> {
 }
 
 async fn run_async(args: LogArgs) -> Result<()> {
-    let client = RekorClient::new(&args.rekor_url)?;
+    let client = RekorClient::with_options(&args.rekor_url, &crate::net::options()?)?;
     match &args.command {
         LogCommand::Get { uuid, log_index } => {
             let key = key(&client, &args.log_public_key).await?;

@@ -19,6 +19,7 @@
 mod artifact;
 mod instance;
 mod log_cmd;
+mod net;
 mod oidc_cmd;
 mod online;
 mod release_cmd;

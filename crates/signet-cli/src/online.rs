@@ -6,23 +6,20 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use signet_bundle::Bundle;
-use signet_client::{RekorClient, bundle_tlog_entry_unverified, fetch_small};
+use signet_client::http::MAX_MATERIAL;
+use signet_client::{RekorClient, bundle_tlog_entry_unverified};
 use signet_log::api::SearchLogQuery;
 use signet_types::b64;
 
 use crate::artifact::{ArtifactArg, sha256_file};
 
-/// Largest `.sig` or `.cert` accepted from a file or URL.
-const MAX_MATERIAL: usize = 1 << 20;
-
 async fn read_ref(r: &str) -> Result<Vec<u8>> {
     if r.starts_with("https://") || r.starts_with("http://") {
-        return fetch_small(r, MAX_MATERIAL)
-            .await
-            .with_context(|| format!("cannot fetch {r}"));
+        // Every error names the URL.
+        return Ok(signet_client::http::fetch(r, MAX_MATERIAL, &crate::net::options()?).await?);
     }
     let meta = std::fs::metadata(r).with_context(|| format!("cannot read {r}"))?;
-    if meta.len() > MAX_MATERIAL as u64 {
+    if meta.len() > MAX_MATERIAL {
         bail!("{r} is larger than {MAX_MATERIAL} bytes");
     }
     std::fs::read(r).with_context(|| format!("cannot read {r}"))
@@ -90,7 +87,7 @@ pub fn bundle_from_log(
             _ => bail!("give --certificate (keyless) or --key (managed key) with --signature"),
         };
         let proposed = signet_log::admit::proposed_hashedrekord(&sig, &pem, &digest.to_hex());
-        let client = RekorClient::new(rekor_url)?;
+        let client = RekorClient::with_options(rekor_url, &crate::net::options()?)?;
         let found = client
             .retrieve(&SearchLogQuery { entries: Some(vec![proposed]), ..Default::default() })
             .await

@@ -260,7 +260,10 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let client = Arc::new(RekorClient::new(&rekor_url)?);
+    let client = Arc::new(RekorClient::with_options(
+        &rekor_url,
+        &crate::net::options()?,
+    )?);
     let signer = Arc::new(args.signer.signer(&rt, &client, trust.as_ref())?);
     let log_key = Arc::new(rt.block_on(log_key(&client, trust.as_ref()))?);
 
@@ -486,6 +489,10 @@ pub struct VerifyReleaseArgs {
     /// (SIGBUS, non-zero exit), so use this on shared file systems where that can happen.
     #[arg(long)]
     no_mmap: bool,
+    /// Most data a URL target may download, in MiB, all files together (each metadata file,
+    /// bundle, `.sig` and `.cert` also has its own, smaller limit).
+    #[arg(long, default_value_t = DEFAULT_MAX_DOWNLOAD_MIB, value_parser = clap::value_parser!(u64).range(1..=MAX_DOWNLOAD_MIB))]
+    max_download_mib: u64,
     #[command(flatten)]
     trust: TrustArgs,
 }
@@ -614,11 +621,21 @@ fn check_detached(
 
 pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     let started = std::time::Instant::now();
+    // A downloaded release lives in a temporary directory removed on every way out (the guard
+    // exists before the first byte is written).
     let (dir, _download) =
         if args.target.starts_with("http://") || args.target.starts_with("https://") {
-            let tmp = tempdir()?;
-            download_release(&args.target, &tmp, args.trust.output)?;
-            (tmp.clone(), Some(TempDir(tmp)))
+            let tmp = tempfile::Builder::new()
+                .prefix("signet-release-")
+                .tempdir()
+                .context("cannot create a temporary directory for the download")?;
+            download_release(
+                &args.target,
+                tmp.path(),
+                args.max_download_mib << 20,
+                args.trust.output,
+            )?;
+            (tmp.path().to_path_buf(), Some(tmp))
         } else {
             (PathBuf::from(&args.target), None)
         };
@@ -922,88 +939,127 @@ fn same_envelope(
     }
 }
 
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
+/// Default of `verify-release --max-download-mib`: 64 GiB.
+const DEFAULT_MAX_DOWNLOAD_MIB: u64 = 64 << 10;
+/// Largest `--max-download-mib`: 1 PiB (keeps the byte count far from overflow).
+const MAX_DOWNLOAD_MIB: u64 = 1 << 30;
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The limit for one file of a release download, by what it is (`total` for artifacts).
+fn download_limit(kind: Download, total: u64) -> u64 {
+    let limit = match kind {
+        Download::Manifest => manifest::MAX_MANIFEST_BYTES as u64,
+        Download::Bundle => signet_client::http::MAX_API_RESPONSE,
+        Download::Material => signet_client::http::MAX_MATERIAL,
+        Download::Sbom => sbom::MAX_SBOM_BYTES as u64,
+        // A DSSE envelope: the base64 of a statement of at most MAX_STATEMENT_BYTES, plus
+        // signatures.
+        Download::Provenance => (provenance::MAX_STATEMENT_BYTES as u64).saturating_mul(2),
+        Download::Artifact => total,
+    };
+    limit.min(total)
 }
 
-fn tempdir() -> Result<PathBuf> {
-    let p = std::env::temp_dir().join(format!("signet-release-{}", hex::encode(rand_bytes())));
-    std::fs::create_dir_all(&p)?;
-    Ok(p)
+/// What a downloaded file is, which decides its size limit.
+#[derive(Clone, Copy, Debug)]
+enum Download {
+    Manifest,
+    Bundle,
+    Material,
+    Sbom,
+    Provenance,
+    Artifact,
 }
 
 /// Downloads a release served over HTTP: SHA256SUMS says which files there are; each file
-/// comes with its bundle, plus the metadata files.
-fn download_release(base: &str, dir: &Path, output: Output) -> Result<()> {
+/// comes with its bundle, plus the metadata files. Every file is limited by its kind
+/// ([`download_limit`]) and all of them together by `max_total` bytes.
+fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use signet_client::http::{self, HttpOptions, LimitedBody};
+    use tokio::io::AsyncWriteExt;
+
     let base = base.trim_end_matches('/');
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let base_opts = crate::net::options()?;
+    let opts = Arc::new(HttpOptions {
+        timeout: base_opts.timeout.max(http::DOWNLOAD_TIMEOUT),
+        ..base_opts
+    });
+    let http = http::client_for(base, &opts)?;
+    let received = Arc::new(AtomicU64::new(0));
     rt.block_on(async {
-        let http = reqwest::Client::new();
-        let get = |rel: String| {
-            let http = http.clone();
-            let url = format!("{base}/{rel}");
+        let get = |rel: String, kind: Download| {
+            let (http, opts, received) = (http.clone(), opts.clone(), received.clone());
+            let (url, base) = (format!("{base}/{rel}"), base.to_string());
             let path = dir.join(&rel);
             async move {
-                let mut resp = http
-                    .get(&url)
-                    .send()
-                    .await
-                    .with_context(|| format!("cannot fetch {url}"))?;
+                let resp = http::send(http.get(&url), &url, &opts).await?;
                 if resp.status().as_u16() == 404 {
                     return Ok(false);
                 }
                 if !resp.status().is_success() {
                     bail!("{url} answered {}", resp.status());
                 }
+                let mut body =
+                    LimitedBody::new(resp, &url, download_limit(kind, max_total), &opts)?;
                 if let Some(parent) = path.parent() {
                     tokio::fs::create_dir_all(parent).await?;
                 }
                 let mut f = tokio::fs::File::create(&path).await?;
-                use tokio::io::AsyncWriteExt;
-                while let Some(chunk) = resp.chunk().await? {
-                    f.write_all(&chunk).await?;
+                while let Some(chunk) = body.chunk().await? {
+                    let chunk = chunk.as_ref();
+                    let n = u64::try_from(chunk.len())?;
+                    if received.fetch_add(n, Ordering::Relaxed).saturating_add(n) > max_total {
+                        bail!(
+                            "the release at {base} is larger than the download limit of \
+                             {} MiB (--max-download-mib)",
+                            max_total >> 20
+                        );
+                    }
+                    f.write_all(chunk).await?;
                 }
                 f.flush().await?;
                 anyhow::Ok(true)
             }
         };
-        if !get(signet_release::MANIFEST.to_string()).await? {
+        if !get(signet_release::MANIFEST.to_string(), Download::Manifest).await? {
             bail!("{base}/{} not found", signet_release::MANIFEST);
         }
         let listed = manifest::parse(&std::fs::read(dir.join(signet_release::MANIFEST))?)?;
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<(String, Download)> = Vec::new();
         for p in listed.paths() {
-            for suffix in [BUNDLE, ".sig", ".cert"] {
-                names.push(format!("{p}{suffix}"));
-            }
-            names.push(p);
+            names.push((format!("{p}{BUNDLE}"), Download::Bundle));
+            names.push((format!("{p}.sig"), Download::Material));
+            names.push((format!("{p}.cert"), Download::Material));
+            names.push((p, Download::Artifact));
         }
         // SHA256SUMS itself is already here; every metadata file comes with its bundle.
         for m in RELEASE_METADATA {
+            let kind = if m == signet_release::PROVENANCE {
+                Download::Provenance
+            } else {
+                Download::Sbom
+            };
             if m != signet_release::MANIFEST {
-                names.push(m.to_string());
+                names.push((m.to_string(), kind));
             }
-            names.push(format!("{m}{BUNDLE}"));
+            names.push((format!("{m}{BUNDLE}"), Download::Bundle));
             if SIGNED_METADATA.contains(&m) {
-                names.push(format!("{m}.sig"));
-                names.push(format!("{m}.cert"));
+                names.push((format!("{m}.sig"), Download::Material));
+                names.push((format!("{m}.cert"), Download::Material));
             }
         }
         let pb = progress(names.len() as u64, "download", output);
         let sem = Arc::new(tokio::sync::Semaphore::new(16));
         let mut set = tokio::task::JoinSet::new();
-        for n in names {
+        for (n, kind) in names {
             RelPath::new(n.as_str())?;
             let permit = sem.clone().acquire_owned().await?;
-            let fut = get(n);
+            let fut = get(n, kind);
             set.spawn(async move {
                 let r = fut.await;
                 drop(permit);

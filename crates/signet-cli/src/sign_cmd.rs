@@ -330,7 +330,7 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = RekorClient::new(&rekor_url)?;
+    let client = RekorClient::with_options(&rekor_url, &crate::net::options()?)?;
     if args.signer.key.is_none()
         && args.signer.identity_token.is_none()
         && args.oidc_issuer.is_some()

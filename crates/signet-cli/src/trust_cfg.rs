@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use signet_trust::TrustedRoot;
 
+/// Largest trust config `signet trust URL` accepts, in bytes (the public-good trusted root is
+/// about 15 KiB).
+const MAX_TRUST_CONFIG: u64 = 1 << 20;
+
 /// A `ClientTrustConfig`: trusted root plus signing config.
 pub struct ClientTrust {
     /// Where it was read from.
@@ -105,9 +109,12 @@ pub fn trust_url(url: &str) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let bytes = rt
-        .block_on(signet_client::fetch_small(&target, 1 << 20))
-        .with_context(|| format!("cannot fetch {target}"))?;
+    // Every error names the URL.
+    let bytes = rt.block_on(signet_client::http::fetch(
+        &target,
+        MAX_TRUST_CONFIG,
+        &crate::net::options()?,
+    ))?;
     let t = parse(&bytes, Path::new(&target))?;
     let path = saved_path().context("no HOME or XDG_CONFIG_HOME to save the trust config in")?;
     if let Some(d) = path.parent() {

@@ -16,7 +16,7 @@
     )
 )]
 
-use std::time::Duration;
+pub mod http;
 
 use signet_crypto::PublicKey;
 use signet_log::api::{
@@ -37,6 +37,25 @@ pub enum ClientError {
         /// Cause.
         #[source]
         source: reqwest::Error,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot set up an HTTP client: {0}")]
+    Setup(#[source] reqwest::Error),
+    /// No answer, or not the whole answer, in time.
+    #[error("no answer from {url} in time ({limits})")]
+    Timeout {
+        /// URL.
+        url: String,
+        /// The timeouts that applied.
+        limits: String,
+    },
+    /// The answer is larger than the limit for what was fetched.
+    #[error("the answer from {url} is larger than the limit of {limit} bytes{}", mib(*limit))]
+    TooLarge {
+        /// URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// Non-success status.
     #[error("{url} answered {status}: {message}")]
@@ -64,29 +83,37 @@ pub enum ClientError {
     Verify(String),
 }
 
+/// ` (N MiB)` for a whole number of MiB, else nothing.
+fn mib(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.trailing_zeros() >= 20 {
+        format!(" ({} MiB)", bytes >> 20)
+    } else {
+        String::new()
+    }
+}
+
 /// A Rekor v1 client.
 #[derive(Clone, Debug)]
 pub struct RekorClient {
     base: String,
     http: reqwest::Client,
+    opts: http::HttpOptions,
 }
 
 impl RekorClient {
-    /// A client for the log at `base` (e.g. `http://127.0.0.1:3000`).
+    /// A client for the log at `base` (e.g. `http://127.0.0.1:3000`) with the default
+    /// timeouts ([`http::HttpOptions::default`]).
     pub fn new(base: &str) -> Result<Self, ClientError> {
-        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(30));
-        if base.starts_with("http://") {
-            // Plain HTTP (loopback and dev instances): skip loading the platform's TLS roots,
-            // which costs tens of milliseconds per process. HTTPS URLs get a full client.
-            builder = builder.tls_certs_only(Vec::new());
-        }
-        let http = builder.build().map_err(|source| ClientError::Http {
-            url: base.into(),
-            source,
-        })?;
+        Self::with_options(base, &http::HttpOptions::default())
+    }
+
+    /// A client for the log at `base` with `opts`. Every answer is limited to
+    /// [`http::MAX_API_RESPONSE`] bytes.
+    pub fn with_options(base: &str, opts: &http::HttpOptions) -> Result<Self, ClientError> {
         Ok(Self {
             base: base.trim_end_matches('/').to_string(),
-            http,
+            http: http::client_for(base, opts)?,
+            opts: opts.clone(),
         })
     }
 
@@ -100,16 +127,10 @@ impl RekorClient {
         req: reqwest::RequestBuilder,
         url: &str,
     ) -> Result<(T, reqwest::header::HeaderMap), ClientError> {
-        let resp = req.send().await.map_err(|source| ClientError::Http {
-            url: url.into(),
-            source,
-        })?;
+        let resp = http::send(req, url, &self.opts).await?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(|source| ClientError::Http {
-            url: url.into(),
-            source,
-        })?;
+        let bytes = http::read_limited(resp, url, http::MAX_API_RESPONSE, &self.opts).await?;
         if !status.is_success() {
             let message = serde_json::from_slice::<serde_json::Value>(&bytes)
                 .ok()
@@ -149,13 +170,7 @@ impl RekorClient {
             }
         });
         let http = if url.starts_with("https://") && self.base.starts_with("http://") {
-            reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .map_err(|source| ClientError::Http {
-                    url: url.clone(),
-                    source,
-                })?
+            http::client(&self.opts)?
         } else {
             self.http.clone()
         };
@@ -192,20 +207,10 @@ impl RekorClient {
     /// `GET /api/v1/log/publicKey`.
     pub async fn public_key(&self) -> Result<PublicKey, ClientError> {
         let url = format!("{}/api/v1/log/publicKey", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|source| ClientError::Http {
-                url: url.clone(),
-                source,
-            })?;
+        let resp = http::send(self.http.get(&url), &url, &self.opts).await?;
         let status = resp.status();
-        let text = resp.text().await.map_err(|source| ClientError::Http {
-            url: url.clone(),
-            source,
-        })?;
+        let body = http::read_limited(resp, &url, http::MAX_API_RESPONSE, &self.opts).await?;
+        let text = String::from_utf8_lossy(&body).into_owned();
         if !status.is_success() {
             return Err(ClientError::Status {
                 url,
@@ -284,51 +289,6 @@ impl RekorClient {
         );
         Ok(self.send(self.http.get(&url), &url).await?.0)
     }
-}
-
-/// Fetches a small document (a `.sig` or `.cert` published beside an artifact) over HTTP(S),
-/// refusing anything larger than `max` bytes.
-pub async fn fetch_small(url: &str, max: usize) -> Result<Vec<u8>, ClientError> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|source| ClientError::Http {
-            url: url.into(),
-            source,
-        })?;
-    let resp = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|source| ClientError::Http {
-            url: url.into(),
-            source,
-        })?;
-    let status = resp.status();
-    if !status.is_success() {
-        return Err(ClientError::Status {
-            url: url.into(),
-            status: status.as_u16(),
-            message: status.canonical_reason().unwrap_or("").to_string(),
-        });
-    }
-    if resp.content_length().is_some_and(|l| l > max as u64) {
-        return Err(ClientError::Decode {
-            url: url.into(),
-            reason: format!("larger than {max} bytes"),
-        });
-    }
-    let bytes = resp.bytes().await.map_err(|source| ClientError::Http {
-        url: url.into(),
-        source,
-    })?;
-    if bytes.len() > max {
-        return Err(ClientError::Decode {
-            url: url.into(),
-            reason: format!("larger than {max} bytes"),
-        });
-    }
-    Ok(bytes.to_vec())
 }
 
 /// An entry whose SET, inclusion proof and checkpoint verified with the log key.

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::Url;
 use serde_json::Value;
+use signet_client::http::{self, HttpOptions, Redirects};
 
 use crate::OidcError;
 use crate::config::{Issuer, IssuerConfig};
@@ -40,25 +41,20 @@ fn disc_err(why: impl Into<String>) -> OidcError {
     OidcError::Discovery(why.into())
 }
 
-/// An HTTP client suited to discovery: [`HTTP_TIMEOUT`] and no redirects to another host
+/// The options of discovery and JWKS requests: signet's client defaults
+/// ([`signet_client::http`]) with a total of [`HTTP_TIMEOUT`] and no redirects to another host
 /// (Fulcio refuses cross-host redirects).
+pub fn http_options() -> HttpOptions {
+    HttpOptions {
+        timeout: HTTP_TIMEOUT,
+        ..HttpOptions::default()
+    }
+    .with_redirects(Redirects::SameHost)
+}
+
+/// An HTTP client suited to discovery: [`http_options`].
 pub fn http_client() -> Result<reqwest::Client, OidcError> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        let same_host = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.host_str() == attempt.url().host_str());
-        if attempt.previous().len() > 5 || !same_host {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .timeout(HTTP_TIMEOUT)
-        .redirect(policy)
-        .build()
-        .map_err(|e| disc_err(format!("building HTTP client: {e}")))
+    http::client(&http_options()).map_err(|e| disc_err(e.to_string()))
 }
 
 /// GET `url`, requiring a 2xx status and at most `limit` bytes of body.
@@ -67,35 +63,13 @@ async fn get_limited(
     url: &str,
     limit: usize,
 ) -> Result<Vec<u8>, OidcError> {
-    let mut resp = client
+    let req = client
         .get(url)
         .header(reqwest::header::ACCEPT, "application/json")
-        .timeout(HTTP_TIMEOUT)
-        .send()
+        .timeout(HTTP_TIMEOUT);
+    http::get_limited(req, url, limit as u64, &http_options())
         .await
-        .map_err(|e| disc_err(format!("GET {url}: {e}")))?;
-    if !resp.status().is_success() {
-        return Err(disc_err(format!("GET {url}: status {}", resp.status())));
-    }
-    if resp.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(disc_err(format!(
-            "GET {url}: body larger than {limit} bytes"
-        )));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| disc_err(format!("GET {url}: {e}")))?
-    {
-        if body.len().saturating_add(chunk.len()) > limit {
-            return Err(disc_err(format!(
-                "GET {url}: body larger than {limit} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        .map_err(|e| disc_err(format!("GET {url}: {e}")))
 }
 
 /// The parts of an OpenID provider's discovery document this crate uses.

@@ -14,6 +14,8 @@ use signet_tlog::{
 use signet_trust::{TimeRange, TransparencyLog, TrustedKey, TrustedRoot};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds, b64};
 
+pub mod hostile_http;
+
 /// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`).
 pub mod load {
     use std::time::Duration;
