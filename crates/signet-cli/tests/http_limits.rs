@@ -167,11 +167,11 @@ async fn trust_url_stops_at_its_limit() {
         .await
         .unwrap();
     let run = trust(&server.url, vec![]).await;
+    bounded(&server, SMALL_LIMIT);
     run.fails_with(&[
         "trust_config.json",
         &format!("limit of {SMALL_LIMIT} bytes"),
     ]);
-    bounded(&server, SMALL_LIMIT);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,8 +180,8 @@ async fn verify_blob_signature_url_stops_at_its_limit() {
         .await
         .unwrap();
     let run = verify_blob(&server.url, vec![]).await;
-    run.fails_with(&["a.sig", &format!("limit of {SMALL_LIMIT} bytes")]);
     bounded(&server, SMALL_LIMIT);
+    run.fails_with(&["a.sig", &format!("limit of {SMALL_LIMIT} bytes")]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,8 +190,8 @@ async fn log_info_stops_at_the_api_limit() {
         .await
         .unwrap();
     let run = log_info(&server.url, vec![]).await;
-    run.fails_with(&["/api/v1/log", &format!("limit of {API_LIMIT} bytes")]);
     bounded(&server, API_LIMIT);
+    run.fails_with(&["/api/v1/log", &format!("limit of {API_LIMIT} bytes")]);
 }
 
 /// A bundle of a listed file that never ends (the 1.4 GB `.sigstore.json`).
@@ -204,11 +204,11 @@ async fn verify_release_stops_an_endless_bundle_and_cleans_up() {
     .await
     .unwrap();
     let run = verify_release(&server.url, &[], vec![]).await;
+    bounded(&server, API_LIMIT);
     run.fails_with(&[
         "a.txt.sigstore.json",
         &format!("limit of {API_LIMIT} bytes"),
     ]);
-    bounded(&server, API_LIMIT);
 }
 
 /// An artifact that never ends stops at `--max-download-mib` (all files together).
@@ -218,8 +218,8 @@ async fn verify_release_stops_at_the_download_limit_and_cleans_up() {
         .await
         .unwrap();
     let run = verify_release(&server.url, &["--max-download-mib", "2"], vec![]).await;
-    run.fails_with(&["2 MiB", "--max-download-mib"]);
     bounded(&server, 2 << 20);
+    run.fails_with(&["2 MiB", "--max-download-mib"]);
     // A Content-Length above the limit is refused before any of the body is read.
     let server = HostileServer::start(vec![("/SHA256SUMS", Reply::Claims(1 << 40))])
         .await
