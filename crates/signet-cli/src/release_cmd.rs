@@ -989,7 +989,8 @@ fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> R
         timeout: base_opts.timeout.max(http::DOWNLOAD_TIMEOUT),
         ..base_opts
     });
-    let http = http::client_for(base, &opts)?;
+    // A full client even for an http:// release: its files may be redirected to https.
+    let http = http::client(&opts)?;
     let received = Arc::new(AtomicU64::new(0));
     rt.block_on(async {
         let get = |rel: String, kind: Download| {

@@ -255,8 +255,8 @@ pub async fn get_limited(
     read_limited(resp, url, limit, opts).await
 }
 
-/// GET `url` with a fresh [`client_for`] it, requiring a 2xx status and at most `limit` bytes.
+/// GET `url` with a fresh [`client`], requiring a 2xx status and at most `limit` bytes.
 pub async fn fetch(url: &str, limit: u64, opts: &HttpOptions) -> Result<Vec<u8>, ClientError> {
-    let http = client_for(url, opts)?;
+    let http = client(opts)?;
     get_limited(http.get(url), url, limit, opts).await
 }
