@@ -88,24 +88,36 @@ fn secs(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
 
+/// Whether a redirect to `next`, after visiting `previous` (the first URL included), is
+/// followed: `Err` says why not.
+fn redirect_allowed(
+    redirects: Redirects,
+    previous: &[reqwest::Url],
+    next: &reqwest::Url,
+) -> Result<(), String> {
+    if previous.len() > MAX_REDIRECTS {
+        return Err(format!("more than {MAX_REDIRECTS} redirects"));
+    }
+    let allowed = match redirects {
+        Redirects::SameHost => previous
+            .first()
+            .is_some_and(|f| f.host_str() == next.host_str()),
+        Redirects::NoDowngrade => {
+            !(next.scheme() == "http" && previous.iter().any(|u| u.scheme() == "https"))
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(format!("redirect to {next} refused"))
+    }
+}
+
 fn policy(redirects: Redirects) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
-        }
-        let first = attempt.previous().first();
-        let allowed = match redirects {
-            Redirects::SameHost => first.is_some_and(|f| f.host_str() == attempt.url().host_str()),
-            Redirects::NoDowngrade => {
-                !(attempt.url().scheme() == "http"
-                    && attempt.previous().iter().any(|u| u.scheme() == "https"))
-            }
-        };
-        if allowed {
-            attempt.follow()
-        } else {
-            let why = format!("redirect to {} refused", attempt.url());
-            attempt.error(why)
+        match redirect_allowed(redirects, attempt.previous(), attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(why) => attempt.error(why),
         }
     })
 }
@@ -259,4 +271,43 @@ pub async fn get_limited(
 pub async fn fetch(url: &str, limit: u64, opts: &HttpOptions) -> Result<Vec<u8>, ClientError> {
     let http = client(opts)?;
     get_limited(http.get(url), url, limit, opts).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn urls(v: &[&str]) -> Vec<reqwest::Url> {
+        v.iter().map(|u| reqwest::Url::parse(u).unwrap()).collect()
+    }
+
+    #[test]
+    fn redirect_policies() {
+        let next = |u: &str| reqwest::Url::parse(u).unwrap();
+        let https = urls(&["https://a.example/x"]);
+        let http = urls(&["http://a.example/x"]);
+        use Redirects::{NoDowngrade, SameHost};
+        // Any host, any upgrade; never back to http once on https.
+        assert!(redirect_allowed(NoDowngrade, &https, &next("https://cdn.example/y")).is_ok());
+        assert!(redirect_allowed(NoDowngrade, &http, &next("https://cdn.example/y")).is_ok());
+        assert!(redirect_allowed(NoDowngrade, &http, &next("http://cdn.example/y")).is_ok());
+        assert!(redirect_allowed(NoDowngrade, &https, &next("http://a.example/y")).is_err());
+        let up = urls(&["http://a.example/x", "https://a.example/x"]);
+        assert!(redirect_allowed(NoDowngrade, &up, &next("http://a.example/z")).is_err());
+        // Same host only.
+        assert!(redirect_allowed(SameHost, &https, &next("https://a.example/y")).is_ok());
+        assert!(redirect_allowed(SameHost, &https, &next("https://b.example/y")).is_err());
+        // At most MAX_REDIRECTS in a row.
+        let mut chain = urls(&["https://a.example/0"]);
+        for i in 1..MAX_REDIRECTS {
+            chain.push(next(&format!("https://a.example/{i}")));
+        }
+        assert_eq!(chain.len(), MAX_REDIRECTS);
+        assert!(redirect_allowed(NoDowngrade, &chain, &next("https://a.example/n")).is_ok());
+        chain.push(next("https://a.example/last"));
+        let err = redirect_allowed(NoDowngrade, &chain, &next("https://a.example/n"));
+        assert!(err.unwrap_err().contains("more than 5 redirects"));
+    }
 }
