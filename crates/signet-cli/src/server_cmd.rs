@@ -296,7 +296,17 @@ pub async fn shutdown() {
 
 #[cfg(test)]
 mod tests {
-    use super::{checkpoint_host, unless_a_sequencer_stops};
+    use super::{checkpoint_host, seconds, unless_a_sequencer_stops};
+    use std::time::Duration;
+
+    #[test]
+    fn timeouts_are_positive_seconds() {
+        assert_eq!(seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "NaN", "inf", "1e30", "", "10s"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
 
     #[tokio::test]
     async fn a_stopped_sequencer_ends_the_server_with_an_error() {
