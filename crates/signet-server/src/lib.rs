@@ -224,7 +224,7 @@ pub fn catch_panics(app: Router) -> Router {
 }
 
 /// Largest error text turned into a JSON error body by [`json_errors`] (axum's rejection
-/// messages are a line); a longer one is cut there.
+/// messages are a line); a longer one is replaced by the status's reason phrase.
 const MAX_ERROR_TEXT: usize = 4096;
 
 /// Makes every error answer of `app` a JSON body in the API's error shape,
