@@ -1084,33 +1084,29 @@ pub struct ServeReleaseArgs {
     /// Listen address (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: std::net::SocketAddr,
+    #[command(flatten)]
+    limits: crate::server_cmd::ConnectionArgs,
 }
 
-/// A static file server for a release directory (read-only; paths are checked).
+/// A static file server for a release directory (read-only): `GET /<path>` answers the regular
+/// file at `<path>` under the directory, found by the check `verify-release` makes
+/// ([`signet_release::hash::resolve`]): a symlink to a regular file inside the directory is
+/// followed; one that leaves it is refused (403), as are directories and special files (404)
+/// and paths that are not release paths (`..`, absolute, …: 400). Errors are JSON.
 pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let root = Arc::new(args.dir.canonicalize()?);
+    let root = Arc::new(
+        args.dir
+            .canonicalize()
+            .with_context(|| format!("release directory {}", args.dir.display()))?,
+    );
     rt.block_on(async move {
         let app = axum::Router::new().route(
             "/{*path}",
             axum::routing::get(move |axum::extract::Path(p): axum::extract::Path<String>| {
-                let root = root.clone();
-                async move {
-                    use axum::response::IntoResponse;
-                    let Ok(rel) = RelPath::new(p.as_str()) else {
-                        return axum::http::StatusCode::BAD_REQUEST.into_response();
-                    };
-                    let path = root.join(rel.as_str());
-                    match tokio::fs::File::open(&path).await {
-                        Ok(f) if path.is_file() => {
-                            let stream = tokio_util::io::ReaderStream::with_capacity(f, 1 << 20);
-                            axum::body::Body::from_stream(stream).into_response()
-                        }
-                        _ => axum::http::StatusCode::NOT_FOUND.into_response(),
-                    }
-                }
+                serve_release_file(root.clone(), p)
             }),
         );
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
@@ -1119,9 +1115,50 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
             args.dir.display(),
             listener.local_addr()?
         );
-        axum::serve(listener, signet_server::catch_panics(app)).await?;
+        signet_server::serve(
+            listener,
+            app,
+            args.limits.limits(),
+            crate::server_cmd::shutdown(),
+        )
+        .await?;
         anyhow::Ok(())
     })
+}
+
+/// One `GET` of `serve-release`: the file at `rel` under `root` (canonical), or a JSON error.
+async fn serve_release_file(root: Arc<PathBuf>, rel: String) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use signet_release::ReleaseError;
+    use signet_server::error_response as error;
+    let Ok(rel) = RelPath::new(rel.as_str()) else {
+        return error(StatusCode::BAD_REQUEST, "not a release path");
+    };
+    let resolved = tokio::task::spawn_blocking(move || {
+        signet_release::hash::resolve(&root, &rel).map_err(|e| (rel, e))
+    })
+    .await;
+    let path = match resolved {
+        Ok(Ok((path, _))) => path,
+        Ok(Err((rel, ReleaseError::SymlinkEscape { .. }))) => {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!("{rel} is a symlink that leaves the release directory"),
+            );
+        }
+        Ok(Err((rel, _))) => {
+            return error(StatusCode::NOT_FOUND, format!("no file {rel}"));
+        }
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    };
+    match tokio::fs::File::open(&path).await {
+        Ok(f) => {
+            let stream = tokio_util::io::ReaderStream::with_capacity(f, 1 << 20);
+            axum::body::Body::from_stream(stream).into_response()
+        }
+        Err(_) => error(StatusCode::NOT_FOUND, "no such file"),
+    }
 }
 
 /// `signet sample-release` flags.

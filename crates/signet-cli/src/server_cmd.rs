@@ -39,6 +39,47 @@ pub struct ServerArgs {
     /// Never use it for real releases: it vouches for any identity its key holder names.
     #[arg(long)]
     dev_oidc: bool,
+    #[command(flatten)]
+    limits: ConnectionArgs,
+}
+
+/// Connection limits of a server (`signet server`, `signet serve-release`).
+#[derive(Args, Debug)]
+pub struct ConnectionArgs {
+    /// Most connections open at once; further clients wait to be accepted. Lowered, with a
+    /// warning, to what the process's descriptor limit (`ulimit -n`) leaves room for.
+    #[arg(long, default_value_t = signet_server::Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's whole header, on a new connection and between
+    /// requests on a kept-alive one; then it is disconnected.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    header_timeout: std::time::Duration,
+    /// Seconds without a byte read or written (a stalled upload, a client that stops reading)
+    /// after which a connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds)]
+    idle_timeout: std::time::Duration,
+}
+
+impl ConnectionArgs {
+    /// The limits these flags set.
+    pub fn limits(&self) -> signet_server::Limits {
+        signet_server::Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        }
+    }
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn seconds(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let n: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if n.is_nan() || n <= 0.0 {
+        return Err(format!("{s:?}: must be more than 0 seconds"));
+    }
+    std::time::Duration::try_from_secs_f64(n).map_err(|e| format!("{s:?}: {e}"))
 }
 
 pub fn run(args: ServerArgs) -> Result<()> {
@@ -194,9 +235,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
             ""
         }
     );
-    let server = axum::serve(listener, signet_server::catch_panics(app))
-        .with_graceful_shutdown(shutdown())
-        .into_future();
+    let server = signet_server::serve(listener, app, args.limits.limits(), shutdown());
     unless_a_sequencer_stops(server, log_stopped, ct_stopped).await?;
     tracing::info!("stopped");
     Ok(())
@@ -238,7 +277,8 @@ fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<String> {
     }
 }
 
-async fn shutdown() {
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -256,7 +296,17 @@ async fn shutdown() {
 
 #[cfg(test)]
 mod tests {
-    use super::{checkpoint_host, unless_a_sequencer_stops};
+    use super::{checkpoint_host, seconds, unless_a_sequencer_stops};
+    use std::time::Duration;
+
+    #[test]
+    fn timeouts_are_positive_seconds() {
+        assert_eq!(seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "NaN", "inf", "1e30", "", "10s"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
 
     #[tokio::test]
     async fn a_stopped_sequencer_ends_the_server_with_an_error() {

@@ -253,9 +253,11 @@ fn canonical_root(root: &Path) -> Result<PathBuf> {
     Ok(c)
 }
 
-/// Resolves `rel` under the canonical root, refusing escapes and non-regular files.
-/// Returns the canonical path and the file size.
-fn resolve(root: &Path, rel: &RelPath) -> Result<(PathBuf, u64)> {
+/// Resolves `rel` under the canonical root `root`, refusing escapes and non-regular files:
+/// the one check of where a release path leads (hashing, verify-release, serve-release).
+/// Symlinks to regular files inside `root` are followed; a symlink that leaves `root` is
+/// [`ReleaseError::SymlinkEscape`]. Returns the canonical path and the file size.
+pub fn resolve(root: &Path, rel: &RelPath) -> Result<(PathBuf, u64)> {
     let joined = rel.to_path(root);
     let canon = fs::canonicalize(&joined).map_err(|e| ReleaseError::io("resolve", &joined, e))?;
     if !canon.starts_with(root) {

@@ -139,13 +139,26 @@ async fn root_cert<A: Authenticator + 'static>(State(svc): State<Arc<CaService<A
 /// The Fulcio router: `/api/v2/signingCert`, `/api/v2/trustBundle`, `/api/v2/configuration`,
 /// legacy `/api/v1/rootCert`.
 pub fn fulcio_router<A: Authenticator + 'static>(svc: Arc<CaService<A>>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/api/v2/signingCert", post(signing_cert::<A>))
         .route("/api/v2/trustBundle", get(trust_bundle::<A>))
         .route("/api/v2/configuration", get(configuration::<A>))
         .route("/api/v1/rootCert", get(root_cert::<A>))
         .layer(DefaultBodyLimit::max(fulcio::MAX_REQUEST_BYTES))
-        .with_state(svc)
+        .with_state(svc);
+    crate::text_errors_as(router, fulcio_rejection)
+}
+
+/// An axum rejection on a CA route (a body over the limit, 413; a bad query) in Fulcio's
+/// error shape, with its HTTP status kept: gRPC code 3 (invalid argument) and Fulcio's message
+/// for an unusable body followed by why.
+fn fulcio_rejection(status: StatusCode, text: String) -> Response {
+    let e = if status.is_server_error() {
+        FulcioError::internal("internal error", text)
+    } else {
+        FulcioError::invalid(&format!("{}: {text}", msg::BODY), text)
+    };
+    (status, Json(e.to_json())).into_response()
 }
 
 fn ct_error(e: signet_ct::CtError) -> Response {

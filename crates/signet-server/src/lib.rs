@@ -17,6 +17,9 @@
 )]
 
 pub mod ca;
+mod serve;
+
+pub use serve::{Limits, SHUTDOWN_GRACE, connection_cap, serve};
 
 use std::sync::Arc;
 
@@ -218,6 +221,74 @@ pub fn catch_panics(app: Router) -> Router {
                 .into_response()
         },
     ))
+}
+
+/// Largest error text turned into a JSON error body by [`json_errors`] (axum's rejection
+/// messages are a line); a longer one is replaced by the status's reason phrase.
+const MAX_ERROR_TEXT: usize = 4096;
+
+/// Makes every error answer of `app` a JSON body in the API's error shape,
+/// `{"code": <HTTP status>, "message": "..."}` ([`ErrorBody`], as Rekor's, and the `code` and
+/// `message` of Fulcio's): an unknown route (404), a known route with another method (405, with
+/// its `Allow` header), and every plain-text error, which are axum's extractor rejections (413
+/// for a body over the route's limit, 400/415/422 for a bad JSON body or query) and the CT log's
+/// messages. Error answers that already are JSON, and the empty-bodied 404 Rekor gives for an
+/// entry it does not hold, are left as they are.
+pub fn json_errors(app: Router) -> Router {
+    let app = app
+        .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such route") })
+        .method_not_allowed_fallback(|| async {
+            error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route",
+            )
+        });
+    text_errors_as(app, error_response)
+}
+
+/// Makes every plain-text error answer of `app` (axum's extractor rejections) the body
+/// `shape(status, text)` gives, with its status and other headers kept. For APIs whose error
+/// shape is not [`error_response`]'s (Fulcio's).
+pub(crate) fn text_errors_as(app: Router, shape: fn(StatusCode, String) -> Response) -> Router {
+    app.layer(axum::middleware::map_response(move |r: Response| {
+        text_error_as(r, shape)
+    }))
+}
+
+/// An error answer in the API's error shape: `{"code": <status>, "message": message}`.
+pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+    let message = message.into();
+    (
+        status,
+        Json(ErrorBody {
+            code: status.as_u16(),
+            message,
+        }),
+    )
+        .into_response()
+}
+
+async fn text_error_as(resp: Response, shape: fn(StatusCode, String) -> Response) -> Response {
+    let status = resp.status();
+    let is_text = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !is_text {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let message = match axum::body::to_bytes(body, MAX_ERROR_TEXT).await {
+        Ok(text) => String::from_utf8_lossy(&text).trim_end().to_string(),
+        Err(_) => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let json = shape(status, message);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    let (json_parts, body) = json.into_parts();
+    parts.headers.extend(json_parts.headers);
+    Response::from_parts(parts, body)
 }
 
 /// Replaces the default panic hook (two lines on stderr, a backtrace with `RUST_BACKTRACE`)

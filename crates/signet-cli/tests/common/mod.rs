@@ -15,13 +15,27 @@ impl Listening {
     /// Runs `signet <args>` (with `RUST_LOG=warn`, plus `env`) and waits for its URL.
     pub fn start(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
-        cmd.args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.args(args).env("RUST_LOG", "warn");
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Self::spawn(cmd)
+    }
+
+    /// Runs `signet <args>` through `sh -c` with at most `fds` open file descriptors.
+    pub fn start_with_fd_limit(fds: u32, args: &[&str]) -> Self {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_signet"))
+            .args(args)
+            .env("RUST_LOG", "warn");
+        Self::spawn(cmd)
+    }
+
+    /// Spawns `cmd` and waits for its URL.
+    fn spawn(mut cmd: Command) -> Self {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
