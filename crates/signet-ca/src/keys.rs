@@ -8,7 +8,12 @@ use rcgen::{
     KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P384_SHA384, PublicKeyData,
     SignatureAlgorithm,
 };
+use signet_types::limits::FileLimit;
 use signet_x509::{Certificate, NameAttribute};
+
+/// The most bytes read of a CA certificate file (`root.pem`, `intermediate.pem`).
+pub const CA_CERTIFICATE_FILE: FileLimit =
+    FileLimit::new("CA certificate", signet_types::limits::MAX_MATERIAL_FILE);
 
 /// Errors of the CA layer.
 #[derive(Debug, thiserror::Error)]
@@ -301,8 +306,8 @@ impl CaChain {
     /// Loads the CA from `dir`. The key file must not be readable by group or others.
     pub fn load(dir: &Path) -> Result<Self, CaError> {
         let read = |name: &str| {
-            let p = dir.join(name);
-            std::fs::read_to_string(&p).map_err(|source| CaError::Io { path: p, source })
+            signet_crypto::read_capped_string(&dir.join(name), CA_CERTIFICATE_FILE)
+                .map_err(|e| CaError::Material(e.to_string()))
         };
         let signer = FileSigner::from_pem(&read_private_pem(&dir.join(INTERMEDIATE_KEY))?)?;
         // The root key is only needed to re-issue the intermediate, but while it sits here it

@@ -9,23 +9,20 @@ use signet_bundle::Bundle;
 use signet_client::{RekorClient, bundle_tlog_entry_unverified, fetch_small};
 use signet_log::api::SearchLogQuery;
 use signet_types::b64;
+use signet_types::limits::FileLimit;
 
 use crate::artifact::{ArtifactArg, sha256_file};
 
 /// Largest `.sig` or `.cert` accepted from a file or URL.
 const MAX_MATERIAL: usize = 1 << 20;
 
-async fn read_ref(r: &str) -> Result<Vec<u8>> {
+async fn read_ref(r: &str, limit: FileLimit) -> Result<Vec<u8>> {
     if r.starts_with("https://") || r.starts_with("http://") {
         return fetch_small(r, MAX_MATERIAL)
             .await
             .with_context(|| format!("cannot fetch {r}"));
     }
-    let meta = std::fs::metadata(r).with_context(|| format!("cannot read {r}"))?;
-    if meta.len() > MAX_MATERIAL as u64 {
-        bail!("{r} is larger than {MAX_MATERIAL} bytes");
-    }
-    std::fs::read(r).with_context(|| format!("cannot read {r}"))
+    Ok(signet_crypto::read_capped(Path::new(r), limit)?)
 }
 
 /// `.sig`: base64 text (cosign) or raw DER.
@@ -71,19 +68,19 @@ pub fn bundle_from_log(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let sig = decode_signature(read_ref(sig_ref).await?);
+        let sig = decode_signature(read_ref(sig_ref, crate::input::SIGNATURE).await?);
         let digest = match ArtifactArg::parse(artifact)? {
             ArtifactArg::Digest(d) => d,
             ArtifactArg::File(p) => sha256_file(&p)?,
         };
         let (pem, material) = match (cert_ref, key_path) {
             (Some(c), None) => {
-                let der = decode_certificate(&read_ref(c).await?)?;
+                let der = decode_certificate(&read_ref(c, crate::input::CERTIFICATE).await?)?;
                 let pem = signet_crypto::certificate_pem(&der);
                 (pem, serde_json::json!({"certificate": {"rawBytes": b64::encode(&der)}}))
             }
             (None, Some(k)) => {
-                let bytes = std::fs::read(k).with_context(|| format!("cannot read key {}", k.display()))?;
+                let bytes = signet_crypto::read_capped(k, crate::input::PUBLIC_KEY)?;
                 let key = signet_crypto::PublicKey::from_pem_or_der(&bytes).with_context(|| format!("invalid public key {}", k.display()))?;
                 (key.to_pem(), serde_json::json!({"publicKey": {"hint": ""}}))
             }

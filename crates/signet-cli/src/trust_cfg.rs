@@ -55,8 +55,7 @@ fn candidates() -> Vec<PathBuf> {
 
 /// Parses a `ClientTrustConfig` file.
 pub fn read(path: &Path) -> Result<ClientTrust> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read trust config {}", path.display()))?;
+    let bytes = signet_crypto::read_capped(path, crate::input::TRUST_CONFIG)?;
     parse(&bytes, path)
 }
 
