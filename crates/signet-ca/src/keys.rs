@@ -454,6 +454,27 @@ mod tests {
                 CaChain::load(&dir).unwrap();
             }
         }
+        // A certificate file over its limit is refused, naming it (grown sparse, then restored).
+        for name in [INTERMEDIATE_CERT, ROOT_CERT] {
+            let p = dir.join(name);
+            let original = std::fs::read(&p).unwrap();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_len(CA_CERTIFICATE_FILE.max_bytes + 1)
+                .unwrap();
+            let e = CaChain::load(&dir).err().expect("oversized certificate");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "CA certificate {}: larger than the CA certificate limit of 1 MiB",
+                    p.display()
+                )
+            );
+            std::fs::write(&p, original).unwrap();
+            CaChain::load(&dir).unwrap();
+        }
         // A key that does not match the intermediate is refused.
         let other = FileSigner::generate_p384().unwrap();
         assert!(

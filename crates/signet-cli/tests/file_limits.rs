@@ -252,3 +252,22 @@ fn verify_release_refuses_an_oversized_sha256sums() {
         ),
     );
 }
+
+#[test]
+fn the_server_refuses_an_endless_oidc_configuration() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let args = [
+        "server",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+        "--oidc-config",
+        "/dev/zero",
+    ];
+    refused(
+        &signet(home.path(), &args, &[]),
+        "OIDC configuration /dev/zero: larger than the OIDC configuration limit of 1 MiB",
+    );
+}

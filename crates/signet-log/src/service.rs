@@ -1005,3 +1005,26 @@ impl<S: LogStore> TransparencyLog<S> {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_checkpoint_file_is_refused_naming_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(CHECKPOINT_FILE);
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(CHECKPOINT_FILE_LIMIT.max_bytes + 1).unwrap();
+        let e = read_recorded(&p).unwrap_err().to_string();
+        let expected = format!(
+            "checkpoint {}: larger than the checkpoint limit of 1 MiB",
+            p.display()
+        );
+        assert!(e.ends_with(&expected), "{e}");
+        f.set_len(CHECKPOINT_FILE_LIMIT.max_bytes).unwrap();
+        assert!(read_recorded(&p).unwrap().is_some());
+        assert_eq!(read_recorded(&dir.path().join("none")).unwrap(), None);
+    }
+}
