@@ -8,7 +8,12 @@ use rcgen::{
     KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P384_SHA384, PublicKeyData,
     SignatureAlgorithm,
 };
+use signet_types::limits::FileLimit;
 use signet_x509::{Certificate, NameAttribute};
+
+/// The most bytes read of a CA certificate file (`root.pem`, `intermediate.pem`).
+pub const CA_CERTIFICATE_FILE: FileLimit =
+    FileLimit::new("CA certificate", signet_types::limits::MAX_MATERIAL_FILE);
 
 /// Errors of the CA layer.
 #[derive(Debug, thiserror::Error)]
@@ -301,8 +306,8 @@ impl CaChain {
     /// Loads the CA from `dir`. The key file must not be readable by group or others.
     pub fn load(dir: &Path) -> Result<Self, CaError> {
         let read = |name: &str| {
-            let p = dir.join(name);
-            std::fs::read_to_string(&p).map_err(|source| CaError::Io { path: p, source })
+            signet_crypto::read_capped_string(&dir.join(name), CA_CERTIFICATE_FILE)
+                .map_err(|e| CaError::Material(e.to_string()))
         };
         let signer = FileSigner::from_pem(&read_private_pem(&dir.join(INTERMEDIATE_KEY))?)?;
         // The root key is only needed to re-issue the intermediate, but while it sits here it
@@ -448,6 +453,27 @@ mod tests {
                 std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
                 CaChain::load(&dir).unwrap();
             }
+        }
+        // A certificate file over its limit is refused, naming it (grown sparse, then restored).
+        for name in [INTERMEDIATE_CERT, ROOT_CERT] {
+            let p = dir.join(name);
+            let original = std::fs::read(&p).unwrap();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_len(CA_CERTIFICATE_FILE.max_bytes + 1)
+                .unwrap();
+            let e = CaChain::load(&dir).err().expect("oversized certificate");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "CA certificate {}: larger than the CA certificate limit of 1 MiB",
+                    p.display()
+                )
+            );
+            std::fs::write(&p, original).unwrap();
+            CaChain::load(&dir).unwrap();
         }
         // A key that does not match the intermediate is refused.
         let other = FileSigner::generate_p384().unwrap();

@@ -94,7 +94,7 @@ pub fn run(args: LogArgs) -> Result<()> {
 async fn key(client: &RekorClient, path: &Option<PathBuf>) -> Result<PublicKey> {
     match path {
         Some(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let bytes = signet_crypto::read_capped(p, crate::input::PUBLIC_KEY)?;
             PublicKey::from_pem_or_der(&bytes)
                 .with_context(|| format!("invalid public key {}", p.display()))
         }
@@ -286,8 +286,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
             public_key,
         } => {
             let digest = crate::artifact::sha256_file(artifact)?;
-            let raw = std::fs::read(signature)
-                .with_context(|| format!("cannot read {}", signature.display()))?;
+            let raw = signet_crypto::read_capped(signature, crate::input::SIGNATURE)?;
             let sig = match std::str::from_utf8(&raw)
                 .ok()
                 .and_then(|t| signet_types::b64::decode(t.trim()).ok())
@@ -295,8 +294,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 Some(decoded) if !decoded.is_empty() => decoded,
                 _ => raw,
             };
-            let pem = std::fs::read_to_string(public_key)
-                .with_context(|| format!("cannot read {}", public_key.display()))?;
+            let pem = signet_crypto::read_capped_string(public_key, crate::input::PUBLIC_KEY)?;
             let sub = Submission::new(signet_log::admit::proposed_hashedrekord(
                 &sig,
                 &pem,
@@ -354,8 +352,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 ));
             }
             if let Some(p) = public_key {
-                let pem =
-                    std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+                let pem = signet_crypto::read_capped(p, crate::input::PUBLIC_KEY)?;
                 q.public_key = Some(signet_log::api::SearchKey {
                     format: "x509".into(),
                     content: signet_types::b64::encode(pem),

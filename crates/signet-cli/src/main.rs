@@ -17,6 +17,7 @@
 )]
 
 mod artifact;
+mod input;
 mod instance;
 mod log_cmd;
 mod net;

@@ -69,12 +69,14 @@ fn workflow_ref(subject: &str) -> Result<&str> {
 pub fn run(args: OidcArgs) -> Result<()> {
     let OidcCommand::Token(t) = args.command;
     let url_path = t.data_dir.join("oidc").join("issuer-url");
-    let url = std::fs::read_to_string(&url_path).with_context(|| {
-        format!(
-            "no development issuer in {} (start `signet server --dev-oidc` on it first)",
-            t.data_dir.display()
-        )
-    })?;
+    let url = signet_crypto::read_capped_string(&url_path, crate::input::ISSUER_URL).with_context(
+        || {
+            format!(
+                "no development issuer in {} (start `signet server --dev-oidc` on it first)",
+                t.data_dir.display()
+            )
+        },
+    )?;
     let issuer = crate::instance::dev_issuer(&t.data_dir, url.trim())?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?

@@ -6,23 +6,19 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use signet_bundle::Bundle;
-use signet_client::http::MAX_MATERIAL;
 use signet_client::{RekorClient, bundle_tlog_entry_unverified};
 use signet_log::api::SearchLogQuery;
 use signet_types::b64;
+use signet_types::limits::FileLimit;
 
 use crate::artifact::{ArtifactArg, sha256_file};
 
-async fn read_ref(r: &str) -> Result<Vec<u8>> {
+async fn read_ref(r: &str, limit: FileLimit) -> Result<Vec<u8>> {
     if r.starts_with("https://") || r.starts_with("http://") {
         // Every error names the URL.
-        return Ok(signet_client::http::fetch(r, MAX_MATERIAL, &crate::net::options()?).await?);
+        return Ok(signet_client::http::fetch(r, limit.max_bytes, &crate::net::options()?).await?);
     }
-    let meta = std::fs::metadata(r).with_context(|| format!("cannot read {r}"))?;
-    if meta.len() > MAX_MATERIAL {
-        bail!("{r} is larger than {MAX_MATERIAL} bytes");
-    }
-    std::fs::read(r).with_context(|| format!("cannot read {r}"))
+    Ok(signet_crypto::read_capped(Path::new(r), limit)?)
 }
 
 /// `.sig`: base64 text (cosign) or raw DER.
@@ -68,19 +64,19 @@ pub fn bundle_from_log(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let sig = decode_signature(read_ref(sig_ref).await?);
+        let sig = decode_signature(read_ref(sig_ref, crate::input::SIGNATURE).await?);
         let digest = match ArtifactArg::parse(artifact)? {
             ArtifactArg::Digest(d) => d,
             ArtifactArg::File(p) => sha256_file(&p)?,
         };
         let (pem, material) = match (cert_ref, key_path) {
             (Some(c), None) => {
-                let der = decode_certificate(&read_ref(c).await?)?;
+                let der = decode_certificate(&read_ref(c, crate::input::CERTIFICATE).await?)?;
                 let pem = signet_crypto::certificate_pem(&der);
                 (pem, serde_json::json!({"certificate": {"rawBytes": b64::encode(&der)}}))
             }
             (None, Some(k)) => {
-                let bytes = std::fs::read(k).with_context(|| format!("cannot read key {}", k.display()))?;
+                let bytes = signet_crypto::read_capped(k, crate::input::PUBLIC_KEY)?;
                 let key = signet_crypto::PublicKey::from_pem_or_der(&bytes).with_context(|| format!("invalid public key {}", k.display()))?;
                 (key.to_pem(), serde_json::json!({"publicKey": {"hint": ""}}))
             }

@@ -18,10 +18,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use signet_bundle::Bundle;
 use signet_client::{RekorClient, Submission, bundle_tlog_entry, verify_entry_of};
+use signet_crypto::{ReadFileError, read_capped};
 use signet_release::{
     ReadMode, RelPath, hash_files, list_artifacts, manifest, provenance, sbom, sha256_files,
     sha256_files_with, write_atomic,
 };
+use signet_types::limits::FileLimit;
 use signet_types::{Sha256Hash, b64};
 use signet_verify::{Artifact, Policy, Verifier};
 
@@ -93,9 +95,21 @@ fn side(dir: &Path, rel: &str, suffix: &str) -> PathBuf {
     dir.join(format!("{rel}{suffix}"))
 }
 
+/// Reads a release file whole through the capped reader; `Ok(None)` when it does not exist.
+fn read_optional(
+    path: &Path,
+    limit: FileLimit,
+) -> std::result::Result<Option<Vec<u8>>, ReadFileError> {
+    match read_capped(path, limit) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `rel` already carries a bundle for exactly `digest` (and its .sig/.cert).
 fn already_signed(dir: &Path, rel: &str, digest: &[u8; 32], keyless: bool) -> bool {
-    let Ok(bytes) = std::fs::read(side(dir, rel, BUNDLE)) else {
+    let Ok(bytes) = read_capped(&side(dir, rel, BUNDLE), crate::input::BUNDLE) else {
         return false;
     };
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -241,8 +255,11 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         .iter()
         .all(|m| dir.join(m).is_file() && side(&dir, m, BUNDLE).is_file());
     let manifest_text = manifest::write(&digests)?;
-    let manifest_unchanged = std::fs::read(dir.join(signet_release::MANIFEST))
-        .is_ok_and(|b| b == manifest_text.as_bytes());
+    let manifest_unchanged = read_capped(
+        &dir.join(signet_release::MANIFEST),
+        crate::input::SHA256SUMS,
+    )
+    .is_ok_and(|b| b == manifest_text.as_bytes());
     if todo.is_empty() && meta_present && manifest_unchanged {
         report_sign(
             &args,
@@ -527,9 +544,10 @@ fn verify_file_bundle(
     rel: &str,
     digest: &[u8; 32],
 ) -> FileStatus {
-    let bytes = match std::fs::read(side(dir, rel, BUNDLE)) {
-        Ok(b) => b,
-        Err(_) => return problem(rel, "UNSIGNED", "no .sigstore.json bundle"),
+    let bytes = match read_optional(&side(dir, rel, BUNDLE), crate::input::BUNDLE) {
+        Ok(Some(b)) => b,
+        Ok(None) => return problem(rel, "UNSIGNED", "no .sigstore.json bundle"),
+        Err(e) => return problem(rel, "INVALID", e.to_string()),
     };
     let bundle = match Bundle::from_json(&bytes) {
         Ok(b) => b,
@@ -543,8 +561,15 @@ fn verify_file_bundle(
         },
     ) {
         Ok(v) => {
-            let read = |suffix: &str| std::fs::read(side(dir, rel, suffix)).ok();
-            match check_detached(&bundle, digest, read(".sig"), read(".cert")) {
+            let read = |suffix: &str, limit| read_optional(&side(dir, rel, suffix), limit);
+            let detached = match (
+                read(".sig", crate::input::SIGNATURE),
+                read(".cert", crate::input::CERTIFICATE),
+            ) {
+                (Ok(sig), Ok(cert)) => check_detached(&bundle, digest, sig, cert),
+                (Err(e), _) | (_, Err(e)) => Err(("FAILED", e.to_string())),
+            };
+            match detached {
                 Ok(()) => ok(
                     rel,
                     v.entries()
@@ -647,7 +672,11 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     let verifier = Verifier::new(&root).context("unusable trusted root")?;
 
     // The signed manifest says what the release is.
-    let manifest_bytes = std::fs::read(dir.join(signet_release::MANIFEST)).with_context(|| {
+    let manifest_bytes = read_optional(
+        &dir.join(signet_release::MANIFEST),
+        crate::input::SHA256SUMS,
+    )?
+    .with_context(|| {
         format!(
             "{} has no {} (was it signed with signet sign-release?)",
             dir.display(),
@@ -814,7 +843,10 @@ fn stray_signature_files(
 }
 
 fn check_sbom(dir: &Path, files: &[&signet_release::FileSha256]) -> Result<FileStatus> {
-    let doc = sbom::parse_json(&std::fs::read(dir.join(signet_release::SBOM_JSON))?)?;
+    let doc = sbom::parse_json(&read_capped(
+        &dir.join(signet_release::SBOM_JSON),
+        crate::input::SBOM,
+    )?)?;
     let listed = sbom::file_digests(&doc)?;
     let want: BTreeMap<&str, &[u8; 32]> = listed
         .iter()
@@ -852,8 +884,10 @@ fn check_provenance(
     files: &[&signet_release::FileSha256],
 ) -> FileStatus {
     let name = signet_release::PROVENANCE;
-    let Ok(bytes) = std::fs::read(side(dir, name, BUNDLE)) else {
-        return problem(name, "UNSIGNED", "no provenance bundle");
+    let bytes = match read_optional(&side(dir, name, BUNDLE), crate::input::BUNDLE) {
+        Ok(Some(b)) => b,
+        Ok(None) => return problem(name, "UNSIGNED", "no provenance bundle"),
+        Err(e) => return problem(name, "INVALID", e.to_string()),
     };
     let bundle = match Bundle::from_json(&bytes) {
         Ok(b) => b,
@@ -880,12 +914,16 @@ fn check_provenance(
         .as_ref()
         .and_then(|v| v.pointer("/dsseEnvelope"));
     // The published file must be exactly the signed envelope (one JSON line).
-    let Ok(file) = std::fs::read(dir.join(name)) else {
-        return problem(
-            name,
-            "MISSING",
-            "provenance file missing (its bundle is here)",
-        );
+    let file = match read_optional(&dir.join(name), crate::input::PROVENANCE) {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            return problem(
+                name,
+                "MISSING",
+                "provenance file missing (its bundle is here)",
+            );
+        }
+        Err(e) => return problem(name, "FAILED", e.to_string()),
     };
     if let Err(e) = same_envelope(&file, envelope) {
         return problem(name, "TAMPERED", e);
@@ -946,14 +984,13 @@ const MAX_DOWNLOAD_MIB: u64 = 1 << 30;
 
 /// The limit for one file of a release download, by what it is (`total` for artifacts).
 fn download_limit(kind: Download, total: u64) -> u64 {
+    // A downloaded file gets the limit the same file has on disk (README: "Limits on input").
     let limit = match kind {
-        Download::Manifest => manifest::MAX_MANIFEST_BYTES as u64,
-        Download::Bundle => signet_client::http::MAX_API_RESPONSE,
-        Download::Material => signet_client::http::MAX_MATERIAL,
-        Download::Sbom => sbom::MAX_SBOM_BYTES as u64,
-        // A DSSE envelope: the base64 of a statement of at most MAX_STATEMENT_BYTES, plus
-        // signatures.
-        Download::Provenance => (provenance::MAX_STATEMENT_BYTES as u64).saturating_mul(2),
+        Download::Manifest => crate::input::SHA256SUMS.max_bytes,
+        Download::Bundle => crate::input::BUNDLE.max_bytes,
+        Download::Material => crate::input::SIGNATURE.max_bytes,
+        Download::Sbom => crate::input::SBOM.max_bytes,
+        Download::Provenance => crate::input::PROVENANCE.max_bytes,
         Download::Artifact => total,
     };
     limit.min(total)
@@ -1030,7 +1067,10 @@ fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> R
         if !get(signet_release::MANIFEST.to_string(), Download::Manifest).await? {
             bail!("{base}/{} not found", signet_release::MANIFEST);
         }
-        let listed = manifest::parse(&std::fs::read(dir.join(signet_release::MANIFEST))?)?;
+        let listed = manifest::parse(&read_capped(
+            &dir.join(signet_release::MANIFEST),
+            crate::input::SHA256SUMS,
+        )?)?;
         let mut names: Vec<(String, Download)> = Vec::new();
         for p in listed.paths() {
             names.push((format!("{p}{BUNDLE}"), Download::Bundle));

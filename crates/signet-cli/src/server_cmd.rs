@@ -151,9 +151,8 @@ async fn serve(args: ServerArgs) -> Result<()> {
     // Who may get certificates.
     let mut oidc = match &args.oidc_config {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            signet_oidc::IssuerConfig::parse(text.as_bytes())
+            let text = signet_crypto::read_capped(p, crate::input::OIDC_CONFIG)?;
+            signet_oidc::IssuerConfig::parse(&text)
                 .with_context(|| format!("OIDC configuration {}", p.display()))?
         }
         None => signet_oidc::IssuerConfig::default(),

@@ -137,7 +137,7 @@ pub fn generate_key_pair(args: GenerateKeyPairArgs) -> Result<()> {
 pub(crate) fn read_token(t: &str) -> Result<String> {
     let p = std::path::Path::new(t);
     let tok = if t.matches('.').count() != 2 && p.is_file() {
-        std::fs::read_to_string(p).with_context(|| format!("cannot read token file {t}"))?
+        signet_crypto::read_capped_string(p, crate::input::IDENTITY_TOKEN)?
     } else {
         t.to_string()
     };
@@ -228,8 +228,7 @@ pub(crate) fn resolve_signer(
 ) -> Result<Signer> {
     match (key, token) {
         (Some(path), _) => {
-            let pem = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read key {}", path.display()))?;
+            let pem = signet_crypto::read_capped_string(path, crate::input::PRIVATE_KEY)?;
             Ok(Signer {
                 key: SigningKey::from_pkcs8_pem(&pem)
                     .with_context(|| format!("invalid private key {}", path.display()))?,

@@ -10,10 +10,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use signet_trust::TrustedRoot;
 
-/// Largest trust config `signet trust URL` accepts, in bytes (the public-good trusted root is
-/// about 15 KiB).
-const MAX_TRUST_CONFIG: u64 = 1 << 20;
-
 /// A `ClientTrustConfig`: trusted root plus signing config.
 pub struct ClientTrust {
     /// Where it was read from.
@@ -59,8 +55,7 @@ fn candidates() -> Vec<PathBuf> {
 
 /// Parses a `ClientTrustConfig` file.
 pub fn read(path: &Path) -> Result<ClientTrust> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read trust config {}", path.display()))?;
+    let bytes = signet_crypto::read_capped(path, crate::input::TRUST_CONFIG)?;
     parse(&bytes, path)
 }
 
@@ -112,7 +107,7 @@ pub fn trust_url(url: &str) -> Result<()> {
     // Every error names the URL.
     let bytes = rt.block_on(signet_client::http::fetch(
         &target,
-        MAX_TRUST_CONFIG,
+        crate::input::TRUST_CONFIG.max_bytes,
         &crate::net::options()?,
     ))?;
     let t = parse(&bytes, Path::new(&target))?;

@@ -139,8 +139,7 @@ fn verify_blob_inner(args: VerifyBlobArgs) -> Result<()> {
 pub(crate) fn root_of(trust: &TrustArgs) -> Result<TrustedRoot> {
     let (bytes, name) = match (&trust.trusted_root, trust.staging) {
         (Some(p), _) => (
-            std::fs::read(p)
-                .with_context(|| format!("cannot read trusted root {}", p.display()))?,
+            signet_crypto::read_capped(p, crate::input::TRUSTED_ROOT)?,
             p.display().to_string(),
         ),
         (None, true) => (STAGING_ROOT.to_vec(), "embedded staging root".into()),
@@ -175,8 +174,7 @@ fn matcher(exact: &Option<String>, regexp: &Option<String>, what: &str) -> Resul
 
 pub(crate) fn identity_of(trust: &TrustArgs) -> Result<Identity> {
     if let Some(path) = &trust.key {
-        let pem =
-            std::fs::read(path).with_context(|| format!("cannot read key {}", path.display()))?;
+        let pem = signet_crypto::read_capped(path, crate::input::PUBLIC_KEY)?;
         let key = PublicKey::from_pem_or_der(&pem)
             .with_context(|| format!("invalid public key {}", path.display()))?;
         return Ok(Identity::Key(key));
@@ -195,9 +193,8 @@ pub(crate) fn identity_of(trust: &TrustArgs) -> Result<Identity> {
     })
 }
 
-fn run(bundle_path: &PathBuf, trust: &TrustArgs, artifact: &str) -> Result<()> {
-    let bundle_bytes = std::fs::read(bundle_path)
-        .with_context(|| format!("cannot read bundle {}", bundle_path.display()))?;
+fn run(bundle_path: &std::path::Path, trust: &TrustArgs, artifact: &str) -> Result<()> {
+    let bundle_bytes = signet_crypto::read_capped(bundle_path, crate::input::BUNDLE)?;
     let bundle = Bundle::from_json(&bundle_bytes).context("invalid bundle")?;
     run_bundle(&bundle, trust, artifact)
 }
@@ -225,8 +222,7 @@ fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> 
                 },
             ) {
                 Err(VerifyError::NeedArtifactBytes(_)) => {
-                    let bytes = std::fs::read(&path)
-                        .with_context(|| format!("cannot read artifact {}", path.display()))?;
+                    let bytes = signet_crypto::read_capped(&path, crate::input::ED25519_ARTIFACT)?;
                     verifier.verify(
                         bundle,
                         &Policy {

@@ -396,6 +396,11 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Verifies a copy of the signed release changed by `mutate`; returns the non-OK rows (and
 /// checks the exit status is 1 when there are any).
 fn verify_mutated(mutate: impl FnOnce(&Path, &[String])) -> Vec<(String, String)> {
+    statuses(&verify_mutated_json(mutate))
+}
+
+/// [`verify_mutated`], returning `verify-release --output json`'s whole answer.
+fn verify_mutated_json(mutate: impl FnOnce(&Path, &[String])) -> serde_json::Value {
     let s = signed_release();
     let tmp = tempfile::tempdir().unwrap();
     let rel = tmp.path().join("release");
@@ -405,7 +410,7 @@ fn verify_mutated(mutate: impl FnOnce(&Path, &[String])) -> Vec<(String, String)
     let v = json(&o);
     let bad = statuses(&v);
     assert_eq!(o.status.code(), Some(i32::from(!bad.is_empty())), "{v}");
-    bad
+    v
 }
 
 fn swap(rel: &Path, a: &str, b: &str, suffix: &str) {
@@ -535,4 +540,64 @@ fn provenance_replaced_with_garbage_is_tampered() {
     provenance_tampered(|rel, _| {
         std::fs::write(rel.join("release.intoto.jsonl"), b"garbage\n").unwrap()
     });
+}
+
+/// Release files one byte over their limits (grown sparse, so nothing is written) are failed
+/// rows naming the limit (README "Limits on input: files"); the rest of the release verifies.
+#[test]
+fn oversized_release_files_fail_naming_their_limit() {
+    const MIB: u64 = 1024 * 1024;
+    let s = signed_release();
+    let (a, b) = (&s.artifacts[4], &s.artifacts[5]);
+    let grow = |p: std::path::PathBuf, len: u64| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_len(len)
+            .unwrap()
+    };
+    let v = verify_mutated_json(|rel, _| {
+        grow(rel.join(format!("{a}.sig")), MIB + 1);
+        grow(rel.join(format!("{b}.sigstore.json")), 32 * MIB + 1);
+        grow(rel.join("release.intoto.jsonl"), 32 * MIB + 1);
+    });
+    let bad: Vec<(&str, &str, &str)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] != "OK")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+                f["detail"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        (
+            a.as_str(),
+            "FAILED",
+            "larger than the signature limit of 1 MiB",
+        ),
+        (
+            b.as_str(),
+            "INVALID",
+            "larger than the bundle limit of 32 MiB",
+        ),
+        (
+            "release.intoto.jsonl",
+            "FAILED",
+            "larger than the provenance limit of 32 MiB",
+        ),
+    ];
+    assert_eq!(bad.len(), expected.len(), "{bad:#?}");
+    for (path, status, detail) in expected {
+        assert!(
+            bad.iter()
+                .any(|(p, st, d)| *p == path && *st == status && d.ends_with(detail)),
+            "no {path} {status} ... {detail} in {bad:#?}"
+        );
+    }
 }

@@ -28,7 +28,7 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_API_RESPONSE: u64 = signet_types::limits::MAX_JSON_DOCUMENT as u64;
 /// Largest detached signature or certificate (`.sig`, `.cert`, or any key/cert material fetched
 /// by URL), in bytes.
-pub const MAX_MATERIAL: u64 = 1 << 20;
+pub const MAX_MATERIAL: u64 = signet_types::limits::MAX_MATERIAL_FILE;
 
 /// Which redirects a client follows (at most [`MAX_REDIRECTS`] in a row in both cases).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use signet_types::limits::FileLimit;
+
+use crate::capped::{ReadFileError, read_capped};
+
 /// A private key file could not be read, or is exposed.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
@@ -14,6 +18,9 @@ pub enum KeyFileError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Reading the file failed, or it is larger than [`FileLimit::PRIVATE_KEY`] allows.
+    #[error(transparent)]
+    Read(#[from] ReadFileError),
     /// Group or others have access to the file.
     #[error(
         "{path}: private key file has mode {mode:o}; it must be 0600, with no access for group or others (fix: chmod 600 {path})"
@@ -48,13 +55,11 @@ pub fn check_private_key_file(path: &Path) -> Result<(), KeyFileError> {
     Ok(())
 }
 
-/// Reads a private key file after [`check_private_key_file`].
+/// Reads a private key file after [`check_private_key_file`], at most
+/// [`FileLimit::PRIVATE_KEY`] bytes.
 pub fn read_private_key_file(path: &Path) -> Result<Vec<u8>, KeyFileError> {
     check_private_key_file(path)?;
-    std::fs::read(path).map_err(|source| KeyFileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(read_capped(path, FileLimit::PRIVATE_KEY)?)
 }
 
 #[cfg(all(test, unix))]
@@ -78,6 +83,18 @@ mod tests {
         assert_eq!(read_private_key_file(&p).unwrap(), b"secret");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o400)).unwrap();
         assert_eq!(read_private_key_file(&p).unwrap(), b"secret");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_len(FileLimit::PRIVATE_KEY.max_bytes + 1)
+            .unwrap();
+        let e = read_private_key_file(&p).unwrap_err().to_string();
+        assert!(
+            e.ends_with("larger than the private key limit of 64 KiB"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

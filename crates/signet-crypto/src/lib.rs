@@ -3,7 +3,8 @@
 //! Keys are read from DER `SubjectPublicKeyInfo` (RFC 5280) or PEM. The algorithm is taken from
 //! the SPKI, never from the signature or the caller, so an ECDSA key cannot be confused for RSA.
 //! Verification is offered over a message, or over a precomputed digest (needed when a user
-//! verifies `sha256:<hex>` instead of a file). This crate does no I/O.
+//! verifies `sha256:<hex>` instead of a file). Its only I/O is reading files whole, through one
+//! capped reader ([`read_capped`]) and the private key loader built on it ([`read_private_key_file`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -20,12 +21,14 @@
     )
 )]
 
+mod capped;
 mod digest;
 mod key;
 mod keyfile;
 mod pem_text;
 mod signing;
 
+pub use capped::{ReadFileError, read_capped, read_capped_string};
 pub use digest::{HashAlgorithm, Sha256Stream, sha256};
 pub use key::{CryptoError, KeyAlgorithm, PublicKey, Scheme};
 pub use keyfile::{KeyFileError, check_private_key_file, read_private_key_file};

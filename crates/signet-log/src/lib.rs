@@ -34,5 +34,8 @@ mod service;
 pub mod store;
 
 pub use error::LogError;
-pub use service::{AppendedLeaf, Clock, LogConfig, SystemClock, TransparencyLog, inclusion_proof};
+pub use service::{
+    AppendedLeaf, CHECKPOINT_FILE_LIMIT, Clock, LogConfig, SystemClock, TransparencyLog,
+    inclusion_proof,
+};
 pub use store::{LogStore, SqliteStore, StoredEntry};

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use signet_crypto::SigningKey;
 use signet_tlog::{EcdsaNoteSigner, HashStore, StoredIndex, TlogError, Tree};
+use signet_types::limits::{self, FileLimit};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -310,6 +311,9 @@ fn load_or_create_key(path: &Path) -> Result<SigningKey, LogError> {
 /// The latest signed checkpoint, kept outside the store (written after each durable commit) so
 /// that a lost, truncated or replaced database is noticed at the next start.
 pub const CHECKPOINT_FILE: &str = "checkpoint";
+/// The most bytes read of [`CHECKPOINT_FILE`]: a signed note's own limit.
+pub const CHECKPOINT_FILE_LIMIT: FileLimit =
+    FileLimit::from_usize("checkpoint", limits::MAX_NOTE_BYTES);
 /// The log's private key in its data directory.
 pub const KEY_FILE: &str = "log.key";
 /// Store metadata: SHA-256 of the DER public key the log was created with.
@@ -317,10 +321,10 @@ const META_KEY_ID: &str = "key_id";
 
 /// Reads the recorded checkpoint, if there is one.
 fn read_recorded(path: &Path) -> Result<Option<String>, LogError> {
-    match std::fs::read_to_string(path) {
+    match signet_crypto::read_capped_string(path, CHECKPOINT_FILE_LIMIT) {
         Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(LogError::Refused(format!("{}: {e}", path.display()))),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(LogError::Refused(e.to_string())),
     }
 }
 
@@ -999,5 +1003,28 @@ impl<S: LogStore> TransparencyLog<S> {
             hashes: hashes.iter().map(Sha256Hash::to_hex).collect(),
             root_hash: root.to_hex(),
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_checkpoint_file_is_refused_naming_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(CHECKPOINT_FILE);
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(CHECKPOINT_FILE_LIMIT.max_bytes + 1).unwrap();
+        let e = read_recorded(&p).unwrap_err().to_string();
+        let expected = format!(
+            "checkpoint {}: larger than the checkpoint limit of 1 MiB",
+            p.display()
+        );
+        assert!(e.ends_with(&expected), "{e}");
+        f.set_len(CHECKPOINT_FILE_LIMIT.max_bytes).unwrap();
+        assert!(read_recorded(&p).unwrap().is_some());
+        assert_eq!(read_recorded(&dir.path().join("none")).unwrap(), None);
     }
 }
