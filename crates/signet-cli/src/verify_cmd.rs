@@ -245,6 +245,9 @@ fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> 
 fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
     match output {
         Output::Text => {
+            for w in v.warnings() {
+                eprintln!("WARNING: {w}");
+            }
             for e in v.entries() {
                 eprintln!(
                     "tlog entry verified with uuid: {} index: {}",
@@ -270,6 +273,7 @@ fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
                 "issuer": v.issuer(),
                 "tlogEntries": entries,
                 "verifiedTimes": v.times().iter().map(|t| t.0).collect::<Vec<_>>(),
+                "warnings": v.warnings(),
             });
             println!("{}", serde_json::to_string(&out).map_err(|e| anyhow!(e))?);
         }

@@ -67,6 +67,7 @@ pub struct VerifiedBundle {
     times: Vec<UnixSeconds>,
     sans: Vec<String>,
     issuer: Option<String>,
+    warnings: Vec<String>,
 }
 
 impl VerifiedBundle {
@@ -85,6 +86,11 @@ impl VerifiedBundle {
     /// OIDC issuer, for keyless bundles.
     pub fn issuer(&self) -> Option<&str> {
         self.issuer.as_deref()
+    }
+    /// Evidence that was skipped without failing verification: each RFC 3161 timestamp that did
+    /// not verify (or repeated an authority already counted), as sigstore-go skips them.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 }
 
@@ -218,11 +224,33 @@ impl<'r> Verifier<'r> {
             },
             _ => return Err(VerifyError::Material("unsupported bundle content".into())),
         };
+        // As sigstore-go does, a timestamp that does not verify (unparsable, untrusted, not
+        // covering this signature, outside its authority's validity) is skipped, not fatal, and
+        // so is a second one from an authority already counted: only verified times count, and
+        // a bundle left with none fails below.
         let mut tsa_times = Vec::new();
+        let mut authorities = Vec::new();
+        let mut warnings = Vec::new();
         for (i, token) in bundle.rfc3161_timestamps.iter().enumerate() {
-            let ts = signet_x509::verify_rfc3161(token, &signature_bytes, &self.tsas)
-                .map_err(|e| VerifyError::Timestamp(format!("timestamp {i}: {e}")))?;
-            tsa_times.push(ts.time());
+            match signet_x509::verify_rfc3161(token, &signature_bytes, &self.tsas) {
+                Ok(ts) => {
+                    // sigstore-go tells authorities apart by URI (one TSA, several keys).
+                    let index = ts.authority_index();
+                    let authority = match self.root.timestamp_authorities.get(index) {
+                        Some(a) if !a.uri.is_empty() => a.uri.clone(),
+                        _ => format!("timestamp authority #{index} of the trusted root"),
+                    };
+                    if authorities.contains(&authority) {
+                        warnings.push(format!(
+                            "RFC 3161 timestamp {i} skipped: a timestamp from {authority} was already counted"
+                        ));
+                    } else {
+                        authorities.push(authority);
+                        tsa_times.push(ts.time());
+                    }
+                }
+                Err(e) => warnings.push(format!("RFC 3161 timestamp {i} skipped: {e}")),
+            }
         }
 
         // 4. Transparency-log entries.
@@ -263,14 +291,23 @@ impl<'r> Verifier<'r> {
             });
         }
         let times: Vec<UnixSeconds> = set_times.iter().chain(tsa_times.iter()).copied().collect();
+        // Skipped timestamps are no evidence: a bundle whose only time evidence failed is refused
+        // (a managed-key bundle without any timestamp is not, as before).
+        if times.is_empty() && (matches!(signer, Signer::Cert { .. }) || !warnings.is_empty()) {
+            return Err(if warnings.is_empty() {
+                VerifyError::NoVerifiedTime
+            } else {
+                VerifyError::Timestamp(format!(
+                    "no timestamp verified and no other verified time ({})",
+                    warnings.join("; ")
+                ))
+            });
+        }
 
         // 5. Certificate chain, SCTs and identity.
         let (sans, issuer) = match &signer {
             Signer::Key(_) => (Vec::new(), None),
             Signer::Cert { leaf, .. } => {
-                if times.is_empty() {
-                    return Err(VerifyError::NoVerifiedTime);
-                }
                 let time_bytes: Vec<u8> = times.iter().flat_map(|t| t.0.to_be_bytes()).collect();
                 let issuer_cert = self
                     .chains
@@ -325,6 +362,7 @@ impl<'r> Verifier<'r> {
             times,
             sans,
             issuer,
+            warnings,
         })
     }
 

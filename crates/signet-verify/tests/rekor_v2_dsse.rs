@@ -22,7 +22,13 @@ fn verify(bundle: &Value) -> Result<VerifiedBundle, VerifyError> {
     let root = testdata().join("sigstore-conformance/default-trust/staging_trusted_root.json");
     let artifact =
         std::fs::read(testdata().join("sigstore-python/a.dsse.staging-rekor-v2.txt")).unwrap();
-    common::verify_keyless(&root, &artifact, IDENTITY, ISSUER, bundle)
+    common::verify_keyless(
+        &std::fs::read(root).unwrap(),
+        &artifact,
+        IDENTITY,
+        ISSUER,
+        bundle,
+    )
 }
 
 #[test]

@@ -32,7 +32,13 @@ fn verify(case: &str, bundle: &Value) -> Result<VerifiedBundle, VerifyError> {
         cases().join("../../default-trust/production_trusted_root.json")
     };
     let artifact = std::fs::read(cases().join("a.txt")).unwrap();
-    common::verify_keyless(&root_path, &artifact, IDENTITY, ISSUER, bundle)
+    common::verify_keyless(
+        &std::fs::read(root_path).unwrap(),
+        &artifact,
+        IDENTITY,
+        ISSUER,
+        bundle,
+    )
 }
 
 fn entry(bundle: &mut Value) -> &mut Value {

@@ -19,15 +19,16 @@ pub fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
-/// Verifies `bundle` for `artifact` signed by (`san`, `issuer`) against the trusted root at `root`.
+/// Verifies `bundle` for `artifact` signed by (`san`, `issuer`) against the trusted root JSON
+/// `root`.
 pub fn verify_keyless(
-    root: &Path,
+    root: &[u8],
     artifact: &[u8],
     san: &str,
     issuer: &str,
     bundle: &Value,
 ) -> Result<VerifiedBundle, VerifyError> {
-    let root = TrustedRoot::from_json(&std::fs::read(root).unwrap()).unwrap();
+    let root = TrustedRoot::from_json(root).unwrap();
     let policy = Policy {
         identity: Identity::Certificate {
             san: Matcher::Exact(san.into()),
