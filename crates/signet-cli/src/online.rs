@@ -10,7 +10,7 @@ use signet_client::{RekorClient, bundle_tlog_entry_unverified, fetch_small};
 use signet_log::api::SearchLogQuery;
 use signet_types::b64;
 
-use crate::artifact::{ArtifactArg, sha256_file};
+use crate::artifact::ArtifactArg;
 
 /// Largest `.sig` or `.cert` accepted from a file or URL.
 const MAX_MATERIAL: usize = 1 << 20;
@@ -72,10 +72,7 @@ pub fn bundle_from_log(
         .build()?;
     rt.block_on(async {
         let sig = decode_signature(read_ref(sig_ref).await?);
-        let digest = match ArtifactArg::parse(artifact)? {
-            ArtifactArg::Digest(d) => d,
-            ArtifactArg::File(p) => sha256_file(&p)?,
-        };
+        let digest = ArtifactArg::parse(artifact)?.sha256("looking a signature up in the log")?;
         let (pem, material) = match (cert_ref, key_path) {
             (Some(c), None) => {
                 let der = decode_certificate(&read_ref(c).await?)?;

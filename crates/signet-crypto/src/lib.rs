@@ -26,7 +26,7 @@ mod keyfile;
 mod pem_text;
 mod signing;
 
-pub use digest::{HashAlgorithm, Sha256Stream, sha256};
+pub use digest::{DigestStream, HashAlgorithm, Sha256Stream, sha256};
 pub use key::{CryptoError, KeyAlgorithm, PublicKey, Scheme};
 pub use keyfile::{KeyFileError, check_private_key_file, read_private_key_file};
 pub use pem_text::{certificate_pem, pem_encode};

@@ -43,5 +43,7 @@ mod tlog;
 mod verifier;
 
 pub use error::VerifyError;
-pub use policy::{Artifact, Identity, Matcher, Policy};
-pub use verifier::{VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig};
+pub use policy::{Artifact, ArtifactDigest, Identity, Matcher, Policy};
+pub use verifier::{
+    VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig, artifact_digest_algorithms,
+};
