@@ -11,7 +11,7 @@ use signet_log::api::SearchLogQuery;
 use signet_types::b64;
 use signet_types::limits::FileLimit;
 
-use crate::artifact::{ArtifactArg, sha256_file};
+use crate::artifact::ArtifactArg;
 
 async fn read_ref(r: &str, limit: FileLimit) -> Result<Vec<u8>> {
     if r.starts_with("https://") || r.starts_with("http://") {
@@ -65,10 +65,7 @@ pub fn bundle_from_log(
         .build()?;
     rt.block_on(async {
         let sig = decode_signature(read_ref(sig_ref, crate::input::SIGNATURE).await?);
-        let digest = match ArtifactArg::parse(artifact)? {
-            ArtifactArg::Digest(d) => d,
-            ArtifactArg::File(p) => sha256_file(&p)?,
-        };
+        let digest = ArtifactArg::parse(artifact)?.sha256("looking a signature up in the log")?;
         let (pem, material) = match (cert_ref, key_path) {
             (Some(c), None) => {
                 let der = decode_certificate(&read_ref(c, crate::input::CERTIFICATE).await?)?;

@@ -9,7 +9,7 @@ use signet_crypto::PublicKey;
 use signet_trust::TrustedRoot;
 use signet_verify::{Artifact, Identity, Matcher, Policy, VerifiedBundle, Verifier, VerifyError};
 
-use crate::artifact::{ArtifactArg, sha256_file};
+use crate::artifact::{ArtifactArg, digest_file};
 
 const PRODUCTION_ROOT: &[u8] = include_bytes!("../assets/production_trusted_root.json");
 const STAGING_ROOT: &[u8] = include_bytes!("../assets/staging_trusted_root.json");
@@ -62,7 +62,8 @@ pub struct VerifyBundleArgs {
     bundle: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
-    /// The artifact: a path, or sha256:<hex>.
+    /// The artifact: a path, or its digest as sha256:<hex> (also sha384:/sha512: for DSSE
+    /// bundles whose in-toto subjects use that algorithm).
     file_or_digest: String,
 }
 
@@ -91,7 +92,8 @@ pub struct VerifyBlobArgs {
     offline: bool,
     #[command(flatten)]
     trust: TrustArgs,
-    /// The artifact: a path, or sha256:<hex>.
+    /// The artifact: a path, or its digest as sha256:<hex> (also sha384:/sha512: for DSSE
+    /// bundles whose in-toto subjects use that algorithm).
     blob: String,
 }
 
@@ -209,16 +211,17 @@ fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> 
             bundle,
             &Policy {
                 identity,
-                artifact: Artifact::Digest(d),
+                artifact: Artifact::Digests(std::slice::from_ref(&d)),
             },
         )?,
         ArtifactArg::File(path) => {
-            let digest = sha256_file(&path)?;
+            // One pass over the file for SHA-256 and every algorithm the in-toto subjects use.
+            let digests = digest_file(&path, &signet_verify::artifact_digest_algorithms(bundle))?;
             match verifier.verify(
                 bundle,
                 &Policy {
                     identity: identity.clone(),
-                    artifact: Artifact::Digest(digest),
+                    artifact: Artifact::Digests(&digests),
                 },
             ) {
                 Err(VerifyError::NeedArtifactBytes(_)) => {
@@ -241,6 +244,9 @@ fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> 
 fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
     match output {
         Output::Text => {
+            for w in v.warnings() {
+                eprintln!("WARNING: {w}");
+            }
             for e in v.entries() {
                 eprintln!(
                     "tlog entry verified with uuid: {} index: {}",
@@ -266,6 +272,7 @@ fn report(v: &VerifiedBundle, output: Output) -> Result<()> {
                 "issuer": v.issuer(),
                 "tlogEntries": entries,
                 "verifiedTimes": v.times().iter().map(|t| t.0).collect::<Vec<_>>(),
+                "warnings": v.warnings(),
             });
             println!("{}", serde_json::to_string(&out).map_err(|e| anyhow!(e))?);
         }

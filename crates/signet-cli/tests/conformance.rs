@@ -203,17 +203,29 @@ fn json_output_on_success_and_failure() {
     }
 }
 
-/// A digest in another algorithm is refused with an error that says so, not as a missing file.
+/// A digest the bundle cannot be checked against is refused with an error that says so, not as a
+/// missing file: a message signature is over the SHA-256, and sha1 is not accepted at all.
 #[test]
 fn unsupported_digest_algorithm_is_named() {
-    let out = keyless_verify("verify-bundle", "happy-path-v0.3")
-        .arg(format!("sha512:{}", "ab".repeat(64)))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("sha512 digests are not supported") && !stderr.contains("cannot open"),
-        "{stderr}"
-    );
+    for (digest, want) in [
+        (
+            format!("sha512:{}", "ab".repeat(64)),
+            "message signature is over the artifact's SHA-256",
+        ),
+        (
+            format!("sha1:{}", "ab".repeat(20)),
+            "sha1 digests are not supported",
+        ),
+    ] {
+        let out = keyless_verify("verify-bundle", "happy-path-v0.3")
+            .arg(digest)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(want) && !stderr.contains("cannot open"),
+            "{stderr}"
+        );
+    }
 }

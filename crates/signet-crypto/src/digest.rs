@@ -35,6 +35,57 @@ impl HashAlgorithm {
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         lc::digest(self.lc(), data).as_ref().to_vec()
     }
+
+    /// Every algorithm, strongest last.
+    pub const ALL: [Self; 3] = [Self::Sha256, Self::Sha384, Self::Sha512];
+
+    /// The lower-case name in-toto subjects and `<alg>:<hex>` digests use (`sha256`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+        }
+    }
+
+    /// The algorithm called `name` (as [`Self::name`] spells it, any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Several digests of one input computed in a single pass (a file read once, hashed by every
+/// algorithm a verifier may need).
+pub struct DigestStream(Vec<(HashAlgorithm, lc::Context)>);
+
+impl DigestStream {
+    /// A hasher for each of `algorithms` (repeats are computed once).
+    pub fn new(algorithms: &[HashAlgorithm]) -> Self {
+        let mut v: Vec<(HashAlgorithm, lc::Context)> = Vec::new();
+        for &a in algorithms {
+            if !v.iter().any(|(b, _)| *b == a) {
+                v.push((a, lc::Context::new(a.lc())));
+            }
+        }
+        Self(v)
+    }
+
+    /// Feeds more bytes to every hasher.
+    pub fn update(&mut self, data: &[u8]) {
+        for (_, c) in &mut self.0 {
+            c.update(data);
+        }
+    }
+
+    /// Each algorithm with its digest, in the order first given.
+    pub fn finish(self) -> Vec<(HashAlgorithm, Vec<u8>)> {
+        self.0
+            .into_iter()
+            .map(|(a, c)| (a, c.finish().as_ref().to_vec()))
+            .collect()
+    }
 }
 
 /// SHA-256 of `data`.
@@ -78,6 +129,34 @@ impl Sha256Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_gives_each_algorithms_digest() {
+        let mut st = DigestStream::new(&[
+            HashAlgorithm::Sha512,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha512,
+        ]);
+        st.update(b"ab");
+        st.update(b"c");
+        let out = st.finish();
+        assert_eq!(
+            out,
+            vec![
+                (HashAlgorithm::Sha512, HashAlgorithm::Sha512.digest(b"abc")),
+                (HashAlgorithm::Sha256, sha256(b"abc").as_bytes().to_vec()),
+            ]
+        );
+        // FIPS 180-2 test vector for SHA-512("abc").
+        assert_eq!(
+            out[0].1[..8],
+            [0xdd, 0xaf, 0x35, 0xa1, 0x93, 0x61, 0x7a, 0xba]
+        );
+        for a in HashAlgorithm::ALL {
+            assert_eq!(HashAlgorithm::from_name(&a.name().to_uppercase()), Some(a));
+        }
+        assert_eq!(HashAlgorithm::from_name("sha1"), None);
+    }
 
     #[test]
     fn known_answers() {

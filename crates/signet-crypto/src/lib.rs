@@ -29,7 +29,7 @@ mod pem_text;
 mod signing;
 
 pub use capped::{ReadFileError, read_capped, read_capped_string};
-pub use digest::{HashAlgorithm, Sha256Stream, sha256};
+pub use digest::{DigestStream, HashAlgorithm, Sha256Stream, sha256};
 pub use key::{CryptoError, KeyAlgorithm, PublicKey, Scheme};
 pub use keyfile::{KeyFileError, check_private_key_file, read_private_key_file};
 pub use pem_text::{certificate_pem, pem_encode};

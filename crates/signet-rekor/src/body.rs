@@ -72,6 +72,16 @@ pub enum EntryBody {
         /// (signature, verifier PEM) pairs.
         signatures: Vec<(Vec<u8>, Vec<u8>)>,
     },
+    /// `dsse` 0.0.2 (Rekor v2 `DSSELogEntryV002`; the public logs accepted it from mid 2025
+    /// until DSSE moved to hashedrekord over the PAE).
+    DsseV002 {
+        /// `SHA2_256`, ….
+        payload_hash_algorithm: String,
+        /// Digest of the decoded payload.
+        payload_hash: Vec<u8>,
+        /// (signature, verifier DER) pairs.
+        signatures: Vec<(Vec<u8>, Material)>,
+    },
     /// `intoto` 0.0.2.
     IntotoV002 {
         /// Hex SHA-256 of the decoded payload.
@@ -148,6 +158,18 @@ struct Hr2Verifier {
 }
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct Dsse2Outer {
+    dsse_v002: Dsse2Spec,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Dsse2Spec {
+    payload_hash: Hr2Data,
+    signatures: Vec<Hr2Sig>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Raw {
     raw_bytes: String,
 }
@@ -190,6 +212,27 @@ struct IntotoSig {
     public_key: String,
 }
 
+impl Hr2Sig {
+    /// The signature bytes and the verifier (exactly one of a key or a certificate, DER).
+    fn decode(self, k: &str) -> Result<(Vec<u8>, Material), RekorError> {
+        let verifier = match (self.verifier.public_key, self.verifier.x509_certificate) {
+            (Some(pk), None) => Material::PublicKey {
+                spki_der: dec(k, &pk.raw_bytes)?,
+            },
+            (None, Some(c)) => Material::Certificate {
+                der: dec(k, &c.raw_bytes)?,
+            },
+            _ => {
+                return Err(malformed(
+                    k,
+                    "verifier must be exactly one of publicKey, x509Certificate",
+                ));
+            }
+        };
+        Ok((dec(k, &self.content)?, verifier))
+    }
+}
+
 fn malformed(kind: &str, reason: impl ToString) -> RekorError {
     RekorError::Malformed {
         kind: kind.to_string(),
@@ -223,28 +266,28 @@ impl EntryBody {
             ("hashedrekord", "0.0.2") => {
                 let s: Hr2Outer = spec(k, outer.spec)?;
                 let s = s.hashed_rekord_v002;
-                let verifier = match (
-                    s.signature.verifier.public_key,
-                    s.signature.verifier.x509_certificate,
-                ) {
-                    (Some(pk), None) => Material::PublicKey {
-                        spki_der: dec(k, &pk.raw_bytes)?,
-                    },
-                    (None, Some(c)) => Material::Certificate {
-                        der: dec(k, &c.raw_bytes)?,
-                    },
-                    _ => {
-                        return Err(malformed(
-                            k,
-                            "verifier must be exactly one of publicKey, x509Certificate",
-                        ));
-                    }
-                };
+                let (signature, verifier) = s.signature.decode(k)?;
                 Ok(Self::HashedRekordV002 {
                     algorithm: s.data.algorithm,
                     digest: dec(k, &s.data.digest)?,
-                    signature: dec(k, &s.signature.content)?,
+                    signature,
                     verifier,
+                })
+            }
+            ("dsse", "0.0.2") => {
+                let s: Dsse2Outer = spec(k, outer.spec)?;
+                let s = s.dsse_v002;
+                if s.signatures.is_empty() {
+                    return Err(malformed(k, "no signatures"));
+                }
+                Ok(Self::DsseV002 {
+                    payload_hash_algorithm: s.payload_hash.algorithm,
+                    payload_hash: dec(k, &s.payload_hash.digest)?,
+                    signatures: s
+                        .signatures
+                        .into_iter()
+                        .map(|x| x.decode(k))
+                        .collect::<Result<_, RekorError>>()?,
                 })
             }
             ("dsse", "0.0.1") => {
@@ -298,7 +341,7 @@ impl EntryBody {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::HashedRekordV001 { .. } | Self::HashedRekordV002 { .. } => "hashedrekord",
-            Self::DsseV001 { .. } => "dsse",
+            Self::DsseV001 { .. } | Self::DsseV002 { .. } => "dsse",
             Self::IntotoV002 { .. } => "intoto",
         }
     }
@@ -307,7 +350,9 @@ impl EntryBody {
     pub fn api_version(&self) -> &'static str {
         match self {
             Self::HashedRekordV001 { .. } | Self::DsseV001 { .. } => "0.0.1",
-            Self::HashedRekordV002 { .. } | Self::IntotoV002 { .. } => "0.0.2",
+            Self::HashedRekordV002 { .. } | Self::DsseV002 { .. } | Self::IntotoV002 { .. } => {
+                "0.0.2"
+            }
         }
     }
 
@@ -362,32 +407,20 @@ impl EntryBody {
                 }
                 Ok(())
             }
-            Self::DsseV001 { .. } | Self::IntotoV002 { .. } => Err(RekorError::WrongContent {
-                kind: self.kind().into(),
-                content: "a message signature",
-            }),
+            Self::DsseV001 { .. } | Self::DsseV002 { .. } | Self::IntotoV002 { .. } => {
+                Err(RekorError::WrongContent {
+                    kind: self.kind().into(),
+                    content: "a message signature",
+                })
+            }
         }
     }
 
     /// Checks that this entry records the DSSE `envelope` signed by `material`.
     pub fn check_dsse(&self, envelope: &Envelope, material: &Material) -> Result<(), RekorError> {
         let payload_hash = sha256(&envelope.payload).to_hex();
-        let sigs_match = |entry_sigs: &[(Vec<u8>, Vec<u8>)]| -> Result<(), RekorError> {
-            if entry_sigs.len() != envelope.signatures.len() {
-                return Err(RekorError::Mismatch {
-                    field: "signature count",
-                });
-            }
-            for s in &envelope.signatures {
-                let (_, verifier) = entry_sigs
-                    .iter()
-                    .find(|(sig, _)| *sig == s.sig)
-                    .ok_or(RekorError::Mismatch { field: "signature" })?;
-                if !material.matches_pem(verifier) {
-                    return Err(RekorError::Mismatch { field: "verifier" });
-                }
-            }
-            Ok(())
+        let sigs_match = |entry_sigs: &[(Vec<u8>, Vec<u8>)]| {
+            signatures_match(envelope, entry_sigs, |pem| material.matches_pem(pem))
         };
         match self {
             Self::DsseV001 {
@@ -421,6 +454,22 @@ impl EntryBody {
                     });
                 }
                 sigs_match(signatures)
+            }
+            // Rekor v2's short-lived dsse type: SHA-256 of the payload and every signature with
+            // its verifier, as sigstore-go and sigstore-python checked it before they dropped it.
+            Self::DsseV002 {
+                payload_hash_algorithm,
+                payload_hash: digest,
+                signatures,
+            } => {
+                if payload_hash_algorithm != "SHA2_256"
+                    || digest.as_slice() != sha256(&envelope.payload).as_bytes()
+                {
+                    return Err(RekorError::Mismatch {
+                        field: "payload hash",
+                    });
+                }
+                signatures_match(envelope, signatures, |v| v == material)
             }
             // Rekor v2 logs DSSE as hashedrekord over SHA-256(PAE) with the envelope signature.
             Self::HashedRekordV002 {
@@ -456,4 +505,27 @@ impl EntryBody {
             }),
         }
     }
+}
+
+/// The entry records exactly the envelope's signatures, each with a verifier `is_signer` accepts.
+fn signatures_match<V>(
+    envelope: &Envelope,
+    entry_sigs: &[(Vec<u8>, V)],
+    is_signer: impl Fn(&V) -> bool,
+) -> Result<(), RekorError> {
+    if entry_sigs.len() != envelope.signatures.len() {
+        return Err(RekorError::Mismatch {
+            field: "signature count",
+        });
+    }
+    for s in &envelope.signatures {
+        let (_, verifier) = entry_sigs
+            .iter()
+            .find(|(sig, _)| *sig == s.sig)
+            .ok_or(RekorError::Mismatch { field: "signature" })?;
+        if !is_signer(verifier) {
+            return Err(RekorError::Mismatch { field: "verifier" });
+        }
+    }
+    Ok(())
 }

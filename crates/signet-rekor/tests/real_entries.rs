@@ -117,3 +117,79 @@ fn bad_bodies_and_ids_are_errors() {
     );
     assert!(canonical_hashedrekord_v001(b"x", b"x", "md5", &"0".repeat(32)).is_err());
 }
+
+/// A real Rekor v2 `dsse` 0.0.2 body (staging, sigstore-python's test assets) parses, and matches
+/// its bundle's envelope and certificate and nothing else.
+#[test]
+fn rekor_v2_dsse_body_matches_only_its_envelope_and_signer() {
+    use signet_rekor::Material;
+    use signet_types::dsse::{DsseSignature, Envelope};
+    let b = json("sigstore-python/a.dsse.staging-rekor-v2.txt.sigstore.json");
+    let body = b64::decode(
+        b["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let parsed = EntryBody::parse(&body).unwrap();
+    assert_eq!((parsed.kind(), parsed.api_version()), ("dsse", "0.0.2"));
+    let cert = Material::Certificate {
+        der: b64::decode(
+            b["verificationMaterial"]["certificate"]["rawBytes"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap(),
+    };
+    let env = &b["dsseEnvelope"];
+    let envelope = Envelope {
+        payload: b64::decode(env["payload"].as_str().unwrap()).unwrap(),
+        payload_type: env["payloadType"].as_str().unwrap().into(),
+        signatures: vec![DsseSignature {
+            sig: b64::decode(env["signatures"][0]["sig"].as_str().unwrap()).unwrap(),
+            keyid: String::new(),
+        }],
+    };
+    parsed.check_dsse(&envelope, &cert).unwrap();
+    // A message signature cannot be recorded by a dsse entry.
+    assert!(
+        parsed
+            .check_message_signature(&[], &cert, &signet_types::Sha256Hash([0; 32]))
+            .is_err()
+    );
+
+    let field = |e: signet_rekor::RekorError| match e {
+        signet_rekor::RekorError::Mismatch { field } => field,
+        other => panic!("{other}"),
+    };
+    let other_key = Material::PublicKey {
+        spki_der: match &cert {
+            Material::Certificate { der } => der.clone(),
+            _ => unreachable!(),
+        },
+    };
+    assert_eq!(
+        field(parsed.check_dsse(&envelope, &other_key).unwrap_err()),
+        "verifier"
+    );
+    let mut two = envelope.clone();
+    two.signatures.push(two.signatures[0].clone());
+    assert_eq!(
+        field(parsed.check_dsse(&two, &cert).unwrap_err()),
+        "signature count"
+    );
+    let mut payload = envelope.clone();
+    payload.payload.push(b' ');
+    assert_eq!(
+        field(parsed.check_dsse(&payload, &cert).unwrap_err()),
+        "payload hash"
+    );
+
+    // A body without signatures is malformed.
+    let text = String::from_utf8(body).unwrap();
+    let no_sigs = text.replace(
+        &text[text.find("\"signatures\":[").unwrap()..text.rfind(']').unwrap() + 1],
+        "\"signatures\":[]",
+    );
+    assert!(EntryBody::parse(no_sigs.as_bytes()).is_err(), "{no_sigs}");
+}

@@ -50,6 +50,9 @@ pub enum VerifyError {
         /// Digest of the artifact.
         actual: String,
     },
+    /// The artifact was given by a digest this bundle cannot be checked against.
+    #[error("artifact digest: {0}")]
+    DigestAlgorithm(String),
     /// The signature over the artifact or envelope did not verify.
     #[error("signature does not verify: {0}")]
     Signature(String),

@@ -5,10 +5,14 @@
 //!
 //! 1. verification material: certificate parse (no root certificates inside the bundle), or the
 //!    managed key given by the policy;
-//! 2. RFC 3161 timestamps against the trusted timestamp authorities;
+//! 2. RFC 3161 timestamps against the trusted timestamp authorities: as sigstore-go does, one
+//!    that does not verify (malformed, untrusted, not over this signature, outside validity) or
+//!    repeats an authority already counted is skipped and reported in
+//!    [`VerifiedBundle::warnings`]; only verified ones count;
 //! 3. every transparency-log entry: known log, body kind, body matches the bundle content and
 //!    material, signed entry timestamp, inclusion proof and signed checkpoint;
-//! 4. at least one verified time (integrated time from a verified SET, or a TSA time);
+//! 4. at least one verified time (integrated time from a verified SET, or a TSA time); a bundle
+//!    whose timestamps were all skipped and that has no other verified time fails;
 //! 5. the certificate chain to a trusted Fulcio CA *at each verified time*, and the CA's validity
 //!    window; at least one embedded SCT from a trusted CT log;
 //! 6. the signature over the artifact (or over the DSSE PAE, with the in-toto subject digest);
@@ -39,5 +43,7 @@ mod tlog;
 mod verifier;
 
 pub use error::VerifyError;
-pub use policy::{Artifact, Identity, Matcher, Policy};
-pub use verifier::{VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig};
+pub use policy::{Artifact, ArtifactDigest, Identity, Matcher, Policy};
+pub use verifier::{
+    VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig, artifact_digest_algorithms,
+};

@@ -18,7 +18,7 @@ pub(crate) fn verify_entry(
     entry: &TlogEntry,
     content: &Content,
     material: &Material,
-    artifact_digest: &Sha256Hash,
+    artifact_digest: Option<&Sha256Hash>,
     tsa_times: &[UnixSeconds],
 ) -> Result<VerifiedEntry, String> {
     let log = root.tlog(&entry.log_id).ok_or_else(|| {
@@ -47,7 +47,11 @@ pub(crate) fn verify_entry(
     }
     match content {
         Content::MessageSignature(m) => body
-            .check_message_signature(&m.signature, material, artifact_digest)
+            .check_message_signature(
+                &m.signature,
+                material,
+                artifact_digest.ok_or("a message signature needs the artifact's SHA-256")?,
+            )
             .map_err(|e| format!("log entry does not match the bundle: {e}"))?,
         Content::Dsse(env) => body
             .check_dsse(env, material)

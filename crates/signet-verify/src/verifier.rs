@@ -9,7 +9,7 @@ use signet_x509::{Certificate, Purpose, TrustAnchorChain, TsaAuthority};
 
 use crate::error::VerifyError;
 use crate::memo::{self, Memo};
-use crate::policy::{Artifact, Identity, Policy};
+use crate::policy::{Artifact, ArtifactDigest, Identity, Policy};
 use crate::tlog;
 
 /// Deployment settings: how much evidence is required. Per-artifact expectations live in
@@ -67,6 +67,7 @@ pub struct VerifiedBundle {
     times: Vec<UnixSeconds>,
     sans: Vec<String>,
     issuer: Option<String>,
+    warnings: Vec<String>,
 }
 
 impl VerifiedBundle {
@@ -86,7 +87,15 @@ impl VerifiedBundle {
     pub fn issuer(&self) -> Option<&str> {
         self.issuer.as_deref()
     }
+    /// Evidence that was skipped without failing verification: each RFC 3161 timestamp that did
+    /// not verify (or repeated an authority already counted), as sigstore-go skips them.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
 }
+
+const NEED_SHA256: &str = "this bundle's message signature is over the artifact's SHA-256: \
+     give the artifact, or its sha256:<hex> digest";
 
 enum Signer {
     Key(PublicKey),
@@ -198,11 +207,17 @@ impl<'r> Verifier<'r> {
             }
         };
 
-        // 2. Artifact digest, and the digest hint in the bundle.
-        let artifact_digest = match policy.artifact {
-            Artifact::Bytes(b) => sha256(b),
-            Artifact::Digest(d) => d,
+        // 2. Artifact digest, and the digest hint in the bundle. A message signature is over
+        // the SHA-256 (all this verifier accepts); a DSSE bundle is matched in step 6 on the
+        // algorithms its in-toto subjects use.
+        let artifact_sha256 = match policy.artifact {
+            Artifact::Bytes(b) => Some(sha256(b)),
+            Artifact::Digest(d) => Some(d),
+            Artifact::Digests(ds) => ds.iter().find_map(ArtifactDigest::sha256),
         };
+        if matches!(bundle.content, Content::MessageSignature(_)) && artifact_sha256.is_none() {
+            return Err(VerifyError::DigestAlgorithm(NEED_SHA256.into()));
+        }
 
         // 3. Signed timestamps.
         let signature_bytes = match &bundle.content {
@@ -218,11 +233,33 @@ impl<'r> Verifier<'r> {
             },
             _ => return Err(VerifyError::Material("unsupported bundle content".into())),
         };
+        // As sigstore-go does, a timestamp that does not verify (unparsable, untrusted, not
+        // covering this signature, outside its authority's validity) is skipped, not fatal, and
+        // so is a second one from an authority already counted: only verified times count, and
+        // a bundle left with none fails below.
         let mut tsa_times = Vec::new();
+        let mut authorities = Vec::new();
+        let mut warnings = Vec::new();
         for (i, token) in bundle.rfc3161_timestamps.iter().enumerate() {
-            let ts = signet_x509::verify_rfc3161(token, &signature_bytes, &self.tsas)
-                .map_err(|e| VerifyError::Timestamp(format!("timestamp {i}: {e}")))?;
-            tsa_times.push(ts.time());
+            match signet_x509::verify_rfc3161(token, &signature_bytes, &self.tsas) {
+                Ok(ts) => {
+                    // sigstore-go tells authorities apart by URI (one TSA, several keys).
+                    let index = ts.authority_index();
+                    let authority = match self.root.timestamp_authorities.get(index) {
+                        Some(a) if !a.uri.is_empty() => a.uri.clone(),
+                        _ => format!("timestamp authority #{index} of the trusted root"),
+                    };
+                    if authorities.contains(&authority) {
+                        warnings.push(format!(
+                            "RFC 3161 timestamp {i} skipped: a timestamp from {authority} was already counted"
+                        ));
+                    } else {
+                        authorities.push(authority);
+                        tsa_times.push(ts.time());
+                    }
+                }
+                Err(e) => warnings.push(format!("RFC 3161 timestamp {i} skipped: {e}")),
+            }
         }
 
         // 4. Transparency-log entries.
@@ -248,7 +285,7 @@ impl<'r> Verifier<'r> {
                 entry,
                 &bundle.content,
                 &material,
-                &artifact_digest,
+                artifact_sha256.as_ref(),
                 &tsa_times,
             )
             .map_err(|reason| VerifyError::Tlog { index, reason })?;
@@ -263,14 +300,23 @@ impl<'r> Verifier<'r> {
             });
         }
         let times: Vec<UnixSeconds> = set_times.iter().chain(tsa_times.iter()).copied().collect();
+        // Skipped timestamps are no evidence: a bundle whose only time evidence failed is refused
+        // (a managed-key bundle without any timestamp is not, as before).
+        if times.is_empty() && (matches!(signer, Signer::Cert { .. }) || !warnings.is_empty()) {
+            return Err(if warnings.is_empty() {
+                VerifyError::NoVerifiedTime
+            } else {
+                VerifyError::Timestamp(format!(
+                    "no timestamp verified and no other verified time ({})",
+                    warnings.join("; ")
+                ))
+            });
+        }
 
         // 5. Certificate chain, SCTs and identity.
         let (sans, issuer) = match &signer {
             Signer::Key(_) => (Vec::new(), None),
             Signer::Cert { leaf, .. } => {
-                if times.is_empty() {
-                    return Err(VerifyError::NoVerifiedTime);
-                }
                 let time_bytes: Vec<u8> = times.iter().flat_map(|t| t.0.to_be_bytes()).collect();
                 let issuer_cert = self
                     .chains
@@ -298,6 +344,9 @@ impl<'r> Verifier<'r> {
         // 6. Signature over the content.
         match &bundle.content {
             Content::MessageSignature(m) => {
+                let Some(artifact_digest) = artifact_sha256 else {
+                    return Err(VerifyError::DigestAlgorithm(NEED_SHA256.into()));
+                };
                 if let Some((alg, digest)) = &m.digest
                     && alg == "SHA2_256"
                     && digest.as_slice() != artifact_digest.as_bytes()
@@ -315,7 +364,7 @@ impl<'r> Verifier<'r> {
                 )?;
             }
             Content::Dsse(env) => {
-                verify_dsse(signer.key(), env, &signature_bytes, &artifact_digest)?
+                verify_dsse(signer.key(), env, &signature_bytes, &policy.artifact)?
             }
             _ => return Err(VerifyError::Material("unsupported bundle content".into())),
         }
@@ -325,6 +374,7 @@ impl<'r> Verifier<'r> {
             times,
             sans,
             issuer,
+            warnings,
         })
     }
 
@@ -410,15 +460,14 @@ fn verify_message_signature(
                 _ => Err(e),
             }
         }),
-        Artifact::Digest(d) => {
+        Artifact::Digest(_) | Artifact::Digests(_) => {
             let Some(s256) = scheme.with_hash(HashAlgorithm::Sha256) else {
                 return Err(VerifyError::NeedArtifactBytes(format!(
                     "{:?} keys sign the whole message",
                     key.algorithm()
                 )));
             };
-            debug_assert_eq!(d, digest);
-            key.verify_prehashed(s256, d.as_bytes(), signature)
+            key.verify_prehashed(s256, digest.as_bytes(), signature)
         }
     };
     result.map_err(|e| VerifyError::Signature(e.to_string()))
@@ -428,7 +477,7 @@ fn verify_dsse(
     key: &PublicKey,
     env: &Envelope,
     signature: &[u8],
-    artifact_digest: &Sha256Hash,
+    artifact: &Artifact<'_>,
 ) -> Result<(), VerifyError> {
     key.verify(&env.pae(), signature)
         .or_else(|e| match key.default_scheme() {
@@ -438,6 +487,79 @@ fn verify_dsse(
             _ => Err(e),
         })
         .map_err(|e| VerifyError::Signature(format!("DSSE envelope: {e}")))?;
+    let subjects = in_toto_subjects(env)?;
+    let given: Vec<ArtifactDigest> = match artifact {
+        Artifact::Bytes(b) => subject_algorithms(&subjects)
+            .into_iter()
+            .filter_map(|a| ArtifactDigest::new(a, a.digest(b)))
+            .collect(),
+        Artifact::Digest(d) => ArtifactDigest::new(HashAlgorithm::Sha256, d.as_bytes().to_vec())
+            .into_iter()
+            .collect(),
+        Artifact::Digests(ds) => ds.to_vec(),
+    };
+    match_subjects(&subjects, &given)
+}
+
+/// Whether an in-toto subject names the artifact whose digests are `given`.
+fn match_subjects(
+    subjects: &[SubjectDigests],
+    given: &[ArtifactDigest],
+) -> Result<(), VerifyError> {
+    // A subject matches when it shares at least one algorithm with the given digests and every
+    // shared one is equal.
+    let mut comparable = false;
+    for subject in subjects {
+        let shared: Vec<bool> = subject
+            .iter()
+            .filter_map(|(alg, hex_value)| {
+                given
+                    .iter()
+                    .find(|g| g.algorithm() == *alg)
+                    .map(|g| hex_value.eq_ignore_ascii_case(&hex::encode(g.value())))
+            })
+            .collect();
+        if shared.is_empty() {
+            continue;
+        }
+        comparable = true;
+        if shared.iter().all(|same| *same) {
+            return Ok(());
+        }
+    }
+    let names = |algs: &mut dyn Iterator<Item = HashAlgorithm>| {
+        let mut v: Vec<&str> = algs.map(HashAlgorithm::name).collect();
+        v.sort_unstable();
+        v.dedup();
+        if v.is_empty() {
+            "no supported".to_string()
+        } else {
+            v.join("/")
+        }
+    };
+    if !comparable {
+        return Err(VerifyError::DigestAlgorithm(format!(
+            "the in-toto subjects carry {} digests but the artifact was given as {}: give the \
+             artifact file, or its digest in an algorithm the subjects use",
+            names(&mut subject_algorithms(subjects).into_iter()),
+            names(&mut given.iter().map(ArtifactDigest::algorithm)),
+        )));
+    }
+    Err(VerifyError::DigestMismatch {
+        expected: "an in-toto subject with this digest".into(),
+        actual: given
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// One in-toto subject's digests in the algorithms this verifier knows (others are ignored).
+type SubjectDigests = Vec<(HashAlgorithm, String)>;
+
+/// The subjects of the in-toto statement in `env`.
+fn in_toto_subjects(env: &Envelope) -> Result<Vec<SubjectDigests>, VerifyError> {
     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(VerifyError::Dsse(format!(
             "payload type {:?} is not an in-toto statement; cannot match the artifact",
@@ -450,18 +572,91 @@ fn verify_dsse(
         .get("subject")
         .and_then(|s| s.as_array())
         .ok_or_else(|| VerifyError::Dsse("in-toto statement has no subject list".into()))?;
-    let want = artifact_digest.to_hex();
-    let found = subjects.iter().any(|s| {
-        s.get("digest")
-            .and_then(|d| d.get("sha256"))
-            .and_then(|v| v.as_str())
-            .is_some_and(|v| v.eq_ignore_ascii_case(&want))
-    });
-    if !found {
-        return Err(VerifyError::DigestMismatch {
-            expected: "an in-toto subject with this sha256".into(),
-            actual: want,
-        });
+    Ok(subjects
+        .iter()
+        .map(|s| {
+            s.get("digest")
+                .and_then(|d| d.as_object())
+                .map(|d| {
+                    d.iter()
+                        .filter_map(|(name, v)| {
+                            Some((HashAlgorithm::from_name(name)?, v.as_str()?.to_string()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect())
+}
+
+fn subject_algorithms(subjects: &[SubjectDigests]) -> Vec<HashAlgorithm> {
+    HashAlgorithm::ALL
+        .into_iter()
+        .filter(|a| subjects.iter().flatten().any(|(b, _)| a == b))
+        .collect()
+}
+
+/// The digest algorithms a file must be hashed with to check it against `bundle`: SHA-256
+/// (message signatures, and the default) plus every algorithm its in-toto subjects use. Lets a
+/// caller hash a large file once, by streaming, instead of passing its bytes.
+pub fn artifact_digest_algorithms(bundle: &Bundle) -> Vec<HashAlgorithm> {
+    let mut algs = vec![HashAlgorithm::Sha256];
+    if let Content::Dsse(env) = &bundle.content
+        && let Ok(subjects) = in_toto_subjects(env)
+    {
+        algs.extend(
+            subject_algorithms(&subjects)
+                .into_iter()
+                .filter(|a| *a != HashAlgorithm::Sha256),
+        );
     }
-    Ok(())
+    algs
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn d(alg: HashAlgorithm, byte: u8) -> ArtifactDigest {
+        ArtifactDigest::new(alg, vec![byte; alg.output_len()]).unwrap()
+    }
+
+    fn subject(digests: &[(HashAlgorithm, u8)]) -> SubjectDigests {
+        digests
+            .iter()
+            .map(|(a, b)| (*a, hex::encode(vec![*b; a.output_len()])))
+            .collect()
+    }
+
+    #[test]
+    fn subjects_match_on_every_shared_algorithm() {
+        use HashAlgorithm::{Sha256, Sha384, Sha512};
+        let both = [subject(&[(Sha256, 1), (Sha512, 2)])];
+        // One shared algorithm is enough; unshared given digests are ignored.
+        match_subjects(&both, &[d(Sha512, 2)]).unwrap();
+        match_subjects(&both, &[d(Sha256, 1), d(Sha384, 9)]).unwrap();
+        match_subjects(&both, &[d(Sha256, 1), d(Sha512, 2)]).unwrap();
+        // Every shared one must agree.
+        assert!(matches!(
+            match_subjects(&both, &[d(Sha256, 1), d(Sha512, 3)]),
+            Err(VerifyError::DigestMismatch { .. })
+        ));
+        // No shared algorithm: a clear refusal, not a mismatch.
+        let only512 = [subject(&[(Sha512, 2)])];
+        let err = match_subjects(&only512, &[d(Sha256, 2)]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("subjects carry sha512 digests but the artifact was given as sha256"),
+            "{err}"
+        );
+        assert!(matches!(
+            match_subjects(&only512, &[]),
+            Err(VerifyError::DigestAlgorithm(_))
+        ));
+        // Any subject may match.
+        let two = [subject(&[(Sha256, 5)]), subject(&[(Sha256, 1)])];
+        match_subjects(&two, &[d(Sha256, 1)]).unwrap();
+        assert_eq!(subject_algorithms(&both), vec![Sha256, Sha512]);
+    }
 }

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use signet_bundle::Bundle;
-use signet_trust::TrustedRoot;
-use signet_verify::{Artifact, Identity, Matcher, Policy, VerifiedBundle, Verifier, VerifyError};
+use signet_verify::{VerifiedBundle, VerifyError};
+
+mod common;
 
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -31,17 +31,14 @@ fn verify(case: &str, bundle: &Value) -> Result<VerifiedBundle, VerifyError> {
     } else {
         cases().join("../../default-trust/production_trusted_root.json")
     };
-    let root = TrustedRoot::from_json(&std::fs::read(root_path).unwrap()).unwrap();
     let artifact = std::fs::read(cases().join("a.txt")).unwrap();
-    let policy = Policy {
-        identity: Identity::Certificate {
-            san: Matcher::Exact(IDENTITY.into()),
-            issuer: Matcher::Exact(ISSUER.into()),
-        },
-        artifact: Artifact::Bytes(&artifact),
-    };
-    let bundle = Bundle::from_json(&serde_json::to_vec(bundle).unwrap()).unwrap();
-    Verifier::new(&root).unwrap().verify(&bundle, &policy)
+    common::verify_keyless(
+        &std::fs::read(root_path).unwrap(),
+        &artifact,
+        IDENTITY,
+        ISSUER,
+        bundle,
+    )
 }
 
 fn entry(bundle: &mut Value) -> &mut Value {
