@@ -720,6 +720,15 @@ impl<S: LogStore> TransparencyLog<S> {
 
     async fn render(&self, e: &StoredEntry, head: &Head) -> Result<LogEntryAnon, LogError> {
         let (index, size) = (e.index, head.size);
+        // A body damaged in the store is never served as if the log held it: its leaf hash
+        // (the UUID) is what the tree and the SET commit to.
+        if signet_tlog::leaf_hash(&e.body) != e.uuid {
+            return Err(LogError::Storage(format!(
+                "entry {index} in the store is damaged: its body does not hash to its leaf \
+                 hash {}",
+                e.uuid.to_hex()
+            )));
+        }
         let proof = with_tree(self.hashes.as_ref(), |t| {
             t.inclusion_proof(LogIndex(index), TreeSize(size))
         })

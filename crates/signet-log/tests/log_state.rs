@@ -1,6 +1,7 @@
 //! A log whose files were damaged or swapped refuses to open instead of silently forgetting
 //! entries or forking: a truncated or deleted database, another valid key, a damaged recorded
-//! checkpoint, a database older than the recorded checkpoint, and an exposed key file.
+//! checkpoint, a database older than the recorded checkpoint, a flipped byte in the database,
+//! and an exposed key file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
@@ -152,6 +153,67 @@ async fn damaged_or_swapped_log_files_are_refused() {
     remove_db(&d);
     std::fs::copy(other_log.join("log.sqlite"), d.join("log.sqlite")).unwrap();
     refused(open(&d).await, &["log.key"]);
+}
+
+/// Flips one bit of a column of one row of the log's database (as a damaged disk or a careless
+/// edit would), with the log closed.
+fn flip_in_db(dir: &Path, sql_select: &str, sql_update: &str, index: i64) {
+    let db = rusqlite::Connection::open(dir.join("log.sqlite")).unwrap();
+    let mut v: Vec<u8> = db.query_row(sql_select, [index], |r| r.get(0)).unwrap();
+    v[3] ^= 0x01;
+    assert_eq!(
+        db.execute(sql_update, rusqlite::params![v, index]).unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_flipped_byte_in_the_database_is_never_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let log = open(&base).await.unwrap();
+    append(&base, &log, 0, 5).await;
+    close(log).await;
+
+    // The newest stored tree hash flipped (the last leaf's, which the root is built from):
+    // the tree no longer has the recorded checkpoint's root. (A hash below a stored subtree
+    // root is not read at start; finding those needs a full re-hash of the tree.)
+    let d = tmp.path().join("hash");
+    copy_dir(&base, &d);
+    let last: i64 = rusqlite::Connection::open(d.join("log.sqlite"))
+        .unwrap()
+        .query_row("SELECT MAX(idx) FROM hashes", [], |r| r.get(0))
+        .unwrap();
+    flip_in_db(
+        &d,
+        "SELECT h FROM hashes WHERE idx = ?1",
+        "UPDATE hashes SET h = ?1 WHERE idx = ?2",
+        last,
+    );
+    refused(open(&d).await, &["checkpoint", "root"]);
+
+    // A stored body flipped: the log opens (its tree is intact) but refuses to serve that
+    // entry, by index or by UUID, and serves the others.
+    let d = tmp.path().join("body");
+    copy_dir(&base, &d);
+    flip_in_db(
+        &d,
+        "SELECT body FROM entries WHERE idx = ?1",
+        "UPDATE entries SET body = ?1 WHERE idx = ?2",
+        3,
+    );
+    let log = open(&d).await.unwrap();
+    let e = log.get_by_index_json(3).await.unwrap_err();
+    assert_eq!(e.status(), 500);
+    assert!(
+        e.to_string().contains("entry 3 in the store is damaged"),
+        "{e}"
+    );
+    let uuid = signet_tlog::leaf_hash(b"leaf 3").to_hex();
+    let e = log.get_by_uuid_json(&uuid).await.unwrap_err();
+    assert!(e.to_string().contains("damaged"), "{e}");
+    log.get_by_index_json(2).await.unwrap();
+    close(log).await;
 }
 
 #[cfg(unix)]
