@@ -529,6 +529,19 @@ fn ok(path: &str, detail: impl Into<String>) -> FileStatus {
     }
 }
 
+/// `detail` followed by the evidence verification skipped (an RFC 3161 timestamp that did not
+/// verify), so a verified row still shows it.
+fn with_warnings(detail: String, v: &signet_verify::VerifiedBundle) -> String {
+    v.warnings().iter().fold(detail, |mut d, w| {
+        if !d.is_empty() {
+            d.push_str("; ");
+        }
+        d.push_str("WARNING: ");
+        d.push_str(w);
+        d
+    })
+}
+
 fn problem(path: &str, status: &'static str, detail: impl Into<String>) -> FileStatus {
     FileStatus {
         path: path.to_string(),
@@ -572,10 +585,13 @@ fn verify_file_bundle(
             match detached {
                 Ok(()) => ok(
                     rel,
-                    v.entries()
-                        .first()
-                        .map(|e| format!("log index {}", e.log_index))
-                        .unwrap_or_default(),
+                    with_warnings(
+                        v.entries()
+                            .first()
+                            .map(|e| format!("log index {}", e.log_index))
+                            .unwrap_or_default(),
+                        &v,
+                    ),
                 ),
                 Err((status, detail)) => problem(rel, status, detail),
             }
@@ -900,15 +916,16 @@ fn check_provenance(
             "no artifacts to check the provenance against",
         );
     };
-    if let Err(e) = verifier.verify(
+    let verified = match verifier.verify(
         &bundle,
         &Policy {
             identity: identity.clone(),
             artifact: Artifact::Digest(Sha256Hash(first.sha256)),
         },
     ) {
-        return problem(name, "FAILED", e.to_string());
-    }
+        Ok(v) => v,
+        Err(e) => return problem(name, "FAILED", e.to_string()),
+    };
     let bundle_json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
     let envelope = bundle_json
         .as_ref()
@@ -941,7 +958,10 @@ fn check_provenance(
     match provenance::parse(&payload).and_then(|s| provenance::check_subjects(&s, &owned)) {
         Ok(r) if r.is_ok() => ok(
             name,
-            format!("signed SLSA provenance; {} subjects match", r.matched),
+            with_warnings(
+                format!("signed SLSA provenance; {} subjects match", r.matched),
+                &verified,
+            ),
         ),
         Ok(r) => problem(
             name,

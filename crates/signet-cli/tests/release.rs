@@ -601,3 +601,40 @@ fn oversized_release_files_fail_naming_their_limit() {
         );
     }
 }
+
+/// A bundle carrying an RFC 3161 timestamp that does not verify, next to the log's signed entry
+/// timestamp, still verifies (as sigstore-go skips such timestamps), and its row says what was
+/// skipped; the provenance row too.
+#[test]
+fn a_skipped_timestamp_is_a_warning_on_a_verified_row() {
+    let s = signed_release();
+    let a = &s.artifacts[2];
+    let add_bad_timestamp = |p: std::path::PathBuf| {
+        let mut b: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        b["verificationMaterial"]["timestampVerificationData"] = serde_json::json!({
+            "rfc3161Timestamps": [{"signedTimestamp": "MAMCAQA="}]
+        });
+        std::fs::write(&p, serde_json::to_vec(&b).unwrap()).unwrap();
+    };
+    let v = verify_mutated_json(|rel, _| {
+        add_bad_timestamp(rel.join(format!("{a}.sigstore.json")));
+        add_bad_timestamp(rel.join("release.intoto.jsonl.sigstore.json"));
+    });
+    assert!(statuses(&v).is_empty(), "{v}");
+    let files = v["files"].as_array().unwrap();
+    for path in [a.as_str(), "release.intoto.jsonl"] {
+        let row = files.iter().find(|f| f["path"] == path).unwrap();
+        let detail = row["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("WARNING: RFC 3161 timestamp 0 skipped"),
+            "{path}: {detail}"
+        );
+    }
+    let other = files.iter().find(|f| f["path"] == s.artifacts[3].as_str());
+    assert!(
+        !other.unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("WARNING")
+    );
+}
