@@ -361,30 +361,14 @@ pub trait Authenticator: Send + Sync {
 }
 
 /// Submits a precertificate chain to a CT log and returns the extnValue of the SCT-list
-/// extension to embed.
+/// extension to embed. The CA knows only this trait; the server wires a CT log in behind it.
 pub trait CtSubmitter: Send + Sync {
-    /// `add-pre-chain`.
+    /// `add-pre-chain`: `chain` is the precertificate, its issuer, …, the root (DER); the
+    /// answer is the DER `SignedCertificateTimestampList` extension value.
     fn add_pre_chain(
         &self,
         chain: Vec<Vec<u8>>,
     ) -> impl Future<Output = Result<Vec<u8>, FulcioError>> + Send;
-}
-
-impl CtSubmitter for signet_ct::CtLog {
-    async fn add_pre_chain(&self, chain: Vec<Vec<u8>>) -> Result<Vec<u8>, FulcioError> {
-        // Our own CA in this process: its chain needs no re-validation.
-        let (Some(pre), Some(issuer)) = (chain.first(), chain.get(1)) else {
-            return Err(FulcioError::internal(msg::CTL, "empty chain"));
-        };
-        let issuer = signet_x509::Certificate::from_der(issuer)
-            .map_err(|e| FulcioError::internal(msg::CTL, e.to_string()))?;
-        let sct = self
-            .add_own_precert(pre, issuer.spki_der())
-            .await
-            .map_err(|e| FulcioError::internal(msg::CTL, e.to_string()))?;
-        signet_ct::sct::sct_list_extension(&[sct])
-            .map_err(|e| FulcioError::internal(msg::CTL, e.to_string()))
-    }
 }
 
 /// `POST /api/v2/signingCert`: authenticate, check the proof of possession, issue the

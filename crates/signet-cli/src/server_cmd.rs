@@ -213,7 +213,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let ct = Arc::new(inst.ct);
     let ca_svc = Arc::new(signet_server::ca::CaService {
         ca: inst.ca,
-        ct: ct.clone(),
+        ct: signet_server::ca::InProcessCt(ct.clone()),
         auth: signet_server::ca::OidcAuthenticator(verifier),
         configuration,
     });

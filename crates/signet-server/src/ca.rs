@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use signet_ca::fulcio::{self, Authenticated, Authenticator, FulcioError, msg};
+use signet_ca::fulcio::{self, Authenticated, Authenticator, CtSubmitter, FulcioError, msg};
 use signet_ca::{CaChain, ExtValue, Identity, LeafSan};
 use signet_ct::CtLog;
 use signet_types::{Sha256Hash, b64};
@@ -59,12 +59,35 @@ impl Authenticator for OidcAuthenticator {
     }
 }
 
+/// The CT log running in this process, as the CA's [`CtSubmitter`]: SCTs are obtained
+/// in-process, for precertificates of our own CA.
+#[derive(Clone)]
+pub struct InProcessCt(pub Arc<CtLog>);
+
+impl CtSubmitter for InProcessCt {
+    async fn add_pre_chain(&self, chain: Vec<Vec<u8>>) -> Result<Vec<u8>, FulcioError> {
+        // Our own CA in this process: its chain needs no re-validation.
+        let (Some(pre), Some(issuer)) = (chain.first(), chain.get(1)) else {
+            return Err(FulcioError::internal(msg::CTL, "empty chain"));
+        };
+        let issuer = signet_x509::Certificate::from_der(issuer)
+            .map_err(|e| FulcioError::internal(msg::CTL, e.to_string()))?;
+        let sct = self
+            .0
+            .add_own_precert(pre, issuer.spki_der())
+            .await
+            .map_err(|e| FulcioError::internal(msg::CTL, e.to_string()))?;
+        signet_ct::sct::sct_list_extension(&[sct])
+            .map_err(|e| FulcioError::internal(msg::CTL, e.to_string()))
+    }
+}
+
 /// Everything the CA endpoints need.
 pub struct CaService<A: Authenticator> {
     /// The CA chain and signer.
     pub ca: CaChain,
     /// Our CT log (SCTs are obtained in-process).
-    pub ct: Arc<CtLog>,
+    pub ct: InProcessCt,
     /// Token verification.
     pub auth: A,
     /// The `GET /api/v2/configuration` body.
@@ -103,7 +126,7 @@ async fn signing_cert<A: Authenticator + 'static>(
         fulcio::create_signing_certificate(
             &svc.ca,
             &svc.auth,
-            svc.ct.as_ref(),
+            &svc.ct,
             &req,
             time::OffsetDateTime::now_utc(),
         )

@@ -1,12 +1,13 @@
-//! The CA and the CT log together: a leaf with an embedded SCT from our own log verifies with
-//! the verifier's independent code (path validation, SCT check), and the CT log refuses what
-//! it must.
+//! The CA and the CT log together, wired as the server wires them ([`InProcessCt`]): a leaf with
+//! an embedded SCT from our own log verifies with the verifier's independent code (path
+//! validation, SCT check), and the CT log refuses what it must.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
 use signet_ca::fulcio::CtSubmitter;
 use signet_ca::{CaChain, ExtValue, Identity, LeafSan};
+use signet_server::ca::InProcessCt;
 use signet_types::UnixSeconds;
 use signet_x509::{Certificate, Purpose, TrustAnchorChain, verify_chain, verify_embedded_scts};
 
@@ -33,19 +34,22 @@ async fn leaf_with_embedded_sct_verifies_independently() {
     let dir = std::env::temp_dir().join(format!("signet-ca-ct-{}", rand::random::<u64>()));
     let now = time::OffsetDateTime::now_utc();
     let (ca, _, _) = CaChain::generate("signet test", now).unwrap();
-    let ct = signet_ct::CtLog::open(
-        &dir,
-        vec![ca.root().clone()],
-        Arc::new(signet_log::SystemClock),
-    )
-    .await
-    .unwrap();
+    let ct = Arc::new(
+        signet_ct::CtLog::open(
+            &dir,
+            vec![ca.root().clone()],
+            Arc::new(signet_log::SystemClock),
+        )
+        .await
+        .unwrap(),
+    );
     let leaf_key = signet_crypto::SigningKey::generate_p256().unwrap();
     let pending = ca
         .precertificate(leaf_key.public_key().spki_der(), &identity(), now)
         .unwrap();
     let chain = ca.ct_chain(&pending);
-    let sct_list = CtSubmitter::add_pre_chain(&ct, chain.clone())
+    let sct_list = InProcessCt(ct.clone())
+        .add_pre_chain(chain.clone())
         .await
         .unwrap();
     let leaf = Certificate::from_der(&ca.finish(pending, &sct_list).unwrap()).unwrap();
