@@ -445,6 +445,7 @@ fn sign_blob_and_every_verify_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_expired_at_integration_time_is_refused() {
     use signet_ca::fulcio::CtSubmitter;
+    use signet_server::ca::InProcessCt;
     use signet_trust::{
         CertificateAuthority, TimeRange, TransparencyLog as TLog, TrustedKey, TrustedRoot,
     };
@@ -493,7 +494,9 @@ async fn certificate_expired_at_integration_time_is_refused() {
     let pending = ca
         .precertificate(key.public_key().spki_der(), &identity, an_hour_ago)
         .unwrap();
-    let scts = CtSubmitter::add_pre_chain(&ct, ca.ct_chain(&pending))
+    let ct = std::sync::Arc::new(ct);
+    let scts = InProcessCt(ct.clone())
+        .add_pre_chain(ca.ct_chain(&pending))
         .await
         .unwrap();
     let leaf = ca.finish(pending, &scts).unwrap();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 use signet_crypto::sha256;
-use signet_log::{Clock, LogConfig, LogError, SqliteStore, TransparencyLog};
+use signet_log::{AppendLog, Clock, LogConfig, LogError, NoEntrySignature, SqliteStore};
 use signet_types::{Sha256Hash, b64};
 use signet_x509::{Certificate, precert_sct_signed_data, tbs_without_extension};
 
@@ -69,7 +69,7 @@ pub struct SignedTreeHead {
 
 /// A running CT log.
 pub struct CtLog {
-    log: TransparencyLog<SqliteStore>,
+    log: AppendLog<SqliteStore>,
     /// Issuer links already verified (SHA-256 of child DER, of parent DER): CA certificates
     /// repeat in every chain, so each link's signature is checked once.
     verified_links: std::sync::RwLock<std::collections::HashSet<(Sha256Hash, Sha256Hash)>>,
@@ -91,11 +91,17 @@ impl CtLog {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CtError> {
         let store = SqliteStore::open(dir).await?;
-        let mut config = LogConfig::new("ct");
-        config.entry_cache = 0;
-        config.sign_entries = false;
-        let log = TransparencyLog::open(store, dir, config, clock.clone()).await?;
-        let log_id = log.public_key().key_id();
+        // The SCT is signed before the leaf is appended (the leaf holds its timestamp), so the
+        // log signs nothing per entry.
+        let log = AppendLog::open(
+            store,
+            dir,
+            &LogConfig::new("ct"),
+            clock.clone(),
+            Arc::new(NoEntrySignature),
+        )
+        .await?;
+        let log_id = log.key().id();
         Ok(Self {
             log,
             verified_links: Default::default(),
@@ -121,7 +127,7 @@ impl CtLog {
     }
 
     /// Resolves once the sequencer of the log underneath has ended, with why: see
-    /// [`TransparencyLog::sequencer_stopped`] (fatal for a server: SCTs can no longer be issued).
+    /// [`AppendLog::sequencer_stopped`] (fatal for a server: SCTs can no longer be issued).
     pub fn sequencer_stopped(&self) -> impl std::future::Future<Output = String> + Send + 'static {
         self.log.sequencer_stopped()
     }
@@ -289,15 +295,8 @@ impl CtLog {
 
     /// `get-sth-consistency`.
     pub async fn consistency(&self, first: u64, second: u64) -> Result<Vec<String>, CtError> {
-        let p = self.log.consistency(first, second).await?;
-        p.hashes
-            .iter()
-            .map(|h| {
-                Sha256Hash::from_hex(h)
-                    .map(|h| b64::encode(h.as_bytes()))
-                    .map_err(|e| CtError::Log(LogError::Internal(e.to_string())))
-            })
-            .collect::<Result<_, _>>()
+        let (hashes, _) = self.log.consistency_proof(first, second).await?;
+        Ok(hashes.iter().map(|h| b64::encode(h.as_bytes())).collect())
     }
 
     /// `get-entries`: raw `MerkleTreeLeaf` bytes of leaves `start..=end` (at most 256).

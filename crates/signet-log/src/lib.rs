@@ -1,13 +1,22 @@
-//! The signet transparency log, Rekor v1 compatible.
+//! The signet transparency log: a generic append-only Merkle log (the tessera pattern) and its
+//! Rekor v1 personality.
 //!
-//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signature
-//!   (hashedrekord 0.0.1), with the search-index keys Rekor would write.
+//! The core, one job per module:
 //! * [`store`]: the storage contract ([`LogStore`]) and the embedded SQLite backend. A PostgreSQL
 //!   backend implements the same trait; nothing above it changes.
 //! * The sequencer: one task integrates queued entries in batches; each batch (entries, Merkle
 //!   stored hashes and new size) is committed durably in one transaction *before* any writer in
-//!   it is answered, and only then is a new checkpoint signed.
-//! * [`TransparencyLog`]: the service the HTTP layer calls (add, get, search, proofs, log info).
+//!   it is answered, and only then is a new checkpoint signed. What a personality signs per
+//!   entry comes in through [`EntrySigner`].
+//! * [`AppendLog`]: entries in; index, integration time, the entry's signature, proofs and
+//!   signed checkpoints out. Proofs read the stored hashes through a memory cache; the log's key
+//!   and its latest checkpoint live in files beside the store, checked against it at start-up.
+//!
+//! The Rekor v1 personality:
+//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signature,
+//!   with the search-index keys Rekor would write; [`api`]: the v1 wire types.
+//! * [`TransparencyLog`]: the service the HTTP layer calls (add, get, search, proofs, log info),
+//!   signing a SET for every entry ([`RekorSet`]).
 //!
 //! Time comes from a [`Clock`]; the Merkle math is `signet-tlog`'s, shared with the verifier.
 #![forbid(unsafe_code)]
@@ -28,14 +37,23 @@
 
 pub mod admit;
 pub mod api;
+mod cache;
+mod clock;
 mod error;
+mod files;
+mod log;
+mod rekor;
 mod sequencer;
-mod service;
+mod signer;
 pub mod store;
+mod tree;
 
+pub use clock::{Clock, SystemClock};
 pub use error::LogError;
-pub use service::{
-    AppendedLeaf, CHECKPOINT_FILE_LIMIT, Clock, LogConfig, SystemClock, TransparencyLog,
-    inclusion_proof,
-};
+pub use files::{CHECKPOINT_FILE, CHECKPOINT_FILE_LIMIT, KEY_FILE};
+pub use log::{AppendLog, AppendedLeaf, LogConfig};
+pub use rekor::{MAX_RETRIEVE, RekorSet, TransparencyLog};
+pub use sequencer::{Committed, Head, LeafEntry};
+pub use signer::{EntrySigner, LogKey, NoEntrySignature};
 pub use store::{LogStore, SqliteStore, StoredEntry};
+pub use tree::inclusion_proof;

@@ -5,15 +5,15 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 
-use signet_crypto::SigningKey;
 use signet_tlog::{Checkpoint, Frontier, NoteSigner, StoredIndex, sign_note};
 use signet_types::{Sha256Hash, TreeSize, b64};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::LogError;
-use crate::admit::Admitted;
-use crate::service::Clock;
+use crate::clock::Clock;
+use crate::signer::{EntrySigner, LogKey};
 use crate::store::{LogStore, NewEntry};
+use crate::tree::HashCache;
 
 /// Largest batch integrated in one transaction.
 pub(crate) const MAX_BATCH: usize = 4096;
@@ -21,24 +21,42 @@ pub(crate) const MAX_BATCH: usize = 4096;
 pub(crate) const QUEUE: usize = 65_536;
 
 /// The latest integrated tree, with its signed checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Leaves in the tree.
+    pub size: u64,
+    /// Its root hash.
+    pub root: Sha256Hash,
+    /// The signed checkpoint (note) of this tree.
+    pub checkpoint: String,
+}
+
+/// An entry to append: its bytes, its leaf hash and the search-index keys stored with it.
 #[derive(Clone, Debug)]
-pub(crate) struct Head {
-    pub(crate) size: u64,
-    pub(crate) root: Sha256Hash,
-    pub(crate) checkpoint: String,
+pub struct LeafEntry {
+    /// The entry's bytes (the Merkle leaf).
+    pub body: Vec<u8>,
+    /// `SHA-256(0x00 || body)`.
+    pub leaf_hash: Sha256Hash,
+    /// Search-index keys (Rekor: digests, key hashes, identities); none for a CT leaf.
+    pub index_keys: Vec<String>,
 }
 
 /// What a writer gets back once its batch is durable.
 #[derive(Clone, Debug)]
-pub(crate) struct Committed {
-    pub(crate) index: u64,
-    pub(crate) integrated_time: i64,
-    pub(crate) set: Vec<u8>,
-    pub(crate) head: Arc<Head>,
+pub struct Committed {
+    /// The entry's leaf index.
+    pub index: u64,
+    /// When it was integrated (Unix seconds).
+    pub integrated_time: i64,
+    /// What the personality's [`EntrySigner`] signed for this entry (stored with it).
+    pub signature: Vec<u8>,
+    /// The first tree that holds it.
+    pub head: Arc<Head>,
 }
 
 pub(crate) struct Job {
-    pub(crate) entry: Admitted,
+    pub(crate) entry: LeafEntry,
     pub(crate) reply: oneshot::Sender<Result<Committed, LogError>>,
 }
 
@@ -90,17 +108,17 @@ type Commit = std::pin::Pin<Box<dyn std::future::Future<Output = Done> + Send>>;
 
 pub(crate) struct Sequencer<S: LogStore> {
     pub(crate) store: Arc<S>,
-    pub(crate) cache: Arc<crate::service::HashCache<S>>,
+    pub(crate) cache: Arc<HashCache<S>>,
     pub(crate) frontier: Frontier,
     pub(crate) size: u64,
-    pub(crate) key: Arc<SigningKey>,
+    pub(crate) key: Arc<LogKey>,
+    /// What the personality signs for each entry.
+    pub(crate) signer: Arc<dyn EntrySigner>,
     pub(crate) note_signer: Arc<dyn NoteSigner + Send + Sync>,
     pub(crate) origin: String,
     pub(crate) tree_id: u64,
-    pub(crate) log_id: Sha256Hash,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) head: Arc<RwLock<Arc<Head>>>,
-    pub(crate) sign_entries: bool,
     /// Leaf hashes of the last [`RECENT`] leaves, including the in-flight and the prepared
     /// batch; `recent_order` holds the same leaves in index order.
     pub(crate) recent: HashSet<Sha256Hash>,
@@ -209,7 +227,7 @@ impl<S: LogStore> Sequencer<S> {
         // one batched store lookup of the leaves not remembered.
         let unknown: Vec<Sha256Hash> = if self.clock.now_millis() < self.guard_until {
             jobs.iter()
-                .map(|j| j.entry.uuid)
+                .map(|j| j.entry.leaf_hash)
                 .filter(|u| !self.recent.contains(u))
                 .collect()
         } else {
@@ -233,7 +251,7 @@ impl<S: LogStore> Sequencer<S> {
         }
         let now = self.clock.now_unix();
         for j in jobs {
-            let leaf = j.entry.uuid;
+            let leaf = j.entry.leaf_hash;
             if self.recent.contains(&leaf) || stored.iter().any(|(u, _)| *u == leaf) {
                 let _ = j.reply.send(Err(self.duplicate(&leaf)));
                 continue;
@@ -246,18 +264,12 @@ impl<S: LogStore> Sequencer<S> {
                 continue;
             };
             // Sign before touching the frontier: a failure then leaves the batch as it was.
-            let set = if self.sign_entries {
-                let payload =
-                    signet_rekor::set_payload(&j.entry.body, now, self.log_id.as_bytes(), n as i64);
-                match self.key.sign(&payload) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        let _ = j.reply.send(Err(LogError::Internal(e.to_string())));
-                        continue;
-                    }
+            let set = match self.signer.sign_entry(&self.key, &j.entry.body, n, now) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = j.reply.send(Err(e));
+                    continue;
                 }
-            } else {
-                Vec::new()
             };
             let start = StoredIndex::count(TreeSize(n));
             let new = match next.frontier.append(leaf) {
@@ -327,9 +339,9 @@ impl<S: LogStore> Sequencer<S> {
                     if stored.contains(&e.uuid) {
                         let _ = reply.send(Err(self.duplicate(&e.uuid)));
                     } else {
-                        let entry = Admitted {
+                        let entry = LeafEntry {
                             body: e.body,
-                            uuid: e.uuid,
+                            leaf_hash: e.uuid,
                             index_keys: e.index_keys,
                         };
                         jobs.push(Job { entry, reply });
@@ -383,7 +395,7 @@ impl<S: LogStore> Sequencer<S> {
             let _ = reply.send(Ok(Committed {
                 index: e.index,
                 integrated_time: e.integrated_time,
-                set: e.set,
+                signature: e.set,
                 head: head.clone(),
             }));
         }

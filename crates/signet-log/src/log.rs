@@ -1,0 +1,409 @@
+//! The generic append-only log: entries in; index, integration time, what the personality
+//! signs per entry, inclusion and consistency proofs and signed checkpoints out. It knows no
+//! entry format: a personality (the Rekor v1 API in [`crate::TransparencyLog`], the CT log in
+//! `signet-ct`) renders entries and answers its own API on top.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use signet_crypto::SigningKey;
+use signet_tlog::EcdsaNoteSigner;
+use signet_types::{LogIndex, Sha256Hash, TreeSize};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::LogError;
+use crate::clock::Clock;
+use crate::files::{
+    CHECKPOINT_FILE, KEY_FILE, META_KEY_ID, check_recorded, load_or_create_key, read_recorded,
+    record_checkpoints, write_private,
+};
+use crate::sequencer::{Committed, Head, Job, LeafEntry, QUEUE, Sequencer, sign_head};
+use crate::signer::{EntrySigner, LogKey};
+use crate::store::{LogStore, StoredEntry};
+use crate::tree::{HashCache, with_tree};
+
+/// Log settings.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// Host name: the checkpoint key name and the first part of the origin `<host> - <treeID>`.
+    pub host: String,
+    /// Stored hashes kept in memory (32 bytes each; a log of n entries has about 2n).
+    pub hash_cache: usize,
+    /// Recent entries kept in memory for reads (about 1–2 KiB each), by the Rekor personality.
+    pub entry_cache: usize,
+}
+
+impl LogConfig {
+    /// Defaults: host as given, 8 Mi cached hashes (256 MiB, about 4 M entries), 64 Ki cached
+    /// entries (under 128 MiB).
+    pub fn new(host: &str) -> Self {
+        Self {
+            host: host.to_string(),
+            hash_cache: 8 << 20,
+            entry_cache: 65_536,
+        }
+    }
+}
+
+/// Where an appended leaf landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendedLeaf {
+    /// Leaf index.
+    pub index: u64,
+    /// `SHA-256(0x00 || leaf)`.
+    pub leaf_hash: Sha256Hash,
+    /// Size of the tree it was integrated into.
+    pub tree_size: u64,
+    /// Root of that tree.
+    pub root: Sha256Hash,
+}
+
+/// A running append-only Merkle log.
+pub struct AppendLog<S: LogStore> {
+    store: Arc<S>,
+    hashes: Arc<HashCache<S>>,
+    key: Arc<LogKey>,
+    tree_id: u64,
+    created: i64,
+    head: Arc<RwLock<Arc<Head>>>,
+    queue: mpsc::Sender<Job>,
+    /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
+    stopped: watch::Receiver<Option<String>>,
+}
+
+impl<S: LogStore> AppendLog<S> {
+    /// Opens the log in `data_dir` (key in `data_dir/log.key`, created on first start) and
+    /// starts the sequencer on the current tokio runtime; `signer` is what the personality
+    /// signs for each entry. `config.entry_cache` is the personality's: the core caches no
+    /// entries.
+    pub async fn open(
+        store: S,
+        data_dir: &Path,
+        config: &LogConfig,
+        clock: Arc<dyn Clock>,
+        signer: Arc<dyn EntrySigner>,
+    ) -> Result<Self, LogError> {
+        let key_path = data_dir.join(KEY_FILE);
+        let cp_path = data_dir.join(CHECKPOINT_FILE);
+        let key_existed = key_path.exists();
+        let key = Arc::new(LogKey::new(load_or_create_key(&key_path)?));
+        let key_id = key.id().to_hex();
+        let recorded = read_recorded(&cp_path)?;
+        let store = Arc::new(store);
+        let tree_id = match store.meta("tree_id").await? {
+            Some(t) => t
+                .parse::<u64>()
+                .map_err(|e| LogError::Storage(format!("tree_id: {e}")))?,
+            None => {
+                if key_existed || recorded.is_some() {
+                    let why = if recorded.is_some() {
+                        cp_path.display().to_string()
+                    } else {
+                        key_path.display().to_string()
+                    };
+                    return Err(LogError::Refused(format!(
+                        "the log store in {} (log.sqlite) is empty or missing, but {why} shows \
+                         the log existed: its entries were lost (database deleted, truncated or \
+                         replaced). Restore log.sqlite from a backup; starting an empty tree \
+                         under the old key would fork the log. Only for a brand-new log, remove \
+                         {} and {} too",
+                        data_dir.display(),
+                        key_path.display(),
+                        cp_path.display()
+                    )));
+                }
+                let id = rand::random::<u64>() >> 1;
+                store.set_meta(META_KEY_ID, &key_id).await?;
+                store
+                    .set_meta("created", &clock.now_unix().to_string())
+                    .await?;
+                store.set_meta("tree_id", &id.to_string()).await?;
+                id
+            }
+        };
+        // When the log (and its key) came into service: the start of its validity window in
+        // trusted roots. Logs created before this field existed fall back to the epoch.
+        let created = store
+            .meta("created")
+            .await?
+            .and_then(|c| c.parse::<i64>().ok())
+            .unwrap_or(0);
+        match store.meta(META_KEY_ID).await? {
+            Some(k) if k != key_id => {
+                return Err(LogError::Refused(format!(
+                    "{} is not the key this log was created with (key ID recorded in the \
+                     store: {k}; {}: {key_id}); signing with it would split the log under two \
+                     keys. Restore the original {}",
+                    key_path.display(),
+                    key_path.display(),
+                    key_path.display()
+                )));
+            }
+            Some(_) => {}
+            // Logs created before the key ID was recorded: record it now.
+            None => store.set_meta(META_KEY_ID, &key_id).await?,
+        }
+        let size = store.size().await?;
+        let idx: Vec<u64> = signet_tlog::Frontier::stored_indexes(TreeSize(size))
+            .iter()
+            .map(|i| i.0)
+            .collect();
+        let frontier =
+            signet_tlog::Frontier::from_hashes(TreeSize(size), store.read_hashes(&idx).await?)?;
+        let origin = format!("{} - {tree_id}", config.host);
+        let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> =
+            Arc::new(EcdsaNoteSigner::new(
+                &config.host,
+                SigningKey::from_pkcs8_der(
+                    &key.signing_key()
+                        .to_pkcs8_der()
+                        .map_err(|e| LogError::Internal(e.to_string()))?,
+                )
+                .map_err(|e| LogError::Internal(e.to_string()))?,
+            )?);
+        // The stored tree must be self-consistent: its root from the frontier must equal the
+        // root recomputed from stored hashes (catches a torn or foreign database early).
+        let root = frontier.root();
+        let hashes = Arc::new(HashCache::load(store.clone(), size, config.hash_cache).await?);
+        if size > 0 {
+            let recomputed = with_tree(hashes.as_ref(), |t| t.root(TreeSize(size))).await?;
+            if recomputed != root {
+                return Err(LogError::Storage(format!(
+                    "stored tree of size {size} is inconsistent"
+                )));
+            }
+        }
+        if let Some(text) = &recorded {
+            check_recorded(
+                text,
+                &cp_path,
+                key.signing_key(),
+                tree_id,
+                size,
+                hashes.as_ref(),
+            )
+            .await?;
+        }
+        let initial = Arc::new(sign_head(note_signer.as_ref(), &origin, size, root)?);
+        write_private(&cp_path, initial.checkpoint.as_bytes())
+            .map_err(|e| LogError::Storage(format!("{}: {e}", cp_path.display())))?;
+        let (recorder, recorder_rx) = watch::channel(initial.checkpoint.clone());
+        tokio::spawn(record_checkpoints(cp_path, recorder_rx));
+        let head = Arc::new(RwLock::new(initial));
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let seq = Sequencer {
+            store: store.clone(),
+            cache: hashes.clone(),
+            frontier,
+            size,
+            key: key.clone(),
+            signer,
+            note_signer,
+            origin,
+            tree_id,
+            clock,
+            head: head.clone(),
+            recent: Default::default(),
+            recent_order: Default::default(),
+            guard_until: 0,
+            recorder,
+        };
+        let sequencer = tokio::spawn(seq.run(rx));
+        let (stop_tx, stopped) = watch::channel(None);
+        tokio::spawn(async move {
+            let why = match sequencer.await {
+                // Only when the queue closed, that is when the log itself was dropped.
+                Ok(()) => "it returned".to_string(),
+                Err(e) => e.to_string(),
+            };
+            let _ = stop_tx.send(Some(why));
+        });
+        Ok(Self {
+            store,
+            hashes,
+            key,
+            tree_id,
+            created,
+            head,
+            queue: tx,
+            stopped,
+        })
+    }
+
+    /// Resolves once the sequencer, the log's only writer, has ended (panicked, or was
+    /// cancelled with its runtime), with why. While the log is open it never should: after it,
+    /// every write is refused while reads go on, so a server treats this as fatal and exits for
+    /// its supervisor to restart it. The future owns what it needs (it can outlive `self`).
+    pub fn sequencer_stopped(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut stopped = self.stopped.clone();
+        async move {
+            match stopped.wait_for(Option::is_some).await {
+                Ok(why) => why.clone().unwrap_or_default(),
+                Err(_) => "its watcher was cancelled".to_string(),
+            }
+        }
+    }
+
+    /// The latest integrated tree and its signed checkpoint.
+    pub fn head(&self) -> Arc<Head> {
+        self.head
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The current signed tree head: (size, root hash, checkpoint note).
+    pub fn head_state(&self) -> (u64, Sha256Hash, String) {
+        let h = self.head();
+        (h.size, h.root, h.checkpoint.clone())
+    }
+
+    /// The log's key (to sign application structures such as CT tree heads) and its log ID.
+    pub fn key(&self) -> &LogKey {
+        &self.key
+    }
+
+    /// The log's signing key.
+    pub fn signing_key(&self) -> &SigningKey {
+        self.key.signing_key()
+    }
+
+    /// The log's public key.
+    pub fn public_key(&self) -> &signet_crypto::PublicKey {
+        self.key.signing_key().public_key()
+    }
+
+    /// When the log was created (Unix seconds).
+    pub fn created(&self) -> i64 {
+        self.created
+    }
+
+    /// Tree ID.
+    pub fn tree_id(&self) -> u64 {
+        self.tree_id
+    }
+
+    /// The store underneath (reads only: every write goes through the sequencer).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Queues an entry for the sequencer and waits until it is durable and integrated (a full
+    /// queue is [`LogError::Overloaded`]: push back instead of growing). An entry already in
+    /// the log is a [`LogError::Duplicate`].
+    pub async fn append(&self, entry: LeafEntry) -> Result<Committed, LogError> {
+        let (reply, rx) = oneshot::channel();
+        self.queue
+            .try_send(Job { entry, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
+                mpsc::error::TrySendError::Closed(_) => {
+                    LogError::Internal("sequencer stopped".into())
+                }
+            })?;
+        rx.await
+            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))?
+    }
+
+    /// Appends an application-defined leaf (for example an RFC 6962 `MerkleTreeLeaf` of the CT
+    /// log): its leaf hash is `SHA-256(0x00 || leaf)`. Returns once the leaf is durable and
+    /// integrated, with its index and the head it was integrated into. A leaf already in the
+    /// log is a [`LogError::Duplicate`].
+    pub async fn append_leaf(
+        &self,
+        leaf: Vec<u8>,
+        index_keys: Vec<String>,
+    ) -> Result<AppendedLeaf, LogError> {
+        let leaf_hash = signet_tlog::leaf_hash(&leaf);
+        let c = self
+            .append(LeafEntry {
+                body: leaf,
+                leaf_hash,
+                index_keys,
+            })
+            .await?;
+        Ok(AppendedLeaf {
+            index: c.index,
+            leaf_hash,
+            tree_size: c.head.size,
+            root: c.head.root,
+        })
+    }
+
+    /// A stored entry (raw leaf bytes) by index, if integrated.
+    pub async fn raw_entry(&self, index: u64) -> Result<StoredEntry, LogError> {
+        if index >= self.head().size {
+            return Err(LogError::NotFound);
+        }
+        self.store
+            .entry_by_index(index)
+            .await?
+            .ok_or(LogError::NotFound)
+    }
+
+    /// Index of a leaf by its leaf hash, if integrated.
+    pub async fn index_of(&self, leaf_hash: &Sha256Hash) -> Result<u64, LogError> {
+        let found = self.store.find(std::slice::from_ref(leaf_hash)).await?;
+        match found.first() {
+            Some((_, i)) if *i < self.head().size => Ok(*i),
+            _ => Err(LogError::NotFound),
+        }
+    }
+
+    /// RFC 6962 inclusion proof of leaf `index` in the tree of `size` leaves (`size` at most
+    /// the current head).
+    pub async fn inclusion_proof_at(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<Vec<Sha256Hash>, LogError> {
+        if size > self.head().size || index >= size {
+            return Err(LogError::BadRequest(format!(
+                "no inclusion proof for leaf {index} in a tree of {size}"
+            )));
+        }
+        self.inclusion_proof(index, size).await
+    }
+
+    /// The inclusion proof, unchecked (the caller knows `index < size <= head`).
+    pub(crate) async fn inclusion_proof(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<Vec<Sha256Hash>, LogError> {
+        with_tree(self.hashes.as_ref(), |t| {
+            t.inclusion_proof(LogIndex(index), TreeSize(size))
+        })
+        .await
+    }
+
+    /// RFC 6962 consistency proof from the tree of `first` leaves to the tree of `last`
+    /// (`1 <= first <= last <= head`), with the root of the tree of `last`.
+    pub async fn consistency_proof(
+        &self,
+        first: u64,
+        last: u64,
+    ) -> Result<(Vec<Sha256Hash>, Sha256Hash), LogError> {
+        let size = self.head().size;
+        if first > last {
+            return Err(LogError::BadRequest(format!(
+                "firstSize({first}) must be less than lastSize({last})"
+            )));
+        }
+        if last > size {
+            return Err(LogError::BadRequest(format!(
+                "the tree size requested({last}) was greater than what is currently observable({size})"
+            )));
+        }
+        if first == 0 {
+            return Err(LogError::BadRequest("firstSize must be at least 1".into()));
+        }
+        with_tree(self.hashes.as_ref(), |t| {
+            Ok((
+                t.consistency_proof(TreeSize(first), TreeSize(last))?,
+                t.root(TreeSize(last))?,
+            ))
+        })
+        .await
+    }
+}
