@@ -2,10 +2,67 @@
 
 use rcgen::{
     CertificateParams, CustomExtension, DistinguishedName, ExtendedKeyUsagePurpose, IsCa,
-    KeyUsagePurpose, OtherNameValue, SanType, SerialNumber,
+    KeyUsagePurpose, OtherNameValue, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
 };
 
 use crate::keys::{CaChain, CaError, random_serial, subject_public_key_bits};
+
+/// A subject's public key for rcgen, read from its DER SubjectPublicKeyInfo with the `spki`
+/// crate: the key bits and the rcgen algorithm whose AlgorithmIdentifier is the key's. (rcgen's
+/// own `SubjectPublicKeyInfo::from_der` would need its `x509-parser` feature, a third ASN.1
+/// stack, for just this.)
+struct SubjectKey {
+    alg: &'static SignatureAlgorithm,
+    bits: Vec<u8>,
+}
+
+/// The algorithms rcgen can write a subject key for, in rcgen's own search order.
+const SUBJECT_KEY_ALGORITHMS: [&SignatureAlgorithm; 9] = [
+    &rcgen::PKCS_RSA_SHA256,
+    &rcgen::PKCS_RSA_SHA384,
+    &rcgen::PKCS_RSA_SHA512,
+    &rcgen::PKCS_ECDSA_P256_SHA256,
+    &rcgen::PKCS_ECDSA_P384_SHA384,
+    &rcgen::PKCS_ECDSA_P521_SHA256,
+    &rcgen::PKCS_ECDSA_P521_SHA384,
+    &rcgen::PKCS_ECDSA_P521_SHA512,
+    &rcgen::PKCS_ED25519,
+];
+
+impl PublicKeyData for SubjectKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.bits
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.alg
+    }
+}
+
+impl SubjectKey {
+    fn from_der(spki_der: &[u8]) -> Result<Self, CaError> {
+        let bits = subject_public_key_bits(spki_der)?.to_vec();
+        let want = algorithm_identifier(spki_der)
+            .ok_or_else(|| CaError::Material("public key: no algorithm identifier".into()))?;
+        // The AlgorithmIdentifier rcgen writes for each algorithm, read back from the SPKI it
+        // encodes for an empty key.
+        let alg = SUBJECT_KEY_ALGORITHMS
+            .into_iter()
+            .find(|&alg| {
+                let probe = SubjectKey { alg, bits: vec![] }.subject_public_key_info();
+                algorithm_identifier(&probe).as_deref() == Some(want.as_slice())
+            })
+            .ok_or_else(|| CaError::Material("public key: unsupported algorithm".into()))?;
+        Ok(Self { alg, bits })
+    }
+}
+
+/// The DER AlgorithmIdentifier of a DER SubjectPublicKeyInfo.
+fn algorithm_identifier(spki_der: &[u8]) -> Option<Vec<u8>> {
+    use der::{Decode, Encode};
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    spki.algorithm.to_der().ok()
+}
 
 /// Certificate lifetime: Fulcio's 10 minutes.
 pub const VALIDITY: time::Duration = time::Duration::minutes(10);
@@ -137,8 +194,7 @@ impl CaChain {
         let mut poison = CustomExtension::from_oid_content(POISON, vec![0x05, 0x00]);
         poison.set_criticality(true);
         pre.custom_extensions.push(poison);
-        let key = rcgen::SubjectPublicKeyInfo::from_der(spki_der)
-            .map_err(|e| CaError::Material(format!("public key: {e}")))?;
+        let key = SubjectKey::from_der(spki_der)?;
         let issuer = rcgen::Issuer::from_params(&self.issuer_params, &self.signer);
         let precert = pre
             .signed_by(&key, &issuer)
@@ -167,8 +223,7 @@ impl CaChain {
             SCT_LIST,
             sct_list_value.to_vec(),
         ));
-        let key = rcgen::SubjectPublicKeyInfo::from_der(&pending.spki_der)
-            .map_err(|e| CaError::Material(format!("public key: {e}")))?;
+        let key = SubjectKey::from_der(&pending.spki_der)?;
         let issuer = rcgen::Issuer::from_params(&self.issuer_params, &self.signer);
         let cert = p
             .signed_by(&key, &issuer)
@@ -180,6 +235,42 @@ impl CaChain {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    /// The subject key written into a leaf is the requester's SPKI byte for byte, for each key
+    /// type rcgen can write; other keys are refused.
+    #[test]
+    fn subject_keys_round_trip_through_rcgen() {
+        use super::{SUBJECT_KEY_ALGORITHMS, SubjectKey};
+        use rcgen::PublicKeyData;
+        let mut seen = 0;
+        for alg in SUBJECT_KEY_ALGORITHMS {
+            // rcgen cannot generate RSA keys; those are covered by the AlgorithmIdentifier match.
+            let Ok(kp) = rcgen::KeyPair::generate_for(alg) else {
+                continue;
+            };
+            let spki = kp.subject_public_key_info();
+            let key = SubjectKey::from_der(&spki).unwrap();
+            assert_eq!(key.subject_public_key_info(), spki, "{alg:?}");
+            assert_eq!(key.der_bytes(), kp.der_bytes());
+            seen += 1;
+        }
+        assert!(seen >= 4, "{seen}");
+        let signet_key = signet_crypto::SigningKey::generate_p256().unwrap();
+        let p256 = signet_key.public_key().spki_der().to_vec();
+        assert_eq!(
+            SubjectKey::from_der(&p256)
+                .unwrap()
+                .subject_public_key_info(),
+            p256
+        );
+        // An X25519 key: a well-formed SPKI rcgen has no algorithm for.
+        let mut x25519 = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+        ];
+        x25519.extend_from_slice(&[9; 32]);
+        assert!(SubjectKey::from_der(&x25519).is_err());
+        assert!(SubjectKey::from_der(&p256[..p256.len() - 1]).is_err());
+    }
+
     #[test]
     fn extension_values_are_der_with_long_form_lengths() {
         use super::{ExtValue, ext_content};

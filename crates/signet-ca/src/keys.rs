@@ -365,19 +365,15 @@ fn distinguished_name(c: &Certificate) -> Result<DistinguishedName, CaError> {
     Ok(dn)
 }
 
+/// Writes a CA file atomically through the one key-file writer: private keys 0600 from creation,
+/// certificates 0644.
 fn write_file(path: &Path, data: &[u8], private: bool) -> Result<(), CaError> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    opts.mode(if private { 0o600 } else { 0o644 });
-    let mut f = opts.open(&tmp).map_err(io(&tmp))?;
-    f.write_all(data).map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    let mode = if private {
+        signet_crypto::PRIVATE_KEY_MODE
+    } else {
+        0o644
+    };
+    signet_crypto::write_file_atomically(path, data, mode).map_err(io(path))
 }
 
 /// Reads a PEM private key file through the one loader, [`signet_crypto::read_private_key_file`].
@@ -397,6 +393,42 @@ pub fn check_private(path: &Path) -> Result<(), CaError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// A temporary file left by an interrupted earlier write (a key's, 0600) must not lend its
+    /// mode to the file written next: the certificates come out with the certificate mode (as a
+    /// new 0644 file does under this umask), the keys 0600.
+    #[cfg(unix)]
+    #[test]
+    fn a_stale_temporary_file_does_not_lend_its_mode() {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let dir = std::env::temp_dir().join(format!("signet-ca-stale-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for stale in ["root.tmp", "intermediate.tmp"] {
+            let p = dir.join(stale);
+            std::fs::write(&p, b"stale").unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let probe = dir.join("probe");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&probe)
+            .unwrap();
+        let cert_mode = mode(&probe);
+        let now = time::OffsetDateTime::now_utc();
+        let (chain, rk, ik) = CaChain::generate("signet test", now).unwrap();
+        chain.write(&dir, &rk, &ik).unwrap();
+        for cert in [ROOT_CERT, INTERMEDIATE_CERT] {
+            assert_eq!(mode(&dir.join(cert)), cert_mode, "{cert}");
+        }
+        for key in [ROOT_KEY, INTERMEDIATE_KEY] {
+            assert_eq!(mode(&dir.join(key)), 0o600, "{key}");
+        }
+        CaChain::load(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn generated_chain_loads_back_and_checks_permissions() {

@@ -101,23 +101,15 @@ pub struct SignBlobArgs {
 }
 
 pub(crate) fn write_new(path: &std::path::Path, data: &[u8], private: bool) -> Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        o.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = o
-        .open(path)
-        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    Ok(())
+    // Private keys through the one key-file writer (0600 from creation); public files with the
+    // default creation mode (0666 less the umask), as before.
+    let mode = if private {
+        signet_crypto::PRIVATE_KEY_MODE
+    } else {
+        0o666
+    };
+    signet_crypto::create_new_file(path, data, mode)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
 }
 
 pub fn generate_key_pair(args: GenerateKeyPairArgs) -> Result<()> {

@@ -24,5 +24,5 @@
 pub mod sct;
 mod service;
 
-pub use sct::{Sct, SctError};
+pub use sct::{AddChainResponse, Sct, SctError};
 pub use service::{CtError, CtLog, MAX_CERT_BYTES, MAX_CHAIN, POISON, SignedTreeHead};

@@ -179,7 +179,7 @@ impl CtLog {
         let eku = pre
             .extension_value(&const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
             .ok_or_else(|| bad("precertificate has no extended key usage"))?;
-        if !contains_oid(eku, &CODE_SIGNING) {
+        if !signet_x509::sequence_contains_oid(eku, &CODE_SIGNING) {
             return Err(bad("precertificate is not for code signing"));
         }
         for (i, (child, parent)) in certs.iter().zip(certs.iter().skip(1)).enumerate() {
@@ -316,84 +316,5 @@ impl CtLog {
             out.push(self.log.raw_entry(i).await?.body);
         }
         Ok(out)
-    }
-}
-
-/// Whether a DER `SEQUENCE OF OBJECT IDENTIFIER` contains `oid` (bounded, allocation-free).
-fn contains_oid(seq: &[u8], oid: &ObjectIdentifier) -> bool {
-    let want = oid.as_bytes();
-    let Some((&0x30, rest)) = seq.split_first() else {
-        return false;
-    };
-    let (len, mut body) = match rest.split_first() {
-        Some((&l, b)) if l < 0x80 => (usize::from(l), b),
-        Some((&0x81, b)) => match b.split_first() {
-            Some((&l, b)) => (usize::from(l), b),
-            None => return false,
-        },
-        _ => return false,
-    };
-    if body.len() != len {
-        return false;
-    }
-    // Each element: tag 0x06, a short-form length, the OID's content bytes.
-    while let Some((&tag, rest)) = body.split_first() {
-        let Some((&l, rest)) = rest.split_first() else {
-            return false;
-        };
-        if tag != 0x06 || l >= 0x80 {
-            return false;
-        }
-        let Some((value, rest)) = rest.split_at_checked(usize::from(l)) else {
-            return false;
-        };
-        if value == want {
-            return true;
-        }
-        body = rest;
-    }
-    false
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eku_scan() {
-        // SEQUENCE { codeSigning }
-        let mut v = vec![0x30, 10, 0x06, 8];
-        v.extend_from_slice(CODE_SIGNING.as_bytes());
-        assert!(contains_oid(&v, &CODE_SIGNING));
-        // serverAuth only
-        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
-        let mut s = vec![0x30, 10, 0x06, 8];
-        s.extend_from_slice(server.as_bytes());
-        assert!(!contains_oid(&s, &CODE_SIGNING));
-        assert!(!contains_oid(&[0x30, 5, 0x06], &CODE_SIGNING));
-        assert!(!contains_oid(&[], &CODE_SIGNING));
-    }
-
-    #[test]
-    fn eku_scan_of_every_truncation_and_corruption_answers() {
-        // SEQUENCE (long-form length) { serverAuth, codeSigning }
-        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
-        let mut body = Vec::new();
-        for oid in [&server, &CODE_SIGNING] {
-            body.extend_from_slice(&[0x06, oid.as_bytes().len() as u8]);
-            body.extend_from_slice(oid.as_bytes());
-        }
-        let mut v = vec![0x30, 0x81, body.len() as u8];
-        v.extend_from_slice(&body);
-        assert!(contains_oid(&v, &CODE_SIGNING));
-        for i in 0..v.len() {
-            assert!(!contains_oid(&v[..i], &CODE_SIGNING), "cut at {i}");
-            for b in [0x00, 0x06, 0x7f, 0x80, 0x81, 0xff] {
-                let mut m = v.clone();
-                m[i] = b;
-                let _ = contains_oid(&m, &CODE_SIGNING);
-            }
-        }
     }
 }

@@ -63,22 +63,10 @@ pub(crate) async fn record_checkpoints(path: std::path::PathBuf, mut rx: watch::
 
 /// Writes a secret file with mode 0600, atomically (temp file + rename).
 pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    // A unique temporary name: writers of the same file never rename each other's file.
-    let tmp = path.with_extension(format!("tmp.{:016x}", rand::random::<u64>()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    opts.mode(0o600);
-    let mut f = opts.open(&tmp)?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    signet_crypto::write_private_key_file(path, data)
 }
 
 /// Refuses a store that does not hold the tree of the recorded checkpoint: the checkpoint must

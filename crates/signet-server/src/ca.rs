@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use signet_ca::fulcio::{self, Authenticated, Authenticator, CtSubmitter, FulcioError, msg};
 use signet_ca::{CaChain, ExtValue, Identity, LeafSan};
-use signet_ct::CtLog;
+use signet_ct::{AddChainResponse as _, CtLog};
 use signet_types::{Sha256Hash, b64};
 
 use crate::MAX_BODY;

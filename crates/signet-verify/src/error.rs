@@ -1,4 +1,8 @@
+use signet_crypto::CryptoError;
 use signet_types::UnixSeconds;
+use signet_x509::X509Error;
+
+use crate::tlog::EntryError;
 
 /// Why verification failed. Each variant names the step that failed; causes from lower layers
 /// are kept as their own typed errors.
@@ -10,28 +14,47 @@ pub enum VerifyError {
     Material(String),
     /// Certificate parsing or path validation failed.
     #[error("certificate: {0}")]
-    Certificate(#[from] signet_x509::X509Error),
+    Certificate(#[from] X509Error),
+    /// No certificate authority of the trusted root is valid at a verified time.
+    #[error(
+        "certificate is not issued by a trusted CA valid at {time}: no certificate authority in the trusted root is valid at that time"
+    )]
+    NoCertificateAuthorityAt {
+        /// The verified time tried.
+        time: UnixSeconds,
+    },
     /// No trusted CA accepted the certificate at a verified time.
     #[error("certificate is not issued by a trusted CA valid at {time}: {reason}")]
     UntrustedCertificate {
         /// The verified time tried.
         time: UnixSeconds,
-        /// Last failure.
-        reason: String,
+        /// Why the last CA valid at that time refused the certificate.
+        #[source]
+        reason: X509Error,
     },
-    /// Not enough SCTs verified.
+    /// The embedded SCTs are unusable, or the only one from a trusted log does not verify.
     #[error("no embedded SCT from a trusted CT log verified ({0})")]
-    Sct(String),
+    Sct(#[source] X509Error),
+    /// Fewer SCTs from distinct trusted logs verified than required.
+    #[error(
+        "no embedded SCT from a trusted CT log verified ({verified} verified, {required} required)"
+    )]
+    TooFewScts {
+        /// Distinct trusted logs whose SCT verified.
+        verified: usize,
+        /// Threshold.
+        required: usize,
+    },
     /// An RFC 3161 timestamp failed.
     #[error("timestamp: {0}")]
     Timestamp(String),
     /// A transparency-log entry failed.
-    #[error("transparency log entry {index}: {reason}")]
+    #[error("transparency log entry {index}: {source}")]
     Tlog {
         /// Position of the entry in the bundle.
         index: usize,
         /// What failed.
-        reason: String,
+        source: EntryError,
     },
     /// Not enough transparency-log entries verified.
     #[error("bundle has no transparency log entry (at least {required} required)")]
@@ -55,7 +78,10 @@ pub enum VerifyError {
     DigestAlgorithm(String),
     /// The signature over the artifact or envelope did not verify.
     #[error("signature does not verify: {0}")]
-    Signature(String),
+    Signature(#[source] CryptoError),
+    /// The signature over the DSSE envelope did not verify.
+    #[error("signature does not verify: DSSE envelope: {0}")]
+    EnvelopeSignature(#[source] CryptoError),
     /// The DSSE payload or in-toto statement is not acceptable.
     #[error("DSSE envelope: {0}")]
     Dsse(String),

@@ -2,15 +2,139 @@
 
 use signet_bundle::{Content, TlogEntry};
 use signet_crypto::KeyAlgorithm;
+use signet_rekor::RekorError;
 use signet_rekor::{EntryBody, Material};
+use signet_tlog::TlogError;
 use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
 use signet_trust::{TransparencyLog, TrustedRoot};
-use signet_types::{LogIndex, Sha256Hash, UnixSeconds};
+use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds};
 
 use crate::memo::{self, Memo};
 use crate::verifier::VerifiedEntry;
 
-/// Verifies one entry. Errors are messages; the caller wraps them with the entry's position.
+/// Why one transparency-log entry of a bundle did not verify (the caller,
+/// [`crate::VerifyError::Tlog`], adds the entry's position). Causes from the Rekor and tlog
+/// layers are kept as their typed errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// The same entry appears earlier in the bundle.
+    #[error("duplicate of entry {first} (same log ID and index, or same body)")]
+    Duplicate {
+        /// Position of the first copy.
+        first: usize,
+    },
+    /// The entry's log is not in the trusted root.
+    #[error("log ID {} is not in the trusted root", hex::encode(.log_id))]
+    UnknownLog {
+        /// The entry's log ID.
+        log_id: Vec<u8>,
+    },
+    /// The trusted root's key for the log is not one signet can use.
+    #[error("the trusted root's key for {log_url} cannot be used ({key_details})")]
+    UnusableLogKey {
+        /// The log.
+        log_url: String,
+        /// The key details the trusted root gives.
+        key_details: String,
+    },
+    /// The canonicalized body does not parse.
+    #[error(transparent)]
+    Body(RekorError),
+    /// The body is not the kind and version the bundle claims.
+    #[error(
+        "bundle says {bundle_kind}/{bundle_version} but the log entry body is {body_kind}/{body_version}"
+    )]
+    KindMismatch {
+        /// Kind the bundle claims.
+        bundle_kind: String,
+        /// Version the bundle claims.
+        bundle_version: String,
+        /// Kind of the body.
+        body_kind: String,
+        /// Version of the body.
+        body_version: String,
+    },
+    /// A message signature's entry needs the artifact digest to be checked.
+    #[error("a message signature needs the artifact's SHA-256")]
+    NeedArtifactDigest,
+    /// The body does not describe this bundle's message signature.
+    #[error("log entry does not match the bundle: {0}")]
+    BundleMismatch(#[source] RekorError),
+    /// The body does not describe this bundle's DSSE envelope.
+    #[error("log entry does not match the DSSE envelope: {0}")]
+    EnvelopeMismatch(#[source] RekorError),
+    /// The bundle content is of a kind no entry can be checked against.
+    #[error("unsupported bundle content")]
+    UnsupportedContent,
+    /// A signed entry timestamp without the time it signs.
+    #[error("signed entry timestamp present but integratedTime is missing")]
+    MissingIntegratedTime,
+    /// The log's key was not valid when the entry was integrated.
+    #[error("log key of {log_url} is not valid at the integrated time {time}")]
+    KeyNotValidAt {
+        /// The log.
+        log_url: String,
+        /// The integrated time.
+        time: UnixSeconds,
+    },
+    /// The entry's log index does not fit the signed entry timestamp payload.
+    #[error("log index out of range")]
+    LogIndexOutOfRange,
+    /// The signed entry timestamp does not verify.
+    #[error("signed entry timestamp: {0}")]
+    SignedEntryTimestamp(#[source] RekorError),
+    /// The inclusion proof does not verify.
+    #[error("inclusion proof: {0}")]
+    InclusionProof(#[source] TlogError),
+    /// The inclusion proof comes without the checkpoint that would make it worth anything.
+    #[error("inclusion proof has no signed checkpoint")]
+    NoCheckpoint,
+    /// The log key cannot verify a checkpoint.
+    #[error("unusable log key")]
+    UnusableCheckpointKey,
+    /// The checkpoint verifier could not be built from the log key.
+    #[error("checkpoint key: {0}")]
+    CheckpointKey(#[source] TlogError),
+    /// The checkpoint does not verify.
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[source] TlogError),
+    /// The checkpoint is for another tree than the inclusion proof.
+    #[error(
+        "checkpoint (size {checkpoint_size}, root {checkpoint_root}) does not match the inclusion proof (size {proof_size}, root {proof_root})"
+    )]
+    CheckpointMismatch {
+        /// Tree size the checkpoint signs.
+        checkpoint_size: TreeSize,
+        /// Root hash the checkpoint signs.
+        checkpoint_root: Sha256Hash,
+        /// Tree size of the proof.
+        proof_size: TreeSize,
+        /// Root hash of the proof.
+        proof_root: Sha256Hash,
+    },
+    /// Nothing proves the entry is in the log.
+    #[error("entry has neither an inclusion proof nor a signed entry timestamp")]
+    Unproven,
+    /// A Rekor v2 entry whose index is not the one its inclusion proof proves.
+    #[error(
+        "entry log index {entry} differs from the log index {proven} its inclusion proof proves"
+    )]
+    IndexMismatch {
+        /// The index the entry states.
+        entry: u64,
+        /// The index the proof proves.
+        proven: u64,
+    },
+    /// Without a signed entry timestamp, the log's key must be valid at a verified TSA time.
+    #[error("log key of {log_url} is not valid at any verified time")]
+    KeyNotValidAtAnyTime {
+        /// The log.
+        log_url: String,
+    },
+}
+
+/// Verifies one entry; the caller wraps an error with the entry's position.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_entry(
     root: &TrustedRoot,
@@ -20,43 +144,39 @@ pub(crate) fn verify_entry(
     material: &Material,
     artifact_digest: Option<&Sha256Hash>,
     tsa_times: &[UnixSeconds],
-) -> Result<VerifiedEntry, String> {
-    let log = root.tlog(&entry.log_id).ok_or_else(|| {
-        format!(
-            "log ID {} is not in the trusted root",
-            hex::encode(&entry.log_id)
-        )
-    })?;
-    let key = log.key.usable().ok_or_else(|| {
-        format!(
-            "the trusted root's key for {} cannot be used ({})",
-            log.base_url, log.key_details
-        )
+) -> Result<VerifiedEntry, EntryError> {
+    let log = root
+        .tlog(&entry.log_id)
+        .ok_or_else(|| EntryError::UnknownLog {
+            log_id: entry.log_id.clone(),
+        })?;
+    let key = log.key.usable().ok_or_else(|| EntryError::UnusableLogKey {
+        log_url: log.base_url.clone(),
+        key_details: log.key_details.to_string(),
     })?;
 
     // The body must be the kind the bundle claims, and must describe this bundle's content.
-    let body = EntryBody::parse(&entry.canonicalized_body).map_err(|e| e.to_string())?;
+    let body = EntryBody::parse(&entry.canonicalized_body).map_err(EntryError::Body)?;
     if body.kind() != entry.kind_version.kind || body.api_version() != entry.kind_version.version {
-        return Err(format!(
-            "bundle says {}/{} but the log entry body is {}/{}",
-            entry.kind_version.kind,
-            entry.kind_version.version,
-            body.kind(),
-            body.api_version()
-        ));
+        return Err(EntryError::KindMismatch {
+            bundle_kind: entry.kind_version.kind.to_string(),
+            bundle_version: entry.kind_version.version.to_string(),
+            body_kind: body.kind().to_string(),
+            body_version: body.api_version().to_string(),
+        });
     }
     match content {
         Content::MessageSignature(m) => body
             .check_message_signature(
                 &m.signature,
                 material,
-                artifact_digest.ok_or("a message signature needs the artifact's SHA-256")?,
+                artifact_digest.ok_or(EntryError::NeedArtifactDigest)?,
             )
-            .map_err(|e| format!("log entry does not match the bundle: {e}"))?,
+            .map_err(EntryError::BundleMismatch)?,
         Content::Dsse(env) => body
             .check_dsse(env, material)
-            .map_err(|e| format!("log entry does not match the DSSE envelope: {e}"))?,
-        _ => return Err("unsupported bundle content".into()),
+            .map_err(EntryError::EnvelopeMismatch)?,
+        _ => return Err(EntryError::UnsupportedContent),
     }
 
     // Signed entry timestamp (Rekor v1 inclusion promise).
@@ -64,22 +184,21 @@ pub(crate) fn verify_entry(
     if let Some(set) = &entry.signed_entry_timestamp {
         let it = entry
             .integrated_time
-            .ok_or("signed entry timestamp present but integratedTime is missing")?;
+            .ok_or(EntryError::MissingIntegratedTime)?;
         let it = UnixSeconds(it);
         if !log.valid_for.contains(it) {
-            return Err(format!(
-                "log key of {} is not valid at the integrated time {it}",
-                log.base_url
-            ));
+            return Err(EntryError::KeyNotValidAt {
+                log_url: log.base_url.clone(),
+                time: it,
+            });
         }
         let payload = signet_rekor::set_payload(
             &entry.canonicalized_body,
             it.0,
             &entry.log_id,
-            i64::try_from(entry.log_index.0).map_err(|_| "log index out of range")?,
+            i64::try_from(entry.log_index.0).map_err(|_| EntryError::LogIndexOutOfRange)?,
         );
-        signet_rekor::verify_set(key, &payload, set)
-            .map_err(|e| format!("signed entry timestamp: {e}"))?;
+        signet_rekor::verify_set(key, &payload, set).map_err(EntryError::SignedEntryTimestamp)?;
         verified_time = Some(it);
     }
 
@@ -93,29 +212,25 @@ pub(crate) fn verify_entry(
             &proof.hashes,
             &proof.root_hash,
         )
-        .map_err(|e| format!("inclusion proof: {e}"))?;
+        .map_err(EntryError::InclusionProof)?;
         // A proof is only worth its signed checkpoint, in every bundle version: the media type
         // is not signed, so a v0.1 exemption would let anyone switch this check off
         // (sigstore-go, sigstore-python and sigstore-js all refuse such a proof).
-        let text = proof
-            .checkpoint
-            .as_ref()
-            .ok_or("inclusion proof has no signed checkpoint")?;
+        let text = proof.checkpoint.as_ref().ok_or(EntryError::NoCheckpoint)?;
         let checkpoint = checkpoints.get_or_try(
             memo::key("checkpoint", &[&entry.log_id, text.as_bytes()]),
             || verify_checkpoint(log, text),
         )?;
         if checkpoint.size() != proof.tree_size || checkpoint.root_hash() != &proof.root_hash {
-            return Err(format!(
-                "checkpoint (size {}, root {}) does not match the inclusion proof (size {}, root {})",
-                checkpoint.size(),
-                checkpoint.root_hash(),
-                proof.tree_size,
-                proof.root_hash
-            ));
+            return Err(EntryError::CheckpointMismatch {
+                checkpoint_size: checkpoint.size(),
+                checkpoint_root: *checkpoint.root_hash(),
+                proof_size: proof.tree_size,
+                proof_root: proof.root_hash,
+            });
         }
     } else if verified_time.is_none() {
-        return Err("entry has neither an inclusion proof nor a signed entry timestamp".into());
+        return Err(EntryError::Unproven);
     }
 
     // Report only an index something proves: the SET signs the entry's (global) index; without
@@ -126,10 +241,10 @@ pub(crate) fn verify_entry(
         (_, Some(_)) | (None, None) => entry.log_index,
         (Some(proof), None) => {
             if entry.integrated_time.is_none() && proof.log_index != entry.log_index {
-                return Err(format!(
-                    "entry log index {} differs from the log index {} its inclusion proof proves",
-                    entry.log_index.0, proof.log_index.0
-                ));
+                return Err(EntryError::IndexMismatch {
+                    entry: entry.log_index.0,
+                    proven: proof.log_index.0,
+                });
             }
             proof.log_index
         }
@@ -143,15 +258,14 @@ fn finish(
     leaf: Sha256Hash,
     verified_time: Option<UnixSeconds>,
     tsa_times: &[UnixSeconds],
-) -> Result<VerifiedEntry, String> {
+) -> Result<VerifiedEntry, EntryError> {
     // Without a SET (Rekor v2) the log key must be valid at some verified TSA time.
     if verified_time.is_none() {
         let ok = tsa_times.is_empty() || tsa_times.iter().any(|t| log.valid_for.contains(*t));
         if !ok {
-            return Err(format!(
-                "log key of {} is not valid at any verified time",
-                log.base_url
-            ));
+            return Err(EntryError::KeyNotValidAtAnyTime {
+                log_url: log.base_url.clone(),
+            });
         }
     }
 
@@ -166,15 +280,13 @@ fn finish(
 fn verify_checkpoint(
     log: &TransparencyLog,
     text: &str,
-) -> Result<signet_tlog::VerifiedCheckpoint, String> {
-    let key = log.key.usable().ok_or("unusable log key")?;
+) -> Result<signet_tlog::VerifiedCheckpoint, EntryError> {
+    let key = log.key.usable().ok_or(EntryError::UnusableCheckpointKey)?;
     let verifier: Box<dyn NoteVerifier> = match key.algorithm() {
-        KeyAlgorithm::Ed25519 => Box::new(
-            Ed25519NoteVerifier::new(log.host(), key)
-                .map_err(|e| format!("checkpoint key: {e}"))?,
-        ),
+        KeyAlgorithm::Ed25519 => {
+            Box::new(Ed25519NoteVerifier::new(log.host(), key).map_err(EntryError::CheckpointKey)?)
+        }
         _ => Box::new(EcdsaNoteVerifier::any_name(key.clone())),
     };
-    signet_tlog::verify_checkpoint(text, &[verifier.as_ref()])
-        .map_err(|e| format!("checkpoint: {e}"))
+    signet_tlog::verify_checkpoint(text, &[verifier.as_ref()]).map_err(EntryError::Checkpoint)
 }

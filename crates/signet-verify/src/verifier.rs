@@ -274,9 +274,7 @@ impl<'r> Verifier<'r> {
             }) {
                 return Err(VerifyError::Tlog {
                     index,
-                    reason: format!(
-                        "duplicate of entry {first} (same log ID and index, or same body)"
-                    ),
+                    source: tlog::EntryError::Duplicate { first },
                 });
             }
             let checked = tlog::verify_entry(
@@ -288,7 +286,7 @@ impl<'r> Verifier<'r> {
                 artifact_sha256.as_ref(),
                 &tsa_times,
             )
-            .map_err(|reason| VerifyError::Tlog { index, reason })?;
+            .map_err(|source| VerifyError::Tlog { index, source })?;
             if let Some(t) = checked.integrated_time {
                 set_times.push(t);
             }
@@ -386,8 +384,7 @@ impl<'r> Verifier<'r> {
     ) -> Result<Certificate, VerifyError> {
         let mut issuer = None;
         for &t in times {
-            let mut last =
-                String::from("no certificate authority in the trusted root is valid at that time");
+            let mut last = None;
             let mut ok = false;
             for (valid_for, anchor) in &self.cas {
                 if !valid_for.contains(t) {
@@ -405,13 +402,13 @@ impl<'r> Verifier<'r> {
                         ok = true;
                         break;
                     }
-                    Err(e) => last = e.to_string(),
+                    Err(e) => last = Some(e),
                 }
             }
             if !ok {
-                return Err(VerifyError::UntrustedCertificate {
-                    time: t,
-                    reason: last,
+                return Err(match last {
+                    Some(reason) => VerifyError::UntrustedCertificate { time: t, reason },
+                    None => VerifyError::NoCertificateAuthorityAt { time: t },
                 });
             }
         }
@@ -426,17 +423,16 @@ impl<'r> Verifier<'r> {
             }
             log.key.usable().cloned()
         };
-        let verified = signet_x509::verify_embedded_scts(leaf, issuer, &lookup)
-            .map_err(|e| VerifyError::Sct(e.to_string()))?;
+        let verified =
+            signet_x509::verify_embedded_scts(leaf, issuer, &lookup).map_err(VerifyError::Sct)?;
         let mut logs: Vec<&Sha256Hash> = verified.iter().map(|s| s.log_id()).collect();
         logs.sort();
         logs.dedup();
         if logs.len() < self.config.sct_threshold {
-            return Err(VerifyError::Sct(format!(
-                "{} verified, {} required",
-                logs.len(),
-                self.config.sct_threshold
-            )));
+            return Err(VerifyError::TooFewScts {
+                verified: logs.len(),
+                required: self.config.sct_threshold,
+            });
         }
         Ok(())
     }
@@ -470,7 +466,7 @@ fn verify_message_signature(
             key.verify_prehashed(s256, digest.as_bytes(), signature)
         }
     };
-    result.map_err(|e| VerifyError::Signature(e.to_string()))
+    result.map_err(VerifyError::Signature)
 }
 
 fn verify_dsse(
@@ -486,7 +482,7 @@ fn verify_dsse(
             }
             _ => Err(e),
         })
-        .map_err(|e| VerifyError::Signature(format!("DSSE envelope: {e}")))?;
+        .map_err(VerifyError::EnvelopeSignature)?;
     let subjects = in_toto_subjects(env)?;
     let given: Vec<ArtifactDigest> = match artifact {
         Artifact::Bytes(b) => subject_algorithms(&subjects)

@@ -116,3 +116,54 @@ fn rekor_v1_entry_reports_the_index_its_set_signs() {
         e["logIndex"].as_str().unwrap()
     );
 }
+
+/// A failing entry keeps its cause typed (the tlog and Rekor errors, reachable through
+/// `Error::source`), while its message is still the one line users and the CLI's expected
+/// failure table see.
+#[test]
+fn entry_failures_keep_typed_sources_and_their_messages() {
+    use signet_verify::EntryError;
+    use std::error::Error as _;
+    let case = "happy-path-v0.3";
+    let good = load(case);
+    verify(case, &good).unwrap();
+
+    // A corrupted inclusion-proof hash: the tlog layer's error is the source.
+    let mut b = good.clone();
+    let h = &mut entry(&mut b)["inclusionProof"]["hashes"][0];
+    let flipped = h.as_str().unwrap().replacen(|c: char| c != 'A', "A", 1);
+    *h = flipped.into();
+    let err = verify(case, &b).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "transparency log entry 0: inclusion proof: proof does not lead to the expected root hash"
+    );
+    let VerifyError::Tlog { index: 0, source } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(
+        matches!(source, EntryError::InclusionProof(_)),
+        "{source:?}"
+    );
+    let tlog = err
+        .source()
+        .and_then(|s| s.source())
+        .and_then(|s| s.downcast_ref::<signet_tlog::TlogError>());
+    assert_eq!(tlog, Some(&signet_tlog::TlogError::RootMismatch));
+
+    // A corrupted signed entry timestamp: the Rekor layer's error is the source.
+    let mut b = good.clone();
+    let set = &mut entry(&mut b)["inclusionPromise"]["signedEntryTimestamp"];
+    let flipped = set.as_str().unwrap().replacen(|c: char| c != 'A', "A", 1);
+    *set = flipped.into();
+    let err = verify(case, &b).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "transparency log entry 0: signed entry timestamp: signed entry timestamp does not verify"
+    );
+    let rekor = err
+        .source()
+        .and_then(|s| s.source())
+        .and_then(|s| s.downcast_ref::<signet_rekor::RekorError>());
+    assert!(rekor.is_some(), "{err:?}");
+}

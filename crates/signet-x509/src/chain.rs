@@ -4,6 +4,37 @@
 //! verified timestamp, `KeyUsages` = the purpose, EKU chaining through intermediates), made
 //! stricter where that costs no real certificate: issuers need `cA` and, if keyUsage is present,
 //! `keyCertSign`; unknown critical extensions are refused; the search has a signature budget.
+//!
+//! # Why not `rustls-webpki`
+//!
+//! `rustls-webpki` (0.103, in the lockfile through reqwest) was evaluated as a replacement, the
+//! way sigstore-rs calls `EndEntityCert::verify_for_usage(.., UnixTime, KeyUsage::required(..),
+//! ..)`. Validation at a given time (not now) and the codeSigning EKU are expressible; it is not
+//! adopted because these Sigstore rules are not:
+//!
+//! - **EKU chaining by position.** webpki runs the one `ExtendedKeyUsageValidator` on every
+//!   certificate of the path without telling it which position it is checking, so "the end
+//!   entity must list codeSigning; a CA may omit EKU or list anyExtendedKeyUsage" (Go's
+//!   `x509.Verify`, which sigstore-go uses, and `check_eku` below) cannot be said: `required`
+//!   refuses a CA without EKU (e.g. a Fulcio root), `required_if_present` accepts a leaf without
+//!   EKU, and anyExtendedKeyUsage is never accepted.
+//! - **The root is a certificate, not a name and a key.** A webpki `TrustAnchor` is subject,
+//!   SPKI and name constraints; the anchor's validity window, `cA` and keyUsage are never
+//!   checked. Here the trusted root's last certificate must itself be valid at the signing time
+//!   and allowed to issue, as in Go.
+//! - **Chains belong to one certificate authority.** A trusted root lists several CAs, each an
+//!   intermediate-to-root chain with its own `validFor`; the path must stay inside one of them
+//!   and the caller needs which one ([`VerifiedChain::anchor_index`]). webpki takes one flat
+//!   list of intermediates and would mix intermediates of one CA with another's root.
+//! - **Leaf keyUsage.** webpki does not require digitalSignature on the end entity.
+//! - **Messages.** webpki's `Error` names no certificate (`UnknownIssuer`, `CertExpired { time,
+//!   not_after }`); users, the CLI's expected-failure table and the conformance tests see
+//!   [`X509Error`]'s messages naming the subject, issuer and validity window.
+//!
+//! The last three could be bolted on with the `verify_path` callback, but then most of the rules
+//! here would be re-checked outside webpki anyway, with the pre-checked trusted links
+//! ([`TrustAnchorChain`]) lost, so the hand-written search stays; it is held to webpki's
+//! behaviour by the conformance cases (`tests/conformance.rs`, `tests/chains.rs`).
 
 use const_oid::ObjectIdentifier;
 use signet_types::{UnixSeconds, limits};

@@ -1,6 +1,12 @@
-//! A minimal DER walker over raw bytes, for the few places where the exact encoded bytes
-//! matter: the TBS that a signature covers, removing one extension for SCT verification, and
-//! the CMS structures of RFC 3161 tokens.
+//! signet's one DER helper module. A minimal walker over raw bytes, for the few places where the
+//! exact encoded bytes matter (the TBS that a signature covers, removing one extension for SCT
+//! verification, the CMS structures of RFC 3161 tokens); encoding and typed decoding go through
+//! the `der` / `x509-cert` crates. Other crates use it through [`sequence_contains_oid`] (the CT
+//! log's EKU check) and the SCT codec in `crate::sct`.
+
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode};
+use x509_cert::ext::pkix::ExtendedKeyUsage;
 
 use crate::X509Error;
 
@@ -79,30 +85,20 @@ pub(crate) fn children(value: &[u8]) -> Result<Vec<Tlv<'_>>, X509Error> {
     Ok(out)
 }
 
-/// Encodes a DER header for `tag` and `len`.
-pub(crate) fn header(tag: u8, len: usize) -> Vec<u8> {
-    let mut out = vec![tag];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        // `len >= 0x80`, so some byte is non-zero.
-        let significant = bytes
-            .iter()
-            .position(|b| *b != 0)
-            .and_then(|i| bytes.get(i..))
-            .unwrap_or(&bytes);
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-    out
+/// `tag` + length + `value`, encoded by the `der` crate.
+pub(crate) fn wrap(tag: u8, value: &[u8]) -> Result<Vec<u8>, X509Error> {
+    let tag = der::Tag::from_der(&[tag]).map_err(|e| err(&format!("tag {tag:#04x}: {e}")))?;
+    der::asn1::AnyRef::new(tag, value)
+        .and_then(|v| v.to_der())
+        .map_err(|e| err(&format!("encoding: {e}")))
 }
 
-/// `tag` + length + `value`.
-pub(crate) fn wrap(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = header(tag, value.len());
-    out.extend_from_slice(value);
-    out
+/// Whether `der`, a DER `SEQUENCE OF OBJECT IDENTIFIER` such as an extended key usage
+/// extension's value, lists `oid`. Decoded by `x509-cert` as path validation decodes the
+/// extension, so the CT log and the verifier read it alike; anything that is not exactly such a
+/// sequence does not list it.
+pub fn sequence_contains_oid(der: &[u8], oid: &ObjectIdentifier) -> bool {
+    ExtendedKeyUsage::from_der(der).is_ok_and(|eku| eku.0.contains(oid))
 }
 
 #[cfg(test)]
@@ -112,7 +108,8 @@ mod tests {
     #[test]
     fn round_trips_and_rejects_garbage() {
         let long = vec![7u8; 300];
-        let enc = wrap(0x04, &long);
+        let enc = wrap(0x04, &long).unwrap();
+        assert_eq!(&enc[..4], &[0x04, 0x82, 0x01, 0x2c]);
         let t = read_all(&enc).unwrap();
         assert_eq!(t.value, &long[..]);
         assert_eq!(t.tag, 0x04);
@@ -126,5 +123,56 @@ mod tests {
             assert!(read_all(bad).is_err(), "{bad:?}");
         }
         assert!(read_all(&[0x05, 0x00, 0x00]).is_err());
+        // Short and one-byte long forms, constructed context tags.
+        assert_eq!(wrap(0xa3, &[0x05, 0x00]).unwrap(), [0xa3, 0x02, 0x05, 0x00]);
+        let enc = wrap(0x30, &[0u8; 200]).unwrap();
+        assert_eq!(&enc[..3], &[0x30, 0x81, 200]);
+        assert_eq!(read_all(&enc).unwrap().value, &[0u8; 200][..]);
+    }
+
+    const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+
+    #[test]
+    fn eku_scan() {
+        // SEQUENCE { codeSigning }
+        let mut v = vec![0x30, 10, 0x06, 8];
+        v.extend_from_slice(CODE_SIGNING.as_bytes());
+        assert!(sequence_contains_oid(&v, &CODE_SIGNING));
+        // serverAuth only
+        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+        let mut s = vec![0x30, 10, 0x06, 8];
+        s.extend_from_slice(server.as_bytes());
+        assert!(!sequence_contains_oid(&s, &CODE_SIGNING));
+        assert!(!sequence_contains_oid(&[0x30, 5, 0x06], &CODE_SIGNING));
+        assert!(!sequence_contains_oid(&[], &CODE_SIGNING));
+    }
+
+    #[test]
+    fn eku_scan_of_every_truncation_and_corruption_answers() {
+        // SEQUENCE { serverAuth, codeSigning }
+        let server = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+        let mut body = Vec::new();
+        for oid in [&server, &CODE_SIGNING] {
+            body.extend_from_slice(&[0x06, oid.as_bytes().len() as u8]);
+            body.extend_from_slice(oid.as_bytes());
+        }
+        // A long-form length where DER wants the short form: not DER, so path validation
+        // (x509-cert) would refuse this extension; the CT log now refuses it too.
+        let mut long_form = vec![0x30, 0x81, body.len() as u8];
+        long_form.extend_from_slice(&body);
+        assert!(!sequence_contains_oid(&long_form, &CODE_SIGNING));
+        let short = wrap(0x30, &body).unwrap();
+        assert!(sequence_contains_oid(&short, &CODE_SIGNING));
+        for i in 0..short.len() {
+            assert!(
+                !sequence_contains_oid(&short[..i], &CODE_SIGNING),
+                "cut at {i}"
+            );
+            for b in [0x00, 0x06, 0x7f, 0x80, 0x81, 0xff] {
+                let mut m = short.clone();
+                m[i] = b;
+                let _ = sequence_contains_oid(&m, &CODE_SIGNING);
+            }
+        }
     }
 }

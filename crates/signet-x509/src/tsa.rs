@@ -261,7 +261,7 @@ fn signed_content(t: &Token<'_>) -> Result<Vec<u8>, X509Error> {
         Some(v) if v.tag == 0x04 && v.value == t.digest_alg.digest(t.tst_info) => {}
         _ => return Err(bad("messageDigest attribute does not match the TSTInfo")),
     }
-    Ok(derx::wrap(0x31, attrs.value))
+    derx::wrap(0x31, attrs.value)
 }
 
 /// Whether `cert` is the one named by a SignerIdentifier.

@@ -382,6 +382,45 @@ fn embedded_scts_verify_against_trusted_ct_logs() {
     assert_eq!((v[0].timestamp_ms() / 1000) as i64, leaf.not_before().0);
 }
 
+/// The one SCT codec reads real Fulcio SCT lists and writes them back byte for byte (the list
+/// with CT extensions included).
+#[test]
+fn real_fulcio_sct_lists_parse_and_encode_to_the_same_bytes() {
+    let mut lists = 0;
+    let mut with_extensions = 0;
+    for case in all_cases() {
+        let raw = std::fs::read(case_dir(&case).join("bundle.sigstore.json")).unwrap_or_default();
+        // Cases whose bundle is not JSON or whose certificate does not parse have no SCTs to read.
+        let Ok(b) = serde_json::from_slice::<Value>(&raw) else {
+            continue;
+        };
+        let Some((leaf, _)) = std::panic::catch_unwind(|| bundle_certs(&b)).ok().flatten() else {
+            continue;
+        };
+        let Some(ext) = leaf.extension_value(&signet_x509::sct::SCT_LIST) else {
+            continue;
+        };
+        let scts =
+            signet_x509::parse_sct_list_extension(ext).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert!(!scts.is_empty(), "{case}");
+        with_extensions += scts.iter().filter(|s| !s.extensions.is_empty()).count();
+        assert_eq!(
+            signet_x509::sct_list_extension(&scts).unwrap(),
+            ext,
+            "{case}"
+        );
+        for s in &scts {
+            assert_eq!(
+                signet_x509::Sct::from_tls(&s.to_tls().unwrap()).unwrap(),
+                *s
+            );
+        }
+        lists += 1;
+    }
+    assert!(lists >= 10, "only {lists} SCT lists");
+    assert!(with_extensions >= 1);
+}
+
 #[test]
 fn sct_with_extensions_verifies() {
     let v = scts("bundle-with-sct-with-extensions").unwrap();
