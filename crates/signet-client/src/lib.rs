@@ -19,7 +19,7 @@
 pub mod http;
 
 use signet_crypto::PublicKey;
-use signet_log::api::{
+use signet_rekor::api::{
     ConsistencyProof, LogEntry, LogEntryAnon, LogInfo, SearchIndex, SearchLogQuery,
 };
 use signet_tlog::{EcdsaNoteVerifier, NoteVerifier};
@@ -381,11 +381,11 @@ pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntr
 }
 
 /// A proposed entry together with the canonical body the log must store for it, computed
-/// locally with the log's own admission code ([`signet_log::admit::admit`]).
+/// locally with the log's own admission code ([`signet_rekor::admit`]).
 #[derive(Clone, Debug)]
 pub struct Submission {
     proposed: serde_json::Value,
-    admitted: signet_log::admit::Admitted,
+    admitted: signet_rekor::Admitted,
 }
 
 impl Submission {
@@ -394,7 +394,7 @@ impl Submission {
         let bytes =
             serde_json::to_vec(&proposed).map_err(|e| ClientError::Proposed(e.to_string()))?;
         let admitted =
-            signet_log::admit::admit(&bytes).map_err(|e| ClientError::Proposed(e.to_string()))?;
+            signet_rekor::admit(&bytes).map_err(|e| ClientError::Proposed(e.to_string()))?;
         Ok(Self { proposed, admitted })
     }
 
@@ -497,7 +497,7 @@ mod tests {
     use super::*;
 
     fn proposed(key: &SigningKey, data: &[u8]) -> serde_json::Value {
-        signet_log::admit::proposed_hashedrekord(
+        signet_rekor::proposed_hashedrekord(
             &key.sign(data).unwrap(),
             &key.public_key().to_pem(),
             &signet_crypto::sha256(data).to_hex(),

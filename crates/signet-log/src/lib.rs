@@ -1,7 +1,7 @@
 //! The signet transparency log, Rekor v1 compatible.
 //!
-//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signature
-//!   (hashedrekord 0.0.1), with the search-index keys Rekor would write.
+//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signatures,
+//!   with the search-index keys Rekor would write (the entry kinds are `signet-rekor`'s).
 //! * [`store`]: the storage contract ([`LogStore`]) and the embedded SQLite backend. A PostgreSQL
 //!   backend implements the same trait; nothing above it changes.
 //! * The sequencer: one task integrates queued entries in batches; each batch (entries, Merkle
@@ -27,7 +27,6 @@
 )]
 
 pub mod admit;
-pub mod api;
 mod error;
 mod sequencer;
 mod service;
@@ -38,4 +37,6 @@ pub use service::{
     AppendedLeaf, CHECKPOINT_FILE_LIMIT, Clock, LogConfig, SystemClock, TransparencyLog,
     inclusion_proof,
 };
+/// The Rekor v1 wire types the log serves (`signet-rekor`'s).
+pub use signet_rekor::api;
 pub use store::{LogStore, SqliteStore, StoredEntry};
