@@ -33,6 +33,9 @@ pub enum VerifyError {
         /// What failed.
         reason: String,
     },
+    /// A log's answer (a Rekor v1 entry checked on its own) failed.
+    #[error("log entry: {0}")]
+    LogEntry(String),
     /// Not enough transparency-log entries verified.
     #[error("bundle has no transparency log entry (at least {required} required)")]
     NoTlogEntries {
