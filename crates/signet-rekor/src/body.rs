@@ -1,5 +1,5 @@
 use signet_crypto::sha256;
-use signet_types::dsse::{Envelope, pae};
+use signet_types::dsse::Envelope;
 use signet_types::{Sha256Hash, b64};
 
 use crate::RekorError;
@@ -31,7 +31,7 @@ impl Material {
     }
 
     /// Whether the first PEM block of `pem` is this material.
-    fn matches_pem(&self, pem: &[u8]) -> bool {
+    pub(crate) fn matches_pem(&self, pem: &[u8]) -> bool {
         pem_to_der_blocks(pem)
             .ok()
             .and_then(|b| b.into_iter().next())
@@ -159,49 +159,25 @@ impl EntryBody {
         material: &Material,
         digest: &Sha256Hash,
     ) -> Result<(), RekorError> {
+        let want = hashedrekord::Expected {
+            digest: digest.as_bytes(),
+            digest_field: "artifact digest",
+            signature,
+            material,
+        };
         match self {
             Self::HashedRekordV001 {
                 algorithm,
                 digest_hex,
-                signature: sig,
+                signature,
                 verifier_pem,
-            } => {
-                if algorithm != "sha256" || !digest_hex.eq_ignore_ascii_case(&digest.to_hex()) {
-                    return Err(RekorError::Mismatch {
-                        field: "artifact digest",
-                    });
-                }
-                if sig != signature {
-                    return Err(RekorError::Mismatch { field: "signature" });
-                }
-                if !material.matches_pem(verifier_pem) {
-                    return Err(RekorError::Mismatch {
-                        field: "public key or certificate",
-                    });
-                }
-                Ok(())
-            }
+            } => hashedrekord::check_v001(algorithm, digest_hex, signature, verifier_pem, &want),
             Self::HashedRekordV002 {
                 algorithm,
-                digest: d,
-                signature: sig,
+                digest,
+                signature,
                 verifier,
-            } => {
-                if algorithm != "SHA2_256" || d.as_slice() != digest.as_bytes() {
-                    return Err(RekorError::Mismatch {
-                        field: "artifact digest",
-                    });
-                }
-                if sig != signature {
-                    return Err(RekorError::Mismatch { field: "signature" });
-                }
-                if verifier != material {
-                    return Err(RekorError::Mismatch {
-                        field: "public key or certificate",
-                    });
-                }
-                Ok(())
-            }
+            } => hashedrekord::check_v002(algorithm, digest, signature, verifier, &want),
             Self::DsseV001 { .. } | Self::DsseV002 { .. } | Self::IntotoV002 { .. } => {
                 Err(RekorError::WrongContent {
                     kind: self.kind().into(),
@@ -213,87 +189,43 @@ impl EntryBody {
 
     /// Checks that this entry records the DSSE `envelope` signed by `material`.
     pub fn check_dsse(&self, envelope: &Envelope, material: &Material) -> Result<(), RekorError> {
-        let payload_hash = sha256(&envelope.payload).to_hex();
-        let sigs_match = |entry_sigs: &[(Vec<u8>, Vec<u8>)]| {
-            signatures_match(envelope, entry_sigs, |pem| material.matches_pem(pem))
-        };
         match self {
             Self::DsseV001 {
                 payload_hash_hex,
                 signatures,
-            } => {
-                if !payload_hash_hex.eq_ignore_ascii_case(&payload_hash) {
-                    return Err(RekorError::Mismatch {
-                        field: "payload hash",
-                    });
-                }
-                sigs_match(signatures)
-            }
+            } => dsse::check_v001(payload_hash_hex, signatures, envelope, material),
             Self::IntotoV002 {
                 payload_hash_hex,
                 payload,
                 payload_type,
                 signatures,
-            } => {
-                if !payload_hash_hex.eq_ignore_ascii_case(&payload_hash) {
-                    return Err(RekorError::Mismatch {
-                        field: "payload hash",
-                    });
-                }
-                if payload.as_ref().is_some_and(|p| *p != envelope.payload) {
-                    return Err(RekorError::Mismatch { field: "payload" });
-                }
-                if *payload_type != envelope.payload_type {
-                    return Err(RekorError::Mismatch {
-                        field: "payload type",
-                    });
-                }
-                sigs_match(signatures)
-            }
-            // Rekor v2's short-lived dsse type: SHA-256 of the payload and every signature with
-            // its verifier, as sigstore-go and sigstore-python checked it before they dropped it.
+            } => intoto::check_v002(
+                payload_hash_hex,
+                payload.as_deref(),
+                payload_type,
+                signatures,
+                envelope,
+                material,
+            ),
             Self::DsseV002 {
                 payload_hash_algorithm,
-                payload_hash: digest,
+                payload_hash,
                 signatures,
-            } => {
-                if payload_hash_algorithm != "SHA2_256"
-                    || digest.as_slice() != sha256(&envelope.payload).as_bytes()
-                {
-                    return Err(RekorError::Mismatch {
-                        field: "payload hash",
-                    });
-                }
-                signatures_match(envelope, signatures, |v| v == material)
-            }
-            // Rekor v2 logs DSSE as hashedrekord over SHA-256(PAE) with the envelope signature.
+            } => dsse::check_v002(
+                payload_hash_algorithm,
+                payload_hash,
+                signatures,
+                envelope,
+                material,
+            ),
             Self::HashedRekordV002 {
                 algorithm,
                 digest,
                 signature,
                 verifier,
-            } => {
-                let [only] = envelope.signatures.as_slice() else {
-                    return Err(RekorError::Mismatch {
-                        field: "signature count",
-                    });
-                };
-                let want = sha256(&pae(&envelope.payload_type, &envelope.payload));
-                if algorithm != "SHA2_256" || digest.as_slice() != want.as_bytes() {
-                    return Err(RekorError::Mismatch {
-                        field: "envelope digest",
-                    });
-                }
-                if *signature != only.sig {
-                    return Err(RekorError::Mismatch { field: "signature" });
-                }
-                if verifier != material {
-                    return Err(RekorError::Mismatch {
-                        field: "public key or certificate",
-                    });
-                }
-                Ok(())
-            }
+            } => hashedrekord::check_v002_dsse(
+                algorithm, digest, signature, verifier, envelope, material,
+            ),
             Self::HashedRekordV001 { .. } => Err(RekorError::WrongContent {
                 kind: self.kind().into(),
                 content: "a DSSE envelope",
@@ -302,8 +234,22 @@ impl EntryBody {
     }
 }
 
+/// The entry's hex SHA-256 of the payload is the envelope's.
+pub(crate) fn payload_hash_matches(
+    payload_hash_hex: &str,
+    envelope: &Envelope,
+) -> Result<(), RekorError> {
+    if payload_hash_hex.eq_ignore_ascii_case(&sha256(&envelope.payload).to_hex()) {
+        Ok(())
+    } else {
+        Err(RekorError::Mismatch {
+            field: "payload hash",
+        })
+    }
+}
+
 /// The entry records exactly the envelope's signatures, each with a verifier `is_signer` accepts.
-fn signatures_match<V>(
+pub(crate) fn signatures_match<V>(
     envelope: &Envelope,
     entry_sigs: &[(Vec<u8>, V)],
     is_signer: impl Fn(&V) -> bool,

@@ -10,7 +10,9 @@ use super::{
     finish_keys, refused,
 };
 use crate::RekorError;
-use crate::body::{EntryBody, dec, malformed, spec};
+use crate::body::{
+    EntryBody, Material, dec, malformed, payload_hash_matches, signatures_match, spec,
+};
 
 /// The `dsse` 0.0.1 spec, as Rekor's `DSSEV001Schema`: a client proposes `proposedContent`;
 /// the body stores the envelope and payload hashes and the signatures with their verifiers.
@@ -183,4 +185,35 @@ pub(crate) fn parse_v002(k: &str, v: serde_json::Value) -> Result<EntryBody, Rek
             .map(|x| x.decode(k))
             .collect::<Result<_, RekorError>>()?,
     })
+}
+
+/// A 0.0.1 body records the envelope: its payload's SHA-256 and exactly its signatures, each
+/// with a verifier PEM whose first block is `material`.
+pub(crate) fn check_v001(
+    payload_hash_hex: &str,
+    signatures: &[(Vec<u8>, Vec<u8>)],
+    envelope: &Envelope,
+    material: &Material,
+) -> Result<(), RekorError> {
+    payload_hash_matches(payload_hash_hex, envelope)?;
+    signatures_match(envelope, signatures, |pem| material.matches_pem(pem))
+}
+
+/// Rekor v2's short-lived dsse 0.0.2: SHA-256 of the payload and every signature with its
+/// verifier, as sigstore-go and sigstore-python checked it before they dropped it.
+pub(crate) fn check_v002(
+    payload_hash_algorithm: &str,
+    payload_hash: &[u8],
+    signatures: &[(Vec<u8>, Material)],
+    envelope: &Envelope,
+    material: &Material,
+) -> Result<(), RekorError> {
+    if payload_hash_algorithm != "SHA2_256"
+        || payload_hash != signet_crypto::sha256(&envelope.payload).as_bytes()
+    {
+        return Err(RekorError::Mismatch {
+            field: "payload hash",
+        });
+    }
+    signatures_match(envelope, signatures, |v| v == material)
 }

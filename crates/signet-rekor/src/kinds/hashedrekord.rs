@@ -2,12 +2,13 @@
 //! body, index keys); 0.0.2 is Rekor v2's (parsed for verification only).
 
 use serde::{Deserialize, Serialize};
-use signet_crypto::{HashAlgorithm, KeyAlgorithm, Scheme};
+use signet_crypto::{HashAlgorithm, KeyAlgorithm, Scheme, sha256};
 use signet_types::b64;
+use signet_types::dsse::{Envelope, pae};
 
 use super::{Admitted, AlgValue, Outer, V2HashOutput, V2Signature, Verifier, refused};
 use crate::RekorError;
-use crate::body::{EntryBody, dec, spec};
+use crate::body::{EntryBody, Material, dec, spec};
 use crate::canonical::canonical_pem;
 
 /// The `hashedrekord` 0.0.1 spec: what a client proposes and what the body stores (with the
@@ -42,6 +43,87 @@ struct V2Outer {
 struct V2Spec {
     data: V2HashOutput,
     signature: V2Signature,
+}
+
+/// What a `hashedrekord` entry must record to describe a bundle: a SHA-256 `digest` (named
+/// `digest_field` in a mismatch), the `signature`, and the signer `material`.
+pub(crate) struct Expected<'a> {
+    pub(crate) digest: &'a [u8],
+    pub(crate) digest_field: &'static str,
+    pub(crate) signature: &'a [u8],
+    pub(crate) material: &'a Material,
+}
+
+/// A 0.0.1 body (hex digest, verifier PEM) records `want`.
+pub(crate) fn check_v001(
+    algorithm: &str,
+    digest_hex: &str,
+    signature: &[u8],
+    verifier_pem: &[u8],
+    want: &Expected<'_>,
+) -> Result<(), RekorError> {
+    if algorithm != "sha256" || !digest_hex.eq_ignore_ascii_case(&hex::encode(want.digest)) {
+        return Err(RekorError::Mismatch {
+            field: want.digest_field,
+        });
+    }
+    if signature != want.signature {
+        return Err(RekorError::Mismatch { field: "signature" });
+    }
+    if !want.material.matches_pem(verifier_pem) {
+        return Err(RekorError::Mismatch {
+            field: "public key or certificate",
+        });
+    }
+    Ok(())
+}
+
+/// A 0.0.2 body (Rekor v2: digest bytes, verifier DER) records `want`.
+pub(crate) fn check_v002(
+    algorithm: &str,
+    digest: &[u8],
+    signature: &[u8],
+    verifier: &Material,
+    want: &Expected<'_>,
+) -> Result<(), RekorError> {
+    if algorithm != "SHA2_256" || digest != want.digest {
+        return Err(RekorError::Mismatch {
+            field: want.digest_field,
+        });
+    }
+    if signature != want.signature {
+        return Err(RekorError::Mismatch { field: "signature" });
+    }
+    if verifier != want.material {
+        return Err(RekorError::Mismatch {
+            field: "public key or certificate",
+        });
+    }
+    Ok(())
+}
+
+/// Rekor v2 logs DSSE as hashedrekord 0.0.2 over SHA-256(PAE) with the envelope's one signature.
+pub(crate) fn check_v002_dsse(
+    algorithm: &str,
+    digest: &[u8],
+    signature: &[u8],
+    verifier: &Material,
+    envelope: &Envelope,
+    material: &Material,
+) -> Result<(), RekorError> {
+    let [only] = envelope.signatures.as_slice() else {
+        return Err(RekorError::Mismatch {
+            field: "signature count",
+        });
+    };
+    let pae_digest = sha256(&pae(&envelope.payload_type, &envelope.payload));
+    let want = Expected {
+        digest: pae_digest.as_bytes(),
+        digest_field: "envelope digest",
+        signature: &only.sig,
+        material,
+    };
+    check_v002(algorithm, digest, signature, verifier, &want)
 }
 
 /// The hashedrekord 0.0.1 proposed entry a client sends (SHA-256 of the artifact).

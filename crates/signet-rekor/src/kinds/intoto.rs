@@ -3,11 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 use signet_types::b64;
-use signet_types::dsse::{EnvelopeJson, IN_TOTO_PAYLOAD_TYPE, pae};
+use signet_types::dsse::{Envelope, EnvelopeJson, IN_TOTO_PAYLOAD_TYPE, pae};
 
 use super::{Admitted, AlgValue, MAX_DSSE_SIGNATURES, Outer, Verifier, finish_keys, refused};
 use crate::RekorError;
-use crate::body::{EntryBody, dec, malformed, spec};
+use crate::body::{
+    EntryBody, Material, dec, malformed, payload_hash_matches, signatures_match, spec,
+};
 
 /// The `intoto` 0.0.2 spec, as Rekor's `IntotoV002Schema`: a client proposes the envelope with
 /// its payload and the envelope hash; the body drops the payload and adds the payload hash.
@@ -231,4 +233,27 @@ pub(crate) fn parse_v002(k: &str, v: serde_json::Value) -> Result<EntryBody, Rek
             .map(|x| Ok((twice(&x.sig)?, dec(k, &x.public_key)?)))
             .collect::<Result<_, RekorError>>()?,
     })
+}
+
+/// A 0.0.2 body records the envelope: its payload's SHA-256 (and the payload itself when the
+/// body kept it), its payload type, and exactly its signatures, each with a verifier PEM whose
+/// first block is `material`.
+pub(crate) fn check_v002(
+    payload_hash_hex: &str,
+    payload: Option<&[u8]>,
+    payload_type: &str,
+    signatures: &[(Vec<u8>, Vec<u8>)],
+    envelope: &Envelope,
+    material: &Material,
+) -> Result<(), RekorError> {
+    payload_hash_matches(payload_hash_hex, envelope)?;
+    if payload.is_some_and(|p| p != envelope.payload.as_slice()) {
+        return Err(RekorError::Mismatch { field: "payload" });
+    }
+    if payload_type != envelope.payload_type {
+        return Err(RekorError::Mismatch {
+            field: "payload type",
+        });
+    }
+    signatures_match(envelope, signatures, |pem| material.matches_pem(pem))
 }
