@@ -384,4 +384,50 @@ mod tests {
         bad_alg["spec"]["data"]["hash"]["algorithm"] = "md5".into();
         assert!(admit(bad_alg.to_string().as_bytes()).is_err());
     }
+
+    /// The proposals are the JSON Rekor clients send (`ProposedEntry`), field for field: built
+    /// from the kinds' models, they equal the literal shapes (intoto keeps an empty `keyid`).
+    #[test]
+    fn proposals_are_rekors_proposed_entries() {
+        use signet_types::b64;
+        let (k, env, env_json) = signed_statement("cd");
+        let pem = k.public_key().to_pem();
+        let sig = k.sign(b"artifact").unwrap();
+        let hex = signet_crypto::sha256(b"artifact").to_hex();
+        assert_eq!(
+            proposed_hashedrekord(&sig, &pem, &hex),
+            serde_json::json!({
+                "apiVersion": "0.0.1",
+                "kind": "hashedrekord",
+                "spec": {
+                    "data": {"hash": {"algorithm": "sha256", "value": hex}},
+                    "signature": {"content": b64::encode(&sig), "publicKey": {"content": b64::encode(&pem)}},
+                },
+            })
+        );
+        assert_eq!(
+            proposed_dsse(&env_json, &[&pem]),
+            serde_json::json!({
+                "apiVersion": "0.0.1",
+                "kind": "dsse",
+                "spec": {"proposedContent": {"envelope": env_json, "verifiers": [b64::encode(&pem)]}},
+            })
+        );
+        let sig_b64 = b64::encode(&env.signatures[0].sig);
+        assert_eq!(
+            proposed_intoto(&env_json, &pem).unwrap(),
+            serde_json::json!({
+                "apiVersion": "0.0.2",
+                "kind": "intoto",
+                "spec": {"content": {
+                    "envelope": {
+                        "payload": b64::encode(b64::encode(&env.payload)),
+                        "payloadType": signet_types::dsse::IN_TOTO_PAYLOAD_TYPE,
+                        "signatures": [{"keyid": "", "sig": b64::encode(&sig_b64), "publicKey": b64::encode(&pem)}],
+                    },
+                    "hash": {"algorithm": "sha256", "value": signet_crypto::sha256(env_json.as_bytes()).to_hex()},
+                }},
+            })
+        );
+    }
 }
