@@ -1,11 +1,11 @@
 #![no_main]
-//! Log admission (`POST /api/v1/log/entries`): whatever proposed entry arrives (hashedrekord
+//! Log admission (`POST /api/v1/log/entries`, `signet_rekor::admit`): whatever proposed entry arrives (hashedrekord
 //! 0.0.1, dsse 0.0.1, intoto 0.0.2 or garbage), admission never panics. What it admits is
 //! canonical: the UUID is the RFC 6962 leaf hash of the body, the body is canonical JSON that
 //! parses back as an entry of the proposed kind, and admission is deterministic. A hashedrekord
 //! body is itself a valid proposal that admits to the same entry.
 use libfuzzer_sys::fuzz_target;
-use signet_log::admit::admit;
+use signet_rekor::admit;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(a) = admit(data) else { return };

@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use signet_client::{RekorClient, Submission, VerifiedLogEntry, verify_entry, verify_entry_of};
 use signet_crypto::PublicKey;
-use signet_log::api::SearchIndex;
 use signet_rekor::EntryRef;
+use signet_rekor::api::SearchIndex;
 
 use crate::verify_cmd::Output;
 
@@ -295,7 +295,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 _ => raw,
             };
             let pem = signet_crypto::read_capped_string(public_key, crate::input::PUBLIC_KEY)?;
-            let sub = Submission::new(signet_log::admit::proposed_hashedrekord(
+            let sub = Submission::new(signet_rekor::proposed_hashedrekord(
                 &sig,
                 &pem,
                 &digest.to_hex(),
@@ -353,7 +353,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
             }
             if let Some(p) = public_key {
                 let pem = signet_crypto::read_capped(p, crate::input::PUBLIC_KEY)?;
-                q.public_key = Some(signet_log::api::SearchKey {
+                q.public_key = Some(signet_rekor::api::SearchKey {
                     format: "x509".into(),
                     content: signet_types::b64::encode(pem),
                 });

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use signet_bundle::Bundle;
 use signet_client::{RekorClient, bundle_tlog_entry_unverified};
-use signet_log::api::SearchLogQuery;
+use signet_rekor::api::SearchLogQuery;
 use signet_types::b64;
 use signet_types::limits::FileLimit;
 
@@ -79,7 +79,7 @@ pub fn bundle_from_log(
             }
             _ => bail!("give --certificate (keyless) or --key (managed key) with --signature"),
         };
-        let proposed = signet_log::admit::proposed_hashedrekord(&sig, &pem, &digest.to_hex());
+        let proposed = signet_rekor::proposed_hashedrekord(&sig, &pem, &digest.to_hex());
         let client = RekorClient::with_options(rekor_url, &crate::net::options()?)?;
         let found = client
             .retrieve(&SearchLogQuery { entries: Some(vec![proposed]), ..Default::default() })

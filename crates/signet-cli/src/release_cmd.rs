@@ -137,13 +137,13 @@ async fn sign_one(
     let digest = Sha256Hash(digest);
     let sig = signer.key.sign_sha256_digest(&digest)?;
     let proposed =
-        signet_log::admit::proposed_hashedrekord(&sig, &signer.verifier_pem(), &digest.to_hex());
+        signet_rekor::proposed_hashedrekord(&sig, &signer.verifier_pem(), &digest.to_hex());
     let sub = Submission::new(proposed).with_context(|| format!("logging {rel}"))?;
     let entry = match client.create(sub.proposed()).await {
         Ok((e, _)) => e,
         // Signed before with this very key (a re-run after a crash): fetch the entry instead.
         Err(signet_client::ClientError::Status { status: 409, .. }) => {
-            let q = signet_log::api::SearchLogQuery {
+            let q = signet_rekor::api::SearchLogQuery {
                 entries: Some(vec![sub.proposed().clone()]),
                 ..Default::default()
             };
@@ -434,7 +434,7 @@ async fn sign_provenance(
     });
     let envelope_json = serde_json::to_string(&envelope)?;
     let verifier = signer.verifier_pem();
-    let proposed = signet_log::admit::proposed_dsse(&envelope_json, &[verifier.as_str()]);
+    let proposed = signet_rekor::proposed_dsse(&envelope_json, &[verifier.as_str()]);
     let sub = Submission::new(proposed).context("logging the provenance")?;
     let (v, _) = client
         .create_verified(&sub, log_key)

@@ -334,8 +334,7 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
     let sig = signer.key.sign_sha256_digest(&digest)?;
     let verifier_pem = signer.verifier_pem();
     let entry = rt.block_on(async {
-        let proposed =
-            signet_log::admit::proposed_hashedrekord(&sig, &verifier_pem, &digest.to_hex());
+        let proposed = signet_rekor::proposed_hashedrekord(&sig, &verifier_pem, &digest.to_hex());
         let sub = Submission::new(proposed)?;
         let log_key = log_key(&client, trust.as_ref()).await?;
         let (v, _) = client

@@ -119,7 +119,7 @@ async fn signers_refuse_a_genuine_entry_of_another_artifact() {
     let c = RekorClient::new(&real.url).unwrap();
     let other_key = SigningKey::generate_p256().unwrap();
     let other = b"somebody else's artifact";
-    let proposed = signet_log::admit::proposed_hashedrekord(
+    let proposed = signet_rekor::proposed_hashedrekord(
         &other_key.sign(other).unwrap(),
         &other_key.public_key().to_pem(),
         &signet_crypto::sha256(other).to_hex(),

@@ -504,7 +504,7 @@ async fn certificate_expired_at_integration_time_is_refused() {
     let artifact = b"an artifact signed with an expired certificate";
     let digest = signet_crypto::sha256(artifact);
     let sig = key.sign_sha256_digest(&digest).unwrap();
-    let proposed = signet_log::admit::proposed_hashedrekord(&sig, &leaf_pem, &digest.to_hex());
+    let proposed = signet_rekor::proposed_hashedrekord(&sig, &leaf_pem, &digest.to_hex());
     let (_, entry) = log
         .add(&serde_json::to_vec(&proposed).unwrap())
         .await

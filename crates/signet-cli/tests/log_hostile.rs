@@ -32,7 +32,7 @@ async fn a_hostile_log_cannot_crash_or_fool_log_get() {
     let c = RekorClient::new(&real.url).unwrap();
     let key = SigningKey::generate_p256().unwrap();
     let data = b"hostile test artifact";
-    let proposed = signet_log::admit::proposed_hashedrekord(
+    let proposed = signet_rekor::proposed_hashedrekord(
         &key.sign(data).unwrap(),
         &key.public_key().to_pem(),
         &signet_crypto::sha256(data).to_hex(),

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use signet_client::{ClientError, RekorClient, verify_entry};
 use signet_crypto::{PublicKey, SigningKey};
-use signet_log::admit::proposed_hashedrekord;
-use signet_log::api::{SearchIndex, SearchLogQuery};
+use signet_rekor::api::{SearchIndex, SearchLogQuery};
+use signet_rekor::proposed_hashedrekord;
 use signet_types::{Sha256Hash, TreeSize};
 
 mod common;
@@ -138,7 +138,7 @@ async fn rekor_v1_api_round_trip() {
     assert_eq!(found, vec![ids[0].clone()]);
     let by_key = c
         .search(&SearchIndex {
-            public_key: Some(signet_log::api::SearchKey {
+            public_key: Some(signet_rekor::api::SearchKey {
                 format: "x509".into(),
                 content: signet_types::b64::encode(key.public_key().to_pem()),
             }),
@@ -382,7 +382,7 @@ async fn intoto_with_rewrapped_key_is_a_duplicate() {
     let env_json = serde_json::to_string(&env.to_json()).unwrap();
     let lf = key.public_key().to_pem();
     let crlf = lf.replace('\n', "\r\n");
-    let proposed = |pem: &str| signet_log::admit::proposed_intoto(&env_json, pem).unwrap();
+    let proposed = |pem: &str| signet_rekor::proposed_intoto(&env_json, pem).unwrap();
     let (entry, _) = c.create(&proposed(&crlf)).await.unwrap();
     let v = verify_entry(&entry, &log_key).unwrap();
     let body = String::from_utf8(v.body.clone()).unwrap();

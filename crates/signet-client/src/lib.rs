@@ -1,5 +1,6 @@
 //! Clients for the Rekor v1 API (ours or any Rekor), plus [`verify_entry`]: the offline check
-//! of a returned entry (SET, inclusion proof, signed checkpoint, UUID) that every read runs.
+//! of a returned entry (SET, inclusion proof, signed checkpoint, UUID) that every read runs,
+//! which is `signet-verify`'s check of a bundle's entry.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -18,11 +19,11 @@
 
 pub mod http;
 
+use signet_bundle::{InclusionProof, KindVersion, TlogEntry};
 use signet_crypto::PublicKey;
-use signet_log::api::{
+use signet_rekor::api::{
     ConsistencyProof, LogEntry, LogEntryAnon, LogInfo, SearchIndex, SearchLogQuery,
 };
-use signet_tlog::{EcdsaNoteVerifier, NoteVerifier};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
 
 /// Client errors.
@@ -306,9 +307,10 @@ pub struct VerifiedLogEntry {
     pub checkpoint: signet_tlog::VerifiedCheckpoint,
 }
 
-/// Verifies one entry of a `LogEntry` map offline with the log's key: the key's ID equals
-/// `logID`, the SET verifies, the inclusion proof leads to the proof's root, the checkpoint is
-/// signed by the key and names the same size and root, and the map key matches the body.
+/// Verifies one entry of a `LogEntry` map offline with the log's key: the map key names the
+/// body's leaf hash, and then [`signet_verify::verify_rekor_v1_entry`], the check a bundle's
+/// entry gets: the key's ID equals `logID`, the SET verifies, the inclusion proof leads to the
+/// proof's root, and the checkpoint is signed by the key and names the same size and root.
 pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntry, ClientError> {
     let bad = |m: String| ClientError::Verify(m);
     let (entry_id, e) = entry
@@ -326,66 +328,87 @@ pub fn verify_entry(entry: &LogEntry, key: &PublicKey) -> Result<VerifiedLogEntr
             "entry ID {entry_id} does not match the body's leaf hash {uuid}"
         )));
     }
-    let log_id = hex::decode(&e.log_id).map_err(|_| bad("logID is not hex".into()))?;
-    if log_id != key.key_id().as_bytes() {
-        return Err(bad(format!(
-            "logID {} is not the ID of the trusted log key {}",
-            e.log_id,
-            key.key_id()
-        )));
-    }
-    let v = e
-        .verification
-        .as_ref()
-        .ok_or_else(|| bad("no verification data".into()))?;
-    let set = b64::decode(
-        v.signed_entry_timestamp
-            .as_deref()
-            .ok_or_else(|| bad("no signed entry timestamp".into()))?,
-    )
-    .map_err(|x| bad(format!("SET: {x}")))?;
-    signet_rekor::verify_set(
-        key,
-        &signet_rekor::set_payload(&body, e.integrated_time, &log_id, e.log_index),
-        &set,
-    )
-    .map_err(|x| bad(x.to_string()))?;
-    let p = v
-        .inclusion_proof
-        .as_ref()
-        .ok_or_else(|| bad("no inclusion proof".into()))?;
-    let hashes = p
-        .hashes
-        .iter()
-        .map(|h| Sha256Hash::from_hex(h))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|x| bad(format!("proof hash: {x}")))?;
-    let root = Sha256Hash::from_hex(&p.root_hash).map_err(|x| bad(format!("root hash: {x}")))?;
-    let idx = u64::try_from(p.log_index).map_err(|_| bad("negative index".into()))?;
-    let size = u64::try_from(p.tree_size).map_err(|_| bad("negative size".into()))?;
-    signet_tlog::verify_inclusion(LogIndex(idx), TreeSize(size), &uuid, &hashes, &root)
-        .map_err(|x| bad(format!("inclusion proof: {x}")))?;
-    let verifier = EcdsaNoteVerifier::any_name(key.clone());
-    let cp = signet_tlog::verify_checkpoint(&p.checkpoint, &[&verifier as &dyn NoteVerifier])
-        .map_err(|x| bad(format!("checkpoint: {x}")))?;
-    if cp.size() != TreeSize(size) || *cp.root_hash() != root {
-        return Err(bad("checkpoint does not match the inclusion proof".into()));
-    }
+    let tlog_entry = tlog_entry(e, body)?;
+    let proven = signet_verify::verify_rekor_v1_entry(&tlog_entry, key).map_err(|x| match x {
+        signet_verify::VerifyError::LogEntry(reason) => bad(reason.to_string()),
+        other => bad(other.to_string()),
+    })?;
     Ok(VerifiedLogEntry {
         entry_id: entry_id.clone(),
         uuid,
         entry: e.clone(),
-        body,
-        checkpoint: cp,
+        body: tlog_entry.canonicalized_body,
+        checkpoint: proven.checkpoint,
+    })
+}
+
+/// A log's `LogEntryAnon` (with its decoded `body`) as the entry a bundle carries.
+fn tlog_entry(e: &LogEntryAnon, body: Vec<u8>) -> Result<TlogEntry, ClientError> {
+    let bad = |m: String| ClientError::Verify(m);
+    let log_id = hex::decode(&e.log_id).map_err(|_| bad("logID is not hex".into()))?;
+    let v = e
+        .verification
+        .as_ref()
+        .ok_or_else(|| bad("no verification data".into()))?;
+    let signed_entry_timestamp = v
+        .signed_entry_timestamp
+        .as_deref()
+        .map(b64::decode)
+        .transpose()
+        .map_err(|x| bad(format!("SET: {x}")))?;
+    let inclusion_proof = v
+        .inclusion_proof
+        .as_ref()
+        .map(|p| {
+            Ok::<_, ClientError>(InclusionProof {
+                log_index: LogIndex(
+                    u64::try_from(p.log_index).map_err(|_| bad("negative index".into()))?,
+                ),
+                root_hash: Sha256Hash::from_hex(&p.root_hash)
+                    .map_err(|x| bad(format!("root hash: {x}")))?,
+                tree_size: TreeSize(
+                    u64::try_from(p.tree_size).map_err(|_| bad("negative size".into()))?,
+                ),
+                hashes: p
+                    .hashes
+                    .iter()
+                    .map(|h| Sha256Hash::from_hex(h))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|x| bad(format!("proof hash: {x}")))?,
+                checkpoint: Some(p.checkpoint.clone()),
+            })
+        })
+        .transpose()?;
+    // The kind the body names (not checked here: no bundle claims one).
+    let named: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+    let field = |k: &str| {
+        named
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(TlogEntry {
+        log_index: LogIndex(u64::try_from(e.log_index).map_err(|_| bad("negative index".into()))?),
+        log_id,
+        kind_version: KindVersion {
+            kind: field("kind"),
+            version: field("apiVersion"),
+        },
+        integrated_time: Some(e.integrated_time),
+        signed_entry_timestamp,
+        inclusion_proof,
+        canonicalized_body: body,
     })
 }
 
 /// A proposed entry together with the canonical body the log must store for it, computed
-/// locally with the log's own admission code ([`signet_log::admit::admit`]).
+/// locally with the log's own admission code ([`signet_rekor::admit`]).
 #[derive(Clone, Debug)]
 pub struct Submission {
     proposed: serde_json::Value,
-    admitted: signet_log::admit::Admitted,
+    admitted: signet_rekor::Admitted,
 }
 
 impl Submission {
@@ -394,7 +417,7 @@ impl Submission {
         let bytes =
             serde_json::to_vec(&proposed).map_err(|e| ClientError::Proposed(e.to_string()))?;
         let admitted =
-            signet_log::admit::admit(&bytes).map_err(|e| ClientError::Proposed(e.to_string()))?;
+            signet_rekor::admit(&bytes).map_err(|e| ClientError::Proposed(e.to_string()))?;
         Ok(Self { proposed, admitted })
     }
 
@@ -497,7 +520,7 @@ mod tests {
     use super::*;
 
     fn proposed(key: &SigningKey, data: &[u8]) -> serde_json::Value {
-        signet_log::admit::proposed_hashedrekord(
+        signet_rekor::proposed_hashedrekord(
             &key.sign(data).unwrap(),
             &key.public_key().to_pem(),
             &signet_crypto::sha256(data).to_hex(),

@@ -13,8 +13,9 @@
 //!   and its latest checkpoint live in files beside the store, checked against it at start-up.
 //!
 //! The Rekor v1 personality:
-//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signature,
-//!   with the search-index keys Rekor would write; [`api`]: the v1 wire types.
+//! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signatures,
+//!   with the search-index keys Rekor would write (the entry kinds are `signet-rekor`'s);
+//!   [`api`]: the v1 wire types (`signet-rekor`'s).
 //! * [`TransparencyLog`]: the service the HTTP layer calls (add, get, search, proofs, log info),
 //!   signing a SET for every entry ([`RekorSet`]).
 //!
@@ -36,7 +37,6 @@
 )]
 
 pub mod admit;
-pub mod api;
 mod cache;
 mod clock;
 mod error;
@@ -55,5 +55,7 @@ pub use log::{AppendLog, AppendedLeaf, LogConfig};
 pub use rekor::{MAX_RETRIEVE, RekorSet, TransparencyLog};
 pub use sequencer::{Committed, Head, LeafEntry};
 pub use signer::{EntrySigner, LogKey, NoEntrySignature};
+/// The Rekor v1 wire types the log serves (`signet-rekor`'s).
+pub use signet_rekor::api;
 pub use store::{LogStore, SqliteStore, StoredEntry};
 pub use tree::inclusion_proof;

@@ -85,7 +85,7 @@ impl LogStore for FlakyStore {
 
 fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
     let sig = key.sign(data.as_bytes()).unwrap();
-    let p = signet_log::admit::proposed_hashedrekord(
+    let p = signet_rekor::proposed_hashedrekord(
         &sig,
         &key.public_key().to_pem(),
         &signet_crypto::sha256(data.as_bytes()).to_hex(),
@@ -93,7 +93,7 @@ fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
     serde_json::to_vec(&p).unwrap()
 }
 
-fn index_of(entry: &signet_log::api::LogEntry) -> i64 {
+fn index_of(entry: &signet_rekor::api::LogEntry) -> i64 {
     entry.values().next().unwrap().log_index
 }
 

@@ -1,10 +1,10 @@
-use serde::Deserialize;
 use signet_crypto::sha256;
-use signet_types::dsse::{Envelope, pae};
+use signet_types::dsse::Envelope;
 use signet_types::{Sha256Hash, b64};
 
 use crate::RekorError;
 use crate::canonical::pem_to_der_blocks;
+use crate::kinds::{Outer, dsse, hashedrekord, intoto};
 
 /// The signer material a bundle carries, as DER.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl Material {
     }
 
     /// Whether the first PEM block of `pem` is this material.
-    fn matches_pem(&self, pem: &[u8]) -> bool {
+    pub(crate) fn matches_pem(&self, pem: &[u8]) -> bool {
         pem_to_der_blocks(pem)
             .ok()
             .and_then(|b| b.into_iter().next())
@@ -95,241 +95,36 @@ pub enum EntryBody {
     },
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Outer {
-    api_version: String,
-    kind: String,
-    spec: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct HrSpec {
-    data: HrData,
-    signature: HrSig,
-}
-#[derive(Deserialize)]
-struct HrData {
-    hash: AlgValue,
-}
-#[derive(Deserialize)]
-struct AlgValue {
-    algorithm: String,
-    value: String,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HrSig {
-    content: String,
-    public_key: Content,
-}
-#[derive(Deserialize)]
-struct Content {
-    content: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Hr2Outer {
-    hashed_rekord_v002: Hr2Spec,
-}
-#[derive(Deserialize)]
-struct Hr2Spec {
-    data: Hr2Data,
-    signature: Hr2Sig,
-}
-#[derive(Deserialize)]
-struct Hr2Data {
-    algorithm: String,
-    digest: String,
-}
-#[derive(Deserialize)]
-struct Hr2Sig {
-    content: String,
-    verifier: Hr2Verifier,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Hr2Verifier {
-    #[serde(default)]
-    public_key: Option<Raw>,
-    #[serde(default)]
-    x509_certificate: Option<Raw>,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Dsse2Outer {
-    dsse_v002: Dsse2Spec,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Dsse2Spec {
-    payload_hash: Hr2Data,
-    signatures: Vec<Hr2Sig>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Raw {
-    raw_bytes: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DsseSpec {
-    payload_hash: AlgValue,
-    signatures: Vec<DsseSig>,
-}
-#[derive(Deserialize)]
-struct DsseSig {
-    signature: String,
-    verifier: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct IntotoSpec {
-    content: IntotoContent,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct IntotoContent {
-    envelope: IntotoEnvelope,
-    payload_hash: AlgValue,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct IntotoEnvelope {
-    #[serde(default)]
-    payload: Option<String>,
-    payload_type: String,
-    signatures: Vec<IntotoSig>,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct IntotoSig {
-    sig: String,
-    public_key: String,
-}
-
-impl Hr2Sig {
-    /// The signature bytes and the verifier (exactly one of a key or a certificate, DER).
-    fn decode(self, k: &str) -> Result<(Vec<u8>, Material), RekorError> {
-        let verifier = match (self.verifier.public_key, self.verifier.x509_certificate) {
-            (Some(pk), None) => Material::PublicKey {
-                spki_der: dec(k, &pk.raw_bytes)?,
-            },
-            (None, Some(c)) => Material::Certificate {
-                der: dec(k, &c.raw_bytes)?,
-            },
-            _ => {
-                return Err(malformed(
-                    k,
-                    "verifier must be exactly one of publicKey, x509Certificate",
-                ));
-            }
-        };
-        Ok((dec(k, &self.content)?, verifier))
-    }
-}
-
-fn malformed(kind: &str, reason: impl ToString) -> RekorError {
+pub(crate) fn malformed(kind: &str, reason: impl ToString) -> RekorError {
     RekorError::Malformed {
         kind: kind.to_string(),
         reason: reason.to_string(),
     }
 }
 
-fn dec(kind: &str, s: &str) -> Result<Vec<u8>, RekorError> {
+pub(crate) fn dec(kind: &str, s: &str) -> Result<Vec<u8>, RekorError> {
     b64::decode(s).map_err(|e| malformed(kind, e))
 }
 
-fn spec<T: serde::de::DeserializeOwned>(kind: &str, v: serde_json::Value) -> Result<T, RekorError> {
+pub(crate) fn spec<T: serde::de::DeserializeOwned>(
+    kind: &str,
+    v: serde_json::Value,
+) -> Result<T, RekorError> {
     serde_json::from_value(v).map_err(|e| malformed(kind, e))
 }
 
 impl EntryBody {
     /// Parses a canonicalized body.
     pub fn parse(body: &[u8]) -> Result<Self, RekorError> {
-        let outer: Outer = serde_json::from_slice(body).map_err(|e| malformed("entry", e))?;
+        let outer: Outer<serde_json::Value> =
+            serde_json::from_slice(body).map_err(|e| malformed("entry", e))?;
         let k = outer.kind.as_str();
         match (k, outer.api_version.as_str()) {
-            ("hashedrekord", "0.0.1") => {
-                let s: HrSpec = spec(k, outer.spec)?;
-                Ok(Self::HashedRekordV001 {
-                    algorithm: s.data.hash.algorithm,
-                    digest_hex: s.data.hash.value,
-                    signature: dec(k, &s.signature.content)?,
-                    verifier_pem: dec(k, &s.signature.public_key.content)?,
-                })
-            }
-            ("hashedrekord", "0.0.2") => {
-                let s: Hr2Outer = spec(k, outer.spec)?;
-                let s = s.hashed_rekord_v002;
-                let (signature, verifier) = s.signature.decode(k)?;
-                Ok(Self::HashedRekordV002 {
-                    algorithm: s.data.algorithm,
-                    digest: dec(k, &s.data.digest)?,
-                    signature,
-                    verifier,
-                })
-            }
-            ("dsse", "0.0.2") => {
-                let s: Dsse2Outer = spec(k, outer.spec)?;
-                let s = s.dsse_v002;
-                if s.signatures.is_empty() {
-                    return Err(malformed(k, "no signatures"));
-                }
-                Ok(Self::DsseV002 {
-                    payload_hash_algorithm: s.payload_hash.algorithm,
-                    payload_hash: dec(k, &s.payload_hash.digest)?,
-                    signatures: s
-                        .signatures
-                        .into_iter()
-                        .map(|x| x.decode(k))
-                        .collect::<Result<_, RekorError>>()?,
-                })
-            }
-            ("dsse", "0.0.1") => {
-                let s: DsseSpec = spec(k, outer.spec)?;
-                Ok(Self::DsseV001 {
-                    payload_hash_hex: s.payload_hash.value,
-                    signatures: s
-                        .signatures
-                        .iter()
-                        .map(|x| Ok((dec(k, &x.signature)?, dec(k, &x.verifier)?)))
-                        .collect::<Result<_, RekorError>>()?,
-                })
-            }
-            ("intoto", "0.0.2") => {
-                let s: IntotoSpec = spec(k, outer.spec)?;
-                let env = s.content.envelope;
-                // Rekor stores these []byte fields base64-encoded a second time. Hand-made
-                // entries sometimes encode once; decoded bytes that are not base64 text are
-                // taken as they are (comparison with the bundle stays exact either way).
-                let twice = |v: &str| -> Result<Vec<u8>, RekorError> {
-                    let once = dec(k, v)?;
-                    Ok(
-                        match std::str::from_utf8(&once)
-                            .ok()
-                            .and_then(|t| b64::decode(t).ok())
-                        {
-                            Some(inner) => inner,
-                            None => once,
-                        },
-                    )
-                };
-                Ok(Self::IntotoV002 {
-                    payload_hash_hex: s.content.payload_hash.value,
-                    payload: env.payload.as_deref().map(twice).transpose()?,
-                    payload_type: env.payload_type,
-                    signatures: env
-                        .signatures
-                        .iter()
-                        .map(|x| Ok((twice(&x.sig)?, dec(k, &x.public_key)?)))
-                        .collect::<Result<_, RekorError>>()?,
-                })
-            }
+            ("hashedrekord", "0.0.1") => hashedrekord::parse_v001(k, outer.spec),
+            ("hashedrekord", "0.0.2") => hashedrekord::parse_v002(k, outer.spec),
+            ("dsse", "0.0.1") => dsse::parse_v001(k, outer.spec),
+            ("dsse", "0.0.2") => dsse::parse_v002(k, outer.spec),
+            ("intoto", "0.0.2") => intoto::parse_v002(k, outer.spec),
             (kind, version) => Err(RekorError::Unsupported {
                 kind: kind.into(),
                 version: version.into(),
@@ -364,49 +159,25 @@ impl EntryBody {
         material: &Material,
         digest: &Sha256Hash,
     ) -> Result<(), RekorError> {
+        let want = hashedrekord::Expected {
+            digest: digest.as_bytes(),
+            digest_field: "artifact digest",
+            signature,
+            material,
+        };
         match self {
             Self::HashedRekordV001 {
                 algorithm,
                 digest_hex,
-                signature: sig,
+                signature,
                 verifier_pem,
-            } => {
-                if algorithm != "sha256" || !digest_hex.eq_ignore_ascii_case(&digest.to_hex()) {
-                    return Err(RekorError::Mismatch {
-                        field: "artifact digest",
-                    });
-                }
-                if sig != signature {
-                    return Err(RekorError::Mismatch { field: "signature" });
-                }
-                if !material.matches_pem(verifier_pem) {
-                    return Err(RekorError::Mismatch {
-                        field: "public key or certificate",
-                    });
-                }
-                Ok(())
-            }
+            } => hashedrekord::check_v001(algorithm, digest_hex, signature, verifier_pem, &want),
             Self::HashedRekordV002 {
                 algorithm,
-                digest: d,
-                signature: sig,
+                digest,
+                signature,
                 verifier,
-            } => {
-                if algorithm != "SHA2_256" || d.as_slice() != digest.as_bytes() {
-                    return Err(RekorError::Mismatch {
-                        field: "artifact digest",
-                    });
-                }
-                if sig != signature {
-                    return Err(RekorError::Mismatch { field: "signature" });
-                }
-                if verifier != material {
-                    return Err(RekorError::Mismatch {
-                        field: "public key or certificate",
-                    });
-                }
-                Ok(())
-            }
+            } => hashedrekord::check_v002(algorithm, digest, signature, verifier, &want),
             Self::DsseV001 { .. } | Self::DsseV002 { .. } | Self::IntotoV002 { .. } => {
                 Err(RekorError::WrongContent {
                     kind: self.kind().into(),
@@ -418,87 +189,43 @@ impl EntryBody {
 
     /// Checks that this entry records the DSSE `envelope` signed by `material`.
     pub fn check_dsse(&self, envelope: &Envelope, material: &Material) -> Result<(), RekorError> {
-        let payload_hash = sha256(&envelope.payload).to_hex();
-        let sigs_match = |entry_sigs: &[(Vec<u8>, Vec<u8>)]| {
-            signatures_match(envelope, entry_sigs, |pem| material.matches_pem(pem))
-        };
         match self {
             Self::DsseV001 {
                 payload_hash_hex,
                 signatures,
-            } => {
-                if !payload_hash_hex.eq_ignore_ascii_case(&payload_hash) {
-                    return Err(RekorError::Mismatch {
-                        field: "payload hash",
-                    });
-                }
-                sigs_match(signatures)
-            }
+            } => dsse::check_v001(payload_hash_hex, signatures, envelope, material),
             Self::IntotoV002 {
                 payload_hash_hex,
                 payload,
                 payload_type,
                 signatures,
-            } => {
-                if !payload_hash_hex.eq_ignore_ascii_case(&payload_hash) {
-                    return Err(RekorError::Mismatch {
-                        field: "payload hash",
-                    });
-                }
-                if payload.as_ref().is_some_and(|p| *p != envelope.payload) {
-                    return Err(RekorError::Mismatch { field: "payload" });
-                }
-                if *payload_type != envelope.payload_type {
-                    return Err(RekorError::Mismatch {
-                        field: "payload type",
-                    });
-                }
-                sigs_match(signatures)
-            }
-            // Rekor v2's short-lived dsse type: SHA-256 of the payload and every signature with
-            // its verifier, as sigstore-go and sigstore-python checked it before they dropped it.
+            } => intoto::check_v002(
+                payload_hash_hex,
+                payload.as_deref(),
+                payload_type,
+                signatures,
+                envelope,
+                material,
+            ),
             Self::DsseV002 {
                 payload_hash_algorithm,
-                payload_hash: digest,
+                payload_hash,
                 signatures,
-            } => {
-                if payload_hash_algorithm != "SHA2_256"
-                    || digest.as_slice() != sha256(&envelope.payload).as_bytes()
-                {
-                    return Err(RekorError::Mismatch {
-                        field: "payload hash",
-                    });
-                }
-                signatures_match(envelope, signatures, |v| v == material)
-            }
-            // Rekor v2 logs DSSE as hashedrekord over SHA-256(PAE) with the envelope signature.
+            } => dsse::check_v002(
+                payload_hash_algorithm,
+                payload_hash,
+                signatures,
+                envelope,
+                material,
+            ),
             Self::HashedRekordV002 {
                 algorithm,
                 digest,
                 signature,
                 verifier,
-            } => {
-                let [only] = envelope.signatures.as_slice() else {
-                    return Err(RekorError::Mismatch {
-                        field: "signature count",
-                    });
-                };
-                let want = sha256(&pae(&envelope.payload_type, &envelope.payload));
-                if algorithm != "SHA2_256" || digest.as_slice() != want.as_bytes() {
-                    return Err(RekorError::Mismatch {
-                        field: "envelope digest",
-                    });
-                }
-                if *signature != only.sig {
-                    return Err(RekorError::Mismatch { field: "signature" });
-                }
-                if verifier != material {
-                    return Err(RekorError::Mismatch {
-                        field: "public key or certificate",
-                    });
-                }
-                Ok(())
-            }
+            } => hashedrekord::check_v002_dsse(
+                algorithm, digest, signature, verifier, envelope, material,
+            ),
             Self::HashedRekordV001 { .. } => Err(RekorError::WrongContent {
                 kind: self.kind().into(),
                 content: "a DSSE envelope",
@@ -507,8 +234,22 @@ impl EntryBody {
     }
 }
 
+/// The entry's hex SHA-256 of the payload is the envelope's.
+pub(crate) fn payload_hash_matches(
+    payload_hash_hex: &str,
+    envelope: &Envelope,
+) -> Result<(), RekorError> {
+    if payload_hash_hex.eq_ignore_ascii_case(&sha256(&envelope.payload).to_hex()) {
+        Ok(())
+    } else {
+        Err(RekorError::Mismatch {
+            field: "payload hash",
+        })
+    }
+}
+
 /// The entry records exactly the envelope's signatures, each with a verifier `is_signer` accepts.
-fn signatures_match<V>(
+pub(crate) fn signatures_match<V>(
     envelope: &Envelope,
     entry_sigs: &[(Vec<u8>, V)],
     is_signer: impl Fn(&V) -> bool,

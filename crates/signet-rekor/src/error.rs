@@ -35,6 +35,12 @@ pub enum RekorError {
     /// An identifier string is malformed.
     #[error("invalid entry UUID or ID {0:?}: expected 64 or 80 hex characters")]
     BadId(String),
+    /// A proposed entry is not JSON of the `ProposedEntry` shape.
+    #[error("invalid proposed entry: {0}")]
+    InvalidProposal(String),
+    /// Admission refused a proposed entry (Rekor's wording).
+    #[error("error processing entry: {0}")]
+    Refused(String),
     /// The signed entry timestamp does not verify.
     #[error("signed entry timestamp does not verify")]
     BadSet,

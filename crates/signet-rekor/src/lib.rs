@@ -1,11 +1,15 @@
 //! Rekor entry kinds and their byte-exact canonical forms.
 //!
-//! Owns what a transparency-log entry *is*: parsing canonicalized bodies of `hashedrekord`
-//! (0.0.1, and Rekor v2's 0.0.2), `dsse` 0.0.1 and `intoto` 0.0.2; checking that an entry
-//! describes a given signature, key or certificate, and artifact digest or DSSE envelope;
-//! producing Rekor's canonical body for a proposed entry (RFC 8785 JSON, re-encoded PEM) so a
-//! signet log's leaves, UUIDs and entry IDs are byte-identical to Rekor's; and the signed entry
-//! timestamp payload. No I/O, no X.509 parsing (certificates are compared as DER bytes).
+//! The one home of the Rekor format. Owns what a transparency-log entry *is*, one module per
+//! kind ([`kinds`]: `hashedrekord` 0.0.1 and Rekor v2's 0.0.2, `dsse` 0.0.1 and 0.0.2, `intoto`
+//! 0.0.2), each with its one serde model: the entry a client proposes (`proposed_*`), its
+//! admission checks ([`admit`], which a signet log runs and a client runs to know the body to
+//! expect), Rekor's canonical body (RFC 8785 JSON, re-encoded PEM) so a signet log's leaves,
+//! UUIDs and entry IDs are byte-identical to Rekor's, its search-index keys, and the parsing of
+//! stored bodies ([`EntryBody`]) to check them against a bundle's signature, key or
+//! certificate, and artifact digest or DSSE envelope. Also the Rekor v1 API wire types
+//! ([`api`]), entry IDs and the signed entry timestamp payload. No I/O; certificates are
+//! parsed only to admit a certificate chain (verification compares them as DER bytes).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -22,17 +26,22 @@
     )
 )]
 
+pub mod api;
 mod body;
 mod canonical;
 mod error;
 mod id;
+pub mod kinds;
 mod set;
 
 pub use body::{EntryBody, Material};
-pub use canonical::{
-    canonical_hashedrekord_v001, canonical_json, canonical_pem, canonical_pem_blocks,
-    hashedrekord_v001_body, pem_to_der_blocks,
-};
+pub use canonical::{canonical_json, canonical_pem, canonical_pem_blocks, pem_to_der_blocks};
 pub use error::RekorError;
 pub use id::{EntryRef, entry_id, entry_uuid, leaf_hash};
+pub use kinds::dsse::proposed_dsse;
+pub use kinds::hashedrekord::{
+    canonical_hashedrekord_v001, hashedrekord_v001_body, proposed_hashedrekord,
+};
+pub use kinds::intoto::proposed_intoto;
+pub use kinds::{Admitted, admit};
 pub use set::{set_payload, verify_set};

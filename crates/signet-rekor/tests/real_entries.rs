@@ -5,7 +5,7 @@
 use signet_crypto::PublicKey;
 use signet_rekor::{
     EntryBody, EntryRef, canonical_hashedrekord_v001, canonical_json, entry_id, entry_uuid,
-    set_payload, verify_set,
+    proposed_dsse, set_payload, verify_set,
 };
 use signet_types::b64;
 
@@ -192,4 +192,34 @@ fn rekor_v2_dsse_body_matches_only_its_envelope_and_signer() {
         "\"signatures\":[]",
     );
     assert!(EntryBody::parse(no_sigs.as_bytes()).is_err(), "{no_sigs}");
+}
+
+/// Admitting the entry a client proposes for a real public-good DSSE attestation rebuilds the
+/// canonical body Rekor stored, byte for byte (envelope JSON as Go's `json.Marshal` writes it,
+/// which is what cosign sends and what Rekor's envelope hash covers).
+#[test]
+fn dsse_admission_rebuilds_the_real_body_byte_for_byte() {
+    let bundle = json("rekor-vectors/oci-attestation.sigstore.json");
+    let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
+    let body = b64::decode(entry["canonicalizedBody"].as_str().unwrap()).unwrap();
+    let env = &bundle["dsseEnvelope"];
+    let envelope_json = format!(
+        r#"{{"payloadType":{},"payload":{},"signatures":[{{"keyid":"","sig":{}}}]}}"#,
+        env["payloadType"], env["payload"], env["signatures"][0]["sig"]
+    );
+    let cert = b64::decode(
+        bundle["verificationMaterial"]["certificate"]["rawBytes"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let pem = signet_crypto::pem_encode("CERTIFICATE", &cert);
+    let admitted =
+        signet_rekor::admit(&serde_json::to_vec(&proposed_dsse(&envelope_json, &[&pem])).unwrap())
+            .unwrap();
+    assert_eq!(
+        String::from_utf8(admitted.body.clone()).unwrap(),
+        String::from_utf8(body.clone()).unwrap()
+    );
+    assert_eq!(admitted.uuid, signet_rekor::leaf_hash(&body));
 }

@@ -30,8 +30,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use signet_log::api::{ErrorBody, SearchIndex, SearchLogQuery};
 use signet_log::{LogError, LogStore, TransparencyLog};
+use signet_rekor::api::{ErrorBody, SearchIndex, SearchLogQuery};
 use tower_http::catch_panic::CatchPanicLayer;
 
 /// Largest request body accepted (Fulcio and rekor-tiles use 4 MiB).

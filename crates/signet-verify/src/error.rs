@@ -56,6 +56,9 @@ pub enum VerifyError {
         /// What failed.
         source: EntryError,
     },
+    /// A log's answer (a Rekor v1 entry checked on its own) failed.
+    #[error("log entry: {0}")]
+    LogEntry(#[source] EntryError),
     /// Not enough transparency-log entries verified.
     #[error("bundle has no transparency log entry (at least {required} required)")]
     NoTlogEntries {

@@ -44,7 +44,7 @@ mod verifier;
 
 pub use error::VerifyError;
 pub use policy::{Artifact, ArtifactDigest, Identity, Matcher, Policy};
-pub use tlog::EntryError;
+pub use tlog::{EntryError, VerifiedLogProofs, verify_rekor_v1_entry};
 pub use verifier::{
     VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig, artifact_digest_algorithms,
 };

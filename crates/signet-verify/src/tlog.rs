@@ -1,14 +1,15 @@
 //! Step 4 of verification: one transparency-log entry.
 
 use signet_bundle::{Content, TlogEntry};
-use signet_crypto::KeyAlgorithm;
+use signet_crypto::{KeyAlgorithm, PublicKey};
 use signet_rekor::RekorError;
 use signet_rekor::{EntryBody, Material};
 use signet_tlog::TlogError;
-use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier};
+use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier, VerifiedCheckpoint};
 use signet_trust::{TransparencyLog, TrustedRoot};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds};
 
+use crate::VerifyError;
 use crate::memo::{self, Memo};
 use crate::verifier::VerifiedEntry;
 
@@ -126,6 +127,20 @@ pub enum EntryError {
         /// The index the proof proves.
         proven: u64,
     },
+    /// A log's answer names another log than the key it is checked with.
+    #[error("logID {} is not the ID of the trusted log key {key_id}", hex::encode(.log_id))]
+    LogIdMismatch {
+        /// The entry's log ID.
+        log_id: Vec<u8>,
+        /// The ID of the key.
+        key_id: String,
+    },
+    /// A log's answer without a signed entry timestamp.
+    #[error("no signed entry timestamp")]
+    NoSignedEntryTimestamp,
+    /// A log's answer without an inclusion proof.
+    #[error("no inclusion proof")]
+    NoInclusionProof,
     /// Without a signed entry timestamp, the log's key must be valid at a verified TSA time.
     #[error("log key of {log_url} is not valid at any verified time")]
     KeyNotValidAtAnyTime {
@@ -138,7 +153,7 @@ pub enum EntryError {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_entry(
     root: &TrustedRoot,
-    checkpoints: &Memo<signet_tlog::VerifiedCheckpoint>,
+    checkpoints: &Memo<VerifiedCheckpoint>,
     entry: &TlogEntry,
     content: &Content,
     material: &Material,
@@ -179,59 +194,27 @@ pub(crate) fn verify_entry(
         _ => return Err(EntryError::UnsupportedContent),
     }
 
-    // Signed entry timestamp (Rekor v1 inclusion promise).
-    let mut verified_time = None;
-    if let Some(set) = &entry.signed_entry_timestamp {
-        let it = entry
-            .integrated_time
-            .ok_or(EntryError::MissingIntegratedTime)?;
-        let it = UnixSeconds(it);
-        if !log.valid_for.contains(it) {
-            return Err(EntryError::KeyNotValidAt {
-                log_url: log.base_url.clone(),
-                time: it,
-            });
-        }
-        let payload = signet_rekor::set_payload(
-            &entry.canonicalized_body,
-            it.0,
-            &entry.log_id,
-            i64::try_from(entry.log_index.0).map_err(|_| EntryError::LogIndexOutOfRange)?,
-        );
-        signet_rekor::verify_set(key, &payload, set).map_err(EntryError::SignedEntryTimestamp)?;
-        verified_time = Some(it);
-    }
-
-    // Inclusion proof against a signed checkpoint.
-    let leaf = signet_rekor::leaf_hash(&entry.canonicalized_body);
-    if let Some(proof) = &entry.inclusion_proof {
-        signet_tlog::verify_inclusion(
-            proof.log_index,
-            proof.tree_size,
-            &leaf,
-            &proof.hashes,
-            &proof.root_hash,
-        )
-        .map_err(EntryError::InclusionProof)?;
-        // A proof is only worth its signed checkpoint, in every bundle version: the media type
-        // is not signed, so a v0.1 exemption would let anyone switch this check off
-        // (sigstore-go, sigstore-python and sigstore-js all refuse such a proof).
-        let text = proof.checkpoint.as_ref().ok_or(EntryError::NoCheckpoint)?;
-        let checkpoint = checkpoints.get_or_try(
-            memo::key("checkpoint", &[&entry.log_id, text.as_bytes()]),
-            || verify_checkpoint(log, text),
-        )?;
-        if checkpoint.size() != proof.tree_size || checkpoint.root_hash() != &proof.root_hash {
-            return Err(EntryError::CheckpointMismatch {
-                checkpoint_size: checkpoint.size(),
-                checkpoint_root: *checkpoint.root_hash(),
-                proof_size: proof.tree_size,
-                proof_root: proof.root_hash,
-            });
-        }
-    } else if verified_time.is_none() {
-        return Err(EntryError::Unproven);
-    }
+    let proofs = check_proofs(
+        entry,
+        key,
+        |it| {
+            if log.valid_for.contains(it) {
+                Ok(())
+            } else {
+                Err(EntryError::KeyNotValidAt {
+                    log_url: log.base_url.clone(),
+                    time: it,
+                })
+            }
+        },
+        |text| {
+            checkpoints.get_or_try(
+                memo::key("checkpoint", &[&entry.log_id, text.as_bytes()]),
+                || verify_checkpoint(log, text),
+            )
+        },
+    )?;
+    let (leaf, verified_time) = (proofs.leaf, proofs.set_time);
 
     // Report only an index something proves: the SET signs the entry's (global) index; without
     // one, only the inclusion proof's index is proven. Rekor v1 shards legitimately differ
@@ -250,6 +233,138 @@ pub(crate) fn verify_entry(
         }
     };
     finish(log, log_index, leaf, verified_time, tsa_times)
+}
+
+/// What the proofs of one entry established.
+struct Proofs {
+    /// The body's leaf hash.
+    leaf: Sha256Hash,
+    /// The integrated time, when a signed entry timestamp verified.
+    set_time: Option<UnixSeconds>,
+    /// The checkpoint the inclusion proof was checked against, when the entry has a proof.
+    checkpoint: Option<VerifiedCheckpoint>,
+}
+
+/// The one check of a Rekor entry's proofs, for a bundle's entries and for a log's answers
+/// ([`verify_rekor_v1_entry`]): the signed entry timestamp, when present, over the body,
+/// integrated time, log ID and index with `key`, at an integrated time `key_valid_at` accepts;
+/// the inclusion proof, when present, of the body's leaf hash, with a signed checkpoint
+/// (verified by `checkpoint`) of the same size and root; and at least one of the two.
+fn check_proofs(
+    entry: &TlogEntry,
+    key: &PublicKey,
+    key_valid_at: impl Fn(UnixSeconds) -> Result<(), EntryError>,
+    checkpoint: impl FnOnce(&str) -> Result<VerifiedCheckpoint, EntryError>,
+) -> Result<Proofs, EntryError> {
+    // Signed entry timestamp (Rekor v1 inclusion promise).
+    let mut set_time = None;
+    if let Some(set) = &entry.signed_entry_timestamp {
+        let it = entry
+            .integrated_time
+            .ok_or(EntryError::MissingIntegratedTime)?;
+        let it = UnixSeconds(it);
+        key_valid_at(it)?;
+        let payload = signet_rekor::set_payload(
+            &entry.canonicalized_body,
+            it.0,
+            &entry.log_id,
+            i64::try_from(entry.log_index.0).map_err(|_| EntryError::LogIndexOutOfRange)?,
+        );
+        signet_rekor::verify_set(key, &payload, set).map_err(EntryError::SignedEntryTimestamp)?;
+        set_time = Some(it);
+    }
+
+    // Inclusion proof against a signed checkpoint.
+    let leaf = signet_rekor::leaf_hash(&entry.canonicalized_body);
+    let mut verified_checkpoint = None;
+    if let Some(proof) = &entry.inclusion_proof {
+        signet_tlog::verify_inclusion(
+            proof.log_index,
+            proof.tree_size,
+            &leaf,
+            &proof.hashes,
+            &proof.root_hash,
+        )
+        .map_err(EntryError::InclusionProof)?;
+        // A proof is only worth its signed checkpoint, in every bundle version: the media type
+        // is not signed, so a v0.1 exemption would let anyone switch this check off
+        // (sigstore-go, sigstore-python and sigstore-js all refuse such a proof).
+        let text = proof.checkpoint.as_ref().ok_or(EntryError::NoCheckpoint)?;
+        let cp = checkpoint(text)?;
+        if cp.size() != proof.tree_size || cp.root_hash() != &proof.root_hash {
+            return Err(EntryError::CheckpointMismatch {
+                checkpoint_size: cp.size(),
+                checkpoint_root: *cp.root_hash(),
+                proof_size: proof.tree_size,
+                proof_root: proof.root_hash,
+            });
+        }
+        verified_checkpoint = Some(cp);
+    } else if set_time.is_none() {
+        return Err(EntryError::Unproven);
+    }
+    Ok(Proofs {
+        leaf,
+        set_time,
+        checkpoint: verified_checkpoint,
+    })
+}
+
+/// A Rekor v1 entry whose signed entry timestamp, inclusion proof and signed checkpoint verified
+/// with the log's key.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifiedLogProofs {
+    /// The body's leaf hash (the entry's UUID).
+    pub leaf_hash: Sha256Hash,
+    /// The integrated time the signed entry timestamp signs.
+    pub integrated_time: UnixSeconds,
+    /// The signed checkpoint the inclusion proof leads to.
+    pub checkpoint: VerifiedCheckpoint,
+}
+
+/// Verifies a Rekor v1 entry as a log returns it, with the log's `key`, by the same checks a
+/// bundle's entry gets ([`Verifier::verify`](crate::Verifier::verify) step 3): the log ID is the
+/// key's ID; the signed entry timestamp and the inclusion proof with its signed checkpoint are
+/// both present, and verify. The body is not matched against a signature here: the caller knows
+/// which entry it expects.
+pub fn verify_rekor_v1_entry(
+    entry: &TlogEntry,
+    key: &PublicKey,
+) -> Result<VerifiedLogProofs, VerifyError> {
+    let bad = VerifyError::LogEntry;
+    if entry.log_id != key.key_id().as_bytes() {
+        return Err(bad(EntryError::LogIdMismatch {
+            log_id: entry.log_id.clone(),
+            key_id: key.key_id().to_string(),
+        }));
+    }
+    if entry.signed_entry_timestamp.is_none() {
+        return Err(bad(EntryError::NoSignedEntryTimestamp));
+    }
+    if entry.inclusion_proof.is_none() {
+        return Err(bad(EntryError::NoInclusionProof));
+    }
+    let verifier = EcdsaNoteVerifier::any_name(key.clone());
+    let p = check_proofs(
+        entry,
+        key,
+        |_| Ok(()),
+        |text| {
+            signet_tlog::verify_checkpoint(text, &[&verifier as &dyn NoteVerifier])
+                .map_err(EntryError::Checkpoint)
+        },
+    )
+    .map_err(bad)?;
+    match (p.set_time, p.checkpoint) {
+        (Some(integrated_time), Some(checkpoint)) => Ok(VerifiedLogProofs {
+            leaf_hash: p.leaf,
+            integrated_time,
+            checkpoint,
+        }),
+        (None, _) => Err(bad(EntryError::NoSignedEntryTimestamp)),
+        (_, None) => Err(bad(EntryError::NoInclusionProof)),
+    }
 }
 
 fn finish(
@@ -277,10 +392,7 @@ fn finish(
     })
 }
 
-fn verify_checkpoint(
-    log: &TransparencyLog,
-    text: &str,
-) -> Result<signet_tlog::VerifiedCheckpoint, EntryError> {
+fn verify_checkpoint(log: &TransparencyLog, text: &str) -> Result<VerifiedCheckpoint, EntryError> {
     let key = log.key.usable().ok_or(EntryError::UnusableCheckpointKey)?;
     let verifier: Box<dyn NoteVerifier> = match key.algorithm() {
         KeyAlgorithm::Ed25519 => {

@@ -32,7 +32,7 @@ fn presign(entries: usize) -> Result<Vec<Vec<u8>>> {
             let k = &keys[i % keys.len()];
             let data = format!("bench {nonce} entry {i}");
             let sig = k.sign(data.as_bytes())?;
-            let p = signet_log::admit::proposed_hashedrekord(
+            let p = signet_rekor::proposed_hashedrekord(
                 &sig,
                 &k.public_key().to_pem(),
                 &signet_crypto::sha256(data.as_bytes()).to_hex(),
