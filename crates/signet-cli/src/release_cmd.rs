@@ -17,7 +17,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use signet_bundle::Bundle;
-use signet_client::{RekorClient, Submission, bundle_tlog_entry, verify_entry_of};
+use signet_client::RekorClient;
 use signet_crypto::{ReadFileError, read_capped};
 use signet_release::{
     ReadMode, RelPath, hash_files, list_artifacts, manifest, provenance, sbom, sha256_files,
@@ -27,7 +27,9 @@ use signet_types::limits::FileLimit;
 use signet_types::{Sha256Hash, b64};
 use signet_verify::{Artifact, Policy, Verifier};
 
-use crate::sign_cmd::{Signer, log_key};
+use signet_sign::{LogUploader, NoTimestamps, Signer, sign_dsse, sign_message};
+
+use crate::sign_cmd::log_uploader;
 use crate::verify_cmd::{Output, TrustArgs};
 
 /// Suffix of a bundle beside its file.
@@ -131,46 +133,22 @@ async fn sign_one(
     rel: String,
     digest: [u8; 32],
     signer: Arc<Signer>,
-    client: Arc<RekorClient>,
-    log_key: Arc<signet_crypto::PublicKey>,
+    log: Arc<LogUploader>,
 ) -> Result<()> {
-    let digest = Sha256Hash(digest);
-    let sig = signer.key.sign_sha256_digest(&digest)?;
-    let proposed =
-        signet_log::admit::proposed_hashedrekord(&sig, &signer.verifier_pem(), &digest.to_hex());
-    let sub = Submission::new(proposed).with_context(|| format!("logging {rel}"))?;
-    let entry = match client.create(sub.proposed()).await {
-        Ok((e, _)) => e,
-        // Signed before with this very key (a re-run after a crash): fetch the entry instead.
-        Err(signet_client::ClientError::Status { status: 409, .. }) => {
-            let q = signet_log::api::SearchLogQuery {
-                entries: Some(vec![sub.proposed().clone()]),
-                ..Default::default()
-            };
-            client
-                .retrieve(&q)
-                .await?
-                .into_iter()
-                .next()
-                .context("the log reported a duplicate but returned no entry")?
-        }
-        Err(e) => return Err(e).with_context(|| format!("logging {rel}")),
-    };
-    let v =
-        verify_entry_of(&entry, &log_key, &sub).with_context(|| format!("log answer for {rel}"))?;
-    let bundle = signer.message_bundle(&v, &digest, &sig)?;
+    let signed = sign_message(&signer, &log, &NoTimestamps, &Sha256Hash(digest), &rel).await?;
+    let bundle = signed.bundle.to_json_pretty()?;
     tokio::task::spawn_blocking(move || -> Result<()> {
-        write_atomic(&side(&dir, &rel, ".sig"), b64::encode(&sig).as_bytes())?;
-        if let Some(c) = &signer.cert {
+        write_atomic(
+            &side(&dir, &rel, ".sig"),
+            b64::encode(&signed.signature).as_bytes(),
+        )?;
+        if let Some(c) = signer.certificate_pem() {
             write_atomic(
                 &side(&dir, &rel, ".cert"),
                 b64::encode(c.as_bytes()).as_bytes(),
             )?;
         }
-        write_atomic(
-            &side(&dir, &rel, BUNDLE),
-            serde_json::to_string_pretty(&bundle)?.as_bytes(),
-        )?;
+        write_atomic(&side(&dir, &rel, BUNDLE), bundle.as_bytes())?;
         Ok(())
     })
     .await??;
@@ -182,8 +160,7 @@ async fn sign_many(
     dir: &Path,
     items: Vec<(String, [u8; 32])>,
     signer: Arc<Signer>,
-    client: Arc<RekorClient>,
-    log_key: Arc<signet_crypto::PublicKey>,
+    log: Arc<LogUploader>,
     jobs: usize,
     pb: &ProgressBar,
 ) -> Result<usize> {
@@ -191,14 +168,9 @@ async fn sign_many(
     let mut set = tokio::task::JoinSet::new();
     for (rel, d) in items {
         let permit = sem.clone().acquire_owned().await?;
-        let (dir, signer, client, log_key) = (
-            dir.to_path_buf(),
-            signer.clone(),
-            client.clone(),
-            log_key.clone(),
-        );
+        let (dir, signer, log) = (dir.to_path_buf(), signer.clone(), log.clone());
         set.spawn(async move {
-            let r = sign_one(dir, rel, d, signer, client, log_key).await;
+            let r = sign_one(dir, rel, d, signer, log).await;
             drop(permit);
             r
         });
@@ -282,7 +254,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         &crate::net::options()?,
     )?);
     let signer = Arc::new(args.signer.signer(&rt, &client, trust.as_ref())?);
-    let log_key = Arc::new(rt.block_on(log_key(&client, trust.as_ref()))?);
+    let log = Arc::new(rt.block_on(log_uploader(&client, trust.as_ref()))?);
 
     // 3. Artifacts.
     let pb = progress(todo.len() as u64, "signing", args.output);
@@ -291,8 +263,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         &dir,
         todo,
         signer.clone(),
-        client.clone(),
-        log_key.clone(),
+        log.clone(),
         args.jobs,
         &pb,
     ))?;
@@ -341,8 +312,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         &dir,
         meta_items,
         signer.clone(),
-        client.clone(),
-        log_key.clone(),
+        log.clone(),
         args.jobs,
         &ProgressBar::hidden(),
     ))?;
@@ -383,7 +353,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         &digests,
     )?;
     let payload = provenance::to_json(&statement)?;
-    rt.block_on(sign_provenance(&dir, &payload, &signer, &client, &log_key))?;
+    rt.block_on(sign_provenance(&dir, &payload, &signer, &log))?;
     report_sign(
         &args,
         digests.len(),
@@ -422,37 +392,24 @@ async fn sign_provenance(
     dir: &Path,
     payload: &[u8],
     signer: &Signer,
-    client: &RekorClient,
-    log_key: &signet_crypto::PublicKey,
+    log: &LogUploader,
 ) -> Result<()> {
-    let pae = signet_types::dsse::pae(provenance::PAYLOAD_TYPE, payload);
-    let sig = signer.key.sign(&pae)?;
-    let envelope = serde_json::json!({
-        "payload": b64::encode(payload),
-        "payloadType": provenance::PAYLOAD_TYPE,
-        "signatures": [{"sig": b64::encode(&sig), "keyid": ""}],
-    });
-    let envelope_json = serde_json::to_string(&envelope)?;
-    let verifier = signer.verifier_pem();
-    let proposed = signet_log::admit::proposed_dsse(&envelope_json, &[verifier.as_str()]);
-    let sub = Submission::new(proposed).context("logging the provenance")?;
-    let (v, _) = client
-        .create_verified(&sub, log_key)
-        .await
-        .context("logging the provenance")?;
-    let vm = crate::sign_cmd::with_tlog_entry(signer.material()?, bundle_tlog_entry(&v)?)?;
-    let bundle = serde_json::json!({
-        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-        "verificationMaterial": vm,
-        "dsseEnvelope": envelope,
-    });
+    let signed = sign_dsse(
+        signer,
+        log,
+        &NoTimestamps,
+        provenance::PAYLOAD_TYPE,
+        payload,
+        "the provenance",
+    )
+    .await?;
     write_atomic(
         &dir.join(signet_release::PROVENANCE),
-        format!("{envelope_json}\n").as_bytes(),
+        format!("{}\n", signed.envelope_json).as_bytes(),
     )?;
     write_atomic(
         &side(dir, signet_release::PROVENANCE, BUNDLE),
-        serde_json::to_string_pretty(&bundle)?.as_bytes(),
+        signed.bundle.to_json_pretty()?.as_bytes(),
     )?;
     Ok(())
 }
