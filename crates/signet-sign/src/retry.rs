@@ -145,6 +145,16 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_are_transient_and_refusals_are_not() {
+        assert!(is_transient(&ClientError::Timeout {
+            url: "http://log".into(),
+            limits: "10s".into(),
+        }));
+        assert!(!is_transient(&ClientError::Verify("forged".into())));
+        assert!(!is_transient(&ClientError::Proposed("bad".into())));
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let p = RetryPolicy::default();
         assert_eq!(p.backoff(0), Duration::from_millis(250));
