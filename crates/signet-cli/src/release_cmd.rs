@@ -162,7 +162,8 @@ impl ReleaseSigner for LoggedSigner {
                 };
                 let (rel, r) = joined.map_err(signer_error)?;
                 let file = r.map_err(signer_error)?;
-                tokio::task::block_in_place(|| signed(&rel, file))?;
+                // This thread drives `block_on`, not a worker: writing here blocks no task.
+                signed(&rel, file)?;
                 progress.inc();
             }
         })
