@@ -219,4 +219,26 @@ mod tests {
         let parsed = signet_trust::SigningConfig::from_json(cfg.to_string().as_bytes());
         assert!(parsed.is_ok(), "{parsed:?}");
     }
+
+    #[test]
+    fn signing_config_json_is_written_as_before() {
+        // The layout `signing_config.json` had when it was built with `json!`.
+        let svc = |u: &str| {
+            serde_json::json!({"url": u, "majorApiVersion": 1,
+                "validFor": {"start": "2023-11-14T22:13:20Z"}, "operator": "signet"})
+        };
+        let old = serde_json::json!({
+            "mediaType": signet_trust::SIGNING_CONFIG_MEDIA_TYPE,
+            "caUrls": [svc("http://s")],
+            "oidcUrls": [svc("http://s/oidc")],
+            "rekorTlogUrls": [svc("http://s")],
+            "tsaUrls": [],
+            "rekorTlogConfig": {"selector": "ANY"},
+        });
+        let cfg = signing_config("http://s", Some("http://s/oidc"), 1_700_000_000);
+        assert_eq!(
+            serde_json::to_string_pretty(&serde_json::to_value(&cfg).unwrap()).unwrap(),
+            serde_json::to_string_pretty(&old).unwrap()
+        );
+    }
 }
