@@ -95,6 +95,12 @@ pub enum ReleaseError {
         /// The release directory.
         dir: PathBuf,
     },
+    /// The directory holds nothing to sign.
+    #[error("{} contains no artifacts to sign", dir.display())]
+    NoArtifacts {
+        /// The release directory.
+        dir: PathBuf,
+    },
     /// The signer failed.
     #[error(transparent)]
     Signer(Box<dyn std::error::Error + Send + Sync>),

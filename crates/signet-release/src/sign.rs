@@ -113,10 +113,9 @@ pub fn sign_release<S: ReleaseSigner>(
     // 1. Hash every artifact in parallel (SHA-1 for SPDX, SHA-256, SHA-512), one read each.
     let files = list_artifacts(dir)?;
     if files.is_empty() {
-        return Err(ReleaseError::invalid(
-            "release",
-            format!("{} contains no artifacts to sign", dir.display()),
-        ));
+        return Err(ReleaseError::NoArtifacts {
+            dir: dir.to_path_buf(),
+        });
     }
     remove_orphan_signatures(dir, &files)?;
     let hash_started = std::time::Instant::now();

@@ -195,3 +195,25 @@ fn another_key_fails_and_a_signed_release_is_up_to_date() {
     assert_eq!(status_of(&rows, "a"), Status::Failed);
     assert!(sign(dir, signer()).up_to_date);
 }
+
+#[test]
+fn an_empty_directory_is_refused_before_any_signer_is_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let now = || time::OffsetDateTime::from_unix_timestamp(TIME).unwrap();
+    let err = sign_release(
+        tmp.path(),
+        false,
+        || -> Result<TestSigner, ReleaseError> { panic!("no signer needed") },
+        &info(),
+        &Environment {
+            now: &now,
+            nonce: &|| [7; 16],
+        },
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{} contains no artifacts to sign", tmp.path().display())
+    );
+}
