@@ -28,4 +28,9 @@ pub use model::{
     Bundle, BundleError, BundleVersion, Content, InclusionProof, KindVersion, MessageSignature,
     TlogEntry, VerificationMaterial,
 };
-pub use wire::{BundleJson, MEDIA_TYPE_V01, MEDIA_TYPE_V02, MEDIA_TYPE_V03, MEDIA_TYPE_V03_ALT};
+pub use wire::{
+    BundleJson, CheckpointJson, HashOutputJson, InclusionPromiseJson, InclusionProofJson,
+    KindVersionJson, LogIdJson, MEDIA_TYPE_V01, MEDIA_TYPE_V02, MEDIA_TYPE_V03, MEDIA_TYPE_V03_ALT,
+    MessageSignatureJson, PublicKeyIdJson, RawBytesJson, Rfc3161Json,
+    TimestampVerificationDataJson, TlogEntryJson, VerificationMaterialJson,
+};

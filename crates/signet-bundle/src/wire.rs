@@ -2,6 +2,7 @@
 //! snake_case aliases; 64-bit integers are accepted as JSON strings (protojson) or numbers.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use signet_types::b64;
 use signet_types::dsse::EnvelopeJson;
 
 /// `application/vnd.dev.sigstore.bundle+json;version=0.1`
@@ -217,6 +218,86 @@ pub struct HashOutputJson {
     pub digest: String,
 }
 
+impl BundleJson {
+    /// A v0.3 bundle (`application/vnd.dev.sigstore.bundle.v0.3+json`) over a message
+    /// signature: `material` with `entry` as its one log entry, the SHA-256 digest of the
+    /// artifact and the signature.
+    pub fn message_signature_v03(
+        material: VerificationMaterialJson,
+        entry: TlogEntryJson,
+        sha256: &[u8; 32],
+        signature: &[u8],
+    ) -> Self {
+        Self {
+            media_type: MEDIA_TYPE_V03_ALT.to_string(),
+            verification_material: Some(material.with_tlog_entry(entry)),
+            message_signature: Some(MessageSignatureJson {
+                message_digest: Some(HashOutputJson {
+                    algorithm: "SHA2_256".to_string(),
+                    digest: b64::encode(sha256),
+                }),
+                signature: b64::encode(signature),
+            }),
+            dsse_envelope: None,
+        }
+    }
+
+    /// A v0.3 bundle over a DSSE envelope: `material` with `entry` as its one log entry.
+    pub fn dsse_v03(
+        material: VerificationMaterialJson,
+        entry: TlogEntryJson,
+        envelope: EnvelopeJson,
+    ) -> Self {
+        Self {
+            media_type: MEDIA_TYPE_V03_ALT.to_string(),
+            verification_material: Some(material.with_tlog_entry(entry)),
+            message_signature: None,
+            dsse_envelope: Some(envelope),
+        }
+    }
+
+    /// The bundle as signet writes it to a file: pretty-printed JSON with the keys of every
+    /// object in sorted order (the layout every bundle signet has written so far has), so
+    /// the bytes do not depend on the order of the fields here.
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        sorted_pretty(self)
+    }
+}
+
+/// `value` as pretty-printed JSON with sorted object keys (serde_json's `Value` keeps its
+/// keys sorted).
+pub(crate) fn sorted_pretty<T: Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&serde_json::to_value(value)?)
+}
+
+impl VerificationMaterialJson {
+    /// Keyless material: the leaf certificate (DER), v0.3 style.
+    pub fn certificate(der: &[u8]) -> Self {
+        Self {
+            certificate: Some(RawBytesJson {
+                raw_bytes: b64::encode(der),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// Managed-key material: the key's hint (may be empty).
+    pub fn public_key(hint: impl Into<String>) -> Self {
+        Self {
+            public_key: Some(PublicKeyIdJson { hint: hint.into() }),
+            ..Self::default()
+        }
+    }
+
+    /// This material with `entry` as its one transparency-log entry.
+    pub fn with_tlog_entry(self, entry: TlogEntryJson) -> Self {
+        Self {
+            tlog_entries: vec![entry],
+            ..self
+        }
+    }
+}
+
 /// protojson int64: a decimal string, or a JSON number.
 pub(crate) mod int64 {
     use super::*;
@@ -238,5 +319,125 @@ pub(crate) mod int64 {
                 .parse::<i64>()
                 .map_err(|_| serde::de::Error::custom(format!("invalid int64 {s:?}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use serde_json::json;
+
+    fn entry() -> TlogEntryJson {
+        TlogEntryJson {
+            log_index: 7,
+            log_id: LogIdJson {
+                key_id: "a2V5".into(),
+            },
+            kind_version: KindVersionJson {
+                kind: "hashedrekord".into(),
+                version: "0.0.1".into(),
+            },
+            integrated_time: 1_700_000_000,
+            inclusion_promise: Some(InclusionPromiseJson {
+                signed_entry_timestamp: "c2V0".into(),
+            }),
+            inclusion_proof: Some(InclusionProofJson {
+                log_index: 7,
+                root_hash: "cm9vdA==".into(),
+                tree_size: 8,
+                hashes: vec!["aDE=".into(), "aDI=".into()],
+                checkpoint: Some(CheckpointJson {
+                    envelope: "log - 1\n8\nroot\n".into(),
+                }),
+            }),
+            canonicalized_body: "Ym9keQ==".into(),
+        }
+    }
+
+    /// The log entry exactly as signet wrote it with `json!` before the typed writer.
+    fn entry_value() -> serde_json::Value {
+        json!({
+            "logIndex": "7",
+            "logId": {"keyId": "a2V5"},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+            "integratedTime": "1700000000",
+            "inclusionPromise": {"signedEntryTimestamp": "c2V0"},
+            "inclusionProof": {
+                "logIndex": "7",
+                "rootHash": "cm9vdA==",
+                "treeSize": "8",
+                "hashes": ["aDE=", "aDI="],
+                "checkpoint": {"envelope": "log - 1\n8\nroot\n"},
+            },
+            "canonicalizedBody": "Ym9keQ==",
+        })
+    }
+
+    #[test]
+    fn message_signature_bundles_are_written_byte_for_byte_as_before() {
+        let digest = [7u8; 32];
+        for (material, old_material) in [
+            (
+                VerificationMaterialJson::certificate(b"leaf"),
+                json!({"certificate": {"rawBytes": b64::encode(b"leaf")}}),
+            ),
+            (
+                VerificationMaterialJson::public_key("aGludA=="),
+                json!({"publicKey": {"hint": "aGludA=="}}),
+            ),
+            (
+                VerificationMaterialJson::public_key(""),
+                json!({"publicKey": {"hint": ""}}),
+            ),
+        ] {
+            let mut vm = old_material;
+            vm.as_object_mut()
+                .unwrap()
+                .insert("tlogEntries".into(), json!([entry_value()]));
+            let old = json!({
+                "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                "verificationMaterial": vm,
+                "messageSignature": {
+                    "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest)},
+                    "signature": b64::encode(b"sig"),
+                },
+            });
+            let new = BundleJson::message_signature_v03(material, entry(), &digest, b"sig");
+            assert_eq!(
+                new.to_json_pretty().unwrap(),
+                serde_json::to_string_pretty(&old).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn dsse_bundles_are_written_byte_for_byte_as_before() {
+        let old_envelope = json!({
+            "payload": "cGF5bG9hZA==",
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": "c2ln", "keyid": ""}],
+        });
+        let old = json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {"publicKey": {"hint": "aA=="}, "tlogEntries": [entry_value()]},
+            "dsseEnvelope": old_envelope,
+        });
+        let envelope: EnvelopeJson = serde_json::from_value(old_envelope.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&serde_json::to_value(&envelope).unwrap()).unwrap(),
+            serde_json::to_string(&old_envelope).unwrap(),
+            "an empty keyid is written"
+        );
+        let new = BundleJson::dsse_v03(
+            VerificationMaterialJson::public_key("aA=="),
+            entry(),
+            envelope,
+        );
+        assert_eq!(
+            new.to_json_pretty().unwrap(),
+            serde_json::to_string_pretty(&old).unwrap()
+        );
     }
 }

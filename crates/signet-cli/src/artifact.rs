@@ -47,19 +47,31 @@ impl ArtifactArg {
         Ok(Self::File(arg.into()))
     }
 
-    /// The SHA-256 the argument names: a file is hashed, a digest must be a SHA-256 one.
-    pub fn sha256(&self, why: &str) -> Result<Sha256Hash> {
+    /// The digests of the artifact: a file is read once through every algorithm in
+    /// `algorithms`; a digest given directly is the one digest there is.
+    pub fn digests(&self, algorithms: &[HashAlgorithm]) -> Result<Vec<ArtifactDigest>> {
         match self {
-            Self::File(p) => sha256_file(p),
-            Self::Digest(d) => d.sha256().ok_or_else(|| {
-                anyhow!(
-                    "{why} needs the artifact's SHA-256: give the artifact file or its \
-                     sha256:<hex> digest, not {}",
-                    d.algorithm().name()
-                )
-            }),
+            Self::File(p) => digest_file(p, algorithms),
+            Self::Digest(d) => Ok(vec![d.clone()]),
         }
     }
+}
+
+/// The SHA-256 among `digests` of the artifact (`why` says what needs it).
+pub fn sha256_of(digests: &[ArtifactDigest], why: &str) -> Result<Sha256Hash> {
+    digests
+        .iter()
+        .find_map(ArtifactDigest::sha256)
+        .ok_or_else(|| {
+            anyhow!(
+                "{why} needs the artifact's SHA-256: give the artifact file or its \
+             sha256:<hex> digest, not {}",
+                digests
+                    .first()
+                    .map(|d| d.algorithm().name())
+                    .unwrap_or("no digest")
+            )
+        })
 }
 
 /// Streams a file through SHA-256 with a large buffer (no full read into memory).

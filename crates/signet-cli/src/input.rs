@@ -4,11 +4,11 @@
 //! never read whole: they are hashed as a stream (the one exception, an artifact checked against
 //! an Ed25519 key, has its own limit). README: "Limits on input: files".
 
-use signet_release::{manifest, sbom};
-use signet_types::limits::{self, FileLimit, MAX_KEY_FILE, MAX_MATERIAL_FILE};
+use signet_release::limits as release;
+use signet_types::limits::{self, FileLimit, MAX_KEY_FILE};
 
 /// A Sigstore bundle (`--bundle`, `<f>.sigstore.json`): the bundle parser's own limit.
-pub const BUNDLE: FileLimit = FileLimit::from_usize("bundle", limits::MAX_JSON_DOCUMENT);
+pub const BUNDLE: FileLimit = release::BUNDLE;
 /// A `trusted_root.json` (`--trusted-root`): the trusted-root parser's own limit.
 pub const TRUSTED_ROOT: FileLimit =
     FileLimit::from_usize("trusted root", limits::MAX_JSON_DOCUMENT);
@@ -21,9 +21,9 @@ pub const PUBLIC_KEY: FileLimit = FileLimit::new("public key", MAX_KEY_FILE);
 /// A managed signing key (`sign-blob --key`, `sign-release --key`).
 pub const PRIVATE_KEY: FileLimit = FileLimit::PRIVATE_KEY;
 /// A detached signature (`--signature`, `<f>.sig`).
-pub const SIGNATURE: FileLimit = FileLimit::new("signature", MAX_MATERIAL_FILE);
+pub const SIGNATURE: FileLimit = release::SIGNATURE;
 /// A certificate (`--certificate`, `<f>.cert`).
-pub const CERTIFICATE: FileLimit = FileLimit::new("certificate", MAX_MATERIAL_FILE);
+pub const CERTIFICATE: FileLimit = release::CERTIFICATE;
 /// An identity token file (`--identity-token FILE`); a token itself is at most 16 KiB.
 pub const IDENTITY_TOKEN: FileLimit = FileLimit::new("identity token", 64 * 1024);
 /// Fulcio's identity configuration (`signet server --oidc-config`).
@@ -31,12 +31,12 @@ pub const OIDC_CONFIG: FileLimit = FileLimit::new("OIDC configuration", 1024 * 1
 /// The development issuer's URL, `D/oidc/issuer-url`.
 pub const ISSUER_URL: FileLimit = FileLimit::new("issuer URL file", 64 * 1024);
 /// A release's `SHA256SUMS`: the manifest parser's own limit.
-pub const SHA256SUMS: FileLimit = FileLimit::from_usize("SHA256SUMS", manifest::MAX_MANIFEST_BYTES);
+pub const SHA256SUMS: FileLimit = release::SHA256SUMS;
 /// A release's SPDX JSON SBOM: the SBOM parser's own limit.
-pub const SBOM: FileLimit = FileLimit::from_usize("SBOM", sbom::MAX_SBOM_BYTES);
+pub const SBOM: FileLimit = release::SBOM_FILE;
 /// A release's provenance (`release.intoto.jsonl`): the DSSE envelope its bundle carries, so no
 /// larger than a bundle.
-pub const PROVENANCE: FileLimit = FileLimit::from_usize("provenance", limits::MAX_JSON_DOCUMENT);
+pub const PROVENANCE: FileLimit = release::PROVENANCE_FILE;
 /// An artifact verified against an Ed25519 key: Ed25519 signs the whole message, so the file is
 /// read into memory (every other artifact is hashed as a stream, with no limit).
 pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact", 1 << 30);

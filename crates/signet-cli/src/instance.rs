@@ -17,17 +17,12 @@ use signet_ct::CtLog;
 use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
 use signet_release::write_atomic;
 use signet_trust::{
-    AuthoritySubject, CertificateAuthority, TimeRange, TransparencyLog as TrustedLog, TrustedKey,
-    TrustedRoot,
+    AuthoritySubject, CertificateAuthority, Service, SigningConfig, TimeRange,
+    TransparencyLog as TrustedLog, TrustedKey, TrustedRoot,
 };
 use signet_types::UnixSeconds;
 
-/// Trust file names in the data directory.
-pub const TRUSTED_ROOT: &str = "trusted_root.json";
-/// Signing config.
-pub const SIGNING_CONFIG: &str = "signing_config.json";
-/// Both in one file (`ClientTrustConfig`, for `sigstore --trust-config`).
-pub const TRUST_CONFIG: &str = "trust_config.json";
+use crate::trust_cfg::{SIGNING_CONFIG, TRUST_CONFIG, TRUSTED_ROOT};
 
 /// The open services of an instance.
 pub struct Instance {
@@ -137,19 +132,22 @@ fn authority_subject(root: &signet_x509::Certificate) -> AuthoritySubject {
 /// makes sigstore-js refuse the whole config (`@sigstore/sign` `bundleBuilderFromSigningConfig`:
 /// "No valid TSAs found in signing configuration"); sigstore-python reads an absent selector as
 /// "all of the (zero) TSAs".
-pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_json::Value {
-    let svc = |u: &str| {
-        serde_json::json!({"url": u, "majorApiVersion": 1,
-            "validFor": {"start": rfc3339(since)}, "operator": "signet"})
+pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> SigningConfig {
+    let svc = |u: &str| Service {
+        url: u.to_string(),
+        major_api_version: 1,
+        operator: "signet".into(),
+        valid_for: serde_json::json!({"start": rfc3339(since)}),
     };
-    serde_json::json!({
-        "mediaType": signet_trust::SIGNING_CONFIG_MEDIA_TYPE,
-        "caUrls": [svc(url)],
-        "oidcUrls": oidc_url.map(svc).into_iter().collect::<Vec<_>>(),
-        "rekorTlogUrls": [svc(url)],
-        "tsaUrls": [],
-        "rekorTlogConfig": {"selector": "ANY"},
-    })
+    SigningConfig {
+        media_type: signet_trust::SIGNING_CONFIG_MEDIA_TYPE.to_string(),
+        ca_urls: vec![svc(url)],
+        oidc_urls: oidc_url.map(svc).into_iter().collect(),
+        rekor_tlog_urls: vec![svc(url)],
+        tsa_urls: vec![],
+        rekor_tlog_config: serde_json::json!({"selector": "ANY"}),
+        tsa_config: serde_json::Value::Null,
+    }
 }
 
 /// Writes `trusted_root.json`, `signing_config.json` and `trust_config.json`; returns the
@@ -157,17 +155,19 @@ pub fn signing_config(url: &str, oidc_url: Option<&str>, since: i64) -> serde_js
 pub fn write_trust_files(
     data_dir: &Path,
     root: &TrustedRoot,
-    signing: &serde_json::Value,
+    signing: &SigningConfig,
 ) -> Result<(PathBuf, String)> {
     let root_json = root.to_json()?;
     let root_value: serde_json::Value = serde_json::from_str(&root_json)?;
+    // Through `Value`: keys sorted, the layout these files have always had.
+    let signing = serde_json::to_value(signing)?;
     write_atomic(&data_dir.join(TRUSTED_ROOT), root_json.as_bytes())?;
     write_atomic(
         &data_dir.join(SIGNING_CONFIG),
-        serde_json::to_string_pretty(signing)?.as_bytes(),
+        serde_json::to_string_pretty(&signing)?.as_bytes(),
     )?;
     let client = serde_json::json!({
-        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "mediaType": crate::trust_cfg::CLIENT_TRUST_CONFIG_MEDIA_TYPE,
         "trustedRoot": root_value,
         "signingConfig": signing,
     });
@@ -194,7 +194,7 @@ pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevI
     } else {
         let d = signet_oidc::DevIssuer::generate(issuer_url)?;
         std::fs::create_dir_all(&dir)?;
-        crate::sign_cmd::write_new(&key, d.to_pkcs8_pem().as_bytes(), true)?;
+        crate::keyfile::write_new(&key, d.to_pkcs8_pem().as_bytes(), true)?;
         d
     };
     std::fs::write(dir.join("issuer-url"), issuer_url)?;
@@ -212,10 +212,33 @@ mod tests {
             Some("http://127.0.0.1:3000/oidc"),
             0,
         );
+        let cfg = serde_json::to_value(&cfg).unwrap();
         assert_eq!(cfg["tsaUrls"], serde_json::json!([]));
         assert!(cfg.get("tsaConfig").is_none(), "{cfg}");
         assert_eq!(cfg["rekorTlogConfig"]["selector"], "ANY");
         let parsed = signet_trust::SigningConfig::from_json(cfg.to_string().as_bytes());
         assert!(parsed.is_ok(), "{parsed:?}");
+    }
+
+    #[test]
+    fn signing_config_json_is_written_as_before() {
+        // The layout `signing_config.json` had when it was built with `json!`.
+        let svc = |u: &str| {
+            serde_json::json!({"url": u, "majorApiVersion": 1,
+                "validFor": {"start": "2023-11-14T22:13:20Z"}, "operator": "signet"})
+        };
+        let old = serde_json::json!({
+            "mediaType": signet_trust::SIGNING_CONFIG_MEDIA_TYPE,
+            "caUrls": [svc("http://s")],
+            "oidcUrls": [svc("http://s/oidc")],
+            "rekorTlogUrls": [svc("http://s")],
+            "tsaUrls": [],
+            "rekorTlogConfig": {"selector": "ANY"},
+        });
+        let cfg = signing_config("http://s", Some("http://s/oidc"), 1_700_000_000);
+        assert_eq!(
+            serde_json::to_string_pretty(&serde_json::to_value(&cfg).unwrap()).unwrap(),
+            serde_json::to_string_pretty(&old).unwrap()
+        );
     }
 }

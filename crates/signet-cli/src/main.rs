@@ -19,6 +19,7 @@
 mod artifact;
 mod input;
 mod instance;
+mod keyfile;
 mod log_cmd;
 mod net;
 mod oidc_cmd;

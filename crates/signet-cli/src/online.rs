@@ -5,13 +5,16 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use signet_bundle::Bundle;
+use signet_bundle::{Bundle, BundleJson, VerificationMaterialJson};
 use signet_client::{RekorClient, bundle_tlog_entry_unverified};
+use signet_crypto::HashAlgorithm;
 use signet_rekor::api::SearchLogQuery;
 use signet_types::b64;
 use signet_types::limits::FileLimit;
 
-use crate::artifact::ArtifactArg;
+use signet_verify::ArtifactDigest;
+
+use crate::artifact::{ArtifactArg, sha256_of};
 
 async fn read_ref(r: &str, limit: FileLimit) -> Result<Vec<u8>> {
     if r.starts_with("https://") || r.starts_with("http://") {
@@ -52,30 +55,33 @@ fn decode_certificate(raw: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Builds a v0.3 bundle from a detached signature, the signer's certificate or key, and the
-/// matching entry found in the log.
+/// matching entry found in the log. Returns it with the artifact's digests (the artifact is
+/// read once, here; verification uses the same digests).
 pub fn bundle_from_log(
     sig_ref: &str,
     cert_ref: Option<&str>,
     key_path: Option<&Path>,
     rekor_url: &str,
-    artifact: &str,
-) -> Result<Bundle> {
+    artifact: &ArtifactArg,
+) -> Result<(Bundle, Vec<ArtifactDigest>)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
         let sig = decode_signature(read_ref(sig_ref, crate::input::SIGNATURE).await?);
-        let digest = ArtifactArg::parse(artifact)?.sha256("looking a signature up in the log")?;
+        // A message-signature bundle is verified over the SHA-256 alone.
+        let digests = artifact.digests(&[HashAlgorithm::Sha256])?;
+        let digest = sha256_of(&digests, "looking a signature up in the log")?;
         let (pem, material) = match (cert_ref, key_path) {
             (Some(c), None) => {
                 let der = decode_certificate(&read_ref(c, crate::input::CERTIFICATE).await?)?;
                 let pem = signet_crypto::certificate_pem(&der);
-                (pem, serde_json::json!({"certificate": {"rawBytes": b64::encode(&der)}}))
+                (pem, VerificationMaterialJson::certificate(&der))
             }
             (None, Some(k)) => {
                 let bytes = signet_crypto::read_capped(k, crate::input::PUBLIC_KEY)?;
                 let key = signet_crypto::PublicKey::from_pem_or_der(&bytes).with_context(|| format!("invalid public key {}", k.display()))?;
-                (key.to_pem(), serde_json::json!({"publicKey": {"hint": ""}}))
+                (key.to_pem(), VerificationMaterialJson::public_key(""))
             }
             _ => bail!("give --certificate (keyless) or --key (managed key) with --signature"),
         };
@@ -89,16 +95,13 @@ pub fn bundle_from_log(
             .first()
             .and_then(|m| m.values().next())
             .ok_or_else(|| anyhow!("no entry for this signature, key and artifact in the transparency log at {rekor_url}"))?;
-        let vm =
-            crate::sign_cmd::with_tlog_entry(material, bundle_tlog_entry_unverified(entry)?)?;
-        let bundle = serde_json::json!({
-            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": vm,
-            "messageSignature": {
-                "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
-                "signature": b64::encode(&sig),
-            },
-        });
-        Bundle::from_json(&serde_json::to_vec(&bundle)?).context("the log's entry does not form a valid bundle")
+        let wire = BundleJson::message_signature_v03(
+            material,
+            bundle_tlog_entry_unverified(entry)?,
+            digest.as_bytes(),
+            &sig,
+        );
+        let bundle = Bundle::from_wire(&wire).context("the log's entry does not form a valid bundle")?;
+        Ok((bundle, digests))
     })
 }

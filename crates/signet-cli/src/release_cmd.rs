@@ -1,5 +1,7 @@
 //! `signet sign-release`, `signet verify-release`, `signet serve-release` and
-//! `signet sample-release`: a whole release signed and verified in one command.
+//! `signet sample-release`: a whole release signed and verified in one command. What is signed
+//! and checked is `signet_release::{sign, verify}`'s; this module holds the flags, the output,
+//! the progress bars, the signer (signet-sign) and the download of a release served over HTTP.
 //!
 //! Signing writes, for every artifact, `<f>.sig` (base64 DER signature), `<f>.cert` (base64
 //! PEM, keyless) and `<f>.sigstore.json` (bundle v0.3); a signed `SHA256SUMS`; an SPDX 2.3 SBOM
@@ -8,43 +10,25 @@
 //! keyless) signs the whole run; all entries go to the log concurrently, where the sequencer
 //! integrates them in batches. Every file is written to a temporary name and renamed.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
-use signet_bundle::Bundle;
-use signet_client::{RekorClient, Submission, bundle_tlog_entry, verify_entry_of};
-use signet_crypto::{ReadFileError, read_capped};
+use signet_client::RekorClient;
+use signet_crypto::read_capped;
+use signet_release::sign::{Environment, ReleaseInfo, ReleaseSigner, SignedEnvelope, SignedFile};
 use signet_release::{
-    ReadMode, RelPath, hash_files, list_artifacts, manifest, provenance, sbom, sha256_files,
-    sha256_files_with, write_atomic,
+    BUNDLE_SUFFIX, Progress, RELEASE_METADATA, ReadMode, RelPath, ReleaseError, SIGNED_METADATA,
+    manifest,
 };
-use signet_types::limits::FileLimit;
-use signet_types::{Sha256Hash, b64};
-use signet_verify::{Artifact, Policy, Verifier};
+use signet_sign::{LogUploader, NoTimestamps, Signer, sign_dsse, sign_message};
+use signet_types::Sha256Hash;
+use signet_verify::Verifier;
 
-use crate::sign_cmd::{Signer, log_key};
+use crate::sign_cmd::log_uploader;
 use crate::verify_cmd::{Output, TrustArgs};
-
-/// Suffix of a bundle beside its file.
-const BUNDLE: &str = ".sigstore.json";
-/// Release metadata signed like artifacts (each with its own `.sigstore.json`).
-const SIGNED_METADATA: [&str; 3] = [
-    signet_release::MANIFEST,
-    signet_release::SBOM_JSON,
-    signet_release::SBOM_TAG_VALUE,
-];
-/// All release metadata sign-release writes (the provenance is a DSSE envelope with a bundle).
-const RELEASE_METADATA: [&str; 4] = [
-    signet_release::MANIFEST,
-    signet_release::SBOM_JSON,
-    signet_release::SBOM_TAG_VALUE,
-    signet_release::PROVENANCE,
-];
 
 /// `signet sign-release` flags.
 #[derive(Args, Debug)]
@@ -76,145 +60,136 @@ pub struct SignReleaseArgs {
     output: Output,
 }
 
-fn progress(len: u64, msg: &str, output: Output) -> ProgressBar {
-    use std::io::IsTerminal;
-    if output == Output::Json || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// A progress bar on stderr (hidden for JSON output or when stderr is not a terminal).
+struct Bar {
+    output: Output,
+    steady: bool,
+    bar: Mutex<ProgressBar>,
+}
+
+impl Bar {
+    fn new(output: Output, steady: bool) -> Self {
+        Self {
+            output,
+            steady,
+            bar: Mutex::new(ProgressBar::hidden()),
+        }
     }
-    let pb = ProgressBar::new(len);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed_precise}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(msg.to_string());
-    pb
-}
 
-fn side(dir: &Path, rel: &str, suffix: &str) -> PathBuf {
-    dir.join(format!("{rel}{suffix}"))
-}
-
-/// Reads a release file whole through the capped reader; `Ok(None)` when it does not exist.
-fn read_optional(
-    path: &Path,
-    limit: FileLimit,
-) -> std::result::Result<Option<Vec<u8>>, ReadFileError> {
-    match read_capped(path, limit) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
+    fn with_bar(&self, f: impl FnOnce(&mut ProgressBar)) {
+        if let Ok(mut b) = self.bar.lock() {
+            f(&mut b);
+        }
     }
 }
 
-/// Whether `rel` already carries a bundle for exactly `digest` (and its .sig/.cert).
-fn already_signed(dir: &Path, rel: &str, digest: &[u8; 32], keyless: bool) -> bool {
-    let Ok(bytes) = read_capped(&side(dir, rel, BUNDLE), crate::input::BUNDLE) else {
-        return false;
-    };
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return false;
-    };
-    let same = v
-        .pointer("/messageSignature/messageDigest/digest")
-        .and_then(|d| d.as_str())
-        .is_some_and(|d| d == b64::encode(digest));
-    let has_cert = v.pointer("/verificationMaterial/certificate").is_some();
-    same && has_cert == keyless
-        && side(dir, rel, ".sig").is_file()
-        && (!keyless || side(dir, rel, ".cert").is_file())
-}
-
-/// Signs one file's digest, logs it, writes .sig/.cert/.sigstore.json.
-async fn sign_one(
-    dir: PathBuf,
-    rel: String,
-    digest: [u8; 32],
-    signer: Arc<Signer>,
-    client: Arc<RekorClient>,
-    log_key: Arc<signet_crypto::PublicKey>,
-) -> Result<()> {
-    let digest = Sha256Hash(digest);
-    let sig = signer.key.sign_sha256_digest(&digest)?;
-    let proposed =
-        signet_rekor::proposed_hashedrekord(&sig, &signer.verifier_pem(), &digest.to_hex());
-    let sub = Submission::new(proposed).with_context(|| format!("logging {rel}"))?;
-    let entry = match client.create(sub.proposed()).await {
-        Ok((e, _)) => e,
-        // Signed before with this very key (a re-run after a crash): fetch the entry instead.
-        Err(signet_client::ClientError::Status { status: 409, .. }) => {
-            let q = signet_rekor::api::SearchLogQuery {
-                entries: Some(vec![sub.proposed().clone()]),
-                ..Default::default()
-            };
-            client
-                .retrieve(&q)
-                .await?
-                .into_iter()
-                .next()
-                .context("the log reported a duplicate but returned no entry")?
+impl Progress for Bar {
+    fn start(&self, step: &str, len: u64) {
+        use std::io::IsTerminal;
+        if self.output == Output::Json || !std::io::stderr().is_terminal() {
+            return;
         }
-        Err(e) => return Err(e).with_context(|| format!("logging {rel}")),
-    };
-    let v =
-        verify_entry_of(&entry, &log_key, &sub).with_context(|| format!("log answer for {rel}"))?;
-    let bundle = signer.message_bundle(&v, &digest, &sig)?;
-    tokio::task::spawn_blocking(move || -> Result<()> {
-        write_atomic(&side(&dir, &rel, ".sig"), b64::encode(&sig).as_bytes())?;
-        if let Some(c) = &signer.cert {
-            write_atomic(
-                &side(&dir, &rel, ".cert"),
-                b64::encode(c.as_bytes()).as_bytes(),
-            )?;
-        }
-        write_atomic(
-            &side(&dir, &rel, BUNDLE),
-            serde_json::to_string_pretty(&bundle)?.as_bytes(),
-        )?;
-        Ok(())
-    })
-    .await??;
-    Ok(())
-}
-
-/// Signs many files concurrently (bounded), with a progress bar.
-async fn sign_many(
-    dir: &Path,
-    items: Vec<(String, [u8; 32])>,
-    signer: Arc<Signer>,
-    client: Arc<RekorClient>,
-    log_key: Arc<signet_crypto::PublicKey>,
-    jobs: usize,
-    pb: &ProgressBar,
-) -> Result<usize> {
-    let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    for (rel, d) in items {
-        let permit = sem.clone().acquire_owned().await?;
-        let (dir, signer, client, log_key) = (
-            dir.to_path_buf(),
-            signer.clone(),
-            client.clone(),
-            log_key.clone(),
+        let pb = ProgressBar::new(len);
+        pb.set_style(
+            ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed_precise}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
-        set.spawn(async move {
-            let r = sign_one(dir, rel, d, signer, client, log_key).await;
-            drop(permit);
-            r
-        });
+        pb.set_message(step.to_string());
+        if self.steady {
+            pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+        self.with_bar(|b| *b = pb);
     }
-    let mut n: usize = 0;
-    while let Some(r) = set.join_next().await {
-        r??;
-        // At most one per artifact: never saturates.
-        n = n.saturating_add(1);
-        pb.inc(1);
+
+    fn inc(&self) {
+        self.with_bar(|b| b.inc(1));
     }
-    Ok(n)
+
+    fn finish(&self) {
+        self.with_bar(|b| b.finish_and_clear());
+    }
 }
 
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
+/// The release signer: one [`Signer`] (one certificate when keyless) for the whole run; every
+/// entry goes to the log concurrently (at most `jobs` in flight), where the sequencer
+/// integrates them in batches.
+struct LoggedSigner {
+    rt: tokio::runtime::Runtime,
+    signer: Arc<Signer>,
+    log: Arc<LogUploader>,
+    jobs: usize,
+}
+
+fn signer_error(e: impl Into<anyhow::Error>) -> ReleaseError {
+    ReleaseError::Signer(e.into().into())
+}
+
+impl ReleaseSigner for LoggedSigner {
+    fn sign_files(
+        &self,
+        items: Vec<(String, [u8; 32])>,
+        signed: &mut dyn FnMut(&str, SignedFile) -> Result<(), ReleaseError>,
+        progress: &dyn Progress,
+    ) -> Result<(), ReleaseError> {
+        self.rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            let mut pending = items.into_iter();
+            loop {
+                // Keep `jobs` signatures in flight; write each one as it completes.
+                while set.len() < self.jobs.max(1) {
+                    let Some((rel, d)) = pending.next() else {
+                        break;
+                    };
+                    let (signer, log) = (self.signer.clone(), self.log.clone());
+                    set.spawn(async move {
+                        let r = sign_message(&signer, &log, &NoTimestamps, &Sha256Hash(d), &rel)
+                            .await
+                            .and_then(|s| {
+                                Ok(SignedFile {
+                                    signature: s.signature,
+                                    certificate_pem: signer.certificate_pem().map(str::to_string),
+                                    bundle_json: s.bundle.to_json_pretty().map_err(|e| {
+                                        signet_sign::SignError::Bundle(e.to_string())
+                                    })?,
+                                })
+                            });
+                        (rel, r)
+                    });
+                }
+                let Some(joined) = set.join_next().await else {
+                    return Ok(());
+                };
+                let (rel, r) = joined.map_err(signer_error)?;
+                let file = r.map_err(signer_error)?;
+                // This thread drives `block_on`, not a worker: writing here blocks no task.
+                signed(&rel, file)?;
+                progress.inc();
+            }
+        })
+    }
+
+    fn sign_envelope(
+        &self,
+        payload_type: &str,
+        payload: &[u8],
+    ) -> Result<SignedEnvelope, ReleaseError> {
+        let s = self
+            .rt
+            .block_on(sign_dsse(
+                &self.signer,
+                &self.log,
+                &NoTimestamps,
+                payload_type,
+                payload,
+                "the provenance",
+            ))
+            .map_err(signer_error)?;
+        Ok(SignedEnvelope {
+            envelope_json: s.envelope_json,
+            bundle_json: s.bundle.to_json_pretty().map_err(signer_error)?,
+        })
+    }
 }
 
 pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
@@ -226,246 +201,53 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
     let trust = crate::trust_cfg::find(args.signer.trust_config.as_deref())?;
     let rekor_url = args.signer.rekor_url(trust.as_ref());
     let keyless = args.signer.key.is_none();
-
-    // 0. A run killed midway leaves at most temporary files (every file is renamed into place
-    // whole); remove them.
-    remove_stale_temps(&dir)?;
-
-    // 1. Hash every artifact in parallel (SHA-1 for SPDX, SHA-256, SHA-512), one read each.
-    let files = list_artifacts(&dir)?;
-    if files.is_empty() {
-        bail!("{} contains no artifacts to sign", dir.display());
-    }
-    remove_orphan_signatures(&dir, &files)?;
-    let hash_started = std::time::Instant::now();
-    let pb = progress(files.len() as u64, "hashing", args.output);
-    pb.enable_steady_tick(std::time::Duration::from_millis(200));
-    let digests = hash_files(&dir, &files)?;
-    pb.finish_and_clear();
-    let hash_secs = hash_started.elapsed().as_secs_f64();
-    let total_bytes: u64 = digests.iter().map(|d| d.size).sum();
-
-    // 2. What still needs a signature (re-runs skip signed, unchanged files).
-    let todo: Vec<(String, [u8; 32])> = digests
-        .iter()
-        .filter(|d| !already_signed(&dir, d.path.as_str(), &d.sha256, keyless))
-        .map(|d| (d.path.as_str().to_string(), d.sha256))
-        .collect();
-    let meta_present = RELEASE_METADATA
-        .iter()
-        .all(|m| dir.join(m).is_file() && side(&dir, m, BUNDLE).is_file());
-    let manifest_text = manifest::write(&digests)?;
-    let manifest_unchanged = read_capped(
-        &dir.join(signet_release::MANIFEST),
-        crate::input::SHA256SUMS,
-    )
-    .is_ok_and(|b| b == manifest_text.as_bytes());
-    if todo.is_empty() && meta_present && manifest_unchanged {
-        report_sign(
-            &args,
-            digests.len(),
-            0,
-            total_bytes,
-            hash_secs,
-            started,
-            true,
-        )?;
-        return Ok(());
-    }
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let client = Arc::new(RekorClient::with_options(
-        &rekor_url,
-        &crate::net::options()?,
-    )?);
-    let signer = Arc::new(args.signer.signer(&rt, &client, trust.as_ref())?);
-    let log_key = Arc::new(rt.block_on(log_key(&client, trust.as_ref()))?);
-
-    // 3. Artifacts.
-    let pb = progress(todo.len() as u64, "signing", args.output);
-    let signed_n = todo.len();
-    rt.block_on(sign_many(
+    let make_signer = || -> Result<LoggedSigner> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let client = RekorClient::with_options(&rekor_url, &crate::net::options()?)?;
+        let signer = Arc::new(args.signer.signer(&rt, &client, trust.as_ref())?);
+        let log = Arc::new(rt.block_on(log_uploader(&client, trust.as_ref()))?);
+        Ok(LoggedSigner {
+            rt,
+            signer,
+            log,
+            jobs: args.jobs,
+        })
+    };
+    let report = signet_release::sign::sign_release(
         &dir,
-        todo,
-        signer.clone(),
-        client.clone(),
-        log_key.clone(),
-        args.jobs,
-        &pb,
-    ))?;
-    pb.finish_and_clear();
-
-    // 4. Release metadata: checksums, SBOM (JSON and tag-value), all signed.
-    let name = args.name.clone().unwrap_or_else(|| {
-        dir.canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "release".into())
-    });
-    let created = now();
-    let doc = sbom::build(
-        &sbom::SbomInput {
-            name: name.clone(),
+        keyless,
+        || make_signer().map_err(signer_error),
+        &ReleaseInfo {
+            name: args.name.clone(),
             version: args.release_version.clone(),
-            namespace: format!(
-                "https://signet.dev/spdx/{name}/{}/{}",
-                args.release_version,
-                hex::encode(rand_bytes())
-            ),
-            created,
-        },
-        &digests,
-    )?;
-    write_atomic(
-        &dir.join(signet_release::MANIFEST),
-        manifest_text.as_bytes(),
-    )?;
-    write_atomic(&dir.join(signet_release::SBOM_JSON), &sbom::to_json(&doc)?)?;
-    write_atomic(
-        &dir.join(signet_release::SBOM_TAG_VALUE),
-        sbom::to_tag_value(&doc)?.as_bytes(),
-    )?;
-    let meta: Vec<RelPath> = SIGNED_METADATA
-        .iter()
-        .map(|m| RelPath::new(*m))
-        .collect::<Result<_, _>>()?;
-    let meta_digests = sha256_files(&dir, &meta)?;
-    let meta_items = meta_digests
-        .iter()
-        .map(|d| (d.path.as_str().to_string(), d.sha256))
-        .collect();
-    rt.block_on(sign_many(
-        &dir,
-        meta_items,
-        signer.clone(),
-        client.clone(),
-        log_key.clone(),
-        args.jobs,
-        &ProgressBar::hidden(),
-    ))?;
-
-    // 5. Provenance: in-toto Statement v1 / SLSA v1, DSSE-signed, logged as a dsse entry.
-    let mut source_digest = BTreeMap::new();
-    match &args.source_commit {
-        Some(c) => {
-            source_digest.insert("gitCommit".to_string(), c.clone());
-        }
-        // Without a commit, the source is the release directory as its manifest describes it.
-        None => {
-            source_digest.insert(
-                "sha256".to_string(),
-                signet_crypto::sha256(manifest_text.as_bytes()).to_hex(),
-            );
-        }
-    }
-    let statement = provenance::build(
-        &provenance::ProvenanceInput {
-            build_type: provenance::DEFAULT_BUILD_TYPE.to_string(),
             builder_id: args.builder_id.clone(),
-            source_uri: args.source_uri.clone().unwrap_or_else(|| {
-                format!(
-                    "file://{}",
-                    dir.canonicalize().unwrap_or_else(|_| dir.clone()).display()
-                )
-            }),
-            source_digest,
-            version: args.release_version.clone(),
-            extra_parameters: BTreeMap::new(),
-            internal_parameters: None,
-            materials: vec![],
-            invocation_id: hex::encode(rand_bytes()),
-            started_on: created,
-            finished_on: now(),
+            source_uri: args.source_uri.clone(),
+            source_commit: args.source_commit.clone(),
         },
-        &digests,
+        &Environment {
+            now: &time::OffsetDateTime::now_utc,
+            nonce: &rand::random::<[u8; 16]>,
+        },
+        &Bar::new(args.output, true),
     )?;
-    let payload = provenance::to_json(&statement)?;
-    rt.block_on(sign_provenance(&dir, &payload, &signer, &client, &log_key))?;
-    report_sign(
-        &args,
-        digests.len(),
-        signed_n,
-        total_bytes,
-        hash_secs,
-        started,
-        false,
-    )
-}
-
-/// Removes `.signet-tmp-*` files left by an interrupted run (symlinks are not followed).
-fn remove_stale_temps(dir: &Path) -> Result<()> {
-    for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let e = e?;
-        let t = e.file_type()?;
-        if t.is_dir() {
-            remove_stale_temps(&e.path())?;
-        } else if t.is_file()
-            && e.file_name()
-                .to_str()
-                .is_some_and(|n| n.starts_with(signet_release::hash::TEMP_PREFIX))
-        {
-            std::fs::remove_file(e.path())
-                .with_context(|| format!("cannot remove {}", e.path().display()))?;
-        }
-    }
-    Ok(())
-}
-
-fn rand_bytes() -> [u8; 16] {
-    rand::random()
-}
-
-async fn sign_provenance(
-    dir: &Path,
-    payload: &[u8],
-    signer: &Signer,
-    client: &RekorClient,
-    log_key: &signet_crypto::PublicKey,
-) -> Result<()> {
-    let pae = signet_types::dsse::pae(provenance::PAYLOAD_TYPE, payload);
-    let sig = signer.key.sign(&pae)?;
-    let envelope = serde_json::json!({
-        "payload": b64::encode(payload),
-        "payloadType": provenance::PAYLOAD_TYPE,
-        "signatures": [{"sig": b64::encode(&sig), "keyid": ""}],
-    });
-    let envelope_json = serde_json::to_string(&envelope)?;
-    let verifier = signer.verifier_pem();
-    let proposed = signet_rekor::proposed_dsse(&envelope_json, &[verifier.as_str()]);
-    let sub = Submission::new(proposed).context("logging the provenance")?;
-    let (v, _) = client
-        .create_verified(&sub, log_key)
-        .await
-        .context("logging the provenance")?;
-    let vm = crate::sign_cmd::with_tlog_entry(signer.material()?, bundle_tlog_entry(&v)?)?;
-    let bundle = serde_json::json!({
-        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-        "verificationMaterial": vm,
-        "dsseEnvelope": envelope,
-    });
-    write_atomic(
-        &dir.join(signet_release::PROVENANCE),
-        format!("{envelope_json}\n").as_bytes(),
-    )?;
-    write_atomic(
-        &side(dir, signet_release::PROVENANCE, BUNDLE),
-        serde_json::to_string_pretty(&bundle)?.as_bytes(),
-    )?;
-    Ok(())
+    report_sign(&args, &report, started)
 }
 
 fn report_sign(
     args: &SignReleaseArgs,
-    artifacts: usize,
-    signed: usize,
-    bytes: u64,
-    hash_secs: f64,
+    report: &signet_release::sign::SignReport,
     started: std::time::Instant,
-    nothing_to_do: bool,
 ) -> Result<()> {
+    let (artifacts, signed, bytes, hash_secs, nothing_to_do) = (
+        report.artifacts,
+        report.signed,
+        report.bytes,
+        report.hash_seconds,
+        report.up_to_date,
+    );
     let total = started.elapsed().as_secs_f64();
     if args.output == Output::Json {
         println!(
@@ -514,152 +296,6 @@ pub struct VerifyReleaseArgs {
     trust: TrustArgs,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
-struct FileStatus {
-    path: String,
-    status: &'static str,
-    detail: String,
-}
-
-fn ok(path: &str, detail: impl Into<String>) -> FileStatus {
-    FileStatus {
-        path: path.to_string(),
-        status: "OK",
-        detail: detail.into(),
-    }
-}
-
-/// `detail` followed by the evidence verification skipped (an RFC 3161 timestamp that did not
-/// verify), so a verified row still shows it.
-fn with_warnings(detail: String, v: &signet_verify::VerifiedBundle) -> String {
-    v.warnings().iter().fold(detail, |mut d, w| {
-        if !d.is_empty() {
-            d.push_str("; ");
-        }
-        d.push_str("WARNING: ");
-        d.push_str(w);
-        d
-    })
-}
-
-fn problem(path: &str, status: &'static str, detail: impl Into<String>) -> FileStatus {
-    FileStatus {
-        path: path.to_string(),
-        status,
-        detail: detail.into(),
-    }
-}
-
-fn verify_file_bundle(
-    verifier: &Verifier<'_>,
-    identity: &signet_verify::Identity,
-    dir: &Path,
-    rel: &str,
-    digest: &[u8; 32],
-) -> FileStatus {
-    let bytes = match read_optional(&side(dir, rel, BUNDLE), crate::input::BUNDLE) {
-        Ok(Some(b)) => b,
-        Ok(None) => return problem(rel, "UNSIGNED", "no .sigstore.json bundle"),
-        Err(e) => return problem(rel, "INVALID", e.to_string()),
-    };
-    let bundle = match Bundle::from_json(&bytes) {
-        Ok(b) => b,
-        Err(e) => return problem(rel, "INVALID", format!("bundle: {e}")),
-    };
-    match verifier.verify(
-        &bundle,
-        &Policy {
-            identity: identity.clone(),
-            artifact: Artifact::Digest(Sha256Hash(*digest)),
-        },
-    ) {
-        Ok(v) => {
-            let read = |suffix: &str, limit| read_optional(&side(dir, rel, suffix), limit);
-            let detached = match (
-                read(".sig", crate::input::SIGNATURE),
-                read(".cert", crate::input::CERTIFICATE),
-            ) {
-                (Ok(sig), Ok(cert)) => check_detached(&bundle, digest, sig, cert),
-                (Err(e), _) | (_, Err(e)) => Err(("FAILED", e.to_string())),
-            };
-            match detached {
-                Ok(()) => ok(
-                    rel,
-                    with_warnings(
-                        v.entries()
-                            .first()
-                            .map(|e| format!("log index {}", e.log_index))
-                            .unwrap_or_default(),
-                        &v,
-                    ),
-                ),
-                Err((status, detail)) => problem(rel, status, detail),
-            }
-        }
-        Err(e) => problem(rel, "FAILED", e.to_string()),
-    }
-}
-
-/// Checks the detached `<f>.sig` / `<f>.cert` published beside a file against its verified
-/// bundle: the `.sig` verifies over the file's SHA-256 with the `.cert`'s key, and both are
-/// exactly the bundle's signature and signing certificate (a managed-key bundle has no
-/// `.cert`). Pure: the caller reads the files.
-fn check_detached(
-    bundle: &Bundle,
-    digest: &[u8; 32],
-    sig_file: Option<Vec<u8>>,
-    cert_file: Option<Vec<u8>>,
-) -> std::result::Result<(), (&'static str, String)> {
-    let failed = |d: String| ("FAILED", d);
-    let signet_bundle::Content::MessageSignature(ms) = &bundle.content else {
-        return Err(failed("the bundle holds no message signature".into()));
-    };
-    let sig_text = sig_file.ok_or(("MISSING", "no .sig beside the file".to_string()))?;
-    let sig = std::str::from_utf8(&sig_text)
-        .ok()
-        .and_then(|t| b64::decode(t.trim()).ok())
-        .ok_or_else(|| failed(".sig is not base64".into()))?;
-    if sig != ms.signature {
-        return Err(failed(".sig differs from the bundle's signature".into()));
-    }
-    match (&bundle.material, cert_file) {
-        (signet_bundle::VerificationMaterial::Certificate { leaf, .. }, Some(cert_text)) => {
-            let cert = std::str::from_utf8(&cert_text)
-                .ok()
-                .and_then(|t| b64::decode(t.trim()).ok())
-                .and_then(|pem| String::from_utf8(pem).ok())
-                .and_then(|pem| signet_x509::Certificate::parse_pem_chain(&pem).ok())
-                .and_then(|certs| certs.into_iter().next())
-                .ok_or_else(|| failed(".cert is not a base64 PEM certificate".into()))?;
-            if cert.der() != leaf.as_slice() {
-                return Err(failed(".cert differs from the bundle's certificate".into()));
-            }
-            let key = cert
-                .public_key()
-                .map_err(|e| failed(format!(".cert: {e}")))?;
-            let scheme = key
-                .default_scheme()
-                .with_hash(signet_crypto::HashAlgorithm::Sha256)
-                .ok_or_else(|| {
-                    failed(".cert holds a key that signs whole messages, not a digest".into())
-                })?;
-            key.verify_prehashed(scheme, digest, &sig).map_err(|e| {
-                failed(format!(
-                    ".sig does not verify over the file with .cert: {e}"
-                ))
-            })
-        }
-        (signet_bundle::VerificationMaterial::Certificate { .. }, None) => {
-            Err(("MISSING", "no .cert beside the file".to_string()))
-        }
-        // A managed key: the verifier checked the bundle's (equal) signature with it.
-        (_, None) => Ok(()),
-        (_, Some(_)) => Err(failed(
-            ".cert beside a file signed with a managed key".into(),
-        )),
-    }
-}
-
 pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     let started = std::time::Instant::now();
     // A downloaded release lives in a temporary directory removed on every way out (the guard
@@ -686,101 +322,20 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     let identity = crate::verify_cmd::identity_of(&args.trust)?;
     let root = crate::verify_cmd::root_of(&args.trust)?;
     let verifier = Verifier::new(&root).context("unusable trusted root")?;
-
-    // The signed manifest says what the release is.
-    let manifest_bytes = read_optional(
-        &dir.join(signet_release::MANIFEST),
-        crate::input::SHA256SUMS,
-    )?
-    .with_context(|| {
-        format!(
-            "{} has no {} (was it signed with signet sign-release?)",
-            dir.display(),
-            signet_release::MANIFEST
-        )
-    })?;
-    let listed = manifest::parse(&manifest_bytes)?;
-    let found = list_artifacts(&dir)?;
-    let meta: Vec<RelPath> = RELEASE_METADATA
-        .iter()
-        .filter(|m| dir.join(m).is_file())
-        .map(|m| RelPath::new(*m))
-        .collect::<Result<_, _>>()?;
-    let mut all = found.clone();
-    all.extend(meta.iter().cloned());
-    let pb = progress(all.len() as u64, "hashing", args.trust.output);
-    pb.enable_steady_tick(std::time::Duration::from_millis(200));
-    let hash_started = std::time::Instant::now();
     let mode = if args.no_mmap {
         ReadMode::Buffered
     } else {
         ReadMode::Mapped
     };
-    let digests = sha256_files_with(&dir, &all, mode)?;
-    pb.finish_and_clear();
-    let hash_secs = hash_started.elapsed().as_secs_f64();
-    let bytes: u64 = digests.iter().map(|d| d.size).sum();
-    let by_path: BTreeMap<&str, &[u8; 32]> = digests
-        .iter()
-        .map(|d| (d.path.as_str(), &d.sha256))
-        .collect();
-
-    // Every artifact: listed, unchanged, and its own signature verifies — in parallel.
-    let mut statuses: Vec<FileStatus> = found
-        .par_iter()
-        .map(|rel| {
-            let p = rel.as_str();
-            let Some(d) = by_path.get(p) else {
-                return problem(p, "ERROR", "not hashed");
-            };
-            match listed.get(p) {
-                None => problem(p, "EXTRA", "not in SHA256SUMS"),
-                Some(want) if want != *d => {
-                    problem(p, "TAMPERED", "SHA-256 differs from SHA256SUMS")
-                }
-                Some(_) => verify_file_bundle(&verifier, &identity, &dir, p, d),
-            }
-        })
-        .collect();
-    let found_set: std::collections::BTreeSet<&str> = found.iter().map(|r| r.as_str()).collect();
-    for p in listed.paths() {
-        if !found_set.contains(p.as_str()) {
-            statuses.push(problem(
-                &p,
-                "MISSING",
-                "listed in SHA256SUMS, not in the release",
-            ));
-        }
-    }
-    // Signature files that belong to no file of the release.
-    statuses.extend(stray_signature_files(&dir, &found_set)?);
-    // The metadata: each signed; SBOM checksums and provenance subjects match the files.
-    let artifact_digests: Vec<&signet_release::FileSha256> = digests
-        .iter()
-        .filter(|d| found_set.contains(d.path.as_str()))
-        .collect();
-    for m in SIGNED_METADATA {
-        match by_path.get(m) {
-            None => statuses.push(problem(m, "MISSING", "release metadata file missing")),
-            Some(d) => {
-                let mut st = verify_file_bundle(&verifier, &identity, &dir, m, d);
-                if st.status == "OK" && m == signet_release::SBOM_JSON {
-                    st = check_sbom(&dir, &artifact_digests).unwrap_or_else(|e| {
-                        problem(m, "FAILED", format!("SBOM does not match the release: {e}"))
-                    });
-                }
-                statuses.push(st);
-            }
-        }
-    }
-    statuses.push(check_provenance(
+    let report = signet_release::verify::verify_release(
+        &dir,
         &verifier,
         &identity,
-        &dir,
-        &artifact_digests,
-    ));
-    statuses.sort_by(|a, b| a.path.cmp(&b.path));
-    let bad = statuses.iter().filter(|s| s.status != "OK").count();
+        mode,
+        &Bar::new(args.trust.output, true),
+    )?;
+    let (statuses, bytes, hash_secs) = (&report.files, report.bytes, report.hash_seconds);
+    let bad = report.problems();
     let secs = started.elapsed().as_secs_f64();
     match args.trust.output {
         Output::Json => println!(
@@ -792,7 +347,7 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
         ),
         Output::Text => {
             println!("{:<9} {:<60} DETAIL", "STATUS", "FILE");
-            for s in &statuses {
+            for s in statuses {
                 println!("{:<9} {:<60} {}", s.status, s.path, s.detail);
             }
             eprintln!(
@@ -813,188 +368,6 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
         bail!("release verification failed: {bad} problem(s)");
     }
     Ok(())
-}
-
-/// Whether the signature file `sig` belongs to one of `artifacts` or to signed metadata.
-fn belongs(sig: &str, artifacts: &std::collections::BTreeSet<&str>) -> bool {
-    signet_release::SIGNATURE_SUFFIXES.iter().any(|suf| {
-        sig.strip_suffix(suf).is_some_and(|base| {
-            artifacts.contains(base)
-                || SIGNED_METADATA.contains(&base)
-                || (base == signet_release::PROVENANCE && *suf == BUNDLE)
-        })
-    })
-}
-
-/// Removes the signature files of artifacts no longer in the release (a verifier reports
-/// them as `EXTRA`).
-fn remove_orphan_signatures(dir: &Path, files: &[RelPath]) -> Result<()> {
-    let artifacts = files.iter().map(|f| f.as_str()).collect();
-    for f in signet_release::list_signature_files(dir)? {
-        if !belongs(f.as_str(), &artifacts) {
-            let p = dir.join(f.as_str());
-            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// `.sig`/`.cert`/`.sigstore.json` files that belong to no artifact or signed metadata file
-/// (the provenance has a bundle only), each an `EXTRA` row.
-fn stray_signature_files(
-    dir: &Path,
-    artifacts: &std::collections::BTreeSet<&str>,
-) -> Result<Vec<FileStatus>> {
-    Ok(signet_release::list_signature_files(dir)?
-        .iter()
-        .filter(|f| !belongs(f.as_str(), artifacts))
-        .map(|f| {
-            problem(
-                f.as_str(),
-                "EXTRA",
-                "signature file for no file of the release",
-            )
-        })
-        .collect())
-}
-
-fn check_sbom(dir: &Path, files: &[&signet_release::FileSha256]) -> Result<FileStatus> {
-    let doc = sbom::parse_json(&read_capped(
-        &dir.join(signet_release::SBOM_JSON),
-        crate::input::SBOM,
-    )?)?;
-    let listed = sbom::file_digests(&doc)?;
-    let want: BTreeMap<&str, &[u8; 32]> = listed
-        .iter()
-        .map(|f| (f.path.as_str(), &f.sha256))
-        .collect();
-    let mut problems = Vec::new();
-    for f in files {
-        match want.get(f.path.as_str()) {
-            Some(d) if *d == &f.sha256 => {}
-            Some(_) => problems.push(format!("{}: checksum differs", f.path.as_str())),
-            None => problems.push(format!("{}: not in the SBOM", f.path.as_str())),
-        }
-    }
-    if listed.len() != files.len() {
-        problems.push(format!(
-            "SBOM lists {} files, the release has {}",
-            listed.len(),
-            files.len()
-        ));
-    }
-    if problems.is_empty() {
-        Ok(ok(
-            signet_release::SBOM_JSON,
-            format!("signed; {} file checksums match", listed.len()),
-        ))
-    } else {
-        bail!(problems.join("; "))
-    }
-}
-
-fn check_provenance(
-    verifier: &Verifier<'_>,
-    identity: &signet_verify::Identity,
-    dir: &Path,
-    files: &[&signet_release::FileSha256],
-) -> FileStatus {
-    let name = signet_release::PROVENANCE;
-    let bytes = match read_optional(&side(dir, name, BUNDLE), crate::input::BUNDLE) {
-        Ok(Some(b)) => b,
-        Ok(None) => return problem(name, "UNSIGNED", "no provenance bundle"),
-        Err(e) => return problem(name, "INVALID", e.to_string()),
-    };
-    let bundle = match Bundle::from_json(&bytes) {
-        Ok(b) => b,
-        Err(e) => return problem(name, "INVALID", format!("bundle: {e}")),
-    };
-    let Some(first) = files.first() else {
-        return problem(
-            name,
-            "FAILED",
-            "no artifacts to check the provenance against",
-        );
-    };
-    let verified = match verifier.verify(
-        &bundle,
-        &Policy {
-            identity: identity.clone(),
-            artifact: Artifact::Digest(Sha256Hash(first.sha256)),
-        },
-    ) {
-        Ok(v) => v,
-        Err(e) => return problem(name, "FAILED", e.to_string()),
-    };
-    let bundle_json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
-    let envelope = bundle_json
-        .as_ref()
-        .and_then(|v| v.pointer("/dsseEnvelope"));
-    // The published file must be exactly the signed envelope (one JSON line).
-    let file = match read_optional(&dir.join(name), crate::input::PROVENANCE) {
-        Ok(Some(f)) => f,
-        Ok(None) => {
-            return problem(
-                name,
-                "MISSING",
-                "provenance file missing (its bundle is here)",
-            );
-        }
-        Err(e) => return problem(name, "FAILED", e.to_string()),
-    };
-    if let Err(e) = same_envelope(&file, envelope) {
-        return problem(name, "TAMPERED", e);
-    }
-    // The statement inside the verified envelope must name exactly the release's files.
-    let payload = envelope.and_then(|v| {
-        v.get("payload")
-            .and_then(|p| p.as_str())
-            .and_then(|p| b64::decode(p).ok())
-    });
-    let Some(payload) = payload else {
-        return problem(name, "INVALID", "no DSSE payload");
-    };
-    let owned: Vec<signet_release::FileSha256> = files.iter().map(|f| (*f).clone()).collect();
-    match provenance::parse(&payload).and_then(|s| provenance::check_subjects(&s, &owned)) {
-        Ok(r) if r.is_ok() => ok(
-            name,
-            with_warnings(
-                format!("signed SLSA provenance; {} subjects match", r.matched),
-                &verified,
-            ),
-        ),
-        Ok(r) => problem(
-            name,
-            "FAILED",
-            format!(
-                "subjects: {} missing, {} extra, {} mismatched",
-                r.missing.len(),
-                r.extra.len(),
-                r.mismatched.len()
-            ),
-        ),
-        Err(e) => problem(name, "INVALID", e.to_string()),
-    }
-}
-
-/// Whether the provenance file `file` (JSON Lines: one envelope, one line) is the DSSE
-/// envelope of its verified bundle. Pure.
-fn same_envelope(
-    file: &[u8],
-    envelope: Option<&serde_json::Value>,
-) -> std::result::Result<(), String> {
-    let Some(envelope) = envelope else {
-        return Err("the bundle holds no DSSE envelope".into());
-    };
-    let line = file.strip_suffix(b"\n").unwrap_or(file);
-    if line.contains(&b'\n') {
-        return Err("more than one line; sign-release writes one envelope".into());
-    }
-    match serde_json::from_slice::<serde_json::Value>(line) {
-        Ok(v) if &v == envelope => Ok(()),
-        Ok(_) => Err("differs from the envelope signed in its bundle".into()),
-        Err(e) => Err(format!("not a DSSE envelope: {e}")),
-    }
 }
 
 /// Default of `verify-release --max-download-mib`: 64 GiB.
@@ -1093,7 +466,7 @@ fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> R
         )?)?;
         let mut names: Vec<(String, Download)> = Vec::new();
         for p in listed.paths() {
-            names.push((format!("{p}{BUNDLE}"), Download::Bundle));
+            names.push((format!("{p}{BUNDLE_SUFFIX}"), Download::Bundle));
             names.push((format!("{p}.sig"), Download::Material));
             names.push((format!("{p}.cert"), Download::Material));
             names.push((p, Download::Artifact));
@@ -1108,13 +481,14 @@ fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> R
             if m != signet_release::MANIFEST {
                 names.push((m.to_string(), kind));
             }
-            names.push((format!("{m}{BUNDLE}"), Download::Bundle));
+            names.push((format!("{m}{BUNDLE_SUFFIX}"), Download::Bundle));
             if SIGNED_METADATA.contains(&m) {
                 names.push((format!("{m}.sig"), Download::Material));
                 names.push((format!("{m}.cert"), Download::Material));
             }
         }
-        let pb = progress(names.len() as u64, "download", output);
+        let pb = Bar::new(output, false);
+        pb.start("download", names.len() as u64);
         let sem = Arc::new(tokio::sync::Semaphore::new(16));
         let mut set = tokio::task::JoinSet::new();
         for (n, kind) in names {
@@ -1129,9 +503,9 @@ fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> R
         }
         while let Some(r) = set.join_next().await {
             r??;
-            pb.inc(1);
+            pb.inc();
         }
-        pb.finish_and_clear();
+        pb.finish();
         anyhow::Ok(())
     })
 }

@@ -8,26 +8,44 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use signet_trust::TrustedRoot;
+use signet_trust::{Service, SigningConfig, TrustedRoot};
+
+/// Trust file names in an instance's data directory: the trusted root.
+pub const TRUSTED_ROOT: &str = "trusted_root.json";
+/// Signing config.
+pub const SIGNING_CONFIG: &str = "signing_config.json";
+/// Both in one file (`ClientTrustConfig`, for `sigstore --trust-config`).
+pub const TRUST_CONFIG: &str = "trust_config.json";
+/// Media type of a `ClientTrustConfig`.
+pub const CLIENT_TRUST_CONFIG_MEDIA_TYPE: &str =
+    "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
 
 /// A `ClientTrustConfig`: trusted root plus signing config.
 pub struct ClientTrust {
     /// Where it was read from.
     pub source: PathBuf,
     pub root: TrustedRoot,
-    pub signing: serde_json::Value,
+    /// The signing config, when there is one the CLI can read.
+    pub signing: Option<SigningConfig>,
 }
 
 impl ClientTrust {
-    /// First URL of a signing-config service list (`caUrls`, `rekorTlogUrls`, `oidcUrls`).
-    pub fn service_url(&self, list: &str) -> Option<String> {
+    /// First URL of a signing-config service list.
+    fn first_url(&self, list: impl Fn(&SigningConfig) -> &[Service]) -> Option<String> {
         self.signing
-            .get(list)
-            .and_then(|v| v.as_array())
-            .and_then(|a| a.first())
-            .and_then(|s| s.get("url"))
-            .and_then(|u| u.as_str())
-            .map(str::to_string)
+            .as_ref()
+            .and_then(|s| list(s).first())
+            .map(|s| s.url.clone())
+    }
+
+    /// The first certificate authority of the signing config.
+    pub fn ca_url(&self) -> Option<String> {
+        self.first_url(|s| &s.ca_urls)
+    }
+
+    /// The first transparency log of the signing config.
+    pub fn rekor_url(&self) -> Option<String> {
+        self.first_url(|s| &s.rekor_tlog_urls)
     }
 }
 
@@ -45,7 +63,7 @@ fn candidates() -> Vec<PathBuf> {
         out.push(PathBuf::from(p));
     }
     if let Some(d) = std::env::var_os("SIGNET_DATA_DIR") {
-        out.push(PathBuf::from(d).join(crate::instance::TRUST_CONFIG));
+        out.push(PathBuf::from(d).join(TRUST_CONFIG));
     }
     if let Some(p) = saved_path() {
         out.push(p);
@@ -62,9 +80,7 @@ pub fn read(path: &Path) -> Result<ClientTrust> {
 fn parse(bytes: &[u8], path: &Path) -> Result<ClientTrust> {
     let v: serde_json::Value = serde_json::from_slice(bytes)
         .with_context(|| format!("trust config {} is not JSON", path.display()))?;
-    if v.get("mediaType").and_then(|m| m.as_str())
-        != Some("application/vnd.dev.sigstore.clienttrustconfig.v0.1+json")
-    {
+    if v.get("mediaType").and_then(|m| m.as_str()) != Some(CLIENT_TRUST_CONFIG_MEDIA_TYPE) {
         bail!("{} is not a Sigstore ClientTrustConfig", path.display());
     }
     let root_json = v
@@ -72,11 +88,11 @@ fn parse(bytes: &[u8], path: &Path) -> Result<ClientTrust> {
         .with_context(|| format!("{}: no trustedRoot", path.display()))?;
     let root = TrustedRoot::from_json(&serde_json::to_vec(root_json)?)
         .with_context(|| format!("{}: invalid trustedRoot", path.display()))?;
+    // Read as leniently as before: a service list the CLI cannot use is as good as none.
     let signing = v
         .get("signingConfig")
         .or_else(|| v.get("signing_config"))
-        .cloned()
-        .unwrap_or(serde_json::Value::Null);
+        .and_then(|s| serde_json::from_value(s.clone()).ok());
     Ok(ClientTrust {
         source: path.to_path_buf(),
         root,

@@ -7,7 +7,9 @@ use clap::Args;
 use signet_bundle::Bundle;
 use signet_crypto::PublicKey;
 use signet_trust::TrustedRoot;
-use signet_verify::{Artifact, Identity, Matcher, Policy, VerifiedBundle, Verifier, VerifyError};
+use signet_verify::{
+    Artifact, ArtifactDigest, Identity, Matcher, Policy, VerifiedBundle, Verifier, VerifyError,
+};
 
 use crate::artifact::{ArtifactArg, digest_file};
 
@@ -128,14 +130,15 @@ fn verify_blob_inner(args: VerifyBlobArgs) -> Result<()> {
             "--offline needs --bundle: a signature and certificate alone carry no log entry to check"
         );
     }
-    let bundle = crate::online::bundle_from_log(
+    let artifact = ArtifactArg::parse(&args.blob)?;
+    let (bundle, digests) = crate::online::bundle_from_log(
         args.signature.as_deref().unwrap_or_default(),
         args.certificate.as_deref(),
         args.trust.key.as_deref(),
         &args.rekor_url,
-        &args.blob,
+        &artifact,
     )?;
-    run_bundle(&bundle, &args.trust, &args.blob)
+    run_bundle(&bundle, &args.trust, artifact, Some(digests))
 }
 
 pub(crate) fn root_of(trust: &TrustArgs) -> Result<TrustedRoot> {
@@ -198,25 +201,35 @@ pub(crate) fn identity_of(trust: &TrustArgs) -> Result<Identity> {
 fn run(bundle_path: &std::path::Path, trust: &TrustArgs, artifact: &str) -> Result<()> {
     let bundle_bytes = signet_crypto::read_capped(bundle_path, crate::input::BUNDLE)?;
     let bundle = Bundle::from_json(&bundle_bytes).context("invalid bundle")?;
-    run_bundle(&bundle, trust, artifact)
+    run_bundle(&bundle, trust, ArtifactArg::parse(artifact)?, None)
 }
 
-fn run_bundle(bundle: &Bundle, trust: &TrustArgs, artifact: &str) -> Result<()> {
+/// Verifies `bundle` over `artifact`, whose `digests` the caller may already have computed
+/// (else the file is read here, once).
+fn run_bundle(
+    bundle: &Bundle,
+    trust: &TrustArgs,
+    artifact: ArtifactArg,
+    digests: Option<Vec<ArtifactDigest>>,
+) -> Result<()> {
     let identity = identity_of(trust)?;
     let root = root_of(trust)?;
     let verifier = Verifier::new(&root).context("unusable trusted root")?;
 
-    let verified = match ArtifactArg::parse(artifact)? {
-        ArtifactArg::Digest(d) => verifier.verify(
+    let verified = match (artifact, digests) {
+        (ArtifactArg::Digest(d), _) => verifier.verify(
             bundle,
             &Policy {
                 identity,
                 artifact: Artifact::Digests(std::slice::from_ref(&d)),
             },
         )?,
-        ArtifactArg::File(path) => {
+        (ArtifactArg::File(path), digests) => {
             // One pass over the file for SHA-256 and every algorithm the in-toto subjects use.
-            let digests = digest_file(&path, &signet_verify::artifact_digest_algorithms(bundle))?;
+            let digests = match digests {
+                Some(d) => d,
+                None => digest_file(&path, &signet_verify::artifact_digest_algorithms(bundle))?,
+            };
             match verifier.verify(
                 bundle,
                 &Policy {

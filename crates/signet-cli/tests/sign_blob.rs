@@ -158,6 +158,59 @@ fn sign_blob_then_verify_offline() {
             .status
             .success()
     );
+    // The online path reads the artifact once: given a FIFO that is written once, verification
+    // must finish (a second read would wait for a writer that never comes).
+    #[cfg(unix)]
+    {
+        use std::time::{Duration, Instant};
+        let fifo = d.join("release.fifo");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+            .current_dir(d)
+            .args([
+                "verify-blob",
+                "--signature",
+                "release.tar.gz.sig",
+                "--key",
+                "cosign.pub",
+                "--rekor-url",
+                &url,
+                "--trusted-root",
+                "data/trusted_root.json",
+                "release.fifo",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Detached: if verify-blob never opens the FIFO, this thread just stays blocked.
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            std::io::Write::write_all(&mut f, b"pretend release tarball").unwrap();
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        let status = status.unwrap_or_else(|| panic!("verify-blob read the artifact twice: {err}"));
+        assert!(status.success(), "{err}");
+    }
     let out = signet(
         d,
         &[

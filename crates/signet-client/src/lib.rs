@@ -19,6 +19,10 @@
 
 pub mod http;
 
+use signet_bundle::{
+    CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson, LogIdJson,
+    TlogEntryJson,
+};
 use signet_bundle::{InclusionProof, KindVersion, TlogEntry};
 use signet_crypto::PublicKey;
 use signet_rekor::api::{
@@ -459,13 +463,13 @@ pub fn verify_entry_of(
 }
 
 /// The Sigstore bundle `TransparencyLogEntry` (protojson) for a verified Rekor v1 entry.
-pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<serde_json::Value, ClientError> {
+pub fn bundle_tlog_entry(v: &VerifiedLogEntry) -> Result<TlogEntryJson, ClientError> {
     bundle_tlog_entry_unverified(&v.entry)
 }
 
 /// The same conversion for an entry that has not been checked yet; a bundle verifier checks it
 /// against its own trusted root afterwards (cosign's online lookup works this way).
-pub fn bundle_tlog_entry_unverified(e: &LogEntryAnon) -> Result<serde_json::Value, ClientError> {
+pub fn bundle_tlog_entry_unverified(e: &LogEntryAnon) -> Result<TlogEntryJson, ClientError> {
     let bad = |m: &str| ClientError::Verify(m.to_string());
     let body_bytes = b64::decode(&e.body).map_err(|_| bad("entry body is not base64"))?;
     let body: serde_json::Value =
@@ -491,21 +495,34 @@ pub fn bundle_tlog_entry_unverified(e: &LogEntryAnon) -> Result<serde_json::Valu
         .inclusion_proof
         .as_ref()
         .ok_or_else(|| bad("no inclusion proof"))?;
-    Ok(serde_json::json!({
-        "logIndex": e.log_index.to_string(),
-        "logId": {"keyId": hex_to_b64(&e.log_id)?},
-        "kindVersion": {"kind": kind, "version": version},
-        "integratedTime": e.integrated_time.to_string(),
-        "inclusionPromise": {"signedEntryTimestamp": ver.signed_entry_timestamp.clone().unwrap_or_default()},
-        "inclusionProof": {
-            "logIndex": proof.log_index.to_string(),
-            "rootHash": hex_to_b64(&proof.root_hash)?,
-            "treeSize": proof.tree_size.to_string(),
-            "hashes": proof.hashes.iter().map(|h| hex_to_b64(h)).collect::<Result<Vec<_>, _>>()?,
-            "checkpoint": {"envelope": proof.checkpoint},
+    Ok(TlogEntryJson {
+        log_index: e.log_index,
+        log_id: LogIdJson {
+            key_id: hex_to_b64(&e.log_id)?,
         },
-        "canonicalizedBody": b64::encode(&body_bytes),
-    }))
+        kind_version: KindVersionJson {
+            kind: kind.to_string(),
+            version: version.to_string(),
+        },
+        integrated_time: e.integrated_time,
+        inclusion_promise: Some(InclusionPromiseJson {
+            signed_entry_timestamp: ver.signed_entry_timestamp.clone().unwrap_or_default(),
+        }),
+        inclusion_proof: Some(InclusionProofJson {
+            log_index: proof.log_index,
+            root_hash: hex_to_b64(&proof.root_hash)?,
+            tree_size: proof.tree_size,
+            hashes: proof
+                .hashes
+                .iter()
+                .map(|h| hex_to_b64(h))
+                .collect::<Result<Vec<_>, _>>()?,
+            checkpoint: Some(CheckpointJson {
+                envelope: proof.checkpoint.clone(),
+            }),
+        }),
+        canonicalized_body: b64::encode(&body_bytes),
+    })
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ use serde_json::{Map, Value};
 
 use crate::OidcError;
 use crate::config::{Issuer, IssuerUrl};
+use signet_types::jwt;
 
 /// Largest token accepted, in bytes (Fulcio fixed an OOM on huge tokens, GHSA-f83f-xpx7-ffpw).
-pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+pub use signet_types::jwt::MAX_TOKEN_LEN;
 /// Largest JWKS document accepted, in bytes.
 pub const MAX_JWKS_LEN: usize = 256 * 1024;
 /// Most keys kept from one JWKS.
@@ -39,55 +40,18 @@ fn malformed(why: impl Into<String>) -> OidcError {
     OidcError::Malformed(why.into())
 }
 
-/// The three parts of a compact JWS, after size and shape checks.
-struct Parts<'a> {
-    /// `header.payload`: what the signature covers.
-    signed: &'a str,
-    header: &'a str,
-    payload: &'a str,
-    signature: &'a str,
-}
-
-fn split(token: &str) -> Result<Parts<'_>, OidcError> {
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(malformed(format!(
-            "token longer than {MAX_TOKEN_LEN} bytes"
-        )));
-    }
-    let mut it = token.split('.');
-    match (
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        token.rsplit_once('.'),
-    ) {
-        (Some(header), Some(payload), Some(signature), None, Some((signed, _))) => Ok(Parts {
-            signed,
-            header,
-            payload,
-            signature,
-        }),
-        _ => Err(malformed("token must have exactly three parts")),
-    }
+fn split(token: &str) -> Result<jwt::Parts<'_>, OidcError> {
+    jwt::split(token).map_err(|e| OidcError::Malformed(e.0))
 }
 
 fn decode_json_object(part: &str, what: &str) -> Result<Map<String, Value>, OidcError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|e| malformed(format!("{what} is not base64url: {e}")))?;
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(malformed(format!("{what} is not a JSON object"))),
-        Err(e) => Err(malformed(format!("{what} is not JSON: {e}"))),
-    }
+    jwt::decode_json_object(part, what).map_err(|e| OidcError::Malformed(e.0))
 }
 
 /// The payload claims of a token **without verifying anything** (a signer picking its proof
 /// of possession subject; the CA verifies the token). Bounded; never panics.
 pub fn unverified_claims(token: &str) -> Result<serde_json::Map<String, Value>, OidcError> {
-    let parts = split(token)?;
-    decode_json_object(parts.payload, "payload")
+    jwt::unverified_claims(token).map_err(|e| OidcError::Malformed(e.0))
 }
 
 /// Reads `iss` from a token **without verifying anything**, to pick the issuer whose keys

@@ -86,6 +86,24 @@ pub enum ReleaseError {
         /// What is wrong.
         reason: String,
     },
+    /// A file read whole could not be read (or is over its limit).
+    #[error(transparent)]
+    Read(#[from] signet_crypto::ReadFileError),
+    /// The directory holds no `SHA256SUMS`.
+    #[error("{} has no SHA256SUMS (was it signed with signet sign-release?)", dir.display())]
+    NotSigned {
+        /// The release directory.
+        dir: PathBuf,
+    },
+    /// The directory holds nothing to sign.
+    #[error("{} contains no artifacts to sign", dir.display())]
+    NoArtifacts {
+        /// The release directory.
+        dir: PathBuf,
+    },
+    /// The signer failed.
+    #[error(transparent)]
+    Signer(Box<dyn std::error::Error + Send + Sync>),
     /// A timestamp could not be formatted as RFC 3339.
     #[error("timestamp cannot be formatted as RFC 3339: {0}")]
     Time(#[from] time::error::Format),

@@ -16,7 +16,10 @@
 //! * generates deterministic Kubernetes-shaped sample releases for tests and benchmarks
 //!   ([`sample`]).
 //!
-//! It does no signing and no network I/O. Time is always an input (never `now()`).
+//! [`sign`] and [`verify`] run the signing and the verification of a whole release: signing
+//! through a [`sign::ReleaseSigner`] the caller provides, verification with `signet-verify`.
+//!
+//! It does no signing itself and no network I/O. Time is always an input (never `now()`).
 //! Every path inside a release is a [`RelPath`]: `/`-separated, relative, without `.`/`..`
 //! components, backslashes or control characters, so it can be written into `SHA256SUMS`, SPDX
 //! and provenance without escaping and can never name a file outside the release root.
@@ -43,11 +46,14 @@ mod error;
 pub mod fsutil;
 pub mod hash;
 mod hexser;
+pub mod limits;
 pub mod manifest;
 pub mod provenance;
 mod relpath;
 pub mod sample;
 pub mod sbom;
+pub mod sign;
+pub mod verify;
 
 pub use error::ReleaseError;
 pub use fsutil::{Diff, compare, write_atomic};
@@ -77,3 +83,56 @@ pub const METADATA_FILES: [&str; 5] = [SBOM_JSON, SBOM_TAG_VALUE, PROVENANCE, MA
 
 /// File-name suffixes of per-artifact signing outputs; never listed as artifacts (any depth).
 pub const SIGNATURE_SUFFIXES: [&str; 3] = [".sig", ".cert", ".sigstore.json"];
+
+/// Suffix of a file's bundle beside it.
+pub const BUNDLE_SUFFIX: &str = ".sigstore.json";
+/// Release metadata signed like artifacts (each with its own `.sigstore.json`, `.sig`, `.cert`).
+pub const SIGNED_METADATA: [&str; 3] = [MANIFEST, SBOM_JSON, SBOM_TAG_VALUE];
+/// All release metadata a signed release has (the provenance is a DSSE envelope with a bundle).
+pub const RELEASE_METADATA: [&str; 4] = [MANIFEST, SBOM_JSON, SBOM_TAG_VALUE, PROVENANCE];
+
+/// Progress of a long step (hashing, signing), for a progress bar. All methods do nothing by
+/// default.
+pub trait Progress: Sync {
+    /// A step of `len` units starts.
+    fn start(&self, _step: &str, _len: u64) {}
+    /// One unit is done.
+    fn inc(&self) {}
+    /// The step is over.
+    fn finish(&self) {}
+}
+
+/// No progress display.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// The file `rel` + `suffix` under `dir` (a signature file beside a release file).
+pub fn side(dir: &std::path::Path, rel: &str, suffix: &str) -> std::path::PathBuf {
+    dir.join(format!("{rel}{suffix}"))
+}
+
+/// Reads a release file whole through the capped reader; `Ok(None)` when it does not exist.
+pub fn read_optional(
+    path: &std::path::Path,
+    limit: signet_types::limits::FileLimit,
+) -> std::result::Result<Option<Vec<u8>>, signet_crypto::ReadFileError> {
+    match signet_crypto::read_capped(path, limit) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the signature file `sig` belongs to one of `artifacts` or to signed metadata (the
+/// provenance has a bundle only).
+pub fn belongs(sig: &str, artifacts: &std::collections::BTreeSet<&str>) -> bool {
+    SIGNATURE_SUFFIXES.iter().any(|suf| {
+        sig.strip_suffix(suf).is_some_and(|base| {
+            artifacts.contains(base)
+                || SIGNED_METADATA.contains(&base)
+                || (base == PROVENANCE && *suf == BUNDLE_SUFFIX)
+        })
+    })
+}

@@ -6,7 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Result;
-use serde_json::json;
+use signet_bundle::{
+    BundleJson, CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson,
+    LogIdJson, TlogEntryJson, VerificationMaterialJson,
+};
 use signet_crypto::{PublicKey, SigningKey};
 use signet_tlog::{
     Checkpoint, EcdsaNoteSigner, MemoryHashStore, Tree, sign_note, stored_hashes_for_leaf,
@@ -86,14 +89,14 @@ impl VirtualLog {
         }
     }
 
-    /// Appends a canonical body; returns the bundle `tlogEntries[]` JSON for it.
+    /// Appends a canonical body; returns the bundle `tlogEntries[]` entry for it.
     pub fn append(
         &mut self,
         body: &[u8],
         kind: &str,
         version: &str,
         integrated_time: i64,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<TlogEntryJson> {
         let index = self.size;
         let leaf = signet_tlog::leaf_hash(body);
         let new = stored_hashes_for_leaf(index, leaf, &self.store)?;
@@ -121,32 +124,54 @@ impl VirtualLog {
             SigningKey::from_pkcs8_der(&self.key.to_pkcs8_der()?)?,
         )?;
         let note = sign_note(&cp.to_text(), &[&signer])?;
-        Ok(json!({
-            "logIndex": index.to_string(),
-            "logId": {"keyId": b64::encode(log_id.as_bytes())},
-            "kindVersion": {"kind": kind, "version": version},
-            "integratedTime": integrated_time.to_string(),
-            "inclusionPromise": {"signedEntryTimestamp": b64::encode(&set)},
-            "inclusionProof": {
-                "logIndex": index.to_string(),
-                "rootHash": b64::encode(root.as_bytes()),
-                "treeSize": self.size.to_string(),
-                "hashes": proof.iter().map(|h| b64::encode(h.as_bytes())).collect::<Vec<_>>(),
-                "checkpoint": {"envelope": note},
+        Ok(TlogEntryJson {
+            log_index: i64::try_from(index)?,
+            log_id: LogIdJson {
+                key_id: b64::encode(log_id.as_bytes()),
             },
-            "canonicalizedBody": b64::encode(body),
-        }))
+            kind_version: KindVersionJson {
+                kind: kind.to_string(),
+                version: version.to_string(),
+            },
+            integrated_time,
+            inclusion_promise: Some(InclusionPromiseJson {
+                signed_entry_timestamp: b64::encode(&set),
+            }),
+            inclusion_proof: Some(InclusionProofJson {
+                log_index: i64::try_from(index)?,
+                root_hash: b64::encode(root.as_bytes()),
+                tree_size: i64::try_from(self.size)?,
+                hashes: proof.iter().map(|h| b64::encode(h.as_bytes())).collect(),
+                checkpoint: Some(CheckpointJson { envelope: note }),
+            }),
+            canonicalized_body: b64::encode(body),
+        })
     }
 
-    /// Signs `artifact_digest` with `signer` (a managed key), logs it, and returns the v0.3 bundle.
+    /// Signs `artifact` with `signer` (a managed key), logs it, and returns the v0.3 bundle.
     pub fn managed_key_bundle(
         &mut self,
         signer: &SigningKey,
         artifact: &[u8],
         integrated_time: i64,
     ) -> Result<serde_json::Value> {
-        let digest = signet_crypto::sha256(artifact);
-        let sig = signer.sign(artifact)?;
+        let (_, bundle) = self.managed_key_digest_bundle(
+            signer,
+            &signet_crypto::sha256(artifact),
+            integrated_time,
+        )?;
+        Ok(serde_json::to_value(bundle)?)
+    }
+
+    /// Signs the artifact with SHA-256 `digest` with `signer` (a managed key), logs it, and
+    /// returns the signature and the v0.3 bundle.
+    pub fn managed_key_digest_bundle(
+        &mut self,
+        signer: &SigningKey,
+        digest: &Sha256Hash,
+        integrated_time: i64,
+    ) -> Result<(Vec<u8>, BundleJson)> {
+        let sig = signer.sign_sha256_digest(digest)?;
         let body = signet_rekor::canonical_hashedrekord_v001(
             &sig,
             signer.public_key().to_pem().as_bytes(),
@@ -154,14 +179,13 @@ impl VirtualLog {
             &digest.to_hex(),
         )?;
         let entry = self.append(&body, "hashedrekord", "0.0.1", integrated_time)?;
-        Ok(json!({
-            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": {"publicKey": {"hint": ""}, "tlogEntries": [entry]},
-            "messageSignature": {
-                "messageDigest": {"algorithm": "SHA2_256", "digest": b64::encode(digest.as_bytes())},
-                "signature": b64::encode(&sig),
-            },
-        }))
+        let bundle = BundleJson::message_signature_v03(
+            VerificationMaterialJson::public_key(""),
+            entry,
+            digest.as_bytes(),
+            &sig,
+        );
+        Ok((sig, bundle))
     }
 }
 

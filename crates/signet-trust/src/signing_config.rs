@@ -42,11 +42,11 @@ pub struct SigningConfig {
     /// Timestamp authorities.
     #[serde(default)]
     pub tsa_urls: Vec<Service>,
-    /// Log selection.
-    #[serde(default)]
+    /// Log selection (not written when null).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub rekor_tlog_config: serde_json::Value,
-    /// TSA selection.
-    #[serde(default)]
+    /// TSA selection (not written when null: sigstore-js refuses a selector with no TSA).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub tsa_config: serde_json::Value,
 }
 

@@ -92,8 +92,9 @@ pub struct EnvelopeJson {
 pub struct SignatureJson {
     /// Base64 signature.
     pub sig: String,
-    /// Key hint (may be empty).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Key hint (may be empty). Written even when empty: every envelope signet has published
+    /// carries `"keyid": ""`, and its bytes are what the log and the provenance file hold.
+    #[serde(default)]
     pub keyid: String,
 }
 

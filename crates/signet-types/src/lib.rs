@@ -22,6 +22,7 @@
 
 pub mod b64;
 pub mod dsse;
+pub mod jwt;
 pub mod limits;
 mod newtypes;
 

@@ -1,0 +1,534 @@
+//! Verifying a signed release directory: every file listed in the signed `SHA256SUMS`, present,
+//! unchanged and signed by the expected identity (its bundle, `.sig` and `.cert`); no stray
+//! files or signatures; the SBOM's checksums and the provenance's subjects are the release's.
+//!
+//! The result is one [`FileStatus`] per file. Reads the release from disk; verification of
+//! each bundle is `signet-verify`'s (no network).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use signet_bundle::Bundle;
+use signet_crypto::read_capped;
+use signet_types::{Sha256Hash, b64};
+use signet_verify::{Artifact, Identity, Policy, VerifiedBundle, Verifier};
+
+use crate::limits::{BUNDLE, CERTIFICATE, PROVENANCE_FILE, SBOM_FILE, SHA256SUMS, SIGNATURE};
+use crate::{
+    BUNDLE_SUFFIX, FileSha256, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, ReadMode, RelPath,
+    ReleaseError, SBOM_JSON, SIGNED_METADATA, belongs, list_artifacts, list_signature_files,
+    manifest, provenance, read_optional, sbom, sha256_files_with, side,
+};
+
+/// What verification found for one file of a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Listed, unchanged, signed by the expected identity.
+    Ok,
+    /// Its SHA-256 differs from `SHA256SUMS`, or a published file differs from what was signed.
+    Tampered,
+    /// Listed (or needed) but not in the release.
+    Missing,
+    /// In the release but not in `SHA256SUMS`, or a signature file for no file.
+    Extra,
+    /// No bundle.
+    Unsigned,
+    /// Its signature, detached signature files, SBOM or provenance check failed.
+    Failed,
+    /// Its bundle (or provenance) cannot be read or parsed.
+    Invalid,
+    /// The file could not be checked at all.
+    Error,
+}
+
+impl Status {
+    /// The word `verify-release` prints (`OK`, `TAMPERED`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Tampered => "TAMPERED",
+            Self::Missing => "MISSING",
+            Self::Extra => "EXTRA",
+            Self::Unsigned => "UNSIGNED",
+            Self::Failed => "FAILED",
+            Self::Invalid => "INVALID",
+            Self::Error => "ERROR",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One row of a release verification.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileStatus {
+    /// Release-relative path.
+    pub path: String,
+    /// What was found.
+    pub status: Status,
+    /// Why (log index, warnings, or the problem).
+    pub detail: String,
+}
+
+impl FileStatus {
+    fn new(path: &str, status: Status, detail: impl Into<String>) -> Self {
+        Self {
+            path: path.to_string(),
+            status,
+            detail: detail.into(),
+        }
+    }
+
+    fn ok(path: &str, detail: impl Into<String>) -> Self {
+        Self::new(path, Status::Ok, detail)
+    }
+}
+
+/// The outcome of [`verify_release`].
+#[derive(Clone, Debug)]
+pub struct ReleaseReport {
+    /// One row per file, sorted by path.
+    pub files: Vec<FileStatus>,
+    /// Bytes hashed.
+    pub bytes: u64,
+    /// Seconds spent hashing.
+    pub hash_seconds: f64,
+}
+
+impl ReleaseReport {
+    /// Rows that are not [`Status::Ok`].
+    pub fn problems(&self) -> usize {
+        self.files.iter().filter(|s| s.status != Status::Ok).count()
+    }
+}
+
+/// The bundles of a release checked by one verifier for one identity.
+struct Check<'a> {
+    verifier: &'a Verifier<'a>,
+    identity: &'a Identity,
+    dir: &'a Path,
+}
+
+/// Verifies the release in `dir` against `verifier` and `identity`: the signed `SHA256SUMS`
+/// says what the release is; every artifact is hashed (`mode`) and its bundle, `.sig` and
+/// `.cert` checked (in parallel); then the metadata (each signed; SBOM checksums and
+/// provenance subjects match the files). Problems are rows of the report; an error is
+/// returned only when the release cannot be read at all (no `SHA256SUMS`, unreadable
+/// directory).
+pub fn verify_release(
+    dir: &Path,
+    verifier: &Verifier<'_>,
+    identity: &Identity,
+    mode: ReadMode,
+    progress: &dyn Progress,
+) -> Result<ReleaseReport, ReleaseError> {
+    use rayon::prelude::*;
+    let check = Check {
+        verifier,
+        identity,
+        dir,
+    };
+    let manifest_bytes =
+        read_optional(&dir.join(MANIFEST), SHA256SUMS)?.ok_or_else(|| ReleaseError::NotSigned {
+            dir: dir.to_path_buf(),
+        })?;
+    let listed = manifest::parse(&manifest_bytes)?;
+    let found = list_artifacts(dir)?;
+    let meta: Vec<RelPath> = RELEASE_METADATA
+        .iter()
+        .filter(|m| dir.join(m).is_file())
+        .map(|m| RelPath::new(*m))
+        .collect::<Result<_, _>>()?;
+    let mut all = found.clone();
+    all.extend(meta.iter().cloned());
+    progress.start("hashing", all.len() as u64);
+    let hash_started = std::time::Instant::now();
+    let digests = sha256_files_with(dir, &all, mode)?;
+    progress.finish();
+    let hash_seconds = hash_started.elapsed().as_secs_f64();
+    let bytes: u64 = digests.iter().map(|d| d.size).sum();
+    let by_path: BTreeMap<&str, &[u8; 32]> = digests
+        .iter()
+        .map(|d| (d.path.as_str(), &d.sha256))
+        .collect();
+
+    // Every artifact: listed, unchanged, and its own signature verifies — in parallel.
+    let mut files: Vec<FileStatus> = found
+        .par_iter()
+        .map(|rel| {
+            let p = rel.as_str();
+            let Some(d) = by_path.get(p) else {
+                return FileStatus::new(p, Status::Error, "not hashed");
+            };
+            match listed.get(p) {
+                None => FileStatus::new(p, Status::Extra, "not in SHA256SUMS"),
+                Some(want) if want != *d => {
+                    FileStatus::new(p, Status::Tampered, "SHA-256 differs from SHA256SUMS")
+                }
+                Some(_) => check.file_bundle(p, d),
+            }
+        })
+        .collect();
+    let found_set: BTreeSet<&str> = found.iter().map(|r| r.as_str()).collect();
+    for p in listed.paths() {
+        if !found_set.contains(p.as_str()) {
+            files.push(FileStatus::new(
+                &p,
+                Status::Missing,
+                "listed in SHA256SUMS, not in the release",
+            ));
+        }
+    }
+    // Signature files that belong to no file of the release.
+    files.extend(
+        list_signature_files(dir)?
+            .iter()
+            .filter(|f| !belongs(f.as_str(), &found_set))
+            .map(|f| {
+                FileStatus::new(
+                    f.as_str(),
+                    Status::Extra,
+                    "signature file for no file of the release",
+                )
+            }),
+    );
+    // The metadata: each signed; SBOM checksums and provenance subjects match the files.
+    let artifact_digests: Vec<&FileSha256> = digests
+        .iter()
+        .filter(|d| found_set.contains(d.path.as_str()))
+        .collect();
+    for m in SIGNED_METADATA {
+        match by_path.get(m) {
+            None => files.push(FileStatus::new(
+                m,
+                Status::Missing,
+                "release metadata file missing",
+            )),
+            Some(d) => {
+                let mut st = check.file_bundle(m, d);
+                if st.status == Status::Ok && m == SBOM_JSON {
+                    st = check_sbom(dir, &artifact_digests).unwrap_or_else(|e| {
+                        FileStatus::new(
+                            m,
+                            Status::Failed,
+                            format!("SBOM does not match the release: {e}"),
+                        )
+                    });
+                }
+                files.push(st);
+            }
+        }
+    }
+    files.push(check.provenance(&artifact_digests));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(ReleaseReport {
+        files,
+        bytes,
+        hash_seconds,
+    })
+}
+
+/// `detail` followed by the evidence verification skipped (an RFC 3161 timestamp that did not
+/// verify), so a verified row still shows it.
+fn with_warnings(detail: String, v: &VerifiedBundle) -> String {
+    v.warnings().iter().fold(detail, |mut d, w| {
+        if !d.is_empty() {
+            d.push_str("; ");
+        }
+        d.push_str("WARNING: ");
+        d.push_str(w);
+        d
+    })
+}
+
+impl Check<'_> {
+    fn verify(&self, bundle: &Bundle, digest: &[u8; 32]) -> Result<VerifiedBundle, String> {
+        self.verifier
+            .verify(
+                bundle,
+                &Policy {
+                    identity: self.identity.clone(),
+                    artifact: Artifact::Digest(Sha256Hash(*digest)),
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// The bundle of `rel` (SHA-256 `digest`) and its detached `.sig`/`.cert`.
+    fn file_bundle(&self, rel: &str, digest: &[u8; 32]) -> FileStatus {
+        let bytes = match read_optional(&side(self.dir, rel, BUNDLE_SUFFIX), BUNDLE) {
+            Ok(Some(b)) => b,
+            Ok(None) => return FileStatus::new(rel, Status::Unsigned, "no .sigstore.json bundle"),
+            Err(e) => return FileStatus::new(rel, Status::Invalid, e.to_string()),
+        };
+        let bundle = match Bundle::from_json(&bytes) {
+            Ok(b) => b,
+            Err(e) => return FileStatus::new(rel, Status::Invalid, format!("bundle: {e}")),
+        };
+        let v = match self.verify(&bundle, digest) {
+            Ok(v) => v,
+            Err(e) => return FileStatus::new(rel, Status::Failed, e),
+        };
+        let read = |suffix: &str, limit| read_optional(&side(self.dir, rel, suffix), limit);
+        let detached = match (read(".sig", SIGNATURE), read(".cert", CERTIFICATE)) {
+            (Ok(sig), Ok(cert)) => check_detached(&bundle, digest, sig, cert),
+            (Err(e), _) | (_, Err(e)) => Err((Status::Failed, e.to_string())),
+        };
+        match detached {
+            Ok(()) => FileStatus::ok(
+                rel,
+                with_warnings(
+                    v.entries()
+                        .first()
+                        .map(|e| format!("log index {}", e.log_index))
+                        .unwrap_or_default(),
+                    &v,
+                ),
+            ),
+            Err((status, detail)) => FileStatus::new(rel, status, detail),
+        }
+    }
+
+    /// The provenance: its bundle verifies, the published file is the signed envelope, and
+    /// the statement's subjects are exactly the release's files.
+    fn provenance(&self, files: &[&FileSha256]) -> FileStatus {
+        let name = PROVENANCE;
+        let problem = |status, detail: String| FileStatus::new(name, status, detail);
+        let bytes = match read_optional(&side(self.dir, name, BUNDLE_SUFFIX), BUNDLE) {
+            Ok(Some(b)) => b,
+            Ok(None) => return problem(Status::Unsigned, "no provenance bundle".into()),
+            Err(e) => return problem(Status::Invalid, e.to_string()),
+        };
+        let bundle = match Bundle::from_json(&bytes) {
+            Ok(b) => b,
+            Err(e) => return problem(Status::Invalid, format!("bundle: {e}")),
+        };
+        let Some(first) = files.first() else {
+            return problem(
+                Status::Failed,
+                "no artifacts to check the provenance against".into(),
+            );
+        };
+        let verified = match self.verify(&bundle, &first.sha256) {
+            Ok(v) => v,
+            Err(e) => return problem(Status::Failed, e),
+        };
+        let bundle_json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+        let envelope = bundle_json
+            .as_ref()
+            .and_then(|v| v.pointer("/dsseEnvelope"));
+        // The published file must be exactly the signed envelope (one JSON line).
+        let file = match read_optional(&self.dir.join(name), PROVENANCE_FILE) {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                return problem(
+                    Status::Missing,
+                    "provenance file missing (its bundle is here)".into(),
+                );
+            }
+            Err(e) => return problem(Status::Failed, e.to_string()),
+        };
+        if let Err(e) = same_envelope(&file, envelope) {
+            return problem(Status::Tampered, e);
+        }
+        // The statement inside the verified envelope must name exactly the release's files.
+        let payload = envelope.and_then(|v| {
+            v.get("payload")
+                .and_then(|p| p.as_str())
+                .and_then(|p| b64::decode(p).ok())
+        });
+        let Some(payload) = payload else {
+            return problem(Status::Invalid, "no DSSE payload".into());
+        };
+        let owned: Vec<FileSha256> = files.iter().map(|f| (*f).clone()).collect();
+        match provenance::parse(&payload).and_then(|s| provenance::check_subjects(&s, &owned)) {
+            Ok(r) if r.is_ok() => FileStatus::ok(
+                name,
+                with_warnings(
+                    format!("signed SLSA provenance; {} subjects match", r.matched),
+                    &verified,
+                ),
+            ),
+            Ok(r) => problem(
+                Status::Failed,
+                format!(
+                    "subjects: {} missing, {} extra, {} mismatched",
+                    r.missing.len(),
+                    r.extra.len(),
+                    r.mismatched.len()
+                ),
+            ),
+            Err(e) => problem(Status::Invalid, e.to_string()),
+        }
+    }
+}
+
+/// The SBOM lists exactly `files` with their checksums.
+fn check_sbom(dir: &Path, files: &[&FileSha256]) -> Result<FileStatus, String> {
+    let bytes = read_capped(&dir.join(SBOM_JSON), SBOM_FILE).map_err(|e| e.to_string())?;
+    let doc = sbom::parse_json(&bytes).map_err(|e| e.to_string())?;
+    let listed = sbom::file_digests(&doc).map_err(|e| e.to_string())?;
+    let want: BTreeMap<&str, &[u8; 32]> = listed
+        .iter()
+        .map(|f| (f.path.as_str(), &f.sha256))
+        .collect();
+    let mut problems = Vec::new();
+    for f in files {
+        match want.get(f.path.as_str()) {
+            Some(d) if *d == &f.sha256 => {}
+            Some(_) => problems.push(format!("{}: checksum differs", f.path.as_str())),
+            None => problems.push(format!("{}: not in the SBOM", f.path.as_str())),
+        }
+    }
+    if listed.len() != files.len() {
+        problems.push(format!(
+            "SBOM lists {} files, the release has {}",
+            listed.len(),
+            files.len()
+        ));
+    }
+    if problems.is_empty() {
+        Ok(FileStatus::ok(
+            SBOM_JSON,
+            format!("signed; {} file checksums match", listed.len()),
+        ))
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Whether the provenance file `file` (JSON Lines: one envelope, one line) is the DSSE
+/// envelope of its verified bundle. Pure.
+fn same_envelope(file: &[u8], envelope: Option<&serde_json::Value>) -> Result<(), String> {
+    let Some(envelope) = envelope else {
+        return Err("the bundle holds no DSSE envelope".into());
+    };
+    let line = file.strip_suffix(b"\n").unwrap_or(file);
+    if line.contains(&b'\n') {
+        return Err("more than one line; sign-release writes one envelope".into());
+    }
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(v) if &v == envelope => Ok(()),
+        Ok(_) => Err("differs from the envelope signed in its bundle".into()),
+        Err(e) => Err(format!("not a DSSE envelope: {e}")),
+    }
+}
+
+/// Checks the detached `<f>.sig` / `<f>.cert` published beside a file against its verified
+/// bundle: the `.sig` verifies over the file's SHA-256 with the `.cert`'s key, and both are
+/// exactly the bundle's signature and signing certificate (a managed-key bundle has no
+/// `.cert`). Pure: the caller reads the files.
+fn check_detached(
+    bundle: &Bundle,
+    digest: &[u8; 32],
+    sig_file: Option<Vec<u8>>,
+    cert_file: Option<Vec<u8>>,
+) -> Result<(), (Status, String)> {
+    let failed = |d: String| (Status::Failed, d);
+    let signet_bundle::Content::MessageSignature(ms) = &bundle.content else {
+        return Err(failed("the bundle holds no message signature".into()));
+    };
+    let sig_text = sig_file.ok_or((Status::Missing, "no .sig beside the file".to_string()))?;
+    let sig = std::str::from_utf8(&sig_text)
+        .ok()
+        .and_then(|t| b64::decode(t.trim()).ok())
+        .ok_or_else(|| failed(".sig is not base64".into()))?;
+    if sig != ms.signature {
+        return Err(failed(".sig differs from the bundle's signature".into()));
+    }
+    match (&bundle.material, cert_file) {
+        (signet_bundle::VerificationMaterial::Certificate { leaf, .. }, Some(cert_text)) => {
+            let cert = std::str::from_utf8(&cert_text)
+                .ok()
+                .and_then(|t| b64::decode(t.trim()).ok())
+                .and_then(|pem| String::from_utf8(pem).ok())
+                .and_then(|pem| signet_x509::Certificate::parse_pem_chain(&pem).ok())
+                .and_then(|certs| certs.into_iter().next())
+                .ok_or_else(|| failed(".cert is not a base64 PEM certificate".into()))?;
+            if cert.der() != leaf.as_slice() {
+                return Err(failed(".cert differs from the bundle's certificate".into()));
+            }
+            let key = cert
+                .public_key()
+                .map_err(|e| failed(format!(".cert: {e}")))?;
+            let scheme = key
+                .default_scheme()
+                .with_hash(signet_crypto::HashAlgorithm::Sha256)
+                .ok_or_else(|| {
+                    failed(".cert holds a key that signs whole messages, not a digest".into())
+                })?;
+            key.verify_prehashed(scheme, digest, &sig).map_err(|e| {
+                failed(format!(
+                    ".sig does not verify over the file with .cert: {e}"
+                ))
+            })
+        }
+        (signet_bundle::VerificationMaterial::Certificate { .. }, None) => {
+            Err((Status::Missing, "no .cert beside the file".to_string()))
+        }
+        // A managed key: the verifier checked the bundle's (equal) signature with it.
+        (_, None) => Ok(()),
+        (_, Some(_)) => Err(failed(
+            ".cert beside a file signed with a managed key".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn statuses_print_as_verify_release_always_printed_them() {
+        let words: Vec<&str> = [
+            Status::Ok,
+            Status::Tampered,
+            Status::Missing,
+            Status::Extra,
+            Status::Unsigned,
+            Status::Failed,
+            Status::Invalid,
+            Status::Error,
+        ]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+        assert_eq!(
+            words,
+            [
+                "OK", "TAMPERED", "MISSING", "EXTRA", "UNSIGNED", "FAILED", "INVALID", "ERROR"
+            ]
+        );
+        let row = FileStatus::new("a", Status::Tampered, "d");
+        assert_eq!(
+            serde_json::to_string(&row).unwrap(),
+            r#"{"path":"a","status":"TAMPERED","detail":"d"}"#
+        );
+        assert_eq!(format!("{:<9}|", Status::Ok), "OK       |");
+    }
+
+    #[test]
+    fn the_provenance_file_must_be_the_signed_envelope_on_one_line() {
+        let env = serde_json::json!({"payload": "cA==", "payloadType": "t", "signatures": []});
+        let line = serde_json::to_string(&env).unwrap();
+        assert!(same_envelope(format!("{line}\n").as_bytes(), Some(&env)).is_ok());
+        assert!(same_envelope(line.as_bytes(), Some(&env)).is_ok());
+        assert!(same_envelope(format!("{line}\n{line}\n").as_bytes(), Some(&env)).is_err());
+        let other = serde_json::json!({"payload": "cQ==", "payloadType": "t", "signatures": []});
+        assert!(same_envelope(line.as_bytes(), Some(&other)).is_err());
+        assert!(same_envelope(line.as_bytes(), None).is_err());
+        assert!(same_envelope(b"not json", Some(&env)).is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! Signing and verifying a whole release through the library, with a signer backed by an
+//! in-memory log (no network): every per-file status a verifier can report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use signet_crypto::SigningKey;
+use signet_release::sign::{
+    Environment, ReleaseInfo, ReleaseSigner, SignedEnvelope, SignedFile, sign_release,
+};
+use signet_release::verify::{Status, verify_release};
+use signet_release::{NoProgress, Progress, ReadMode, ReleaseError};
+use signet_testkit::VirtualLog;
+use signet_trust::TrustedRoot;
+use signet_types::Sha256Hash;
+use signet_verify::{Identity, Verifier};
+
+const TIME: i64 = 1_750_000_000;
+
+struct TestSigner {
+    key: SigningKey,
+    log: RefCell<VirtualLog>,
+}
+
+impl ReleaseSigner for TestSigner {
+    fn sign_files(
+        &self,
+        items: Vec<(String, [u8; 32])>,
+        signed: &mut dyn FnMut(&str, SignedFile) -> Result<(), ReleaseError>,
+        progress: &dyn Progress,
+    ) -> Result<(), ReleaseError> {
+        for (rel, d) in items {
+            let (signature, bundle) = self
+                .log
+                .borrow_mut()
+                .managed_key_digest_bundle(&self.key, &Sha256Hash(d), TIME)
+                .unwrap();
+            signed(
+                &rel,
+                SignedFile {
+                    signature,
+                    certificate_pem: None,
+                    bundle_json: bundle.to_json_pretty().unwrap(),
+                },
+            )?;
+            progress.inc();
+        }
+        Ok(())
+    }
+
+    fn sign_envelope(
+        &self,
+        _payload_type: &str,
+        _payload: &[u8],
+    ) -> Result<SignedEnvelope, ReleaseError> {
+        // This log has no dsse entries: the provenance row is checked by the CLI tests.
+        Ok(SignedEnvelope {
+            envelope_json: "{}".into(),
+            bundle_json: "{}".into(),
+        })
+    }
+}
+
+fn info() -> ReleaseInfo {
+    ReleaseInfo {
+        name: Some("r".into()),
+        version: "v1".into(),
+        builder_id: "https://builder.test".into(),
+        source_uri: None,
+        source_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+    }
+}
+
+fn sign(dir: &Path, signer: TestSigner) -> signet_release::sign::SignReport {
+    let now = || time::OffsetDateTime::from_unix_timestamp(TIME).unwrap();
+    sign_release(
+        dir,
+        false,
+        || Ok(signer),
+        &info(),
+        &Environment {
+            now: &now,
+            nonce: &|| [7; 16],
+        },
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+fn statuses(dir: &Path, root: &TrustedRoot, key: &SigningKey) -> Vec<(String, Status)> {
+    let verifier = Verifier::new(root).unwrap();
+    let report = verify_release(
+        dir,
+        &verifier,
+        &Identity::Key(key.public_key().clone()),
+        ReadMode::Buffered,
+        &NoProgress,
+    )
+    .unwrap();
+    report
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.status))
+        .collect()
+}
+
+fn status_of(rows: &[(String, Status)], path: &str) -> Status {
+    rows.iter()
+        .find(|(p, _)| p == path)
+        .unwrap_or_else(|| panic!("no row for {path}: {rows:?}"))
+        .1
+}
+
+#[test]
+fn a_signed_release_verifies_file_by_file_and_every_change_has_its_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    for (name, data) in [
+        ("a.tar.gz", "a"),
+        ("bin/b", "b"),
+        ("c.txt", "c"),
+        ("d", "d"),
+    ] {
+        std::fs::write(dir.join(name), data).unwrap();
+    }
+    let key = SigningKey::generate_p256().unwrap();
+    let log = VirtualLog::new("log.test").unwrap();
+    let root = log.trusted_root();
+    let signer = TestSigner {
+        key: SigningKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap()).unwrap(),
+        log: RefCell::new(log),
+    };
+    let report = sign(dir, signer);
+    assert_eq!((report.artifacts, report.signed), (4, 4));
+    assert!(!report.up_to_date);
+
+    let rows = statuses(dir, &root, &key);
+    for f in [
+        "a.tar.gz",
+        "bin/b",
+        "c.txt",
+        "d",
+        "SHA256SUMS",
+        "release.spdx",
+        "release.spdx.json",
+    ] {
+        assert_eq!(status_of(&rows, f), Status::Ok, "{f}: {rows:?}");
+    }
+    // The stand-in provenance is no bundle: INVALID, and the only problem.
+    assert_eq!(status_of(&rows, "release.intoto.jsonl"), Status::Invalid);
+    assert_eq!(rows.iter().filter(|(_, s)| *s != Status::Ok).count(), 1);
+
+    // A changed file, a removed file, a new file, a lost bundle, a stray signature.
+    std::fs::write(dir.join("a.tar.gz"), "A").unwrap();
+    std::fs::remove_file(dir.join("bin/b")).unwrap();
+    std::fs::write(dir.join("new.bin"), "n").unwrap();
+    std::fs::remove_file(dir.join("c.txt.sigstore.json")).unwrap();
+    std::fs::write(dir.join("gone.sig"), "x").unwrap();
+    // A bundle that does not parse.
+    std::fs::write(dir.join("d.sigstore.json"), "{").unwrap();
+    let rows = statuses(dir, &root, &key);
+    assert_eq!(status_of(&rows, "a.tar.gz"), Status::Tampered);
+    assert_eq!(status_of(&rows, "bin/b"), Status::Missing);
+    assert_eq!(status_of(&rows, "new.bin"), Status::Extra);
+    assert_eq!(status_of(&rows, "c.txt"), Status::Unsigned);
+    assert_eq!(status_of(&rows, "gone.sig"), Status::Extra);
+    assert_eq!(status_of(&rows, "d"), Status::Invalid);
+    // The SBOM still verifies as a signed file but no longer matches the release.
+    assert_eq!(status_of(&rows, "release.spdx.json"), Status::Failed);
+}
+
+#[test]
+fn another_key_fails_and_a_signed_release_is_up_to_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("a"), "a").unwrap();
+    let key = SigningKey::generate_p256().unwrap();
+    let log = VirtualLog::new("log.test").unwrap();
+    let root = log.trusted_root();
+    let signer = || TestSigner {
+        key: SigningKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap()).unwrap(),
+        log: RefCell::new(VirtualLog::new("log.test").unwrap()),
+    };
+    let _ = sign(
+        dir,
+        TestSigner {
+            log: RefCell::new(log),
+            ..signer()
+        },
+    );
+    let other = SigningKey::generate_p256().unwrap();
+    let rows = statuses(dir, &root, &other);
+    assert_eq!(status_of(&rows, "a"), Status::Failed);
+    assert!(sign(dir, signer()).up_to_date);
+}
+
+#[test]
+fn an_empty_directory_is_refused_before_any_signer_is_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let now = || time::OffsetDateTime::from_unix_timestamp(TIME).unwrap();
+    let err = sign_release(
+        tmp.path(),
+        false,
+        || -> Result<TestSigner, ReleaseError> { panic!("no signer needed") },
+        &info(),
+        &Environment {
+            now: &now,
+            nonce: &|| [7; 16],
+        },
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{} contains no artifacts to sign", tmp.path().display())
+    );
+}

@@ -1,0 +1,78 @@
+//! Signing: everything between "here is a digest (or a DSSE payload)" and "here is a verified
+//! Sigstore bundle", the way sigstore-go's `pkg/sign` does it.
+//!
+//! * [`Signer`]: a managed key, or keyless — an ephemeral key, a certificate from a
+//!   Fulcio-compatible CA requested with proof of possession, and [`check_issued`] on it
+//!   (our key, chains to a trusted CA for code signing, an SCT from a trusted CT log).
+//! * [`LogUploader`]: submits an entry through signet-client's verified submission (the log's
+//!   answer must be the entry submitted, with a valid SET and inclusion proof), recovers a
+//!   `409` (the entry is already there) by fetching it, and retries transient failures
+//!   ([`RetryPolicy`]: connection errors, `429`, `5xx`) with bounded backoff.
+//! * [`sign_message`] and [`sign_dsse`]: sign, log and build the bundle through
+//!   `signet-bundle`'s typed model (the one bundle writer).
+//! * [`Timestamper`]: the hook for RFC 3161 timestamps; [`NoTimestamps`] adds none.
+//!
+//! Network I/O goes through `signet-client`; no file I/O here.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod issued;
+mod retry;
+mod sign;
+mod signer;
+mod upload;
+
+pub use issued::check_issued;
+pub use retry::{RetryPolicy, is_transient};
+pub use sign::{DsseSigned, MessageSigned, NoTimestamps, Timestamper, sign_dsse, sign_message};
+pub use signer::{Signer, token_subject};
+pub use upload::LogUploader;
+
+/// Signing errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// A signing-key operation failed.
+    #[error(transparent)]
+    Key(#[from] signet_crypto::SigningKeyError),
+    /// The identity token is unusable.
+    #[error("invalid identity token: {0}")]
+    Token(String),
+    /// The certificate authority refused, or could not be reached.
+    #[error("the certificate authority refused: {0}")]
+    Ca(#[source] signet_client::ClientError),
+    /// The certificate the CA issued does not pass [`check_issued`].
+    #[error("{0}")]
+    Issued(String),
+    /// The entry to log is one the log would refuse, or the log failed or refused it.
+    #[error("{context}: {source}")]
+    Log {
+        /// What was being logged.
+        context: String,
+        /// Cause.
+        #[source]
+        source: signet_client::ClientError,
+    },
+    /// The log reported a duplicate but returned no entry.
+    #[error("{0}: the log reported a duplicate but returned no entry")]
+    DuplicateWithoutEntry(String),
+    /// The timestamp authority failed.
+    #[error("timestamping: {0}")]
+    Timestamp(String),
+    /// The bundle could not be written or does not parse back.
+    #[error("internal error: bundle: {0}")]
+    Bundle(String),
+}
