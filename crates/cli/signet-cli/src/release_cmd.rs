@@ -125,18 +125,18 @@ fn signer_error(e: impl Into<anyhow::Error>) -> ReleaseError {
     ReleaseError::Signer(e.into().into())
 }
 
-impl ReleaseSigner for LoggedSigner {
-    fn sign_files(
+impl LoggedSigner {
+    /// Signs and logs `items`, `jobs` at a time, sending each result to the writers.
+    fn drive(
         &self,
         items: Vec<(String, [u8; 32])>,
-        signed: &mut dyn FnMut(&str, SignedFile) -> Result<(), ReleaseError>,
+        written: &std::sync::mpsc::SyncSender<(String, SignedFile)>,
         progress: &dyn Progress,
     ) -> Result<(), ReleaseError> {
         self.rt.block_on(async {
             let mut set = tokio::task::JoinSet::new();
             let mut pending = items.into_iter();
             loop {
-                // Keep `jobs` signatures in flight; write each one as it completes.
                 while set.len() < self.jobs.max(1) {
                     let Some((rel, d)) = pending.next() else {
                         break;
@@ -162,10 +162,66 @@ impl ReleaseSigner for LoggedSigner {
                 };
                 let (rel, r) = joined.map_err(signer_error)?;
                 let file = r.map_err(signer_error)?;
-                // This thread drives `block_on`, not a worker: writing here blocks no task.
-                signed(&rel, file)?;
+                // Blocks only while every writer is busy and the queue is full.
+                written
+                    .send((rel, file))
+                    .map_err(|_| signer_error(anyhow::anyhow!("the file writers stopped")))?;
                 progress.inc();
             }
+        })
+    }
+}
+
+impl ReleaseSigner for LoggedSigner {
+    fn sign_files(
+        &self,
+        items: Vec<(String, [u8; 32])>,
+        signed: &(dyn Fn(&str, SignedFile) -> Result<(), ReleaseError> + Sync),
+        progress: &dyn Progress,
+    ) -> Result<(), ReleaseError> {
+        // Each file's .sig, .cert and bundle are written (and fsynced) by WRITERS threads while
+        // the runtime keeps `jobs` signatures in flight: writing on the thread that drives the
+        // runtime would make every fsync wait for the one before it.
+        const WRITERS: usize = 8;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(String, SignedFile)>(self.jobs.max(1));
+        let rx = std::sync::Mutex::new(rx);
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..WRITERS)
+                .map(|_| {
+                    scope.spawn(|| -> Result<(), ReleaseError> {
+                        // After a failed write a writer still drains the queue (writing
+                        // nothing more), so the signing side never waits on a full queue.
+                        let mut result = Ok(());
+                        loop {
+                            let next = match rx.lock() {
+                                Ok(r) => r.recv(),
+                                Err(_) => {
+                                    return Err(signer_error(anyhow::anyhow!("a writer failed")));
+                                }
+                            };
+                            let Ok((rel, file)) = next else {
+                                return result;
+                            };
+                            if result.is_ok() {
+                                result = signed(&rel, file);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let driven = self.drive(items, &tx, progress);
+            drop(tx);
+            // A writer's error explains a failed send, so it comes first.
+            let mut written = Ok(());
+            for w in writers {
+                let r = w
+                    .join()
+                    .unwrap_or_else(|_| Err(signer_error(anyhow::anyhow!("a writer panicked"))));
+                if written.is_ok() {
+                    written = r;
+                }
+            }
+            written.and(driven)
         })
     }
 

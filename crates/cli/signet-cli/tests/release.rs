@@ -638,3 +638,65 @@ fn a_skipped_timestamp_is_a_warning_on_a_verified_row() {
             .contains("WARNING")
     );
 }
+
+/// Signature files that cannot be written (a directory stands where each `.sig` goes) fail
+/// sign-release with a file named, in bounded time: writers that failed still drain the queue,
+/// so the signing side never waits forever on a full one.
+#[test]
+fn a_write_failure_fails_sign_release_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_server, data) = instance(tmp.path());
+    let rel = tmp.path().join("release");
+    let rel_s = rel.to_str().unwrap();
+    let o = signet(
+        &data,
+        &["sample-release", rel_s, "--files", "40", "--size-mib", "1"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files: Vec<String> = std::fs::read_dir(&rel)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    // More failures than writers (8) plus the queue (--jobs 2).
+    assert!(files.len() >= 12, "{files:?}");
+    for f in &files {
+        std::fs::create_dir_all(rel.join(format!("{f}.sig")).join("blocker")).unwrap();
+    }
+    let token = token(&data, "rm@example.com");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args([
+            "sign-release",
+            rel_s,
+            "--identity-token",
+            &token,
+            "--jobs",
+            "2",
+        ])
+        .env("SIGNET_DATA_DIR", &data)
+        .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .env_remove("SIGNET_TRUST_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("sign-release still running after 60 s: it waits on stopped writers");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(!status.success(), "{err}");
+    assert!(
+        files.iter().any(|f| err.contains(&format!("{f}.sig"))),
+        "{err}"
+    );
+}

@@ -41,11 +41,12 @@ pub struct SignedEnvelope {
 /// What signs a release's files (a managed key or keyless, logging every signature).
 pub trait ReleaseSigner {
     /// Signs each `(path, SHA-256)` of `items` (in any order, concurrently if it likes) and
-    /// hands every result to `signed` as soon as it has it; `progress.inc()` per file.
+    /// hands every result to `signed` as soon as it has it (`signed` writes the files and may
+    /// be called from several threads at once); `progress.inc()` per file.
     fn sign_files(
         &self,
         items: Vec<(String, [u8; 32])>,
-        signed: &mut dyn FnMut(&str, SignedFile) -> Result<(), ReleaseError>,
+        signed: &(dyn Fn(&str, SignedFile) -> Result<(), ReleaseError> + Sync),
         progress: &dyn Progress,
     ) -> Result<(), ReleaseError>;
 
@@ -153,7 +154,7 @@ pub fn sign_release<S: ReleaseSigner>(
     // 3. Artifacts.
     report.signed = todo.len();
     progress.start("signing", todo.len() as u64);
-    signer.sign_files(todo, &mut |rel, s| write_signed(dir, rel, &s), progress)?;
+    signer.sign_files(todo, &|rel, s| write_signed(dir, rel, &s), progress)?;
     progress.finish();
 
     // 4. Release metadata: checksums, SBOM (JSON and tag-value), all signed.
@@ -193,7 +194,7 @@ pub fn sign_release<S: ReleaseSigner>(
         .collect();
     signer.sign_files(
         meta_items,
-        &mut |rel, s| write_signed(dir, rel, &s),
+        &|rel, s| write_signed(dir, rel, &s),
         &crate::NoProgress,
     )?;
 

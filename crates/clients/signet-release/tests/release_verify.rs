@@ -27,7 +27,7 @@ impl ReleaseSigner for TestSigner {
     fn sign_files(
         &self,
         items: Vec<(String, [u8; 32])>,
-        signed: &mut dyn FnMut(&str, SignedFile) -> Result<(), ReleaseError>,
+        signed: &(dyn Fn(&str, SignedFile) -> Result<(), ReleaseError> + Sync),
         progress: &dyn Progress,
     ) -> Result<(), ReleaseError> {
         for (rel, d) in items {
