@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use signet_bundle::{BundleJson, Rfc3161Json, TimestampVerificationDataJson};
-use signet_client::{Submission, VerifiedLogEntry, bundle_tlog_entry};
+use signet_client::{VerifiedLogEntry, bundle_tlog_entry};
 use signet_types::dsse::{EnvelopeJson, SignatureJson};
 use signet_types::{Sha256Hash, b64};
 
@@ -84,11 +84,7 @@ pub async fn sign_message(
     let signature = signer.sign_digest(digest)?;
     let proposed =
         signet_rekor::proposed_hashedrekord(&signature, &signer.verifier_pem(), &digest.to_hex());
-    let sub = Submission::new(proposed).map_err(|source| SignError::Log {
-        context: format!("logging {what}"),
-        source,
-    })?;
-    let entry = log.upload(&sub, what).await?;
+    let entry = log.submit(proposed, what).await?;
     let tokens = timestamper.timestamp(&signature).await?;
     let mut bundle = BundleJson::message_signature_v03(
         signer.material()?,
@@ -131,11 +127,7 @@ pub async fn sign_dsse(
         .map_err(|e| SignError::Bundle(e.to_string()))?;
     let verifier = signer.verifier_pem();
     let proposed = signet_rekor::proposed_dsse(&envelope_json, &[verifier.as_str()]);
-    let sub = Submission::new(proposed).map_err(|source| SignError::Log {
-        context: format!("logging {what}"),
-        source,
-    })?;
-    let entry = log.upload(&sub, what).await?;
+    let entry = log.submit(proposed, what).await?;
     let tokens = timestamper.timestamp(&signature).await?;
     let mut bundle = BundleJson::dsse_v03(signer.material()?, tlog_entry(&entry)?, envelope);
     add_timestamps(&mut bundle, tokens);

@@ -24,6 +24,20 @@ impl LogUploader {
         &self.client
     }
 
+    /// Checks the proposed entry `proposed` would be admitted ([`Submission::new`]), then
+    /// [`Self::upload`]s it. `what` names the entry in errors.
+    pub async fn submit(
+        &self,
+        proposed: serde_json::Value,
+        what: &str,
+    ) -> Result<VerifiedLogEntry, SignError> {
+        let sub = Submission::new(proposed).map_err(|source| SignError::Log {
+            context: format!("logging {what}"),
+            source,
+        })?;
+        self.upload(&sub, what).await
+    }
+
     /// Logs `sub` and returns its verified entry: the log's answer must carry a valid SET and
     /// inclusion proof for exactly the entry submitted ([`verify_entry_of`]). A `409` (the log
     /// already holds this very entry: a re-run after a crash) fetches the stored entry, which
