@@ -54,6 +54,14 @@ fn signet(data: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `signet sample-release rel ARGS…`, which must succeed.
+fn sample_release(data: &Path, rel: &str, args: &[&str]) {
+    let mut all = vec!["sample-release", rel];
+    all.extend_from_slice(args);
+    let o = signet(data, &all);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
@@ -85,11 +93,7 @@ fn sign_and_verify_a_whole_release() {
     let (server, data) = instance(tmp.path());
     let rel = tmp.path().join("release");
     let rel_s = rel.to_str().unwrap();
-    let o = signet(
-        &data,
-        &["sample-release", rel_s, "--files", "40", "--size-mib", "4"],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    sample_release(&data, rel_s, &["--files", "40", "--size-mib", "4"]);
     let token = token(&data, "release-managers@example.com");
     let token = token.as_str();
     let issuer = format!("{}/oidc", server.url);
@@ -269,11 +273,7 @@ fn sign_release_survives_kill_9() {
     let (server, data) = instance(tmp.path());
     let rel = tmp.path().join("release");
     let rel_s = rel.to_str().unwrap();
-    assert!(
-        signet(&data, &["sample-release", rel_s, "--size-mib", "96"])
-            .status
-            .success()
-    );
+    sample_release(&data, rel_s, &["--size-mib", "96"]);
     let token = token(&data, "rm@example.com");
     let check_no_torn_files = |dir: &Path| {
         let mut stack = vec![dir.to_path_buf()];
@@ -357,11 +357,7 @@ fn signed_release() -> &'static Signed {
         let (server, data) = instance(&root);
         let rel = root.join("release");
         let rel_s = rel.to_str().unwrap();
-        let o = signet(
-            &data,
-            &["sample-release", rel_s, "--files", "6", "--size-mib", "1"],
-        );
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        sample_release(&data, rel_s, &["--files", "6", "--size-mib", "1"]);
         let token = token(&data, "rm@example.com");
         sign_release(&data, rel_s, &token);
         let issuer = format!("{}/oidc", server.url);
@@ -648,11 +644,7 @@ fn a_write_failure_fails_sign_release_naming_the_file() {
     let (_server, data) = instance(tmp.path());
     let rel = tmp.path().join("release");
     let rel_s = rel.to_str().unwrap();
-    let o = signet(
-        &data,
-        &["sample-release", rel_s, "--files", "40", "--size-mib", "1"],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    sample_release(&data, rel_s, &["--files", "40", "--size-mib", "1"]);
     let files: Vec<String> = std::fs::read_dir(&rel)
         .unwrap()
         .map(|e| e.unwrap())
