@@ -17,6 +17,7 @@
 )]
 
 mod artifact;
+mod image_cmd;
 mod input;
 mod instance;
 mod keyfile;
@@ -73,6 +74,22 @@ enum Command {
     SampleRelease(release_cmd::SampleReleaseArgs),
     /// The development OIDC issuer (tokens for tests and demos only).
     Oidc(oidc_cmd::OidcArgs),
+    /// Sign container images (cosign's bundle format, or the legacy .sig tag).
+    Sign(image_cmd::SignArgs),
+    /// Attest container images: a signed in-toto statement (SLSA provenance, SBOM, …).
+    Attest(image_cmd::AttestArgs),
+    /// Verify container image signatures (referrers first, then the legacy .sig tag).
+    Verify(image_cmd::VerifyArgs),
+    /// Verify container image attestations.
+    VerifyAttestation(image_cmd::VerifyAttestationArgs),
+    /// Print where an image's signatures or attestations are stored.
+    Triangulate(image_cmd::TriangulateArgs),
+    /// Show an image's signatures, attestations and referrers.
+    Tree(image_cmd::TreeArgs),
+    /// Print an image's signatures or attestations.
+    Download(image_cmd::DownloadArgs),
+    /// Push a small real OCI image (or multi-platform index) for tests and demos.
+    SampleImage(image_cmd::SampleImageArgs),
     /// Trust a signet instance: fetch its trust config from URL once and save it.
     Trust(TrustArgs),
 }
@@ -99,6 +116,14 @@ fn main() -> ExitCode {
         Command::VerifyRelease(args) => release_cmd::verify_release(args),
         Command::ServeRelease(args) => release_cmd::serve_release(args),
         Command::SampleRelease(args) => release_cmd::sample_release(args),
+        Command::Sign(args) => image_cmd::sign(args),
+        Command::Attest(args) => image_cmd::attest(args),
+        Command::Verify(args) => image_cmd::verify(args),
+        Command::VerifyAttestation(args) => image_cmd::verify_attestation(args),
+        Command::Triangulate(args) => image_cmd::triangulate(args),
+        Command::Tree(args) => image_cmd::tree(args),
+        Command::Download(args) => image_cmd::download(args),
+        Command::SampleImage(args) => image_cmd::sample_image(args),
         Command::Trust(args) => trust_cfg::trust_url(&args.url),
     };
     match result {

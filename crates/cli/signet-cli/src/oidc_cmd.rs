@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 
 /// `signet oidc` commands.
@@ -40,6 +40,10 @@ struct TokenArgs {
     /// URI identities: the triggering event (`event_name`).
     #[arg(long, default_value = "push")]
     event_name: String,
+    /// Email identities: the issuer the token claims, one the server accepts through
+    /// `--dev-oidc-alias` (default: the development issuer's own URL).
+    #[arg(long, value_name = "URL", conflicts_with = "sha")]
+    issuer: Option<String>,
     /// Audience.
     #[arg(long, default_value = "sigstore")]
     audience: String,
@@ -89,6 +93,9 @@ pub fn run(args: OidcArgs) -> Result<()> {
         });
     let token = match kind {
         SubjectType::Uri => {
+            if t.issuer.is_some() {
+                bail!("--issuer is for email identities; URI identities come from <issuer>/ci");
+            }
             let sha = match &t.sha {
                 Some(s) => s.clone(),
                 None => hex::encode(rand::random::<[u8; 20]>()),
@@ -104,6 +111,10 @@ pub fn run(args: OidcArgs) -> Result<()> {
                 .mint(&t.subject, None, &t.audience, now, t.ttl, claims)?
         }
         SubjectType::Email => {
+            let issuer = match &t.issuer {
+                Some(url) => issuer.at(url)?,
+                None => issuer,
+            };
             let email = t
                 .email
                 .clone()

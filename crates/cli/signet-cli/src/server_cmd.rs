@@ -39,6 +39,12 @@ pub struct ServerArgs {
     /// Never use it for real releases: it vouches for any identity its key holder names.
     #[arg(long)]
     dev_oidc: bool,
+    /// With --dev-oidc: also accept development tokens that claim to come from this issuer URL
+    /// (e.g. https://accounts.google.com, repeatable), minted by `signet oidc token --issuer
+    /// URL`, to rehearse verifying a real identity (Kubernetes' krel-trust@… images) end to
+    /// end. Only this instance's trusted root trusts the certificates; never on a real instance.
+    #[arg(long, value_name = "URL", requires = "dev_oidc")]
+    dev_oidc_alias: Vec<String>,
     #[command(flatten)]
     limits: ConnectionArgs,
 }
@@ -173,10 +179,18 @@ async fn serve(args: ServerArgs) -> Result<()> {
         )?;
         let jwks = signet_oidc::Jwks::from_json(dev.jwks_json().to_string().as_bytes())?;
         cache.insert(&issuer_url, jwks.clone());
-        cache.insert(&ci_url, jwks);
+        cache.insert(&ci_url, jwks.clone());
         tracing::warn!(
             "DEVELOPMENT OIDC issuer enabled at {issuer_url} (email) and {ci_url} (GitHub workflows): not for real releases"
         );
+        for alias in &args.dev_oidc_alias {
+            let aliased = dev.at(alias)?;
+            oidc.add_issuer(aliased.issuer_config(signet_oidc::IssuerType::Email))?;
+            cache.insert(alias, jwks.clone());
+            tracing::warn!(
+                "DEVELOPMENT OIDC issuer also signs as {alias}: this instance certifies development tokens claiming that issuer"
+            );
+        }
         routers.push(signet_server::ca::dev_oidc_router(Arc::new(dev), "/oidc"));
         routers.push(signet_server::ca::dev_oidc_router(Arc::new(ci), "/oidc/ci"));
         Some(issuer_url)

@@ -113,7 +113,7 @@ pub fn verify_blob(args: VerifyBlobArgs) -> Result<()> {
 
 /// With `--output json` a failure is also one JSON object on stdout, as the README promises;
 /// the error still goes to stderr and the exit status stays non-zero.
-fn json_on_failure(output: Output, result: Result<()>) -> Result<()> {
+pub(crate) fn json_on_failure(output: Output, result: Result<()>) -> Result<()> {
     if let (Output::Json, Err(e)) = (output, &result) {
         let out = serde_json::json!({ "verified": false, "error": crate::one_line(e) });
         println!("{out}");

@@ -35,5 +35,5 @@ mod reference;
 pub mod verify;
 
 pub use error::OciError;
-pub use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
+pub use oci_spec::image::{Descriptor, ImageIndex, ImageManifest, MediaType};
 pub use reference::{ImageDigest, ImageRef};

@@ -66,3 +66,9 @@ pub fn verify_bundle_referrer(
     let _ = (bundle_json, image, verifier, identity, expect);
     Err(OciError::Unimplemented("verify_bundle_referrer"))
 }
+
+/// TEMPORARY (skeleton): cosign's stderr block for a verified image.
+pub fn verification_header(image: &str, verified: &[VerifiedImageSignature], key: bool) -> String {
+    let _ = (verified, key);
+    format!("\nVerification for {image} --\n")
+}

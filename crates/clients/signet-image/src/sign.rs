@@ -1,0 +1,336 @@
+//! `sign` and `attest`.
+
+use std::collections::BTreeMap;
+
+use signet_oci::manifest::{self, LegacyLayer, TagKind};
+use signet_oci::payload::{self, RekorBundleAnnotation};
+use signet_oci::{Descriptor, ImageDigest, ImageRef, media};
+use signet_registry::RegistryClient;
+use signet_sign::{LogUploader, NoTimestamps, Signer, sign_dsse, sign_message};
+use signet_types::UnixSeconds;
+
+use crate::ImageError;
+
+/// The in-toto payload type of attestations and bundle-format signatures.
+const IN_TOTO: &str = "application/vnd.in-toto+json";
+
+/// cosign's two storage formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// OCI 1.1 referrer holding a Sigstore bundle v0.3 (cosign v3's default).
+    Bundle,
+    /// Layer of the `sha256-<hex>.sig` / `.att` manifest (cosign v1–v2, Kubernetes).
+    Legacy,
+}
+
+/// What to sign with, and how.
+#[derive(Clone, Debug)]
+pub struct SignOptions {
+    /// Storage format.
+    pub format: Format,
+    /// `-a key=value` annotations: into the payload (`optional`, or the statement subject's
+    /// annotations).
+    pub annotations: BTreeMap<String, String>,
+    /// The signing time, for the referrer's `org.opencontainers.image.created`.
+    pub now: UnixSeconds,
+}
+
+/// One manifest to sign: the image at a digest and its descriptor (the referrer's `subject`).
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The image at its digest (no tag).
+    pub image: ImageRef,
+    /// Its descriptor as the registry serves it.
+    pub descriptor: Descriptor,
+}
+
+impl Target {
+    /// The signed digest.
+    pub fn digest(&self) -> Result<ImageDigest, ImageError> {
+        ImageDigest::parse(self.descriptor.digest().as_ref())
+            .map_err(ImageError::format(&self.image))
+    }
+}
+
+/// The manifests to sign for `image`: a tag is resolved to its digest once (that digest is what
+/// is signed); with `recursive`, an index's child manifests follow it.
+pub async fn targets(
+    registry: &RegistryClient,
+    image: &ImageRef,
+    recursive: bool,
+) -> Result<Vec<Target>, ImageError> {
+    let descriptor = registry
+        .resolve(image)
+        .await
+        .map_err(ImageError::registry(image))?;
+    let digest =
+        ImageDigest::parse(descriptor.digest().as_ref()).map_err(ImageError::format(image))?;
+    let top = Target {
+        image: image.at_digest(digest),
+        descriptor,
+    };
+    let mut out = Vec::new();
+    if recursive && is_index(top.descriptor.media_type()) {
+        let fetched = registry
+            .manifest(&top.image, media::MANIFEST_TYPES)
+            .await
+            .map_err(ImageError::registry(&top.image))?
+            .ok_or_else(|| ImageError::Registry {
+                image: top.image.to_string(),
+                source: Box::new(signet_registry::RegistryError::NotFound(
+                    top.image.to_string(),
+                )),
+            })?;
+        for child in
+            manifest::index_children(&fetched.bytes).map_err(ImageError::format(&top.image))?
+        {
+            let d = ImageDigest::parse(child.digest().as_ref())
+                .map_err(ImageError::format(&top.image))?;
+            out.push(Target {
+                image: image.at_digest(d),
+                descriptor: child,
+            });
+        }
+    }
+    out.insert(0, top);
+    Ok(out)
+}
+
+fn is_index(media_type: &signet_oci::MediaType) -> bool {
+    let s = media_type.to_string();
+    s == media::OCI_INDEX || s == media::DOCKER_LIST
+}
+
+/// A signed (or attested) image.
+#[derive(Clone, Debug)]
+pub struct SignedImage {
+    /// The image at the signed digest.
+    pub image: ImageRef,
+    /// The log index of the signature's entry.
+    pub log_index: i64,
+    /// The format written.
+    pub format: Format,
+    /// False when the registry already held this very signature.
+    pub written: bool,
+}
+
+/// Signs images: the signing material, the log, and the registry to write to.
+pub struct ImageSigner<'a> {
+    /// Registry client.
+    pub registry: &'a RegistryClient,
+    /// Signing key (and certificate, keyless).
+    pub signer: &'a Signer,
+    /// The transparency log.
+    pub log: &'a LogUploader,
+}
+
+impl ImageSigner<'_> {
+    /// Signs `target` (`cosign sign`): log first, registry last.
+    pub async fn sign(
+        &self,
+        target: &Target,
+        opts: &SignOptions,
+    ) -> Result<SignedImage, ImageError> {
+        let digest = target.digest()?;
+        let what = format!("the signature of {}", target.image);
+        let img = &target.image;
+        match opts.format {
+            Format::Legacy => {
+                let payload = payload::simple_signing(&img.repo_name(), &digest, &opts.annotations);
+                let payload_digest = ImageDigest::of(&payload);
+                let signed = sign_message(
+                    self.signer,
+                    self.log,
+                    &NoTimestamps,
+                    payload_digest.hash(),
+                    &what,
+                )
+                .await
+                .map_err(|source| ImageError::Sign {
+                    image: img.to_string(),
+                    source: Box::new(source),
+                })?;
+                let rekor = self.rekor_annotation(img, &signed.bundle)?;
+                let layer = LegacyLayer {
+                    media_type: media::SIMPLE_SIGNING.to_string(),
+                    annotations: payload::legacy_annotations(
+                        Some(&signed.signature),
+                        self.signer.certificate_pem(),
+                        self.signer.certificate_pem().map(|_| ""),
+                        Some(&rekor),
+                        None,
+                    ),
+                    payload,
+                };
+                let written = self
+                    .registry
+                    .append_legacy(img, TagKind::Signature, &layer)
+                    .await
+                    .map_err(ImageError::registry(img))?;
+                Ok(SignedImage {
+                    image: img.clone(),
+                    log_index: signed.entry.entry.log_index,
+                    format: opts.format,
+                    written,
+                })
+            }
+            Format::Bundle => {
+                let statement = payload::sign_statement(&digest, &opts.annotations);
+                self.bundle_referrer(
+                    target,
+                    &statement,
+                    payload::COSIGN_SIGN_PREDICATE,
+                    opts,
+                    &what,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Attests `target` (`cosign attest`): a DSSE in-toto statement of `predicate_type` over the
+    /// image, log first, registry last.
+    pub async fn attest(
+        &self,
+        target: &Target,
+        predicate_type: &str,
+        predicate: &serde_json::Value,
+        opts: &SignOptions,
+    ) -> Result<SignedImage, ImageError> {
+        let digest = target.digest()?;
+        let img = &target.image;
+        let what = format!("the attestation of {}", img);
+        let statement =
+            payload::attestation_statement(&img.repo_name(), &digest, predicate_type, predicate)
+                .map_err(ImageError::format(img))?;
+        match opts.format {
+            Format::Bundle => {
+                self.bundle_referrer(target, &statement, predicate_type, opts, &what)
+                    .await
+            }
+            Format::Legacy => {
+                let signed = sign_dsse(
+                    self.signer,
+                    self.log,
+                    &NoTimestamps,
+                    IN_TOTO,
+                    &statement,
+                    &what,
+                )
+                .await
+                .map_err(|source| ImageError::Sign {
+                    image: img.to_string(),
+                    source: Box::new(source),
+                })?;
+                let rekor = self.rekor_annotation(img, &signed.bundle)?;
+                let layer = LegacyLayer {
+                    media_type: media::DSSE_ENVELOPE.to_string(),
+                    annotations: payload::legacy_annotations(
+                        None,
+                        self.signer.certificate_pem(),
+                        self.signer.certificate_pem().map(|_| ""),
+                        Some(&rekor),
+                        Some(predicate_type),
+                    ),
+                    // The blob must be the envelope exactly as logged: the entry hashes it.
+                    payload: signed.envelope_json.into_bytes(),
+                };
+                let written = self
+                    .registry
+                    .append_legacy(img, TagKind::Attestation, &layer)
+                    .await
+                    .map_err(ImageError::registry(img))?;
+                Ok(SignedImage {
+                    image: img.clone(),
+                    log_index: signed.entry.entry.log_index,
+                    format: opts.format,
+                    written,
+                })
+            }
+        }
+    }
+
+    /// DSSE-signs `statement`, logs it, and attaches the bundle as a referrer of `target`.
+    async fn bundle_referrer(
+        &self,
+        target: &Target,
+        statement: &[u8],
+        predicate_type: &str,
+        opts: &SignOptions,
+        what: &str,
+    ) -> Result<SignedImage, ImageError> {
+        let img = &target.image;
+        let signed = sign_dsse(
+            self.signer,
+            self.log,
+            &NoTimestamps,
+            IN_TOTO,
+            statement,
+            what,
+        )
+        .await
+        .map_err(|source| ImageError::Sign {
+            image: img.to_string(),
+            source: Box::new(source),
+        })?;
+        let bundle_json = serde_json::to_vec(&signed.bundle).map_err(|e| ImageError::Format {
+            image: img.to_string(),
+            source: Box::new(signet_oci::OciError::Bundle(e.to_string())),
+        })?;
+        let annotations = BTreeMap::from([
+            (
+                "dev.sigstore.bundle.content".to_string(),
+                "dsse-envelope".to_string(),
+            ),
+            (
+                "dev.sigstore.bundle.predicateType".to_string(),
+                predicate_type.to_string(),
+            ),
+            (
+                "org.opencontainers.image.created".to_string(),
+                rfc3339(opts.now),
+            ),
+        ]);
+        let referrer = manifest::referrer_manifest(&target.descriptor, &bundle_json, &annotations)
+            .map_err(ImageError::format(img))?;
+        self.registry
+            .attach_referrer(img, &referrer)
+            .await
+            .map_err(ImageError::registry(img))?;
+        Ok(SignedImage {
+            image: img.clone(),
+            log_index: signed.entry.entry.log_index,
+            format: opts.format,
+            written: true,
+        })
+    }
+
+    fn rekor_annotation(
+        &self,
+        img: &ImageRef,
+        bundle: &signet_bundle::BundleJson,
+    ) -> Result<RekorBundleAnnotation, ImageError> {
+        let entry = bundle
+            .verification_material
+            .as_ref()
+            .and_then(|vm| vm.tlog_entries.first())
+            .ok_or_else(|| ImageError::Format {
+                image: img.to_string(),
+                source: Box::new(signet_oci::OciError::Bundle(
+                    "the signed bundle has no log entry".into(),
+                )),
+            })?;
+        RekorBundleAnnotation::from_tlog_entry(entry).map_err(ImageError::format(img))
+    }
+}
+
+/// RFC 3339 UTC seconds, as cosign writes `org.opencontainers.image.created`.
+fn rfc3339(t: UnixSeconds) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t.0)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
+}
