@@ -149,8 +149,6 @@ impl Signing {
         })
     }
 
-    /// Resolves every image (once), then runs `each` over all targets, [`CONCURRENCY`] at a
-    /// time; the first failure is the command's error (every image is still tried).
     fn run<'a, F, Fut>(
         &'a self,
         images: &[String],
@@ -161,49 +159,69 @@ impl Signing {
         F: Fn(ImageSigner<'a>, signet_image::Target) -> Fut,
         Fut: std::future::Future<Output = Result<SignedImage, signet_image::ImageError>>,
     {
-        let refs = images
-            .iter()
-            .map(|s| image_ref(s))
-            .collect::<Result<Vec<_>>>()?;
-        self.rt.block_on(async {
-            let mut targets = Vec::new();
-            for r in &refs {
-                let t = signet_image::targets(&self.registry, r, recursive).await?;
-                if let (None, Some(top)) = (r.digest(), t.first()) {
-                    eprintln!("Resolved {r} to {}", top.image);
-                }
-                targets.extend(t);
-            }
-            let results: Vec<_> = futures_util::stream::iter(targets)
-                .map(|t| {
-                    each(
-                        ImageSigner {
-                            registry: &self.registry,
-                            signer: &self.signer,
-                            log: &self.log,
-                        },
-                        t,
-                    )
-                })
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            let mut ok = Vec::new();
-            let mut first_err = None;
-            for r in results {
-                match r {
-                    Ok(s) => ok.push(s),
-                    Err(e) => {
-                        eprintln!("Error: {e}");
-                        first_err.get_or_insert(e);
-                    }
-                }
-            }
-            match first_err {
-                Some(e) => Err(anyhow::Error::new(e)),
-                None => Ok(ok),
-            }
+        let signer = ImageSigner {
+            registry: &self.registry,
+            signer: &self.signer,
+            log: &self.log,
+        };
+        self.rt
+            .block_on(sign_targets(signer, images, recursive, each))
+    }
+}
+
+/// Resolves every image (once: the digest printed is the one signed), then runs `each` over
+/// all targets, [`CONCURRENCY`] at a time. Every image is tried; the first failure is the
+/// error.
+pub(crate) async fn sign_targets<'a, F, Fut>(
+    signer: ImageSigner<'a>,
+    images: &[String],
+    recursive: bool,
+    each: F,
+) -> Result<Vec<SignedImage>>
+where
+    F: Fn(ImageSigner<'a>, signet_image::Target) -> Fut,
+    Fut: std::future::Future<Output = Result<SignedImage, signet_image::ImageError>>,
+{
+    let refs = images
+        .iter()
+        .map(|s| image_ref(s))
+        .collect::<Result<Vec<_>>>()?;
+    let mut targets = Vec::new();
+    for r in &refs {
+        let t = signet_image::targets(signer.registry, r, recursive).await?;
+        if let (None, Some(top)) = (r.digest(), t.first()) {
+            eprintln!("Resolved {r} to {}", top.image);
+        }
+        targets.extend(t);
+    }
+    let results: Vec<_> = futures_util::stream::iter(targets)
+        .map(|t| {
+            each(
+                ImageSigner {
+                    registry: signer.registry,
+                    signer: signer.signer,
+                    log: signer.log,
+                },
+                t,
+            )
         })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut ok = Vec::new();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(s) => ok.push(s),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(anyhow::Error::new(e)),
+        None => Ok(ok),
     }
 }
 
@@ -604,4 +622,136 @@ pub fn sample_image(args: SampleImageArgs) -> Result<()> {
     })?;
     println!("{}", r.at_digest(top.digest));
     Ok(())
+}
+
+/// Name of the file listing a release's container images (one reference per line; blank lines
+/// and `#` comments ignored). It is an artifact of the release too, so it is signed and checked
+/// like every other file.
+pub(crate) const RELEASE_IMAGES: &str = "images.txt";
+
+/// The images of the release in `dir`: its [`RELEASE_IMAGES`] file, then `extra`.
+pub(crate) fn release_images(dir: &std::path::Path, extra: &[String]) -> Result<Vec<String>> {
+    let path = dir.join(RELEASE_IMAGES);
+    let mut out = Vec::new();
+    if path.is_file() {
+        let text = signet_crypto::read_capped_string(&path, crate::input::IMAGE_LIST)?;
+        for line in text.lines().map(str::trim) {
+            if !line.is_empty() && !line.starts_with('#') {
+                image_ref(line).with_context(|| format!("{}", path.display()))?;
+                out.push(line.to_string());
+            }
+        }
+    }
+    for e in extra {
+        image_ref(e)?;
+        if !out.contains(e) {
+            out.push(e.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Signs `images` for a release with the release's signer (and certificate).
+pub(crate) fn sign_release_images(
+    rt: &tokio::runtime::Runtime,
+    registry: &RegistryArgs,
+    signer: &signet_sign::Signer,
+    log: &signet_sign::LogUploader,
+    images: &[String],
+    format: Format,
+) -> Result<Vec<SignedImage>> {
+    let registry = registry.client()?;
+    let opts = SignOptions {
+        format,
+        annotations: BTreeMap::new(),
+        now: now(),
+    };
+    let signer = ImageSigner {
+        registry: &registry,
+        signer,
+        log,
+    };
+    rt.block_on(sign_targets(signer, images, false, |s, t| {
+        let opts = &opts;
+        async move { s.sign(&t, opts).await }
+    }))
+}
+
+/// One report row per image of a release, verified concurrently: `OK` with who signed which
+/// digest, `UNSIGNED` (no signature at all), `MISSING` (no such image), `FAILED` (signatures
+/// that do not verify), `ERROR` (the registry could not be read).
+pub(crate) fn verify_release_images(
+    registry: &RegistryArgs,
+    images: &[String],
+    verifier: &Verifier<'_>,
+    identity: &signet_verify::Identity,
+) -> Result<Vec<signet_release::verify::FileStatus>> {
+    use signet_image::ImageError;
+    use signet_release::verify::{FileStatus, Status};
+    let registry = registry.client()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let rows = rt.block_on(
+        futures_util::stream::iter(images)
+            .map(|image| {
+                let registry = &registry;
+                async move {
+                    let path = format!("image {image}");
+                    let r = match image_ref(image) {
+                        Ok(r) => r,
+                        Err(e) => return FileStatus::new(&path, Status::Error, e.to_string()),
+                    };
+                    match signet_image::verify_image(
+                        registry,
+                        &r,
+                        verifier,
+                        identity,
+                        &Expect::Signature,
+                    )
+                    .await
+                    {
+                        Ok(v) => {
+                            let who = v
+                                .verified
+                                .first()
+                                .map(|s| s.bundle.sans().join(", "))
+                                .unwrap_or_default();
+                            let idx = v
+                                .verified
+                                .first()
+                                .and_then(|s| s.bundle.entries().first())
+                                .map(|e| format!(", log index {}", e.log_index))
+                                .unwrap_or_default();
+                            let digest =
+                                v.image.digest().map(|d| d.to_string()).unwrap_or_default();
+                            FileStatus::new(
+                                &path,
+                                Status::Ok,
+                                format!("{digest} signed by {who}{idx}"),
+                            )
+                        }
+                        Err(e) => {
+                            let status = match &e {
+                                ImageError::NoSignatures { .. } => Status::Unsigned,
+                                ImageError::NoneVerified { .. } => Status::Failed,
+                                ImageError::Registry { source, .. }
+                                    if matches!(
+                                        **source,
+                                        signet_registry::RegistryError::NotFound(_)
+                                    ) =>
+                                {
+                                    Status::Missing
+                                }
+                                _ => Status::Error,
+                            };
+                            FileStatus::new(&path, status, e.to_string())
+                        }
+                    }
+                }
+            })
+            .buffered(CONCURRENCY)
+            .collect::<Vec<_>>(),
+    );
+    Ok(rows)
 }

@@ -37,6 +37,8 @@ pub const SBOM: FileLimit = release::SBOM_FILE;
 /// A release's provenance (`release.intoto.jsonl`): the DSSE envelope its bundle carries, so no
 /// larger than a bundle.
 pub const PROVENANCE: FileLimit = release::PROVENANCE_FILE;
+/// A release's `images.txt` (container image references, one per line).
+pub const IMAGE_LIST: FileLimit = FileLimit::new("image list", 1 << 20);
 /// An artifact verified against an Ed25519 key: Ed25519 signs the whole message, so the file is
 /// read into memory (every other artifact is hashed as a stream, with no limit).
 pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact", 1 << 30);
@@ -44,7 +46,7 @@ pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact"
 /// Every file limit the CLI and the server keep, in the order the README's table lists them
 /// (a test keeps the two equal).
 #[cfg(test)]
-const ALL: [FileLimit; 16] = [
+const ALL: [FileLimit; 17] = [
     BUNDLE,
     TRUSTED_ROOT,
     TRUST_CONFIG,
@@ -61,6 +63,7 @@ const ALL: [FileLimit; 16] = [
     ISSUER_URL,
     signet_ca::keys::CA_CERTIFICATE_FILE,
     signet_log::CHECKPOINT_FILE_LIMIT,
+    IMAGE_LIST,
 ];
 
 #[cfg(test)]

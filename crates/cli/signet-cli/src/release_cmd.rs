@@ -55,6 +55,17 @@ pub struct SignReleaseArgs {
     /// Log uploads in flight at once.
     #[arg(long, default_value_t = 64)]
     jobs: usize,
+    /// A container image of the release to sign too, with the same certificate (repeatable;
+    /// every line of the release's `images.txt` is signed as well).
+    #[arg(long = "image", value_name = "IMAGE")]
+    images: Vec<String>,
+    /// Images: cosign v3's bundle format (OCI 1.1 referrers); `--new-bundle-format=false`
+    /// writes the legacy `sha256-<hex>.sig` tag Kubernetes publishes.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_name = "BOOL")]
+    new_bundle_format: bool,
+    #[command(flatten)]
+    registry: crate::image_cmd::RegistryArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -272,10 +283,20 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
             jobs: args.jobs,
         })
     };
+    let images = crate::image_cmd::release_images(&dir, &args.images)?;
+    // One signer (one certificate) for the files and the images, made when first needed.
+    let signer_cell = std::cell::OnceCell::new();
+    let shared = || -> Result<&LoggedSigner> {
+        if let Some(s) = signer_cell.get() {
+            return Ok(s);
+        }
+        let s = make_signer()?;
+        Ok(signer_cell.get_or_init(|| s))
+    };
     let report = signet_release::sign::sign_release(
         &dir,
         keyless,
-        || make_signer().map_err(signer_error),
+        || shared().map_err(signer_error),
         &ReleaseInfo {
             name: args.name.clone(),
             version: args.release_version.clone(),
@@ -289,14 +310,37 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         },
         &Bar::new(args.output, true),
     )?;
-    report_sign(&args, &report, started)
+    let signed_images = if images.is_empty() {
+        Vec::new()
+    } else {
+        let s = shared()?;
+        let format = if args.new_bundle_format {
+            signet_image::Format::Bundle
+        } else {
+            signet_image::Format::Legacy
+        };
+        crate::image_cmd::sign_release_images(
+            &s.rt,
+            &args.registry,
+            &s.signer,
+            &s.log,
+            &images,
+            format,
+        )?
+    };
+    report_sign(&args, &report, &signed_images, started)
 }
 
 fn report_sign(
     args: &SignReleaseArgs,
     report: &signet_release::sign::SignReport,
+    images: &[signet_image::SignedImage],
     started: std::time::Instant,
 ) -> Result<()> {
+    let image_rows: Vec<_> = images
+        .iter()
+        .map(|s| serde_json::json!({ "image": s.image.to_string(), "logIndex": s.log_index }))
+        .collect();
     let (artifacts, signed, bytes, hash_secs, nothing_to_do) = (
         report.artifacts,
         report.signed,
@@ -311,10 +355,15 @@ fn report_sign(
             serde_json::json!({
                 "artifacts": artifacts, "signed": signed, "skipped": artifacts.saturating_sub(signed),
                 "bytes": bytes, "hashSeconds": hash_secs, "totalSeconds": total,
-                "upToDate": nothing_to_do,
+                "upToDate": nothing_to_do, "images": image_rows,
             })
         );
-    } else if nothing_to_do {
+        return Ok(());
+    }
+    for s in images {
+        eprintln!("Signed image {} (log index {})", s.image, s.log_index);
+    }
+    if nothing_to_do {
         eprintln!(
             "{}: all {artifacts} artifacts already signed and unchanged; nothing to do",
             args.dir.display()
@@ -348,6 +397,12 @@ pub struct VerifyReleaseArgs {
     /// bundle, `.sig` and `.cert` also has its own, smaller limit).
     #[arg(long, default_value_t = DEFAULT_MAX_DOWNLOAD_MIB, value_parser = clap::value_parser!(u64).range(1..=MAX_DOWNLOAD_MIB))]
     max_download_mib: u64,
+    /// A container image of the release to verify too (repeatable; every line of the
+    /// release's `images.txt` is verified as well), in parallel with the files.
+    #[arg(long = "image", value_name = "IMAGE")]
+    images: Vec<String>,
+    #[command(flatten)]
+    registry: crate::image_cmd::RegistryArgs,
     #[command(flatten)]
     trust: TrustArgs,
 }
@@ -383,13 +438,26 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     } else {
         ReadMode::Mapped
     };
-    let report = signet_release::verify::verify_release(
-        &dir,
-        &verifier,
-        &identity,
-        mode,
-        &Bar::new(args.trust.output, true),
-    )?;
+    let images = crate::image_cmd::release_images(&dir, &args.images)?;
+    // The images are verified on their own thread while the files are hashed.
+    let (report, image_rows) = std::thread::scope(|scope| {
+        let images = scope.spawn(|| {
+            crate::image_cmd::verify_release_images(&args.registry, &images, &verifier, &identity)
+        });
+        let report = signet_release::verify::verify_release(
+            &dir,
+            &verifier,
+            &identity,
+            mode,
+            &Bar::new(args.trust.output, true),
+        );
+        let rows = images
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the image verifier panicked")));
+        (report, rows)
+    });
+    let mut report = report?;
+    report.files.extend(image_rows?);
     let (statuses, bytes, hash_secs) = (&report.files, report.bytes, report.hash_seconds);
     let bad = report.problems();
     let secs = started.elapsed().as_secs_f64();

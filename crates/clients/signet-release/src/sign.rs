@@ -313,3 +313,24 @@ fn remove_orphan_signatures(dir: &Path, files: &[RelPath]) -> Result<(), Release
     }
     Ok(())
 }
+
+/// A borrowed signer signs the same way (a caller can keep one signer, and its certificate,
+/// for the release's files and then its images).
+impl<T: ReleaseSigner + ?Sized> ReleaseSigner for &T {
+    fn sign_files(
+        &self,
+        items: Vec<(String, [u8; 32])>,
+        signed: &(dyn Fn(&str, SignedFile) -> Result<(), ReleaseError> + Sync),
+        progress: &dyn Progress,
+    ) -> Result<(), ReleaseError> {
+        (**self).sign_files(items, signed, progress)
+    }
+
+    fn sign_envelope(
+        &self,
+        payload_type: &str,
+        payload: &[u8],
+    ) -> Result<SignedEnvelope, ReleaseError> {
+        (**self).sign_envelope(payload_type, payload)
+    }
+}

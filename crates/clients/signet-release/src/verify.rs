@@ -81,7 +81,8 @@ pub struct FileStatus {
 }
 
 impl FileStatus {
-    fn new(path: &str, status: Status, detail: impl Into<String>) -> Self {
+    /// A row of the report.
+    pub fn new(path: &str, status: Status, detail: impl Into<String>) -> Self {
         Self {
             path: path.to_string(),
             status,
