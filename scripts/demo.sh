@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Main job on the embedded default: build signet; verify real public-good Sigstore bundles
 # offline; start a signet transparency log on a fresh data directory, record a signature in it,
-# read it back and verify its inclusion; stop the log cleanly.
+# read it back and verify its inclusion; sign a release and container images in a real registry
+# (both of cosign's formats) and verify them as a Kubernetes user does; stop cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q -p signet-cli
@@ -10,7 +11,8 @@ CASES=$PWD/testdata/sigstore-conformance/assets/bundle-verify
 ID=https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main
 ISS=https://token.actions.githubusercontent.com
 work=$(mktemp -d); pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+registry_pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 echo "== verify a public-good v0.3 bundle (embedded production trust root, no network)"
@@ -31,7 +33,9 @@ fi
 echo "== refused, as it should be"
 
 echo "== start signet (CA, CT log, transparency log, development OIDC issuer) on $work/data"
-$SIGNET server --dev-oidc --data-dir "$work/data" --addr 127.0.0.1:0 > "$work/server.out" 2> "$work/server.err" &
+# --dev-oidc-alias: the development issuer may also mint tokens claiming Google's issuer, so the
+# image part below can rehearse Kubernetes' own verification command (krel-trust@… identity).
+$SIGNET server --dev-oidc --dev-oidc-alias https://accounts.google.com --data-dir "$work/data" --addr 127.0.0.1:0 > "$work/server.out" 2> "$work/server.err" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
 URL=$(grep -o 'http://[0-9.:]*' "$work/server.out" | head -1)
@@ -88,5 +92,31 @@ if $SIGNET verify-release "$work/release" --certificate-identity release-manager
   echo "BUG: tampered release verified" >&2; exit 1
 fi
 grep -v '^OK' "$work/verify2.txt"
+
+echo "== container images: a real OCI registry (docker-registry 2.8.2, htpasswd auth) on loopback"
+. scripts/registry.sh
+start_registry "$work/registry"
+export SIGNET_REGISTRY_USERNAME=$REGISTRY_USER SIGNET_REGISTRY_PASSWORD=$REGISTRY_PASS
+IMG=$REGISTRY/kubernetes/kube-apiserver-amd64:v1.36.0-demo
+$SIGNET sample-image --allow-http-registry --seed 1 --platforms linux/amd64,linux/arm64 "$IMG"
+KREL=krel-trust@k8s-releng-prod.iam.gserviceaccount.com
+KREL_TOKEN=$($SIGNET oidc token --issuer https://accounts.google.com --subject "$KREL")
+
+echo "== sign it as Kubernetes does (legacy .sig tag) and as cosign v3 does (bundle referrer)"
+$SIGNET sign --allow-http-registry --identity-token "$KREL_TOKEN" --new-bundle-format=false "$IMG"
+$SIGNET sign --allow-http-registry --identity-token "$TOKEN" --recursive "$IMG"
+$SIGNET tree --allow-http-registry "$IMG"
+
+echo "== verify it with Kubernetes' documented command (cosign verify ... | jq .)"
+$SIGNET verify --allow-http-registry "$IMG" --certificate-identity "$KREL" \
+  --certificate-oidc-issuer https://accounts.google.com | python3 -m json.tool | head -12
+
+echo "== another identity must be refused"
+if $SIGNET verify --allow-http-registry "$IMG" --certificate-identity mallory@example.com \
+  --certificate-oidc-issuer https://accounts.google.com; then
+  echo "BUG: wrong identity verified" >&2; exit 1
+fi
+echo "== refused, as it should be"
+kill "$registry_pid"; registry_pid=
 kill -TERM "$pid"; wait "$pid" || true; pid=
 echo "== services stopped cleanly; demo complete"

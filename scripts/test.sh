@@ -4,7 +4,10 @@
 #   2. interop: PyPI `sigstore` 4.5.1 talks to a signet log with its own Rekor v1 client, and
 #      signs/verifies keylessly against a signet instance (CA, CT log, log, dev OIDC issuer);
 #   3. interop: npm `sigstore` 5.0.1 / `@sigstore/sign` / `@sigstore/verify` (sigstore-js, the
-#      client npm uses) signs against a default signet instance and verifies signet's bundles.
+#      client npm uses) signs against a default signet instance and verifies signet's bundles;
+#   4. interop: container images in a real registry (Debian docker-registry): sigstore-python and
+#      sigstore-js verify signet's image bundles, `sigstore attach` (@sigstore/cli) writes a
+#      referrer signet verifies.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +40,8 @@ if [ ! -d "$npmdir/node_modules" ] || ! cmp -s tests/interop/js/package-lock.jso
   npm ci --prefix "$npmdir" --no-audit --no-fund --loglevel=error
 fi
 bash tests/interop/keyless_js.sh "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
+# Container images in a real registry (docker-registry, installed by scripts/registry.sh).
+bash tests/interop/oci_peers.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 
 awk '/^test result:/ { p += $4; f += $6 } /^interop: / { p += $2; f += $4 }
      END { printf "all tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$log"

@@ -6,6 +6,9 @@
 //   node sign.mjs --kind KIND --artifact FILE --token FILE --out BUNDLE
 //        (--fulcio URL --rekor URL | --signing-config signing_config.json)
 //
+//        [--image-digest sha256:HEX]   (dsse: the statement is cosign v3's image signature
+//                                       over that image digest, predicate
+//                                       https://sigstore.dev/cosign/sign/v1; --artifact unused)
 // KIND: message  (MessageSignatureBundleBuilder, hashedrekord entry)
 //       dsse     (DSSEBundleBuilder, an in-toto statement naming FILE by its sha256; dsse entry)
 //       intoto   (the same statement, logged as an intoto v0.0.2 entry: npm's legacy format)
@@ -26,6 +29,7 @@ const { values: a } = parseArgs({
     fulcio: { type: 'string' },
     rekor: { type: 'string' },
     'signing-config': { type: 'string' },
+    'image-digest': { type: 'string' },
   },
 });
 
@@ -55,14 +59,27 @@ function builder(kind, identityProvider) {
 
 run(async () => {
   if (!['message', 'dsse', 'intoto'].includes(a.kind)) throw new Error('--kind message|dsse|intoto');
-  if (!a.artifact || !a.token || !a.out) throw new Error('--artifact, --token and --out are required');
+  if (!(a.artifact || a['image-digest']) || !a.token || !a.out) {
+    throw new Error('--artifact (or --image-digest), --token and --out are required');
+  }
   const token = readFileSync(a.token, 'utf8').trim();
   const identityProvider = { getToken: () => Promise.resolve(token) };
-  const artifact = readFileSync(a.artifact);
   let input;
-  if (a.kind === 'message') {
+  if (a['image-digest']) {
+    const [alg, hex] = a['image-digest'].split(':');
+    if (alg !== 'sha256' || !/^[0-9a-f]{64}$/.test(hex ?? '')) throw new Error('--image-digest sha256:<hex>');
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ digest: { sha256: hex }, annotations: {} }],
+      predicateType: 'https://sigstore.dev/cosign/sign/v1',
+      predicate: {},
+    };
+    input = { data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' };
+  } else if (a.kind === 'message') {
+    const artifact = readFileSync(a.artifact);
     input = { data: artifact };
   } else {
+    const artifact = readFileSync(a.artifact);
     const statement = {
       _type: 'https://in-toto.io/Statement/v1',
       subject: [

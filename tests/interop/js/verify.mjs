@@ -4,11 +4,12 @@
 // managed-key bundles). Exit 0 = verified.
 //
 //   node verify.mjs --bundle B --trusted-root T [--artifact FILE]
-//        (--identity SAN --issuer URL | --key PEM) [--subject FILE]...
+//        (--identity SAN --issuer URL | --key PEM) [--subject FILE]... [--subject-digest sha256:HEX]
 //
 // --artifact is required for message signatures (sigstore-js hashes it); for DSSE bundles the
 // signature covers the envelope, and each --subject FILE must be named, with its sha256, by the
-// in-toto statement (what npm does with provenance subjects).
+// in-toto statement (what npm does with provenance subjects); --subject-digest names a subject
+// by digest alone (a container image's manifest digest, as cosign v3's bundles do).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +25,7 @@ const { values: a } = parseArgs({
     issuer: { type: 'string' },
     key: { type: 'string' },
     subject: { type: 'string', multiple: true, default: [] },
+    'subject-digest': { type: 'string' },
   },
 });
 
@@ -53,6 +55,14 @@ run(async () => {
       const hit = (statement.subject ?? []).find((s) => s.name === name);
       if (!hit) throw new Error(`statement names no subject ${name}`);
       if (hit.digest?.sha256 !== digest) throw new Error(`subject ${name}: sha256 differs`);
+    }
+  }
+  if (a['subject-digest']) {
+    if (b.content.$case !== 'dsseEnvelope') throw new Error('--subject-digest needs a DSSE bundle');
+    const statement = JSON.parse(b.content.dsseEnvelope.payload.toString('utf8'));
+    const hex = a['subject-digest'].replace(/^sha256:/, '');
+    if (!(statement.subject ?? []).some((s) => s.digest?.sha256 === hex)) {
+      throw new Error(`statement names no subject with sha256 ${hex}`);
     }
   }
   const who = signer.identity?.subjectAlternativeName ?? 'public key';
