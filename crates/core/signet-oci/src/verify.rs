@@ -62,6 +62,35 @@ pub struct VerifiedImageSignature {
     /// escaping; for a legacy attestation the envelope blob as stored). See [`verify_stdout`]
     /// and [`attestation_stdout`].
     pub output_json: String,
+    /// The signed annotations cosign's `-a key=value` is checked against
+    /// ([`check_annotations`]): a legacy payload's `optional`, or the annotations of the
+    /// in-toto subject that names the image.
+    pub annotations: serde_json::Map<String, serde_json::Value>,
+    /// The lines cosign's text output writes to stderr before this signature when it came with
+    /// a certificate (`Certificate subject: …`, `Certificate issuer URL: …`, the GitHub workflow
+    /// lines); empty for keys and for bundle-format results (cosign keeps no certificate for
+    /// those).
+    pub certificate_lines: Vec<String>,
+}
+
+/// cosign's `correctAnnotations`: every `wanted` key must be in the signature's signed
+/// annotations with this (string) value.
+pub fn check_annotations(
+    signature: &VerifiedImageSignature,
+    wanted: &BTreeMap<String, String>,
+) -> Result<(), OciError> {
+    for (k, v) in wanted {
+        match signature.annotations.get(k) {
+            Some(serde_json::Value::String(have)) if have == v => {}
+            have => {
+                return Err(OciError::Payload(format!(
+                    "missing or incorrect annotation: {k}={v:?} required, the signature has {}",
+                    have.map_or_else(|| "none".to_string(), |h| h.to_string())
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Verifies one layer of a legacy `.sig` / `.att` manifest: `payload` is its blob (already
@@ -215,7 +244,8 @@ pub fn verify_legacy_layer(
     };
     let statement = statement_of(&bundle.content)?;
     let verified = verify_with(verifier, &bundle, identity, artifact, image, &statement)?;
-    let cert = leaf.as_ref().map(|c| (c, &verified));
+    let cert = leaf.as_ref().map(|c| CertInfo::of(c, &verified));
+    let certificate_lines = cert.as_ref().map(CertInfo::lines).unwrap_or_default();
 
     match expect {
         Expect::Signature => {
@@ -226,8 +256,19 @@ pub fn verify_legacy_layer(
                     image: image.to_string(),
                 });
             }
-            let output_json = legacy_signature_output(&ss, cert, &rekor, timestamps_value(get))?;
-            finish(verified, Format::Legacy, None, output_json)
+            let output_json =
+                legacy_signature_output(&ss, cert.as_ref(), &rekor, timestamps_value(get))?;
+            let annotations = match ss.optional {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            };
+            finish(
+                verified,
+                Format::Legacy,
+                None,
+                output_json,
+                (annotations, certificate_lines),
+            )
         }
         Expect::Attestation(want) => {
             let statement = statement
@@ -235,11 +276,13 @@ pub fn verify_legacy_layer(
             check_predicate_type(&statement.predicate_type, want.as_deref())?;
             let text = std::str::from_utf8(payload)
                 .map_err(|e| OciError::Payload(format!("envelope is not UTF-8: {e}")))?;
+            let annotations = statement.annotations_for(image);
             finish(
                 verified,
                 Format::Legacy,
                 Some(statement.predicate_type),
                 text.to_string(),
+                (annotations, certificate_lines),
             )
         }
     }
@@ -324,7 +367,13 @@ pub fn verify_bundle_referrer(
             Some(serde_json::Map::new()),
         )
         .map_err(|e| OciError::Payload(e.to_string()))?;
-        return finish(verified, Format::Bundle, None, output_json);
+        return finish(
+            verified,
+            Format::Bundle,
+            None,
+            output_json,
+            Default::default(),
+        );
     };
     match expect {
         Expect::Signature => {
@@ -337,11 +386,13 @@ pub fn verify_bundle_referrer(
                 Some(&statement.first_subject_annotations),
             )
             .map_err(|e| OciError::Payload(e.to_string()))?;
+            let annotations = statement.annotations_for(image);
             finish(
                 verified,
                 Format::Bundle,
                 Some(statement.predicate_type),
                 output_json,
+                (annotations, Vec::new()),
             )
         }
         Expect::Attestation(want) => {
@@ -350,11 +401,13 @@ pub fn verify_bundle_referrer(
                 return Err(OciError::Payload("not a DSSE bundle".into()));
             };
             let output_json = go_envelope_json(env)?;
+            let annotations = statement.annotations_for(image);
             finish(
                 verified,
                 Format::Bundle,
                 Some(statement.predicate_type),
                 output_json,
+                (annotations, Vec::new()),
             )
         }
     }
@@ -429,11 +482,15 @@ pub fn attestation_stdout(attestations: &[VerifiedImageSignature]) -> String {
         .collect()
 }
 
+/// Signed annotations and certificate lines of a result.
+type Details = (serde_json::Map<String, serde_json::Value>, Vec<String>);
+
 fn finish(
     bundle: VerifiedBundle,
     format: Format,
     predicate_type: Option<String>,
     output_json: String,
+    (annotations, certificate_lines): Details,
 ) -> Result<VerifiedImageSignature, OciError> {
     let output = serde_json::from_str(&output_json)
         .map_err(|e| OciError::Payload(format!("output is not JSON: {e}")))?;
@@ -443,6 +500,8 @@ fn finish(
         predicate_type,
         output,
         output_json,
+        annotations,
+        certificate_lines,
     })
 }
 
@@ -487,6 +546,29 @@ struct Statement {
     first_subject_digest: String,
     /// The first subject's annotations (`{}` when absent).
     first_subject_annotations: serde_json::Map<String, serde_json::Value>,
+    /// Each subject's sha256 hex and annotations.
+    subjects: Vec<(Option<String>, serde_json::Map<String, serde_json::Value>)>,
+}
+
+impl Statement {
+    /// The annotations of the first subject whose sha256 is `image` (cosign's
+    /// `IntotoSubjectClaimVerifier`), `{}` when it has none.
+    fn annotations_for(&self, image: &ImageDigest) -> serde_json::Map<String, serde_json::Value> {
+        let hex = image.hex();
+        self.subjects
+            .iter()
+            .find(|(d, _)| d.as_deref() == Some(hex.as_str()))
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn annotations_of(subject: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    subject
+        .get("annotations")
+        .and_then(|a| a.as_object())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The in-toto statement of a DSSE content (`None` for a message signature).
@@ -532,16 +614,23 @@ fn statement_of(content: &Content) -> Result<Option<Statement>, OciError> {
         .or(first_digests.first())
         .cloned()
         .unwrap_or_default();
-    let first_subject_annotations = first
-        .and_then(|s| s.get("annotations"))
-        .and_then(|a| a.as_object())
-        .cloned()
-        .unwrap_or_default();
+    let first_subject_annotations = first.map(annotations_of).unwrap_or_default();
     Ok(Some(Statement {
         predicate_type,
         subject_digests: subjects.iter().flat_map(digests_of).collect(),
         first_subject_digest,
         first_subject_annotations,
+        subjects: subjects
+            .iter()
+            .map(|s| {
+                let sha256 = s
+                    .get("digest")
+                    .and_then(|d| d.get("sha256"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string);
+                (sha256, annotations_of(s))
+            })
+            .collect(),
     }))
 }
 
@@ -620,14 +709,73 @@ enum OptionalValue {
     Raw(Box<serde_json::value::RawValue>),
 }
 
-/// The Fulcio extensions cosign copies into `optional` (`CertExtensionMap`): OID, name.
-const GITHUB_EXTENSIONS: &[(&str, &str)] = &[
-    ("1.3.6.1.4.1.57264.1.2", "githubWorkflowTrigger"),
-    ("1.3.6.1.4.1.57264.1.3", "githubWorkflowSha"),
-    ("1.3.6.1.4.1.57264.1.4", "githubWorkflowName"),
-    ("1.3.6.1.4.1.57264.1.5", "githubWorkflowRepository"),
-    ("1.3.6.1.4.1.57264.1.6", "githubWorkflowRef"),
+/// The Fulcio extensions cosign copies into `optional` (`CertExtensionMap`) and prints in its
+/// text output: OID, name, label.
+const GITHUB_EXTENSIONS: &[(&str, &str, &str)] = &[
+    (
+        "1.3.6.1.4.1.57264.1.2",
+        "githubWorkflowTrigger",
+        "GitHub Workflow Trigger",
+    ),
+    (
+        "1.3.6.1.4.1.57264.1.3",
+        "githubWorkflowSha",
+        "GitHub Workflow SHA",
+    ),
+    (
+        "1.3.6.1.4.1.57264.1.4",
+        "githubWorkflowName",
+        "GitHub Workflow Name",
+    ),
+    (
+        "1.3.6.1.4.1.57264.1.5",
+        "githubWorkflowRepository",
+        "GitHub Workflow Repository",
+    ),
+    (
+        "1.3.6.1.4.1.57264.1.6",
+        "githubWorkflowRef",
+        "GitHub Workflow Ref",
+    ),
 ];
+
+/// What cosign shows of a signing certificate (`PrintVerification`).
+struct CertInfo {
+    /// The first SAN.
+    subject: String,
+    /// The deprecated issuer extension 1.1, as cosign's `GetIssuer` reads it.
+    issuer: String,
+    /// Present GitHub extensions: (OID, name, label, value).
+    github: Vec<(&'static str, &'static str, &'static str, String)>,
+}
+
+impl CertInfo {
+    fn of(cert: &signet_x509::Certificate, verified: &VerifiedBundle) -> Self {
+        Self {
+            subject: verified.sans().first().cloned().unwrap_or_default(),
+            issuer: raw_extension(cert, OIDC_ISSUER_V1),
+            github: GITHUB_EXTENSIONS
+                .iter()
+                .map(|(oid, name, label)| (*oid, *name, *label, raw_extension(cert, oid)))
+                .filter(|(.., v)| !v.is_empty())
+                .collect(),
+        }
+    }
+
+    /// cosign's text-mode lines (stderr).
+    fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!("Certificate subject: {}", self.subject)];
+        if !self.issuer.is_empty() {
+            out.push(format!("Certificate issuer URL: {}", self.issuer));
+        }
+        out.extend(
+            self.github
+                .iter()
+                .map(|(_, _, label, v)| format!("{label}: {v}")),
+        );
+        out
+    }
+}
 const OIDC_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
 
 /// A Fulcio extension's raw value as Go's `string(ext.Value)` (`""` when absent).
@@ -644,7 +792,7 @@ fn raw_extension(cert: &signet_x509::Certificate, oid: &str) -> String {
 /// extensions (certificates), `Bundle` and `RFC3161Timestamp`.
 fn legacy_signature_output(
     ss: &payload::SimpleSigning,
-    cert: Option<(&signet_x509::Certificate, &VerifiedBundle)>,
+    cert: Option<&CertInfo>,
     rekor: &RekorBundleAnnotation,
     rfc3161: Option<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<String, OciError> {
@@ -656,20 +804,15 @@ fn legacy_signature_output(
         _ => BTreeMap::new(),
     };
     let text = |s: String| OptionalValue::Json(serde_json::Value::String(s));
-    if let Some((cert, verified)) = cert {
-        let subject = verified.sans().first().cloned().unwrap_or_default();
-        optional.insert("Subject".into(), text(subject));
-        let issuer = raw_extension(cert, OIDC_ISSUER_V1);
-        if !issuer.is_empty() {
-            optional.insert("Issuer".into(), text(issuer.clone()));
-            optional.insert(OIDC_ISSUER_V1.into(), text(issuer));
+    if let Some(cert) = cert {
+        optional.insert("Subject".into(), text(cert.subject.clone()));
+        if !cert.issuer.is_empty() {
+            optional.insert("Issuer".into(), text(cert.issuer.clone()));
+            optional.insert(OIDC_ISSUER_V1.into(), text(cert.issuer.clone()));
         }
-        for (oid, name) in GITHUB_EXTENSIONS {
-            let v = raw_extension(cert, oid);
-            if !v.is_empty() {
-                optional.insert((*name).into(), text(v.clone()));
-                optional.insert((*oid).into(), text(v));
-            }
+        for (oid, name, _, v) in &cert.github {
+            optional.insert((*name).into(), text(v.clone()));
+            optional.insert((*oid).into(), text(v.clone()));
         }
     }
     let raw = serde_json::value::RawValue::from_string(rekor.to_json())
@@ -919,6 +1062,12 @@ mod tests {
             v.output["optional"]["Bundle"]["Payload"]["logIndex"],
             LOG_INDEX
         );
+        // A key: no certificate lines; no signed annotations to satisfy `-a`.
+        assert!(v.certificate_lines.is_empty());
+        check_annotations(&v, &BTreeMap::new()).unwrap();
+        let mut want = BTreeMap::new();
+        want.insert("env".to_string(), "prod".to_string());
+        assert!(check_annotations(&v, &want).is_err());
         let line = v.output_json.clone();
         assert_eq!(verify_stdout(&[v]), format!("\n[{line}]\n"));
     }
@@ -1084,6 +1233,13 @@ mod tests {
         assert_eq!(v.predicate_type.as_deref(), Some(COSIGN_SIGN_PREDICATE));
         assert_eq!(v.bundle.sans(), ["alice@example.com"]);
         assert_eq!(v.bundle.times(), [signet_types::UnixSeconds(T + 60)]);
+        // `-a env=prod` is satisfied by the subject's annotations, `-a env=dev` is not.
+        check_annotations(&v, &ann).unwrap();
+        let mut wrong = ann.clone();
+        wrong.insert("env".into(), "dev".into());
+        assert!(check_annotations(&v, &wrong).is_err());
+        // cosign keeps no certificate for bundle-format results.
+        assert!(v.certificate_lines.is_empty());
         // cosign v3's transformOutput: the statement as simple signing.
         assert_eq!(
             v.output_json,
@@ -1248,7 +1404,9 @@ mod tests {
         let (fx, root, alice) = setup();
         let verifier = Verifier::new(&root).unwrap();
         let d = ImageDigest::of(b"manifest");
-        let payload = simple_signing("reg.test/app", &d, &BTreeMap::new());
+        let mut ann = BTreeMap::new();
+        ann.insert("team".to_string(), "a&b".to_string());
+        let payload = simple_signing("reg.test/app", &d, &ann);
         let (sig, entry) = fx.log_message(&alice, &payload);
         let rekor = RekorBundleAnnotation::from_tlog_entry(&entry).unwrap();
         let a = legacy_annotations(
@@ -1267,6 +1425,19 @@ mod tests {
         assert_eq!(opt["Issuer"], ISSUER);
         assert_eq!(opt["1.3.6.1.4.1.57264.1.1"], ISSUER);
         assert_eq!(opt["Bundle"]["Payload"]["logID"], rekor.log_id);
+        assert_eq!(opt["team"], "a&b");
+        assert!(
+            v.output_json
+                .ends_with(r#","Subject":"alice@example.com","team":"a\u0026b"}}"#)
+        );
+        check_annotations(&v, &ann).unwrap();
+        assert_eq!(
+            v.certificate_lines,
+            [
+                "Certificate subject: alice@example.com",
+                "Certificate issuer URL: https://issuer.example"
+            ]
+        );
         assert!(
             v.output_json.contains(&format!(
                 r#","optional":{{"1.3.6.1.4.1.57264.1.1":"{ISSUER}","Bundle":{},"Issuer""#,
