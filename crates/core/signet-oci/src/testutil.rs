@@ -206,14 +206,27 @@ impl Fixture {
         }
     }
 
-    /// Logs a DSSE envelope (`dsse` 0.0.1, as Rekor canonicalizes it); returns the envelope
-    /// JSON exactly as logged and its entry.
+    /// Logs a DSSE envelope as a `dsse` 0.0.1 entry (as Rekor canonicalizes it); returns the
+    /// envelope JSON exactly as logged and its entry.
     pub fn log_dsse(&self, signer: &Signer, env: &Envelope) -> (String, TlogEntryJson) {
+        self.log_envelope(signer, env, "dsse")
+    }
+
+    /// Logs a DSSE envelope as a `dsse` 0.0.1 or `intoto` 0.0.2 entry.
+    pub fn log_envelope(
+        &self,
+        signer: &Signer,
+        env: &Envelope,
+        kind: &str,
+    ) -> (String, TlogEntryJson) {
         let text = serde_json::to_string(&env.to_json()).unwrap();
         let pem = signer.pem();
-        let proposed = signet_rekor::proposed_dsse(&text, &[pem.as_str()]);
+        let (proposed, version) = match kind {
+            "dsse" => (signet_rekor::proposed_dsse(&text, &[pem.as_str()]), "0.0.1"),
+            _ => (signet_rekor::proposed_intoto(&text, &pem).unwrap(), "0.0.2"),
+        };
         let admitted = signet_rekor::admit(&serde_json::to_vec(&proposed).unwrap()).unwrap();
-        let entry = self.log(&admitted.body, "dsse", "0.0.1");
+        let entry = self.log(&admitted.body, kind, version);
         (text, entry)
     }
 

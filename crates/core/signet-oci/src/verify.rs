@@ -95,8 +95,13 @@ pub fn check_annotations(
 
 /// Verifies one layer of a legacy `.sig` / `.att` manifest: `payload` is its blob (already
 /// checked against the layer digest by the caller). The layer's annotations become a v0.1
-/// bundle (certificate and chain, the Rekor entry with its SET) verified by `verifier` over the
-/// payload; then the payload must name `image` (simple-signing digest, or an in-toto subject).
+/// bundle (the leaf certificate, or none for a key; the Rekor entry with its SET and no
+/// inclusion proof) verified by `verifier` over the payload; then the payload must name `image`
+/// (simple-signing digest, or an in-toto subject). The `dev.sigstore.cosign/chain` annotation
+/// is not used: intermediates come from the trusted root, as cosign v3 takes them. An
+/// `rfc3161timestamp` annotation is passed on as the bundle's timestamp (a token that does not
+/// cover the signature is skipped with a warning, as the verifier skips any such token). A
+/// layer without `dev.sigstore.cosign/bundle` is refused: signet verifies offline only.
 ///
 /// `.sig` (`Expect::Signature`): a message signature over the payload (the log entry's
 /// `hashedrekord` hash must be SHA-256 of the payload); the simple-signing digest must be
@@ -1545,6 +1550,44 @@ mod tests {
             check(blob.as_bytes(), &d, &Expect::Signature),
             Err(OciError::Payload(_))
         ));
+    }
+
+    /// A key-signed attestation logged as `intoto` 0.0.2 (cosign's `--rekor-entry-type
+    /// intoto`): its `content.hash` binds the exact envelope bytes.
+    #[test]
+    fn legacy_attestation_intoto_entry() {
+        let (fx, root, _) = setup();
+        let verifier = Verifier::new(&root).unwrap();
+        let signer = Signer {
+            key: signet_crypto::SigningKey::generate_p256().unwrap(),
+            leaf: None,
+        };
+        let d = ImageDigest::of(b"manifest");
+        let t = payload::COSIGN_CUSTOM_PREDICATE;
+        let predicate = payload::custom_predicate(b"hello", "2026-12-02T04:00:00Z").unwrap();
+        let statement = payload::attestation_statement("reg.test/app", &d, t, &predicate).unwrap();
+        let env = signer.envelope(&statement);
+        let (blob, entry) = fx.log_envelope(&signer, &env, "intoto");
+        assert_eq!(entry.kind_version.kind, "intoto");
+        let rekor = RekorBundleAnnotation::from_tlog_entry(&entry).unwrap();
+        let a = legacy_annotations(None, None, None, Some(&rekor), Some(t));
+        let id = Identity::Key(signer.key.public_key().clone());
+        let check = |blob: &[u8]| {
+            let l = layer(media::DSSE_ENVELOPE, blob, &a);
+            verify_legacy_layer(
+                &l,
+                blob,
+                &d,
+                &verifier,
+                &id,
+                &Expect::Attestation(Some(t.into())),
+            )
+        };
+        let v = check(blob.as_bytes()).unwrap();
+        assert!(v.certificate_lines.is_empty());
+        let pretty = serde_json::to_string_pretty(&env.to_json()).unwrap();
+        let e = check(pretty.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("not the one that was logged"), "{e}");
     }
 
     #[test]
