@@ -43,6 +43,15 @@ pub enum OciError {
         /// The image's digest.
         image: String,
     },
+    /// A verified attestation of another predicate type than the one asked for (or, for an
+    /// image signature, not cosign's sign predicate).
+    #[error("the predicate type is {found:?}, not {expected:?}")]
+    PredicateType {
+        /// The statement's predicate type (or what the signature is).
+        found: String,
+        /// What was asked for.
+        expected: String,
+    },
     /// Bundle or certificate verification failed.
     #[error(transparent)]
     Verify(#[from] signet_verify::VerifyError),

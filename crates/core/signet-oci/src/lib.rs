@@ -32,6 +32,8 @@ pub mod manifest;
 pub mod media;
 pub mod payload;
 mod reference;
+#[cfg(test)]
+mod testutil;
 pub mod verify;
 
 pub use error::OciError;
