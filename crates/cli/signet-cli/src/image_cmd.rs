@@ -286,13 +286,19 @@ pub fn sign(args: SignArgs) -> Result<()> {
 pub fn attest(args: AttestArgs) -> Result<()> {
     let predicate_type = signet_oci::payload::predicate_type(&args.predicate_type)?;
     let bytes = signet_crypto::read_capped(&args.predicate, crate::input::PROVENANCE)?;
-    let predicate: serde_json::Value = serde_json::from_slice(&bytes)
-        .with_context(|| format!("predicate {} is not JSON", args.predicate.display()))?;
+    let now = now();
+    // cosign wraps a custom predicate's text as {"Data": …, "Timestamp": …}.
+    let predicate = if predicate_type == signet_oci::payload::COSIGN_CUSTOM_PREDICATE {
+        signet_oci::payload::custom_predicate(&bytes, &signet_image::rfc3339(now))?
+    } else {
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("predicate {} is not JSON", args.predicate.display()))?
+    };
     let ctx = Signing::new(&args.common)?;
     let opts = SignOptions {
         format: ctx.format,
         annotations: BTreeMap::new(),
-        now: now(),
+        now,
     };
     let signed = ctx.run(&args.images, args.recursive, |s, t| {
         let (opts, pt, p) = (&opts, &predicate_type, &predicate);
@@ -308,6 +314,9 @@ pub struct VerifyArgs {
     trust: TrustArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Annotation `key=value` the signed payload must carry (repeatable).
+    #[arg(short = 'a', long = "annotations", value_parser = annotation)]
+    annotations: Vec<(String, String)>,
     /// Images to verify (by tag or digest).
     #[arg(required = true, value_name = "IMAGE")]
     images: Vec<String>,
@@ -338,6 +347,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
             &args.registry,
             &args.images,
             &Expect::Signature,
+            &args.annotations.iter().cloned().collect(),
         ),
     )
 }
@@ -352,7 +362,13 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
     );
     crate::verify_cmd::json_on_failure(
         output,
-        verify_images(&args.trust, &args.registry, &args.images, &expect),
+        verify_images(
+            &args.trust,
+            &args.registry,
+            &args.images,
+            &expect,
+            &BTreeMap::new(),
+        ),
     )
 }
 
@@ -361,6 +377,7 @@ fn verify_images(
     registry: &RegistryArgs,
     images: &[String],
     expect: &Expect,
+    annotations: &BTreeMap<String, String>,
 ) -> Result<()> {
     let identity = crate::verify_cmd::identity_of(trust)?;
     let root = crate::verify_cmd::root_of(trust)?;
@@ -369,28 +386,38 @@ fn verify_images(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let checks = signet_oci::verify::Checks::performed(&identity, !annotations.is_empty());
     for image in images {
         let r = image_ref(image)?;
         let v = rt.block_on(signet_image::verify_image(
-            &registry, &r, &verifier, &identity, expect,
+            &registry,
+            &r,
+            &verifier,
+            &identity,
+            expect,
+            annotations,
         ))?;
-        if trust.output == Output::Text {
+        let text = trust.output == Output::Text;
+        if text {
             eprint!(
                 "{}",
-                signet_oci::verify::verification_header(image, &v.verified, trust.key.is_some())
+                signet_oci::verify::verification_header(image, &checks)
             );
             for w in v.verified.iter().flat_map(|s| s.bundle.warnings()) {
                 eprintln!("WARNING: {w}");
             }
         }
-        let payloads: Vec<&serde_json::Value> = v.verified.iter().map(|s| &s.output).collect();
         match expect {
-            Expect::Signature => println!("{}", serde_json::to_string(&payloads)?),
-            // cosign prints each verified attestation's envelope on its own line.
+            Expect::Signature => print!("{}", signet_oci::verify::verify_stdout(&v.verified)),
+            // cosign prints each verified attestation's certificate lines (stderr) and its
+            // envelope (stdout, one line each).
             Expect::Attestation(_) => {
-                for p in payloads {
-                    println!("{}", serde_json::to_string(p)?);
+                if text {
+                    for l in v.verified.iter().flat_map(|s| &s.certificate_lines) {
+                        eprintln!("{l}");
+                    }
                 }
+                print!("{}", signet_oci::verify::attestation_stdout(&v.verified));
             }
         }
     }
@@ -708,6 +735,7 @@ pub(crate) fn verify_release_images(
                         verifier,
                         identity,
                         &Expect::Signature,
+                        &BTreeMap::new(),
                     )
                     .await
                     {

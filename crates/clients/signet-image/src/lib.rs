@@ -22,7 +22,7 @@
 mod sign;
 mod verify;
 
-pub use sign::{Format, ImageSigner, SignOptions, SignedImage, Target, targets};
+pub use sign::{Format, ImageSigner, SignOptions, SignedImage, Target, rfc3339, targets};
 pub use verify::{Found, ImageVerification, download, find, verify_image};
 
 /// Image signing and verification errors; every message names the image.

@@ -325,7 +325,7 @@ impl ImageSigner<'_> {
 }
 
 /// RFC 3339 UTC seconds, as cosign writes `org.opencontainers.image.created`.
-fn rfc3339(t: UnixSeconds) -> String {
+pub fn rfc3339(t: UnixSeconds) -> String {
     time::OffsetDateTime::from_unix_timestamp(t.0)
         .ok()
         .and_then(|d| {

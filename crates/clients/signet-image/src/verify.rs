@@ -1,8 +1,10 @@
 //! `verify` and `verify-attestation`: referrers first, the legacy tag second (cosign v3's order).
 
+use std::collections::BTreeMap;
+
 use signet_oci::manifest::{self, TagKind};
 use signet_oci::verify::{
-    Expect, VerifiedImageSignature, verify_bundle_referrer, verify_legacy_layer,
+    Expect, VerifiedImageSignature, check_annotations, verify_bundle_referrer, verify_legacy_layer,
 };
 use signet_oci::{Descriptor, ImageDigest, ImageRef, media};
 use signet_registry::RegistryClient;
@@ -79,14 +81,17 @@ pub struct ImageVerification {
 
 /// Verifies `image` offline: resolves it to a digest once, then every bundle referrer, then
 /// every layer of the legacy `.sig` (or `.att`) manifest. Succeeds when at least one signature
-/// verifies against `verifier`'s trusted root and `identity`.
+/// verifies against `verifier`'s trusted root and `identity` (and carries every one of
+/// `annotations`, cosign's `-a`).
 pub async fn verify_image(
     registry: &RegistryClient,
     image: &ImageRef,
     verifier: &Verifier<'_>,
     identity: &Identity,
     expect: &Expect,
+    annotations: &BTreeMap<String, String>,
 ) -> Result<ImageVerification, ImageError> {
+    let name = image.to_string();
     let what = match expect {
         Expect::Signature => "signatures",
         Expect::Attestation(_) => "attestations",
@@ -111,7 +116,9 @@ pub async fn verify_image(
         tried = tried.saturating_add(1);
         match referrer_bundle(registry, &at, r).await {
             Ok(bytes) => {
-                match verify_bundle_referrer(&bytes, &digest, verifier, identity, expect) {
+                match verify_bundle_referrer(&bytes, &digest, &name, verifier, identity, expect)
+                    .and_then(|v| check_annotations(&v, annotations).map(|()| v))
+                {
                     Ok(v) => verified.push(v),
                     Err(e) => refused.push(format!("bundle {}: {e}", r.digest())),
                 }
@@ -142,6 +149,7 @@ pub async fn verify_image(
             {
                 Ok(payload) => {
                     verify_legacy_layer(&layer, &payload, &digest, verifier, identity, expect)
+                        .and_then(|v| check_annotations(&v, annotations).map(|()| v))
                         .map_err(|e| e.to_string())
                 }
                 Err(e) => Err(e.to_string()),

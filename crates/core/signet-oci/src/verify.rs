@@ -1613,9 +1613,3 @@ mod tests {
         );
     }
 }
-
-/// TEMPORARY (skeleton): cosign's stderr block for a verified image.
-pub fn verification_header(image: &str, verified: &[VerifiedImageSignature], key: bool) -> String {
-    let _ = (verified, key);
-    format!("\nVerification for {image} --\n")
-}
