@@ -490,6 +490,20 @@ pub fn referrer_descriptor(referrer: &Artifact) -> Result<Descriptor, OciError> 
     Ok(d)
 }
 
+/// A descriptor of `size` bytes of `media_type` at `digest` (e.g. a resolved image, the
+/// `subject` of a referrer).
+pub fn descriptor(
+    media_type: &str,
+    size: u64,
+    digest: &ImageDigest,
+) -> Result<Descriptor, OciError> {
+    Ok(Descriptor::new(
+        MediaType::from(media_type),
+        size,
+        oci_digest(digest)?,
+    ))
+}
+
 fn oci_digest(d: &ImageDigest) -> Result<Digest, OciError> {
     Digest::try_from(d.to_string()).map_err(|_| OciError::Digest(d.to_string()))
 }
