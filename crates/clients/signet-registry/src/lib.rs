@@ -247,9 +247,7 @@ impl RegistryClient {
         if status == StatusCode::NOT_FOUND {
             return Err(RegistryError::NotFound(image.to_string()));
         }
-        if !status.is_success() {
-            return Err(status_error(image, resp, &self.inner.http_opts).await);
-        }
+        // Any other failure: the GET below reports it with the answer's body (a HEAD has none).
         let h = resp.headers();
         let digest =
             header_str(h, "docker-content-digest").and_then(|d| ImageDigest::parse(d).ok());
@@ -258,7 +256,10 @@ impl RegistryClient {
         let media_type = header_str(h, header::CONTENT_TYPE.as_str()).map(media_type_of);
         match (digest, size, media_type) {
             (Some(d), Some(size), Some(mt))
-                if !mt.is_empty() && size > 0 && image.digest().is_none_or(|want| *want == d) =>
+                if status.is_success()
+                    && !mt.is_empty()
+                    && size > 0
+                    && image.digest().is_none_or(|want| *want == d) =>
             {
                 descriptor(image, &mt, size, &d)
             }

@@ -309,13 +309,7 @@ async fn concurrent_writers_lose_nothing() {
     while let Some(r) = tasks.join_next().await {
         r.unwrap().unwrap();
     }
-    let mut listed: Vec<String> = c
-        .referrers(&img)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.digest().to_string())
-        .collect();
+    let mut listed = common::referrer_digests(&c, &img).await;
     listed.sort();
     digests.sort();
     assert_eq!(listed, digests);

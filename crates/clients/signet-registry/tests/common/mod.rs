@@ -32,6 +32,16 @@ pub fn image(host: &str, rest: &str) -> ImageRef {
     ImageRef::parse(&format!("{host}/{rest}")).unwrap()
 }
 
+/// The digests `referrers` lists for `img`, in order.
+pub async fn referrer_digests(c: &RegistryClient, img: &ImageRef) -> Vec<String> {
+    c.referrers(img)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.digest().to_string())
+        .collect()
+}
+
 /// One request the double received.
 #[derive(Clone, Debug)]
 pub struct Seen {
