@@ -762,12 +762,13 @@ impl RegistryClient {
     }
 
     fn same_origin(&self, image: &ImageRef, url: &Url) -> bool {
-        let host_port = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => return false,
-        };
-        url.scheme() == self.scheme() && host_port.eq_ignore_ascii_case(image.registry())
+        Url::parse(&format!("{}://{}/", self.scheme(), image.registry())).is_ok_and(|r| {
+            r.scheme() == url.scheme()
+                && r.host_str()
+                    .zip(url.host_str())
+                    .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                && r.port_or_known_default() == url.port_or_known_default()
+        })
     }
 
     /// The `Authorization` value answering `challenge`, and who it speaks for (for errors).
@@ -1044,6 +1045,20 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn credentials_stay_on_the_registry() {
+        let c = RegistryClient::new(RegistryOptions::default()).unwrap();
+        let img = |r: &str| ImageRef::parse(&format!("{r}/app:v1")).unwrap();
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(c.same_origin(&img("reg.example"), &url("https://reg.example/v2/app/x")));
+        assert!(c.same_origin(&img("reg.example:443"), &url("https://REG.example/v2/")));
+        assert!(c.same_origin(&img("reg.example"), &url("https://reg.example:443/v2/")));
+        assert!(!c.same_origin(&img("reg.example"), &url("https://reg.example:5000/v2/")));
+        assert!(!c.same_origin(&img("reg.example"), &url("https://s3.example/blob")));
+        assert!(!c.same_origin(&img("reg.example"), &url("http://reg.example/v2/")));
+        assert!(!c.same_origin(&img("reg.example"), &url("https://reg.example.evil/v2/")));
+    }
 
     #[test]
     fn links_and_bodies() {
