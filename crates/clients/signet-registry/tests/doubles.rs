@@ -39,6 +39,8 @@ fn with_creds() -> RegistryClient {
 async fn referrers_double(api: bool, send_subject: bool) -> Double {
     let stored: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let tags: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>> = Arc::default();
+    let refused_once = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let etag = |b: &[u8]| format!("\"{}\"", ImageDigest::of(b));
     Double::start(move |req| {
         let path = req.target.split('?').next().unwrap().to_string();
         let index_of = |entries: &[Vec<u8>]| {
@@ -75,13 +77,25 @@ async fn referrers_double(api: bool, send_subject: bool) -> Double {
                 if send_subject { a.header("OCI-Subject", SUBJECT) } else { a }
             }
             // Tags (the fallback index): kept apart from the referrers.
+            // ETags are honoured here (unlike distribution 2.8.2), and the first conditional
+            // PUT is refused with 412 as if another writer had just won.
             ("PUT", p) if p.starts_with("/v2/app/manifests/sha256-") => {
-                tags.lock().unwrap().insert(p.to_string(), req.body.clone());
+                let mut tags = tags.lock().unwrap();
+                let current = tags.get(p).map(|b| etag(b));
+                if let Some(m) = req.header("if-match") {
+                    let first = !refused_once.swap(true, std::sync::atomic::Ordering::SeqCst);
+                    if first || Some(m.to_string()) != current {
+                        return Answer::new(412);
+                    }
+                }
+                tags.insert(p.to_string(), req.body.clone());
                 Answer::new(201)
             }
             ("GET", p) if p.starts_with("/v2/app/manifests/sha256-") => {
                 match tags.lock().unwrap().get(p) {
-                    Some(b) => Answer::new(200).body(OCI_INDEX, b.clone()),
+                    Some(b) => Answer::new(200)
+                        .header("ETag", &etag(b))
+                        .body(OCI_INDEX, b.clone()),
                     None => Answer::new(404),
                 }
             }
@@ -151,10 +165,17 @@ async fn oci_subject_without_a_referrers_api_still_gets_the_fallback_index() {
     // The zero-digest probe failed, so the fallback index was written, and it is what
     // `referrers` reads (the API answers 404 here).
     let seen = reg.seen();
-    assert!(
-        seen.iter()
-            .any(|r| r.method == "PUT" && r.target == fallback)
-    );
+    let puts: Vec<_> = seen
+        .iter()
+        .filter(|r| r.method == "PUT" && r.target == fallback)
+        .collect();
+    // The first index was new (no If-Match); the second update sent the ETag read, got 412
+    // once, read again and sent the fresh ETag.
+    assert_eq!(puts.len(), 3, "{puts:?}");
+    assert_eq!(puts[0].header("if-match"), None);
+    let first = format!("\"{}\"", ImageDigest::of(&puts[0].body));
+    assert_eq!(puts[1].header("if-match"), Some(first.as_str()));
+    assert_eq!(puts[2].header("if-match"), Some(first.as_str()));
     assert_eq!(
         common::referrer_digests(&c, &img).await,
         [one.digest.to_string(), two.digest.to_string()]
