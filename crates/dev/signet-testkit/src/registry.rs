@@ -35,7 +35,17 @@ impl TestRegistry {
     /// Starts a registry and waits (at most 20 s) until `/v2/` answers. Fails, naming
     /// [`INSTALL_HINT`], when `docker-registry` or `htpasswd` is missing.
     pub fn start() -> Result<Self> {
-        let bin = find(REGISTRY_BIN, "docker-registry").with_context(|| {
+        Self::start_with(REGISTRY_BIN)
+    }
+
+    /// [`TestRegistry::start`] with the registry binary at `bin` (else its file name on
+    /// `PATH`).
+    pub fn start_with(bin: &str) -> Result<Self> {
+        let name = Path::new(bin)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("docker-registry");
+        let bin = find(bin, name).with_context(|| {
             format!("the registry tests need docker-registry (distribution 2.8.2): {INSTALL_HINT}")
         })?;
         let htpasswd = find("/usr/bin/htpasswd", "htpasswd")
@@ -158,4 +168,33 @@ fn get_status(host: &str, path: &str) -> Result<u16> {
     text.get(9..12)
         .and_then(|c| c.parse().ok())
         .context("not an HTTP answer")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_registry_fails_with_the_install_command() {
+        let err = TestRegistry::start_with("/nonexistent/signet-no-such-registry")
+            .err()
+            .expect("no registry binary there");
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("apt-get install docker-registry apache2-utils"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn starts_answers_and_stops() {
+        let reg = TestRegistry::start().unwrap();
+        assert_eq!(get_status(&reg.host, "/v2/").unwrap(), 401);
+        let host = reg.host.clone();
+        drop(reg);
+        assert!(
+            get_status(&host, "/v2/").is_err(),
+            "still answering after drop"
+        );
+    }
 }
