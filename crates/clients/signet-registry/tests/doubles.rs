@@ -375,3 +375,87 @@ async fn server_errors_and_garbage_are_clear_errors() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn resolve_hashes_the_manifest_when_head_has_no_digest() {
+    let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+    let digest = ImageDigest::of(body);
+    let double = Double::start(
+        move |req| match (req.method.as_str(), req.target.as_str()) {
+            // No Docker-Content-Digest on HEAD (some registries and proxies drop it).
+            ("HEAD", _) => Answer::new(200).body(OCI_MANIFEST, body.to_vec()),
+            ("GET", "/v2/app/manifests/v1") => Answer::new(200).body(OCI_MANIFEST, body.to_vec()),
+            // By digest, the HEAD claims another digest: the GET shows the bytes do not match.
+            ("GET", _) => Answer::new(200).body(OCI_MANIFEST, b"{}".to_vec()),
+            _ => Answer::new(404),
+        },
+    )
+    .await;
+    let c = plain_client();
+    let d = c.resolve(&image(&double.host, "app:v1")).await.unwrap();
+    assert_eq!(d.digest().to_string(), digest.to_string());
+    assert_eq!(d.size(), body.len() as u64);
+    assert_eq!(d.media_type().as_ref(), OCI_MANIFEST);
+    let gets = double.seen().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(gets, 1);
+    let err = c
+        .resolve(&image(&double.host, &format!("app@{SUBJECT}")))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("whose digest is"), "{err}");
+}
+
+#[tokio::test]
+async fn an_expired_token_is_replaced_once_and_a_403_is_an_auth_error() {
+    let issued = Arc::new(Mutex::new(0u32));
+    let n = issued.clone();
+    let realm = Arc::new(Mutex::new(String::new()));
+    let r = realm.clone();
+    let double = Double::start(move |req| {
+        if req.target.starts_with("/token") {
+            let mut n = n.lock().unwrap();
+            *n += 1;
+            return Answer::new(200).body("application/json", format!(r#"{{"token":"tok-{n}"}}"#));
+        }
+        if req.target.starts_with("/v2/denied/") {
+            return Answer::new(403).body("application/json", r#"{"errors":[{"code":"DENIED"}]}"#);
+        }
+        // Only the newest token is valid: the first one "expires" when the second is issued.
+        let valid = format!("Bearer tok-{}", n.lock().unwrap());
+        if req.header("authorization") != Some(valid.as_str()) || req.target.contains("expire") {
+            let realm = format!("http://{}/token", r.lock().unwrap());
+            return Answer::new(401)
+                .header("WWW-Authenticate", &format!(r#"Bearer realm="{realm}""#));
+        }
+        Answer::new(200)
+            .header("Docker-Content-Digest", SUBJECT)
+            .body(OCI_MANIFEST, vec![b' '; 10])
+    })
+    .await;
+    *realm.lock().unwrap() = double.host.clone();
+    let c = plain_client();
+    c.resolve(&image(&double.host, "app:v1")).await.unwrap();
+    // The cached token is now stale (a new one will be issued): one new challenge, then OK.
+    *issued.lock().unwrap() += 1;
+    c.resolve(&image(&double.host, "app:v1")).await.unwrap();
+    assert_eq!(*issued.lock().unwrap(), 3);
+    // A token that is refused even when fresh: an auth error, not a loop.
+    let err = c
+        .resolve(&image(&double.host, "expire:v1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistryError::Auth { .. }), "{err}");
+    assert!(
+        err.to_string().contains("refused anonymous access"),
+        "{err}"
+    );
+    let err = c
+        .resolve(&image(&double.host, "denied:v1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistryError::Auth { .. }), "{err}");
+    assert!(
+        err.to_string().contains("denied:v1") && err.to_string().contains("403"),
+        "{err}"
+    );
+}
