@@ -18,6 +18,9 @@ use signet_trust::{TimeRange, TransparencyLog, TrustedKey, TrustedRoot};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds, b64};
 
 pub mod hostile_http;
+pub mod registry;
+
+pub use registry::TestRegistry;
 
 /// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`).
 pub mod load {
