@@ -2,16 +2,20 @@
 # (Debian's `docker-registry`, CNCF distribution 2.8.2) on a free 127.0.0.1 port, with htpasswd
 # (Basic) authentication and storage in a scratch directory. Never the packaged configuration
 # (that one listens on :5000 on every interface).
-#   start_registry DIR   installs docker-registry and apache2-utils with apt when missing, starts
+#   install_registry     installs docker-registry and apache2-utils with apt when missing;
+#   start_registry DIR   installs them (install_registry), starts
 #                        the registry, waits until /v2/ answers, and sets REGISTRY (host:port),
 #                        REGISTRY_USER, REGISTRY_PASS and registry_pid (kill it when done).
-start_registry() {
-  local dir=$1 port
-  if ! command -v docker-registry > /dev/null && [ ! -x /usr/bin/docker-registry ] || ! command -v htpasswd > /dev/null; then
+install_registry() {
+  if [ ! -x /usr/bin/docker-registry ] || ! command -v htpasswd > /dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       docker-registry apache2-utils) > /dev/null 2>&1 \
       || { echo "cannot install docker-registry and apache2-utils (apt-get install docker-registry apache2-utils)" >&2; return 1; }
   fi
+}
+start_registry() {
+  local dir=$1 port
+  install_registry || return 1
   mkdir -p "$dir/data"
   REGISTRY_USER=signet-tester REGISTRY_PASS=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
   htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASS" > "$dir/htpasswd" 2> /dev/null

@@ -15,6 +15,9 @@ log=$(mktemp); work=$(mktemp -d); pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$log" "$work"; }
 trap cleanup EXIT
 
+# The image tests run a real OCI registry (Debian's docker-registry): install it when missing.
+. scripts/registry.sh
+install_registry
 cargo test --workspace --locked 2>&1 | tee "$log"
 
 # Interop peers, installed from PyPI into a venv under target/ (reused between runs).
