@@ -59,6 +59,20 @@ refuse "sigstore-python refuses signet's image bundle for another identity" 'ide
   "$venv/bin/sigstore" --trust-config "$D/trust_config.json" verify identity "$d1" \
     --bundle "$work/signet-image.sigstore.json" --cert-identity mallory@example.com --cert-oidc-issuer "$iss"
 
+echo '{"buildDefinition":{"buildType":"https://example.com/build/v1","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/builder"}}}' > "$work/provenance.json"
+check "signet attests the image (SLSA provenance, bundle format)" \
+  reg attest --identity-token "$work/token" --predicate "$work/provenance.json" --type slsaprovenance1 "$img1"
+att=$(get -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$REGISTRY/v2/interop/app/manifests/sha256-${d1#sha256:}" \
+  | json '[m["digest"] for m in d["manifests"] if m.get("annotations",{}).get("dev.sigstore.bundle.predicateType")=="https://slsa.dev/provenance/v1"][0]')
+layer=$(get -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REGISTRY/v2/interop/app/manifests/$att" | json 'd["layers"][0]["digest"]')
+get "http://$REGISTRY/v2/interop/app/blobs/$layer" > "$work/signet-att.sigstore.json"
+check "sigstore-python verifies signet's image attestation bundle against the image digest" \
+  "$venv/bin/sigstore" --trust-config "$D/trust_config.json" verify identity "$d1" \
+    --bundle "$work/signet-att.sigstore.json" --cert-identity "$me" --cert-oidc-issuer "$iss"
+check "sigstore-js verifies signet's image attestation bundle" \
+  node "$js/verify.mjs" --trusted-root "$root" --bundle "$work/signet-att.sigstore.json" \
+    --identity "$me" --issuer "$iss" --subject-digest "$d1"
+
 # 2. The peers write, signet reads and verifies.
 check "sigstore-js signs cosign's image statement with signet's CA and log" \
   node "$js/sign.mjs" --kind dsse --image-digest "$d2" --token "$work/token" --fulcio "$url" --rekor "$url" \

@@ -175,7 +175,8 @@ impl ImageSigner<'_> {
                 })
             }
             Format::Bundle => {
-                let statement = payload::sign_statement(&digest, &opts.annotations);
+                let statement =
+                    payload::sign_statement(&img.repo_name(), &digest, &opts.annotations);
                 self.bundle_referrer(
                     target,
                     &statement,
@@ -200,9 +201,19 @@ impl ImageSigner<'_> {
         let digest = target.digest()?;
         let img = &target.image;
         let what = format!("the attestation of {}", img);
-        let statement =
-            payload::attestation_statement(&img.repo_name(), &digest, predicate_type, predicate)
-                .map_err(ImageError::format(img))?;
+        let statement = payload::attestation_statement(
+            // Bundle referrers: Statement v1, which every bundle verifier reads; the legacy
+            // .att tag: cosign's v0.1.
+            match opts.format {
+                Format::Bundle => payload::StatementVersion::V1,
+                Format::Legacy => payload::StatementVersion::V01,
+            },
+            &img.repo_name(),
+            &digest,
+            predicate_type,
+            predicate,
+        )
+        .map_err(ImageError::format(img))?;
         match opts.format {
             Format::Bundle => {
                 self.bundle_referrer(target, &statement, predicate_type, opts, &what)

@@ -234,6 +234,7 @@ struct DigestSet {
 
 #[derive(Serialize)]
 struct SignSubject<'a> {
+    name: &'a str,
     digest: DigestSet,
     annotations: &'a BTreeMap<String, String>,
 }
@@ -244,13 +245,21 @@ struct NamedSubject<'a> {
     digest: DigestSet,
 }
 
-/// The in-toto Statement v1 cosign v3 signs for an image in the bundle format: subject the
-/// digest only, predicate type [`COSIGN_SIGN_PREDICATE`], `annotations` on the subject:
-/// `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"HEX"},"annotations":{}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}`.
-pub fn sign_statement(digest: &ImageDigest, annotations: &BTreeMap<String, String>) -> Vec<u8> {
+/// The in-toto Statement v1 signed for an image in the bundle format, as cosign v3 signs it
+/// (predicate type [`COSIGN_SIGN_PREDICATE`], `annotations` on the subject) plus the subject's
+/// `name` (`repo_name`, as cosign's attestations name it): cosign writes none, and
+/// sigstore-python (4.5.1) refuses a statement whose subject has no name, while cosign and
+/// sigstore-js ignore it:
+/// `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"REPO","digest":{"sha256":"HEX"},"annotations":{}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}`.
+pub fn sign_statement(
+    repo_name: &str,
+    digest: &ImageDigest,
+    annotations: &BTreeMap<String, String>,
+) -> Vec<u8> {
     let statement = StatementJson {
         kind: STATEMENT_V1,
         subject: [SignSubject {
+            name: repo_name,
             digest: DigestSet {
                 sha256: digest.hex(),
             },
@@ -263,12 +272,23 @@ pub fn sign_statement(digest: &ImageDigest, annotations: &BTreeMap<String, Strin
     serde_json::to_vec(&statement).unwrap_or_default()
 }
 
-/// The in-toto Statement for an attestation (`cosign attest`): `_type`
-/// [`STATEMENT_V01`] (as cosign's `attestation.GenerateStatement` writes for every type),
-/// subject `name` = `repo_name`, digest the image's; `predicate` the user's JSON: an object, or
-/// a string (cosign's `--type spdx` keeps a non-JSON SPDX document as a string predicate).
-/// For `--type custom` build the predicate with [`custom_predicate`].
+/// Which in-toto Statement version an attestation is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatementVersion {
+    /// [`STATEMENT_V01`]: what cosign's `attestation.GenerateStatement` writes for every type
+    /// (the legacy `.att` format keeps it).
+    V01,
+    /// [`STATEMENT_V1`]: for bundle referrers, which sigstore-python (4.5.1) reads only as v1
+    /// (cosign and sigstore-js read both).
+    V1,
+}
+
+/// The in-toto Statement for an attestation (`cosign attest`): `_type` by `version`, subject
+/// `name` = `repo_name`, digest the image's; `predicate` the user's JSON: an object, or a
+/// string (cosign's `--type spdx` keeps a non-JSON SPDX document as a string predicate). For
+/// `--type custom` build the predicate with [`custom_predicate`].
 pub fn attestation_statement(
+    version: StatementVersion,
     repo_name: &str,
     digest: &ImageDigest,
     predicate_type: &str,
@@ -283,7 +303,10 @@ pub fn attestation_statement(
         ));
     }
     let statement = StatementJson {
-        kind: STATEMENT_V01,
+        kind: match version {
+            StatementVersion::V01 => STATEMENT_V01,
+            StatementVersion::V1 => STATEMENT_V1,
+        },
         subject: [NamedSubject {
             name: repo_name,
             digest: DigestSet {
@@ -583,19 +606,21 @@ mod tests {
     fn statements_are_cosigns() {
         let d = digest();
         assert_eq!(
-            String::from_utf8(sign_statement(&d, &BTreeMap::new())).unwrap(),
+            String::from_utf8(sign_statement("reg.example/app", &d, &BTreeMap::new())).unwrap(),
             format!(
-                r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"digest":{{"sha256":"{}"}},"annotations":{{}}}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{{}}}}"#,
+                r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"reg.example/app","digest":{{"sha256":"{}"}},"annotations":{{}}}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{{}}}}"#,
                 d.hex()
             )
         );
         let mut a = BTreeMap::new();
         a.insert("env".to_string(), "prod".to_string());
-        let s: serde_json::Value = serde_json::from_slice(&sign_statement(&d, &a)).unwrap();
+        let s: serde_json::Value =
+            serde_json::from_slice(&sign_statement("reg.example/app", &d, &a)).unwrap();
         assert_eq!(s["subject"][0]["annotations"]["env"], "prod");
 
         let pred = serde_json::json!({"b": 1, "a": {"y": 2, "x": 3}});
         let st = attestation_statement(
+            StatementVersion::V01,
             "reg.example/app",
             &d,
             "https://slsa.dev/provenance/v1",
@@ -609,11 +634,23 @@ mod tests {
                 d.hex()
             )
         );
-        assert!(attestation_statement("r", &d, "t", &serde_json::json!([1])).is_err());
-        assert!(attestation_statement("r", &d, "", &pred).is_err());
+        let v1 = attestation_statement(StatementVersion::V1, "r", &d, "t", &pred).unwrap();
+        let v1: serde_json::Value = serde_json::from_slice(&v1).unwrap();
+        assert_eq!(v1["_type"], "https://in-toto.io/Statement/v1");
         assert!(
-            attestation_statement("r", &d, "t", &serde_json::json!("SPDXVersion: SPDX-2.2"))
-                .is_ok()
+            attestation_statement(StatementVersion::V01, "r", &d, "t", &serde_json::json!([1]))
+                .is_err()
+        );
+        assert!(attestation_statement(StatementVersion::V01, "r", &d, "", &pred).is_err());
+        assert!(
+            attestation_statement(
+                StatementVersion::V01,
+                "r",
+                &d,
+                "t",
+                &serde_json::json!("SPDXVersion: SPDX-2.2")
+            )
+            .is_ok()
         );
         assert_eq!(
             custom_predicate(b"hello", "2026-12-02T04:00:00Z").unwrap(),

@@ -1228,7 +1228,7 @@ mod tests {
         let d = ImageDigest::of(b"manifest one");
         let mut ann = BTreeMap::new();
         ann.insert("env".to_string(), "prod".to_string());
-        let bundle = fx.dsse_bundle(&alice, &sign_statement(&d, &ann));
+        let bundle = fx.dsse_bundle(&alice, &sign_statement("reg.example/app", &d, &ann));
         let id = keyless_identity("alice@example.com");
         let name = "reg.test/app:v1";
 
@@ -1301,6 +1301,7 @@ mod tests {
         }
         // An attestation of another type is not an image signature.
         let att = payload::attestation_statement(
+            payload::StatementVersion::V01,
             "reg.test/app",
             &d,
             "https://slsa.dev/provenance/v1",
@@ -1496,6 +1497,7 @@ mod tests {
         let d = ImageDigest::of(b"manifest");
         let t = "https://cyclonedx.org/bom";
         let statement = payload::attestation_statement(
+            payload::StatementVersion::V01,
             "reg.test/app",
             &d,
             t,
@@ -1565,7 +1567,14 @@ mod tests {
         let d = ImageDigest::of(b"manifest");
         let t = payload::COSIGN_CUSTOM_PREDICATE;
         let predicate = payload::custom_predicate(b"hello", "2026-12-02T04:00:00Z").unwrap();
-        let statement = payload::attestation_statement("reg.test/app", &d, t, &predicate).unwrap();
+        let statement = payload::attestation_statement(
+            payload::StatementVersion::V01,
+            "reg.test/app",
+            &d,
+            t,
+            &predicate,
+        )
+        .unwrap();
         let env = signer.envelope(&statement);
         let (blob, entry) = fx.log_envelope(&signer, &env, "intoto");
         assert_eq!(entry.kind_version.kind, "intoto");
