@@ -586,3 +586,105 @@ fn a_release_with_its_images() {
     assert!(text(&o).contains("UNSIGNED"), "{}", text(&o));
     assert!(Path::new(r).join("images.txt.sigstore.json").exists());
 }
+
+/// A REAL cosign signature (public-good Rekor, testdata/cosign-image-signature): its legacy
+/// `.sig` manifest pushed into the test registry verifies with `signet verify --key` against the
+/// embedded public-good trusted root, by digest (the image itself is not in the registry, as
+/// with cosign a digest reference is not resolved); any flipped byte is refused.
+#[test]
+fn a_real_cosign_legacy_signature() {
+    use signet_oci::manifest::{LegacyLayer, TagKind, legacy_manifest, legacy_tag};
+    use signet_oci::{ImageDigest, ImageRef, media};
+    use signet_registry::{RegistryClient, RegistryOptions};
+
+    let env = Env::start();
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../testdata/cosign-image-signature"
+    ));
+    let payload = std::fs::read(dir.join("payload.json")).unwrap();
+    let sig: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("signature.json")).unwrap()).unwrap();
+    let digest = ImageDigest::parse(sig["image"].as_str().unwrap()).unwrap();
+    let annotations: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(sig["annotations"].clone()).unwrap();
+    let registry = RegistryClient::new(RegistryOptions {
+        allow_http: true,
+        credentials: Some((env.reg.user.clone(), env.reg.password.clone())),
+    })
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let push =
+        |repo: &str, annotations: &std::collections::BTreeMap<String, String>, payload: &[u8]| {
+            let img = ImageRef::parse(&format!("{}/{repo}@{digest}", env.reg.host)).unwrap();
+            let layer = LegacyLayer {
+                media_type: media::SIMPLE_SIGNING.to_string(),
+                payload: payload.to_vec(),
+                annotations: annotations.clone(),
+            };
+            let m = legacy_manifest(None, &layer).unwrap().unwrap();
+            rt.block_on(registry.push(&img, &m, Some(&legacy_tag(&digest, TagKind::Signature))))
+                .unwrap();
+            img.to_string()
+        };
+    let public = dir.join("cosign.pub");
+    let public = public.to_str().unwrap();
+    // No trust config anywhere: the embedded public-good root.
+    let verify = |image: &str| {
+        Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(["verify", image, "--key", public, "--allow-http-registry"])
+            .env("SIGNET_REGISTRY_USERNAME", &env.reg.user)
+            .env("SIGNET_REGISTRY_PASSWORD", &env.reg.password)
+            .env_remove("SIGNET_DATA_DIR")
+            .env_remove("SIGNET_TRUST_CONFIG")
+            .env("XDG_CONFIG_HOME", env.dir.join("no-config"))
+            .output()
+            .unwrap()
+    };
+    let img = push("demo", &annotations, &payload);
+    let o = verify(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    let p = payloads(&String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        p[0]["critical"]["identity"]["docker-reference"],
+        "localhost:5000/demo"
+    );
+    assert_eq!(p[0]["optional"]["Bundle"]["Payload"]["logIndex"], 357097618);
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("  - The signatures were verified against the specified public key")
+    );
+
+    // One flipped byte anywhere: refused.
+    let flip = |s: &str, at: usize| {
+        let mut b = s.as_bytes().to_vec();
+        b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(b).unwrap()
+    };
+    let mut n = 0;
+    for key in [
+        "dev.cosignproject.cosign/signature",
+        "dev.sigstore.cosign/bundle",
+    ] {
+        let v = &annotations[key];
+        for at in [v.len() / 3, v.len() / 2, v.len() - 5] {
+            let mut a = annotations.clone();
+            a.insert(key.to_string(), flip(v, at));
+            n += 1;
+            let img = push(&format!("tampered{n}"), &a, &payload);
+            let o = verify(&img);
+            assert!(
+                !o.status.success(),
+                "{key} flipped at {at} verified: {}",
+                text(&o)
+            );
+        }
+    }
+    let mut bad = payload.clone();
+    bad[100] ^= 1;
+    let img = push("tampered-payload", &annotations, &bad);
+    assert!(!verify(&img).status.success());
+}

@@ -79,7 +79,7 @@ pub struct ImageVerification {
     pub refused: Vec<String>,
 }
 
-/// Verifies `image` offline: resolves it to a digest once, then every bundle referrer, then
+/// Verifies `image` offline: resolves a tag to a digest once, then every bundle referrer, then
 /// every layer of the legacy `.sig` (or `.att`) manifest. Succeeds when at least one signature
 /// verifies against `verifier`'s trusted root and `identity` (and carries every one of
 /// `annotations`, cosign's `-a`).
@@ -96,12 +96,18 @@ pub async fn verify_image(
         Expect::Signature => "signatures",
         Expect::Attestation(_) => "attestations",
     };
-    let descriptor = registry
-        .resolve(image)
-        .await
-        .map_err(ImageError::registry(image))?;
-    let digest =
-        ImageDigest::parse(descriptor.digest().as_ref()).map_err(ImageError::format(image))?;
+    // A digest reference is taken as it is (as cosign does: the image itself need not be
+    // readable); a tag is resolved once.
+    let digest = match image.digest() {
+        Some(d) => *d,
+        None => {
+            let descriptor = registry
+                .resolve(image)
+                .await
+                .map_err(ImageError::registry(image))?;
+            ImageDigest::parse(descriptor.digest().as_ref()).map_err(ImageError::format(image))?
+        }
+    };
     let at = image.at_digest(digest);
     let mut verified = Vec::new();
     let mut refused = Vec::new();
