@@ -231,6 +231,13 @@ def seed_misc():
         add("entry_id", uuid)
         seed_body(b64d(entry["body"]))
     add("provenance", read(os.path.join(CONFORMANCE, "assets", "statement.json")))
+    image = os.path.join(TESTDATA, "cosign-image-signature")
+    add("oci_payload", read(os.path.join(image, "payload.json")))
+    for v in json.loads(read(os.path.join(image, "signature.json")))["annotations"].values():
+        add("oci_payload", v.encode())
+    for r in (b"busybox", b"127.0.0.1:5000/k8s/kube-apiserver-amd64:v1.36.0",
+              b"registry.k8s.io/pause@sha256:" + b"0" * 64):
+        add("oci_payload", r)
     for q in (
         "logIndex=0",
         "logIndex=42",

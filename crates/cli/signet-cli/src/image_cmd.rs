@@ -149,23 +149,13 @@ impl Signing {
         })
     }
 
-    fn run<'a, F, Fut>(
-        &'a self,
-        images: &[String],
-        recursive: bool,
-        each: F,
-    ) -> Result<Vec<SignedImage>>
-    where
-        F: Fn(ImageSigner<'a>, signet_image::Target) -> Fut,
-        Fut: std::future::Future<Output = Result<SignedImage, signet_image::ImageError>>,
-    {
-        let signer = ImageSigner {
+    /// Signs with this context's registry, signer and log.
+    fn image_signer(&self) -> ImageSigner<'_> {
+        ImageSigner {
             registry: &self.registry,
             signer: &self.signer,
             log: &self.log,
-        };
-        self.rt
-            .block_on(sign_targets(signer, images, recursive, each))
+        }
     }
 }
 
@@ -276,10 +266,15 @@ pub fn sign(args: SignArgs) -> Result<()> {
         annotations: args.annotations.into_iter().collect::<BTreeMap<_, _>>(),
         now: now(),
     };
-    let signed = ctx.run(&args.images, args.recursive, |s, t| {
-        let opts = &opts;
-        async move { s.sign(&t, opts).await }
-    })?;
+    let signed = ctx.rt.block_on(sign_targets(
+        ctx.image_signer(),
+        &args.images,
+        args.recursive,
+        |s, t| {
+            let opts = &opts;
+            async move { s.sign(&t, opts).await }
+        },
+    ))?;
     report_signed(&signed, args.common.output, "Signature of")
 }
 
@@ -300,10 +295,15 @@ pub fn attest(args: AttestArgs) -> Result<()> {
         annotations: BTreeMap::new(),
         now,
     };
-    let signed = ctx.run(&args.images, args.recursive, |s, t| {
-        let (opts, pt, p) = (&opts, &predicate_type, &predicate);
-        async move { s.attest(&t, pt, p, opts).await }
-    })?;
+    let signed = ctx.rt.block_on(sign_targets(
+        ctx.image_signer(),
+        &args.images,
+        args.recursive,
+        |s, t| {
+            let (opts, pt, p) = (&opts, &predicate_type, &predicate);
+            async move { s.attest(&t, pt, p, opts).await }
+        },
+    ))?;
     report_signed(&signed, args.common.output, "Attestation of")
 }
 

@@ -150,29 +150,15 @@ impl ImageSigner<'_> {
                     image: img.to_string(),
                     source: Box::new(source),
                 })?;
-                let rekor = self.rekor_annotation(img, &signed.bundle)?;
-                let layer = LegacyLayer {
-                    media_type: media::SIMPLE_SIGNING.to_string(),
-                    annotations: payload::legacy_annotations(
-                        Some(&signed.signature),
-                        self.signer.certificate_pem(),
-                        self.signer.certificate_pem().map(|_| ""),
-                        Some(&rekor),
-                        None,
-                    ),
+                self.push_legacy(
+                    img,
+                    TagKind::Signature,
+                    &signed.bundle,
+                    Some(&signed.signature),
                     payload,
-                };
-                let written = self
-                    .registry
-                    .append_legacy(img, TagKind::Signature, &layer)
-                    .await
-                    .map_err(ImageError::registry(img))?;
-                Ok(SignedImage {
-                    image: img.clone(),
-                    log_index: signed.entry.entry.log_index,
-                    format: opts.format,
-                    written,
-                })
+                    None,
+                )
+                .await
             }
             Format::Bundle => {
                 let statement =
@@ -233,30 +219,16 @@ impl ImageSigner<'_> {
                     image: img.to_string(),
                     source: Box::new(source),
                 })?;
-                let rekor = self.rekor_annotation(img, &signed.bundle)?;
-                let layer = LegacyLayer {
-                    media_type: media::DSSE_ENVELOPE.to_string(),
-                    annotations: payload::legacy_annotations(
-                        None,
-                        self.signer.certificate_pem(),
-                        self.signer.certificate_pem().map(|_| ""),
-                        Some(&rekor),
-                        Some(predicate_type),
-                    ),
-                    // The blob must be the envelope exactly as logged: the entry hashes it.
-                    payload: signed.envelope_json.into_bytes(),
-                };
-                let written = self
-                    .registry
-                    .append_legacy(img, TagKind::Attestation, &layer)
-                    .await
-                    .map_err(ImageError::registry(img))?;
-                Ok(SignedImage {
-                    image: img.clone(),
-                    log_index: signed.entry.entry.log_index,
-                    format: opts.format,
-                    written,
-                })
+                // The blob must be the envelope exactly as logged: the entry hashes it.
+                self.push_legacy(
+                    img,
+                    TagKind::Attestation,
+                    &signed.bundle,
+                    None,
+                    signed.envelope_json.into_bytes(),
+                    Some(predicate_type),
+                )
+                .await
             }
         }
     }
@@ -313,6 +285,48 @@ impl ImageSigner<'_> {
             log_index: signed.entry.entry.log_index,
             format: opts.format,
             written: true,
+        })
+    }
+
+    /// Appends a legacy layer for a logged signature (`signature` for `.sig`; none, and the
+    /// `predicate_type`, for `.att`) to the image's legacy tag.
+    async fn push_legacy(
+        &self,
+        img: &ImageRef,
+        kind: TagKind,
+        bundle: &signet_bundle::BundleJson,
+        signature: Option<&[u8]>,
+        payload: Vec<u8>,
+        predicate_type: Option<&str>,
+    ) -> Result<SignedImage, ImageError> {
+        let rekor = self.rekor_annotation(img, bundle)?;
+        let media_type = match kind {
+            TagKind::Signature => media::SIMPLE_SIGNING,
+            TagKind::Attestation => media::DSSE_ENVELOPE,
+        };
+        let certificate = self.signer.certificate_pem();
+        let layer = LegacyLayer {
+            media_type: media_type.to_string(),
+            annotations: payload::legacy_annotations(
+                signature,
+                certificate,
+                // cosign v3 writes an empty chain: verifiers take it from the trusted root.
+                certificate.map(|_| ""),
+                Some(&rekor),
+                predicate_type,
+            ),
+            payload,
+        };
+        let written = self
+            .registry
+            .append_legacy(img, kind, &layer)
+            .await
+            .map_err(ImageError::registry(img))?;
+        Ok(SignedImage {
+            image: img.clone(),
+            log_index: rekor.log_index,
+            format: Format::Legacy,
+            written,
         })
     }
 

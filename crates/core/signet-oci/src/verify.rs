@@ -117,12 +117,7 @@ pub fn verify_legacy_layer(
     identity: &Identity,
     expect: &Expect,
 ) -> Result<VerifiedImageSignature, OciError> {
-    if payload.len() as u64 > media::MAX_SIGNATURE_BLOB {
-        return Err(OciError::TooLarge {
-            what: "signature payload",
-            limit: media::MAX_SIGNATURE_BLOB,
-        });
-    }
+    within_limit(payload, "signature payload")?;
     let media_type = layer.media_type().to_string();
     let (wanted, other) = match expect {
         Expect::Signature => (media::SIMPLE_SIGNING, media::DSSE_ENVELOPE),
@@ -313,12 +308,7 @@ pub fn verify_bundle_referrer(
     identity: &Identity,
     expect: &Expect,
 ) -> Result<VerifiedImageSignature, OciError> {
-    if bundle_json.len() as u64 > media::MAX_SIGNATURE_BLOB {
-        return Err(OciError::TooLarge {
-            what: "bundle",
-            limit: media::MAX_SIGNATURE_BLOB,
-        });
-    }
+    within_limit(bundle_json, "bundle")?;
     let bundle = Bundle::from_json(bundle_json).map_err(|e| OciError::Bundle(e.to_string()))?;
     if bundle.version < BundleVersion::V03 {
         return Err(OciError::Bundle(format!(
@@ -485,6 +475,17 @@ pub fn attestation_stdout(attestations: &[VerifiedImageSignature]) -> String {
         .iter()
         .map(|a| format!("{}\n", a.output_json))
         .collect()
+}
+
+/// Refuses `bytes` over [`media::MAX_SIGNATURE_BLOB`].
+fn within_limit(bytes: &[u8], what: &'static str) -> Result<(), OciError> {
+    if bytes.len() as u64 > media::MAX_SIGNATURE_BLOB {
+        return Err(OciError::TooLarge {
+            what,
+            limit: media::MAX_SIGNATURE_BLOB,
+        });
+    }
+    Ok(())
 }
 
 /// Signed annotations and certificate lines of a result.
