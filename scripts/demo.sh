@@ -109,7 +109,8 @@ $SIGNET tree --allow-http-registry "$IMG"
 
 echo "== verify it with Kubernetes' documented command (cosign verify ... | jq .)"
 $SIGNET verify --allow-http-registry "$IMG" --certificate-identity "$KREL" \
-  --certificate-oidc-issuer https://accounts.google.com | python3 -m json.tool | head -12
+  --certificate-oidc-issuer https://accounts.google.com > "$work/image-verify.json"
+python3 -m json.tool "$work/image-verify.json" | sed -n '1,14p'; echo "  ..."
 
 echo "== another identity must be refused"
 if $SIGNET verify --allow-http-registry "$IMG" --certificate-identity mallory@example.com \
