@@ -75,6 +75,18 @@ impl ImageRef {
             s.parse().map_err(|e: oci_spec::distribution::ParseError| {
                 OciError::Reference(s.to_string(), e.to_string())
             })?;
+        // The distribution grammar's repository path is lowercase; oci-spec lets an uppercase
+        // first component through as part of a Docker Hub path (found by fuzzing).
+        if !r
+            .repository()
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b))
+        {
+            return Err(OciError::Reference(
+                s.to_string(),
+                "repository name must be lowercase".to_string(),
+            ));
+        }
         let digest = r.digest().map(ImageDigest::parse).transpose()?;
         let tag = match (r.tag(), &digest) {
             (Some(t), _) => Some(t.to_string()),
@@ -183,6 +195,16 @@ mod tests {
         assert_eq!(r.reference(), d);
         assert_eq!(r.to_string(), format!("localhost:5000/demo@{d}"));
         assert!(ImageRef::parse("no spaces/allowed").is_err());
+        // Round trips: what parses renders to a reference that parses to the same value.
+        assert!(ImageRef::parse("logIDbu/yy").is_err());
+        for s in [
+            "busybox",
+            "library/busybox:1",
+            "a.b:5000/x/y@sha256:2f0249ebb962c1281b791aafe68ec39caa2751eecad1c6a5042cbdc43548d764",
+        ] {
+            let r = ImageRef::parse(s).unwrap();
+            assert_eq!(ImageRef::parse(&r.to_string()).unwrap(), r);
+        }
         assert!(ImageRef::parse("repo@sha256:abc").is_err());
         assert!(ImageDigest::parse("sha256:ABC").is_err());
         assert!(ImageDigest::parse(&d.to_uppercase()).is_err());
