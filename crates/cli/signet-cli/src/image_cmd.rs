@@ -43,6 +43,7 @@ impl RegistryArgs {
         Ok(RegistryClient::new(RegistryOptions {
             allow_http: self.allow_http_registry,
             credentials,
+            http: crate::net::options()?,
         })?)
     }
 }

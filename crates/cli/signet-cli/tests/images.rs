@@ -611,6 +611,7 @@ fn a_real_cosign_legacy_signature() {
     let registry = RegistryClient::new(RegistryOptions {
         allow_http: true,
         credentials: Some((env.reg.user.clone(), env.reg.password.clone())),
+        ..Default::default()
     })
     .unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -28,6 +28,7 @@ fn with_creds() -> RegistryClient {
     RegistryClient::new(RegistryOptions {
         allow_http: true,
         credentials: Some(("alice".into(), "s3cret".into())),
+        ..Default::default()
     })
     .unwrap()
 }

@@ -71,6 +71,7 @@ async fn authentication_is_required_and_checked() {
     let wrong = RegistryClient::new(signet_registry::RegistryOptions {
         allow_http: true,
         credentials: Some((reg.user.clone(), "wrong".into())),
+        ..Default::default()
     })
     .unwrap();
     let err = wrong.resolve(&img).await.unwrap_err();

@@ -15,6 +15,7 @@ pub fn client(reg: &TestRegistry) -> RegistryClient {
     RegistryClient::new(RegistryOptions {
         allow_http: true,
         credentials: Some((reg.user.clone(), reg.password.clone())),
+        ..Default::default()
     })
     .unwrap()
 }
@@ -24,6 +25,7 @@ pub fn plain_client() -> RegistryClient {
     RegistryClient::new(RegistryOptions {
         allow_http: true,
         credentials: None,
+        ..Default::default()
     })
     .unwrap()
 }
