@@ -334,6 +334,11 @@ pub struct VerifyAttestationArgs {
     /// default: any.
     #[arg(long = "type")]
     predicate_type: Option<String>,
+    /// A Rego policy every verified attestation must satisfy, as for cosign: `package
+    /// signature` whose rule `allow` is true with the in-toto statement as `input` (cosign's
+    /// CUE policies are not supported).
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// Images to verify (by tag or digest).
     #[arg(required = true, value_name = "IMAGE")]
     images: Vec<String>,
@@ -349,12 +354,14 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
             &args.images,
             &Expect::Signature,
             &args.annotations.iter().cloned().collect(),
+            None,
         ),
     )
 }
 
 pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
     let output = args.trust.output;
+    let policy = args.policy.as_deref().map(read_policy).transpose()?;
     let expect = Expect::Attestation(
         args.predicate_type
             .as_deref()
@@ -369,6 +376,7 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
             &args.images,
             &expect,
             &BTreeMap::new(),
+            policy.as_ref(),
         ),
     )
 }
@@ -379,6 +387,7 @@ fn verify_images(
     images: &[String],
     expect: &Expect,
     annotations: &BTreeMap<String, String>,
+    policy: Option<&signet_image::RegoPolicy>,
 ) -> Result<()> {
     let identity = crate::verify_cmd::identity_of(trust)?;
     let root = crate::verify_cmd::root_of(trust)?;
@@ -398,6 +407,9 @@ fn verify_images(
             expect,
             annotations,
         ))?;
+        if let Some(p) = policy {
+            p.check_all(image, &v.verified)?;
+        }
         let text = trust.output == Output::Text;
         if text {
             eprint!(
@@ -423,6 +435,21 @@ fn verify_images(
         }
     }
     Ok(())
+}
+
+/// Reads a Rego policy file (cosign's CUE policies are refused, saying so).
+fn read_policy(path: &std::path::Path) -> Result<signet_image::RegoPolicy> {
+    if path.extension().is_some_and(|e| e == "cue") {
+        bail!(
+            "{}: CUE policies are not supported; write the policy in Rego (package signature, rule allow)",
+            path.display()
+        );
+    }
+    let text = signet_crypto::read_capped_string(path, crate::input::POLICY)?;
+    Ok(signet_image::RegoPolicy::parse(
+        &path.display().to_string(),
+        &text,
+    )?)
 }
 
 /// `signet triangulate`.

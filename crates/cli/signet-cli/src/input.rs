@@ -39,6 +39,8 @@ pub const SBOM: FileLimit = release::SBOM_FILE;
 pub const PROVENANCE: FileLimit = release::PROVENANCE_FILE;
 /// A release's `images.txt` (container image references, one per line).
 pub const IMAGE_LIST: FileLimit = FileLimit::new("image list", 1 << 20);
+/// A Rego policy (`verify-attestation --policy`).
+pub const POLICY: FileLimit = FileLimit::new("policy", 1 << 20);
 /// An artifact verified against an Ed25519 key: Ed25519 signs the whole message, so the file is
 /// read into memory (every other artifact is hashed as a stream, with no limit).
 pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact", 1 << 30);
@@ -46,7 +48,7 @@ pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact"
 /// Every file limit the CLI and the server keep, in the order the README's table lists them
 /// (a test keeps the two equal).
 #[cfg(test)]
-const ALL: [FileLimit; 17] = [
+const ALL: [FileLimit; 18] = [
     BUNDLE,
     TRUSTED_ROOT,
     TRUST_CONFIG,
@@ -64,6 +66,7 @@ const ALL: [FileLimit; 17] = [
     signet_ca::keys::CA_CERTIFICATE_FILE,
     signet_log::CHECKPOINT_FILE_LIMIT,
     IMAGE_LIST,
+    POLICY,
 ];
 
 #[cfg(test)]

@@ -340,6 +340,51 @@ fn bundle_format_signatures_and_attestations_round_trip() {
         ],
         "verified",
     );
+    // cosign's Rego policies: package signature, rule allow, the statement as input.
+    let rego = |name: &str, builder: &str| {
+        let path = env.dir.parent().unwrap().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "package signature\n\ndefault allow = false\n\nallow {{\n  input.predicateType == \"https://slsa.dev/provenance/v1\"\n  input.predicate.runDetails.builder.id == \"{builder}\"\n}}\n"
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let good = rego("good.rego", "https://example.com/builder");
+    let evil = rego("evil.rego", "https://evil.example/builder");
+    let att = [
+        "verify-attestation",
+        img.as_str(),
+        "--type",
+        "slsaprovenance1",
+        "--certificate-identity",
+        me,
+        "--certificate-oidc-issuer",
+        iss.as_str(),
+        "--policy",
+    ];
+    let with = |p: &str| {
+        let mut a = att.to_vec();
+        a.push(p);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let args = with(&good);
+    env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let args = with(&evil);
+    env.fails(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "does not allow",
+    );
+    let cue = env.dir.parent().unwrap().join("p.cue");
+    std::fs::write(&cue, "predicate: {}").unwrap();
+    let args = with(cue.to_str().unwrap());
+    env.fails(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "CUE policies are not supported",
+    );
+
     // The legacy .att format as well.
     env.ok(&[
         "attest",

@@ -18,10 +18,20 @@
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects
 )]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
+mod policy;
 mod sign;
 mod verify;
 
+pub use policy::{RegoPolicy, statement_of};
 pub use sign::{Format, ImageSigner, SignOptions, SignedImage, Target, rfc3339, targets};
 pub use verify::{Found, ImageVerification, download, find, verify_image};
 
@@ -64,6 +74,9 @@ pub enum ImageError {
         /// "signatures" or "attestations".
         what: &'static str,
     },
+    /// A policy that does not parse, cannot be evaluated, or does not allow an attestation.
+    #[error("policy: {0}")]
+    Policy(String),
     /// Signatures were found but none verified; the reasons, one per signature.
     #[error("{image}: none of the {count} {what} verified: {}", reasons.join("; "))]
     NoneVerified {
