@@ -120,7 +120,8 @@ pub(crate) fn docker_config_path() -> Option<PathBuf> {
 
 /// Credentials for `registry` in the docker config at `path` (`auths.<host>.auth` = base64
 /// `user:password`, or `username`/`password`). `Ok(None)` when the file or the entry is
-/// missing. Credential helpers (`credsStore`, `credHelpers`) are not run.
+/// missing. A credential helper named by `credHelpers` for this registry is run instead, and
+/// the `credsStore` helper when `auths` has no credentials for it ([`credential_helper`]).
 pub(crate) fn docker_config_credentials(
     path: &std::path::Path,
     registry: &str,
@@ -143,6 +144,36 @@ pub(crate) fn docker_config_credentials(
     }
     let v: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    // A credential helper for this registry (`credHelpers`) first; then credentials written in
+    // `auths`; then the default store (`credsStore`), so that a config copied from a machine
+    // whose store is missing here still works with inline credentials.
+    if let Some(helper) = v
+        .get("credHelpers")
+        .and_then(serde_json::Value::as_object)
+        .and_then(|h| h.iter().find(|(k, _)| same_registry(k, registry)))
+        .and_then(|(_, name)| name.as_str())
+        .filter(|h| !h.is_empty())
+    {
+        return credential_helper(helper, registry);
+    }
+    let inline = inline_credentials(&v, path, registry)?;
+    let store = v
+        .get("credsStore")
+        .and_then(serde_json::Value::as_str)
+        .filter(|h| !h.is_empty());
+    match (inline, store) {
+        (Some(c), _) => Ok(Some(c)),
+        (None, Some(store)) => credential_helper(store, registry),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Credentials written in the config's `auths` entry for `registry`.
+fn inline_credentials(
+    v: &serde_json::Value,
+    path: &std::path::Path,
+    registry: &str,
+) -> Result<Option<(String, String)>, String> {
     let Some(auths) = v.get("auths").and_then(serde_json::Value::as_object) else {
         return Ok(None);
     };
@@ -176,6 +207,92 @@ pub(crate) fn docker_config_credentials(
     match (field("username"), field("password")) {
         (Some(u), Some(p)) if !u.is_empty() => Ok(Some((u.to_string(), p.to_string()))),
         _ => Ok(None),
+    }
+}
+
+/// Longest answer read from a credential helper.
+const MAX_HELPER_OUTPUT: u64 = 64 << 10;
+/// How long a credential helper may take.
+const HELPER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs Docker's credential-helper protocol: `docker-credential-<helper> get` with the server
+/// URL on stdin, `{"Username": …, "Secret": …}` on stdout. "credentials not found" is
+/// `Ok(None)`; a helper that fails, times out ([`HELPER_TIMEOUT`]) or answers garbage is an
+/// error naming it. Identity tokens (`Username` `<token>`) are refused: signet does not do the
+/// OAuth2 refresh-token exchange.
+pub(crate) fn credential_helper(
+    helper: &str,
+    registry: &str,
+) -> Result<Option<(String, String)>, String> {
+    use std::io::{Read, Write};
+    if !helper
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(format!("invalid credential helper name {helper:?}"));
+    }
+    let program = format!("docker-credential-{helper}");
+    let hub = matches!(
+        registry,
+        "index.docker.io" | "docker.io" | "registry-1.docker.io"
+    );
+    let server = if hub {
+        "https://index.docker.io/v1/".to_string()
+    } else {
+        registry.to_string()
+    };
+    let mut child = std::process::Command::new(&program)
+        .arg("get")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run the credential helper {program}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that does not read its input fails below; the write error adds nothing.
+        let _ = stdin.write_all(server.as_bytes());
+    }
+    let Some(stdout) = child.stdout.take() else {
+        return Err(format!("{program}: no output"));
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let r = stdout.take(MAX_HELPER_OUTPUT).read_to_end(&mut out);
+        let _ = tx.send(r.map(|_| out));
+    });
+    let out = match rx.recv_timeout(HELPER_TIMEOUT) {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Err(format!("{program}: {e}")),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{program} did not answer in {} s",
+                HELPER_TIMEOUT.as_secs()
+            ));
+        }
+    };
+    let status = child.wait().map_err(|e| format!("{program}: {e}"))?;
+    let text = String::from_utf8_lossy(&out);
+    if !status.success() {
+        if text.to_lowercase().contains("credentials not found") {
+            return Ok(None);
+        }
+        return Err(format!(
+            "{program} failed ({status}): {}",
+            text.lines().next().unwrap_or("").trim()
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out)
+        .map_err(|e| format!("{program} answered something that is not JSON: {e}"))?;
+    let field = |k: &str| v.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
+    match (field("Username"), field("Secret")) {
+        ("<token>", _) => Err(format!(
+            "{program} gave an identity token, which signet cannot exchange: log in with a user name and password or token"
+        )),
+        ("", _) | (_, "") => Ok(None),
+        (u, p) => Ok(Some((u.to_string(), p.to_string()))),
     }
 }
 
@@ -251,7 +368,9 @@ mod tests {
         // Passwords may contain ':'.
         assert_eq!(get("127.0.0.1:5000"), Some(("u".into(), "p:in".into())));
         assert_eq!(get("reg.example"), Some(("x".into(), "y".into())));
-        assert_eq!(get("127.0.0.1:5001"), None);
+        // No inline entry: the `credsStore` helper is asked (here it is not installed).
+        let err = docker_config_credentials(&path, "127.0.0.1:5001").unwrap_err();
+        assert!(err.contains("docker-credential-desktop"), "{err}");
         assert_eq!(
             docker_config_credentials(&dir.path().join("missing"), "x").unwrap(),
             None

@@ -13,7 +13,8 @@
 //! are some; scope `repository:<name>:pull` for reads, `pull,push` for writes), cached per
 //! registry and scope. Credentials: [`RegistryOptions::credentials`], else the docker config
 //! (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`: `auths.<host>.auth` or
-//! `username`/`password`). Credential helpers (`credsStore`, `credHelpers`) are not run.
+//! `username`/`password`), or Docker's credential helpers (`credHelpers` for the registry, else
+//! inline `auths`, else `credsStore`; identity tokens are not exchanged).
 //!
 //! Writes to a tag (the referrers fallback index, the legacy `.sig`/`.att` manifests) are
 //! read-modify-write: signet sends `If-Match` with the `ETag` it read, but registries such as
@@ -797,7 +798,7 @@ impl RegistryClient {
                     auth_error(
                         image,
                         format!(
-                            "the registry asks for a user name and password and none is configured for {} (RegistryOptions credentials or the docker config's auths; credential helpers are not supported)",
+                            "the registry asks for a user name and password and none is configured for {} (RegistryOptions credentials, or the docker config's auths or credential helpers)",
                             image.registry()
                         ),
                     )

@@ -120,6 +120,61 @@ fn docker_config_credentials() {
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("refused the credentials of user"), "{err}");
+
+    // A credential helper (Docker's protocol: `docker-credential-NAME get`, the server on
+    // stdin, JSON on stdout), by `credHelpers` for this registry or as `credsStore`.
+    let bin = tempfile::tempdir().unwrap();
+    let helper = |name: &str, script: &str| {
+        let p = bin.path().join(format!("docker-credential-{name}"));
+        std::fs::write(&p, script).unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    helper(
+        "good",
+        &format!(
+            "#!/bin/sh\nread server\n[ \"$server\" = \"{}\" ] || exit 3\necho '{{\"ServerURL\":\"'$server'\",\"Username\":\"{}\",\"Secret\":\"{}\"}}'\n",
+            reg.host, reg.user, reg.password
+        ),
+    );
+    helper(
+        "none",
+        "#!/bin/sh\necho 'credentials not found in native keychain'\nexit 1\n",
+    );
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run_with = |config: &str| {
+        std::fs::write(dir.path().join("config.json"), config).unwrap();
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "docker_config_child", "--nocapture"])
+            .env("DOCKER_CONFIG", dir.path())
+            .env("SIGNET_TEST_REGISTRY", &reg.host)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    let by_host = run_with(&format!(r#"{{"credHelpers":{{"{}":"good"}}}}"#, reg.host));
+    assert!(
+        by_host.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_host.stderr)
+    );
+    let store = run_with(r#"{"credsStore":"good"}"#);
+    assert!(
+        store.status.success(),
+        "{}",
+        String::from_utf8_lossy(&store.stderr)
+    );
+    // Not found: anonymous, which this registry refuses.
+    let none = run_with(r#"{"credsStore":"none"}"#);
+    assert!(!none.status.success());
+    let missing = run_with(r#"{"credsStore":"missing"}"#);
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("docker-credential-missing"), "{err}");
 }
 
 #[tokio::test]
