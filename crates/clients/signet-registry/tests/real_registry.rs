@@ -93,15 +93,19 @@ async fn authentication_is_required_and_checked() {
 fn docker_config_credentials() {
     let reg = TestRegistry::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = |config: &str| {
+    // Runs the child test with `config` as the docker config and `path` as $PATH.
+    let run_in = |config: &str, path: &str| {
         std::fs::write(dir.path().join("config.json"), config).unwrap();
         std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--ignored", "--exact", "docker_config_child", "--nocapture"])
             .env("DOCKER_CONFIG", dir.path())
             .env("SIGNET_TEST_REGISTRY", &reg.host)
+            .env("PATH", path)
             .output()
             .unwrap()
     };
+    let system_path = std::env::var("PATH").unwrap_or_default();
+    let run = |config: &str| run_in(config, &system_path);
     use base64::Engine as _;
     let auth =
         base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", reg.user, reg.password));
@@ -141,21 +145,8 @@ fn docker_config_credentials() {
         "none",
         "#!/bin/sh\necho 'credentials not found in native keychain'\nexit 1\n",
     );
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let run_with = |config: &str| {
-        std::fs::write(dir.path().join("config.json"), config).unwrap();
-        std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "docker_config_child", "--nocapture"])
-            .env("DOCKER_CONFIG", dir.path())
-            .env("SIGNET_TEST_REGISTRY", &reg.host)
-            .env("PATH", &path)
-            .output()
-            .unwrap()
-    };
+    let path = format!("{}:{system_path}", bin.path().display());
+    let run_with = |config: &str| run_in(config, &path);
     let by_host = run_with(&format!(r#"{{"credHelpers":{{"{}":"good"}}}}"#, reg.host));
     assert!(
         by_host.status.success(),
