@@ -71,7 +71,7 @@ pub struct ImageRef {
     digest: Option<ImageDigest>,
 }
 
-/// Longest repository name (registry included), as the distribution grammar allows.
+/// Longest `registry/repository` name, as the distribution spec lets clients limit it.
 const NAME_MAX: usize = 255;
 
 /// Docker Hub: references without a registry, and its spellings.
@@ -92,9 +92,6 @@ impl ImageRef {
         };
         if tag.is_some_and(|t| !valid_tag(t)) {
             return Err(bad("invalid tag"));
-        }
-        if name.len() > NAME_MAX {
-            return Err(bad("repository name is longer than 255 characters"));
         }
         // The first component is a registry when it has a '.' or a ':', is `localhost`, or has
         // an uppercase letter (which a repository path cannot have): Docker's rule.
@@ -121,6 +118,16 @@ impl ImageRef {
         } else {
             path
         };
+        // The limit is on `registry/repository` as normalized (so what parses renders within
+        // it: found by fuzzing).
+        if registry
+            .len()
+            .saturating_add(1)
+            .saturating_add(repository.len())
+            > NAME_MAX
+        {
+            return Err(bad("repository name is longer than 255 characters"));
+        }
         if !repository.split('/').all(valid_path_component) {
             return Err(bad(
                 "invalid repository name (lowercase letters, digits and separators . _ __ -)",
@@ -302,6 +309,10 @@ mod tests {
         assert_eq!(r.to_string(), format!("localhost:5000/demo@{d}"));
         assert!(ImageRef::parse("no spaces/allowed").is_err());
         // Round trips: what parses renders to a reference that parses to the same value.
+        // Within 255 characters once Docker Hub's name is written out.
+        let fits = "a/".repeat(119) + "b"; // index.docker.io/ + 239 = 255
+        assert_eq!(ImageRef::parse(&fits).unwrap().repo_name().len(), 255);
+        assert!(ImageRef::parse(&("a/".repeat(120) + "b")).is_err());
         // An uppercase first component is a registry host (Docker's rule), and renders back.
         assert_eq!(ImageRef::parse("logIDbu/yy").unwrap().registry(), "logIDbu");
         for bad in [
