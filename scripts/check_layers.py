@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 run = subprocess.run(
-    ["cargo", "metadata", "--format-version", "1", "--locked", "--offline"],
+    ["cargo", "metadata", "--format-version", "1", "--locked"],
     capture_output=True,
     text=True,
 )
