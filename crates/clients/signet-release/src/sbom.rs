@@ -293,7 +293,11 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
         name: input.name.clone(),
         document_namespace: input.namespace.clone(),
         creation_info: CreationInfo {
-            created: crate::provenance::rfc3339(input.created)?,
+            // SPDX 2.3 requires `YYYY-MM-DDThh:mm:ssZ`: no fraction of a second (pyspdxtools
+            // refuses one).
+            created: crate::provenance::rfc3339(
+                input.created.replace_nanosecond(0).unwrap_or(input.created),
+            )?,
             creators: vec![format!("Tool: signet-{}", env!("CARGO_PKG_VERSION"))],
         },
         packages: vec![Package {
@@ -585,6 +589,12 @@ mod tests {
         assert_eq!(v["name"], "kubernetes");
         assert_eq!(v["documentNamespace"], input().namespace);
         assert_eq!(v["creationInfo"]["created"], "2026-05-01T12:00:00Z");
+        // A signing time with a fraction of a second is written in whole seconds.
+        let mut at = input();
+        at.created = time::macros::datetime!(2026-05-01 12:00:01.847544236 UTC);
+        let v: Value =
+            serde_json::from_slice(&to_json(&build(&at, &files).unwrap()).unwrap()).unwrap();
+        assert_eq!(v["creationInfo"]["created"], "2026-05-01T12:00:01Z");
         assert_eq!(
             v["creationInfo"]["creators"][0],
             format!("Tool: signet-{}", env!("CARGO_PKG_VERSION"))
