@@ -8,9 +8,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use futures_util::StreamExt;
 use signet_image::{Format, ImageSigner, SignOptions, SignedImage};
+use signet_oci::ImageRef;
 use signet_oci::manifest::{TagKind, legacy_tag, referrers_tag};
 use signet_oci::verify::Expect;
-use signet_oci::{ImageDigest, ImageRef};
 use signet_registry::{RegistryClient, RegistryOptions};
 use signet_verify::Verifier;
 
@@ -477,22 +477,13 @@ enum AttachmentType {
     Digest,
 }
 
-fn resolve(
-    registry: &RegistryClient,
-    rt: &tokio::runtime::Runtime,
-    r: &ImageRef,
-) -> Result<ImageDigest> {
-    let d = rt.block_on(registry.resolve(r))?;
-    Ok(ImageDigest::parse(d.digest().as_ref())?)
-}
-
 pub fn triangulate(args: TriangulateArgs) -> Result<()> {
     let r = image_ref(&args.image)?;
     let registry = args.registry.client()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let digest = resolve(&registry, &rt, &r)?;
+    let digest = rt.block_on(signet_image::resolve(&registry, &r))?.digest;
     let out = match args.kind {
         AttachmentType::Signature => r
             .at_tag(&legacy_tag(&digest, TagKind::Signature))

@@ -32,7 +32,7 @@ mod sign;
 mod verify;
 
 pub use policy::{RegoPolicy, statement_of};
-pub use sign::{Format, ImageSigner, SignOptions, SignedImage, Target, rfc3339, targets};
+pub use sign::{Format, ImageSigner, SignOptions, SignedImage, Target, resolve, rfc3339, targets};
 pub use verify::{Found, ImageVerification, download, find, verify_image};
 
 /// Image signing and verification errors; every message names the image.
@@ -97,6 +97,14 @@ impl ImageError {
     ) -> impl FnOnce(signet_registry::RegistryError) -> Self {
         let image = image.to_string();
         move |source| Self::Registry {
+            image,
+            source: Box::new(source),
+        }
+    }
+
+    fn sign(image: &impl std::fmt::Display) -> impl FnOnce(signet_sign::SignError) -> Self {
+        let image = image.to_string();
+        move |source| Self::Sign {
             image,
             source: Box::new(source),
         }

@@ -40,16 +40,31 @@ pub struct SignOptions {
 pub struct Target {
     /// The image at its digest (no tag).
     pub image: ImageRef,
+    /// The digest (what is signed).
+    pub digest: ImageDigest,
     /// Its descriptor as the registry serves it.
     pub descriptor: Descriptor,
 }
 
 impl Target {
-    /// The signed digest.
-    pub fn digest(&self) -> Result<ImageDigest, ImageError> {
-        ImageDigest::parse(self.descriptor.digest().as_ref())
-            .map_err(ImageError::format(&self.image))
+    /// `base`'s repository at the manifest `descriptor` names.
+    fn new(base: &ImageRef, descriptor: Descriptor) -> Result<Self, ImageError> {
+        let digest = ImageDigest::of_descriptor(&descriptor).map_err(ImageError::format(base))?;
+        Ok(Self {
+            image: base.at_digest(digest),
+            digest,
+            descriptor,
+        })
     }
+}
+
+/// Resolves `image` (a tag or a digest) to the manifest the registry serves for it, once.
+pub async fn resolve(registry: &RegistryClient, image: &ImageRef) -> Result<Target, ImageError> {
+    let descriptor = registry
+        .resolve(image)
+        .await
+        .map_err(ImageError::registry(image))?;
+    Target::new(image, descriptor)
 }
 
 /// The manifests to sign for `image`: a tag is resolved to its digest once (that digest is what
@@ -59,16 +74,7 @@ pub async fn targets(
     image: &ImageRef,
     recursive: bool,
 ) -> Result<Vec<Target>, ImageError> {
-    let descriptor = registry
-        .resolve(image)
-        .await
-        .map_err(ImageError::registry(image))?;
-    let digest =
-        ImageDigest::parse(descriptor.digest().as_ref()).map_err(ImageError::format(image))?;
-    let top = Target {
-        image: image.at_digest(digest),
-        descriptor,
-    };
+    let top = resolve(registry, image).await?;
     let mut out = Vec::new();
     if recursive && is_index(top.descriptor.media_type()) {
         let fetched = registry
@@ -84,12 +90,7 @@ pub async fn targets(
         for child in
             manifest::index_children(&fetched.bytes).map_err(ImageError::format(&top.image))?
         {
-            let d = ImageDigest::parse(child.digest().as_ref())
-                .map_err(ImageError::format(&top.image))?;
-            out.push(Target {
-                image: image.at_digest(d),
-                descriptor: child,
-            });
+            out.push(Target::new(image, child)?);
         }
     }
     out.insert(0, top);
@@ -131,7 +132,7 @@ impl ImageSigner<'_> {
         target: &Target,
         opts: &SignOptions,
     ) -> Result<SignedImage, ImageError> {
-        let digest = target.digest()?;
+        let digest = target.digest;
         let what = format!("the signature of {}", target.image);
         let img = &target.image;
         match opts.format {
@@ -146,10 +147,7 @@ impl ImageSigner<'_> {
                     &what,
                 )
                 .await
-                .map_err(|source| ImageError::Sign {
-                    image: img.to_string(),
-                    source: Box::new(source),
-                })?;
+                .map_err(ImageError::sign(img))?;
                 self.push_legacy(
                     img,
                     TagKind::Signature,
@@ -184,7 +182,7 @@ impl ImageSigner<'_> {
         predicate: &serde_json::Value,
         opts: &SignOptions,
     ) -> Result<SignedImage, ImageError> {
-        let digest = target.digest()?;
+        let digest = target.digest;
         let img = &target.image;
         let what = format!("the attestation of {}", img);
         let statement = payload::attestation_statement(
@@ -215,10 +213,7 @@ impl ImageSigner<'_> {
                     &what,
                 )
                 .await
-                .map_err(|source| ImageError::Sign {
-                    image: img.to_string(),
-                    source: Box::new(source),
-                })?;
+                .map_err(ImageError::sign(img))?;
                 // The blob must be the envelope exactly as logged: the entry hashes it.
                 self.push_legacy(
                     img,
@@ -252,10 +247,7 @@ impl ImageSigner<'_> {
             what,
         )
         .await
-        .map_err(|source| ImageError::Sign {
-            image: img.to_string(),
-            source: Box::new(source),
-        })?;
+        .map_err(ImageError::sign(img))?;
         let bundle_json = serde_json::to_vec(&signed.bundle).map_err(|e| ImageError::Format {
             image: img.to_string(),
             source: Box::new(signet_oci::OciError::Bundle(e.to_string())),

@@ -29,13 +29,11 @@ pub struct Found {
 
 /// Reads where `image`'s signatures and attestations live, without verifying anything.
 pub async fn find(registry: &RegistryClient, image: &ImageRef) -> Result<Found, ImageError> {
-    let descriptor = registry
-        .resolve(image)
-        .await
-        .map_err(ImageError::registry(image))?;
-    let digest =
-        ImageDigest::parse(descriptor.digest().as_ref()).map_err(ImageError::format(image))?;
-    let at = image.at_digest(digest);
+    let crate::Target {
+        image: at,
+        digest,
+        descriptor,
+    } = crate::resolve(registry, image).await?;
     let referrers = registry
         .referrers(&at)
         .await
@@ -100,13 +98,7 @@ pub async fn verify_image(
     // readable); a tag is resolved once.
     let digest = match image.digest() {
         Some(d) => *d,
-        None => {
-            let descriptor = registry
-                .resolve(image)
-                .await
-                .map_err(ImageError::registry(image))?;
-            ImageDigest::parse(descriptor.digest().as_ref()).map_err(ImageError::format(image))?
-        }
+        None => crate::resolve(registry, image).await?.digest,
     };
     let at = image.at_digest(digest);
     let mut verified = Vec::new();
@@ -142,7 +134,7 @@ pub async fn verify_image(
         let tag = at.at_tag(&manifest::legacy_tag(&digest, kind));
         for layer in legacy_layers(registry, &at, &digest, kind).await? {
             tried = tried.saturating_add(1);
-            let layer_digest = match ImageDigest::parse(layer.digest().as_ref()) {
+            let layer_digest = match ImageDigest::of_descriptor(&layer) {
                 Ok(d) => d,
                 Err(e) => {
                     refused.push(format!("{tag} layer: {e}"));
@@ -204,7 +196,7 @@ async fn referrer_bundle(
     at: &ImageRef,
     r: &Descriptor,
 ) -> Result<Vec<u8>, String> {
-    let d = ImageDigest::parse(r.digest().as_ref()).map_err(|e| e.to_string())?;
+    let d = ImageDigest::of_descriptor(r).map_err(|e| e.to_string())?;
     let m = registry
         .manifest(&at.at_digest(d), &[media::OCI_MANIFEST])
         .await
@@ -228,7 +220,7 @@ async fn referrer_bundle(
             layer.media_type()
         ));
     }
-    let ld = ImageDigest::parse(layer.digest().as_ref()).map_err(|e| e.to_string())?;
+    let ld = ImageDigest::of_descriptor(layer).map_err(|e| e.to_string())?;
     registry
         .blob(at, &ld, media::MAX_SIGNATURE_BLOB)
         .await
@@ -274,7 +266,7 @@ pub async fn download(
         &found.signatures
     };
     for layer in layers {
-        let d = ImageDigest::parse(layer.digest().as_ref()).map_err(ImageError::format(at))?;
+        let d = ImageDigest::of_descriptor(layer).map_err(ImageError::format(at))?;
         let blob = registry
             .blob(at, &d, media::MAX_SIGNATURE_BLOB)
             .await

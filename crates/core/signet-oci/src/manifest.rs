@@ -441,7 +441,7 @@ pub fn referrer_manifest(
     bundle_json: &[u8],
     annotations: &BTreeMap<String, String>,
 ) -> Result<Artifact, OciError> {
-    let subject_digest = ImageDigest::parse(subject.digest().as_ref())?;
+    let subject_digest = ImageDigest::of_descriptor(subject)?;
     let empty = blob(b"{}".to_vec());
     let bundle = blob(bundle_json.to_vec());
     let manifest = to_json(

@@ -22,6 +22,11 @@ impl ImageDigest {
             .map_err(|_| OciError::Digest(s.to_string()))
     }
 
+    /// The digest a descriptor names (refused unless it is `sha256:<64 lowercase hex>`).
+    pub fn of_descriptor(d: &crate::Descriptor) -> Result<Self, OciError> {
+        Self::parse(d.digest().as_ref())
+    }
+
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
