@@ -77,13 +77,25 @@ $SIGNET sign-blob --key "$work/release.key" --bundle "$work/kubectl.sigstore.jso
 $SIGNET verify-blob --bundle "$work/kubectl.sigstore.json" --key "$work/release.pub" "$work/kubectl"
 echo "== a whole release: 130 Kubernetes-shaped artifacts, signed in one command"
 $SIGNET sample-release "$work/release" --files 130 --size-mib 64
-$SIGNET sign-release "$work/release" --identity-token "$TOKEN" --release-version v1.36.0-demo
+# The provenance names the build: here by flags (in CI they come from the environment).
+$SIGNET sign-release "$work/release" --identity-token "$TOKEN" --release-version v1.36.0-demo \
+  --source-uri git+https://github.com/example/sample-release --source-ref refs/tags/v1.36.0-demo \
+  --source-digest gitCommit:0123456789abcdef0123456789abcdef01234567 \
+  --builder-id https://ci.example/builders/release@v1
 ls "$work/release" | grep -E '^(SHA256SUMS|release\.)' | sed 's/^/  /'
 
-echo "== verify the whole release in one parallel command (summary of the per-file table)"
+echo "== verify the whole release in one parallel command, with a provenance policy (summary of the per-file table)"
 $SIGNET verify-release "$work/release" --certificate-identity release-managers@example.com \
-  --certificate-oidc-issuer "$URL/oidc" > "$work/verify.txt"
+  --certificate-oidc-issuer "$URL/oidc" --builder-id https://ci.example/builders/release \
+  --source-uri github.com/example/sample-release --source-ref v1.36.0-demo > "$work/verify.txt"
 head -3 "$work/verify.txt"; echo "  ..."; grep -E 'SHA256SUMS|release\.' "$work/verify.txt"
+
+echo "== a policy that requires another source repository: verify-release must refuse the provenance"
+if $SIGNET verify-release "$work/release" --certificate-identity release-managers@example.com \
+  --certificate-oidc-issuer "$URL/oidc" --source-uri github.com/evil/fork > "$work/verify3.txt"; then
+  echo "BUG: provenance policy not enforced" >&2; exit 1
+fi
+grep -v '^OK' "$work/verify3.txt"
 
 echo "== tamper with one binary: verify-release must say which and fail"
 printf 'x' >> "$work/release/bin/linux/amd64/kubectl"

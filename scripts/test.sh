@@ -26,7 +26,7 @@ venv=target/interop-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" 2>/dev/null || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 spdx-tools==0.8.5
+"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 spdx-tools==0.8.5 in-toto-attestation==0.9.3
 target/debug/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
@@ -35,6 +35,8 @@ url=$(grep -o 'http://[0-9.:]*' "$work/out")
 bash tests/interop/keyless_python.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 # The release SBOMs against the SPDX reference validator (PyPI spdx-tools, `pyspdxtools -i`).
 bash tests/interop/sbom_validators.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
+# The release provenance against the in-toto attestation bindings (PyPI in-toto-attestation).
+bash tests/interop/provenance_bindings.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 
 # sigstore-js, pinned by tests/interop/js/package-lock.json, installed with `npm ci` under target/
 # (again only when the lock file changed). Node 20 is enough (its engine warnings are harmless).

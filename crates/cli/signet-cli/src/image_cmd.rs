@@ -12,6 +12,7 @@ use signet_oci::ImageRef;
 use signet_oci::manifest::{TagKind, legacy_tag, referrers_tag};
 use signet_oci::verify::Expect;
 use signet_registry::{RegistryClient, RegistryOptions};
+use signet_release::provenance::ProvenancePolicy;
 use signet_verify::Verifier;
 
 use crate::sign_cmd::SignerArgs;
@@ -339,6 +340,10 @@ pub struct VerifyAttestationArgs {
     /// CUE policies are not supported).
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// SLSA provenance policy (`--type slsaprovenance1`): every SLSA v1 provenance attestation
+    /// must name this builder, source, ref or commit, and what its certificate says.
+    #[command(flatten)]
+    provenance: crate::release_cmd::ProvenancePolicyArgs,
     /// Images to verify (by tag or digest).
     #[arg(required = true, value_name = "IMAGE")]
     images: Vec<String>,
@@ -355,6 +360,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
             &Expect::Signature,
             &args.annotations.iter().cloned().collect(),
             None,
+            None,
         ),
     )
 }
@@ -362,6 +368,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
 pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
     let output = args.trust.output;
     let policy = args.policy.as_deref().map(read_policy).transpose()?;
+    let provenance = args.provenance.policy()?;
     let expect = Expect::Attestation(
         args.predicate_type
             .as_deref()
@@ -377,6 +384,7 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
             &expect,
             &BTreeMap::new(),
             policy.as_ref(),
+            (!provenance.is_empty()).then_some(&provenance),
         ),
     )
 }
@@ -388,6 +396,7 @@ fn verify_images(
     expect: &Expect,
     annotations: &BTreeMap<String, String>,
     policy: Option<&signet_image::RegoPolicy>,
+    provenance: Option<&ProvenancePolicy>,
 ) -> Result<()> {
     let identity = crate::verify_cmd::identity_of(trust)?;
     let root = crate::verify_cmd::root_of(trust)?;
@@ -409,6 +418,9 @@ fn verify_images(
         ))?;
         if let Some(p) = policy {
             p.check_all(image, &v.verified)?;
+        }
+        if let Some(p) = provenance {
+            check_provenance(image, &v.verified, p)?;
         }
         let text = trust.output == Output::Text;
         if text {
@@ -433,6 +445,59 @@ fn verify_images(
                 print!("{}", signet_oci::verify::attestation_stdout(&v.verified));
             }
         }
+    }
+    Ok(())
+}
+
+/// Every verified SLSA v1 provenance attestation of `image` claims what its certificate says
+/// and satisfies `policy`, and there is at least one: else an error naming each failed rule.
+fn check_provenance(
+    image: &str,
+    verified: &[signet_oci::verify::VerifiedImageSignature],
+    policy: &ProvenancePolicy,
+) -> Result<()> {
+    use signet_release::provenance;
+    let mut found = 0usize;
+    let mut failed = Vec::new();
+    for v in verified {
+        let Some(payload) = v
+            .output
+            .get("payload")
+            .and_then(|p| p.as_str())
+            .and_then(|p| signet_types::b64::decode(p).ok())
+        else {
+            continue;
+        };
+        // Attestations of other predicate types are not provenance.
+        let Ok(st) = provenance::parse(&payload) else {
+            continue;
+        };
+        found = found.saturating_add(1);
+        if let Some(cert) = v.bundle.certificate() {
+            let ext = cert.fulcio_extensions()?;
+            failed.extend(provenance::check_certificate(
+                &st,
+                &provenance::CertificateClaims::from_extensions(&ext),
+            ));
+        }
+        failed.extend(provenance::check_policy(&st, policy).into_iter().map(|f| {
+            provenance::RuleFailure {
+                reason: format!("policy {}: {}", f.rule, f.reason),
+                ..f
+            }
+        }));
+    }
+    if found == 0 {
+        bail!(
+            "{image}: no verified SLSA provenance v1 attestation to check the provenance policy against"
+        );
+    }
+    if !failed.is_empty() {
+        let lines: Vec<String> = failed.iter().map(|f| format!("  {}", f.reason)).collect();
+        bail!(
+            "{image}: the SLSA provenance does not satisfy the policy:\n{}",
+            lines.join("\n")
+        );
     }
     Ok(())
 }

@@ -37,6 +37,9 @@ struct TokenArgs {
     /// URI identities: the commit (`sha`, 40 hex digits; default: random).
     #[arg(long)]
     sha: Option<String>,
+    /// URI identities: the workflow run (`run_id`; default: the current Unix time).
+    #[arg(long)]
+    run_id: Option<u64>,
     /// URI identities: the triggering event (`event_name`).
     #[arg(long, default_value = "push")]
     event_name: String,
@@ -104,7 +107,8 @@ pub fn run(args: OidcArgs) -> Result<()> {
                 workflow_ref(&t.subject)?,
                 &sha,
                 &t.event_name,
-                u64::try_from(now).unwrap_or_default(),
+                t.run_id
+                    .unwrap_or_else(|| u64::try_from(now).unwrap_or_default()),
             )?;
             issuer
                 .at(&crate::instance::dev_ci_issuer_url(issuer.issuer_url()))?

@@ -18,6 +18,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use signet_client::RekorClient;
 use signet_crypto::read_capped;
+use signet_release::buildenv::BuildClaims;
 use signet_release::sign::{Environment, ReleaseInfo, ReleaseSigner, SignedEnvelope, SignedFile};
 use signet_release::{
     BUNDLE_SUFFIX, Progress, RELEASE_METADATA, ReadMode, RelPath, ReleaseError, SIGNED_METADATA,
@@ -43,15 +44,8 @@ pub struct SignReleaseArgs {
     /// Release version.
     #[arg(long, default_value = "unversioned")]
     release_version: String,
-    /// Builder id in the provenance (`runDetails.builder.id`).
-    #[arg(long, default_value = "https://signet.dev/builders/local")]
-    builder_id: String,
-    /// Source repository URI in the provenance (default: file://<release directory>).
-    #[arg(long)]
-    source_uri: Option<String>,
-    /// Source commit (git SHA) in the provenance.
-    #[arg(long)]
-    source_commit: Option<String>,
+    #[command(flatten)]
+    build: BuildArgs,
     /// Log uploads in flight at once.
     #[arg(long, default_value_t = 64)]
     jobs: usize,
@@ -69,6 +63,93 @@ pub struct SignReleaseArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+}
+
+/// What the provenance says about the build. Each flag wins over what signet finds itself:
+/// the signing certificate's CI extensions (keyless signing in CI), the CI system's variables
+/// (GitHub Actions, GitLab CI, Google Cloud Build), and the git checkout of the current
+/// directory. A flag that contradicts the signing certificate is refused.
+#[derive(Args, Debug)]
+struct BuildArgs {
+    /// Builder id (`runDetails.builder.id`); default: the certificate's Build Signer URI (the
+    /// workflow), else the CI system's, else `urn:signet:builder:local`.
+    #[arg(long, value_name = "URI")]
+    builder_id: Option<String>,
+    /// Build type (`buildDefinition.buildType`); default `urn:signet:buildtype:release:v1`
+    /// (docs/buildtype-release-v1.md).
+    #[arg(long, value_name = "URI")]
+    build_type: Option<String>,
+    /// Source repository, e.g. `git+https://github.com/org/repo` (never a local path).
+    #[arg(long, value_name = "URI")]
+    source_uri: Option<String>,
+    /// The source revision built: `gitCommit:<sha>` (a bare 40-hex commit works too).
+    #[arg(long, alias = "source-commit", value_name = "ALG:HEX")]
+    source_digest: Option<String>,
+    /// The git ref built, e.g. `refs/tags/v1.36.0`.
+    #[arg(long, value_name = "REF")]
+    source_ref: Option<String>,
+    /// Build invocation id (default: the CI run's URI, else a random `urn:uuid:`).
+    #[arg(long, value_name = "ID")]
+    invocation_id: Option<String>,
+    /// Take nothing from the CI environment or the git checkout (only flags and the
+    /// certificate).
+    #[arg(long)]
+    no_build_detection: bool,
+}
+
+impl BuildArgs {
+    /// The caller's claims.
+    fn claims(&self) -> Result<BuildClaims> {
+        let mut c = BuildClaims {
+            source_uri: self.source_uri.clone(),
+            source_ref: self.source_ref.clone(),
+            builder_id: self.builder_id.clone(),
+            build_type: self.build_type.clone(),
+            invocation_id: self.invocation_id.clone(),
+            ..BuildClaims::default()
+        };
+        if let Some(d) = &self.source_digest {
+            let (alg, hex) = signet_release::provenance::parse_source_digest(d)?;
+            c.source_digest.insert(alg, hex);
+        }
+        if c != BuildClaims::default() {
+            c.provider = Some("flags");
+        }
+        Ok(c)
+    }
+
+    /// What the CI environment, then the git checkout of the current directory, say.
+    fn detected(&self) -> Result<BuildClaims> {
+        if self.no_build_detection {
+            return Ok(BuildClaims::default());
+        }
+        let ci = BuildClaims::from_env(&|k| std::env::var(k).ok())?.unwrap_or_default();
+        Ok(ci.or(git_checkout()))
+    }
+}
+
+/// What `git` says about the checkout of the current directory (nothing when git is missing or
+/// this is no checkout).
+fn git_checkout() -> BuildClaims {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        let line = text.lines().next()?.trim().to_string();
+        (out.status.success() && !line.is_empty()).then_some(line)
+    };
+    let Some(head) = git(&["rev-parse", "--verify", "-q", "HEAD"]) else {
+        return BuildClaims::default();
+    };
+    let remote = git(&["remote", "get-url", "origin"]);
+    let git_ref = git(&["tag", "--points-at", "HEAD"])
+        .map(|t| format!("refs/tags/{t}"))
+        .or_else(|| git(&["symbolic-ref", "-q", "HEAD"]));
+    BuildClaims::from_git(remote.as_deref(), Some(&head), git_ref.as_deref())
 }
 
 /// A progress bar on stderr (hidden for JSON output or when stderr is not a terminal).
@@ -257,6 +338,10 @@ impl ReleaseSigner for LoggedSigner {
             bundle_json: s.bundle.to_json_pretty().map_err(signer_error)?,
         })
     }
+
+    fn certificate_pem(&self) -> Option<String> {
+        self.signer.certificate_pem().map(str::to_string)
+    }
 }
 
 pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
@@ -300,9 +385,8 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
         &ReleaseInfo {
             name: args.name.clone(),
             version: args.release_version.clone(),
-            builder_id: args.builder_id.clone(),
-            source_uri: args.source_uri.clone(),
-            source_commit: args.source_commit.clone(),
+            claims: args.build.claims()?,
+            detected: args.build.detected()?,
         },
         &Environment {
             now: &time::OffsetDateTime::now_utc,
@@ -356,12 +440,28 @@ fn report_sign(
                 "artifacts": artifacts, "signed": signed, "skipped": artifacts.saturating_sub(signed),
                 "bytes": bytes, "hashSeconds": hash_secs, "totalSeconds": total,
                 "upToDate": nothing_to_do, "images": image_rows,
+                "provenance": report.provenance,
             })
         );
         return Ok(());
     }
     for s in images {
         eprintln!("Signed image {} (log index {})", s.image, s.log_index);
+    }
+    if let Some(p) = &report.provenance {
+        let source = match (&p.source_uri, p.source_digest.iter().next()) {
+            (Some(u), Some((alg, d))) => format!(
+                "{u} at {alg}:{d}{}",
+                p.source_ref
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            _ => "no source repository (give --source-uri and --source-digest, or sign in a \
+                  git checkout or CI)"
+                .to_string(),
+        };
+        eprintln!("Provenance: built by {} from {source}", p.builder_id);
     }
     if nothing_to_do {
         eprintln!(
@@ -405,6 +505,41 @@ pub struct VerifyReleaseArgs {
     registry: crate::image_cmd::RegistryArgs,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    policy: ProvenancePolicyArgs,
+}
+
+/// What a release's (or an image's) SLSA provenance must say, as slsa-verifier checks it.
+#[derive(Args, Debug)]
+pub struct ProvenancePolicyArgs {
+    /// The builder the provenance must name (`runDetails.builder.id`); without `@…` any
+    /// version of it.
+    #[arg(long, value_name = "URI")]
+    builder_id: Option<String>,
+    /// The source repository it must name (`github.com/org/repo`, `https://…` or `git+https://…`).
+    #[arg(long, value_name = "URI")]
+    source_uri: Option<String>,
+    /// The git ref it must name: `refs/tags/v1.2.3`, or `v1.2.3` for a tag or branch of that name.
+    #[arg(long, value_name = "REF")]
+    source_ref: Option<String>,
+    /// The source revision it must name: `gitCommit:<sha>` or a bare 40-hex commit.
+    #[arg(long, value_name = "ALG:HEX")]
+    source_digest: Option<String>,
+}
+
+impl ProvenancePolicyArgs {
+    pub(crate) fn policy(&self) -> Result<signet_release::provenance::ProvenancePolicy> {
+        Ok(signet_release::provenance::ProvenancePolicy {
+            builder_id: self.builder_id.clone(),
+            source_uri: self.source_uri.clone(),
+            source_ref: self.source_ref.clone(),
+            source_digest: self
+                .source_digest
+                .as_deref()
+                .map(signet_release::provenance::parse_source_digest)
+                .transpose()?,
+        })
+    }
 }
 
 pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
@@ -431,6 +566,7 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
         bail!("{} is not a directory", dir.display());
     }
     let identity = crate::verify_cmd::identity_of(&args.trust)?;
+    let policy = args.policy.policy()?;
     let root = crate::verify_cmd::root_of(&args.trust)?;
     let verifier = Verifier::new(&root).context("unusable trusted root")?;
     let mode = if args.no_mmap {
@@ -448,6 +584,7 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
             &dir,
             &verifier,
             &identity,
+            &policy,
             mode,
             &Bar::new(args.trust.output, true),
         );

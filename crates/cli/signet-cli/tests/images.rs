@@ -301,7 +301,7 @@ fn bundle_format_signatures_and_attestations_round_trip() {
     let pred = env.dir.parent().unwrap().join("provenance.json");
     std::fs::write(
         &pred,
-        br#"{"buildDefinition":{"buildType":"https://example.com/build/v1","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/builder"}}}"#,
+        br#"{"buildDefinition":{"buildType":"https://example.com/build/v1","externalParameters":{"source":"git+https://github.com/org/repo","ref":"refs/tags/v1"},"resolvedDependencies":[{"uri":"git+https://github.com/org/repo","digest":{"gitCommit":"0123456789abcdef0123456789abcdef01234567"}}]},"runDetails":{"builder":{"id":"https://example.com/builder"}}}"#,
     )
     .unwrap();
     let p = pred.to_str().unwrap();
@@ -376,6 +376,40 @@ fn bundle_format_signatures_and_attestations_round_trip() {
     env.fails(
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
         "does not allow",
+    );
+    // The SLSA provenance policy, as for verify-release: accepted, then one line per failed rule.
+    let slsa = |policy: &[&str]| -> Vec<String> {
+        att[..att.len() - 1]
+            .iter()
+            .chain(policy)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    env.ok(&strs(&slsa(&[
+        "--builder-id",
+        "https://example.com/builder",
+        "--source-uri",
+        "github.com/org/repo",
+        "--source-ref",
+        "v1",
+        "--source-digest",
+        "gitCommit:0123456789abcdef0123456789abcdef01234567",
+    ])));
+    let err = env.fails(
+        &strs(&slsa(&[
+            "--builder-id",
+            "https://evil.example/builder",
+            "--source-uri",
+            "github.com/org/fork",
+        ])),
+        "does not satisfy the policy",
+    );
+    assert!(
+        err.contains("policy builder-id") && err.contains("policy source-uri"),
+        "{err}"
     );
     let cue = env.dir.parent().unwrap().join("p.cue");
     std::fs::write(&cue, "predicate: {}").unwrap();

@@ -45,13 +45,25 @@ fn token(data: &Path, subject: &str) -> String {
 }
 
 fn signet(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_signet"))
-        .args(args)
+    signet_env(data, args, &[])
+}
+
+/// The CI variables sign-release reads for its provenance: unset unless a test sets them.
+const CI_VARIABLES: [&str; 3] = ["GITHUB_ACTIONS", "GITLAB_CI", "BUILD_ID"];
+
+/// `signet ARGS` with the environment variables `vars`, run outside any git checkout (the data
+/// directory) and outside CI, so the provenance says only what the test gives it.
+fn signet_env(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_signet"));
+    c.args(args)
+        .current_dir(data.parent().unwrap_or(data))
         .env("SIGNET_DATA_DIR", data)
         .env("XDG_CONFIG_HOME", data.join("no-config"))
-        .env_remove("SIGNET_TRUST_CONFIG")
-        .output()
-        .unwrap()
+        .env_remove("SIGNET_TRUST_CONFIG");
+    for v in CI_VARIABLES {
+        c.env_remove(v);
+    }
+    c.envs(vars.iter().copied()).output().unwrap()
 }
 
 /// `signet sample-release rel ARGS…`, which must succeed.
@@ -72,17 +84,21 @@ fn json(o: &Output) -> serde_json::Value {
     })
 }
 
+/// The rows of a `verify-release --output json` report that are not OK: path, status.
 fn statuses(v: &serde_json::Value) -> Vec<(String, String)> {
+    failed_rows(v).into_iter().map(|(p, s, _)| (p, s)).collect()
+}
+
+/// The rows of a `verify-release --output json` report that are not OK: path, status, detail.
+fn failed_rows(v: &serde_json::Value) -> Vec<(String, String, String)> {
     v["files"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["status"] != "OK")
         .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["status"].as_str().unwrap().to_string(),
-            )
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("path"), s("status"), s("detail"))
         })
         .collect()
 }
@@ -691,4 +707,265 @@ fn a_write_failure_fails_sign_release_naming_the_file() {
         files.iter().any(|f| err.contains(&format!("{f}.sig"))),
         "{err}"
     );
+}
+
+const WORKFLOW: &str = "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3";
+const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// The provenance statement of a signed release (the payload of its one envelope).
+fn provenance_of(rel: &Path) -> serde_json::Value {
+    let line = std::fs::read_to_string(rel.join("release.intoto.jsonl")).unwrap();
+    let env: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let payload = signet_types::b64::decode(env["payload"].as_str().unwrap()).unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+/// The rows of `verify-release` output that are not OK, with their details.
+fn failed_details(o: &Output) -> Vec<(String, String, String)> {
+    failed_rows(&json(o))
+}
+
+/// A release signed in a GitHub-Actions-shaped environment (the variables a workflow run of
+/// `org/repo`'s release.yml at tag v1.2.3 has, and a token for that run) carries provenance
+/// naming that repository, commit, ref, workflow (as builder) and run, which are the
+/// certificate's extensions; verify-release with a policy accepts it and refuses another
+/// builder, repository, ref or commit, one line per failed rule; signing with a flag that
+/// contradicts the certificate is refused.
+#[test]
+fn github_actions_release_provenance_matches_its_certificate_and_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, data) = instance(tmp.path());
+    let rel = tmp.path().join("release");
+    let rel_s = rel.to_str().unwrap();
+    sample_release(&data, rel_s, &["--files", "4", "--size-mib", "1"]);
+    let o = signet(
+        &data,
+        &[
+            "oidc",
+            "token",
+            "--subject",
+            WORKFLOW,
+            "--sha",
+            COMMIT,
+            "--run-id",
+            "4242",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let token = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    let gha = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "org/repo"),
+        ("GITHUB_SHA", COMMIT),
+        ("GITHUB_REF", "refs/tags/v1.2.3"),
+        (
+            "GITHUB_WORKFLOW_REF",
+            "org/repo/.github/workflows/release.yml@refs/tags/v1.2.3",
+        ),
+        ("GITHUB_RUN_ID", "4242"),
+        ("GITHUB_RUN_ATTEMPT", "1"),
+    ];
+    // A flag that contradicts the certificate (another commit) is refused before anything
+    // is published as provenance.
+    let other_commit = format!("gitCommit:{}", "f".repeat(40));
+    let sign = |extra: &[&str]| {
+        let mut a = vec![
+            "sign-release",
+            rel_s,
+            "--identity-token",
+            &token,
+            "--release-version",
+            "v1.2.3",
+            "--output",
+            "json",
+        ];
+        a.extend_from_slice(extra);
+        signet_env(&data, &a, &gha)
+    };
+    let o = sign(&["--source-digest", &other_commit]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the signing certificate says") && err.contains(COMMIT),
+        "{err}"
+    );
+    assert!(!rel.join("release.intoto.jsonl").exists());
+
+    let o = sign(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&o)["provenance"]["builderId"], WORKFLOW);
+
+    let st = provenance_of(&rel);
+    let bd = &st["predicate"]["buildDefinition"];
+    assert_eq!(bd["buildType"], "urn:signet:buildtype:release:v1");
+    assert_eq!(
+        bd["externalParameters"]["source"],
+        "git+https://github.com/org/repo"
+    );
+    assert_eq!(bd["externalParameters"]["ref"], "refs/tags/v1.2.3");
+    assert_eq!(bd["resolvedDependencies"][0]["digest"]["gitCommit"], COMMIT);
+    // The certificate said it first (the environment agrees with it).
+    assert_eq!(bd["internalParameters"]["buildEnvironment"], "certificate");
+    let rd = &st["predicate"]["runDetails"];
+    assert_eq!(rd["builder"]["id"], WORKFLOW);
+    assert_eq!(
+        rd["metadata"]["invocationId"],
+        "https://github.com/org/repo/actions/runs/4242/attempts/1"
+    );
+    // Nothing local is published: no path of this machine in the statement.
+    let text = st.to_string();
+    assert!(
+        !text.contains("file:") && !text.contains(tmp.path().to_str().unwrap()),
+        "{text}"
+    );
+
+    let issuer = format!("{}/oidc/ci", server.url);
+    let verify = |policy: &[&str]| {
+        let mut a = vec![
+            "verify-release",
+            rel_s,
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--offline",
+            "--output",
+            "json",
+        ];
+        a.extend_from_slice(policy);
+        signet(&data, &a)
+    };
+    let o = verify(&[
+        "--builder-id",
+        "https://github.com/org/repo/.github/workflows/release.yml",
+        "--source-uri",
+        "github.com/org/repo",
+        "--source-ref",
+        "v1.2.3",
+        "--source-digest",
+        COMMIT,
+    ]);
+    assert!(o.status.success(), "{:?}", failed_details(&o));
+    let o = verify(&[]);
+    assert!(o.status.success(), "{:?}", failed_details(&o));
+
+    for (flag, value, rule) in [
+        (
+            "--builder-id",
+            "https://github.com/org/repo/.github/workflows/other.yml",
+            "policy builder-id",
+        ),
+        ("--source-uri", "github.com/org/fork", "policy source-uri"),
+        ("--source-ref", "refs/heads/main", "policy source-ref"),
+        (
+            "--source-digest",
+            other_commit.as_str(),
+            "policy source-digest",
+        ),
+    ] {
+        let o = verify(&[flag, value]);
+        assert!(!o.status.success(), "{flag} {value} was accepted");
+        let rows = failed_details(&o);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let (path, status, detail) = &rows[0];
+        assert_eq!(
+            (path.as_str(), status.as_str()),
+            ("release.intoto.jsonl", "FAILED")
+        );
+        let shown = value.rsplit(':').next().unwrap();
+        assert!(
+            detail.starts_with(rule) && detail.contains(shown),
+            "{detail}"
+        );
+    }
+    // Every failed rule is its own line.
+    let o = verify(&[
+        "--builder-id",
+        "https://evil.example/builder",
+        "--source-uri",
+        "github.com/org/fork",
+    ]);
+    assert_eq!(failed_details(&o).len(), 2);
+    let o = signet(
+        &data,
+        &[
+            "verify-release",
+            rel_s,
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--offline",
+            "--builder-id",
+            "https://evil.example/builder",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FAILED") && l.contains("policy builder-id")),
+        "{out}"
+    );
+}
+
+/// A provenance signed by the right identity that omits a file of the release (it was made
+/// for the release without that file) fails verification; so does one from another builder.
+#[test]
+fn a_signed_provenance_that_omits_a_file_or_names_another_builder_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, data) = instance(tmp.path());
+    let token = token(&data, "rm@example.com");
+    let issuer = format!("{}/oidc", server.url);
+    let full = tmp.path().join("full");
+    let full_s = full.to_str().unwrap();
+    sample_release(&data, full_s, &["--files", "3", "--size-mib", "1"]);
+    let less = tmp.path().join("less");
+    copy_dir(&full, &less);
+    let victim = std::fs::read_dir(&less)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_file())
+        .unwrap();
+    std::fs::remove_file(&victim).unwrap();
+    let sign = |dir: &Path, builder: &str| {
+        let o = signet(
+            &data,
+            &[
+                "sign-release",
+                dir.to_str().unwrap(),
+                "--identity-token",
+                &token,
+                "--builder-id",
+                builder,
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    sign(&full, "https://builder.example/release");
+    sign(&less, "https://builder.example/release");
+    let policy = ["--builder-id", "https://builder.example/release"];
+    assert!(
+        verify_release(&data, full_s, &issuer, &policy)
+            .status
+            .success()
+    );
+    // The smaller release's signed provenance, published with the full release.
+    for f in ["release.intoto.jsonl", "release.intoto.jsonl.sigstore.json"] {
+        std::fs::copy(less.join(f), full.join(f)).unwrap();
+    }
+    let o = verify_release(&data, full_s, &issuer, &policy);
+    assert!(!o.status.success());
+    let rows = failed_details(&o);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "release.intoto.jsonl");
+    assert_eq!(rows[0].1, "FAILED");
+    assert!(rows[0].2.contains("1 extra"), "{rows:?}");
+    // Re-signed by another builder: the policy refuses it.
+    std::fs::remove_file(full.join("release.intoto.jsonl")).unwrap();
+    sign(&full, "https://other.example/builder");
+    let o = verify_release(&data, full_s, &issuer, &policy);
+    let rows = failed_details(&o);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].2.starts_with("policy builder-id"), "{rows:?}");
 }

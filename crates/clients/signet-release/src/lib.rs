@@ -42,6 +42,7 @@
     )
 )]
 
+pub mod buildenv;
 mod error;
 pub mod fsutil;
 pub mod hash;

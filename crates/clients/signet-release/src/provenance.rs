@@ -14,15 +14,23 @@
 //!  "subject":[{"name":"bin/linux/amd64/kubectl","digest":{"sha256":"…","sha512":"…"}}],
 //!  "predicateType":"https://slsa.dev/provenance/v1",
 //!  "predicate":{
-//!    "buildDefinition":{"buildType":"https://signet.dev/release/v1",
-//!      "externalParameters":{"source":"git+https://…","version":"v1.36.0"},
+//!    "buildDefinition":{"buildType":"urn:signet:buildtype:release:v1",
+//!      "externalParameters":{"source":"git+https://…","ref":"refs/tags/v1.36.0","version":"v1.36.0"},
 //!      "internalParameters":{…},
 //!      "resolvedDependencies":[{"uri":"git+https://…","digest":{"gitCommit":"…"}}]},
-//!    "runDetails":{"builder":{"id":"https://…"},
+//!    "runDetails":{"builder":{"id":"https://github.com/…/.github/workflows/release.yml@refs/tags/…"},
 //!      "metadata":{"invocationId":"…","startedOn":"…Z","finishedOn":"…Z"}}}}
 //! ```
 //!
-//! Subjects are named by their release-relative path and sorted by name.
+//! Subjects are named by their release-relative path and sorted by name. The build type
+//! [`DEFAULT_BUILD_TYPE`] is documented in `docs/buildtype-release-v1.md`.
+//!
+//! Reading provenance (signet's or another builder's: GitHub's
+//! `https://actions.github.io/buildtypes/workflow/v1`, the SLSA GitHub generators), the
+//! [`Statement`] accessors find the builder, source repository, ref and digest; [`check_policy`]
+//! checks them against a [`ProvenancePolicy`] (as slsa-verifier does) and
+//! [`check_certificate`] against the signing certificate's Fulcio CI extensions, each failed
+//! rule a [`RuleFailure`] with a one-line reason.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,8 +49,12 @@ pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 pub const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
 /// DSSE payload type for in-toto statements.
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-/// Build type used when the caller does not choose one.
-pub const DEFAULT_BUILD_TYPE: &str = "https://signet.dev/release/v1";
+/// Build type used when the caller does not choose one (`docs/buildtype-release-v1.md`): a
+/// `urn:` so that it names no domain signet's users do not control.
+pub const DEFAULT_BUILD_TYPE: &str = "urn:signet:buildtype:release:v1";
+/// Builder id used when neither the caller, the CI environment nor the signing certificate
+/// names one: a release signed on a machine that is no build platform.
+pub const LOCAL_BUILDER_ID: &str = "urn:signet:builder:local";
 /// Largest statement [`parse`] accepts (32 MiB).
 pub const MAX_STATEMENT_BYTES: usize = 32 << 20;
 /// Most subjects [`parse`] accepts.
@@ -145,6 +157,18 @@ pub struct Material {
     pub digest: BTreeMap<String, String>,
 }
 
+/// The source revision a release was built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Source repository URI, e.g. `git+https://github.com/kubernetes/kubernetes` (never a
+    /// local path).
+    pub uri: String,
+    /// Digest of the revision, e.g. `{"gitCommit": "<40 hex>"}`.
+    pub digest: BTreeMap<String, String>,
+    /// The git ref built, e.g. `refs/tags/v1.36.0`.
+    pub git_ref: Option<String>,
+}
+
 /// Everything [`build`] needs besides the file digests.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProvenanceInput {
@@ -152,10 +176,9 @@ pub struct ProvenanceInput {
     pub build_type: String,
     /// Builder id URI (`runDetails.builder.id`).
     pub builder_id: String,
-    /// Source repository URI, e.g. `git+https://github.com/kubernetes/kubernetes`.
-    pub source_uri: String,
-    /// Digest of the source revision, e.g. `{"gitCommit": "<40 hex>"}`.
-    pub source_digest: BTreeMap<String, String>,
+    /// The source revision, when known (`externalParameters.source`/`ref` and the first
+    /// `resolvedDependencies` entry); without it the provenance names no source.
+    pub source: Option<Source>,
     /// Release version, e.g. `v1.36.0`.
     pub version: String,
     /// More external parameters (must not use the keys `source` or `version`).
@@ -172,9 +195,14 @@ pub struct ProvenanceInput {
     pub finished_on: OffsetDateTime,
 }
 
-/// Formats `t` as RFC 3339 in UTC.
+/// External parameters [`build`] writes itself.
+const RESERVED_PARAMETERS: [&str; 3] = ["source", "ref", "version"];
+
+/// Formats `t` as RFC 3339 in UTC, in whole seconds (`YYYY-MM-DDThh:mm:ssZ`): the form SPDX
+/// 2.3 requires and the one protobuf's JSON encoding of a `Timestamp` writes back unchanged.
 pub(crate) fn rfc3339(t: OffsetDateTime) -> Result<String> {
-    Ok(t.to_offset(time::UtcOffset::UTC).format(&Rfc3339)?)
+    let t = t.to_offset(time::UtcOffset::UTC);
+    Ok(t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339)?)
 }
 
 fn bad(reason: impl Into<String>) -> ReleaseError {
@@ -222,8 +250,15 @@ fn check_digest_set(what: &str, d: &BTreeMap<String, String>) -> Result<()> {
 pub fn build<D: Digested>(input: &ProvenanceInput, files: &[D]) -> Result<Statement> {
     check_uri("buildType", &input.build_type)?;
     check_uri("builder id", &input.builder_id)?;
-    check_uri("source", &input.source_uri)?;
-    check_digest_set("source", &input.source_digest)?;
+    if let Some(src) = &input.source {
+        check_uri("source", &src.uri)?;
+        check_digest_set("source", &src.digest)?;
+        if let Some(r) = &src.git_ref
+            && (r.is_empty() || r.chars().any(|c| c.is_control() || c.is_whitespace()))
+        {
+            return Err(bad(format!("source ref {r:?} is not a git ref")));
+        }
+    }
     if input.version.is_empty() || input.version.chars().any(char::is_control) {
         return Err(bad("version must be non-empty without control characters"));
     }
@@ -234,21 +269,27 @@ pub fn build<D: Digested>(input: &ProvenanceInput, files: &[D]) -> Result<Statem
         return Err(bad("finishedOn is before startedOn"));
     }
     let mut external = serde_json::Map::new();
-    external.insert("source".into(), Value::String(input.source_uri.clone()));
+    let mut deps = Vec::new();
+    if let Some(src) = &input.source {
+        external.insert("source".into(), Value::String(src.uri.clone()));
+        if let Some(r) = &src.git_ref {
+            external.insert("ref".into(), Value::String(r.clone()));
+        }
+        deps.push(ResourceDescriptor {
+            uri: Some(src.uri.clone()),
+            name: None,
+            digest: src.digest.clone(),
+        });
+    }
     external.insert("version".into(), Value::String(input.version.clone()));
     for (k, v) in &input.extra_parameters {
-        if external.contains_key(k) {
+        if external.contains_key(k) || RESERVED_PARAMETERS.contains(&k.as_str()) {
             return Err(bad(format!(
                 "extra parameter {k:?} collides with a built-in one"
             )));
         }
         external.insert(k.clone(), v.clone());
     }
-    let mut deps = vec![ResourceDescriptor {
-        uri: Some(input.source_uri.clone()),
-        name: None,
-        digest: input.source_digest.clone(),
-    }];
     for m in &input.materials {
         check_uri("material", &m.uri)?;
         check_digest_set(&format!("material {}", m.uri), &m.digest)?;
@@ -460,6 +501,346 @@ pub fn check_subjects<D: Digested>(statement: &Statement, files: &[D]) -> Result
     Ok(report)
 }
 
+impl Statement {
+    /// `runDetails.builder.id`.
+    pub fn builder_id(&self) -> &str {
+        &self.predicate.run_details.builder.id
+    }
+
+    /// `runDetails.metadata.invocationId`, if any.
+    pub fn invocation_id(&self) -> Option<&str> {
+        self.predicate
+            .run_details
+            .metadata
+            .as_ref()
+            .and_then(|m| m.invocation_id.as_deref())
+    }
+
+    fn external_str(&self, pointer: &str) -> Option<&str> {
+        self.predicate
+            .build_definition
+            .external_parameters
+            .get(pointer)
+            .and_then(Value::as_str)
+    }
+
+    fn workflow_str(&self, key: &str) -> Option<&str> {
+        self.predicate
+            .build_definition
+            .external_parameters
+            .get("workflow")
+            .and_then(|w| w.get(key))
+            .and_then(Value::as_str)
+    }
+
+    /// The first resolved dependency, split at its `@<ref>` suffix (the SLSA GitHub builders
+    /// write `git+https://github.com/o/r@refs/tags/v1`).
+    fn first_dependency(&self) -> Option<(&str, Option<&str>, &ResourceDescriptor)> {
+        let d = self
+            .predicate
+            .build_definition
+            .resolved_dependencies
+            .first()?;
+        let uri = d.uri.as_deref()?;
+        Some(match split_ref(uri) {
+            Some((repo, r)) => (repo, Some(r), d),
+            None => (uri, None, d),
+        })
+    }
+
+    /// The source repository: `externalParameters.source` (signet), else
+    /// `externalParameters.workflow.repository` (GitHub's workflow build type), else the first
+    /// resolved dependency's URI without its `@ref`.
+    pub fn source_uri(&self) -> Option<&str> {
+        self.external_str("source")
+            .or_else(|| self.workflow_str("repository"))
+            .or_else(|| self.first_dependency().map(|(u, _, _)| u))
+    }
+
+    /// The git ref built: `externalParameters.ref`, else `workflow.ref`, else the `@ref` of the
+    /// first resolved dependency.
+    pub fn source_ref(&self) -> Option<&str> {
+        self.external_str("ref")
+            .or_else(|| self.workflow_str("ref"))
+            .or_else(|| self.first_dependency().and_then(|(_, r, _)| r))
+    }
+
+    /// The digest of the source revision: that of the resolved dependency naming the source
+    /// repository (else of the first dependency).
+    pub fn source_digest(&self) -> Option<&BTreeMap<String, String>> {
+        let deps = &self.predicate.build_definition.resolved_dependencies;
+        let source = self.source_uri().map(normalize_repository);
+        deps.iter()
+            .find(|d| {
+                d.uri.as_deref().is_some_and(|u| {
+                    let repo = split_ref(u).map_or(u, |(r, _)| r);
+                    source.as_deref() == Some(normalize_repository(repo).as_str())
+                })
+            })
+            .or_else(|| deps.first())
+            .map(|d| &d.digest)
+            .filter(|d| !d.is_empty())
+    }
+}
+
+/// `uri` split at a trailing `@refs/...` (the ref must start with `refs/`, so the `@` of a
+/// user name is never taken for one).
+fn split_ref(uri: &str) -> Option<(&str, &str)> {
+    let (repo, r) = uri.rsplit_once('@')?;
+    r.starts_with("refs/").then_some((repo, r))
+}
+
+/// A repository URI in the one form comparisons use: `host/path`, lowercase host, without
+/// `git+`, the scheme, user info, a port-less scp-style `host:` colon, `.git` or a trailing
+/// `/`. `github.com/o/r`, `https://github.com/o/r`, `git+https://github.com/o/r.git` and
+/// `git@github.com:o/r.git` are all `github.com/o/r`.
+pub fn normalize_repository(uri: &str) -> String {
+    let u = uri.trim();
+    let u = u.strip_prefix("git+").unwrap_or(u);
+    let (rest, had_scheme) = match u.split_once("://") {
+        Some((_, r)) => (r, true),
+        None => (u, false),
+    };
+    let (host, path) = match rest.split_once('/') {
+        Some((h, p)) => (h, p),
+        None => (rest, ""),
+    };
+    // scp-like `user@host:path` (no scheme): the colon separates host and path.
+    let (host, path) = match (had_scheme, host.split_once(':')) {
+        (false, Some((h, p1))) if !p1.chars().all(|c| c.is_ascii_digit()) => {
+            (h, format!("{p1}/{path}"))
+        }
+        _ => (host, path.to_owned()),
+    };
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let path = path.trim_matches('/');
+    if path.is_empty() {
+        host.to_ascii_lowercase()
+    } else {
+        format!("{}/{path}", host.to_ascii_lowercase())
+    }
+}
+
+/// What a verifier requires of a provenance (each `None` is not checked), like slsa-verifier's
+/// `--builder-id`, `--source-uri`, `--source-tag`/`--source-branch` and the commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProvenancePolicy {
+    /// Builder id: equal, or equal up to an `@version` when the policy names none.
+    pub builder_id: Option<String>,
+    /// Source repository, compared after [`normalize_repository`] (`github.com/o/r` works).
+    pub source_uri: Option<String>,
+    /// Git ref: `refs/...` exactly, or a short name matching `refs/tags/<name>` or
+    /// `refs/heads/<name>`.
+    pub source_ref: Option<String>,
+    /// Digest of the source revision: (algorithm, lowercase hex), e.g. `("gitCommit", …)`.
+    pub source_digest: Option<(String, String)>,
+}
+
+impl ProvenancePolicy {
+    /// Whether the policy checks anything.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// Parses a source digest as given on a command line: `ALG:HEX`, or a bare 40-hex git commit.
+pub fn parse_source_digest(text: &str) -> Result<(String, String)> {
+    let (alg, hex) = match text.split_once(':') {
+        Some((a, h)) => (a.to_owned(), h.to_ascii_lowercase()),
+        None if text.len() == 40 => ("gitCommit".to_owned(), text.to_ascii_lowercase()),
+        None => {
+            return Err(bad(format!(
+                "source digest {text:?} is neither ALGORITHM:HEX nor a 40-hex git commit"
+            )));
+        }
+    };
+    check_digest_set(
+        "source digest",
+        &[(alg.clone(), hex.clone())].into_iter().collect(),
+    )?;
+    Ok((alg, hex))
+}
+
+/// One rule a provenance failed, with a one-line reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleFailure {
+    /// The rule (`builder-id`, `source-uri`, `source-ref`, `source-digest`, `invocation-id`).
+    pub rule: &'static str,
+    /// Why it failed.
+    pub reason: String,
+}
+
+fn failure(rule: &'static str, reason: String) -> RuleFailure {
+    RuleFailure { rule, reason }
+}
+
+fn shown(v: Option<&str>) -> String {
+    v.map_or_else(|| "none".to_owned(), |v| format!("{v:?}"))
+}
+
+fn ref_matches(required: &str, actual: &str) -> bool {
+    if required.starts_with("refs/") {
+        return required == actual;
+    }
+    ["refs/tags/", "refs/heads/"]
+        .iter()
+        .any(|p| actual.strip_prefix(p) == Some(required))
+}
+
+fn builder_matches(required: &str, actual: &str) -> bool {
+    required == actual
+        || (!required.contains('@') && actual.split_once('@').is_some_and(|(b, _)| b == required))
+}
+
+/// Checks `st` against `policy`: every failed rule, in the order builder id, source
+/// repository, ref, digest (empty: all passed). Pure.
+pub fn check_policy(st: &Statement, policy: &ProvenancePolicy) -> Vec<RuleFailure> {
+    let mut out = Vec::new();
+    if let Some(want) = &policy.builder_id
+        && !builder_matches(want, st.builder_id())
+    {
+        out.push(failure(
+            "builder-id",
+            format!(
+                "built by {:?}, the policy requires {want:?}",
+                st.builder_id()
+            ),
+        ));
+    }
+    if let Some(want) = &policy.source_uri {
+        let have = st.source_uri();
+        if have.map(normalize_repository) != Some(normalize_repository(want)) {
+            out.push(failure(
+                "source-uri",
+                format!(
+                    "built from source {}, the policy requires {want:?}",
+                    shown(have)
+                ),
+            ));
+        }
+    }
+    if let Some(want) = &policy.source_ref {
+        let have = st.source_ref();
+        if !have.is_some_and(|h| ref_matches(want, h)) {
+            out.push(failure(
+                "source-ref",
+                format!(
+                    "built from ref {}, the policy requires {want:?}",
+                    shown(have)
+                ),
+            ));
+        }
+    }
+    if let Some((alg, want)) = &policy.source_digest {
+        let have = st
+            .source_digest()
+            .and_then(|d| d.get(alg))
+            .map(String::as_str);
+        if have.map(str::to_ascii_lowercase).as_deref() != Some(want.as_str()) {
+            out.push(failure(
+                "source-digest",
+                format!(
+                    "source {alg} is {}, the policy requires {want:?}",
+                    shown(have)
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// What the signing certificate's Fulcio CI extensions say about the build (1.9 build signer
+/// URI, 1.12 source repository URI, 1.13 its digest, 1.14 its ref, 1.21 run invocation URI).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateClaims {
+    /// 1.9 Build Signer URI: the workflow that signed.
+    pub build_signer_uri: Option<String>,
+    /// 1.12 Source Repository URI.
+    pub source_repository_uri: Option<String>,
+    /// 1.13 Source Repository Digest (a git commit).
+    pub source_repository_digest: Option<String>,
+    /// 1.14 Source Repository Ref.
+    pub source_repository_ref: Option<String>,
+    /// 1.21 Run Invocation URI.
+    pub run_invocation_uri: Option<String>,
+}
+
+impl CertificateClaims {
+    /// The claims of a certificate's parsed Fulcio extensions.
+    pub fn from_extensions(ext: &signet_x509::FulcioExtensions) -> Self {
+        Self {
+            build_signer_uri: ext.build_signer_uri.clone(),
+            source_repository_uri: ext.source_repository_uri.clone(),
+            source_repository_digest: ext.source_repository_digest.clone(),
+            source_repository_ref: ext.source_repository_ref.clone(),
+            run_invocation_uri: ext.run_invocation_uri.clone(),
+        }
+    }
+
+    /// Whether the certificate says anything about a build.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// Checks that `st` claims what the signing certificate's CI extensions say: the builder id is
+/// the build signer URI, the source repository, commit and ref are the certificate's, and the
+/// invocation id (when the provenance has one) is the run invocation URI. Every mismatch is a
+/// [`RuleFailure`]; a certificate without CI extensions passes. Pure.
+pub fn check_certificate(st: &Statement, cert: &CertificateClaims) -> Vec<RuleFailure> {
+    let mut out = Vec::new();
+    let says = "the signing certificate says";
+    if let Some(c) = &cert.build_signer_uri
+        && st.builder_id() != c
+    {
+        out.push(failure(
+            "builder-id",
+            format!("builder id is {:?}; {says} {c:?}", st.builder_id()),
+        ));
+    }
+    if let Some(c) = &cert.source_repository_uri {
+        let have = st.source_uri();
+        if have.map(normalize_repository) != Some(normalize_repository(c)) {
+            out.push(failure(
+                "source-uri",
+                format!("source is {}; {says} {c:?}", shown(have)),
+            ));
+        }
+    }
+    if let Some(c) = &cert.source_repository_digest {
+        let d = st.source_digest();
+        let have = d.and_then(|d| d.get("gitCommit").or_else(|| d.get("sha1")));
+        if have.map(|h| h.eq_ignore_ascii_case(c)) != Some(true) {
+            out.push(failure(
+                "source-digest",
+                format!(
+                    "source commit is {}; {says} {c:?}",
+                    shown(have.map(String::as_str))
+                ),
+            ));
+        }
+    }
+    if let Some(c) = &cert.source_repository_ref
+        && st.source_ref() != Some(c.as_str())
+    {
+        out.push(failure(
+            "source-ref",
+            format!("source ref is {}; {says} {c:?}", shown(st.source_ref())),
+        ));
+    }
+    if let (Some(c), Some(have)) = (&cert.run_invocation_uri, st.invocation_id())
+        && have != c
+    {
+        out.push(failure(
+            "invocation-id",
+            format!("invocation id is {have:?}; {says} {c:?}"),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -480,9 +861,12 @@ mod tests {
     fn input() -> ProvenanceInput {
         ProvenanceInput {
             build_type: DEFAULT_BUILD_TYPE.into(),
-            builder_id: "https://signet.dev/builders/release@v1".into(),
-            source_uri: "git+https://github.com/kubernetes/kubernetes".into(),
-            source_digest: [("gitCommit".to_owned(), "a".repeat(40))].into(),
+            builder_id: "https://builders.example/release@v1".into(),
+            source: Some(Source {
+                uri: "git+https://github.com/kubernetes/kubernetes".into(),
+                digest: [("gitCommit".to_owned(), "a".repeat(40))].into(),
+                git_ref: Some("refs/tags/v1.36.0".into()),
+            }),
             version: "v1.36.0".into(),
             extra_parameters: [("branch".to_owned(), Value::from("release-1.36"))].into(),
             internal_parameters: Some(serde_json::json!({"nomock": true})),
@@ -519,7 +903,11 @@ mod tests {
         );
         let bd = &v["predicate"]["buildDefinition"];
         assert_eq!(bd["buildType"], DEFAULT_BUILD_TYPE);
-        assert_eq!(bd["externalParameters"]["source"], input().source_uri);
+        assert_eq!(
+            bd["externalParameters"]["source"],
+            "git+https://github.com/kubernetes/kubernetes"
+        );
+        assert_eq!(bd["externalParameters"]["ref"], "refs/tags/v1.36.0");
         assert_eq!(bd["externalParameters"]["version"], "v1.36.0");
         assert_eq!(bd["externalParameters"]["branch"], "release-1.36");
         assert_eq!(bd["internalParameters"]["nomock"], true);
@@ -529,10 +917,7 @@ mod tests {
         );
         assert_eq!(bd["resolvedDependencies"][1]["uri"], "pkg:golang/go@1.25.0");
         let rd = &v["predicate"]["runDetails"];
-        assert_eq!(
-            rd["builder"]["id"],
-            "https://signet.dev/builders/release@v1"
-        );
+        assert_eq!(rd["builder"]["id"], "https://builders.example/release@v1");
         assert_eq!(rd["metadata"]["invocationId"], "build-123");
         assert_eq!(rd["metadata"]["startedOn"], "2026-01-02T03:04:05Z");
         assert_eq!(rd["metadata"]["finishedOn"], "2026-01-02T04:00:00Z");
@@ -555,7 +940,9 @@ mod tests {
         i.builder_id = "not a uri".into();
         assert!(build(&i, &files).is_err());
         let mut i = input();
-        i.source_digest = [("gitCommit".to_owned(), "XYZ".into())].into();
+        if let Some(s) = i.source.as_mut() {
+            s.digest = [("gitCommit".to_owned(), "XYZ".into())].into();
+        }
         assert!(build(&i, &files).is_err());
         let mut i = input();
         i.extra_parameters = [("version".to_owned(), Value::from("x"))].into();
@@ -638,5 +1025,163 @@ mod tests {
         let mut noname = st;
         noname.subject[0].name = None;
         assert!(check_subjects(&noname, &files).is_err());
+    }
+
+    fn github_statement() -> Statement {
+        let mut i = input();
+        i.builder_id =
+            "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3".into();
+        i.source = Some(Source {
+            uri: "git+https://github.com/org/repo".into(),
+            digest: [("gitCommit".to_owned(), "c".repeat(40))].into(),
+            git_ref: Some("refs/tags/v1.2.3".into()),
+        });
+        i.invocation_id = "https://github.com/org/repo/actions/runs/9/attempts/1".into();
+        build(&i, &[fd("a", b"")]).unwrap()
+    }
+
+    #[test]
+    fn repositories_compare_in_every_spelling() {
+        for u in [
+            "github.com/org/repo",
+            "https://github.com/org/repo",
+            "git+https://github.com/org/repo.git",
+            "git@github.com:org/repo.git",
+            "https://GitHub.com/org/repo/",
+            "ssh://git@github.com/org/repo",
+        ] {
+            assert_eq!(normalize_repository(u), "github.com/org/repo", "{u}");
+        }
+        assert_ne!(
+            normalize_repository("github.com/org/repo2"),
+            normalize_repository("github.com/org/repo")
+        );
+    }
+
+    #[test]
+    fn policy_accepts_the_build_and_names_every_failed_rule() {
+        let st = github_statement();
+        let ok = ProvenancePolicy {
+            builder_id: Some("https://github.com/org/repo/.github/workflows/release.yml".into()),
+            source_uri: Some("github.com/org/repo".into()),
+            source_ref: Some("v1.2.3".into()),
+            source_digest: Some(parse_source_digest(&"c".repeat(40)).unwrap()),
+        };
+        assert_eq!(check_policy(&st, &ok), []);
+        assert_eq!(
+            check_policy(
+                &st,
+                &ProvenancePolicy {
+                    source_ref: Some("refs/tags/v1.2.3".into()),
+                    ..ProvenancePolicy::default()
+                }
+            ),
+            []
+        );
+        let bad = ProvenancePolicy {
+            builder_id: Some("https://github.com/org/repo/.github/workflows/other.yml".into()),
+            source_uri: Some("github.com/evil/repo".into()),
+            source_ref: Some("refs/heads/main".into()),
+            source_digest: Some(("gitCommit".into(), "d".repeat(40))),
+        };
+        let f = check_policy(&st, &bad);
+        let rules: Vec<&str> = f.iter().map(|f| f.rule).collect();
+        assert_eq!(
+            rules,
+            ["builder-id", "source-uri", "source-ref", "source-digest"]
+        );
+        assert!(f.iter().all(|f| !f.reason.contains('\n')));
+        assert!(f[1].reason.contains("github.com/evil/repo"));
+        // A pinned builder version must match exactly.
+        let pinned = ProvenancePolicy {
+            builder_id: Some(
+                "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v9".into(),
+            ),
+            ..ProvenancePolicy::default()
+        };
+        assert_eq!(check_policy(&st, &pinned).len(), 1);
+        // A provenance without a source fails every source rule.
+        let mut i = input();
+        i.source = None;
+        let nosrc = build(&i, &[fd("a", b"")]).unwrap();
+        assert_eq!(check_policy(&nosrc, &ok).len(), 4);
+        assert!(parse_source_digest("nothex").is_err());
+        assert_eq!(
+            parse_source_digest("sha256:AB").unwrap(),
+            ("sha256".to_owned(), "ab".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_certificate_binds_builder_source_and_run() {
+        let st = github_statement();
+        let cert = CertificateClaims {
+            build_signer_uri: Some(st.builder_id().to_owned()),
+            source_repository_uri: Some("https://github.com/org/repo".into()),
+            source_repository_digest: Some("c".repeat(40)),
+            source_repository_ref: Some("refs/tags/v1.2.3".into()),
+            run_invocation_uri: Some(
+                "https://github.com/org/repo/actions/runs/9/attempts/1".into(),
+            ),
+        };
+        assert_eq!(check_certificate(&st, &cert), []);
+        assert_eq!(check_certificate(&st, &CertificateClaims::default()), []);
+        let other = CertificateClaims {
+            build_signer_uri: Some(
+                "https://github.com/org/repo/.github/workflows/x.yml@refs/heads/main".into(),
+            ),
+            source_repository_uri: Some("https://github.com/org/fork".into()),
+            source_repository_digest: Some("d".repeat(40)),
+            source_repository_ref: Some("refs/heads/main".into()),
+            run_invocation_uri: Some(
+                "https://github.com/org/repo/actions/runs/1/attempts/1".into(),
+            ),
+        };
+        let rules: Vec<&str> = check_certificate(&st, &other)
+            .iter()
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "builder-id",
+                "source-uri",
+                "source-digest",
+                "source-ref",
+                "invocation-id"
+            ]
+        );
+    }
+
+    #[test]
+    fn accessors_read_githubs_workflow_build_type() {
+        // The shape of actions/attest-build-provenance's predicate.
+        let v = serde_json::json!({
+            "_type": STATEMENT_TYPE,
+            "subject": [{"name": "a", "digest": {"sha256": "00"}}],
+            "predicateType": PREDICATE_TYPE,
+            "predicate": {
+                "buildDefinition": {
+                    "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+                    "externalParameters": {"workflow": {
+                        "ref": "refs/heads/main",
+                        "repository": "https://github.com/org/repo",
+                        "path": ".github/workflows/build.yml"}},
+                    "resolvedDependencies": [{
+                        "uri": "git+https://github.com/org/repo@refs/heads/main",
+                        "digest": {"gitCommit": "e".repeat(40)}}]},
+                "runDetails": {"builder": {"id": "https://github.com/actions/runner/github-hosted"}}
+            }
+        });
+        let st = parse(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!(st.source_uri(), Some("https://github.com/org/repo"));
+        assert_eq!(st.source_ref(), Some("refs/heads/main"));
+        assert_eq!(st.source_digest().unwrap()["gitCommit"], "e".repeat(40));
+        // Only the dependency: its @ref is the ref.
+        let mut v2 = v.clone();
+        v2["predicate"]["buildDefinition"]["externalParameters"] = serde_json::json!({});
+        let st = parse(&serde_json::to_vec(&v2).unwrap()).unwrap();
+        assert_eq!(st.source_uri(), Some("git+https://github.com/org/repo"));
+        assert_eq!(st.source_ref(), Some("refs/heads/main"));
     }
 }

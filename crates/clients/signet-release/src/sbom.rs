@@ -682,8 +682,11 @@ mod tests {
         crate::provenance::ProvenanceInput {
             build_type: crate::provenance::DEFAULT_BUILD_TYPE.into(),
             builder_id: "https://b".into(),
-            source_uri: "git+https://s".into(),
-            source_digest: [("gitCommit".to_owned(), "ab".into())].into(),
+            source: Some(crate::provenance::Source {
+                uri: "git+https://s".into(),
+                digest: [("gitCommit".to_owned(), "ab".into())].into(),
+                git_ref: None,
+            }),
             version: "v1".into(),
             extra_parameters: Default::default(),
             internal_parameters: None,

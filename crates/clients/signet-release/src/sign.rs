@@ -11,6 +11,7 @@ use std::path::Path;
 use signet_types::b64;
 use time::OffsetDateTime;
 
+use crate::buildenv::BuildClaims;
 use crate::limits::{BUNDLE, SHA256SUMS};
 use crate::{
     BUNDLE_SUFFIX, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, RelPath, ReleaseError,
@@ -56,6 +57,11 @@ pub trait ReleaseSigner {
         payload_type: &str,
         payload: &[u8],
     ) -> Result<SignedEnvelope, ReleaseError>;
+
+    /// The signing certificate (PEM) when keyless: its CI extensions bind the provenance.
+    fn certificate_pem(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What the release is, for the SBOM and the provenance.
@@ -65,12 +71,12 @@ pub struct ReleaseInfo {
     pub name: Option<String>,
     /// Release version.
     pub version: String,
-    /// `runDetails.builder.id` of the provenance.
-    pub builder_id: String,
-    /// Source repository URI (default: `file://<release directory>`).
-    pub source_uri: Option<String>,
-    /// Source commit (git SHA); without it the source digest is the manifest's SHA-256.
-    pub source_commit: Option<String>,
+    /// What the caller says about the build (flags): wins over everything else, and must
+    /// agree with the signing certificate's CI extensions.
+    pub claims: BuildClaims,
+    /// What the build environment says (CI variables, then the git checkout): used where
+    /// neither the caller nor the certificate says anything.
+    pub detected: BuildClaims,
 }
 
 /// The inputs a signing run takes from outside: the time and fresh random identifiers.
@@ -94,6 +100,37 @@ pub struct SignReport {
     pub hash_seconds: f64,
     /// Nothing needed signing.
     pub up_to_date: bool,
+    /// What the provenance written by this run says about the build (none when up to date).
+    pub provenance: Option<ProvenanceSummary>,
+}
+
+/// The build a release's provenance names.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvenanceSummary {
+    /// `runDetails.builder.id`.
+    pub builder_id: String,
+    /// The source repository, if any.
+    pub source_uri: Option<String>,
+    /// The git ref built, if known.
+    pub source_ref: Option<String>,
+    /// The source revision's digest.
+    pub source_digest: BTreeMap<String, String>,
+    /// The invocation id.
+    pub invocation_id: Option<String>,
+}
+
+impl ProvenanceSummary {
+    /// The summary of a statement.
+    pub fn of(st: &provenance::Statement) -> Self {
+        Self {
+            builder_id: st.builder_id().to_string(),
+            source_uri: st.source_uri().map(str::to_string),
+            source_ref: st.source_ref().map(str::to_string),
+            source_digest: st.source_digest().cloned().unwrap_or_default(),
+            invocation_id: st.invocation_id().map(str::to_string),
+        }
+    }
 }
 
 /// Signs the release in `dir`. `keyless` says whether signatures come with certificates
@@ -144,6 +181,7 @@ pub fn sign_release<S: ReleaseSigner>(
         bytes,
         hash_seconds,
         up_to_date: true,
+        provenance: None,
     };
     if todo.is_empty() && meta_present && manifest_unchanged {
         return Ok(report);
@@ -199,42 +237,25 @@ pub fn sign_release<S: ReleaseSigner>(
     )?;
 
     // 5. Provenance: in-toto Statement v1 / SLSA v1, DSSE-signed, logged as a dsse entry.
-    let mut source_digest = BTreeMap::new();
-    match &info.source_commit {
-        Some(c) => {
-            source_digest.insert("gitCommit".to_string(), c.clone());
-        }
-        // Without a commit, the source is the release directory as its manifest describes it.
-        None => {
-            source_digest.insert(
-                "sha256".to_string(),
-                signet_crypto::sha256(manifest_text.as_bytes()).to_hex(),
-            );
-        }
-    }
     let statement = provenance::build(
-        &provenance::ProvenanceInput {
-            build_type: provenance::DEFAULT_BUILD_TYPE.to_string(),
-            builder_id: info.builder_id.clone(),
-            source_uri: info.source_uri.clone().unwrap_or_else(|| {
-                format!(
-                    "file://{}",
-                    dir.canonicalize()
-                        .unwrap_or_else(|_| dir.to_path_buf())
-                        .display()
-                )
-            }),
-            source_digest,
-            version: info.version.clone(),
-            extra_parameters: BTreeMap::new(),
-            internal_parameters: None,
-            materials: vec![],
-            invocation_id: hex::encode((env.nonce)()),
-            started_on: created,
-            finished_on: (env.now)(),
-        },
+        &provenance_input(info, signer.certificate_pem().as_deref(), env, created)?,
         &digests,
     )?;
+    if let Some(pem) = signer.certificate_pem() {
+        // What the provenance claims must be what the certificate says about the build.
+        let failures = provenance::check_certificate(&statement, &certificate_claims(&pem)?);
+        if !failures.is_empty() {
+            return Err(ReleaseError::invalid(
+                "provenance",
+                failures
+                    .iter()
+                    .map(|f| f.reason.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ));
+        }
+    }
+    report.provenance = Some(ProvenanceSummary::of(&statement));
     let payload = provenance::to_json(&statement)?;
     let signed = signer.sign_envelope(provenance::PAYLOAD_TYPE, &payload)?;
     write_atomic(
@@ -246,6 +267,73 @@ pub fn sign_release<S: ReleaseSigner>(
         signed.bundle_json.as_bytes(),
     )?;
     Ok(report)
+}
+
+/// The CI claims of a PEM signing certificate's Fulcio extensions.
+pub fn certificate_claims(pem: &str) -> Result<provenance::CertificateClaims, ReleaseError> {
+    let cert = signet_x509::Certificate::from_pem(pem)
+        .and_then(|c| c.fulcio_extensions())
+        .map_err(|e| ReleaseError::invalid("signing certificate", e.to_string()))?;
+    Ok(provenance::CertificateClaims::from_extensions(&cert))
+}
+
+/// The provenance's builder, source and invocation: the caller's claims, then the signing
+/// certificate's, then the build environment's; defaults where nobody says anything (a local
+/// builder, a random invocation id, no source).
+fn provenance_input(
+    info: &ReleaseInfo,
+    certificate_pem: Option<&str>,
+    env: &Environment<'_>,
+    started_on: OffsetDateTime,
+) -> Result<provenance::ProvenanceInput, ReleaseError> {
+    let cert = match certificate_pem {
+        Some(pem) => BuildClaims::from_certificate(&certificate_claims(pem)?),
+        None => BuildClaims::default(),
+    };
+    let claims = info.claims.clone().or(cert).or(info.detected.clone());
+    Ok(provenance::ProvenanceInput {
+        build_type: claims
+            .build_type
+            .clone()
+            .unwrap_or_else(|| provenance::DEFAULT_BUILD_TYPE.to_string()),
+        builder_id: claims
+            .builder_id
+            .clone()
+            .unwrap_or_else(|| provenance::LOCAL_BUILDER_ID.to_string()),
+        source: claims.source()?,
+        version: info.version.clone(),
+        extra_parameters: BTreeMap::new(),
+        internal_parameters: claims
+            .provider
+            .map(|p| serde_json::json!({ "buildEnvironment": p })),
+        materials: vec![],
+        invocation_id: claims
+            .invocation_id
+            .clone()
+            .unwrap_or_else(|| format!("urn:uuid:{}", uuid_v4((env.nonce)()))),
+        started_on,
+        finished_on: (env.now)(),
+    })
+}
+
+/// A version 4 (random) UUID of 16 random bytes, in its text form.
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
+    if let Some(v) = b.get_mut(6) {
+        *v = (*v & 0x0f) | 0x40;
+    }
+    if let Some(v) = b.get_mut(8) {
+        *v = (*v & 0x3f) | 0x80;
+    }
+    let h = hex::encode(b);
+    let p = |r: std::ops::Range<usize>| h.get(r).unwrap_or_default().to_string();
+    format!(
+        "{}-{}-{}-{}-{}",
+        p(0..8),
+        p(8..12),
+        p(12..16),
+        p(16..20),
+        p(20..32)
+    )
 }
 
 /// Writes a file's `.sig`, `.cert` (keyless) and `.sigstore.json`.
@@ -332,5 +420,9 @@ impl<T: ReleaseSigner + ?Sized> ReleaseSigner for &T {
         payload: &[u8],
     ) -> Result<SignedEnvelope, ReleaseError> {
         (**self).sign_envelope(payload_type, payload)
+    }
+
+    fn certificate_pem(&self) -> Option<String> {
+        (**self).certificate_pem()
     }
 }

@@ -14,6 +14,7 @@ use signet_types::{Sha256Hash, b64};
 use signet_verify::{Artifact, Identity, Policy, VerifiedBundle, Verifier};
 
 use crate::limits::{BUNDLE, CERTIFICATE, PROVENANCE_FILE, SBOM_FILE, SHA256SUMS, SIGNATURE};
+use crate::provenance::{CertificateClaims, ProvenancePolicy, RuleFailure};
 use crate::{
     BUNDLE_SUFFIX, FileSha256, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, ReadMode, RelPath,
     ReleaseError, SBOM_JSON, SIGNED_METADATA, belongs, list_artifacts, list_signature_files,
@@ -117,19 +118,22 @@ impl ReleaseReport {
 struct Check<'a> {
     verifier: &'a Verifier<'a>,
     identity: &'a Identity,
+    policy: &'a ProvenancePolicy,
     dir: &'a Path,
 }
 
 /// Verifies the release in `dir` against `verifier` and `identity`: the signed `SHA256SUMS`
 /// says what the release is; every artifact is hashed (`mode`) and its bundle, `.sig` and
 /// `.cert` checked (in parallel); then the metadata (each signed; SBOM checksums and
-/// provenance subjects match the files). Problems are rows of the report; an error is
-/// returned only when the release cannot be read at all (no `SHA256SUMS`, unreadable
-/// directory).
+/// provenance subjects match the files; the provenance claims what its signing certificate's
+/// CI extensions say, and satisfies `policy`). Problems are rows of the report (one per failed
+/// provenance rule); an error is returned only when the release cannot be read at all (no
+/// `SHA256SUMS`, unreadable directory).
 pub fn verify_release(
     dir: &Path,
     verifier: &Verifier<'_>,
     identity: &Identity,
+    policy: &ProvenancePolicy,
     mode: ReadMode,
     progress: &dyn Progress,
 ) -> Result<ReleaseReport, ReleaseError> {
@@ -137,6 +141,7 @@ pub fn verify_release(
     let check = Check {
         verifier,
         identity,
+        policy,
         dir,
     };
     let manifest_bytes =
@@ -230,7 +235,7 @@ pub fn verify_release(
             }
         }
     }
-    files.push(check.provenance(&artifact_digests));
+    files.extend(check.provenance(&artifact_digests));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(ReleaseReport {
         files,
@@ -300,30 +305,35 @@ impl Check<'_> {
         }
     }
 
-    /// The provenance: its bundle verifies, the published file is the signed envelope, and
-    /// the statement's subjects are exactly the release's files.
-    fn provenance(&self, files: &[&FileSha256]) -> FileStatus {
+    /// The provenance: its bundle verifies, the published file is the signed envelope, the
+    /// statement's subjects are exactly the release's files, it claims what its certificate's
+    /// CI extensions say, and it satisfies the policy: one row, or one row per failed rule.
+    fn provenance(&self, files: &[&FileSha256]) -> Vec<FileStatus> {
+        match self.provenance_checked(files) {
+            Ok(row) => vec![row],
+            Err(rows) => rows,
+        }
+    }
+
+    fn provenance_checked(&self, files: &[&FileSha256]) -> Result<FileStatus, Vec<FileStatus>> {
         let name = PROVENANCE;
-        let problem = |status, detail: String| FileStatus::new(name, status, detail);
+        let problem = |status, detail: String| vec![FileStatus::new(name, status, detail)];
         let bytes = match read_optional(&side(self.dir, name, BUNDLE_SUFFIX), BUNDLE) {
             Ok(Some(b)) => b,
-            Ok(None) => return problem(Status::Unsigned, "no provenance bundle".into()),
-            Err(e) => return problem(Status::Invalid, e.to_string()),
+            Ok(None) => return Err(problem(Status::Unsigned, "no provenance bundle".into())),
+            Err(e) => return Err(problem(Status::Invalid, e.to_string())),
         };
-        let bundle = match Bundle::from_json(&bytes) {
-            Ok(b) => b,
-            Err(e) => return problem(Status::Invalid, format!("bundle: {e}")),
-        };
-        let Some(first) = files.first() else {
-            return problem(
+        let bundle = Bundle::from_json(&bytes)
+            .map_err(|e| problem(Status::Invalid, format!("bundle: {e}")))?;
+        let first = files.first().ok_or_else(|| {
+            problem(
                 Status::Failed,
                 "no artifacts to check the provenance against".into(),
-            );
-        };
-        let verified = match self.verify(&bundle, &first.sha256) {
-            Ok(v) => v,
-            Err(e) => return problem(Status::Failed, e),
-        };
+            )
+        })?;
+        let verified = self
+            .verify(&bundle, &first.sha256)
+            .map_err(|e| problem(Status::Failed, e))?;
         let bundle_json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
         let envelope = bundle_json
             .as_ref()
@@ -332,35 +342,27 @@ impl Check<'_> {
         let file = match read_optional(&self.dir.join(name), PROVENANCE_FILE) {
             Ok(Some(f)) => f,
             Ok(None) => {
-                return problem(
+                return Err(problem(
                     Status::Missing,
                     "provenance file missing (its bundle is here)".into(),
-                );
+                ));
             }
-            Err(e) => return problem(Status::Failed, e.to_string()),
+            Err(e) => return Err(problem(Status::Failed, e.to_string())),
         };
-        if let Err(e) = same_envelope(&file, envelope) {
-            return problem(Status::Tampered, e);
-        }
+        same_envelope(&file, envelope).map_err(|e| problem(Status::Tampered, e))?;
         // The statement inside the verified envelope must name exactly the release's files.
-        let payload = envelope.and_then(|v| {
-            v.get("payload")
-                .and_then(|p| p.as_str())
-                .and_then(|p| b64::decode(p).ok())
-        });
-        let Some(payload) = payload else {
-            return problem(Status::Invalid, "no DSSE payload".into());
-        };
+        let payload = envelope
+            .and_then(|v| v.get("payload"))
+            .and_then(|p| p.as_str())
+            .and_then(|p| b64::decode(p).ok())
+            .ok_or_else(|| problem(Status::Invalid, "no DSSE payload".into()))?;
         let owned: Vec<FileSha256> = files.iter().map(|f| (*f).clone()).collect();
-        match provenance::parse(&payload).and_then(|s| provenance::check_subjects(&s, &owned)) {
-            Ok(r) if r.is_ok() => FileStatus::ok(
-                name,
-                with_warnings(
-                    format!("signed SLSA provenance; {} subjects match", r.matched),
-                    &verified,
-                ),
-            ),
-            Ok(r) => problem(
+        let statement =
+            provenance::parse(&payload).map_err(|e| problem(Status::Invalid, e.to_string()))?;
+        let r = provenance::check_subjects(&statement, &owned)
+            .map_err(|e| problem(Status::Invalid, e.to_string()))?;
+        if !r.is_ok() {
+            return Err(problem(
                 Status::Failed,
                 format!(
                     "subjects: {} missing, {} extra, {} mismatched",
@@ -368,9 +370,38 @@ impl Check<'_> {
                     r.extra.len(),
                     r.mismatched.len()
                 ),
-            ),
-            Err(e) => problem(Status::Invalid, e.to_string()),
+            ));
         }
+        // What it claims about the build: what the certificate says, and what the policy asks.
+        let mut failures = match verified.certificate() {
+            Some(cert) => {
+                let ext = cert
+                    .fulcio_extensions()
+                    .map_err(|e| problem(Status::Invalid, format!("certificate: {e}")))?;
+                provenance::check_certificate(&statement, &CertificateClaims::from_extensions(&ext))
+            }
+            None => Vec::new(),
+        };
+        failures.extend(
+            provenance::check_policy(&statement, self.policy)
+                .into_iter()
+                .map(|f| RuleFailure {
+                    reason: format!("policy {}: {}", f.rule, f.reason),
+                    ..f
+                }),
+        );
+        if !failures.is_empty() {
+            return Err(failures
+                .into_iter()
+                .map(|f| FileStatus::new(name, Status::Failed, f.reason))
+                .collect());
+        }
+        let mut detail = format!("signed SLSA provenance; {} subjects match", r.matched);
+        if !self.policy.is_empty() {
+            detail.push_str("; policy satisfied");
+        }
+        detail.push_str(&format!("; built by {}", statement.builder_id()));
+        Ok(FileStatus::ok(name, with_warnings(detail, &verified)))
     }
 }
 

@@ -104,8 +104,11 @@ fn mutated_provenance_never_panics() {
     let input = ProvenanceInput {
         build_type: DEFAULT_BUILD_TYPE.into(),
         builder_id: "https://signet.dev/builders/ci@v1".into(),
-        source_uri: "git+https://example.org/release@refs/tags/v1.0.0".into(),
-        source_digest: [("gitCommit".to_owned(), "01".repeat(20))].into(),
+        source: Some(provenance::Source {
+            uri: "git+https://example.org/release".into(),
+            digest: [("gitCommit".to_owned(), "01".repeat(20))].into(),
+            git_ref: Some("refs/tags/v1.0.0".into()),
+        }),
         version: "v1.0.0".into(),
         extra_parameters: Default::default(),
         internal_parameters: None,

@@ -17,12 +17,15 @@ fn prov_input() -> ProvenanceInput {
     ProvenanceInput {
         build_type: DEFAULT_BUILD_TYPE.into(),
         builder_id: "https://signet.dev/builders/ci@v1".into(),
-        source_uri: "git+https://github.com/kubernetes/kubernetes@refs/tags/v1.36.0".into(),
-        source_digest: [(
-            "gitCommit".to_owned(),
-            "0123456789abcdef0123456789abcdef01234567".into(),
-        )]
-        .into(),
+        source: Some(provenance::Source {
+            uri: "git+https://github.com/kubernetes/kubernetes".into(),
+            digest: [(
+                "gitCommit".to_owned(),
+                "0123456789abcdef0123456789abcdef01234567".into(),
+            )]
+            .into(),
+            git_ref: Some("refs/tags/v1.36.0".into()),
+        }),
         version: "v1.36.0".into(),
         extra_parameters: Default::default(),
         internal_parameters: None,

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use signet_crypto::SigningKey;
+use signet_release::buildenv::BuildClaims;
 use signet_release::sign::{
     Environment, ReleaseInfo, ReleaseSigner, SignedEnvelope, SignedFile, sign_release,
 };
@@ -66,9 +67,17 @@ fn info() -> ReleaseInfo {
     ReleaseInfo {
         name: Some("r".into()),
         version: "v1".into(),
-        builder_id: "https://builder.test".into(),
-        source_uri: None,
-        source_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        claims: BuildClaims {
+            builder_id: Some("https://builder.test".into()),
+            source_uri: Some("git+https://example.org/r".into()),
+            source_digest: [(
+                "gitCommit".to_owned(),
+                "0123456789abcdef0123456789abcdef01234567".to_owned(),
+            )]
+            .into(),
+            ..BuildClaims::default()
+        },
+        detected: BuildClaims::default(),
     }
 }
 
@@ -94,6 +103,7 @@ fn statuses(dir: &Path, root: &TrustedRoot, key: &SigningKey) -> Vec<(String, St
         dir,
         &verifier,
         &Identity::Key(key.public_key().clone()),
+        &Default::default(),
         ReadMode::Buffered,
         &NoProgress,
     )

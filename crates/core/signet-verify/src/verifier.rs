@@ -68,9 +68,15 @@ pub struct VerifiedBundle {
     sans: Vec<String>,
     issuer: Option<String>,
     warnings: Vec<String>,
+    certificate: Option<Certificate>,
 }
 
 impl VerifiedBundle {
+    /// The signing certificate whose chain, SCTs and identity verified (keyless bundles): its
+    /// Fulcio extensions are what the CA vouched for about the signer.
+    pub fn certificate(&self) -> Option<&Certificate> {
+        self.certificate.as_ref()
+    }
     /// Log entries that verified.
     pub fn entries(&self) -> &[VerifiedEntry] {
         &self.entries
@@ -312,8 +318,8 @@ impl<'r> Verifier<'r> {
         }
 
         // 5. Certificate chain, SCTs and identity.
-        let (sans, issuer) = match &signer {
-            Signer::Key(_) => (Vec::new(), None),
+        let (sans, issuer, certificate) = match &signer {
+            Signer::Key(_) => (Vec::new(), None, None),
             Signer::Cert { leaf, .. } => {
                 let time_bytes: Vec<u8> = times.iter().flat_map(|t| t.0.to_be_bytes()).collect();
                 let issuer_cert = self
@@ -335,7 +341,7 @@ impl<'r> Verifier<'r> {
                     .identity
                     .check_certificate(&sans, issuer.as_deref())
                     .map_err(VerifyError::Identity)?;
-                (sans, issuer)
+                (sans, issuer, Some((**leaf).clone()))
             }
         };
 
@@ -373,6 +379,7 @@ impl<'r> Verifier<'r> {
             sans,
             issuer,
             warnings,
+            certificate,
         })
     }
 
