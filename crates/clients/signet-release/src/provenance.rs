@@ -681,8 +681,11 @@ fn shown(v: Option<&str>) -> String {
 }
 
 fn ref_matches(required: &str, actual: &str) -> bool {
+    if required == actual {
+        return true;
+    }
     if required.starts_with("refs/") {
-        return required == actual;
+        return false;
     }
     ["refs/tags/", "refs/heads/"]
         .iter()

@@ -183,7 +183,11 @@ pub fn sign_release<S: ReleaseSigner>(
         up_to_date: true,
         provenance: None,
     };
-    if todo.is_empty() && meta_present && manifest_unchanged {
+    if todo.is_empty()
+        && meta_present
+        && manifest_unchanged
+        && provenance_says(dir, &info.claims.clone().or(info.detected.clone()))
+    {
         return Ok(report);
     }
     report.up_to_date = false;
@@ -267,6 +271,45 @@ pub fn sign_release<S: ReleaseSigner>(
         signed.bundle_json.as_bytes(),
     )?;
     Ok(report)
+}
+
+/// Whether the release's provenance already says everything `claims` says (builder, build type,
+/// source, ref, digest, invocation): if not (a new commit, another CI run), the metadata is
+/// signed again even though no artifact changed. Unreadable provenance says nothing.
+fn provenance_says(dir: &Path, claims: &BuildClaims) -> bool {
+    let Ok(line) =
+        signet_crypto::read_capped(&dir.join(PROVENANCE), crate::limits::PROVENANCE_FILE)
+    else {
+        return false;
+    };
+    let st = serde_json::from_slice::<serde_json::Value>(line.trim_ascii())
+        .ok()
+        .and_then(|env| {
+            env.get("payload")
+                .and_then(|p| p.as_str())
+                .and_then(|p| b64::decode(p).ok())
+        })
+        .and_then(|payload| provenance::parse(&payload).ok());
+    let Some(st) = st else {
+        return false;
+    };
+    let same =
+        |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| Some(w) == have);
+    same(&claims.builder_id, Some(st.builder_id()))
+        && same(
+            &claims.build_type,
+            Some(st.predicate.build_definition.build_type.as_str()),
+        )
+        && same(&claims.invocation_id, st.invocation_id())
+        && same(&claims.source_ref, st.source_ref())
+        && claims.source_uri.as_deref().is_none_or(|u| {
+            st.source_uri().map(provenance::normalize_repository)
+                == Some(provenance::normalize_repository(u))
+        })
+        && claims
+            .source_digest
+            .iter()
+            .all(|(alg, d)| st.source_digest().and_then(|sd| sd.get(alg)) == Some(d))
 }
 
 /// The CI claims of a PEM signing certificate's Fulcio extensions.
