@@ -969,3 +969,88 @@ fn a_signed_provenance_that_omits_a_file_or_names_another_builder_fails() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].2.starts_with("policy builder-id"), "{rows:?}");
 }
+
+/// `git ARGS` in `dir`, which must succeed; its trimmed stdout.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// Run inside a git checkout (outside CI), sign-release names the checkout's repository (its
+/// `origin`, without the token in the URL), commit and tag; an `origin` that is a local path
+/// names no source at all.
+#[test]
+fn a_git_checkout_is_the_provenance_source_but_never_a_local_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, data) = instance(tmp.path());
+    let token = token(&data, "rm@example.com");
+    // The commands run in tmp (signet_env): make it a checkout with a tagged commit.
+    git(tmp.path(), &["init", "-q"]);
+    git(
+        tmp.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://x-access-token:SECRET@github.com/org/repo.git",
+        ],
+    );
+    std::fs::write(tmp.path().join("Makefile"), "all:\n").unwrap();
+    git(tmp.path(), &["add", "Makefile"]);
+    git(tmp.path(), &["commit", "-q", "-m", "release"]);
+    git(tmp.path(), &["tag", "v1.0.0"]);
+    let head = git(tmp.path(), &["rev-parse", "HEAD"]);
+    let rel = tmp.path().join("release");
+    let rel_s = rel.to_str().unwrap();
+    sample_release(&data, rel_s, &["--files", "2", "--size-mib", "1"]);
+    sign_release(&data, rel_s, &token);
+    let st = provenance_of(&rel);
+    let bd = &st["predicate"]["buildDefinition"];
+    assert_eq!(
+        bd["externalParameters"]["source"],
+        "git+https://github.com/org/repo"
+    );
+    assert_eq!(bd["externalParameters"]["ref"], "refs/tags/v1.0.0");
+    assert_eq!(bd["resolvedDependencies"][0]["digest"]["gitCommit"], head);
+    assert_eq!(bd["internalParameters"]["buildEnvironment"], "git");
+    assert!(!st.to_string().contains("SECRET"), "{st}");
+    assert_eq!(
+        st["predicate"]["runDetails"]["builder"]["id"],
+        "urn:signet:builder:local"
+    );
+
+    // An origin on this machine names no source; the statement names no local path.
+    git(
+        tmp.path(),
+        &["remote", "set-url", "origin", "/srv/git/repo.git"],
+    );
+    std::fs::write(rel.join("new.txt"), "new").unwrap();
+    sign_release(&data, rel_s, &token);
+    let st = provenance_of(&rel);
+    let bd = &st["predicate"]["buildDefinition"];
+    assert!(bd["externalParameters"].get("source").is_none(), "{st}");
+    assert!(bd.get("resolvedDependencies").is_none(), "{st}");
+    assert!(!st.to_string().contains("/srv/git"), "{st}");
+    let issuer = format!("{}/oidc", server.url);
+    let o = verify_release(
+        &data,
+        rel_s,
+        &issuer,
+        &["--source-uri", "github.com/org/repo"],
+    );
+    let rows = failed_details(&o);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].2.contains("built from source none"), "{rows:?}");
+}
