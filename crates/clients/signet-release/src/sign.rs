@@ -1,6 +1,6 @@
 //! Signing a whole release: every artifact (`<f>.sig`, `<f>.cert` when keyless,
-//! `<f>.sigstore.json`), a signed `SHA256SUMS`, an SPDX 2.3 SBOM (JSON and tag-value, both
-//! signed) and SLSA v1 provenance as a signed DSSE envelope (`release.intoto.jsonl` and its
+//! `<f>.sigstore.json`), a signed `SHA256SUMS`, the SBOMs of the chosen formats (SPDX 2.3 JSON
+//! and tag-value, CycloneDX 1.6 JSON; each signed; see [`crate::sboms`]) and SLSA v1 provenance as a signed DSSE envelope (`release.intoto.jsonl` and its
 //! bundle). The signing itself (key, certificate, log, bundle) is a [`ReleaseSigner`]'s; this
 //! module decides what to sign and writes the results. Re-runs skip files already signed and
 //! unchanged; every file is written to a temporary name and renamed.
@@ -12,10 +12,11 @@ use signet_types::b64;
 use time::OffsetDateTime;
 
 use crate::limits::{BUNDLE, SHA256SUMS};
+use crate::sboms::SbomPlan;
 use crate::{
-    BUNDLE_SUFFIX, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, RelPath, ReleaseError,
-    SBOM_JSON, SBOM_TAG_VALUE, SIGNED_METADATA, belongs, hash, hash_files, list_artifacts,
-    list_signature_files, manifest, provenance, sbom, sha256_files, side, write_atomic,
+    BUNDLE_SUFFIX, MANIFEST, PROVENANCE, Progress, RelPath, ReleaseError, SbomOptions, belongs,
+    hash, hash_files, list_artifacts, list_signature_files, manifest, provenance, sha256_files,
+    side, write_atomic,
 };
 
 /// One file's signature, as the signer made it.
@@ -71,13 +72,15 @@ pub struct ReleaseInfo {
     pub source_uri: Option<String>,
     /// Source commit (git SHA); without it the source digest is the manifest's SHA-256.
     pub source_commit: Option<String>,
+    /// SBOM formats, SPDX namespace base and the packages the release contains.
+    pub sbom: SbomOptions,
 }
 
 /// The inputs a signing run takes from outside: the time and fresh random identifiers.
 pub struct Environment<'a> {
     /// The current time.
     pub now: &'a dyn Fn() -> OffsetDateTime,
-    /// 16 fresh random bytes (SPDX namespace, provenance invocation ID).
+    /// 16 fresh random bytes (SBOM identifiers, provenance invocation ID).
     pub nonce: &'a dyn Fn() -> [u8; 16],
 }
 
@@ -119,6 +122,7 @@ pub fn sign_release<S: ReleaseSigner>(
         });
     }
     remove_orphan_signatures(dir, &files)?;
+    let name = release_name(dir, info);
     let hash_started = std::time::Instant::now();
     progress.start("hashing", files.len() as u64);
     let digests = hash_files(dir, &files)?;
@@ -132,9 +136,18 @@ pub fn sign_release<S: ReleaseSigner>(
         .filter(|d| !already_signed(dir, d.path.as_str(), &d.sha256, keyless))
         .map(|d| (d.path.as_str().to_string(), d.sha256))
         .collect();
-    let meta_present = RELEASE_METADATA
+    let meta_present = [MANIFEST, PROVENANCE]
         .iter()
         .all(|m| dir.join(m).is_file() && side(dir, m, BUNDLE_SUFFIX).is_file());
+    let sbom_plan = SbomPlan {
+        name: &name,
+        version: &info.version,
+        options: &info.sbom,
+        files: &digests,
+    };
+    // What the SBOMs need is checked before anything is signed.
+    sbom_plan.check()?;
+    let sboms_current = sbom_plan.current(dir, &|rel, d| already_signed(dir, rel, d, keyless));
     let manifest_text = manifest::write(&digests)?;
     let manifest_unchanged = signet_crypto::read_capped(&dir.join(MANIFEST), SHA256SUMS)
         .is_ok_and(|b| b == manifest_text.as_bytes());
@@ -145,7 +158,7 @@ pub fn sign_release<S: ReleaseSigner>(
         hash_seconds,
         up_to_date: true,
     };
-    if todo.is_empty() && meta_present && manifest_unchanged {
+    if todo.is_empty() && meta_present && manifest_unchanged && sboms_current {
         return Ok(report);
     }
     report.up_to_date = false;
@@ -157,37 +170,10 @@ pub fn sign_release<S: ReleaseSigner>(
     signer.sign_files(todo, &|rel, s| write_signed(dir, rel, &s), progress)?;
     progress.finish();
 
-    // 4. Release metadata: checksums, SBOM (JSON and tag-value), all signed.
-    let name = info.name.clone().unwrap_or_else(|| {
-        dir.canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "release".into())
-    });
+    // 4. Release metadata: checksums and SBOMs, all signed.
     let created = (env.now)();
-    let doc = sbom::build(
-        &sbom::SbomInput {
-            name: name.clone(),
-            version: info.version.clone(),
-            namespace: format!(
-                "https://signet.dev/spdx/{name}/{}/{}",
-                info.version,
-                hex::encode((env.nonce)())
-            ),
-            created,
-        },
-        &digests,
-    )?;
     write_atomic(&dir.join(MANIFEST), manifest_text.as_bytes())?;
-    write_atomic(&dir.join(SBOM_JSON), &sbom::to_json(&doc)?)?;
-    write_atomic(
-        &dir.join(SBOM_TAG_VALUE),
-        sbom::to_tag_value(&doc)?.as_bytes(),
-    )?;
-    let meta: Vec<RelPath> = SIGNED_METADATA
-        .iter()
-        .map(|m| RelPath::new(*m))
-        .collect::<Result<_, _>>()?;
+    let meta = write_sboms(dir, &sbom_plan, env, created)?;
     let meta_items = sha256_files(dir, &meta)?
         .iter()
         .map(|d| (d.path.as_str().to_string(), d.sha256))
@@ -246,6 +232,30 @@ pub fn sign_release<S: ReleaseSigner>(
         signed.bundle_json.as_bytes(),
     )?;
     Ok(report)
+}
+
+/// The release's name: the caller's, else the directory's.
+fn release_name(dir: &Path, info: &ReleaseInfo) -> String {
+    info.name.clone().unwrap_or_else(|| {
+        dir.canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "release".into())
+    })
+}
+
+/// Writes the SBOMs of `plan` (removing those of formats not chosen); returns the metadata to
+/// sign: `SHA256SUMS` and the SBOM files.
+fn write_sboms(
+    dir: &Path,
+    plan: &SbomPlan<'_>,
+    env: &Environment<'_>,
+    created: OffsetDateTime,
+) -> Result<Vec<RelPath>, ReleaseError> {
+    std::iter::once(MANIFEST)
+        .chain(plan.write(dir, env.nonce, created)?)
+        .map(RelPath::new)
+        .collect()
 }
 
 /// Writes a file's `.sig`, `.cert` (keyless) and `.sigstore.json`.
