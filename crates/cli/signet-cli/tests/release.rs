@@ -708,8 +708,8 @@ fn a_release_without_any_sbom_fails_with_one_clear_row() {
         .unwrap();
     assert_eq!(
         row["detail"],
-        "no SBOM: a signed release has release.spdx.json (SPDX 2.3) or release.cdx.json \
-         (CycloneDX 1.6), signed"
+        "no SBOM: neither release.spdx.json (SPDX 2.3) nor release.cdx.json (CycloneDX 1.6) \
+         is in the release"
     );
 }
 

@@ -9,9 +9,9 @@
 //! |---|---|---|
 //! | `name` | package name, e.g. `golang.org/x/net` | one line, not empty |
 //! | `version` | its version | one line, not empty |
-//! | `purl` | its package URL, e.g. `pkg:golang/golang.org/x/net@v0.30.0` | a valid purl, no spaces |
-//! | `license` | an SPDX license expression, e.g. `Apache-2.0 OR MIT` | identifiers of the SPDX License List only |
-//! | `downloadLocation` | where it was downloaded from (URL or VCS location, e.g. `git+https://…`) | an absolute URL with a host |
+//! | `purl` | package URL, `pkg:golang/golang.org/x/net@v0.30.0` | a valid purl, no spaces |
+//! | `license` | SPDX license expression, `Apache-2.0 OR MIT` | SPDX License List ids only |
+//! | `downloadLocation` | URL or VCS location (`git+https://…`) | absolute URL with a host |
 //! | `supplier` | the organization that supplied it | one line, no parentheses |
 //! | `sha256` | SHA-256 of what was downloaded | 64 hexadecimal digits |
 //!

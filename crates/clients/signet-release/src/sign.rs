@@ -1,7 +1,8 @@
 //! Signing a whole release: every artifact (`<f>.sig`, `<f>.cert` when keyless,
 //! `<f>.sigstore.json`), a signed `SHA256SUMS`, the SBOMs of the chosen formats (SPDX 2.3 JSON
-//! and tag-value, CycloneDX 1.6 JSON; each signed; see [`crate::sboms`]) and SLSA v1 provenance as a signed DSSE envelope (`release.intoto.jsonl` and its
-//! bundle). The signing itself (key, certificate, log, bundle) is a [`ReleaseSigner`]'s; this
+//! and tag-value, CycloneDX 1.6 JSON; each signed; see [`crate::sboms`]) and SLSA v1
+//! provenance as a signed DSSE envelope (`release.intoto.jsonl` and its bundle). The signing
+//! itself (key, certificate, log, bundle) is a [`ReleaseSigner`]'s; this
 //! module decides what to sign and writes the results. Re-runs skip files already signed and
 //! unchanged; every file is written to a temporary name and renamed.
 

@@ -125,9 +125,9 @@ struct Check<'a> {
 /// says what the release is; every artifact is hashed (`mode`) and its bundle, `.sig` and
 /// `.cert` checked (in parallel); then the metadata: `SHA256SUMS` signed; the SBOMs of every
 /// format the release has (at least one; each file signed, its file checksums those of the
-/// release); the provenance signed, its subjects the release's files. Problems are rows of the report; an error is
-/// returned only when the release cannot be read at all (no `SHA256SUMS`, unreadable
-/// directory).
+/// release); the provenance signed, its subjects the release's files. Problems are rows of the
+/// report; an error is returned only when the release cannot be read at all (no `SHA256SUMS`,
+/// unreadable directory).
 pub fn verify_release(
     dir: &Path,
     verifier: &Verifier<'_>,
@@ -326,8 +326,8 @@ impl Check<'_> {
                 SBOM_JSON,
                 Status::Missing,
                 format!(
-                    "no SBOM: a signed release has {SBOM_JSON} (SPDX 2.3) or {SBOM_CYCLONEDX} \
-                     (CycloneDX 1.6), signed"
+                    "no SBOM: neither {SBOM_JSON} (SPDX 2.3) nor {SBOM_CYCLONEDX} (CycloneDX \
+                     1.6) is in the release"
                 ),
             ));
         }
