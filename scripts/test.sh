@@ -5,7 +5,8 @@
 #      signs/verifies keylessly against a signet instance (CA, CT log, log, dev OIDC issuer);
 #   3. interop: npm `sigstore` 5.0.1 / `@sigstore/sign` / `@sigstore/verify` (sigstore-js, the
 #      client npm uses) signs against a default signet instance and verifies signet's bundles;
-#   4. the release SBOMs (SPDX JSON and tag-value) pass the SPDX reference validator;
+#   4. the release SBOMs pass their reference validators (SPDX JSON and tag-value: spdx-tools;
+#      CycloneDX 1.6 JSON: cyclonedx-python-lib's strict schema validator);
 #   5. interop: container images in a real registry (Debian docker-registry): sigstore-python and
 #      sigstore-js verify signet's image bundles, `sigstore attach` (@sigstore/cli) writes a
 #      referrer signet verifies.
@@ -26,14 +27,16 @@ venv=target/interop-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" 2>/dev/null || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 spdx-tools==0.8.5 in-toto-attestation==0.9.3
+"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 spdx-tools==0.8.5 \
+  'cyclonedx-python-lib[json-validation]==11.12.0' in-toto-attestation==0.9.3
 target/debug/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
 "$venv/bin/python" tests/interop/sigstore_python_log.py "$url" 2>&1 | tee -a "$log"
 bash tests/interop/keyless_python.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
-# The release SBOMs against the SPDX reference validator (PyPI spdx-tools, `pyspdxtools -i`).
+# The release SBOMs against their reference validators (PyPI spdx-tools, `pyspdxtools -i`;
+# PyPI cyclonedx-python-lib, its strict JSON schema validator).
 bash tests/interop/sbom_validators.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 # The release provenance against the in-toto attestation bindings (PyPI in-toto-attestation).
 bash tests/interop/provenance_bindings.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"

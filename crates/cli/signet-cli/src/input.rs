@@ -32,8 +32,10 @@ pub const OIDC_CONFIG: FileLimit = FileLimit::new("OIDC configuration", 1024 * 1
 pub const ISSUER_URL: FileLimit = FileLimit::new("issuer URL file", 64 * 1024);
 /// A release's `SHA256SUMS`: the manifest parser's own limit.
 pub const SHA256SUMS: FileLimit = release::SHA256SUMS;
-/// A release's SPDX JSON SBOM: the SBOM parser's own limit.
+/// A release's SBOM (SPDX or CycloneDX): the SBOM parsers' own limit.
 pub const SBOM: FileLimit = release::SBOM_FILE;
+/// `sign-release --sbom-packages FILE`: the packages parser's own limit.
+pub const SBOM_PACKAGES: FileLimit = release::SBOM_PACKAGES;
 /// A release's provenance (`release.intoto.jsonl`): the DSSE envelope its bundle carries, so no
 /// larger than a bundle.
 pub const PROVENANCE: FileLimit = release::PROVENANCE_FILE;
@@ -48,7 +50,7 @@ pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact"
 /// Every file limit the CLI and the server keep, in the order the README's table lists them
 /// (a test keeps the two equal).
 #[cfg(test)]
-const ALL: [FileLimit; 18] = [
+const ALL: [FileLimit; 19] = [
     BUNDLE,
     TRUSTED_ROOT,
     TRUST_CONFIG,
@@ -59,6 +61,7 @@ const ALL: [FileLimit; 18] = [
     IDENTITY_TOKEN,
     SHA256SUMS,
     SBOM,
+    SBOM_PACKAGES,
     PROVENANCE,
     ED25519_ARTIFACT,
     OIDC_CONFIG,

@@ -4,8 +4,9 @@
 //! the progress bars, the signer (signet-sign) and the download of a release served over HTTP.
 //!
 //! Signing writes, for every artifact, `<f>.sig` (base64 DER signature), `<f>.cert` (base64
-//! PEM, keyless) and `<f>.sigstore.json` (bundle v0.3); a signed `SHA256SUMS`; an SPDX 2.3 SBOM
-//! (`release.spdx.json`, `release.spdx`), itself signed; and SLSA v1 provenance as a signed
+//! PEM, keyless) and `<f>.sigstore.json` (bundle v0.3); a signed `SHA256SUMS`; SBOMs, each signed:
+//! SPDX 2.3 (`release.spdx.json`, `release.spdx`) and/or CycloneDX 1.6 (`release.cdx.json`),
+//! `--sbom-format`; and SLSA v1 provenance as a signed
 //! DSSE envelope (`release.intoto.jsonl` + `.sigstore.json`). One key (one certificate when
 //! keyless) signs the whole run; all entries go to the log concurrently, where the sequencer
 //! integrates them in batches. Every file is written to a temporary name and renamed.
@@ -19,10 +20,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use signet_client::RekorClient;
 use signet_crypto::read_capped;
 use signet_release::buildenv::BuildClaims;
+use signet_release::packages::SbomPackages;
 use signet_release::sign::{Environment, ReleaseInfo, ReleaseSigner, SignedEnvelope, SignedFile};
 use signet_release::{
     BUNDLE_SUFFIX, Progress, RELEASE_METADATA, ReadMode, RelPath, ReleaseError, SIGNED_METADATA,
-    manifest,
+    SbomFormats, SbomOptions, manifest,
 };
 use signet_sign::{LogUploader, NoTimestamps, Signer, sign_dsse, sign_message};
 use signet_types::Sha256Hash;
@@ -49,6 +51,35 @@ pub struct SignReleaseArgs {
     /// Log uploads in flight at once.
     #[arg(long, default_value_t = 64)]
     jobs: usize,
+    /// SBOMs to write, each signed: `spdx` (SPDX 2.3: `release.spdx.json` and tag-value
+    /// `release.spdx`), `cyclonedx` (CycloneDX 1.6: `release.cdx.json`) or `both`.
+    ///
+    /// A format not chosen is removed from the release with its signature files, so a re-run
+    /// with another choice leaves no stale SBOM.
+    #[arg(long, value_enum, default_value_t = SbomFormatArg::Both, value_name = "FORMAT")]
+    sbom_format: SbomFormatArg,
+    /// Base URI of the SPDX document namespace, one you control (e.g.
+    /// `https://sbom.example.org/myproj`): the namespace is `<base>/<name>/<version>/<uuid>`.
+    /// Default: `urn:uuid:<uuid>`. The UUID is random, new on every signing.
+    #[arg(long, value_name = "URI")]
+    sbom_namespace: Option<String>,
+    /// JSON file listing the packages the release contains, for the SBOMs.
+    ///
+    /// The file is `{"packages": [{"name": "golang.org/x/net", "version": "v0.30.0",
+    /// "purl": "pkg:golang/golang.org/x/net@v0.30.0", "license": "BSD-3-Clause",
+    /// "downloadLocation": "https://proxy.golang.org/golang.org/x/net/@v/v0.30.0.zip",
+    /// "supplier": "The Go Authors", "sha256": "<64 hex digits>"}, …]}`. Only `name` is
+    /// required; any other field is an error. `license` is an SPDX license expression over SPDX
+    /// License List identifiers; `purl` a package URL; `downloadLocation` a URL (or VCS location
+    /// such as `git+https://…`); `supplier` an organization name (no parentheses). A name and
+    /// version may appear once; at most 100000 packages, 16 MiB.
+    ///
+    /// Each package becomes an SPDX package the release package CONTAINS (versionInfo,
+    /// supplier, downloadLocation, licenseConcluded/licenseDeclared, SHA256 checksum, purl
+    /// external reference) and a CycloneDX component of type library the release dependsOn
+    /// (version, supplier, purl, license expression, SHA-256 hash, distribution reference).
+    #[arg(long, value_name = "FILE")]
+    sbom_packages: Option<PathBuf>,
     /// A container image of the release to sign too, with the same certificate (repeatable;
     /// every line of the release's `images.txt` is signed as well).
     #[arg(long = "image", value_name = "IMAGE")]
@@ -150,6 +181,49 @@ fn git_checkout() -> BuildClaims {
         .map(|t| format!("refs/tags/{t}"))
         .or_else(|| git(&["symbolic-ref", "-q", "HEAD"]));
     BuildClaims::from_git(remote.as_deref(), Some(&head), git_ref.as_deref())
+}
+
+/// `sign-release --sbom-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SbomFormatArg {
+    /// SPDX 2.3, JSON and tag-value.
+    Spdx,
+    /// CycloneDX 1.6 JSON.
+    #[value(name = "cyclonedx")]
+    CycloneDx,
+    /// Both.
+    Both,
+}
+
+impl SbomFormatArg {
+    fn formats(self) -> SbomFormats {
+        match self {
+            Self::Spdx => SbomFormats::Spdx,
+            Self::CycloneDx => SbomFormats::CycloneDx,
+            Self::Both => SbomFormats::Both,
+        }
+    }
+}
+
+/// The SBOM options of `sign-release`: formats, namespace base, and the packages file read and
+/// checked (before anything is signed).
+fn sbom_options(args: &SignReleaseArgs) -> Result<SbomOptions> {
+    let packages = match &args.sbom_packages {
+        None => SbomPackages::default(),
+        Some(path) => {
+            let bytes = read_capped(path, crate::input::SBOM_PACKAGES)?;
+            SbomPackages::parse(&bytes)
+                .with_context(|| format!("--sbom-packages {}", path.display()))?
+        }
+    };
+    if let Some(base) = &args.sbom_namespace {
+        signet_release::sboms::check_namespace_base(base).context("--sbom-namespace")?;
+    }
+    Ok(SbomOptions {
+        formats: args.sbom_format.formats(),
+        namespace: args.sbom_namespace.clone(),
+        packages,
+    })
 }
 
 /// A progress bar on stderr (hidden for JSON output or when stderr is not a terminal).
@@ -350,6 +424,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
+    let sbom = sbom_options(&args)?;
     let trust = crate::trust_cfg::find(args.signer.trust_config.as_deref())?;
     let rekor_url = args.signer.rekor_url(trust.as_ref());
     let keyless = args.signer.key.is_none();
@@ -387,6 +462,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
             version: args.release_version.clone(),
             claims: args.build.claims()?,
             detected: args.build.detected()?,
+            sbom,
         },
         &Environment {
             now: &time::OffsetDateTime::now_utc,
@@ -470,7 +546,7 @@ fn report_sign(
         );
     } else {
         eprintln!(
-            "Signed {signed} of {artifacts} artifacts ({} skipped as already signed), SHA256SUMS, SBOM and provenance in {:.2}s (hashing {:.2}s)",
+            "Signed {signed} of {artifacts} artifacts ({} skipped as already signed), SHA256SUMS, SBOMs and provenance in {:.2}s (hashing {:.2}s)",
             artifacts.saturating_sub(signed),
             total,
             hash_secs

@@ -152,6 +152,7 @@ fn sign_and_verify_a_whole_release() {
         "SHA256SUMS",
         "release.spdx.json",
         "release.spdx",
+        "release.cdx.json",
         "release.intoto.jsonl",
     ] {
         assert!(rel.join(f).is_file(), "{f}");
@@ -164,7 +165,8 @@ fn sign_and_verify_a_whole_release() {
     let v = json(&o);
     assert!(o.status.success(), "{v}");
     assert_eq!(v["verified"], true);
-    assert_eq!(v["files"].as_array().unwrap().len(), 44);
+    // 40 artifacts, SHA256SUMS, three SBOM files (by default SPDX and CycloneDX), provenance.
+    assert_eq!(v["files"].as_array().unwrap().len(), 45);
     // Every `.cert` is base64 of a PEM certificate with LF line ends (as cosign writes them).
     let certs: Vec<_> = v["files"]
         .as_array()
@@ -185,7 +187,7 @@ fn sign_and_verify_a_whole_release() {
     }
 
     // Re-running changes nothing.
-    let s = json(&sign(&[]));
+    let s = json(&sign(&["--release-version", "v1.36.0"]));
     assert_eq!(s["upToDate"], true, "{s}");
 
     // Over HTTP, from a static server.
@@ -197,7 +199,7 @@ fn sign_and_verify_a_whole_release() {
     // Wrong identity: every file fails.
     let o = verify("mallory@example.com");
     assert!(!o.status.success());
-    assert_eq!(json(&o)["problems"], 44);
+    assert_eq!(json(&o)["problems"], 45);
 
     // Tampered, extra, missing and unsigned files are each reported; the exit status is 1.
     let listed: Vec<String> = std::fs::read_to_string(rel.join("SHA256SUMS"))
@@ -222,6 +224,7 @@ fn sign_and_verify_a_whole_release() {
     assert!(has(victim, "MISSING"), "{bad:?}");
     assert!(has(unsigned, "UNSIGNED"), "{bad:?}");
     assert!(has("release.spdx.json", "FAILED"), "{bad:?}");
+    assert!(has("release.cdx.json", "FAILED"), "{bad:?}");
     assert!(has("release.intoto.jsonl", "FAILED"), "{bad:?}");
 
     // Signing again re-signs only what changed and produces a release that verifies (the
@@ -247,6 +250,180 @@ fn sign_and_verify_a_whole_release() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+/// `sign-release --sbom-format` writes exactly the SBOMs chosen and removes the others with
+/// their signatures; `--sbom-packages` puts the release's packages into both formats; every
+/// variant verifies, from the directory and over HTTP (the download fetches release.cdx.json).
+#[test]
+fn sbom_formats_and_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, data) = instance(tmp.path());
+    let rel = tmp.path().join("release");
+    let rel_s = rel.to_str().unwrap();
+    sample_release(&data, rel_s, &["--files", "6", "--size-mib", "1"]);
+    let token = token(&data, "rm@example.com");
+    let issuer = format!("{}/oidc", server.url);
+    let packages = tmp.path().join("packages.json");
+    std::fs::write(
+        &packages,
+        r#"{"packages": [
+            {"name": "golang.org/x/net", "version": "v0.30.0",
+             "purl": "pkg:golang/golang.org/x/net@v0.30.0", "license": "BSD-3-Clause",
+             "supplier": "The Go Authors"},
+            {"name": "etcd", "version": "v3.5.16", "license": "Apache-2.0"}
+        ]}"#,
+    )
+    .unwrap();
+    let packages_s = packages.to_str().unwrap();
+    let sign = |extra: &[&str]| {
+        let mut a = vec![
+            "sign-release",
+            rel_s,
+            "--identity-token",
+            &token,
+            "--release-version",
+            "v1.36.0",
+            "--output",
+            "json",
+        ];
+        a.extend_from_slice(extra);
+        let o = signet(&data, &a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json(&o)
+    };
+    let verified = |target: &str| {
+        let o = verify_release(&data, target, &issuer, &["--offline"]);
+        let v = json(&o);
+        assert!(o.status.success(), "{v}");
+        v
+    };
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(rel.join(f)).unwrap()).unwrap()
+    };
+    let has = |f: &str| rel.join(f).exists();
+    let signature_files = |f: &str| {
+        [".sig", ".cert", ".sigstore.json"]
+            .iter()
+            .filter(|s| has(&format!("{f}{s}")))
+            .count()
+    };
+
+    // CycloneDX only, with packages.
+    let s = sign(&["--sbom-format", "cyclonedx", "--sbom-packages", packages_s]);
+    assert_eq!(s["signed"], 6);
+    assert!(has("release.cdx.json") && signature_files("release.cdx.json") == 3);
+    assert!(!has("release.spdx.json") && !has("release.spdx"));
+    let bom = read("release.cdx.json");
+    assert_eq!(bom["specVersion"], "1.6");
+    let libs: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "library")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(libs, ["golang.org/x/net", "etcd"]);
+    let v = verified(rel_s);
+    let row = |v: &serde_json::Value, p: &str| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .cloned()
+    };
+    assert_eq!(
+        row(&v, "release.cdx.json").unwrap()["detail"],
+        "signed CycloneDX 1.6; 6 file checksums match"
+    );
+    assert!(row(&v, "release.spdx.json").is_none());
+    // Over HTTP: the download fetches release.cdx.json and its signatures (and no SPDX: 404).
+    let http = Proc::start_in(&["serve-release", rel_s, "--addr", "127.0.0.1:0"], &data);
+    let v = verified(&http.url);
+    assert_eq!(row(&v, "release.cdx.json").unwrap()["status"], "OK");
+    drop(http);
+    assert_eq!(
+        sign(&["--sbom-format", "cyclonedx", "--sbom-packages", packages_s])["upToDate"],
+        true
+    );
+
+    // Both: the SPDX SBOM is added (with the packages), no artifact is signed again.
+    let s = sign(&["--sbom-packages", packages_s]);
+    assert_eq!(
+        (s["signed"].as_u64(), s["upToDate"].as_bool()),
+        (Some(0), Some(false))
+    );
+    let spdx = read("release.spdx.json");
+    let names: Vec<&str> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["release", "golang.org/x/net", "etcd"]);
+    assert!(
+        spdx["documentNamespace"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:uuid:")
+    );
+    assert!(
+        std::fs::read_to_string(rel.join("release.spdx"))
+            .unwrap()
+            .contains("ExternalRef: PACKAGE-MANAGER purl pkg:golang/golang.org/x/net@v0.30.0\n")
+    );
+    verified(rel_s);
+    // The same flags again: up to date.
+    assert_eq!(sign(&["--sbom-packages", packages_s])["upToDate"], true);
+
+    // SPDX only, without packages, under a namespace base: the CycloneDX SBOM and its
+    // signature files are gone, and the release verifies.
+    let s = sign(&[
+        "--sbom-format",
+        "spdx",
+        "--sbom-namespace",
+        "https://sbom.example.org/k8s",
+    ]);
+    assert_eq!(s["upToDate"], false);
+    assert!(!has("release.cdx.json") && signature_files("release.cdx.json") == 0);
+    let spdx = read("release.spdx.json");
+    assert_eq!(spdx["packages"].as_array().unwrap().len(), 1);
+    assert!(
+        spdx["documentNamespace"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://sbom.example.org/k8s/release/v1.36.0/")
+    );
+    let v = verified(rel_s);
+    assert!(row(&v, "release.cdx.json").is_none());
+
+    // Bad input stops sign-release before anything is signed, with a clear error.
+    std::fs::write(
+        &packages,
+        r#"{"packages": [{"name": "x", "licence": "MIT"}]}"#,
+    )
+    .unwrap();
+    for (flags, says) in [
+        (
+            &["--sbom-packages", packages_s][..],
+            "unknown field `licence`",
+        ),
+        (
+            &["--sbom-namespace", "sbom.example.org"][..],
+            "--sbom-namespace",
+        ),
+        (&["--sbom-format", "xml"][..], "invalid value 'xml'"),
+    ] {
+        let mut a = vec!["sign-release", rel_s, "--identity-token", &token];
+        a.extend_from_slice(flags);
+        let o = signet(&data, &a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(says),
+            "{flags:?}: {err}"
+        );
+    }
 }
 
 /// `signet sign-release rel` with `token`, which must succeed.
@@ -501,6 +678,55 @@ fn deleted_sbom_sig_is_missing() {
     let bad =
         verify_mutated(|rel, _| std::fs::remove_file(rel.join("release.spdx.json.sig")).unwrap());
     assert_eq!(bad, vec![("release.spdx.json".into(), "MISSING".into())]);
+}
+
+#[test]
+fn tampered_cyclonedx_sbom_fails() {
+    let bad = verify_mutated(|rel, artifacts| {
+        // A consistent-looking change: the first file's SHA-256 is another file's.
+        let p = rel.join("release.cdx.json");
+        let mut bom: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let files = bom["components"].as_array_mut().unwrap();
+        let other = files[1]["hashes"][1]["content"].clone();
+        assert_eq!(files[0]["name"], artifacts[0].as_str());
+        files[0]["hashes"][1]["content"] = other;
+        std::fs::write(&p, serde_json::to_vec_pretty(&bom).unwrap()).unwrap();
+    });
+    assert_eq!(bad, vec![("release.cdx.json".into(), "FAILED".into())]);
+}
+
+#[test]
+fn deleted_cyclonedx_sbom_is_missing() {
+    // Its signature files are still there: the release was signed with it.
+    let bad = verify_mutated(|rel, _| std::fs::remove_file(rel.join("release.cdx.json")).unwrap());
+    assert_eq!(bad, vec![("release.cdx.json".into(), "MISSING".into())]);
+}
+
+#[test]
+fn a_release_without_any_sbom_fails_with_one_clear_row() {
+    let v = verify_mutated_json(|rel, _| {
+        for f in ["release.spdx.json", "release.spdx", "release.cdx.json"] {
+            for suffix in ["", ".sig", ".cert", ".sigstore.json"] {
+                std::fs::remove_file(rel.join(format!("{f}{suffix}"))).unwrap();
+            }
+        }
+    });
+    assert_eq!(
+        statuses(&v),
+        vec![("release.spdx.json".into(), "MISSING".into())]
+    );
+    let row = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "release.spdx.json")
+        .unwrap();
+    assert_eq!(
+        row["detail"],
+        "no SBOM: neither release.spdx.json (SPDX 2.3) nor release.cdx.json (CycloneDX 1.6) \
+         is in the release"
+    );
 }
 
 #[test]

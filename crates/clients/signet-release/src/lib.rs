@@ -9,7 +9,10 @@
 //! * hashes them in parallel, one read pass per file ([`hash::hash_files`] for SHA-1/256/512,
 //!   [`hash::sha256_files`] for the SHA-256-only verification hot path);
 //! * writes and strictly parses `SHA256SUMS` in GNU coreutils format ([`manifest`]);
-//! * writes an SPDX 2.3 SBOM as JSON and tag-value, and reads the JSON back ([`sbom`]);
+//! * writes an SPDX 2.3 SBOM as JSON and tag-value, and reads the JSON back ([`sbom`]); writes
+//!   and reads a CycloneDX 1.6 JSON SBOM ([`cyclonedx`]); both can list the packages the release
+//!   contains, as the caller describes them ([`packages`]); [`sboms`] decides which SBOM files a
+//!   release gets and whether the ones it has are current;
 //! * builds and checks an in-toto Statement v1 with a SLSA Provenance v1 predicate
 //!   ([`provenance`]); the caller wraps the bytes in DSSE and signs them;
 //! * writes files atomically and diffs file lists ([`fsutil`]);
@@ -43,16 +46,19 @@
 )]
 
 pub mod buildenv;
+pub mod cyclonedx;
 mod error;
 pub mod fsutil;
 pub mod hash;
 mod hexser;
 pub mod limits;
 pub mod manifest;
+pub mod packages;
 pub mod provenance;
 mod relpath;
 pub mod sample;
 pub mod sbom;
+pub mod sboms;
 pub mod sign;
 pub mod verify;
 
@@ -63,6 +69,7 @@ pub use hash::{
     sha256_files, sha256_files_with,
 };
 pub use relpath::{MAX_PATH_LEN, RelPath};
+pub use sboms::{SbomFormat, SbomFormats, SbomOptions};
 
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, ReleaseError>;
@@ -71,6 +78,8 @@ pub type Result<T> = std::result::Result<T, ReleaseError>;
 pub const SBOM_JSON: &str = "release.spdx.json";
 /// File name of the SPDX 2.3 tag-value SBOM signet writes at the release root.
 pub const SBOM_TAG_VALUE: &str = "release.spdx";
+/// File name of the CycloneDX 1.6 JSON SBOM signet writes at the release root.
+pub const SBOM_CYCLONEDX: &str = "release.cdx.json";
 /// File name of the provenance (DSSE-wrapped in-toto statement, one JSON object per line).
 pub const PROVENANCE: &str = "release.intoto.jsonl";
 /// File name of the GNU coreutils-style SHA-256 manifest at the release root.
@@ -80,17 +89,33 @@ pub const MANIFEST: &str = "SHA256SUMS";
 pub const INDEX: &str = "signet-release.json";
 
 /// Release metadata files signet writes at the release root; never listed as artifacts.
-pub const METADATA_FILES: [&str; 5] = [SBOM_JSON, SBOM_TAG_VALUE, PROVENANCE, MANIFEST, INDEX];
+pub const METADATA_FILES: [&str; 6] = [
+    SBOM_JSON,
+    SBOM_TAG_VALUE,
+    SBOM_CYCLONEDX,
+    PROVENANCE,
+    MANIFEST,
+    INDEX,
+];
 
 /// File-name suffixes of per-artifact signing outputs; never listed as artifacts (any depth).
 pub const SIGNATURE_SUFFIXES: [&str; 3] = [".sig", ".cert", ".sigstore.json"];
 
 /// Suffix of a file's bundle beside it.
 pub const BUNDLE_SUFFIX: &str = ".sigstore.json";
-/// Release metadata signed like artifacts (each with its own `.sigstore.json`, `.sig`, `.cert`).
-pub const SIGNED_METADATA: [&str; 3] = [MANIFEST, SBOM_JSON, SBOM_TAG_VALUE];
-/// All release metadata a signed release has (the provenance is a DSSE envelope with a bundle).
-pub const RELEASE_METADATA: [&str; 4] = [MANIFEST, SBOM_JSON, SBOM_TAG_VALUE, PROVENANCE];
+/// Release metadata signed like artifacts (each with its own `.sigstore.json`, `.sig`, `.cert`)
+/// when the release has it. A signed release always has [`MANIFEST`] and the SBOM files of at
+/// least one [`SbomFormat`] (the ones `sign-release` was asked for).
+pub const SIGNED_METADATA: [&str; 4] = [MANIFEST, SBOM_JSON, SBOM_TAG_VALUE, SBOM_CYCLONEDX];
+/// All release metadata a signed release can have (the provenance is a DSSE envelope with a
+/// bundle); which SBOM files it has depends on the formats it was signed with.
+pub const RELEASE_METADATA: [&str; 5] = [
+    MANIFEST,
+    SBOM_JSON,
+    SBOM_TAG_VALUE,
+    SBOM_CYCLONEDX,
+    PROVENANCE,
+];
 
 /// Progress of a long step (hashing, signing), for a progress bar. All methods do nothing by
 /// default.

@@ -13,7 +13,15 @@
 //! * one file per artifact: `SPDXRef-File-<path with every character outside [A-Za-z0-9.-]
 //!   replaced by '-'>` (a `-<n>` suffix keeps IDs unique), `fileName: ./<path>`, checksums SHA1,
 //!   SHA256 and SHA512, `NOASSERTION` license and copyright;
-//! * relationships: `DOCUMENT DESCRIBES` the package, the package `CONTAINS` each file.
+//! * one package per [`PackageInfo`] the caller lists (`SPDXRef-Package-<name>-<version>`):
+//!   `versionInfo`, `supplier: Organization: …`, `downloadLocation` (or `NOASSERTION`),
+//!   `filesAnalyzed: false`, `licenseConcluded` and `licenseDeclared` (the given expression, or
+//!   `NOASSERTION`), a `SHA256` checksum and a `PACKAGE-MANAGER purl` external reference when
+//!   given;
+//! * relationships: `DOCUMENT DESCRIBES` the release package, which `CONTAINS` each file and
+//!   each listed package (SPDX 2.3 Annex: "SPDXRef-A contains SPDXRef-B"; the packages are
+//!   what the release is made of, e.g. the Go modules compiled into its binaries — not
+//!   something it needs at run time, which would be `DEPENDS_ON`).
 //!
 //! **Why SHA-1 is computed:** SPDX 2.x requires a SHA1 checksum on every file (§8.4) and the
 //! verification code is defined over SHA-1, and Kubernetes' own SBOMs carry SHA1, SHA256 and
@@ -29,6 +37,7 @@ use time::OffsetDateTime;
 
 use crate::error::check_limit;
 use crate::hash::Digested;
+use crate::packages::{PackageInfo, SbomPackages};
 use crate::{FileDigest, RelPath, ReleaseError, Result};
 
 /// `spdxVersion` written.
@@ -110,6 +119,27 @@ pub struct Package {
     /// Copyright text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyright_text: Option<String>,
+    /// Supplier (`Organization: …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    /// Checksums of the package.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checksums: Vec<Checksum>,
+    /// External references (a purl).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_refs: Vec<ExternalRef>,
+}
+
+/// SPDX package external reference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalRef {
+    /// `PACKAGE-MANAGER`, `SECURITY`, `PERSISTENT-ID` or `OTHER`.
+    pub reference_category: String,
+    /// `purl`, `cpe23Type`, ...
+    pub reference_type: String,
+    /// The reference itself.
+    pub reference_locator: String,
 }
 
 fn yes() -> bool {
@@ -176,7 +206,8 @@ pub struct SbomInput {
     pub name: String,
     /// Release version, e.g. `v1.36.0`.
     pub version: String,
-    /// Unique document namespace URI (no `#`), e.g. `https://sbom.example/kubernetes/v1.36.0/<uuid>`.
+    /// Unique document namespace: an absolute URI without `#`, e.g.
+    /// `https://sbom.example/kubernetes/v1.36.0/<uuid>` or `urn:uuid:<uuid>`.
     pub namespace: String,
     /// Creation time.
     pub created: OffsetDateTime,
@@ -211,7 +242,7 @@ pub fn verification_code(files: &[FileDigest]) -> String {
     hex::encode(ctx.finish().as_ref())
 }
 
-fn check_line(what: &str, v: &str) -> Result<()> {
+pub(crate) fn check_line(what: &str, v: &str) -> Result<()> {
     if v.is_empty() || v.chars().any(char::is_control) {
         return Err(bad(format!(
             "{what} must be non-empty without control characters"
@@ -220,21 +251,28 @@ fn check_line(what: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the SPDX document for the release's hashed files (any order; written sorted by path).
-pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
-    check_line("name", &input.name)?;
-    check_line("version", &input.version)?;
-    check_line("namespace", &input.namespace)?;
-    if input.namespace.contains('#') || input.namespace.contains(char::is_whitespace) {
-        return Err(bad("namespace must be a URI without '#' or spaces"));
+/// Whether `v` is an absolute URI (`scheme:…`) without a fragment or white space, as an SPDX
+/// document namespace must be (`https://…` or `urn:uuid:…`).
+pub fn is_namespace_uri(v: &str) -> bool {
+    !v.contains('#') && !v.contains(char::is_whitespace) && url::Url::parse(v).is_ok()
+}
+
+/// `base`, or `base-<n>` for the first `n` from 2 up that is not in `ids`; added to `ids`.
+pub(crate) fn unique_id(ids: &mut HashSet<String>, base: String) -> Result<String> {
+    let mut id = base.clone();
+    let mut n = 2u64;
+    while ids.contains(&id) {
+        id = format!("{base}-{n}");
+        n = n
+            .checked_add(1)
+            .ok_or_else(|| bad(format!("{base}: no free identifier")))?;
     }
-    if !input
-        .namespace
-        .split_once("://")
-        .is_some_and(|(s, r)| !s.is_empty() && !r.is_empty())
-    {
-        return Err(bad("namespace must be an absolute URI (scheme://...)"));
-    }
+    ids.insert(id.clone());
+    Ok(id)
+}
+
+/// `files` sorted by path; an error if a path is listed twice.
+pub(crate) fn sorted_unique(files: &[FileDigest]) -> Result<Vec<&FileDigest>> {
     let mut sorted: Vec<&FileDigest> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some((a, _)) = sorted
@@ -246,6 +284,31 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
             path: a.path.clone(),
         });
     }
+    Ok(sorted)
+}
+
+/// `t` in RFC 3339 UTC in whole seconds (SPDX 2.3 requires `YYYY-MM-DDThh:mm:ssZ`: pyspdxtools
+/// refuses a fraction of a second; CycloneDX gets the same time).
+pub(crate) fn whole_seconds(t: OffsetDateTime) -> Result<String> {
+    crate::provenance::rfc3339(t.replace_nanosecond(0).unwrap_or(t))
+}
+
+/// Builds the SPDX document for the release's hashed files (any order; written sorted by path)
+/// and the packages it contains.
+pub fn build(
+    input: &SbomInput,
+    files: &[FileDigest],
+    packages: &SbomPackages,
+) -> Result<SpdxDocument> {
+    check_line("name", &input.name)?;
+    check_line("version", &input.version)?;
+    check_line("namespace", &input.namespace)?;
+    if !is_namespace_uri(&input.namespace) {
+        return Err(bad(
+            "namespace must be an absolute URI (scheme:...) without '#' or spaces",
+        ));
+    }
+    let sorted = sorted_unique(files)?;
     let package_id = format!("SPDXRef-Package-{}", sanitize_id(&input.name));
     let mut ids = HashSet::with_capacity(files.len().saturating_add(2));
     ids.insert(DOCUMENT_ID.to_owned());
@@ -256,23 +319,18 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
         relationship_type: "DESCRIBES".into(),
         related_spdx_element: package_id.clone(),
     }];
+    let contains = |id: &str| Relationship {
+        spdx_element_id: package_id.clone(),
+        relationship_type: "CONTAINS".into(),
+        related_spdx_element: id.to_owned(),
+    };
     for f in sorted {
         let path = RelPath::new(f.path.as_str())?;
-        let base = format!("SPDXRef-File-{}", sanitize_id(path.as_str()));
-        let mut id = base.clone();
-        let mut n = 2u64;
-        while ids.contains(&id) {
-            id = format!("{base}-{n}");
-            n = n
-                .checked_add(1)
-                .ok_or_else(|| bad(format!("{base}: no free SPDX identifier")))?;
-        }
-        ids.insert(id.clone());
-        relationships.push(Relationship {
-            spdx_element_id: package_id.clone(),
-            relationship_type: "CONTAINS".into(),
-            related_spdx_element: id.clone(),
-        });
+        let id = unique_id(
+            &mut ids,
+            format!("SPDXRef-File-{}", sanitize_id(path.as_str())),
+        )?;
+        relationships.push(contains(&id));
         spdx_files.push(SpdxFile {
             spdx_id: id,
             file_name: format!("./{path}"),
@@ -286,22 +344,24 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
             copyright_text: Some(NOASSERTION.into()),
         });
     }
-    Ok(SpdxDocument {
-        spdx_id: DOCUMENT_ID.into(),
-        spdx_version: SPDX_VERSION.into(),
-        data_license: DATA_LICENSE.into(),
-        name: input.name.clone(),
-        document_namespace: input.namespace.clone(),
-        creation_info: CreationInfo {
-            // SPDX 2.3 requires `YYYY-MM-DDThh:mm:ssZ`: no fraction of a second (pyspdxtools
-            // refuses one).
-            created: crate::provenance::rfc3339(
-                input.created.replace_nanosecond(0).unwrap_or(input.created),
-            )?,
-            creators: vec![format!("Tool: signet-{}", env!("CARGO_PKG_VERSION"))],
-        },
-        packages: vec![Package {
-            spdx_id: package_id,
+    let mut spdx_packages = Vec::with_capacity(packages.as_slice().len().saturating_add(1));
+    for p in packages.as_slice() {
+        let base = match &p.version {
+            Some(v) => format!(
+                "SPDXRef-Package-{}-{}",
+                sanitize_id(&p.name),
+                sanitize_id(v)
+            ),
+            None => format!("SPDXRef-Package-{}", sanitize_id(&p.name)),
+        };
+        let id = unique_id(&mut ids, base)?;
+        relationships.push(contains(&id));
+        spdx_packages.push(listed_package(id, p));
+    }
+    spdx_packages.insert(
+        0,
+        Package {
+            spdx_id: package_id.clone(),
             name: input.name.clone(),
             version_info: Some(input.version.clone()),
             download_location: NOASSERTION.into(),
@@ -312,10 +372,57 @@ pub fn build(input: &SbomInput, files: &[FileDigest]) -> Result<SpdxDocument> {
             license_concluded: Some(NOASSERTION.into()),
             license_declared: Some(NOASSERTION.into()),
             copyright_text: Some(NOASSERTION.into()),
-        }],
+            supplier: None,
+            checksums: Vec::new(),
+            external_refs: Vec::new(),
+        },
+    );
+    Ok(SpdxDocument {
+        spdx_id: DOCUMENT_ID.into(),
+        spdx_version: SPDX_VERSION.into(),
+        data_license: DATA_LICENSE.into(),
+        name: input.name.clone(),
+        document_namespace: input.namespace.clone(),
+        creation_info: CreationInfo {
+            // SPDX 2.3 requires `YYYY-MM-DDThh:mm:ssZ`: no fraction of a second (pyspdxtools
+            // refuses one).
+            created: whole_seconds(input.created)?,
+            creators: vec![format!("Tool: signet-{}", env!("CARGO_PKG_VERSION"))],
+        },
+        packages: spdx_packages,
         files: spdx_files,
         relationships,
     })
+}
+
+/// The SPDX package of a package the caller listed (no files analyzed).
+fn listed_package(spdx_id: String, p: &PackageInfo) -> Package {
+    let license = p.license.clone().unwrap_or_else(|| NOASSERTION.into());
+    Package {
+        spdx_id,
+        name: p.name.clone(),
+        version_info: p.version.clone(),
+        download_location: p
+            .download_location
+            .clone()
+            .unwrap_or_else(|| NOASSERTION.into()),
+        files_analyzed: false,
+        package_verification_code: None,
+        license_concluded: Some(license.clone()),
+        license_declared: Some(license),
+        copyright_text: Some(NOASSERTION.into()),
+        supplier: p.supplier.as_ref().map(|s| format!("Organization: {s}")),
+        checksums: p.sha256.iter().map(|d| checksum("SHA256", &d.0)).collect(),
+        external_refs: p
+            .purl
+            .iter()
+            .map(|purl| ExternalRef {
+                reference_category: "PACKAGE-MANAGER".into(),
+                reference_type: "purl".into(),
+                reference_locator: purl.clone(),
+            })
+            .collect(),
+    }
 }
 
 fn checksum(alg: &str, v: &[u8]) -> Checksum {
@@ -327,12 +434,15 @@ fn checksum(alg: &str, v: &[u8]) -> Checksum {
 
 /// Pretty JSON with a trailing newline.
 pub fn to_json(doc: &SpdxDocument) -> Result<Vec<u8>> {
-    let mut v = serde_json::to_vec_pretty(doc).map_err(|source| ReleaseError::Json {
-        what: "SBOM",
-        source,
-    })?;
-    v.push(b'\n');
-    Ok(v)
+    pretty_json("SBOM", doc)
+}
+
+/// `v` as pretty JSON with a trailing newline.
+pub(crate) fn pretty_json<T: Serialize>(what: &'static str, v: &T) -> Result<Vec<u8>> {
+    let mut out =
+        serde_json::to_vec_pretty(v).map_err(|source| ReleaseError::Json { what, source })?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 /// Tag-value value: single-line as is, multi-line wrapped in `<text>`.
@@ -347,7 +457,16 @@ fn tv(v: &str) -> Result<String> {
     }
 }
 
-/// Renders the document in SPDX 2.3 tag-value syntax (same content as [`to_json`]).
+/// One `Tag: value` line.
+fn line(s: &mut String, tag: &str, v: &str) -> Result<()> {
+    // `write!` into a String cannot fail.
+    let _ = writeln!(s, "{tag}: {}", tv(v)?);
+    Ok(())
+}
+
+/// Renders the document in SPDX 2.3 tag-value syntax (same content as [`to_json`]). In
+/// tag-value the files that follow a package belong to it (SPDX 2.3 §5.2.2), so the packages
+/// whose files were analyzed (the release) come first, then the files, then the other packages.
 pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
     // A capacity hint only: none if it would overflow.
     let mut s = String::with_capacity(
@@ -357,11 +476,6 @@ pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
             .and_then(|n| n.checked_add(256))
             .unwrap_or(0),
     );
-    // `write!` into a String cannot fail; results are ignored via `let _`.
-    let line = |s: &mut String, tag: &str, v: &str| -> Result<()> {
-        let _ = writeln!(s, "{tag}: {}", tv(v)?);
-        Ok(())
-    };
     line(&mut s, "SPDXVersion", &doc.spdx_version)?;
     line(&mut s, "DataLicense", &doc.data_license)?;
     line(&mut s, "SPDXID", &doc.spdx_id)?;
@@ -371,35 +485,10 @@ pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
         line(&mut s, "Creator", c)?;
     }
     line(&mut s, "Created", &doc.creation_info.created)?;
-    for p in &doc.packages {
-        s.push('\n');
-        line(&mut s, "PackageName", &p.name)?;
-        line(&mut s, "SPDXID", &p.spdx_id)?;
-        if let Some(v) = &p.version_info {
-            line(&mut s, "PackageVersion", v)?;
-        }
-        line(&mut s, "PackageDownloadLocation", &p.download_location)?;
-        line(
-            &mut s,
-            "FilesAnalyzed",
-            if p.files_analyzed { "true" } else { "false" },
-        )?;
-        if let Some(c) = &p.package_verification_code {
-            line(
-                &mut s,
-                "PackageVerificationCode",
-                &c.package_verification_code_value,
-            )?;
-        }
-        if let Some(v) = &p.license_concluded {
-            line(&mut s, "PackageLicenseConcluded", v)?;
-        }
-        if let Some(v) = &p.license_declared {
-            line(&mut s, "PackageLicenseDeclared", v)?;
-        }
-        if let Some(v) = &p.copyright_text {
-            line(&mut s, "PackageCopyrightText", v)?;
-        }
+    let (with_files, without_files): (Vec<&Package>, Vec<&Package>) =
+        doc.packages.iter().partition(|p| p.files_analyzed);
+    for p in with_files {
+        tag_value_package(&mut s, p)?;
     }
     for f in &doc.files {
         s.push('\n');
@@ -422,6 +511,9 @@ pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
             line(&mut s, "FileCopyrightText", v)?;
         }
     }
+    for p in without_files {
+        tag_value_package(&mut s, p)?;
+    }
     if !doc.relationships.is_empty() {
         s.push('\n');
     }
@@ -433,6 +525,59 @@ pub fn to_tag_value(doc: &SpdxDocument) -> Result<String> {
         line(&mut s, "Relationship", &v)?;
     }
     Ok(s)
+}
+
+/// One package in tag-value syntax, after a blank line.
+fn tag_value_package(s: &mut String, p: &Package) -> Result<()> {
+    s.push('\n');
+    line(s, "PackageName", &p.name)?;
+    line(s, "SPDXID", &p.spdx_id)?;
+    if let Some(v) = &p.version_info {
+        line(s, "PackageVersion", v)?;
+    }
+    if let Some(v) = &p.supplier {
+        line(s, "PackageSupplier", v)?;
+    }
+    line(s, "PackageDownloadLocation", &p.download_location)?;
+    line(
+        s,
+        "FilesAnalyzed",
+        if p.files_analyzed { "true" } else { "false" },
+    )?;
+    if let Some(c) = &p.package_verification_code {
+        line(
+            s,
+            "PackageVerificationCode",
+            &c.package_verification_code_value,
+        )?;
+    }
+    for c in &p.checksums {
+        line(
+            s,
+            "PackageChecksum",
+            &format!("{}: {}", c.algorithm, c.checksum_value),
+        )?;
+    }
+    if let Some(v) = &p.license_concluded {
+        line(s, "PackageLicenseConcluded", v)?;
+    }
+    if let Some(v) = &p.license_declared {
+        line(s, "PackageLicenseDeclared", v)?;
+    }
+    if let Some(v) = &p.copyright_text {
+        line(s, "PackageCopyrightText", v)?;
+    }
+    for r in &p.external_refs {
+        line(
+            s,
+            "ExternalRef",
+            &format!(
+                "{} {} {}",
+                r.reference_category, r.reference_type, r.reference_locator
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// Parses an SPDX 2.2/2.3 JSON document (bounded size and file count; unknown fields ignored).
@@ -478,13 +623,16 @@ impl Digested for SbomFile {
     }
 }
 
-fn decode<const N: usize>(file: &str, alg: &str, v: &str) -> Result<[u8; N]> {
+fn decode<const N: usize>(what: &'static str, file: &str, alg: &str, v: &str) -> Result<[u8; N]> {
     let mut out = [0u8; N];
     hex::decode_to_slice(v, &mut out).map_err(|_| {
-        bad(format!(
-            "{file}: {alg} is not {} hexadecimal digits",
-            N.saturating_mul(2)
-        ))
+        ReleaseError::invalid(
+            what,
+            format!(
+                "{file}: {alg} is not {} hexadecimal digits",
+                N.saturating_mul(2)
+            ),
+        )
     })?;
     Ok(out)
 }
@@ -493,28 +641,52 @@ fn decode<const N: usize>(file: &str, alg: &str, v: &str) -> Result<[u8; N]> {
 /// path. Fails on invalid or duplicate paths, missing or malformed SHA-256, or a checksum
 /// algorithm listed twice for one file.
 pub fn file_digests(doc: &SpdxDocument) -> Result<Vec<SbomFile>> {
-    let mut out = Vec::with_capacity(doc.files.len());
+    listed_files(
+        "SBOM",
+        ["SHA256", "SHA512"],
+        doc.files.iter().map(|f| {
+            (
+                f.file_name.strip_prefix("./").unwrap_or(&f.file_name),
+                f.checksums
+                    .iter()
+                    .map(|c| (c.algorithm.as_str(), c.checksum_value.as_str())),
+            )
+        }),
+    )
+}
+
+/// The files an SBOM lists — `(path, [(algorithm, hex digest)])`, the SHA-256 and SHA-512
+/// algorithms named `algs` in the SBOM's format — as [`SbomFile`]s sorted by path. Fails on
+/// invalid or duplicate paths, missing or malformed SHA-256, a malformed SHA-512, or an
+/// algorithm listed twice for one file.
+pub(crate) fn listed_files<'a, H>(
+    what: &'static str,
+    algs: [&str; 2],
+    files: impl Iterator<Item = (&'a str, H)>,
+) -> Result<Vec<SbomFile>>
+where
+    H: Iterator<Item = (&'a str, &'a str)>,
+{
+    let bad = |reason: String| ReleaseError::invalid(what, reason);
+    let [alg256, alg512] = algs;
+    let mut out = Vec::with_capacity(files.size_hint().0);
     let mut seen = BTreeSet::new();
-    for f in &doc.files {
-        let name = f.file_name.strip_prefix("./").unwrap_or(&f.file_name);
+    for (name, hashes) in files {
         let path = RelPath::new(name)?;
-        let mut algs = HashSet::new();
+        let mut listed = HashSet::new();
         let mut sha256 = None;
         let mut sha512 = None;
-        for c in &f.checksums {
-            if !algs.insert(c.algorithm.as_str()) {
-                return Err(bad(format!(
-                    "{name}: checksum {} listed twice",
-                    c.algorithm
-                )));
+        for (alg, value) in hashes {
+            if !listed.insert(alg) {
+                return Err(bad(format!("{name}: checksum {alg} listed twice")));
             }
-            match c.algorithm.as_str() {
-                "SHA256" => sha256 = Some(decode::<32>(name, "SHA256", &c.checksum_value)?),
-                "SHA512" => sha512 = Some(decode::<64>(name, "SHA512", &c.checksum_value)?),
-                _ => {}
+            if alg == alg256 {
+                sha256 = Some(decode::<32>(what, name, alg, value)?);
+            } else if alg == alg512 {
+                sha512 = Some(decode::<64>(what, name, alg, value)?);
             }
         }
-        let sha256 = sha256.ok_or_else(|| bad(format!("{name}: no SHA256 checksum")))?;
+        let sha256 = sha256.ok_or_else(|| bad(format!("{name}: no {alg256} checksum")))?;
         if !seen.insert(path.clone()) {
             return Err(ReleaseError::Duplicate {
                 path: path.into_string(),
@@ -580,7 +752,7 @@ mod tests {
     #[test]
     fn json_has_required_fields_and_round_trips() {
         let files = digests();
-        let doc = build(&input(), &files).unwrap();
+        let doc = build(&input(), &files, &SbomPackages::default()).unwrap();
         let json = to_json(&doc).unwrap();
         let v: Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(v["SPDXID"], "SPDXRef-DOCUMENT");
@@ -592,8 +764,10 @@ mod tests {
         // A signing time with a fraction of a second is written in whole seconds.
         let mut at = input();
         at.created = time::macros::datetime!(2026-05-01 12:00:01.847544236 UTC);
-        let v: Value =
-            serde_json::from_slice(&to_json(&build(&at, &files).unwrap()).unwrap()).unwrap();
+        let v: Value = serde_json::from_slice(
+            &to_json(&build(&at, &files, &SbomPackages::default()).unwrap()).unwrap(),
+        )
+        .unwrap();
         assert_eq!(v["creationInfo"]["created"], "2026-05-01T12:00:01Z");
         assert_eq!(
             v["creationInfo"]["creators"][0],
@@ -700,7 +874,7 @@ mod tests {
     #[test]
     fn tag_value_lists_every_file_and_checksum() {
         let files = digests();
-        let doc = build(&input(), &files).unwrap();
+        let doc = build(&input(), &files, &SbomPackages::default()).unwrap();
         let tv = to_tag_value(&doc).unwrap();
         assert!(tv.starts_with(
             "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n"
@@ -744,23 +918,124 @@ mod tests {
         );
     }
 
+    /// The example packages, and one named like the release.
+    fn packages() -> SbomPackages {
+        let mut v: Value = serde_json::from_str(crate::packages::EXAMPLE).unwrap();
+        v["packages"][0]["license"] = "BSD-3-Clause OR MIT".into();
+        v["packages"][1]["name"] = "kubernetes".into();
+        SbomPackages::parse(&serde_json::to_vec(&v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn listed_packages_are_packages_the_release_contains() {
+        let files = digests();
+        let doc = build(&input(), &files, &packages()).unwrap();
+        let v: Value = serde_json::from_slice(&to_json(&doc).unwrap()).unwrap();
+        let p = v["packages"].as_array().unwrap();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0]["SPDXID"], "SPDXRef-Package-kubernetes");
+        assert_eq!(
+            p[1],
+            serde_json::json!({
+                "SPDXID": "SPDXRef-Package-golang.org-x-net-v0.30.0",
+                "name": "golang.org/x/net",
+                "versionInfo": "v0.30.0",
+                "downloadLocation":
+                    "https://proxy.golang.org/golang.org/x/net/@v/v0.30.0.zip",
+                "filesAnalyzed": false,
+                "licenseConcluded": "BSD-3-Clause OR MIT",
+                "licenseDeclared": "BSD-3-Clause OR MIT",
+                "copyrightText": "NOASSERTION",
+                "supplier": "Organization: The Go Authors",
+                "checksums": [{"algorithm": "SHA256", "checksumValue":
+                    "4f2ba1d5c4a2b8e0d5a6f1e2c3b4a59687f0e1d2c3b4a5968778695a4b3c2d1e"}],
+                "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+                    "referenceType": "purl",
+                    "referenceLocator": "pkg:golang/golang.org/x/net@v0.30.0"}],
+            })
+        );
+        // A package named like the release gets its own identifier; nothing is asserted.
+        assert_eq!(p[2]["SPDXID"], "SPDXRef-Package-kubernetes-2");
+        assert_eq!(p[2]["downloadLocation"], "NOASSERTION");
+        assert_eq!(p[2]["licenseConcluded"], "NOASSERTION");
+        assert!(p[2].get("versionInfo").is_none() && p[2].get("externalRefs").is_none());
+        let rels: Vec<String> = v["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r["spdxElementId"].as_str().unwrap(),
+                    r["relationshipType"].as_str().unwrap(),
+                    r["relatedSpdxElement"].as_str().unwrap()
+                )
+            })
+            .collect();
+        for id in [
+            "SPDXRef-Package-golang.org-x-net-v0.30.0",
+            "SPDXRef-Package-kubernetes-2",
+        ] {
+            assert!(
+                rels.contains(&format!("SPDXRef-Package-kubernetes CONTAINS {id}")),
+                "{rels:?}"
+            );
+        }
+        assert_eq!(rels.len(), 1 + files.len() + 2);
+        // Packages are no files: the release's files are still exactly the SBOM's.
+        assert_eq!(file_digests(&doc).unwrap().len(), files.len());
+
+        // Tag-value: the release package, its files, then the listed packages (a file after a
+        // package belongs to it).
+        let tv = to_tag_value(&doc).unwrap();
+        let at = |needle: &str| tv.find(needle).unwrap_or_else(|| panic!("{needle}: {tv}"));
+        let last_file = tv.rfind("\nFileName: ").unwrap();
+        assert!(at("PackageName: kubernetes\n") < at("\nFileName: "));
+        assert!(last_file < at("PackageName: golang.org/x/net\n"));
+        for l in [
+            "PackageSupplier: Organization: The Go Authors\n",
+            "PackageChecksum: SHA256: 4f2ba1d5c4a2b8e0d5a6f1e2c3b4a59687f0e1d2c3b4a5968778695a4b3c2d1e\n",
+            "PackageLicenseConcluded: BSD-3-Clause OR MIT\n",
+            "ExternalRef: PACKAGE-MANAGER purl pkg:golang/golang.org/x/net@v0.30.0\n",
+            "FilesAnalyzed: false\n",
+            "Relationship: SPDXRef-Package-kubernetes CONTAINS SPDXRef-Package-kubernetes-2\n",
+        ] {
+            assert!(tv.contains(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn a_urn_namespace_is_an_absolute_uri() {
+        let mut i = input();
+        i.namespace = "urn:uuid:0d8c6b1e-4f7e-4a0b-9c1d-2e3f4a5b6c7d".into();
+        let doc = build(&i, &digests(), &SbomPackages::default()).unwrap();
+        assert_eq!(doc.document_namespace, i.namespace);
+        for bad_ns in ["not-a-uri", "https://x/#frag", "urn:uuid:a b", ""] {
+            i.namespace = bad_ns.into();
+            assert!(
+                build(&i, &digests(), &SbomPackages::default()).is_err(),
+                "{bad_ns}"
+            );
+        }
+    }
+
     #[test]
     fn rejects_bad_input_and_documents() {
         let files = digests();
         let mut i = input();
         i.namespace = "https://x/#frag".into();
-        assert!(build(&i, &files).is_err());
+        assert!(build(&i, &files, &SbomPackages::default()).is_err());
         let mut i = input();
         i.namespace = "not-a-uri".into();
-        assert!(build(&i, &files).is_err());
+        assert!(build(&i, &files, &SbomPackages::default()).is_err());
         let mut i = input();
         i.name = "a\nb".into();
-        assert!(build(&i, &files).is_err());
+        assert!(build(&i, &files, &SbomPackages::default()).is_err());
         let mut dup = files.clone();
         dup.push(files[0].clone());
-        assert!(build(&input(), &dup).is_err());
+        assert!(build(&input(), &dup, &SbomPackages::default()).is_err());
 
-        let doc = build(&input(), &files).unwrap();
+        let doc = build(&input(), &files, &SbomPackages::default()).unwrap();
         let mut v: Value = serde_json::to_value(&doc).unwrap();
         v["spdxVersion"] = "SPDX-3.0".into();
         assert!(parse_json(&serde_json::to_vec(&v).unwrap()).is_err());

@@ -1,7 +1,8 @@
 //! Signing a whole release: every artifact (`<f>.sig`, `<f>.cert` when keyless,
-//! `<f>.sigstore.json`), a signed `SHA256SUMS`, an SPDX 2.3 SBOM (JSON and tag-value, both
-//! signed) and SLSA v1 provenance as a signed DSSE envelope (`release.intoto.jsonl` and its
-//! bundle). The signing itself (key, certificate, log, bundle) is a [`ReleaseSigner`]'s; this
+//! `<f>.sigstore.json`), a signed `SHA256SUMS`, the SBOMs of the chosen formats (SPDX 2.3 JSON
+//! and tag-value, CycloneDX 1.6 JSON; each signed; see [`crate::sboms`]) and SLSA v1
+//! provenance as a signed DSSE envelope (`release.intoto.jsonl` and its bundle). The signing
+//! itself (key, certificate, log, bundle) is a [`ReleaseSigner`]'s; this
 //! module decides what to sign and writes the results. Re-runs skip files already signed and
 //! unchanged; every file is written to a temporary name and renamed.
 
@@ -13,10 +14,11 @@ use time::OffsetDateTime;
 
 use crate::buildenv::BuildClaims;
 use crate::limits::{BUNDLE, SHA256SUMS};
+use crate::sboms::SbomPlan;
 use crate::{
-    BUNDLE_SUFFIX, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, RelPath, ReleaseError,
-    SBOM_JSON, SBOM_TAG_VALUE, SIGNED_METADATA, belongs, hash, hash_files, list_artifacts,
-    list_signature_files, manifest, provenance, sbom, sha256_files, side, write_atomic,
+    BUNDLE_SUFFIX, MANIFEST, PROVENANCE, Progress, RelPath, ReleaseError, SbomOptions, belongs,
+    hash, hash_files, list_artifacts, list_signature_files, manifest, provenance, sha256_files,
+    side, write_atomic,
 };
 
 /// One file's signature, as the signer made it.
@@ -77,13 +79,15 @@ pub struct ReleaseInfo {
     /// What the build environment says (CI variables, then the git checkout): used where
     /// neither the caller nor the certificate says anything.
     pub detected: BuildClaims,
+    /// SBOM formats, SPDX namespace base and the packages the release contains.
+    pub sbom: SbomOptions,
 }
 
 /// The inputs a signing run takes from outside: the time and fresh random identifiers.
 pub struct Environment<'a> {
     /// The current time.
     pub now: &'a dyn Fn() -> OffsetDateTime,
-    /// 16 fresh random bytes (SPDX namespace, provenance invocation ID).
+    /// 16 fresh random bytes (SBOM identifiers, provenance invocation ID).
     pub nonce: &'a dyn Fn() -> [u8; 16],
 }
 
@@ -156,6 +160,7 @@ pub fn sign_release<S: ReleaseSigner>(
         });
     }
     remove_orphan_signatures(dir, &files)?;
+    let name = release_name(dir, info);
     let hash_started = std::time::Instant::now();
     progress.start("hashing", files.len() as u64);
     let digests = hash_files(dir, &files)?;
@@ -169,9 +174,18 @@ pub fn sign_release<S: ReleaseSigner>(
         .filter(|d| !already_signed(dir, d.path.as_str(), &d.sha256, keyless))
         .map(|d| (d.path.as_str().to_string(), d.sha256))
         .collect();
-    let meta_present = RELEASE_METADATA
+    let meta_present = [MANIFEST, PROVENANCE]
         .iter()
         .all(|m| dir.join(m).is_file() && side(dir, m, BUNDLE_SUFFIX).is_file());
+    let sbom_plan = SbomPlan {
+        name: &name,
+        version: &info.version,
+        options: &info.sbom,
+        files: &digests,
+    };
+    // What the SBOMs need is checked before anything is signed.
+    sbom_plan.check()?;
+    let sboms_current = sbom_plan.current(dir, &|rel, d| already_signed(dir, rel, d, keyless));
     let manifest_text = manifest::write(&digests)?;
     let manifest_unchanged = signet_crypto::read_capped(&dir.join(MANIFEST), SHA256SUMS)
         .is_ok_and(|b| b == manifest_text.as_bytes());
@@ -186,6 +200,7 @@ pub fn sign_release<S: ReleaseSigner>(
     if todo.is_empty()
         && meta_present
         && manifest_unchanged
+        && sboms_current
         && provenance_says(dir, &info.claims.clone().or(info.detected.clone()))
     {
         return Ok(report);
@@ -199,37 +214,10 @@ pub fn sign_release<S: ReleaseSigner>(
     signer.sign_files(todo, &|rel, s| write_signed(dir, rel, &s), progress)?;
     progress.finish();
 
-    // 4. Release metadata: checksums, SBOM (JSON and tag-value), all signed.
-    let name = info.name.clone().unwrap_or_else(|| {
-        dir.canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "release".into())
-    });
+    // 4. Release metadata: checksums and SBOMs, all signed.
     let created = (env.now)();
-    let doc = sbom::build(
-        &sbom::SbomInput {
-            name: name.clone(),
-            version: info.version.clone(),
-            namespace: format!(
-                "https://signet.dev/spdx/{name}/{}/{}",
-                info.version,
-                hex::encode((env.nonce)())
-            ),
-            created,
-        },
-        &digests,
-    )?;
     write_atomic(&dir.join(MANIFEST), manifest_text.as_bytes())?;
-    write_atomic(&dir.join(SBOM_JSON), &sbom::to_json(&doc)?)?;
-    write_atomic(
-        &dir.join(SBOM_TAG_VALUE),
-        sbom::to_tag_value(&doc)?.as_bytes(),
-    )?;
-    let meta: Vec<RelPath> = SIGNED_METADATA
-        .iter()
-        .map(|m| RelPath::new(*m))
-        .collect::<Result<_, _>>()?;
+    let meta = write_sboms(dir, &sbom_plan, env, created)?;
     let meta_items = sha256_files(dir, &meta)?
         .iter()
         .map(|d| (d.path.as_str().to_string(), d.sha256))
@@ -353,30 +341,34 @@ fn provenance_input(
         invocation_id: claims
             .invocation_id
             .clone()
-            .unwrap_or_else(|| format!("urn:uuid:{}", uuid_v4((env.nonce)()))),
+            .unwrap_or_else(|| format!("urn:uuid:{}", crate::sboms::uuid_v4((env.nonce)()))),
         started_on,
         finished_on: (env.now)(),
     })
 }
 
-/// A version 4 (random) UUID of 16 random bytes, in its text form.
-pub fn uuid_v4(mut b: [u8; 16]) -> String {
-    if let Some(v) = b.get_mut(6) {
-        *v = (*v & 0x0f) | 0x40;
-    }
-    if let Some(v) = b.get_mut(8) {
-        *v = (*v & 0x3f) | 0x80;
-    }
-    let h = hex::encode(b);
-    let p = |r: std::ops::Range<usize>| h.get(r).unwrap_or_default().to_string();
-    format!(
-        "{}-{}-{}-{}-{}",
-        p(0..8),
-        p(8..12),
-        p(12..16),
-        p(16..20),
-        p(20..32)
-    )
+/// The release's name: the caller's, else the directory's.
+fn release_name(dir: &Path, info: &ReleaseInfo) -> String {
+    info.name.clone().unwrap_or_else(|| {
+        dir.canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "release".into())
+    })
+}
+
+/// Writes the SBOMs of `plan` (removing those of formats not chosen); returns the metadata to
+/// sign: `SHA256SUMS` and the SBOM files.
+fn write_sboms(
+    dir: &Path,
+    plan: &SbomPlan<'_>,
+    env: &Environment<'_>,
+    created: OffsetDateTime,
+) -> Result<Vec<RelPath>, ReleaseError> {
+    std::iter::once(MANIFEST)
+        .chain(plan.write(dir, env.nonce, created)?)
+        .map(RelPath::new)
+        .collect()
 }
 
 /// Writes a file's `.sig`, `.cert` (keyless) and `.sigstore.json`.

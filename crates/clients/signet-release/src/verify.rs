@@ -1,6 +1,7 @@
 //! Verifying a signed release directory: every file listed in the signed `SHA256SUMS`, present,
 //! unchanged and signed by the expected identity (its bundle, `.sig` and `.cert`); no stray
-//! files or signatures; the SBOM's checksums and the provenance's subjects are the release's.
+//! files or signatures; at least one SBOM, each signed and listing exactly the release's files
+//! with their checksums; the provenance's subjects are the release's.
 //!
 //! The result is one [`FileStatus`] per file. Reads the release from disk; verification of
 //! each bundle is `signet-verify`'s (no network).
@@ -17,8 +18,8 @@ use crate::limits::{BUNDLE, CERTIFICATE, PROVENANCE_FILE, SBOM_FILE, SHA256SUMS,
 use crate::provenance::{CertificateClaims, ProvenancePolicy, RuleFailure};
 use crate::{
     BUNDLE_SUFFIX, FileSha256, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, ReadMode, RelPath,
-    ReleaseError, SBOM_JSON, SIGNED_METADATA, belongs, list_artifacts, list_signature_files,
-    manifest, provenance, read_optional, sbom, sha256_files_with, side,
+    ReleaseError, SBOM_CYCLONEDX, SBOM_JSON, SbomFormat, belongs, list_artifacts,
+    list_signature_files, manifest, provenance, read_optional, sboms, sha256_files_with, side,
 };
 
 /// What verification found for one file of a release.
@@ -124,11 +125,12 @@ struct Check<'a> {
 
 /// Verifies the release in `dir` against `verifier` and `identity`: the signed `SHA256SUMS`
 /// says what the release is; every artifact is hashed (`mode`) and its bundle, `.sig` and
-/// `.cert` checked (in parallel); then the metadata (each signed; SBOM checksums and
-/// provenance subjects match the files; the provenance claims what its signing certificate's
-/// CI extensions say, and satisfies `policy`). Problems are rows of the report (one per failed
-/// provenance rule); an error is returned only when the release cannot be read at all (no
-/// `SHA256SUMS`, unreadable directory).
+/// `.cert` checked (in parallel); then the metadata: `SHA256SUMS` signed; the SBOMs of every
+/// format the release has (at least one; each file signed, its file checksums those of the
+/// release); the provenance signed, its subjects the release's files, claiming what its signing
+/// certificate's CI extensions say and satisfying `policy`. Problems are rows of the report (one
+/// per failed provenance rule); an error is returned only when the release cannot be read at all
+/// (no `SHA256SUMS`, unreadable directory).
 pub fn verify_release(
     dir: &Path,
     verifier: &Verifier<'_>,
@@ -213,28 +215,11 @@ pub fn verify_release(
         .iter()
         .filter(|d| found_set.contains(d.path.as_str()))
         .collect();
-    for m in SIGNED_METADATA {
-        match by_path.get(m) {
-            None => files.push(FileStatus::new(
-                m,
-                Status::Missing,
-                "release metadata file missing",
-            )),
-            Some(d) => {
-                let mut st = check.file_bundle(m, d);
-                if st.status == Status::Ok && m == SBOM_JSON {
-                    st = check_sbom(dir, &artifact_digests).unwrap_or_else(|e| {
-                        FileStatus::new(
-                            m,
-                            Status::Failed,
-                            format!("SBOM does not match the release: {e}"),
-                        )
-                    });
-                }
-                files.push(st);
-            }
-        }
-    }
+    files.push(match by_path.get(MANIFEST) {
+        None => FileStatus::new(MANIFEST, Status::Missing, "release metadata file missing"),
+        Some(d) => check.file_bundle(MANIFEST, d),
+    });
+    files.extend(check.sboms(&by_path, &artifact_digests));
     files.extend(check.provenance(&artifact_digests));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(ReleaseReport {
@@ -303,6 +288,55 @@ impl Check<'_> {
             ),
             Err((status, detail)) => FileStatus::new(rel, status, detail),
         }
+    }
+
+    /// The SBOMs: every format of which the release has a file (or a signature file) must
+    /// have all its files, each signed, and the checked one must list exactly the release's
+    /// files; a release with no SBOM at all gets one `MISSING` row.
+    fn sboms(&self, hashed: &BTreeMap<&str, &[u8; 32]>, files: &[&FileSha256]) -> Vec<FileStatus> {
+        let mut rows = Vec::new();
+        for format in SbomFormat::ALL {
+            if !format.any_file_in(self.dir) {
+                continue;
+            }
+            for &f in format.files() {
+                let Some(d) = hashed.get(f) else {
+                    rows.push(FileStatus::new(
+                        f,
+                        Status::Missing,
+                        format!(
+                            "{} SBOM file missing (the release has its other files or \
+                             signature files)",
+                            format.label()
+                        ),
+                    ));
+                    continue;
+                };
+                let st = self.file_bundle(f, d);
+                rows.push(if st.status == Status::Ok && f == format.checked_file() {
+                    check_sbom(self.dir, format, files).unwrap_or_else(|e| {
+                        FileStatus::new(
+                            f,
+                            Status::Failed,
+                            format!("SBOM does not match the release: {e}"),
+                        )
+                    })
+                } else {
+                    st
+                });
+            }
+        }
+        if rows.is_empty() {
+            rows.push(FileStatus::new(
+                SBOM_JSON,
+                Status::Missing,
+                format!(
+                    "no SBOM: neither {SBOM_JSON} (SPDX 2.3) nor {SBOM_CYCLONEDX} (CycloneDX \
+                     1.6) is in the release"
+                ),
+            ));
+        }
+        rows
     }
 
     /// The provenance: its bundle verifies, the published file is the signed envelope, the
@@ -405,11 +439,11 @@ impl Check<'_> {
     }
 }
 
-/// The SBOM lists exactly `files` with their checksums.
-fn check_sbom(dir: &Path, files: &[&FileSha256]) -> Result<FileStatus, String> {
-    let bytes = read_capped(&dir.join(SBOM_JSON), SBOM_FILE).map_err(|e| e.to_string())?;
-    let doc = sbom::parse_json(&bytes).map_err(|e| e.to_string())?;
-    let listed = sbom::file_digests(&doc).map_err(|e| e.to_string())?;
+/// The SBOM of `format` lists exactly `files` with their checksums.
+fn check_sbom(dir: &Path, format: SbomFormat, files: &[&FileSha256]) -> Result<FileStatus, String> {
+    let name = format.checked_file();
+    let bytes = read_capped(&dir.join(name), SBOM_FILE).map_err(|e| e.to_string())?;
+    let listed = sboms::file_digests(format, &bytes).map_err(|e| e.to_string())?;
     let want: BTreeMap<&str, &[u8; 32]> = listed
         .iter()
         .map(|f| (f.path.as_str(), &f.sha256))
@@ -431,8 +465,12 @@ fn check_sbom(dir: &Path, files: &[&FileSha256]) -> Result<FileStatus, String> {
     }
     if problems.is_empty() {
         Ok(FileStatus::ok(
-            SBOM_JSON,
-            format!("signed; {} file checksums match", listed.len()),
+            name,
+            format!(
+                "signed {}; {} file checksums match",
+                format.label(),
+                listed.len()
+            ),
         ))
     } else {
         Err(problems.join("; "))

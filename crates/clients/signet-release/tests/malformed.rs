@@ -1,12 +1,14 @@
-//! Hostile release metadata: SHA256SUMS, SPDX JSON and provenance statements, each a real
+//! Hostile release metadata: SHA256SUMS, SPDX and CycloneDX JSON, `--sbom-packages` files and
+//! provenance statements, each a real
 //! document then cut short at every byte, with every byte replaced by bytes that break UTF-8,
 //! lines or JSON, and with multi-byte characters inserted everywhere. Parsing (and checking
 //! what still parses against the files) must answer, Ok or Err, and never panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use signet_release::packages::SbomPackages;
 use signet_release::provenance::{self, DEFAULT_BUILD_TYPE, ProvenanceInput};
 use signet_release::sbom::{self, SbomInput};
-use signet_release::{FileDigest, manifest};
+use signet_release::{FileDigest, cyclonedx, manifest};
 use time::macros::datetime;
 
 fn files() -> Vec<FileDigest> {
@@ -77,7 +79,7 @@ fn mutated_spdx_json_never_panics() {
         namespace: "https://sbom.example/release/v1.0.0/1".into(),
         created: datetime!(2026-06-01 10:00 UTC),
     };
-    let doc = sbom::to_json(&sbom::build(&input, &files).unwrap()).unwrap();
+    let doc = sbom::to_json(&sbom::build(&input, &files, &Default::default()).unwrap()).unwrap();
     assert_eq!(
         sbom::file_digests(&sbom::parse_json(&doc).unwrap())
             .unwrap()
@@ -93,6 +95,64 @@ fn mutated_spdx_json_never_panics() {
                 let _ = sbom::to_tag_value(&parsed);
             }
             Err(_) => err += 1,
+        }
+    }
+    assert!(ok > 0 && err > 0, "{ok} parsed, {err} refused");
+}
+
+const PACKAGES: &str = r#"{"packages": [{"name": "golang.org/x/net", "version": "v0.30.0",
+    "purl": "pkg:golang/golang.org/x/net@v0.30.0", "license": "BSD-3-Clause OR MIT",
+    "downloadLocation": "https://proxy.golang.org/x", "supplier": "Go",
+    "sha256": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"}]}"#;
+
+#[test]
+fn mutated_cyclonedx_json_never_panics() {
+    let files = files();
+    let input = cyclonedx::BomInput {
+        name: "release".into(),
+        version: "v1.0.0".into(),
+        serial: signet_release::sboms::uuid_v4([3; 16]),
+        created: datetime!(2026-06-01 10:00 UTC),
+    };
+    let packages = SbomPackages::parse(PACKAGES.as_bytes()).unwrap();
+    let doc = cyclonedx::to_json(&cyclonedx::build(&input, &files, &packages).unwrap()).unwrap();
+    assert_eq!(
+        cyclonedx::file_digests(&cyclonedx::parse_json(&doc).unwrap())
+            .unwrap()
+            .len(),
+        files.len()
+    );
+    let (mut ok, mut err) = (0, 0);
+    for m in mutations(&doc) {
+        match cyclonedx::parse_json(&m) {
+            Ok(parsed) => {
+                ok += 1;
+                let _ = cyclonedx::file_digests(&parsed);
+                let _ = cyclonedx::to_json(&parsed);
+            }
+            Err(_) => err += 1,
+        }
+    }
+    assert!(ok > 0 && err > 0, "{ok} parsed, {err} refused");
+}
+
+#[test]
+fn mutated_sbom_packages_never_panic() {
+    assert_eq!(
+        SbomPackages::parse(PACKAGES.as_bytes())
+            .unwrap()
+            .as_slice()
+            .len(),
+        1
+    );
+    let (mut ok, mut err) = (0, 0);
+    for m in mutations(PACKAGES.as_bytes()) {
+        match SbomPackages::parse(&m) {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                err += 1;
+                assert!(e.to_string().starts_with("SBOM packages"), "{e}");
+            }
         }
     }
     assert!(ok > 0 && err > 0, "{ok} parsed, {err} refused");

@@ -71,6 +71,7 @@ fn sign_side_then_verify_side() {
             created: datetime!(2026-06-01 11:30 UTC),
         },
         &digests,
+        &Default::default(),
     )
     .unwrap();
     write_atomic(&root.join(SBOM_JSON), &sbom::to_json(&doc).unwrap()).unwrap();

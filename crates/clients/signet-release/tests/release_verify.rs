@@ -52,15 +52,33 @@ impl ReleaseSigner for TestSigner {
 
     fn sign_envelope(
         &self,
-        _payload_type: &str,
-        _payload: &[u8],
+        payload_type: &str,
+        payload: &[u8],
     ) -> Result<SignedEnvelope, ReleaseError> {
-        // This log has no dsse entries: the provenance row is checked by the CLI tests.
+        // This log has no dsse entries: the envelope is unsigned and the bundle empty (the
+        // provenance row is checked by the CLI tests); a re-run reads the statement back.
         Ok(SignedEnvelope {
-            envelope_json: "{}".into(),
+            envelope_json: serde_json::json!({
+                "payload": signet_types::b64::encode(payload),
+                "payloadType": payload_type,
+                "signatures": [],
+            })
+            .to_string(),
             bundle_json: "{}".into(),
         })
     }
+}
+
+/// A key, the trusted root of a fresh log, and a signer with the key logging to that log.
+fn key_root_signer() -> (SigningKey, TrustedRoot, TestSigner) {
+    let key = SigningKey::generate_p256().unwrap();
+    let log = VirtualLog::new("log.test").unwrap();
+    let root = log.trusted_root();
+    let signer = TestSigner {
+        key: SigningKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap()).unwrap(),
+        log: RefCell::new(log),
+    };
+    (key, root, signer)
 }
 
 fn info() -> ReleaseInfo {
@@ -78,6 +96,7 @@ fn info() -> ReleaseInfo {
             ..BuildClaims::default()
         },
         detected: BuildClaims::default(),
+        sbom: Default::default(),
     }
 }
 
@@ -135,13 +154,7 @@ fn a_signed_release_verifies_file_by_file_and_every_change_has_its_status() {
     ] {
         std::fs::write(dir.join(name), data).unwrap();
     }
-    let key = SigningKey::generate_p256().unwrap();
-    let log = VirtualLog::new("log.test").unwrap();
-    let root = log.trusted_root();
-    let signer = TestSigner {
-        key: SigningKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap()).unwrap(),
-        log: RefCell::new(log),
-    };
+    let (key, root, signer) = key_root_signer();
     let report = sign(dir, signer);
     assert_eq!((report.artifacts, report.signed), (4, 4));
     assert!(!report.up_to_date);
@@ -153,6 +166,7 @@ fn a_signed_release_verifies_file_by_file_and_every_change_has_its_status() {
         "c.txt",
         "d",
         "SHA256SUMS",
+        "release.cdx.json",
         "release.spdx",
         "release.spdx.json",
     ] {
@@ -177,8 +191,9 @@ fn a_signed_release_verifies_file_by_file_and_every_change_has_its_status() {
     assert_eq!(status_of(&rows, "c.txt"), Status::Unsigned);
     assert_eq!(status_of(&rows, "gone.sig"), Status::Extra);
     assert_eq!(status_of(&rows, "d"), Status::Invalid);
-    // The SBOM still verifies as a signed file but no longer matches the release.
+    // The SBOMs still verify as signed files but no longer match the release.
     assert_eq!(status_of(&rows, "release.spdx.json"), Status::Failed);
+    assert_eq!(status_of(&rows, "release.cdx.json"), Status::Failed);
 }
 
 #[test]
@@ -226,4 +241,112 @@ fn an_empty_directory_is_refused_before_any_signer_is_made() {
         err.to_string(),
         format!("{} contains no artifacts to sign", tmp.path().display())
     );
+}
+
+/// The SBOM formats a release is signed with are the ones it has: each verified, a format no
+/// longer chosen removed with its signatures, a release without any SBOM refused.
+#[test]
+fn sbom_formats_are_written_verified_and_replaced() {
+    use signet_release::{SbomFormats, SbomOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for (name, data) in [("a.tar.gz", "a"), ("b", "b")] {
+        std::fs::write(dir.join(name), data).unwrap();
+    }
+    let (key, root, signer) = key_root_signer();
+    let now = || time::OffsetDateTime::from_unix_timestamp(TIME).unwrap();
+    let sign_as = |formats| {
+        sign_release(
+            dir,
+            false,
+            || Ok(&signer),
+            &ReleaseInfo {
+                sbom: SbomOptions {
+                    formats,
+                    ..SbomOptions::default()
+                },
+                ..info()
+            },
+            &Environment {
+                now: &now,
+                nonce: &|| [7; 16],
+            },
+            &NoProgress,
+        )
+        .unwrap()
+    };
+    let exists = |f: &str| dir.join(f).exists();
+    let sbom_rows = |rows: &[(String, Status)]| -> Vec<(String, Status)> {
+        rows.iter()
+            .filter(|(p, _)| p.starts_with("release.") && !p.starts_with("release.intoto"))
+            .cloned()
+            .collect()
+    };
+    let ok = |names: &[&str]| -> Vec<(String, Status)> {
+        names.iter().map(|n| (n.to_string(), Status::Ok)).collect()
+    };
+
+    // CycloneDX only: no SPDX file, the CycloneDX SBOM verifies.
+    assert!(!sign_as(SbomFormats::CycloneDx).up_to_date);
+    assert!(exists("release.cdx.json") && exists("release.cdx.json.sigstore.json"));
+    assert!(!exists("release.spdx.json") && !exists("release.spdx"));
+    let rows = statuses(dir, &root, &key);
+    assert_eq!(sbom_rows(&rows), ok(&["release.cdx.json"]), "{rows:?}");
+    assert!(sign_as(SbomFormats::CycloneDx).up_to_date);
+
+    // Both: not up to date until the SPDX SBOM is there too; no artifact is signed again.
+    let r = sign_as(SbomFormats::Both);
+    assert!(!r.up_to_date);
+    assert_eq!(r.signed, 0);
+    let rows = statuses(dir, &root, &key);
+    assert_eq!(
+        sbom_rows(&rows),
+        ok(&["release.cdx.json", "release.spdx", "release.spdx.json"])
+    );
+    assert!(sign_as(SbomFormats::Both).up_to_date);
+
+    // Back to SPDX only: the CycloneDX file and its signature files are gone.
+    assert!(!sign_as(SbomFormats::Spdx).up_to_date);
+    for f in [
+        "release.cdx.json",
+        "release.cdx.json.sig",
+        "release.cdx.json.sigstore.json",
+    ] {
+        assert!(!exists(f), "{f}");
+    }
+    let rows = statuses(dir, &root, &key);
+    assert_eq!(sbom_rows(&rows), ok(&["release.spdx", "release.spdx.json"]));
+
+    // The tag-value file deleted (its signature files kept): MISSING.
+    std::fs::remove_file(dir.join("release.spdx")).unwrap();
+    let rows = statuses(dir, &root, &key);
+    assert_eq!(status_of(&rows, "release.spdx"), Status::Missing);
+    assert_eq!(status_of(&rows, "release.spdx.json"), Status::Ok);
+
+    // Every SBOM file and signature deleted: one MISSING row says the release has no SBOM.
+    for f in ["release.spdx", "release.spdx.json"] {
+        for suffix in ["", ".sig", ".sigstore.json"] {
+            let _ = std::fs::remove_file(dir.join(format!("{f}{suffix}")));
+        }
+    }
+    let rows = statuses(dir, &root, &key);
+    assert_eq!(
+        sbom_rows(&rows),
+        [("release.spdx.json".to_string(), Status::Missing)]
+    );
+    let report = verify_release(
+        dir,
+        &Verifier::new(&root).unwrap(),
+        &Identity::Key(key.public_key().clone()),
+        &Default::default(),
+        ReadMode::Buffered,
+        &NoProgress,
+    )
+    .unwrap();
+    let row = report
+        .files
+        .iter()
+        .find(|f| f.path == "release.spdx.json")
+        .unwrap();
+    assert!(row.detail.starts_with("no SBOM"), "{}", row.detail);
 }
