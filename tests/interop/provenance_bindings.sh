@@ -10,8 +10,7 @@ set -uo pipefail
 venv=$(realpath "$1"); signet=$(realpath "$2")
 work=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-start_server "$signet" --data-dir "$work/data" --addr 127.0.0.1:0
-"$signet" generate-key-pair --output-key-prefix "$work/k" > /dev/null 2>&1
+start_keyed "$signet"
 rel=$work/rel
 "$signet" sample-release "$rel" --files 4 --size-mib 1 > /dev/null 2>&1
 sha=0123456789abcdef0123456789abcdef01234567

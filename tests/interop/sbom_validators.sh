@@ -14,8 +14,7 @@ venv=$1; signet=$2
 work=$(mktemp -d)
 here=$(dirname "$0")
 . "$here/lib.sh"
-start_server "$signet" --data-dir "$work/data" --addr 127.0.0.1:0
-"$signet" generate-key-pair --output-key-prefix "$work/k" > /dev/null 2>&1
+start_keyed "$signet"
 spdx() { "$venv/bin/pyspdxtools" -i "$1"; }
 cdx() { "$venv/bin/python" "$here/cyclonedx_validate.py" "$1"; }
 # field FILE PYTHON-EXPR: prints the expression over the JSON document `d`.

@@ -37,6 +37,23 @@ fn instance(tmp: &Path) -> (Proc, std::path::PathBuf) {
     (server, data)
 }
 
+/// A temporary directory holding a signet instance (with the development issuer) and a sample
+/// release `release` made by `sample-release release ARGS…`.
+fn release_fixture(
+    args: &[&str],
+) -> (
+    tempfile::TempDir,
+    Proc,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, data) = instance(tmp.path());
+    let rel = tmp.path().join("release");
+    sample_release(&data, rel.to_str().unwrap(), args);
+    (tmp, server, data, rel)
+}
+
 /// A token for `subject` from the instance's development issuer.
 fn token(data: &Path, subject: &str) -> String {
     let o = signet(data, &["oidc", "token", "--subject", subject]);
@@ -105,11 +122,8 @@ fn failed_rows(v: &serde_json::Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn sign_and_verify_a_whole_release() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (server, data) = instance(tmp.path());
-    let rel = tmp.path().join("release");
+    let (_tmp, server, data, rel) = release_fixture(&["--files", "40", "--size-mib", "4"]);
     let rel_s = rel.to_str().unwrap();
-    sample_release(&data, rel_s, &["--files", "40", "--size-mib", "4"]);
     let token = token(&data, "release-managers@example.com");
     let token = token.as_str();
     let issuer = format!("{}/oidc", server.url);
@@ -257,11 +271,8 @@ fn sign_and_verify_a_whole_release() {
 /// variant verifies, from the directory and over HTTP (the download fetches release.cdx.json).
 #[test]
 fn sbom_formats_and_packages() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (server, data) = instance(tmp.path());
-    let rel = tmp.path().join("release");
+    let (tmp, server, data, rel) = release_fixture(&["--files", "6", "--size-mib", "1"]);
     let rel_s = rel.to_str().unwrap();
-    sample_release(&data, rel_s, &["--files", "6", "--size-mib", "1"]);
     let token = token(&data, "rm@example.com");
     let issuer = format!("{}/oidc", server.url);
     let packages = tmp.path().join("packages.json");
@@ -462,11 +473,8 @@ fn verify_release(data: &Path, rel: &str, issuer: &str, extra: &[&str]) -> Outpu
 /// and the next run completes the release.
 #[test]
 fn sign_release_survives_kill_9() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (server, data) = instance(tmp.path());
-    let rel = tmp.path().join("release");
+    let (_tmp, server, data, rel) = release_fixture(&["--size-mib", "96"]);
     let rel_s = rel.to_str().unwrap();
-    sample_release(&data, rel_s, &["--size-mib", "96"]);
     let token = token(&data, "rm@example.com");
     let check_no_torn_files = |dir: &Path| {
         let mut stack = vec![dir.to_path_buf()];
@@ -882,11 +890,8 @@ fn a_skipped_timestamp_is_a_warning_on_a_verified_row() {
 /// so the signing side never waits forever on a full one.
 #[test]
 fn a_write_failure_fails_sign_release_naming_the_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (_server, data) = instance(tmp.path());
-    let rel = tmp.path().join("release");
+    let (_tmp, _server, data, rel) = release_fixture(&["--files", "40", "--size-mib", "1"]);
     let rel_s = rel.to_str().unwrap();
-    sample_release(&data, rel_s, &["--files", "40", "--size-mib", "1"]);
     let files: Vec<String> = std::fs::read_dir(&rel)
         .unwrap()
         .map(|e| e.unwrap())
@@ -946,6 +951,19 @@ fn provenance_of(rel: &Path) -> serde_json::Value {
     serde_json::from_slice(&payload).unwrap()
 }
 
+/// The provenance names `git+https://github.com/org/repo` at `commit` and `git_ref`, first
+/// said by `said_by`.
+fn assert_source(st: &serde_json::Value, git_ref: &str, commit: &str, said_by: &str) {
+    let bd = &st["predicate"]["buildDefinition"];
+    assert_eq!(
+        bd["externalParameters"]["source"],
+        "git+https://github.com/org/repo"
+    );
+    assert_eq!(bd["externalParameters"]["ref"], git_ref);
+    assert_eq!(bd["resolvedDependencies"][0]["digest"]["gitCommit"], commit);
+    assert_eq!(bd["internalParameters"]["buildEnvironment"], said_by);
+}
+
 /// The rows of `verify-release` output that are not OK, with their details.
 fn failed_details(o: &Output) -> Vec<(String, String, String)> {
     failed_rows(&json(o))
@@ -959,11 +977,8 @@ fn failed_details(o: &Output) -> Vec<(String, String, String)> {
 /// contradicts the certificate is refused.
 #[test]
 fn github_actions_release_provenance_matches_its_certificate_and_policy() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (server, data) = instance(tmp.path());
-    let rel = tmp.path().join("release");
+    let (tmp, server, data, rel) = release_fixture(&["--files", "4", "--size-mib", "1"]);
     let rel_s = rel.to_str().unwrap();
-    sample_release(&data, rel_s, &["--files", "4", "--size-mib", "1"]);
     let o = signet(
         &data,
         &[
@@ -1023,16 +1038,12 @@ fn github_actions_release_provenance_matches_its_certificate_and_policy() {
     assert_eq!(json(&o)["provenance"]["builderId"], WORKFLOW);
 
     let st = provenance_of(&rel);
-    let bd = &st["predicate"]["buildDefinition"];
-    assert_eq!(bd["buildType"], "urn:signet:buildtype:release:v1");
     assert_eq!(
-        bd["externalParameters"]["source"],
-        "git+https://github.com/org/repo"
+        st["predicate"]["buildDefinition"]["buildType"],
+        "urn:signet:buildtype:release:v1"
     );
-    assert_eq!(bd["externalParameters"]["ref"], "refs/tags/v1.2.3");
-    assert_eq!(bd["resolvedDependencies"][0]["digest"]["gitCommit"], COMMIT);
     // The certificate said it first (the environment agrees with it).
-    assert_eq!(bd["internalParameters"]["buildEnvironment"], "certificate");
+    assert_source(&st, "refs/tags/v1.2.3", COMMIT, "certificate");
     let rd = &st["predicate"]["runDetails"];
     assert_eq!(rd["builder"]["id"], WORKFLOW);
     assert_eq!(
@@ -1243,14 +1254,7 @@ fn a_git_checkout_is_the_provenance_source_but_never_a_local_path() {
     sample_release(&data, rel_s, &["--files", "2", "--size-mib", "1"]);
     sign_release(&data, rel_s, &token);
     let st = provenance_of(&rel);
-    let bd = &st["predicate"]["buildDefinition"];
-    assert_eq!(
-        bd["externalParameters"]["source"],
-        "git+https://github.com/org/repo"
-    );
-    assert_eq!(bd["externalParameters"]["ref"], "refs/tags/v1.0.0");
-    assert_eq!(bd["resolvedDependencies"][0]["digest"]["gitCommit"], head);
-    assert_eq!(bd["internalParameters"]["buildEnvironment"], "git");
+    assert_source(&st, "refs/tags/v1.0.0", &head, "git");
     assert!(!st.to_string().contains("SECRET"), "{st}");
     assert_eq!(
         st["predicate"]["runDetails"]["builder"]["id"],
