@@ -448,3 +448,84 @@ fn too_many_root_updates_stop() {
         Err(TufError::TooManyRootUpdates(256))
     ));
 }
+
+#[test]
+fn delegations_are_walked_pre_order_and_terminating_stops() {
+    use signet_tuf::{DelegatedRole, Delegations, Lookup};
+    let k = Keys::new();
+    let (a_key, b_key) = (key(), key());
+    let delegated = |name: &str, key: &SigningKey, terminating: bool| DelegatedRole {
+        name: name.into(),
+        keyids: vec![repo::ecdsa_key_id(key.public_key()).unwrap()],
+        threshold: 1,
+        terminating,
+        paths: Some(vec!["npm/*".into()]),
+        path_hash_prefixes: None,
+        unknown: BTreeMap::new(),
+    };
+    let build = |a_terminating: bool| {
+        let mut top = repo::targets(&[("trusted_root.json", TRUSTED_ROOT)], 1, LATER);
+        top.delegations = Some(Delegations {
+            keys: [&a_key, &b_key]
+                .iter()
+                .map(|k| {
+                    let key = repo::ecdsa_key(k.public_key()).unwrap();
+                    (signet_tuf::key_id(&key).unwrap(), key)
+                })
+                .collect(),
+            roles: vec![
+                delegated("a", &a_key, a_terminating),
+                delegated("b", &b_key, false),
+            ],
+            unknown: BTreeMap::new(),
+        });
+        let top = repo::sign(&top, &[&k.targets]).unwrap();
+        let a = repo::sign(&repo::targets(&[("npm/a.json", b"a")], 1, LATER), &[&a_key]).unwrap();
+        let b = repo::sign(
+            &repo::targets(&[("npm/b.json", b"b"), ("npm/a.json", b"other")], 1, LATER),
+            &[&b_key],
+        )
+        .unwrap();
+        let meta = ["targets.json", "a.json", "b.json"]
+            .iter()
+            .map(|n| (n.to_string(), repo::meta_file(1, None)))
+            .collect();
+        let snapshot = repo::sign(&repo::snapshot(meta, 1, LATER), &[&k.online]).unwrap();
+        let mut t = Trusted::new(&k.signed_root(1), NOW).unwrap();
+        t.update_timestamp(&k.timestamp(1, &snapshot, 1)).unwrap();
+        t.update_snapshot(&snapshot).unwrap();
+        t.update_targets(&top).unwrap();
+        (t, a, b)
+    };
+    let load_all = |t: &mut Trusted, a: &[u8], b: &[u8], path: &str| loop {
+        match t.find_target(path) {
+            Ok(Lookup::NeedRole { role, parent }) => {
+                let bytes = if role == "a" { a } else { b };
+                t.update_delegated_targets(bytes, &role, &parent).unwrap();
+            }
+            other => break other,
+        }
+    };
+    let (mut t, a, b) = build(false);
+    // A role signed by the other delegated key is refused.
+    assert!(matches!(
+        t.update_delegated_targets(&b, "a", "targets"),
+        Err(TufError::Threshold { .. })
+    ));
+    let found = load_all(&mut t, &a, &b, "npm/b.json").unwrap();
+    assert_eq!(found, Lookup::Found(repo::target_file(b"b")));
+    // Both roles list npm/a.json: the first delegation wins.
+    assert_eq!(
+        load_all(&mut t, &a, &b, "npm/a.json").unwrap(),
+        Lookup::Found(repo::target_file(b"a"))
+    );
+    let (mut t, a, b) = build(true);
+    assert!(matches!(
+        load_all(&mut t, &a, &b, "npm/b.json"),
+        Err(TufError::TargetNotFound(_))
+    ));
+    assert_eq!(
+        load_all(&mut t, &a, &b, "npm/a.json").unwrap(),
+        Lookup::Found(repo::target_file(b"a"))
+    );
+}
