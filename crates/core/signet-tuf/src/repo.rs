@@ -53,6 +53,16 @@ pub struct RoleKeys {
     pub threshold: u64,
 }
 
+impl RoleKeys {
+    /// The public halves of `keys`, `threshold` of which must sign.
+    pub fn of(keys: &[&SigningKey], threshold: u64) -> Self {
+        Self {
+            keys: keys.iter().map(|k| k.public_key().clone()).collect(),
+            threshold,
+        }
+    }
+}
+
 /// The four top-level roles' keys.
 #[derive(Clone, Debug)]
 pub struct RootKeys {

@@ -21,10 +21,7 @@ fn key() -> SigningKey {
 }
 
 fn role(keys: &[&SigningKey], threshold: u64) -> RoleKeys {
-    RoleKeys {
-        keys: keys.iter().map(|k| k.public_key().clone()).collect(),
-        threshold,
-    }
+    RoleKeys::of(keys, threshold)
 }
 
 /// Offline root keys (2 of 3), targets key, one online key for snapshot and timestamp.
