@@ -10,6 +10,7 @@
 #   5. interop: container images in a real registry (Debian docker-registry): sigstore-python and
 #      sigstore-js verify signet's image bundles, `sigstore attach` (@sigstore/cli) writes a
 #      referrer signet verifies.
+#   6. interop: python-tuf 7.0.1 (ngclient) refreshes a TUF repository signet-tuf wrote.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ venv=target/interop-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" 2>/dev/null || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 spdx-tools==0.8.5 \
+"$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 tuf==7.0.1 spdx-tools==0.8.5 \
   'cyclonedx-python-lib[json-validation]==11.12.0' in-toto-attestation==0.9.3
 target/debug/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
 pid=$!
@@ -40,6 +41,10 @@ bash tests/interop/keyless_python.sh "$venv" target/debug/signet 2>&1 | tee -a "
 bash tests/interop/sbom_validators.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 # The release provenance against the in-toto attestation bindings (PyPI in-toto-attestation).
 bash tests/interop/provenance_bindings.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
+# TUF: python-tuf's ngclient refreshes a repository signet-tuf's writer wrote (root rotation,
+# hash-prefixed targets) and refuses a root not signed by the old root keys.
+cargo build -q --locked -p signet-tuf --example tuf_write_repo
+bash tests/interop/tuf_python.sh "$venv" target/debug/examples/tuf_write_repo 2>&1 | tee -a "$log"
 
 # sigstore-js, pinned by tests/interop/js/package-lock.json, installed with `npm ci` under target/
 # (again only when the lock file changed). Node 20 is enough (its engine warnings are harmless).
