@@ -45,6 +45,9 @@ bash tests/interop/provenance_bindings.sh "$venv" target/debug/signet 2>&1 | tee
 # hash-prefixed targets) and refuses a root not signed by the old root keys.
 cargo build -q --locked -p signet-tuf --example tuf_write_repo
 bash tests/interop/tuf_python.sh "$venv" target/debug/examples/tuf_write_repo 2>&1 | tee -a "$log"
+# TUF from a running server: python-tuf and sigstore-python (`--instance <url>/tuf`) get the
+# instance's trust from its /tuf repository with only DATA/tuf/root.json in hand.
+bash tests/interop/tuf_server.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 
 # sigstore-js, pinned by tests/interop/js/package-lock.json, installed with `npm ci` under target/
 # (again only when the lock file changed). Node 20 is enough (its engine warnings are harmless).

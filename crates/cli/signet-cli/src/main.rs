@@ -29,6 +29,7 @@ mod release_cmd;
 mod server_cmd;
 mod sign_cmd;
 mod trust_cfg;
+mod tuf_serve;
 mod verify_cmd;
 
 use std::process::ExitCode;
