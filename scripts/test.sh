@@ -45,9 +45,6 @@ bash tests/interop/provenance_bindings.sh "$venv" target/debug/signet 2>&1 | tee
 # hash-prefixed targets) and refuses a root not signed by the old root keys.
 cargo build -q --locked -p signet-tuf --example tuf_write_repo
 bash tests/interop/tuf_python.sh "$venv" target/debug/examples/tuf_write_repo 2>&1 | tee -a "$log"
-# TUF from a running server: python-tuf and sigstore-python (`--instance <url>/tuf`) get the
-# instance's trust from its /tuf repository with only DATA/tuf/root.json in hand.
-bash tests/interop/tuf_server.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
 
 # sigstore-js, pinned by tests/interop/js/package-lock.json, installed with `npm ci` under target/
 # (again only when the lock file changed). Node 20 is enough (its engine warnings are harmless).
@@ -59,6 +56,9 @@ if [ ! -d "$npmdir/node_modules" ] || ! cmp -s tests/interop/js/package-lock.jso
   npm ci --prefix "$npmdir" --no-audit --no-fund --loglevel=error
 fi
 bash tests/interop/keyless_js.sh "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
+# TUF from a running server: python-tuf, sigstore-python (`--instance <url>/tuf`) and sigstore-js
+# (`--tuf-mirror-url <url>/tuf`) get the instance's trust with only DATA/tuf/root.json in hand.
+bash tests/interop/tuf_server.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 # Container images in a real registry (docker-registry, installed by scripts/registry.sh).
 bash tests/interop/oci_peers.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 

@@ -6,10 +6,13 @@
 #      signing_config.v0.2.json, byte-identical to the instance's own files;
 #   2. sigstore-python 4.5.1 bootstraps with `--instance <url>/tuf trust-instance root.json`, then
 #      signs with signet's CA and log and verifies, without --trust-config (and signet verifies
-#      that bundle); it refuses a bootstrap root that is not the instance's.
-# Usage: tuf_server.sh <venv> <signet binary>. Prints "interop: N passed, M failed".
+#      that bundle);
+#   3. sigstore-js (`@sigstore/cli` 0.10.3) verifies a bundle signet made, with trust from
+#      `--tuf-mirror-url <url>/tuf --tuf-root-path root.json`, and refuses it for another identity;
+# and python-tuf refuses a bootstrap root whose signature does not verify.
+# Usage: tuf_server.sh <venv> <npm dir> <signet binary>. Prints "interop: N passed, M failed".
 set -uo pipefail
-venv=$(realpath "$1"); signet=$(realpath "$2")
+venv=$(realpath "$1"); npmdir=$(realpath "$2"); signet=$(realpath "$3")
 work=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 start_server "$signet" --dev-oidc --data-dir "$work/data" --addr 127.0.0.1:0
@@ -47,6 +50,15 @@ check "sigstore-python verifies it, trust from TUF" \
 check "signet verifies sigstore-python's bundle" \
   "$signet" verify-bundle --bundle "$work/a.txt.sigstore.json" "$work/a.txt" \
     --certificate-identity alice@example.com --certificate-oidc-issuer "$url/oidc"
+echo "signed by signet" > "$work/b.txt"
+"$signet" sign-blob "$work/b.txt" --identity-token "$token" --bundle "$work/b.txt.sigstore.json" > /dev/null 2>&1
+js() {
+  "$npmdir/node_modules/.bin/sigstore" verify "$work/b.txt.sigstore.json" --blob-file "$work/b.txt" \
+    --certificate-identity-email "$1" --certificate-issuer "$url/oidc" \
+    --tuf-mirror-url "$url/tuf" --tuf-root-path "$work/data/tuf/root.json" --tuf-cache-path "$work/js-cache"
+}
+check "sigstore-js verifies signet's bundle with trust from the server's TUF repository" js alice@example.com
+refuse "sigstore-js refuses it for another identity" 'PolicyError|mallory' js mallory@example.com
 # A bootstrap root whose signature no longer covers its content is refused.
 python3 - "$work/data/tuf/root.json" "$work/forged-root.json" <<'PY'
 import json, sys
