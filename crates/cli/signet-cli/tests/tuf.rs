@@ -143,3 +143,154 @@ async fn the_server_publishes_its_trust_through_tuf_and_keeps_it_current() {
             .is_success()
     );
 }
+
+/// `signet ARGS` as a client on another machine: its own HOME, config and cache, no data
+/// directory or trust config of the instance.
+fn client(home: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("SIGNET_DATA_DIR")
+        .env_remove("SIGNET_TRUST_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+/// A client bootstrapped with `signet initialize --mirror <url>/tuf --root root.json` signs and
+/// verifies with no trust flag (the trusted root and signing config come through TUF); with the
+/// server gone it uses its cache and says so; a cached target that no longer matches the signed
+/// targets metadata is not used.
+#[tokio::test]
+async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let addr = free_addr();
+    let public = format!("http://{addr}");
+    let start = || {
+        let mut s = Listening::start(
+            &[
+                "server",
+                "--dev-oidc",
+                "--addr",
+                &addr,
+                "--public-url",
+                &public,
+                "--data-dir",
+                data.to_str().unwrap(),
+            ],
+            &[],
+        );
+        s.url = public.clone();
+        s
+    };
+    let s = start();
+    let root = data.join("tuf/root.json");
+    let root_s = root.to_str().unwrap();
+    let mirror = format!("{public}/tuf");
+    let sum = format!(
+        "sha256:{}",
+        signet_crypto::sha256(&std::fs::read(&root).unwrap()).to_hex()
+    );
+    let bad_sum = format!("sha256:{}", "0".repeat(64));
+    let o = client(
+        &home,
+        &[
+            "initialize",
+            "--mirror",
+            &mirror,
+            "--root",
+            root_s,
+            "--root-checksum",
+            &bad_sum,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--root-checksum"));
+    ok(&client(
+        &home,
+        &[
+            "initialize",
+            "--mirror",
+            &mirror,
+            "--root",
+            root_s,
+            "--root-checksum",
+            &sum,
+        ],
+    ));
+
+    let token = std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(["oidc", "token", "--subject", "alice@example.com"])
+        .env("SIGNET_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let file = tmp.path().join("a.txt");
+    std::fs::write(&file, "trust through TUF").unwrap();
+    let (f, b) = (
+        file.to_str().unwrap(),
+        format!("{}.sigstore.json", file.display()),
+    );
+    ok(&client(
+        &home,
+        &["sign-blob", f, "--identity-token", &token, "--bundle", &b],
+    ));
+    let issuer = format!("{public}/oidc");
+    let verify = || {
+        client(
+            &home,
+            &[
+                "verify-blob",
+                f,
+                "--bundle",
+                &b,
+                "--certificate-identity",
+                "alice@example.com",
+                "--certificate-oidc-issuer",
+                &issuer,
+            ],
+        )
+    };
+    let err = ok(&verify());
+    assert!(!err.contains("WARNING"), "{err}");
+
+    // The server is gone: the cache serves, with a warning.
+    drop(s);
+    let err = ok(&verify());
+    assert!(err.contains("using the cached trust"), "{err}");
+    // A cached trusted root that is not what the signed targets list is never used.
+    let cache = std::fs::read_dir(home.join("cache/signet/tuf"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let cached = cache.join("targets/trusted_root.json");
+    let mut bytes = std::fs::read(&cached).unwrap();
+    bytes.push(b' ');
+    std::fs::write(&cached, &bytes).unwrap();
+    let o = verify();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no usable cache"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Back on line: the refresh fetches the target again and all is well.
+    let _s = start();
+    let err = ok(&verify());
+    assert!(!err.contains("WARNING"), "{err}");
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        std::fs::read(data.join("trusted_root.json")).unwrap()
+    );
+}
