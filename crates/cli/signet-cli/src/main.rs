@@ -30,6 +30,7 @@ mod server_cmd;
 mod sign_cmd;
 mod trust_cfg;
 mod tuf_client;
+mod tuf_cmd;
 mod tuf_serve;
 mod verify_cmd;
 
@@ -98,6 +99,8 @@ enum Command {
     /// Trust a TUF repository (cosign's command): bootstrap from a root obtained out of band;
     /// every later command refreshes the trusted root and signing config through TUF.
     Initialize(InitializeArgs),
+    /// The key ceremony of this instance's TUF repository (offline root and targets keys).
+    Tuf(tuf_cmd::TufArgs),
 }
 
 /// `signet initialize` flags.
@@ -157,6 +160,7 @@ fn main() -> ExitCode {
             ),
             None => trust_cfg::trust_url(&args.url),
         },
+        Command::Tuf(args) => tuf_cmd::run(args),
         Command::Initialize(args) => {
             tuf_client::initialize(&args.mirror, &args.root, args.root_checksum.as_deref())
         }

@@ -86,7 +86,7 @@ fn ensure_root(data_dir: &Path, now: OffsetDateTime) -> Result<()> {
 }
 
 /// The newest `N.<role>.json` in `repo`.
-fn latest(repo: &Path, role: &str) -> Result<Option<Vec<u8>>> {
+pub(crate) fn latest(repo: &Path, role: &str) -> Result<Option<Vec<u8>>> {
     let suffix = format!(".{role}.json");
     let mut best: Option<(u64, PathBuf)> = None;
     for e in std::fs::read_dir(repo).with_context(|| format!("{}", repo.display()))? {

@@ -294,3 +294,123 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
         std::fs::read(data.join("trusted_root.json")).unwrap()
     );
 }
+
+/// `signet ARGS` on the instance's data directory (the operator's and key holders' commands).
+fn admin(data: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(args)
+        .env("SIGNET_DATA_DIR", data)
+        .output()
+        .unwrap()
+}
+
+/// The key ceremony replaces a development root: a 2-of-2 root and a targets key held off line,
+/// published only with enough signatures (the old root's and the new root's), after which the
+/// server holds only its online key; a trust change then waits for targets signed by the
+/// targets key, and a client that bootstrapped from the development root follows it all.
+#[tokio::test]
+async fn a_key_ceremony_takes_the_root_and_targets_keys_off_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    let addr = free_addr();
+    let public = format!("http://{addr}");
+    let dev_root = {
+        let _s = server(&data, &addr, &public);
+        std::fs::read(data.join("tuf/root.json")).unwrap()
+    };
+    let key = |name: &str| {
+        let prefix = tmp.path().join(name);
+        ok(&admin(
+            &data,
+            &[
+                "generate-key-pair",
+                "--output-key-prefix",
+                prefix.to_str().unwrap(),
+            ],
+        ));
+        (
+            format!("{}.key", prefix.display()),
+            format!("{}.pub", prefix.display()),
+        )
+    };
+    let (alice, alice_pub) = key("alice");
+    let (bob, bob_pub) = key("bob");
+    let (carol, carol_pub) = key("carol");
+    ok(&admin(
+        &data,
+        &[
+            "tuf",
+            "init",
+            "--data-dir",
+            d,
+            "--root-pub",
+            &alice_pub,
+            "--root-pub",
+            &bob_pub,
+            "--root-threshold",
+            "2",
+            "--targets-pub",
+            &carol_pub,
+        ],
+    ));
+    let pending = data.join("tuf/pending/2.root.json");
+    let pending_s = pending.to_str().unwrap();
+    let sign = |file: &str, key: &str| ok(&admin(&data, &["tuf", "sign", file, "--key", key]));
+    let publish = || admin(&data, &["tuf", "publish", "--data-dir", d]);
+    // Below threshold: the new keys alone, or one of them with the old key, are not enough.
+    sign(pending_s, &alice);
+    sign(pending_s, &bob);
+    let o = publish();
+    assert!(
+        !o.status.success(),
+        "published without the old root's signature"
+    );
+    let dev_root_key = data.join("tuf/keys/root.key");
+    let o = admin(
+        &data,
+        &[
+            "tuf",
+            "sign",
+            pending_s,
+            "--key",
+            dev_root_key.to_str().unwrap(),
+        ],
+    );
+    ok(&o);
+    // Targets for the new targets key, signed by carol, published with the root.
+    ok(&admin(&data, &["tuf", "targets", "--data-dir", d]));
+    let targets = std::fs::read_dir(data.join("tuf/pending"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().unwrap().ends_with(".targets.json"))
+        .unwrap();
+    sign(targets.to_str().unwrap(), &carol);
+    let err = ok(&publish());
+    assert!(err.contains("Removed"), "{err}");
+    assert!(!dev_root_key.exists() && !data.join("tuf/keys/targets.key").exists());
+    assert!(data.join("tuf/keys/online.key").exists());
+    assert!(data.join("tuf/repo/2.root.json").exists());
+
+    // The server now has no targets key: a trust change waits for the ceremony.
+    let other = "http://signet.example:8443";
+    {
+        let s = server(&data, &addr, other);
+        let (t, _, cfg) = refresh(&s.url, &dev_root).await;
+        assert_eq!(t.root().signed.version, 2);
+        assert!(!String::from_utf8(cfg).unwrap().contains(other));
+        ok(&admin(&data, &["tuf", "targets", "--data-dir", d]));
+        let targets = std::fs::read_dir(data.join("tuf/pending"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .next()
+            .unwrap();
+        // Signed by a root key, not the targets key: refused.
+        sign(targets.to_str().unwrap(), &alice);
+        assert!(!publish().status.success());
+        sign(targets.to_str().unwrap(), &carol);
+        ok(&publish());
+        let (_, _, cfg) = refresh(&s.url, &dev_root).await;
+        assert!(String::from_utf8(cfg).unwrap().contains(other));
+    }
+}
