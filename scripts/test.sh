@@ -56,6 +56,9 @@ if [ ! -d "$npmdir/node_modules" ] || ! cmp -s tests/interop/js/package-lock.jso
   npm ci --prefix "$npmdir" --no-audit --no-fund --loglevel=error
 fi
 bash tests/interop/keyless_js.sh "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
+# TUF from a running server: python-tuf, sigstore-python (`--instance <url>/tuf`) and sigstore-js
+# (`--tuf-mirror-url <url>/tuf`) get the instance's trust with only DATA/tuf/root.json in hand.
+bash tests/interop/tuf_server.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 # Container images in a real registry (docker-registry, installed by scripts/registry.sh).
 bash tests/interop/oci_peers.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 

@@ -366,7 +366,11 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
 }
 
 pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
-    let output = args.trust.output;
+    // Bad flags (an unknown --type, an unreadable --policy) answer in JSON too with --output json.
+    crate::verify_cmd::json_on_failure(args.trust.output, verify_attestation_inner(&args))
+}
+
+fn verify_attestation_inner(args: &VerifyAttestationArgs) -> Result<()> {
     let policy = args.policy.as_deref().map(read_policy).transpose()?;
     let provenance = args.provenance.policy()?;
     let expect = Expect::Attestation(
@@ -375,17 +379,14 @@ pub fn verify_attestation(args: VerifyAttestationArgs) -> Result<()> {
             .map(signet_oci::payload::predicate_type)
             .transpose()?,
     );
-    crate::verify_cmd::json_on_failure(
-        output,
-        verify_images(
-            &args.trust,
-            &args.registry,
-            &args.images,
-            &expect,
-            &BTreeMap::new(),
-            policy.as_ref(),
-            (!provenance.is_empty()).then_some(&provenance),
-        ),
+    verify_images(
+        &args.trust,
+        &args.registry,
+        &args.images,
+        &expect,
+        &BTreeMap::new(),
+        policy.as_ref(),
+        (!provenance.is_empty()).then_some(&provenance),
     )
 }
 

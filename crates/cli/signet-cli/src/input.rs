@@ -16,6 +16,8 @@ pub const TRUSTED_ROOT: FileLimit =
 /// trusted root and a signing config, from a file or from `signet trust URL` (the public-good
 /// trusted root is about 15 KiB).
 pub const TRUST_CONFIG: FileLimit = FileLimit::new("trust config", 1024 * 1024);
+/// A TUF root given to `signet initialize --root` / `signet trust --root` (python-tuf's cap).
+pub const TUF_ROOT: FileLimit = FileLimit::new("TUF root", 512_000);
 /// A public key (`--key`, `--public-key`, `--log-public-key`).
 pub const PUBLIC_KEY: FileLimit = FileLimit::new("public key", MAX_KEY_FILE);
 /// A managed signing key (`sign-blob --key`, `sign-release --key`).

@@ -6,7 +6,8 @@
 //! * `ct/` — the CT log (key, database, recorded checkpoint); `log/` — the transparency log
 //!   (`log.key`, `log.sqlite`, `checkpoint`);
 //! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
-//! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start.
+//! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start;
+//! * `tuf/` — the TUF repository that publishes them (`crate::tuf_serve`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

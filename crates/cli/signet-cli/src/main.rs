@@ -29,6 +29,8 @@ mod release_cmd;
 mod server_cmd;
 mod sign_cmd;
 mod trust_cfg;
+mod tuf_client;
+mod tuf_serve;
 mod verify_cmd;
 
 use std::process::ExitCode;
@@ -90,15 +92,38 @@ enum Command {
     Download(image_cmd::DownloadArgs),
     /// Push a small real OCI image (or multi-platform index) for tests and demos.
     SampleImage(image_cmd::SampleImageArgs),
-    /// Trust a signet instance: fetch its trust config from URL once and save it.
+    /// Trust a signet instance: with --root, through its TUF repository (renewed on every
+    /// use); without, fetch its trust config once and save it.
     Trust(TrustArgs),
+    /// Trust a TUF repository (cosign's command): bootstrap from a root obtained out of band;
+    /// every later command refreshes the trusted root and signing config through TUF.
+    Initialize(InitializeArgs),
+}
+
+/// `signet initialize` flags.
+#[derive(clap::Args, Debug)]
+struct InitializeArgs {
+    /// Base URL of the TUF repository (a signet instance's is `<url>/tuf`).
+    #[arg(long)]
+    mirror: String,
+    /// The repository's root, obtained out of band (a signet instance writes
+    /// `DATA/tuf/root.json`).
+    #[arg(long)]
+    root: std::path::PathBuf,
+    /// The root's expected SHA-256 (`sha256:<hex>`).
+    #[arg(long, value_name = "sha256:HEX")]
+    root_checksum: Option<String>,
 }
 
 /// `signet trust` flags.
 #[derive(clap::Args, Debug)]
 struct TrustArgs {
-    /// Base URL of the instance (it serves /signet/v1/trust_config.json).
+    /// Base URL of the instance (it serves /signet/v1/trust_config.json and /tuf/).
     url: String,
+    /// The instance's TUF root (`DATA/tuf/root.json` on the server): trust through its TUF
+    /// repository `<url>/tuf`, renewed on every use, instead of a copy fetched once.
+    #[arg(long)]
+    root: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -124,7 +149,17 @@ fn main() -> ExitCode {
         Command::Tree(args) => image_cmd::tree(args),
         Command::Download(args) => image_cmd::download(args),
         Command::SampleImage(args) => image_cmd::sample_image(args),
-        Command::Trust(args) => trust_cfg::trust_url(&args.url),
+        Command::Trust(args) => match &args.root {
+            Some(root) => tuf_client::initialize(
+                &format!("{}/tuf", args.url.trim_end_matches('/')),
+                root,
+                None,
+            ),
+            None => trust_cfg::trust_url(&args.url),
+        },
+        Command::Initialize(args) => {
+            tuf_client::initialize(&args.mirror, &args.root, args.root_checksum.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

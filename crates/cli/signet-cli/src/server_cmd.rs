@@ -212,6 +212,49 @@ async fn serve(args: ServerArgs) -> Result<()> {
         inst.ca.intermediate().not_before().0,
     );
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
+    // The same trust, through TUF at <url>/tuf/ (kept current hourly: the timestamp expires
+    // after 7 days and is renewed daily).
+    let trust_files = {
+        let dir = args.data_dir.clone();
+        move || -> Result<(Vec<u8>, Vec<u8>)> {
+            Ok((
+                std::fs::read(dir.join(crate::trust_cfg::TRUSTED_ROOT))?,
+                std::fs::read(dir.join(crate::trust_cfg::SIGNING_CONFIG))?,
+            ))
+        }
+    };
+    let (tr, sc) = trust_files()?;
+    crate::tuf_serve::publish(&args.data_dir, &tr, &sc, time::OffsetDateTime::now_utc())
+        .context("publishing the TUF repository")?;
+    {
+        let dir = args.data_dir.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let dir = dir.clone();
+                let files = trust_files.clone();
+                let r = tokio::task::spawn_blocking(move || {
+                    let (tr, sc) = files()?;
+                    crate::tuf_serve::publish(&dir, &tr, &sc, time::OffsetDateTime::now_utc())
+                })
+                .await;
+                match r {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!("TUF: renewing the repository failed: {e:#}"),
+                    Err(e) => tracing::error!("TUF: renewing the repository failed: {e}"),
+                }
+            }
+        });
+    }
+    let tuf_repo = Arc::new(crate::tuf_serve::repo_dir(&args.data_dir));
+    routers.push(axum::Router::new().route(
+        "/tuf/{*path}",
+        axum::routing::get(move |axum::extract::Path(p): axum::extract::Path<String>| {
+            crate::tuf_serve::serve(tuf_repo.clone(), p)
+        }),
+    ));
     routers.push(axum::Router::new().route(
         "/signet/v1/trust_config.json",
         axum::routing::get(move || async move {

@@ -1,7 +1,8 @@
 //! Which instance the CLI trusts and signs with, without flags.
 //!
 //! Lookup order: `--trust-config` / `--trusted-root` flags, then `$SIGNET_TRUST_CONFIG`, then
-//! `$SIGNET_DATA_DIR/trust_config.json` (the instance this machine runs), then the file
+//! `$SIGNET_DATA_DIR/trust_config.json` (the instance this machine runs), then the TUF mirror
+//! `signet initialize` (or `signet trust URL --root`) chose, refreshed on use, then the file
 //! `signet trust URL` saved (`$XDG_CONFIG_HOME/signet/trust_config.json`, default
 //! `~/.config/signet/`). Verification falls back to the embedded Sigstore public-good root.
 
@@ -100,17 +101,28 @@ fn parse(bytes: &[u8], path: &Path) -> Result<ClientTrust> {
     })
 }
 
-/// The explicit file, else the first existing default.
+/// The explicit file, else the first existing default: `$SIGNET_TRUST_CONFIG`,
+/// `$SIGNET_DATA_DIR/trust_config.json`, the TUF mirror `signet initialize` chose (refreshed
+/// now), the file `signet trust URL` saved.
 pub fn find(explicit: Option<&Path>) -> Result<Option<ClientTrust>> {
     if let Some(p) = explicit {
         return read(p).map(Some);
     }
-    for c in candidates() {
+    let mut files = candidates();
+    let saved = saved_path();
+    files.retain(|c| Some(c) != saved.as_ref());
+    for c in files {
         if c.is_file() {
             return read(&c).map(Some);
         }
     }
-    Ok(None)
+    if let Some(mirror) = crate::tuf_client::configured_mirror()? {
+        return crate::tuf_client::client_trust(&mirror).map(Some);
+    }
+    match saved {
+        Some(p) if p.is_file() => read(&p).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// `signet trust URL`: fetch an instance's trust config once and save it.
@@ -132,6 +144,8 @@ pub fn trust_url(url: &str) -> Result<()> {
         std::fs::create_dir_all(d)?;
     }
     signet_release::write_atomic(&path, &bytes)?;
+    // One source of trust at a time: this replaces a TUF mirror chosen earlier.
+    crate::tuf_client::forget()?;
     eprintln!(
         "Trusting {url}: {} CA(s), {} transparency log(s), {} CT log(s); saved to {}",
         t.root.certificate_authorities.len(),

@@ -377,6 +377,30 @@ fn bundle_format_signatures_and_attestations_round_trip() {
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
         "does not allow",
     );
+    // Bad flags answer in JSON with --output json (one object on stdout), as failures do.
+    for bad in [
+        &["--type", "no-such-type"][..],
+        &["--policy", "/nonexistent/policy.rego"],
+        &["--source-digest", "nothex"],
+    ] {
+        let mut a = vec![
+            "verify-attestation",
+            img.as_str(),
+            "--certificate-identity",
+            me,
+            "--certificate-oidc-issuer",
+            iss.as_str(),
+            "--output",
+            "json",
+        ];
+        a.extend_from_slice(bad);
+        let o = env.signet(&a);
+        assert!(!o.status.success(), "{bad:?}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{bad:?}: {e}: {}", text(&o)));
+        assert_eq!(v["verified"], false, "{v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+    }
     // The SLSA provenance policy, as for verify-release: accepted, then one line per failed rule.
     let slsa = |policy: &[&str]| -> Vec<String> {
         att[..att.len() - 1]

@@ -31,6 +31,7 @@ mod canonical;
 mod client;
 mod error;
 mod metadata;
+pub mod publish;
 pub mod repo;
 
 pub use canonical::canonical_json;

@@ -1,0 +1,296 @@
+//! The TUF repository a signet server publishes at `<url>/tuf/`, read by signet-tuf's client as
+//! any TUF client reads it: bootstrapped from `DATA/tuf/root.json`, it verifies the timestamp,
+//! snapshot and targets, and the targets are the instance's `trusted_root.json` and
+//! `signing_config.v0.2.json`. A restart with the same trust signs nothing new; a restart whose
+//! trust changed (another public URL) publishes new targets that a client which refreshes picks
+//! up, while a client's old versions are never served again under the same name.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+mod common;
+
+use common::Listening;
+use signet_tuf::Trusted;
+
+/// A server on `addr` (fixed, so that restarts keep the trust files' URL) for `public`.
+fn server(data: &Path, addr: &str, public: &str) -> Listening {
+    let mut s = Listening::start(
+        &[
+            "server",
+            "--addr",
+            addr,
+            "--public-url",
+            public,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    s.url = format!("http://{addr}");
+    s
+}
+
+/// A loopback address with a port that was free a moment ago.
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+async fn get(url: &str) -> reqwest::Response {
+    reqwest::get(url).await.unwrap()
+}
+
+async fn bytes(url: &str) -> Vec<u8> {
+    let r = get(url).await;
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.bytes().await.unwrap().to_vec()
+}
+
+/// Refreshes `<base>/tuf` from `root` as the TUF client workflow does; returns the trusted set
+/// and the two target files.
+async fn refresh(base: &str, root: &[u8]) -> (Trusted, Vec<u8>, Vec<u8>) {
+    let now = time::OffsetDateTime::now_utc();
+    let mut t = Trusted::new(root, now).unwrap();
+    loop {
+        let next = t.root().signed.version + 1;
+        let r = get(&format!("{base}/tuf/{next}.root.json")).await;
+        if r.status().as_u16() == 404 {
+            break;
+        }
+        t.update_root(&r.bytes().await.unwrap()).unwrap();
+    }
+    t.finish_roots().unwrap();
+    let ts = get(&format!("{base}/tuf/timestamp.json")).await;
+    assert_eq!(
+        ts.headers()["cache-control"],
+        "no-store",
+        "timestamp.json must not be cached"
+    );
+    t.update_timestamp(&ts.bytes().await.unwrap()).unwrap();
+    let sv = t.timestamp().unwrap().signed.meta["snapshot.json"].version;
+    t.update_snapshot(&bytes(&format!("{base}/tuf/{sv}.snapshot.json")).await)
+        .unwrap();
+    let tv = t.snapshot().unwrap().signed.meta["targets.json"].version;
+    t.update_targets(&bytes(&format!("{base}/tuf/{tv}.targets.json")).await)
+        .unwrap();
+    let mut files = Vec::new();
+    for name in ["trusted_root.json", "signing_config.v0.2.json"] {
+        let info = t.target(name).unwrap();
+        let sha = &info.hashes["sha256"];
+        let b = bytes(&format!("{base}/tuf/targets/{sha}.{name}")).await;
+        signet_tuf::verify_target(name, &info, &b).unwrap();
+        files.push(b);
+    }
+    let cfg = files.pop().unwrap();
+    let tr = files.pop().unwrap();
+    (t, tr, cfg)
+}
+
+#[tokio::test]
+async fn the_server_publishes_its_trust_through_tuf_and_keeps_it_current() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let addr = free_addr();
+    let public = format!("http://{addr}");
+    let s = server(&data, &addr, &public);
+    let root = std::fs::read(data.join("tuf/root.json")).unwrap();
+    assert_eq!(bytes(&format!("{}/tuf/1.root.json", s.url)).await, root);
+    let (t, tr, cfg) = refresh(&s.url, &root).await;
+    assert_eq!(tr, std::fs::read(data.join("trusted_root.json")).unwrap());
+    assert_eq!(
+        cfg,
+        std::fs::read(data.join("signing_config.json")).unwrap()
+    );
+    let (ts1, tv1) = (
+        t.timestamp().unwrap().signed.version,
+        t.targets("targets").unwrap().signed.version,
+    );
+    // Paths outside the repository are not served.
+    for path in [
+        "../keys/online.key",
+        "%2e%2e/keys/online.key",
+        "99.root.json",
+    ] {
+        let r = get(&format!("{}/tuf/{path}", s.url)).await;
+        assert_eq!(r.status().as_u16() / 100, 4, "{path}");
+        assert!(!r.text().await.unwrap().contains("PRIVATE KEY"), "{path}");
+    }
+    drop(s);
+
+    // The same trust again: nothing new is signed.
+    let s = server(&data, &addr, &public);
+    let (t, _, _) = refresh(&s.url, &root).await;
+    assert_eq!(t.timestamp().unwrap().signed.version, ts1);
+    drop(s);
+
+    // Another public URL: the signing config changes; new targets, snapshot and timestamp.
+    let s = server(&data, &addr, "http://signet.example:8443");
+    let (t, _, cfg) = refresh(&s.url, &root).await;
+    assert!(t.targets("targets").unwrap().signed.version > tv1);
+    assert!(t.timestamp().unwrap().signed.version > ts1);
+    assert!(
+        String::from_utf8(cfg)
+            .unwrap()
+            .contains("http://signet.example:8443")
+    );
+    // The old targets are still served under their own version (never rewritten).
+    assert!(
+        get(&format!("{}/tuf/{tv1}.targets.json", s.url))
+            .await
+            .status()
+            .is_success()
+    );
+}
+
+/// `signet ARGS` as a client on another machine: its own HOME, config and cache, no data
+/// directory or trust config of the instance.
+fn client(home: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("SIGNET_DATA_DIR")
+        .env_remove("SIGNET_TRUST_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+/// A client bootstrapped with `signet initialize --mirror <url>/tuf --root root.json` signs and
+/// verifies with no trust flag (the trusted root and signing config come through TUF); with the
+/// server gone it uses its cache and says so; a cached target that no longer matches the signed
+/// targets metadata is not used.
+#[tokio::test]
+async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let addr = free_addr();
+    let public = format!("http://{addr}");
+    let start = || {
+        let mut s = Listening::start(
+            &[
+                "server",
+                "--dev-oidc",
+                "--addr",
+                &addr,
+                "--public-url",
+                &public,
+                "--data-dir",
+                data.to_str().unwrap(),
+            ],
+            &[],
+        );
+        s.url = public.clone();
+        s
+    };
+    let s = start();
+    let root = data.join("tuf/root.json");
+    let root_s = root.to_str().unwrap();
+    let mirror = format!("{public}/tuf");
+    let sum = format!(
+        "sha256:{}",
+        signet_crypto::sha256(&std::fs::read(&root).unwrap()).to_hex()
+    );
+    let bad_sum = format!("sha256:{}", "0".repeat(64));
+    let o = client(
+        &home,
+        &[
+            "initialize",
+            "--mirror",
+            &mirror,
+            "--root",
+            root_s,
+            "--root-checksum",
+            &bad_sum,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--root-checksum"));
+    ok(&client(
+        &home,
+        &[
+            "initialize",
+            "--mirror",
+            &mirror,
+            "--root",
+            root_s,
+            "--root-checksum",
+            &sum,
+        ],
+    ));
+
+    let token = std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(["oidc", "token", "--subject", "alice@example.com"])
+        .env("SIGNET_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let file = tmp.path().join("a.txt");
+    std::fs::write(&file, "trust through TUF").unwrap();
+    let (f, b) = (
+        file.to_str().unwrap(),
+        format!("{}.sigstore.json", file.display()),
+    );
+    ok(&client(
+        &home,
+        &["sign-blob", f, "--identity-token", &token, "--bundle", &b],
+    ));
+    let issuer = format!("{public}/oidc");
+    let verify = || {
+        client(
+            &home,
+            &[
+                "verify-blob",
+                f,
+                "--bundle",
+                &b,
+                "--certificate-identity",
+                "alice@example.com",
+                "--certificate-oidc-issuer",
+                &issuer,
+            ],
+        )
+    };
+    let err = ok(&verify());
+    assert!(!err.contains("WARNING"), "{err}");
+
+    // The server is gone: the cache serves, with a warning.
+    drop(s);
+    let err = ok(&verify());
+    assert!(err.contains("using the cached trust"), "{err}");
+    // A cached trusted root that is not what the signed targets list is never used.
+    let cache = std::fs::read_dir(home.join("cache/signet/tuf"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let cached = cache.join("targets/trusted_root.json");
+    let mut bytes = std::fs::read(&cached).unwrap();
+    bytes.push(b' ');
+    std::fs::write(&cached, &bytes).unwrap();
+    let o = verify();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no usable cache"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Back on line: the refresh fetches the target again and all is well.
+    let _s = start();
+    let err = ok(&verify());
+    assert!(!err.contains("WARNING"), "{err}");
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        std::fs::read(data.join("trusted_root.json")).unwrap()
+    );
+}
