@@ -255,6 +255,12 @@ def seed_checked_in():
             add(os.path.basename(d), read(p))
 
 
+def seed_tuf():
+    meta = os.path.join(REPO, "crates", "core", "signet-tuf", "testdata", "sigstore-root-signing", "metadata")
+    for p in sorted(glob.glob(os.path.join(meta, "**", "*.json"), recursive=True)):
+        add("tuf", read(p))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FUZZ, "corpus")
     for b in bundles():
@@ -266,6 +272,7 @@ def main():
     seed_keys()
     seed_misc()
     seed_checked_in()
+    seed_tuf()
     for target, items in sorted(corpus.items()):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

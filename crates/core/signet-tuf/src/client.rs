@@ -47,7 +47,8 @@ pub enum Lookup {
     /// The target, as listed by the first role (pre-order) that lists it.
     Found(TargetFile),
     /// The lookup needs the delegated role `role` (delegated by `parent`): fetch
-    /// `<snapshot version>.<role>.json`, pass it to [`Trusted::update_delegated_targets`], ask
+    /// `<version>.<role>.json` (the version the snapshot lists; percent-encode the role name in
+    /// the URL, it is untrusted text), pass it to [`Trusted::update_delegated_targets`], ask
     /// again.
     NeedRole {
         /// Delegated role to load.

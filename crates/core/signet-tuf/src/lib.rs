@@ -39,5 +39,5 @@ pub use client::{Lookup, Trusted, limits, verify_target};
 pub use error::TufError;
 pub use metadata::{
     DelegatedRole, Delegations, Expires, Key, KeyVal, MetaFile, Metadata, Role, RoleType, Root,
-    Signature, Signed, Snapshot, TargetFile, Targets, Timestamp, key_id,
+    Signature, Signed, Snapshot, TargetFile, Targets, Timestamp, Unknown, key_id,
 };

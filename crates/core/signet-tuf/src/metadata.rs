@@ -458,19 +458,6 @@ impl<T: Metadata> Signed<T> {
         })
     }
 
-    /// Builds an unsigned envelope around `signed` (writer).
-    pub fn new(signed: T) -> Result<Self, TufError> {
-        let value = serde_json::to_value(&signed).map_err(|e| TufError::Malformed {
-            role: T::TYPE.as_str().into(),
-            reason: e.to_string(),
-        })?;
-        Ok(Self {
-            signatures: Vec::new(),
-            canonical: canonical_json(&value)?,
-            signed,
-        })
-    }
-
     /// The canonical JSON of `signed` as received: the bytes signatures cover.
     pub fn canonical_signed(&self) -> &[u8] {
         &self.canonical

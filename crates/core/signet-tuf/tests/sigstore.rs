@@ -273,3 +273,21 @@ fn targets_before_snapshot_is_out_of_order() {
         Err(TufError::Order(_))
     ));
 }
+
+#[test]
+fn the_same_timestamp_again_is_no_update() {
+    let timestamp = read("metadata/timestamp.json");
+    let mut t = walk(12, INSIDE);
+    let mut fresh = t.clone();
+    t.load_previous_timestamp(&timestamp).unwrap();
+    assert!(matches!(
+        t.update_timestamp(&timestamp),
+        Err(TufError::EqualTimestamp(762))
+    ));
+    // The kept timestamp still leads to the snapshot and targets.
+    t.update_snapshot(&read("metadata/snapshot.json")).unwrap();
+    t.update_targets(&read("metadata/targets.json")).unwrap();
+    // Without a previous timestamp the same file is an update.
+    fresh.update_timestamp(&timestamp).unwrap();
+    assert!(fresh.timestamp_is_fresh());
+}

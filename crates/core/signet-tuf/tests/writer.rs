@@ -526,3 +526,39 @@ fn delegations_are_walked_pre_order_and_terminating_stops() {
         Lookup::Found(repo::target_file(b"a"))
     );
 }
+
+#[test]
+fn steps_out_of_order_are_refused() {
+    let k = Keys::new();
+    let root = k.signed_root(1);
+    let snapshot = k.snapshot(1, 1);
+    let mut t = Trusted::new(&root, NOW).unwrap();
+    assert!(matches!(
+        t.update_snapshot(&snapshot),
+        Err(TufError::Order(_))
+    ));
+    assert!(matches!(
+        t.find_target("trusted_root.json"),
+        Err(TufError::Order(_))
+    ));
+    t.update_timestamp(&k.timestamp(1, &snapshot, 1)).unwrap();
+    // No root update once the timestamp is in.
+    assert!(matches!(
+        t.update_root(&k.signed_root(2)),
+        Err(TufError::Order(_))
+    ));
+    t.update_snapshot(&snapshot).unwrap();
+    t.update_targets(&k.targets(1, LATER)).unwrap();
+    assert!(matches!(
+        t.update_snapshot(&snapshot),
+        Err(TufError::Order(_))
+    ));
+    assert!(matches!(
+        t.update_timestamp(&k.timestamp(2, &snapshot, 1)),
+        Err(TufError::Order(_))
+    ));
+    assert!(matches!(
+        t.target("missing.json"),
+        Err(TufError::TargetNotFound(_))
+    ));
+}
