@@ -219,6 +219,18 @@ async fn get(
     ))
 }
 
+/// GET `url`, which must exist.
+async fn need(
+    http: &reqwest::Client,
+    url: &str,
+    limit: u64,
+    opts: &signet_client::http::HttpOptions,
+) -> Result<Vec<u8>> {
+    get(http, url, limit, opts)
+        .await?
+        .with_context(|| format!("{url} not found"))
+}
+
 /// One run of the TUF client workflow against `mirror` with the state in `cache`.
 async fn refresh(
     mirror: &str,
@@ -252,9 +264,7 @@ async fn refresh(
     }
     t.finish_roots()?;
     let url = format!("{mirror}/timestamp.json");
-    let ts = get(&http, &url, limits::MAX_TIMESTAMP_BYTES, &opts)
-        .await?
-        .with_context(|| format!("{url} not found"))?;
+    let ts = need(&http, &url, limits::MAX_TIMESTAMP_BYTES, &opts).await?;
     match t.update_timestamp(&ts) {
         Ok(()) => write_atomic(&cache.join("timestamp.json"), &ts)?,
         // Nothing new: the trusted timestamp stays.
@@ -268,9 +278,7 @@ async fn refresh(
         .snapshot_meta()?
         .version;
     let url = format!("{mirror}/{v}.snapshot.json");
-    let snap = get(&http, &url, limits::MAX_SNAPSHOT_BYTES, &opts)
-        .await?
-        .with_context(|| format!("{url} not found"))?;
+    let snap = need(&http, &url, limits::MAX_SNAPSHOT_BYTES, &opts).await?;
     t.update_snapshot(&snap).with_context(|| url.clone())?;
     write_atomic(&cache.join("snapshot.json"), &snap)?;
     let v = t
@@ -282,9 +290,7 @@ async fn refresh(
         .context("the snapshot lists no targets.json")?
         .version;
     let url = format!("{mirror}/{v}.targets.json");
-    let targets = get(&http, &url, limits::MAX_TARGETS_BYTES, &opts)
-        .await?
-        .with_context(|| format!("{url} not found"))?;
+    let targets = need(&http, &url, limits::MAX_TARGETS_BYTES, &opts).await?;
     t.update_targets(&targets).with_context(|| url.clone())?;
     write_atomic(&cache.join("targets.json"), &targets)?;
     let consistent = t.root().signed.consistent_snapshot;
@@ -309,9 +315,7 @@ async fn refresh(
             (true, Some(h)) => format!("{mirror}/targets/{h}.{name}"),
             _ => format!("{mirror}/targets/{name}"),
         };
-        let bytes = get(&http, &url, MAX_TARGET_BYTES.min(info.length), &opts)
-            .await?
-            .with_context(|| format!("{url} not found"))?;
+        let bytes = need(&http, &url, MAX_TARGET_BYTES.min(info.length), &opts).await?;
         signet_tuf::verify_target(name, &info, &bytes).with_context(|| url.clone())?;
         std::fs::create_dir_all(cache.join("targets"))?;
         write_atomic(&local, &bytes)?;

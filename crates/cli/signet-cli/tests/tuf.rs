@@ -304,6 +304,15 @@ fn admin(data: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The pending targets file `signet tuf targets` wrote.
+fn pending_targets(data: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(data.join("tuf/pending"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().unwrap().ends_with(".targets.json"))
+        .unwrap()
+}
+
 /// The key ceremony replaces a development root: a 2-of-2 root and a targets key held off line,
 /// published only with enough signatures (the old root's and the new root's), after which the
 /// server holds only its online key; a trust change then waits for targets signed by the
@@ -380,11 +389,7 @@ async fn a_key_ceremony_takes_the_root_and_targets_keys_off_line() {
     ok(&o);
     // Targets for the new targets key, signed by carol, published with the root.
     ok(&admin(&data, &["tuf", "targets", "--data-dir", d]));
-    let targets = std::fs::read_dir(data.join("tuf/pending"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_str().unwrap().ends_with(".targets.json"))
-        .unwrap();
+    let targets = pending_targets(&data);
     sign(targets.to_str().unwrap(), &carol);
     let err = ok(&publish());
     assert!(err.contains("Removed"), "{err}");
@@ -400,11 +405,7 @@ async fn a_key_ceremony_takes_the_root_and_targets_keys_off_line() {
         assert_eq!(t.root().signed.version, 2);
         assert!(!String::from_utf8(cfg).unwrap().contains(other));
         ok(&admin(&data, &["tuf", "targets", "--data-dir", d]));
-        let targets = std::fs::read_dir(data.join("tuf/pending"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .next()
-            .unwrap();
+        let targets = pending_targets(&data);
         // Signed by a root key, not the targets key: refused.
         sign(targets.to_str().unwrap(), &alice);
         assert!(!publish().status.success());
