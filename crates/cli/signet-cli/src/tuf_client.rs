@@ -21,6 +21,15 @@ use time::OffsetDateTime;
 
 use crate::tuf_serve::{SIGNING_CONFIG_TARGET, TRUSTED_ROOT_TARGET};
 
+/// Sigstore's public-good TUF repository.
+pub const PUBLIC_GOOD_MIRROR: &str = "https://tuf-repo-cdn.sigstore.dev";
+/// Its root version 15 (`assets/README.md`): where the chain walk starts.
+const PUBLIC_GOOD_ROOT: &[u8] = include_bytes!("../assets/sigstore_tuf_root.json");
+/// After a failed public-good refresh, the network is not tried again for this long.
+const PUBLIC_GOOD_RETRY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How long a public-good refresh may take (verification waits for it).
+const PUBLIC_GOOD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The largest target file fetched (a trusted root or signing config).
 const MAX_TARGET_BYTES: u64 = 4 << 20;
 
@@ -133,10 +142,80 @@ pub fn forget() -> Result<()> {
 }
 
 fn refresh_blocking(mirror: &str, cache: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+    refresh_with(mirror, cache, crate::net::options()?)
+}
+
+fn refresh_with(
+    mirror: &str,
+    cache: &Path,
+    opts: signet_client::http::HttpOptions,
+) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(refresh(mirror, cache, OffsetDateTime::now_utc()))
+    rt.block_on(refresh(mirror, cache, OffsetDateTime::now_utc(), opts))
+}
+
+/// The public-good trusted root, as cosign gets it: refreshed through Sigstore's TUF repository
+/// (`$SIGNET_PUBLIC_GOOD_MIRROR` overrides the URL) from the embedded root, cached; without
+/// network (`SIGNET_OFFLINE=1`, a failed refresh, or one that failed less than an hour ago) the
+/// cache, then `None` (the caller uses the trusted root compiled in). Says which on stderr.
+pub fn public_good_trusted_root() -> Option<Vec<u8>> {
+    let mirror = std::env::var("SIGNET_PUBLIC_GOOD_MIRROR")
+        .unwrap_or_else(|_| PUBLIC_GOOD_MIRROR.to_string());
+    let mirror = mirror.trim_end_matches('/');
+    let cache = cache_dir(mirror)?;
+    let failed = cache.join("last-failure");
+    let offline = std::env::var_os("SIGNET_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0");
+    let backing_off = std::fs::metadata(&failed)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < PUBLIC_GOOD_RETRY);
+    let why = if offline {
+        "SIGNET_OFFLINE is set".to_string()
+    } else if backing_off {
+        "a refresh failed less than an hour ago".to_string()
+    } else {
+        let attempt = || -> Result<Vec<u8>> {
+            std::fs::create_dir_all(cache.join("targets"))?;
+            if !cache.join("root.json").exists() {
+                write_atomic(&cache.join("root.json"), PUBLIC_GOOD_ROOT)?;
+            }
+            let base = crate::net::options()?;
+            let opts = signet_client::http::HttpOptions {
+                connect_timeout: base.connect_timeout.min(PUBLIC_GOOD_TIMEOUT),
+                timeout: base.timeout.min(PUBLIC_GOOD_TIMEOUT),
+                ..base
+            };
+            Ok(refresh_with(mirror, &cache, opts)?.0)
+        };
+        match attempt() {
+            Ok(root) => {
+                let _ = std::fs::remove_file(&failed);
+                return Some(root);
+            }
+            Err(e) => {
+                let _ = write_atomic(&failed, format!("{e:#}\n").as_bytes());
+                format!("{e:#}")
+            }
+        }
+    };
+    match cached(&cache) {
+        Ok((root, _)) => {
+            eprintln!(
+                "WARNING: public-good trust not refreshed from {mirror} ({why}); using the cached trusted root in {}",
+                cache.display()
+            );
+            Some(root)
+        }
+        Err(_) => {
+            eprintln!(
+                "WARNING: public-good trust not refreshed from {mirror} ({why}); using the trusted root compiled into signet"
+            );
+            None
+        }
+    }
 }
 
 /// The trust of the configured mirror as a `ClientTrust` (source: the cache directory).
@@ -236,8 +315,8 @@ async fn refresh(
     mirror: &str,
     cache: &Path,
     now: OffsetDateTime,
+    opts: signet_client::http::HttpOptions,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-    let opts = crate::net::options()?;
     let http = signet_client::http::client(&opts)?;
     let root = std::fs::read(cache.join("root.json")).with_context(|| {
         format!(

@@ -153,7 +153,10 @@ pub(crate) fn root_of(trust: &TrustArgs) -> Result<TrustedRoot> {
                 tracing_note(&t.source);
                 return Ok(t.root);
             }
-            (PRODUCTION_ROOT.to_vec(), "embedded production root".into())
+            match crate::tuf_client::public_good_trusted_root() {
+                Some(root) => (root, "public-good trusted root from TUF".into()),
+                None => (PRODUCTION_ROOT.to_vec(), "embedded production root".into()),
+            }
         }
     };
     TrustedRoot::from_json(&bytes).with_context(|| format!("invalid trusted root ({name})"))

@@ -415,3 +415,77 @@ async fn a_key_ceremony_takes_the_root_and_targets_keys_off_line() {
         assert!(String::from_utf8(cfg).unwrap().contains(other));
     }
 }
+
+/// Without other trust, verification refreshes the public-good trusted root through TUF from
+/// the embedded Sigstore root (version 15): against a mirror of the real sigstore/root-signing
+/// files it verifies the timestamp's signature, finds it expired (2026-08-28) and falls
+/// back to the compiled-in trusted root, saying so, and still verifies a public-good bundle;
+/// within the next hour it does not try the network again; `SIGNET_OFFLINE=1` never does.
+#[test]
+fn public_good_trust_is_refreshed_through_tuf_and_falls_back_saying_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../core/signet-tuf/testdata/sigstore-root-signing");
+    let mirror = tmp.path().join("mirror");
+    std::fs::create_dir_all(mirror.join("targets")).unwrap();
+    for v in 1..=15 {
+        std::fs::copy(
+            real.join(format!("metadata/root_history/{v}.root.json")),
+            mirror.join(format!("{v}.root.json")),
+        )
+        .unwrap();
+    }
+    for (from, to) in [
+        ("timestamp.json", "timestamp.json"),
+        ("snapshot.json", "165.snapshot.json"),
+        ("targets.json", "14.targets.json"),
+    ] {
+        std::fs::copy(real.join("metadata").join(from), mirror.join(to)).unwrap();
+    }
+    let served = Listening::start(
+        &[
+            "serve-release",
+            mirror.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let url = served.url.clone();
+    let home = tmp.path().join("home");
+    let testdata =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../testdata/sigstore-conformance/assets");
+    let case = testdata.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json");
+    let verify = |extra: &[(&str, &str)]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_signet"));
+        c.args(["verify-bundle", "--bundle", case.to_str().unwrap()])
+            .arg(testdata.join("a.txt"))
+            .args([
+                "--certificate-identity-regexp",
+                ".",
+                "--certificate-oidc-issuer-regexp",
+                ".",
+            ])
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("SIGNET_PUBLIC_GOOD_MIRROR", &url)
+            .env_remove("SIGNET_DATA_DIR")
+            .env_remove("SIGNET_TRUST_CONFIG")
+            .env_remove("SIGNET_OFFLINE");
+        c.envs(extra.iter().copied());
+        c.output().unwrap()
+    };
+    let err = ok(&verify(&[]));
+    assert!(
+        err.contains("not refreshed")
+            && err.contains("expired")
+            && err.contains("compiled into signet"),
+        "{err}"
+    );
+    drop(served);
+    let err = ok(&verify(&[]));
+    assert!(err.contains("less than an hour ago"), "{err}");
+    let err = ok(&verify(&[("SIGNET_OFFLINE", "1")]));
+    assert!(err.contains("SIGNET_OFFLINE"), "{err}");
+}
