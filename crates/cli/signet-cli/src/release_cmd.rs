@@ -620,6 +620,10 @@ impl ProvenancePolicyArgs {
 
 pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     let started = std::time::Instant::now();
+    if args.offline {
+        // Trust too comes from what is here (a TUF cache, the compiled-in public-good root).
+        crate::tuf_client::set_offline();
+    }
     // A downloaded release lives in a temporary directory removed on every way out (the guard
     // exists before the first byte is written).
     let (dir, _download) =

@@ -30,6 +30,26 @@ const PUBLIC_GOOD_RETRY: std::time::Duration = std::time::Duration::from_secs(36
 /// How long a public-good refresh may take (verification waits for it).
 const PUBLIC_GOOD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Set by `--offline`: trust comes from the cache (or the compiled-in public-good root), never
+/// from the network.
+static OFFLINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// No TUF refresh in this process (`--offline`).
+pub fn set_offline() {
+    OFFLINE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Why the network must not be used, if it must not: `--offline` or `SIGNET_OFFLINE`.
+fn offline_reason() -> Option<&'static str> {
+    if OFFLINE.load(std::sync::atomic::Ordering::Relaxed) {
+        Some("--offline")
+    } else if std::env::var_os("SIGNET_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0") {
+        Some("SIGNET_OFFLINE is set")
+    } else {
+        None
+    }
+}
+
 /// The largest target file fetched (a trusted root or signing config).
 const MAX_TARGET_BYTES: u64 = 4 << 20;
 
@@ -166,14 +186,14 @@ pub fn public_good_trusted_root() -> Option<Vec<u8>> {
     let mirror = mirror.trim_end_matches('/');
     let cache = cache_dir(mirror)?;
     let failed = cache.join("last-failure");
-    let offline = std::env::var_os("SIGNET_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0");
+    let offline = offline_reason();
     let backing_off = std::fs::metadata(&failed)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.elapsed().ok())
         .is_some_and(|age| age < PUBLIC_GOOD_RETRY);
-    let why = if offline {
-        "SIGNET_OFFLINE is set".to_string()
+    let why = if let Some(why) = offline {
+        why.to_string()
     } else if backing_off {
         "a refresh failed less than an hour ago".to_string()
     } else {
@@ -234,6 +254,15 @@ pub fn client_trust(mirror: &str) -> Result<crate::trust_cfg::ClientTrust> {
 /// from the cache with a warning.
 pub fn current(mirror: &str) -> Result<(Vec<u8>, Option<Vec<u8>>, PathBuf)> {
     let cache = cache_dir(mirror).context("no HOME or XDG_CACHE_HOME for the TUF cache")?;
+    if let Some(why) = offline_reason() {
+        let (root, cfg) =
+            cached(&cache).with_context(|| format!("{why}: no usable cached trust of {mirror}"))?;
+        eprintln!(
+            "Using the cached trust of {mirror} ({why}, {})",
+            cache_age(&cache)
+        );
+        return Ok((root, cfg, cache));
+    }
     match refresh_blocking(mirror, &cache) {
         Ok((root, cfg)) => Ok((root, cfg, cache)),
         Err(e) => {
@@ -257,6 +286,18 @@ pub fn current(mirror: &str) -> Result<(Vec<u8>, Option<Vec<u8>>, PathBuf)> {
             Ok((root, cfg, cache))
         }
     }
+}
+
+/// How old the cached trust is (when its timestamp was last renewed).
+fn cache_age(cache: &Path) -> String {
+    std::fs::metadata(cache.join("timestamp.json"))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map_or_else(
+            || "of unknown age".to_string(),
+            |d| format!("{} hour(s) old", d.as_secs() / 3600),
+        )
 }
 
 /// The cached targets, checked against the cached signed targets metadata (its signatures were

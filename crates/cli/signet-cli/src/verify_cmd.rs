@@ -122,6 +122,9 @@ pub(crate) fn json_on_failure(output: Output, result: Result<()>) -> Result<()> 
 }
 
 fn verify_blob_inner(args: VerifyBlobArgs) -> Result<()> {
+    if args.offline {
+        crate::tuf_client::set_offline();
+    }
     if let Some(bundle) = &args.bundle {
         return run(bundle, &args.trust, &args.blob);
     }

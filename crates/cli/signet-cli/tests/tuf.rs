@@ -263,6 +263,26 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
     let err = ok(&verify());
     assert!(!err.contains("WARNING"), "{err}");
 
+    // --offline: the cache, without asking the server.
+    let o = client(
+        &home,
+        &[
+            "verify-blob",
+            f,
+            "--bundle",
+            &b,
+            "--certificate-identity",
+            "alice@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--offline",
+        ],
+    );
+    let err = ok(&o);
+    assert!(
+        err.contains("Using the cached trust") && err.contains("--offline"),
+        "{err}"
+    );
     // The server is gone: the cache serves, with a warning.
     drop(s);
     let err = ok(&verify());
