@@ -271,14 +271,7 @@ pub fn current(mirror: &str) -> Result<(Vec<u8>, Option<Vec<u8>>, PathBuf)> {
                     "refreshing trust from {mirror} failed ({e:#}) and there is no usable cache"
                 )
             })?;
-            let age = std::fs::metadata(cache.join("timestamp.json"))
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .map_or_else(
-                    || "of unknown age".to_string(),
-                    |d| format!("{} hour(s) old", d.as_secs() / 3600),
-                );
+            let age = cache_age(&cache);
             eprintln!(
                 "WARNING: could not refresh trust from {mirror} ({e:#}); using the cached trust ({age}) in {}",
                 cache.display()

@@ -245,28 +245,8 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
         &["sign-blob", f, "--identity-token", &token, "--bundle", &b],
     ));
     let issuer = format!("{public}/oidc");
-    let verify = || {
-        client(
-            &home,
-            &[
-                "verify-blob",
-                f,
-                "--bundle",
-                &b,
-                "--certificate-identity",
-                "alice@example.com",
-                "--certificate-oidc-issuer",
-                &issuer,
-            ],
-        )
-    };
-    let err = ok(&verify());
-    assert!(!err.contains("WARNING"), "{err}");
-
-    // --offline: the cache, without asking the server.
-    let o = client(
-        &home,
-        &[
+    let verify_with = |extra: &[&str]| {
+        let mut a = vec![
             "verify-blob",
             f,
             "--bundle",
@@ -275,9 +255,16 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
             "alice@example.com",
             "--certificate-oidc-issuer",
             &issuer,
-            "--offline",
-        ],
-    );
+        ];
+        a.extend_from_slice(extra);
+        client(&home, &a)
+    };
+    let verify = || verify_with(&[]);
+    let err = ok(&verify());
+    assert!(!err.contains("WARNING"), "{err}");
+
+    // --offline: the cache, without asking the server.
+    let o = verify_with(&["--offline"]);
     let err = ok(&o);
     assert!(
         err.contains("Using the cached trust") && err.contains("--offline"),
