@@ -474,19 +474,12 @@ fn check_provenance(
             continue;
         };
         found = found.saturating_add(1);
-        if let Some(cert) = v.bundle.certificate() {
-            let ext = cert.fulcio_extensions()?;
-            failed.extend(provenance::check_certificate(
-                &st,
-                &provenance::CertificateClaims::from_extensions(&ext),
-            ));
-        }
-        failed.extend(provenance::check_policy(&st, policy).into_iter().map(|f| {
-            provenance::RuleFailure {
-                reason: format!("policy {}: {}", f.rule, f.reason),
-                ..f
-            }
-        }));
+        let cert = v
+            .bundle
+            .certificate()
+            .map(provenance::CertificateClaims::of)
+            .transpose()?;
+        failed.extend(provenance::check_claims(&st, cert.as_ref(), policy));
     }
     if found == 0 {
         bail!(

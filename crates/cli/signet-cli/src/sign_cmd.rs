@@ -136,13 +136,7 @@ pub(crate) fn resolve_signer(
     fulcio_url: Option<&str>,
 ) -> Result<Signer> {
     match (key, token) {
-        (Some(path), _) => {
-            let pem = signet_crypto::read_capped_string(path, crate::input::PRIVATE_KEY)?;
-            Ok(Signer::managed(
-                SigningKey::from_pkcs8_pem(&pem)
-                    .with_context(|| format!("invalid private key {}", path.display()))?,
-            ))
-        }
+        (Some(path), _) => Ok(Signer::managed(crate::keyfile::read_signing_key(path)?)),
         (None, Some(t)) => {
             let token = read_token(t)?;
             let trust = trust.context(

@@ -111,12 +111,6 @@ fn read_pub(path: &Path) -> Result<PublicKey> {
         .with_context(|| format!("{} is not a PEM public key", path.display()))
 }
 
-fn read_key(path: &Path) -> Result<SigningKey> {
-    let text = signet_crypto::read_capped_string(path, crate::input::PRIVATE_KEY)?;
-    SigningKey::from_pkcs8_pem(&text)
-        .with_context(|| format!("{} is not a PKCS#8 PEM private key", path.display()))
-}
-
 fn expires(days: u16) -> Result<OffsetDateTime> {
     OffsetDateTime::now_utc()
         .checked_add(Duration::days(i64::from(days)))
@@ -130,13 +124,11 @@ fn latest(data_dir: &Path, role: &str) -> Result<Option<Vec<u8>>> {
 /// The online key, created if the instance has none yet.
 fn online_key(data_dir: &Path) -> Result<SigningKey> {
     let p = data_dir.join("tuf").join("keys").join("online.key");
-    if p.exists() {
-        return read_key(&p);
+    if let Some(k) = crate::tuf_serve::read_key(&p)? {
+        return Ok(k);
     }
     std::fs::create_dir_all(p.parent().context("keys directory")?)?;
-    let k = SigningKey::generate_p256()?;
-    crate::keyfile::write_new(&p, k.to_pkcs8_pem()?.as_bytes(), true)?;
-    Ok(k)
+    crate::tuf_serve::new_key(&p)
 }
 
 fn init(a: &InitArgs) -> Result<()> {
@@ -243,7 +235,7 @@ fn targets(a: &TargetsArgs) -> Result<()> {
 
 fn sign(a: &SignArgs) -> Result<()> {
     let bytes = signet_crypto::read_capped(&a.file, crate::input::TUF_ROOT)?;
-    let key = read_key(&a.key)?;
+    let key = crate::keyfile::read_signing_key(&a.key)?;
     let signed = repo::add_signature(&bytes, &key)?;
     write_atomic(&a.file, &signed)?;
     eprintln!(
@@ -299,8 +291,8 @@ fn publish(d: &Path) -> Result<()> {
         // Development keys the new root no longer lists are of no use and must not linger.
         for (name, role) in [("root.key", "root"), ("targets.key", "targets")] {
             let p = d.join("tuf").join("keys").join(name);
-            if p.exists() {
-                let id = repo::ecdsa_key_id(read_key(&p)?.public_key())?;
+            if let Some(k) = crate::tuf_serve::read_key(&p)? {
+                let id = repo::ecdsa_key_id(k.public_key())?;
                 if !root.signed.role(role)?.keyids.contains(&id) {
                     std::fs::remove_file(&p)?;
                     eprintln!("Removed {} (not a {role} key of the new root)", p.display());

@@ -35,7 +35,9 @@ fn keys_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("tuf").join("keys")
 }
 
-fn read_key(path: &Path) -> Result<Option<SigningKey>> {
+/// An instance TUF key (`DATA/tuf/keys/*.key`, checked like every instance key: not readable by
+/// group or others); `None` when the file does not exist.
+pub(crate) fn read_key(path: &Path) -> Result<Option<SigningKey>> {
     if !path.exists() {
         return Ok(None);
     }
@@ -43,6 +45,13 @@ fn read_key(path: &Path) -> Result<Option<SigningKey>> {
     Ok(Some(
         SigningKey::from_pkcs8_pem(&pem).with_context(|| format!("{}", path.display()))?,
     ))
+}
+
+/// A new P-256 key written to `path` (0600; the file must not exist yet).
+pub(crate) fn new_key(path: &Path) -> Result<SigningKey> {
+    let k = SigningKey::generate_p256()?;
+    crate::keyfile::write_new(path, k.to_pkcs8_pem()?.as_bytes(), true)?;
+    Ok(k)
 }
 
 /// Creates the development root (keys and `1.root.json`) when the repository has no root yet.
@@ -56,9 +65,7 @@ fn ensure_root(data_dir: &Path, now: OffsetDateTime) -> Result<()> {
     std::fs::create_dir_all(&repo)?;
     let mut made = Vec::new();
     for name in ["root.key", "targets.key", "online.key"] {
-        let k = SigningKey::generate_p256()?;
-        crate::keyfile::write_new(&keys.join(name), k.to_pkcs8_pem()?.as_bytes(), true)?;
-        made.push(k);
+        made.push(new_key(&keys.join(name))?);
     }
     let [root_key, targets_key, online_key] = made.as_slice() else {
         bail!("three keys were made");

@@ -31,7 +31,8 @@ use uuid::Uuid;
 
 use crate::error::check_limit;
 use crate::packages::{PackageInfo, SbomPackages};
-use crate::sbom::{SbomFile, check_line, listed_files, sorted_unique, unique_id, whole_seconds};
+use crate::provenance::rfc3339;
+use crate::sbom::{SbomFile, check_line, listed_files, sorted_unique, unique_id};
 use crate::{FileDigest, ReleaseError, Result, packages, sbom};
 
 /// `bomFormat` of every CycloneDX document.
@@ -287,7 +288,7 @@ pub fn build(input: &BomInput, files: &[FileDigest], packages: &SbomPackages) ->
         serial_number: Some(input.serial.urn().to_string()),
         version: 1,
         metadata: Some(Metadata {
-            timestamp: Some(whole_seconds(input.created)?),
+            timestamp: Some(rfc3339(input.created)?),
             tools: Some(Tools::Components {
                 components: vec![Component {
                     version: Some(env!("CARGO_PKG_VERSION").into()),

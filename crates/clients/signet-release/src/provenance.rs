@@ -199,7 +199,8 @@ pub struct ProvenanceInput {
 const RESERVED_PARAMETERS: [&str; 3] = ["source", "ref", "version"];
 
 /// Formats `t` as RFC 3339 in UTC, in whole seconds (`YYYY-MM-DDThh:mm:ssZ`): the form SPDX
-/// 2.3 requires and the one protobuf's JSON encoding of a `Timestamp` writes back unchanged.
+/// 2.3 requires (pyspdxtools refuses a fraction of a second), the CycloneDX timestamp, and the one
+/// protobuf's JSON encoding of a `Timestamp` writes back unchanged.
 pub(crate) fn rfc3339(t: OffsetDateTime) -> Result<String> {
     let t = t.to_offset(time::UtcOffset::UTC);
     Ok(t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339)?)
@@ -782,10 +783,34 @@ impl CertificateClaims {
         }
     }
 
+    /// The claims of a certificate's Fulcio extensions.
+    pub fn of(
+        cert: &signet_x509::Certificate,
+    ) -> std::result::Result<Self, signet_x509::X509Error> {
+        Ok(Self::from_extensions(&cert.fulcio_extensions()?))
+    }
+
     /// Whether the certificate says anything about a build.
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
     }
+}
+
+/// What a verifier checks of a verified provenance's build claims: what its signing
+/// certificate's CI extensions say (when keyless: [`check_certificate`]), then `policy`
+/// ([`check_policy`], each reason prefixed `policy <rule>: `). Every failed rule with a one-line
+/// reason; empty when all pass. Pure.
+pub fn check_claims(
+    st: &Statement,
+    cert: Option<&CertificateClaims>,
+    policy: &ProvenancePolicy,
+) -> Vec<RuleFailure> {
+    let mut out = cert.map_or_else(Vec::new, |c| check_certificate(st, c));
+    out.extend(check_policy(st, policy).into_iter().map(|f| RuleFailure {
+        reason: format!("policy {}: {}", f.rule, f.reason),
+        ..f
+    }));
+    out
 }
 
 /// Checks that `st` claims what the signing certificate's CI extensions say: the builder id is

@@ -287,12 +287,6 @@ pub(crate) fn sorted_unique(files: &[FileDigest]) -> Result<Vec<&FileDigest>> {
     Ok(sorted)
 }
 
-/// `t` in RFC 3339 UTC in whole seconds (SPDX 2.3 requires `YYYY-MM-DDThh:mm:ssZ`: pyspdxtools
-/// refuses a fraction of a second; CycloneDX gets the same time).
-pub(crate) fn whole_seconds(t: OffsetDateTime) -> Result<String> {
-    crate::provenance::rfc3339(t.replace_nanosecond(0).unwrap_or(t))
-}
-
 /// Builds the SPDX document for the release's hashed files (any order; written sorted by path)
 /// and the packages it contains.
 pub fn build(
@@ -386,7 +380,7 @@ pub fn build(
         creation_info: CreationInfo {
             // SPDX 2.3 requires `YYYY-MM-DDThh:mm:ssZ`: no fraction of a second (pyspdxtools
             // refuses one).
-            created: whole_seconds(input.created)?,
+            created: crate::provenance::rfc3339(input.created)?,
             creators: vec![format!("Tool: signet-{}", env!("CARGO_PKG_VERSION"))],
         },
         packages: spdx_packages,

@@ -229,13 +229,17 @@ pub fn sign_release<S: ReleaseSigner>(
     )?;
 
     // 5. Provenance: in-toto Statement v1 / SLSA v1, DSSE-signed, logged as a dsse entry.
+    let cert = signer
+        .certificate_pem()
+        .map(|pem| certificate_claims(&pem))
+        .transpose()?;
     let statement = provenance::build(
-        &provenance_input(info, signer.certificate_pem().as_deref(), env, created)?,
+        &provenance_input(info, cert.as_ref(), env, created)?,
         &digests,
     )?;
-    if let Some(pem) = signer.certificate_pem() {
+    if let Some(cert) = &cert {
         // What the provenance claims must be what the certificate says about the build.
-        let failures = provenance::check_certificate(&statement, &certificate_claims(&pem)?);
+        let failures = provenance::check_certificate(&statement, cert);
         if !failures.is_empty() {
             return Err(ReleaseError::invalid(
                 "provenance",
@@ -302,10 +306,9 @@ fn provenance_says(dir: &Path, claims: &BuildClaims) -> bool {
 
 /// The CI claims of a PEM signing certificate's Fulcio extensions.
 pub fn certificate_claims(pem: &str) -> Result<provenance::CertificateClaims, ReleaseError> {
-    let cert = signet_x509::Certificate::from_pem(pem)
-        .and_then(|c| c.fulcio_extensions())
-        .map_err(|e| ReleaseError::invalid("signing certificate", e.to_string()))?;
-    Ok(provenance::CertificateClaims::from_extensions(&cert))
+    signet_x509::Certificate::from_pem(pem)
+        .and_then(|c| provenance::CertificateClaims::of(&c))
+        .map_err(|e| ReleaseError::invalid("signing certificate", e.to_string()))
 }
 
 /// The provenance's builder, source and invocation: the caller's claims, then the signing
@@ -313,14 +316,11 @@ pub fn certificate_claims(pem: &str) -> Result<provenance::CertificateClaims, Re
 /// builder, a random invocation id, no source).
 fn provenance_input(
     info: &ReleaseInfo,
-    certificate_pem: Option<&str>,
+    cert: Option<&provenance::CertificateClaims>,
     env: &Environment<'_>,
     started_on: OffsetDateTime,
 ) -> Result<provenance::ProvenanceInput, ReleaseError> {
-    let cert = match certificate_pem {
-        Some(pem) => BuildClaims::from_certificate(&certificate_claims(pem)?),
-        None => BuildClaims::default(),
-    };
+    let cert = cert.map_or_else(BuildClaims::default, BuildClaims::from_certificate);
     let claims = info.claims.clone().or(cert).or(info.detected.clone());
     Ok(provenance::ProvenanceInput {
         build_type: claims

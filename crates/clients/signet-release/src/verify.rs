@@ -15,7 +15,7 @@ use signet_types::{Sha256Hash, b64};
 use signet_verify::{Artifact, Identity, Policy, VerifiedBundle, Verifier};
 
 use crate::limits::{BUNDLE, CERTIFICATE, PROVENANCE_FILE, SBOM_FILE, SHA256SUMS, SIGNATURE};
-use crate::provenance::{CertificateClaims, ProvenancePolicy, RuleFailure};
+use crate::provenance::{CertificateClaims, ProvenancePolicy};
 use crate::{
     BUNDLE_SUFFIX, FileSha256, MANIFEST, PROVENANCE, Progress, RELEASE_METADATA, ReadMode, RelPath,
     ReleaseError, SBOM_CYCLONEDX, SBOM_JSON, SbomFormat, belongs, list_artifacts,
@@ -407,23 +407,12 @@ impl Check<'_> {
             ));
         }
         // What it claims about the build: what the certificate says, and what the policy asks.
-        let mut failures = match verified.certificate() {
-            Some(cert) => {
-                let ext = cert
-                    .fulcio_extensions()
-                    .map_err(|e| problem(Status::Invalid, format!("certificate: {e}")))?;
-                provenance::check_certificate(&statement, &CertificateClaims::from_extensions(&ext))
-            }
-            None => Vec::new(),
-        };
-        failures.extend(
-            provenance::check_policy(&statement, self.policy)
-                .into_iter()
-                .map(|f| RuleFailure {
-                    reason: format!("policy {}: {}", f.rule, f.reason),
-                    ..f
-                }),
-        );
+        let cert = verified
+            .certificate()
+            .map(CertificateClaims::of)
+            .transpose()
+            .map_err(|e| problem(Status::Invalid, format!("certificate: {e}")))?;
+        let failures = provenance::check_claims(&statement, cert.as_ref(), self.policy);
         if !failures.is_empty() {
             return Err(failures
                 .into_iter()
