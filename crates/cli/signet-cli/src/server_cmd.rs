@@ -274,7 +274,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
         auth: signet_server::ca::OidcAuthenticator(verifier),
         configuration,
     });
-    let mut app = signet_server::rekor_router(Arc::new(inst.log))
+    let mut app = signet_server::rekor_router(Arc::new(signet_log::ShardedLog::single(inst.log)))
         .merge(signet_server::ca::fulcio_router(ca_svc))
         .merge(signet_server::ca::ct_router(ct));
     for r in routers {

@@ -209,9 +209,24 @@ impl RekorClient {
         Ok(self.send(self.http.get(&url), &url).await?.0)
     }
 
-    /// `GET /api/v1/log/publicKey`.
+    /// `GET /api/v1/log/publicKey`: the key of the log (of its active shard, when it is
+    /// sharded).
     pub async fn public_key(&self) -> Result<PublicKey, ClientError> {
-        let url = format!("{}/api/v1/log/publicKey", self.base);
+        self.key_at(format!("{}/api/v1/log/publicKey", self.base))
+            .await
+    }
+
+    /// `GET /api/v1/log/publicKey?treeID=T`: the key of the log's shard `tree_id` (a sharded
+    /// log's inactive shards have keys of their own).
+    pub async fn shard_public_key(&self, tree_id: u64) -> Result<PublicKey, ClientError> {
+        self.key_at(format!(
+            "{}/api/v1/log/publicKey?treeID={tree_id}",
+            self.base
+        ))
+        .await
+    }
+
+    async fn key_at(&self, url: String) -> Result<PublicKey, ClientError> {
         let resp = http::send(self.http.get(&url), &url, &self.opts).await?;
         let status = resp.status();
         let body = http::read_limited(resp, &url, http::MAX_API_RESPONSE, &self.opts).await?;
@@ -290,6 +305,21 @@ impl RekorClient {
     ) -> Result<ConsistencyProof, ClientError> {
         let url = format!(
             "{}/api/v1/log/proof?firstSize={first}&lastSize={last}",
+            self.base
+        );
+        Ok(self.send(self.http.get(&url), &url).await?.0)
+    }
+
+    /// `GET /api/v1/log/proof?treeID=T`: a consistency proof in the log's shard `tree_id`
+    /// (sizes are that shard's).
+    pub async fn shard_consistency(
+        &self,
+        first: u64,
+        last: u64,
+        tree_id: u64,
+    ) -> Result<ConsistencyProof, ClientError> {
+        let url = format!(
+            "{}/api/v1/log/proof?firstSize={first}&lastSize={last}&treeID={tree_id}",
             self.base
         );
         Ok(self.send(self.http.get(&url), &url).await?.0)

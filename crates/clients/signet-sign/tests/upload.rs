@@ -31,22 +31,24 @@ async fn flaky_log(
     let key = log.public_key().clone();
     let posts = Arc::new(AtomicU32::new(0));
     let seen = posts.clone();
-    let app = signet_server::rekor_router(Arc::new(log)).layer(axum::middleware::from_fn(
-        move |req: axum::extract::Request, next: axum::middleware::Next| {
-            let seen = seen.clone();
-            async move {
-                if req.method() == axum::http::Method::POST
-                    && req.uri().path() == "/api/v1/log/entries"
-                {
-                    let n = seen.fetch_add(1, Ordering::SeqCst);
-                    if n < fail {
-                        return (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response();
+    let app = signet_server::rekor_router(Arc::new(signet_log::ShardedLog::single(log))).layer(
+        axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let seen = seen.clone();
+                async move {
+                    if req.method() == axum::http::Method::POST
+                        && req.uri().path() == "/api/v1/log/entries"
+                    {
+                        let n = seen.fetch_add(1, Ordering::SeqCst);
+                        if n < fail {
+                            return (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response();
+                        }
                     }
+                    next.run(req).await
                 }
-                next.run(req).await
-            }
-        },
-    ));
+            },
+        ),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -57,8 +57,9 @@ pub struct InclusionProof {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogInfo {
-    /// Always null: signet logs are not sharded yet.
-    pub inactive_shards: Option<Vec<serde_json::Value>>,
+    /// The log's earlier, frozen shards, oldest first; `null` when there are none (Rekor emits
+    /// the key either way).
+    pub inactive_shards: Option<Vec<InactiveShardLogInfo>>,
     /// Hex root.
     pub root_hash: String,
     /// Signed checkpoint.
@@ -67,6 +68,21 @@ pub struct LogInfo {
     #[serde(rename = "treeID")]
     pub tree_id: String,
     /// Tree size.
+    pub tree_size: i64,
+}
+
+/// `InactiveShardLogInfo`: a frozen shard of a sharded log, as `LogInfo.inactiveShards` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InactiveShardLogInfo {
+    /// Hex root of the shard's (final) tree.
+    pub root_hash: String,
+    /// The shard's signed checkpoint, signed with the shard's key.
+    pub signed_tree_head: String,
+    /// Decimal tree ID of the shard.
+    #[serde(rename = "treeID")]
+    pub tree_id: String,
+    /// Size of the shard's tree.
     pub tree_size: i64,
 }
 

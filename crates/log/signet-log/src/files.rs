@@ -36,6 +36,8 @@ pub const CHECKPOINT_FILE_LIMIT: FileLimit =
 pub const KEY_FILE: &str = "log.key";
 /// Store metadata: SHA-256 of the DER public key the log was created with.
 pub(crate) const META_KEY_ID: &str = "key_id";
+/// Store metadata: the global index of the tree's leaf 0 (see `LogConfig::index_offset`).
+pub(crate) const META_INDEX_OFFSET: &str = "index_offset";
 
 /// Reads the recorded checkpoint, if there is one.
 pub(crate) fn read_recorded(path: &Path) -> Result<Option<String>, LogError> {

@@ -16,8 +16,10 @@
 //! * [`admit`]: turns a proposed entry into Rekor's canonical body after checking its signatures,
 //!   with the search-index keys Rekor would write (the entry kinds are `signet-rekor`'s);
 //!   [`api`]: the v1 wire types (`signet-rekor`'s).
-//! * [`TransparencyLog`]: the service the HTTP layer calls (add, get, search, proofs, log info),
-//!   signing a SET for every entry ([`RekorSet`]).
+//! * [`TransparencyLog`]: one tree of the log (add, get, search, proofs, log info), signing a
+//!   SET for every entry ([`RekorSet`]) over its global index.
+//! * [`ShardedLog`]: the service the HTTP layer calls: the active tree and the frozen ones
+//!   before it, under one global ("virtual") index, as Rekor shards a log to rotate its key.
 //!
 //! Time comes from a [`Clock`]; the Merkle math is `signet-tlog`'s, shared with the verifier.
 #![forbid(unsafe_code)]
@@ -44,6 +46,7 @@ mod files;
 mod log;
 mod rekor;
 mod sequencer;
+mod shards;
 mod signer;
 pub mod store;
 mod tree;
@@ -54,6 +57,7 @@ pub use files::{CHECKPOINT_FILE, CHECKPOINT_FILE_LIMIT, KEY_FILE};
 pub use log::{AppendLog, AppendedLeaf, LogConfig};
 pub use rekor::{MAX_RETRIEVE, RekorSet, TransparencyLog};
 pub use sequencer::{Committed, Head, LeafEntry};
+pub use shards::ShardedLog;
 pub use signer::{EntrySigner, LogKey, NoEntrySignature};
 /// The Rekor v1 wire types the log serves (`signet-rekor`'s).
 pub use signet_rekor::api;

@@ -4,6 +4,7 @@
 //! `signet-ct`) renders entries and answers its own API on top.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use signet_crypto::SigningKey;
@@ -14,8 +15,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::LogError;
 use crate::clock::Clock;
 use crate::files::{
-    CHECKPOINT_FILE, KEY_FILE, META_KEY_ID, check_recorded, load_or_create_key, read_recorded,
-    record_checkpoints, write_private,
+    CHECKPOINT_FILE, KEY_FILE, META_INDEX_OFFSET, META_KEY_ID, check_recorded, load_or_create_key,
+    read_recorded, record_checkpoints, write_private,
 };
 use crate::sequencer::{Committed, Head, Job, LeafEntry, QUEUE, Sequencer, sign_head};
 use crate::signer::{EntrySigner, LogKey};
@@ -31,6 +32,11 @@ pub struct LogConfig {
     pub hash_cache: usize,
     /// Recent entries kept in memory for reads (about 1–2 KiB each), by the Rekor personality.
     pub entry_cache: usize,
+    /// Where this tree starts in a sharded log's global ("virtual") index: the sum of the
+    /// sizes of the earlier, frozen shards (0 for a log that was never sharded). Leaf `i` of
+    /// this tree is entry `index_offset + i` of the log. Recorded in the store when the tree
+    /// is created; opening a tree with another offset is refused.
+    pub index_offset: u64,
 }
 
 impl LogConfig {
@@ -41,7 +47,15 @@ impl LogConfig {
             host: host.to_string(),
             hash_cache: 8 << 20,
             entry_cache: 65_536,
+            index_offset: 0,
         }
+    }
+
+    /// The same settings for a shard whose leaf 0 is global index `offset` (see
+    /// [`LogConfig::index_offset`]).
+    pub fn with_index_offset(mut self, offset: u64) -> Self {
+        self.index_offset = offset;
+        self
     }
 }
 
@@ -65,6 +79,9 @@ pub struct AppendLog<S: LogStore> {
     key: Arc<LogKey>,
     tree_id: u64,
     created: i64,
+    index_offset: u64,
+    /// Set when the tree became an inactive shard: it takes no new entries.
+    frozen: AtomicBool,
     head: Arc<RwLock<Arc<Head>>>,
     queue: mpsc::Sender<Job>,
     /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
@@ -117,6 +134,9 @@ impl<S: LogStore> AppendLog<S> {
                 store
                     .set_meta("created", &clock.now_unix().to_string())
                     .await?;
+                store
+                    .set_meta(META_INDEX_OFFSET, &config.index_offset.to_string())
+                    .await?;
                 store.set_meta("tree_id", &id.to_string()).await?;
                 id
             }
@@ -144,6 +164,7 @@ impl<S: LogStore> AppendLog<S> {
             None => store.set_meta(META_KEY_ID, &key_id).await?,
         }
         let size = store.size().await?;
+        check_index_offset(store.as_ref(), data_dir, config.index_offset, size).await?;
         let idx: Vec<u64> = signet_tlog::Frontier::stored_indexes(TreeSize(size))
             .iter()
             .map(|i| i.0)
@@ -224,6 +245,8 @@ impl<S: LogStore> AppendLog<S> {
             key,
             tree_id,
             created,
+            index_offset: config.index_offset,
+            frozen: AtomicBool::new(false),
             head,
             queue: tx,
             stopped,
@@ -283,6 +306,22 @@ impl<S: LogStore> AppendLog<S> {
         self.tree_id
     }
 
+    /// Global index of this tree's leaf 0 (see [`LogConfig::index_offset`]).
+    pub fn index_offset(&self) -> u64 {
+        self.index_offset
+    }
+
+    /// Freezes the tree for good (in this process): it becomes an inactive shard, read-only,
+    /// and every later append is refused.
+    pub(crate) fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the tree is an inactive shard that takes no new entries.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.load(Ordering::SeqCst)
+    }
+
     /// The store underneath (reads only: every write goes through the sequencer).
     pub fn store(&self) -> &S {
         &self.store
@@ -292,6 +331,12 @@ impl<S: LogStore> AppendLog<S> {
     /// queue is [`LogError::Overloaded`]: push back instead of growing). An entry already in
     /// the log is a [`LogError::Duplicate`].
     pub async fn append(&self, entry: LeafEntry) -> Result<Committed, LogError> {
+        if self.is_frozen() {
+            return Err(LogError::Internal(format!(
+                "tree {} is an inactive shard of the log: it takes no new entries",
+                self.tree_id
+            )));
+        }
         let (reply, rx) = oneshot::channel();
         self.queue
             .try_send(Job { entry, reply })
@@ -406,4 +451,38 @@ impl<S: LogStore> AppendLog<S> {
         })
         .await
     }
+}
+
+/// The tree's recorded index offset must be the one it is opened with: every signed entry
+/// timestamp signs a global index, and another offset would serve each entry under an index its
+/// timestamp does not sign. A tree created before offsets were recorded has offset 0 (it is
+/// recorded now); it may take another only while it is empty.
+async fn check_index_offset<S: LogStore>(
+    store: &S,
+    data_dir: &Path,
+    offset: u64,
+    size: u64,
+) -> Result<(), LogError> {
+    let raw = store.meta(META_INDEX_OFFSET).await?;
+    let recorded = match &raw {
+        Some(r) => r
+            .parse::<u64>()
+            .map_err(|e| LogError::Storage(format!("{META_INDEX_OFFSET}: {e}")))?,
+        None if size == 0 => offset,
+        None => 0,
+    };
+    if recorded != offset {
+        return Err(LogError::Refused(format!(
+            "the tree in {} starts at global index {recorded}, not {offset}: its entries' \
+             signed timestamps sign their global indexes, so it must be opened with the offset \
+             it was created with (the sum of the sizes of the shards before it)",
+            data_dir.display()
+        )));
+    }
+    if raw.is_none() {
+        store
+            .set_meta(META_INDEX_OFFSET, &offset.to_string())
+            .await?;
+    }
+    Ok(())
 }

@@ -24,9 +24,19 @@ use crate::store::{LogStore, StoredEntry};
 pub const MAX_RETRIEVE: usize = 10;
 
 /// Rekor v1's per-entry promise: the signed entry timestamp (SET) over the canonical body,
-/// integrated time, log ID and log index.
+/// integrated time, log ID and the entry's global log index (the leaf index plus the shard's
+/// index offset, as Rekor signs it).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RekorSet;
+pub struct RekorSet {
+    index_offset: u64,
+}
+
+impl RekorSet {
+    /// SETs for a shard whose leaf 0 is global index `index_offset` (0: an unsharded log).
+    pub fn new(index_offset: u64) -> Self {
+        Self { index_offset }
+    }
+}
 
 impl EntrySigner for RekorSet {
     fn sign_entry(
@@ -36,16 +46,25 @@ impl EntrySigner for RekorSet {
         index: u64,
         integrated_time: i64,
     ) -> Result<Vec<u8>, LogError> {
-        // Indexes stay below 2^63 (the tree math refuses more), as Rekor's int64 log index.
-        let payload =
-            signet_rekor::set_payload(body, integrated_time, key.id().as_bytes(), index as i64);
+        let global = global_index(self.index_offset, index)?;
+        let payload = signet_rekor::set_payload(body, integrated_time, key.id().as_bytes(), global);
         key.signing_key()
             .sign(&payload)
             .map_err(|e| LogError::Internal(e.to_string()))
     }
 }
 
-/// A running Rekor v1 transparency log.
+/// Global index of leaf `index` of a shard starting at `offset`, as Rekor's int64 log index.
+fn global_index(offset: u64, index: u64) -> Result<i64, LogError> {
+    offset
+        .checked_add(index)
+        .and_then(|g| i64::try_from(g).ok())
+        .ok_or_else(|| LogError::Internal("log index out of range".into()))
+}
+
+/// A running Rekor v1 transparency log: one tree (a shard, when it is part of a
+/// [`crate::ShardedLog`]). Indexes it takes and serves are global: its leaf `i` is entry
+/// `index_offset + i` ([`LogConfig::index_offset`]); inclusion proofs name the leaf index.
 pub struct TransparencyLog<S: LogStore> {
     log: AppendLog<S>,
     entries: RwLock<EntryCache>,
@@ -62,7 +81,8 @@ impl<S: LogStore> TransparencyLog<S> {
         config: LogConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LogError> {
-        let log = AppendLog::open(store, data_dir, &config, clock, Arc::new(RekorSet)).await?;
+        let signer = Arc::new(RekorSet::new(config.index_offset));
+        let log = AppendLog::open(store, data_dir, &config, clock, signer).await?;
         Ok(Self {
             log,
             entries: RwLock::new(EntryCache::new(config.entry_cache)),
@@ -98,6 +118,11 @@ impl<S: LogStore> TransparencyLog<S> {
     /// Tree ID.
     pub fn tree_id(&self) -> u64 {
         self.log.tree_id()
+    }
+
+    /// Global index of this tree's leaf 0 (see [`LogConfig::index_offset`]).
+    pub fn index_offset(&self) -> u64 {
+        self.log.index_offset()
     }
 
     /// The current signed tree head: (size, root hash, checkpoint note).
@@ -159,8 +184,7 @@ impl<S: LogStore> TransparencyLog<S> {
             body: b64::encode(&e.body),
             integrated_time: e.integrated_time,
             log_id: self.log.key().id().to_hex(),
-            log_index: i64::try_from(e.index)
-                .map_err(|_| LogError::Internal("index range".into()))?,
+            log_index: global_index(self.index_offset(), e.index)?,
             verification: Some(Verification {
                 inclusion_proof: Some(InclusionProof {
                     checkpoint: head.checkpoint.clone(),
@@ -217,7 +241,7 @@ impl<S: LogStore> TransparencyLog<S> {
         Ok(json)
     }
 
-    /// Entry by global index.
+    /// Entry by global index (below this tree's index offset: [`LogError::NotFound`]).
     pub async fn get_by_index(&self, index: u64) -> Result<LogEntry, LogError> {
         self.render_entry(&*self.lookup_index(index).await?).await
     }
@@ -227,7 +251,11 @@ impl<S: LogStore> TransparencyLog<S> {
         self.render_json(&*self.lookup_index(index).await?).await
     }
 
+    /// The entry at global `index`.
     async fn lookup_index(&self, index: u64) -> Result<Arc<StoredEntry>, LogError> {
+        let index = index
+            .checked_sub(self.index_offset())
+            .ok_or(LogError::NotFound)?;
         // Only integrated entries below the published head are served.
         if index >= self.log.head().size {
             return Err(LogError::NotFound);
@@ -261,15 +289,23 @@ impl<S: LogStore> TransparencyLog<S> {
         self.render_json(&*self.lookup_uuid(id).await?).await
     }
 
+    /// The entry with leaf hash `uuid` (in this tree).
+    pub(crate) async fn get_by_leaf(&self, uuid: &Sha256Hash) -> Result<LogEntry, LogError> {
+        self.render_entry(&*self.lookup_leaf(uuid).await?).await
+    }
+
     async fn lookup_uuid(&self, id: &str) -> Result<Arc<StoredEntry>, LogError> {
-        let r = signet_rekor::EntryRef::parse(id)
-            .map_err(|e| LogError::Unprocessable(e.to_string()))?;
+        let r = parse_id(id)?;
         if r.tree_id.is_some_and(|t| t != self.log.tree_id()) {
             return Err(LogError::NotFound);
         }
-        let hit = self.entries.read().ok().and_then(|c| c.by_uuid(&r.uuid));
+        self.lookup_leaf(&r.uuid).await
+    }
+
+    async fn lookup_leaf(&self, uuid: &Sha256Hash) -> Result<Arc<StoredEntry>, LogError> {
+        let hit = self.entries.read().ok().and_then(|c| c.by_uuid(uuid));
         let e = self
-            .cached_or_read(hit, self.log.store().entry_by_uuid(&r.uuid))
+            .cached_or_read(hit, self.log.store().entry_by_uuid(uuid))
             .await?;
         if e.index >= self.log.head().size {
             return Err(LogError::NotFound);
@@ -277,90 +313,27 @@ impl<S: LogStore> TransparencyLog<S> {
         Ok(e)
     }
 
-    /// `POST /api/v1/log/entries/retrieve`.
+    /// `POST /api/v1/log/entries/retrieve` (this tree as an unsharded log).
     pub async fn retrieve(&self, q: &SearchLogQuery) -> Result<Vec<LogEntry>, LogError> {
-        let (u, i, e) = (
-            q.entry_uuids.as_deref().unwrap_or_default(),
-            q.log_indexes.as_deref().unwrap_or_default(),
-            q.entries.as_deref().unwrap_or_default(),
-        );
-        if u.len().saturating_add(i.len()).saturating_add(e.len()) > MAX_RETRIEVE {
-            return Err(LogError::Unprocessable(format!(
-                "more than max allowed {MAX_RETRIEVE} entries in request"
-            )));
-        }
-        if u.is_empty() && i.is_empty() && e.is_empty() {
-            return Err(LogError::Unprocessable("empty query".into()));
-        }
-        let mut out = Vec::new();
-        for id in u {
-            match self.get_by_uuid(id).await {
-                Ok(x) => out.push(x),
-                Err(LogError::NotFound) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        for p in e {
-            let admitted = admit(p.to_string().as_bytes())?;
-            match self.get_by_uuid(&admitted.uuid.to_hex()).await {
-                Ok(x) => out.push(x),
-                Err(LogError::NotFound) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        for idx in i {
-            let idx = u64::try_from(*idx)
-                .map_err(|_| LogError::Unprocessable("negative log index".into()))?;
-            match self.get_by_index(idx).await {
-                Ok(x) => out.push(x),
-                Err(LogError::NotFound) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        Ok(out)
+        crate::shards::retrieve(&[self], q).await
     }
 
-    /// `POST /api/v1/index/retrieve`: entry IDs matching the query.
+    /// `POST /api/v1/index/retrieve`: entry IDs matching the query (this tree as an unsharded
+    /// log).
     pub async fn search(&self, q: &SearchIndex) -> Result<Vec<String>, LogError> {
-        let mut keys = Vec::new();
-        if let Some(h) = &q.hash {
-            let h = h.to_lowercase();
-            let (alg, hex) = h.split_once(':').unwrap_or(("sha256", h.as_str()));
-            let ok_len = match alg {
-                "sha256" => 64,
-                "sha512" => 128,
-                "sha1" => 40,
-                _ => 0,
-            };
-            if hex.len() != ok_len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(LogError::Unprocessable(format!("invalid hash {h:?}")));
-            }
-            keys.push(format!("{alg}:{hex}"));
-        }
-        if let Some(pk) = &q.public_key {
-            if pk.format != "x509" {
-                return Err(LogError::BadRequest(
-                    "the PKI format requested is not supported by this server".into(),
-                ));
-            }
-            let pem = b64::decode(&pk.content).map_err(|_| {
-                LogError::BadRequest("public key provided could not be parsed".into())
-            })?;
-            let canonical = signet_rekor::canonical_pem(&pem).map_err(|_| {
-                LogError::BadRequest("public key provided could not be parsed".into())
-            })?;
-            keys.push(signet_crypto::sha256(&canonical).to_hex());
-        }
-        for s in [&q.email, &q.subject].into_iter().flatten() {
-            keys.push(s.to_lowercase());
-        }
-        if keys.is_empty() {
-            return Err(LogError::Unprocessable("empty search".into()));
-        }
-        let and = q.operator.as_deref() == Some("and");
+        crate::shards::search(&[self], q).await
+    }
+
+    /// The entry IDs in this tree whose index holds the `keys` (each key's set united, or with
+    /// `and` intersected).
+    pub(crate) async fn search_keys(
+        &self,
+        keys: &[String],
+        and: bool,
+    ) -> Result<Vec<String>, LogError> {
         let mut result: Option<Vec<Sha256Hash>> = None;
         for k in keys {
-            let found = self.log.store().search(&k).await?;
+            let found = self.log.store().search(k).await?;
             result = Some(match result {
                 None => found,
                 Some(prev) if and => prev.into_iter().filter(|u| found.contains(u)).collect(),
@@ -399,4 +372,48 @@ impl<S: LogStore> TransparencyLog<S> {
             root_hash: root.to_hex(),
         })
     }
+}
+
+/// A UUID or entry ID from a request (422 when it is neither).
+pub(crate) fn parse_id(id: &str) -> Result<signet_rekor::EntryRef, LogError> {
+    signet_rekor::EntryRef::parse(id).map_err(|e| LogError::Unprocessable(e.to_string()))
+}
+
+/// The index keys a `SearchIndex` query names, and whether they are to be intersected
+/// (`"operator": "and"`) rather than united.
+pub(crate) fn search_index_keys(q: &SearchIndex) -> Result<(Vec<String>, bool), LogError> {
+    let mut keys = Vec::new();
+    if let Some(h) = &q.hash {
+        let h = h.to_lowercase();
+        let (alg, hex) = h.split_once(':').unwrap_or(("sha256", h.as_str()));
+        let ok_len = match alg {
+            "sha256" => 64,
+            "sha512" => 128,
+            "sha1" => 40,
+            _ => 0,
+        };
+        if hex.len() != ok_len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(LogError::Unprocessable(format!("invalid hash {h:?}")));
+        }
+        keys.push(format!("{alg}:{hex}"));
+    }
+    if let Some(pk) = &q.public_key {
+        if pk.format != "x509" {
+            return Err(LogError::BadRequest(
+                "the PKI format requested is not supported by this server".into(),
+            ));
+        }
+        let pem = b64::decode(&pk.content)
+            .map_err(|_| LogError::BadRequest("public key provided could not be parsed".into()))?;
+        let canonical = signet_rekor::canonical_pem(&pem)
+            .map_err(|_| LogError::BadRequest("public key provided could not be parsed".into()))?;
+        keys.push(signet_crypto::sha256(&canonical).to_hex());
+    }
+    for s in [&q.email, &q.subject].into_iter().flatten() {
+        keys.push(s.to_lowercase());
+    }
+    if keys.is_empty() {
+        return Err(LogError::Unprocessable("empty search".into()));
+    }
+    Ok((keys, q.operator.as_deref() == Some("and")))
 }

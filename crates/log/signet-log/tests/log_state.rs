@@ -5,30 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use signet_crypto::SigningKey;
-use signet_log::{LogConfig, LogError, SqliteStore, SystemClock, TransparencyLog};
+use signet_log::{LogConfig, LogError, SqliteStore, TransparencyLog};
+
+mod common;
+use common::close;
 
 async fn open(dir: &Path) -> Result<TransparencyLog<SqliteStore>, LogError> {
-    let store = SqliteStore::open(dir).await?;
-    TransparencyLog::open(
-        store,
-        dir,
-        LogConfig::new("state.test"),
-        Arc::new(SystemClock),
-    )
-    .await
-}
-
-/// Closes the log: its sequencer ends and the store is released.
-async fn close(log: TransparencyLog<SqliteStore>) {
-    let stopped = log.sequencer_stopped();
-    drop(log);
-    tokio::time::timeout(Duration::from_secs(5), stopped)
-        .await
-        .unwrap();
+    common::open_with(dir, LogConfig::new("state.test")).await
 }
 
 /// Appends `n` leaves and waits until the recorded checkpoint shows them.

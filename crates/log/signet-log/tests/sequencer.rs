@@ -13,6 +13,9 @@ use signet_log::{
 };
 use signet_types::Sha256Hash;
 
+mod common;
+use common::proposal;
+
 /// A SQLite store whose commits can be delayed and made to fail (before anything is written).
 #[derive(Clone)]
 struct FlakyStore {
@@ -81,16 +84,6 @@ impl LogStore for FlakyStore {
     async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {
         self.inner.search(key).await
     }
-}
-
-fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
-    let sig = key.sign(data.as_bytes()).unwrap();
-    let p = signet_rekor::proposed_hashedrekord(
-        &sig,
-        &key.public_key().to_pem(),
-        &signet_crypto::sha256(data.as_bytes()).to_hex(),
-    );
-    serde_json::to_vec(&p).unwrap()
 }
 
 fn index_of(entry: &signet_rekor::api::LogEntry) -> i64 {

@@ -1,4 +1,4 @@
-//! HTTP layer: the Rekor v1 REST API over [`signet_log::TransparencyLog`]. Handlers only parse
+//! HTTP layer: the Rekor v1 REST API over [`signet_log::ShardedLog`]. Handlers only parse
 //! requests, call the library and map [`LogError`] to Rekor's status codes and error bodies.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use signet_log::{LogError, LogStore, TransparencyLog};
+use signet_log::{LogError, LogStore, ShardedLog};
 use signet_rekor::api::{ErrorBody, SearchIndex, SearchLogQuery};
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -73,7 +73,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type Shared<S> = Arc<TransparencyLog<S>>;
+type Shared<S> = Arc<ShardedLog<S>>;
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
@@ -160,15 +160,46 @@ async fn info<S: LogStore>(State(log): State<Shared<S>>) -> Response {
     Json(log.log_info()).into_response()
 }
 
-/// Query of `GET /api/v1/log/proof` (`?firstSize=N&lastSize=M`), as axum's `Query` extracts it.
+/// Query of `GET /api/v1/log/proof` (`?firstSize=N&lastSize=M[&treeID=T]`), as axum's `Query`
+/// extracts it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProofQuery {
     first_size: Option<String>,
     last_size: Option<String>,
+    #[serde(rename = "treeID")]
+    tree_id: Option<String>,
+}
+
+/// Query of `GET /api/v1/log/publicKey` (`[?treeID=T]`), as axum's `Query` extracts it.
+#[derive(Deserialize)]
+pub struct TreeQuery {
+    #[serde(rename = "treeID")]
+    tree_id: Option<String>,
+}
+
+impl TreeQuery {
+    /// The shard the query names (`None`: the active one); 400 when it is not a decimal tree ID.
+    pub fn tree_id(&self) -> Result<Option<u64>, LogError> {
+        parse_tree_id(self.tree_id.as_deref())
+    }
+}
+
+/// A `treeID` query parameter: a decimal tree ID, or none (400 otherwise, as Rekor answers).
+fn parse_tree_id(raw: Option<&str>) -> Result<Option<u64>, LogError> {
+    raw.map(|t| {
+        t.parse::<u64>()
+            .map_err(|_| LogError::BadRequest(format!("invalid tree ID specified: {t}")))
+    })
+    .transpose()
 }
 
 impl ProofQuery {
+    /// The shard the query names (`None`: the active one); 400 when it is not a decimal tree ID.
+    pub fn tree_id(&self) -> Result<Option<u64>, LogError> {
+        parse_tree_id(self.tree_id.as_deref())
+    }
+
     /// `(firstSize, lastSize)`; `firstSize` defaults to 1, `lastSize` is required (422 when
     /// absent or not an integer). Their order and range are the log's business.
     pub fn sizes(self) -> Result<(u64, u64), LogError> {
@@ -192,16 +223,20 @@ async fn proof<S: LogStore>(
     State(log): State<Shared<S>>,
     Query(q): Query<ProofQuery>,
 ) -> Result<Response, ApiError> {
+    let tree_id = q.tree_id()?;
     let (first, last) = q.sizes()?;
-    Ok(Json(log.consistency(first, last).await?).into_response())
+    Ok(Json(log.consistency(first, last, tree_id).await?).into_response())
 }
 
-async fn public_key<S: LogStore>(State(log): State<Shared<S>>) -> Response {
-    (
+async fn public_key<S: LogStore>(
+    State(log): State<Shared<S>>,
+    Query(q): Query<TreeQuery>,
+) -> Result<Response, ApiError> {
+    Ok((
         [(header::CONTENT_TYPE, "application/x-pem-file")],
-        log.public_key_pem(),
+        log.public_key_pem(q.tree_id()?)?,
     )
-        .into_response()
+        .into_response())
 }
 
 /// Wraps the whole app a server serves: a panicking handler is answered with a JSON 500
@@ -310,7 +345,7 @@ pub fn log_panics() {
     }));
 }
 
-/// The Rekor v1 router for `log`.
+/// The Rekor v1 router for `log` (a [`ShardedLog::single`] for an unsharded log).
 pub fn rekor_router<S: LogStore>(log: Shared<S>) -> Router {
     Router::new()
         .route("/api/v1/log/entries", post(create::<S>).get(by_index::<S>))
@@ -369,6 +404,35 @@ mod tests {
         assert_eq!(
             status(query::<ProofQuery>("firstSize=x&lastSize=9").sizes()),
             Some(422)
+        );
+    }
+
+    #[test]
+    fn tree_id_query() {
+        assert_eq!(query::<TreeQuery>("").tree_id().ok(), Some(None));
+        assert_eq!(
+            query::<TreeQuery>("treeID=42").tree_id().ok(),
+            Some(Some(42))
+        );
+        assert_eq!(
+            query::<ProofQuery>("lastSize=9&treeID=7").tree_id().ok(),
+            Some(Some(7))
+        );
+        for bad in [
+            "treeID=",
+            "treeID=-1",
+            "treeID=0x1",
+            "treeID=18446744073709551616",
+        ] {
+            assert_eq!(
+                status(query::<TreeQuery>(bad).tree_id()),
+                Some(400),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            status(query::<ProofQuery>("lastSize=9&treeID=a").tree_id()),
+            Some(400)
         );
     }
 }
