@@ -9,6 +9,8 @@
 #      that bundle);
 #   3. sigstore-js (`@sigstore/cli` 0.10.3) verifies a bundle signet made, with trust from
 #      `--tuf-mirror-url <url>/tuf --tuf-root-path root.json`, and refuses it for another identity;
+#   4. after `signet admin rotate log-key|ca|ct-key`, all of them renew their trust through TUF by
+#      themselves: bundles from before still verify, new ones are signed and verified;
 # and python-tuf refuses a bootstrap root whose signature does not verify.
 # Usage: tuf_server.sh <venv> <npm dir> <signet binary>. Prints "interop: N passed, M failed".
 set -uo pipefail
@@ -59,6 +61,26 @@ js() {
 }
 check "sigstore-js verifies signet's bundle with trust from the server's TUF repository" js alice@example.com
 refuse "sigstore-js refuses it for another identity" 'PolicyError|mallory' js mallory@example.com
+# Rotation: stop, rotate the log key, the CA and the CT key, start again on the same address.
+# The peers refresh through TUF by themselves: what was signed before still verifies, and they
+# sign and verify with the new keys.
+kill "$pid"; wait "$pid" 2>/dev/null
+for what in log-key ca ct-key; do
+  "$signet" admin rotate "$what" --data-dir "$work/data" > /dev/null 2>> "$work/rotate.err" \
+    || { echo "interop FAILED: signet admin rotate $what"; cat "$work/rotate.err"; }
+done
+start_server "$signet" --dev-oidc --data-dir "$work/data" --addr "${url#http://}"
+check "after a rotation, sigstore-python verifies what it signed before (trust refreshed from TUF)" \
+  "$venv/bin/sigstore" --instance "$url/tuf" verify identity "$work/a.txt" \
+    --cert-identity alice@example.com --cert-oidc-issuer "$url/oidc"
+echo "signed after the rotation" > "$work/c.txt"
+check "after a rotation, sigstore-python signs with the new keys and verifies" \
+  sh -c '"$1" --instance "$2/tuf" sign --identity-token "$3" "$4" &&
+    "$1" --instance "$2/tuf" verify identity "$4" --cert-identity alice@example.com --cert-oidc-issuer "$2/oidc"' \
+  _ "$venv/bin/sigstore" "$url" "$token" "$work/c.txt"
+check "after a rotation, sigstore-js verifies signet's bundle from before" js alice@example.com
+"$signet" sign-blob "$work/b.txt" --identity-token "$token" --bundle "$work/b.txt.sigstore.json" > /dev/null 2>&1
+check "after a rotation, sigstore-js verifies signet's bundle made with the new keys" js alice@example.com
 # A bootstrap root whose signature no longer covers its content is refused.
 python3 - "$work/data/tuf/root.json" "$work/forged-root.json" <<'PY'
 import json, sys

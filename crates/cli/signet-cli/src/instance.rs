@@ -4,7 +4,9 @@
 //! Layout of the data directory:
 //! * `ca/` — `root.pem`, `intermediate.pem`, `intermediate.key` and `root.key` (0600);
 //! * `ct/` — the CT log (key, database, recorded checkpoint); `log/` — the transparency log
-//!   (`log.key`, `log.sqlite`, `checkpoint`);
+//!   (`log.key`, `log.sqlite`, `checkpoint`); after rotations, `log-N/` and `ct-N/` hold the
+//!   newer ones and `ca/retired/N/` the retired CA certificates, as `rotations.json` records;
+//! * `lock` — held by the process using the directory;
 //! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
 //! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start;
 //! * `tuf/` — the TUF repository that publishes them (`crate::tuf_serve`).
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use signet_ca::CaChain;
 use signet_ct::CtLog;
-use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+use signet_log::{LogConfig, ShardedLog, SqliteStore, SystemClock, TransparencyLog};
 use signet_release::write_atomic;
 use signet_trust::{
     AuthoritySubject, CertificateAuthority, Service, SigningConfig, TimeRange,
@@ -23,17 +25,56 @@ use signet_trust::{
 };
 use signet_types::UnixSeconds;
 
+use crate::rotate_cmd::{Rotations, dir_in};
 use crate::trust_cfg::{SIGNING_CONFIG, TRUST_CONFIG, TRUSTED_ROOT};
+
+/// The active transparency log's directory before any rotation.
+pub const LOG_DIR: &str = "log";
+/// The active CT log's directory before any rotation.
+pub const CT_DIR: &str = "ct";
 
 /// The open services of an instance.
 pub struct Instance {
     pub ca: CaChain,
     pub ct: CtLog,
-    pub log: TransparencyLog<SqliteStore>,
+    /// The transparency log: the active tree and those rotations froze.
+    pub log: ShardedLog<SqliteStore>,
+    /// When each frozen tree's key stopped signing (one per inactive shard, oldest first).
+    log_ends: Vec<i64>,
+    /// Retired CT logs: (key, log ID, start, end).
+    retired_ct: Vec<(signet_crypto::PublicKey, Vec<u8>, i64, i64)>,
+    /// Retired CA chains: (intermediate, root, end).
+    retired_ca: Vec<(signet_x509::Certificate, signet_x509::Certificate, i64)>,
 }
 
-/// Creates the CA on first use (or loads it), and opens the CT log and the transparency log.
+/// Locks the data directory for this process (`DATA/lock`, released when the returned file is
+/// dropped or the process ends): one `signet server` per data directory, and no rotation while
+/// it runs.
+pub fn lock(data_dir: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("{}", data_dir.display()))?;
+    let p = data_dir.join("lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&p)
+        .with_context(|| format!("{}", p.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{} is in use by another signet process (a running `signet server`?): stop it first",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(anyhow::Error::new(e).context(format!("locking {}", p.display())))
+        }
+    }
+}
+
+/// Creates the CA on first use (or loads it), and opens the CT log and the transparency log
+/// (every tree rotations made: see [`crate::rotate_cmd`]).
 pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance> {
+    let rot = Rotations::read(data_dir)?;
     let ca_dir = data_dir.join("ca");
     let ca = if ca_dir.join(signet_ca::keys::INTERMEDIATE_KEY).exists() {
         CaChain::load(&ca_dir).context("loading the CA")?
@@ -45,26 +86,133 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
         eprintln!("created a new CA in {}", ca_dir.display());
         ca
     };
-    let ct = CtLog::open(
-        &data_dir.join("ct"),
-        vec![ca.root().clone()],
-        Arc::new(SystemClock),
-    )
-    .await
-    .context("opening the CT log")?;
-    let log_dir = data_dir.join("log");
-    let store = SqliteStore::open(&log_dir)
+    let mut retired_ca = Vec::new();
+    for r in &rot.ca.retired {
+        let dir = dir_in(data_dir, &r.dir)?;
+        let read = |name: &str| -> Result<signet_x509::Certificate> {
+            let p = dir.join(name);
+            let pem = signet_crypto::read_capped_string(&p, signet_ca::keys::CA_CERTIFICATE_FILE)?;
+            signet_x509::Certificate::from_pem(&pem).with_context(|| format!("{}", p.display()))
+        };
+        retired_ca.push((
+            read(signet_ca::keys::INTERMEDIATE_CERT)?,
+            read(signet_ca::keys::ROOT_CERT)?,
+            r.until,
+        ));
+    }
+    let ct = open_ct(&rot.ct.active_dir(data_dir, CT_DIR)?, &ca).await?;
+    let mut retired_ct = Vec::new();
+    for r in &rot.ct.retired {
+        let old = open_ct(&dir_in(data_dir, &r.dir)?, &ca).await?;
+        retired_ct.push((
+            old.public_key().clone(),
+            old.log_id().as_bytes().to_vec(),
+            old.created(),
+            r.until,
+        ));
+    }
+    let mut inactive = Vec::new();
+    let mut offset = 0u64;
+    for r in &rot.log.retired {
+        let dir = dir_in(data_dir, &r.dir)?;
+        let shard = open_log_shard(&dir, log_host, offset).await?;
+        let size = shard.head_state().0;
+        if Some(size) != r.size {
+            anyhow::bail!(
+                "the frozen log tree in {} holds {size} entries, but {} recorded {:?} when it                  was frozen: it was written to or replaced; restore it from a backup",
+                dir.display(),
+                crate::rotate_cmd::ROTATIONS,
+                r.size
+            );
+        }
+        offset = offset.checked_add(size).context("log size")?;
+        inactive.push(shard);
+    }
+    let active = open_log_shard(&rot.log.active_dir(data_dir, LOG_DIR)?, log_host, offset).await?;
+    let log = ShardedLog::new(inactive, active).context("opening the log's trees")?;
+    Ok(Instance {
+        ca,
+        ct,
+        log,
+        log_ends: rot.log.retired.iter().map(|r| r.until).collect(),
+        retired_ct,
+        retired_ca,
+    })
+}
+
+/// Opens (or creates) one tree of the transparency log in `dir`, its log indexes starting at
+/// `offset`.
+pub async fn open_log_shard(
+    dir: &Path,
+    log_host: &str,
+    offset: u64,
+) -> Result<TransparencyLog<SqliteStore>> {
+    let store = SqliteStore::open(dir)
         .await
-        .context("opening the log database")?;
-    let log = TransparencyLog::open(
+        .with_context(|| format!("opening the log database in {}", dir.display()))?;
+    TransparencyLog::open(
         store,
-        &log_dir,
-        LogConfig::new(log_host),
+        dir,
+        LogConfig::new(log_host).with_index_offset(offset),
         Arc::new(SystemClock),
     )
     .await
-    .context("starting the transparency log")?;
-    Ok(Instance { ca, ct, log })
+    .with_context(|| format!("starting the transparency log in {}", dir.display()))
+}
+
+/// Opens (or creates) the CT log in `dir`, accepting chains to `ca`'s root.
+pub async fn open_ct(dir: &Path, ca: &CaChain) -> Result<CtLog> {
+    CtLog::open(dir, vec![ca.root().clone()], Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("opening the CT log in {}", dir.display()))
+}
+
+/// Retires `ca` (its certificates copied into `keep`) for a new intermediate under the same
+/// root (its key `ca/root.key` must be here), or with `new_root` a new root and intermediate;
+/// writes the new CA into `DATA/ca`. Returns what happened, for the operator.
+pub fn rotate_ca(
+    data_dir: &Path,
+    ca: &CaChain,
+    keep: &Path,
+    new_root: bool,
+    now: time::OffsetDateTime,
+) -> Result<String> {
+    use signet_ca::keys::{FileSigner, INTERMEDIATE_CERT, ROOT_CERT, ROOT_KEY};
+    let ca_dir = data_dir.join("ca");
+    let (next, root_key, int_key) = if new_root {
+        let org = authority_subject(ca.root()).organization;
+        let org = if org.is_empty() { "signet".into() } else { org };
+        CaChain::generate(&org, now).context("creating the new CA")?
+    } else {
+        let p = ca_dir.join(ROOT_KEY);
+        if !p.exists() {
+            anyhow::bail!(
+                "the CA root key {} is not here (kept off line?): put it back for the rotation, \
+                 or rotate to a new root with --new-root",
+                p.display()
+            );
+        }
+        let root_key = FileSigner::from_pem(&signet_ca::keys::read_private_pem(&p)?)?;
+        let (next, int_key) = ca.reissue(&root_key, now)?;
+        (next, root_key, int_key)
+    };
+    write_atomic(
+        &keep.join(INTERMEDIATE_CERT),
+        ca.intermediate().to_pem().as_bytes(),
+    )?;
+    write_atomic(&keep.join(ROOT_CERT), ca.root().to_pem().as_bytes())?;
+    next.write(&ca_dir, &root_key, &int_key)
+        .context("writing the new CA")?;
+    Ok(format!(
+        "certificates are now issued by {}{}; the retired chain is kept in {}",
+        next.intermediate().subject_string(),
+        if new_root {
+            format!(" under a new root {}", next.root().subject_string())
+        } else {
+            String::new()
+        },
+        keep.display()
+    ))
 }
 
 fn rfc3339(t: i64) -> String {
@@ -72,45 +220,114 @@ fn rfc3339(t: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
-/// The trusted root describing this instance at `url`.
-pub fn trusted_root(
-    ca: &CaChain,
-    ct: &CtLog,
-    log: &TransparencyLog<SqliteStore>,
+/// A log (transparency or CT) of this instance at `url` in the trusted root.
+fn trusted_log(
     url: &str,
-) -> TrustedRoot {
-    TrustedRoot {
-        tlogs: vec![TrustedLog {
-            base_url: url.to_string(),
-            log_id: log.public_key().key_id().as_bytes().to_vec(),
-            key: TrustedKey::Usable(log.public_key().clone()),
-            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
-            valid_for: TimeRange {
-                start: Some(UnixSeconds(log.created())),
-                end: None,
-            },
-        }],
-        ctlogs: vec![TrustedLog {
-            base_url: url.to_string(),
-            log_id: ct.log_id().as_bytes().to_vec(),
-            key: TrustedKey::Usable(ct.public_key().clone()),
-            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
-            valid_for: TimeRange {
-                start: Some(UnixSeconds(ct.created())),
-                end: None,
-            },
-        }],
-        certificate_authorities: vec![CertificateAuthority {
-            subject: Some(authority_subject(ca.root())),
-            uri: url.to_string(),
-            chain: vec![ca.intermediate().der().to_vec(), ca.root().der().to_vec()],
-            valid_for: TimeRange {
-                start: Some(ca.intermediate().not_before()),
-                end: None,
-            },
-        }],
-        timestamp_authorities: vec![],
+    key: &signet_crypto::PublicKey,
+    log_id: Vec<u8>,
+    start: i64,
+    end: Option<i64>,
+) -> TrustedLog {
+    TrustedLog {
+        base_url: url.to_string(),
+        log_id,
+        key: TrustedKey::Usable(key.clone()),
+        key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+        valid_for: TimeRange {
+            start: Some(UnixSeconds(start)),
+            end: end.map(UnixSeconds),
+        },
     }
+}
+
+/// The trusted root describing this instance at `url`: every key it signed with, the retired
+/// ones with the end of their validity.
+pub fn trusted_root(inst: &Instance, url: &str) -> Result<TrustedRoot> {
+    let mut tlogs = Vec::new();
+    for (i, shard) in inst.log.shards().enumerate() {
+        let key = shard.public_key();
+        tlogs.push(trusted_log(
+            url,
+            key,
+            key.key_id().as_bytes().to_vec(),
+            shard.created(),
+            inst.log_ends.get(i).copied(),
+        ));
+    }
+    let mut ctlogs: Vec<TrustedLog> = inst
+        .retired_ct
+        .iter()
+        .map(|(key, id, start, end)| trusted_log(url, key, id.clone(), *start, Some(*end)))
+        .collect();
+    ctlogs.push(trusted_log(
+        url,
+        inst.ct.public_key(),
+        inst.ct.log_id().as_bytes().to_vec(),
+        inst.ct.created(),
+        None,
+    ));
+    let authority = |intermediate: &signet_x509::Certificate,
+                     root: &signet_x509::Certificate,
+                     end: Option<i64>| CertificateAuthority {
+        subject: Some(authority_subject(root)),
+        uri: url.to_string(),
+        chain: vec![intermediate.der().to_vec(), root.der().to_vec()],
+        valid_for: TimeRange {
+            start: Some(intermediate.not_before()),
+            end: end.map(UnixSeconds),
+        },
+    };
+    let mut certificate_authorities: Vec<CertificateAuthority> = inst
+        .retired_ca
+        .iter()
+        .map(|(int, root, end)| authority(int, root, Some(*end)))
+        .collect();
+    certificate_authorities.push(authority(inst.ca.intermediate(), inst.ca.root(), None));
+    Ok(TrustedRoot {
+        tlogs,
+        ctlogs,
+        certificate_authorities,
+        timestamp_authorities: vec![],
+    })
+}
+
+/// When the instance first issued certificates (its oldest CA's start), for the signing config.
+pub fn ca_since(inst: &Instance) -> i64 {
+    inst.retired_ca
+        .first()
+        .map_or(inst.ca.intermediate(), |(int, _, _)| int)
+        .not_before()
+        .0
+}
+
+/// The public URL and signing config of the trust files `signet server` (or `signet init`)
+/// last wrote in `data_dir`.
+pub fn published_trust(data_dir: &Path) -> Result<(String, SigningConfig)> {
+    let p = data_dir.join(SIGNING_CONFIG);
+    let bytes = std::fs::read(&p).with_context(|| {
+        format!(
+            "{} is not an initialised signet data directory (no {}): run `signet init` or \
+             `signet server` first",
+            data_dir.display(),
+            p.display()
+        )
+    })?;
+    let signing = SigningConfig::from_json(&bytes).with_context(|| format!("{}", p.display()))?;
+    let url = signing
+        .ca_urls
+        .first()
+        .map(|s| s.url.clone())
+        .with_context(|| format!("{} names no CA URL", p.display()))?;
+    Ok((url, signing))
+}
+
+/// The bytes of `trusted_root.json` and `signing_config.json` as written in `data_dir`.
+pub fn trust_file_bytes(data_dir: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
+    let read = |name: &str| {
+        let p = data_dir.join(name);
+        std::fs::read(&p).with_context(|| format!("{}", p.display()))
+    };
+    Ok((read(TRUSTED_ROOT)?, read(SIGNING_CONFIG)?))
 }
 
 /// The CA's name in the trusted root: organization and common name of its root certificate

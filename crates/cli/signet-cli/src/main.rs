@@ -26,6 +26,7 @@ mod net;
 mod oidc_cmd;
 mod online;
 mod release_cmd;
+mod rotate_cmd;
 mod server_cmd;
 mod sign_cmd;
 mod trust_cfg;
@@ -65,6 +66,8 @@ enum Command {
     Server(server_cmd::ServerArgs),
     /// Create a signet instance's keys and trust files without starting it.
     Init(server_cmd::InitArgs),
+    /// Operate a signet instance: rotate its keys.
+    Admin(rotate_cmd::AdminArgs),
     /// Read and verify entries of a transparency log (rekor-cli style).
     Log(log_cmd::LogArgs),
     /// Sign every artifact of a release directory, with a signed SHA256SUMS, SBOM and provenance.
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
         Command::VerifyBlob(args) => verify_cmd::verify_blob(args),
         Command::Server(args) => server_cmd::run(args),
         Command::Init(args) => server_cmd::init(args),
+        Command::Admin(args) => rotate_cmd::run(args),
         Command::GenerateKeyPair(args) => sign_cmd::generate_key_pair(args),
         Command::SignBlob(args) => sign_cmd::sign_blob(args),
         Command::Log(args) => log_cmd::run(args),

@@ -127,9 +127,10 @@ pub fn init(args: InitArgs) -> Result<()> {
     rt.block_on(async {
         let url = args.url.trim_end_matches('/');
         let host = checkpoint_host(url, args.log_host.as_deref())?;
+        let _lock = instance::lock(&args.data_dir)?;
         let inst = instance::open(&args.data_dir, &args.org, &host).await?;
-        let root = instance::trusted_root(&inst.ca, &inst.ct, &inst.log, url);
-        let signing = instance::signing_config(url, None, inst.ca.intermediate().not_before().0);
+        let root = instance::trusted_root(&inst, url)?;
+        let signing = instance::signing_config(url, None, instance::ca_since(&inst));
         let (p, _) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
         println!(
             "initialised {} (trust config: {})",
@@ -152,6 +153,8 @@ async fn serve(args: ServerArgs) -> Result<()> {
         .trim_end_matches('/')
         .to_string();
     let host = checkpoint_host(&url, args.log_host.as_deref())?;
+    // Held while the server runs.
+    let _lock = instance::lock(&args.data_dir)?;
     let inst = instance::open(&args.data_dir, &args.org, &host).await?;
 
     // Who may get certificates.
@@ -205,27 +208,19 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let configuration = oidc.configuration_json();
     let verifier = signet_oidc::Verifier::new(Arc::new(oidc), cache);
 
-    let root = instance::trusted_root(&inst.ca, &inst.ct, &inst.log, &url);
-    let signing = instance::signing_config(
-        &url,
-        oidc_url.as_deref(),
-        inst.ca.intermediate().not_before().0,
-    );
+    let root = instance::trusted_root(&inst, &url)?;
+    let signing = instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
     // The same trust, through TUF at <url>/tuf/ (kept current hourly: the timestamp expires
     // after 7 days and is renewed daily).
-    let trust_files = {
-        let dir = args.data_dir.clone();
-        move || -> Result<(Vec<u8>, Vec<u8>)> {
-            Ok((
-                std::fs::read(dir.join(crate::trust_cfg::TRUSTED_ROOT))?,
-                std::fs::read(dir.join(crate::trust_cfg::SIGNING_CONFIG))?,
-            ))
+    let publish = |dir: &std::path::Path| -> Result<()> {
+        let (tr, sc) = instance::trust_file_bytes(dir)?;
+        for w in crate::tuf_serve::publish(dir, &tr, &sc, time::OffsetDateTime::now_utc())? {
+            tracing::warn!("TUF: {w}");
         }
+        Ok(())
     };
-    let (tr, sc) = trust_files()?;
-    crate::tuf_serve::publish(&args.data_dir, &tr, &sc, time::OffsetDateTime::now_utc())
-        .context("publishing the TUF repository")?;
+    publish(&args.data_dir).context("publishing the TUF repository")?;
     {
         let dir = args.data_dir.clone();
         tokio::spawn(async move {
@@ -234,13 +229,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
             loop {
                 tick.tick().await;
                 let dir = dir.clone();
-                let files = trust_files.clone();
-                let r = tokio::task::spawn_blocking(move || {
-                    let (tr, sc) = files()?;
-                    crate::tuf_serve::publish(&dir, &tr, &sc, time::OffsetDateTime::now_utc())
-                })
-                .await;
-                match r {
+                match tokio::task::spawn_blocking(move || publish(&dir)).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => tracing::error!("TUF: renewing the repository failed: {e:#}"),
                     Err(e) => tracing::error!("TUF: renewing the repository failed: {e}"),
@@ -266,7 +255,10 @@ async fn serve(args: ServerArgs) -> Result<()> {
     ));
 
     let info = inst.log.log_info();
-    let (log_stopped, ct_stopped) = (inst.log.sequencer_stopped(), inst.ct.sequencer_stopped());
+    let (log_stopped, ct_stopped) = (
+        inst.log.active().sequencer_stopped(),
+        inst.ct.sequencer_stopped(),
+    );
     let ct = Arc::new(inst.ct);
     let ca_svc = Arc::new(signet_server::ca::CaService {
         ca: inst.ca,
@@ -274,7 +266,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
         auth: signet_server::ca::OidcAuthenticator(verifier),
         configuration,
     });
-    let mut app = signet_server::rekor_router(Arc::new(signet_log::ShardedLog::single(inst.log)))
+    let mut app = signet_server::rekor_router(Arc::new(inst.log))
         .merge(signet_server::ca::fulcio_router(ca_svc))
         .merge(signet_server::ca::ct_router(ct));
     for r in routers {
@@ -317,7 +309,7 @@ async fn unless_a_sequencer_stops(
 /// does it and as sigstore-js checks it (a checkpoint whose key name is not the host of the log's
 /// `baseUrl` in the trusted root fails there with "invalid checkpoint signature"). An explicit
 /// `--log-host` must agree with it.
-fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<String> {
+pub(crate) fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<String> {
     let parsed = reqwest::Url::parse(url).with_context(|| format!("public URL {url:?}"))?;
     let host = parsed
         .host_str()

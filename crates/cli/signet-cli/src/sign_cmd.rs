@@ -172,12 +172,34 @@ pub(crate) async fn log_uploader(
     ))
 }
 
-/// The trusted log key (from the trust config), else the one the log serves.
+/// The trusted key of the log at `client`'s URL that signs new entries now (from the trust
+/// config: after a rotation the trusted root also lists retired keys, whose validity ended),
+/// else the one the log serves.
 pub(crate) async fn log_key(
     client: &RekorClient,
     trust: Option<&crate::trust_cfg::ClientTrust>,
 ) -> Result<signet_crypto::PublicKey> {
-    Ok(match trust.and_then(|t| t.root.tlogs.first()) {
+    let now = signet_types::UnixSeconds(time::OffsetDateTime::now_utc().unix_timestamp());
+    let url = client.base().trim_end_matches('/');
+    let current = trust.and_then(|t| {
+        let tlogs = &t.root.tlogs;
+        let valid_now = |l: &&signet_trust::TransparencyLog| l.valid_for.contains(now);
+        let at_url = |l: &&signet_trust::TransparencyLog| l.base_url.trim_end_matches('/') == url;
+        // The newest valid key of this log, else of any log, else the first listed.
+        tlogs
+            .iter()
+            .filter(at_url)
+            .filter(valid_now)
+            .max_by_key(|l| l.valid_for.start)
+            .or_else(|| {
+                tlogs
+                    .iter()
+                    .filter(valid_now)
+                    .max_by_key(|l| l.valid_for.start)
+            })
+            .or_else(|| tlogs.first())
+    });
+    Ok(match current {
         Some(l) => l
             .key
             .usable()

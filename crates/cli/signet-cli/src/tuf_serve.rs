@@ -115,14 +115,14 @@ pub(crate) fn latest(repo: &Path, role: &str) -> Result<Option<Vec<u8>>> {
 }
 
 /// Brings `DATA/tuf/repo` up to date with the instance's trust files at `now`: creates the
-/// development root on first use, signs what changed or is about to expire, and logs what needs
-/// an operator.
+/// development root on first use and signs what changed or is about to expire. Returns what
+/// needs an operator (the targets key is off line, metadata expires soon).
 pub fn publish(
     data_dir: &Path,
     trusted_root: &[u8],
     signing_config: &[u8],
     now: OffsetDateTime,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     ensure_root(data_dir, now)?;
     let repo = repo_dir(data_dir);
     let keys = keys_dir(data_dir);
@@ -161,9 +161,6 @@ pub fn publish(
         &Periods::default(),
         now,
     )?;
-    for w in &out.warnings {
-        tracing::warn!("TUF: {w}");
-    }
     // In order: target files, metadata, the timestamp last (clients start from it).
     for (path, bytes) in &out.files {
         let p = repo.join(path);
@@ -182,7 +179,7 @@ pub fn publish(
                 .join(", ")
         );
     }
-    Ok(())
+    Ok(out.warnings)
 }
 
 /// `GET /tuf/<path>`: a file of the repository. `timestamp.json` is never cached; every other

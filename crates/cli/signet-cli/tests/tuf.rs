@@ -16,18 +16,22 @@ use signet_tuf::Trusted;
 
 /// A server on `addr` (fixed, so that restarts keep the trust files' URL) for `public`.
 fn server(data: &Path, addr: &str, public: &str) -> Listening {
-    let mut s = Listening::start(
-        &[
-            "server",
-            "--addr",
-            addr,
-            "--public-url",
-            public,
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        &[],
-    );
+    server_with(data, addr, public, &[])
+}
+
+/// [`server`] with `extra` flags.
+fn server_with(data: &Path, addr: &str, public: &str, extra: &[&str]) -> Listening {
+    let mut args = vec![
+        "server",
+        "--addr",
+        addr,
+        "--public-url",
+        public,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let mut s = Listening::start(&args, &[]);
     s.url = format!("http://{addr}");
     s
 }
@@ -175,23 +179,7 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
     let home = tmp.path().join("home");
     let addr = free_addr();
     let public = format!("http://{addr}");
-    let start = || {
-        let mut s = Listening::start(
-            &[
-                "server",
-                "--dev-oidc",
-                "--addr",
-                &addr,
-                "--public-url",
-                &public,
-                "--data-dir",
-                data.to_str().unwrap(),
-            ],
-            &[],
-        );
-        s.url = public.clone();
-        s
-    };
+    let start = || server_with(&data, &addr, &public, &["--dev-oidc"]);
     let s = start();
     let root = data.join("tuf/root.json");
     let root_s = root.to_str().unwrap();
@@ -228,12 +216,7 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
         ],
     ));
 
-    let token = std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
-        .args(["oidc", "token", "--subject", "alice@example.com"])
-        .env("SIGNET_DATA_DIR", &data)
-        .output()
-        .unwrap();
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let token = token(&data, "alice@example.com");
     let file = tmp.path().join("a.txt");
     std::fs::write(&file, "trust through TUF").unwrap();
     let (f, b) = (
@@ -245,20 +228,7 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
         &["sign-blob", f, "--identity-token", &token, "--bundle", &b],
     ));
     let issuer = format!("{public}/oidc");
-    let verify_with = |extra: &[&str]| {
-        let mut a = vec![
-            "verify-blob",
-            f,
-            "--bundle",
-            &b,
-            "--certificate-identity",
-            "alice@example.com",
-            "--certificate-oidc-issuer",
-            &issuer,
-        ];
-        a.extend_from_slice(extra);
-        client(&home, &a)
-    };
+    let verify_with = |extra: &[&str]| verify_as_alice(&home, &issuer, f, &b, extra);
     let verify = || verify_with(&[]);
     let err = ok(&verify());
     assert!(!err.contains("WARNING"), "{err}");
@@ -300,6 +270,191 @@ async fn a_client_initialized_from_the_tuf_root_signs_and_verifies_without_flags
         std::fs::read(&cached).unwrap(),
         std::fs::read(data.join("trusted_root.json")).unwrap()
     );
+}
+
+/// `signet verify-blob FILE --bundle BUNDLE` for alice@example.com from `issuer`, as the
+/// client in `home`, with `extra` flags.
+fn verify_as_alice(
+    home: &Path,
+    issuer: &str,
+    file: &str,
+    bundle: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut a = vec![
+        "verify-blob",
+        file,
+        "--bundle",
+        bundle,
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        issuer,
+    ];
+    a.extend_from_slice(extra);
+    client(home, &a)
+}
+
+/// A development token for `subject` from the instance in `data`.
+fn token(data: &Path, subject: &str) -> String {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(["oidc", "token", "--subject", subject])
+        .env("SIGNET_DATA_DIR", data)
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// Rotation, end to end: sign → rotate the log key, the CA and the CT key → sign. A client that
+/// refreshes through TUF verifies both signatures with no step of its own; a client pinned to
+/// the old trusted root verifies only the first. The frozen tree is still served (its entries
+/// by UUID and global index), global log indexes continue, and the retired keys stay in the
+/// trusted root with the end of their validity.
+#[tokio::test]
+async fn rotating_the_log_key_ca_and_ct_key_keeps_old_signatures_verifying() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    let home = tmp.path().join("home");
+    let addr = free_addr();
+    let public = format!("http://{addr}");
+    let start = || server_with(&data, &addr, &public, &["--dev-oidc"]);
+    let s = start();
+    let root = data.join("tuf/root.json");
+    ok(&client(
+        &home,
+        &[
+            "initialize",
+            "--mirror",
+            &format!("{public}/tuf"),
+            "--root",
+            root.to_str().unwrap(),
+        ],
+    ));
+    let sign = |name: &str| {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, format!("{name} before and after rotation")).unwrap();
+        let bundle = format!("{}.sigstore.json", file.display());
+        ok(&client(
+            &home,
+            &[
+                "sign-blob",
+                file.to_str().unwrap(),
+                "--identity-token",
+                &token(&data, "alice@example.com"),
+                "--bundle",
+                &bundle,
+            ],
+        ));
+        (file.to_str().unwrap().to_string(), bundle)
+    };
+    let issuer = format!("{public}/oidc");
+    let verify = |(file, bundle): &(String, String), extra: &[&str]| {
+        verify_as_alice(&home, &issuer, file, bundle, extra)
+    };
+    let first = sign("first.txt");
+    let pinned = tmp.path().join("pinned_trusted_root.json");
+    std::fs::copy(data.join("trusted_root.json"), &pinned).unwrap();
+    let pinned_flag = ["--trusted-root", pinned.to_str().unwrap()];
+    ok(&verify(&first, &pinned_flag));
+
+    // Not while the server runs (it would go on signing with the old keys).
+    let o = admin(&data, &["admin", "rotate", "log-key", "--data-dir", d]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("in use by another signet process"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    drop(s);
+    for what in ["log-key", "ca", "ct-key"] {
+        let err = ok(&admin(&data, &["admin", "rotate", what, "--data-dir", d]));
+        assert!(
+            err.contains("Published the new trusted root through TUF"),
+            "{err}"
+        );
+    }
+    let o = admin(&data, &["admin", "rotate", "tsa", "--data-dir", d]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no timestamp authority"));
+
+    let s = start();
+    let second = sign("second.txt");
+    // The refreshing client verifies both, without a word about trust.
+    for b in [&first, &second] {
+        let err = ok(&verify(b, &[]));
+        assert!(!err.contains("WARNING"), "{err}");
+    }
+    // The pinned client: only what was signed before the rotation.
+    ok(&verify(&first, &pinned_flag));
+    let o = verify(&second, &pinned_flag);
+    assert!(
+        !o.status.success(),
+        "verified with the pre-rotation trusted root"
+    );
+
+    // New keys signed the second; the global index continued.
+    let entry = |b: &str| {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(b).unwrap()).unwrap();
+        v["verificationMaterial"]["tlogEntries"][0].clone()
+    };
+    let (e1, e2) = (entry(&first.1), entry(&second.1));
+    assert_ne!(e1["logId"], e2["logId"]);
+    let idx = |e: &serde_json::Value| e["logIndex"].as_str().unwrap().parse::<u64>().unwrap();
+    assert_eq!(idx(&e2), idx(&e1) + 1);
+    assert_eq!(e2["inclusionProof"]["logIndex"], "0");
+
+    // The trusted root lists each key once, the retired ones ending.
+    let tr: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("trusted_root.json")).unwrap()).unwrap();
+    for list in ["tlogs", "ctlogs", "certificateAuthorities"] {
+        let l = tr[list].as_array().unwrap();
+        assert_eq!(l.len(), 2, "{list}");
+        assert!(
+            l[0].pointer("/publicKey/validFor/end")
+                .or(l[0].pointer("/validFor/end"))
+                .is_some(),
+            "{list}"
+        );
+        assert!(
+            l[1].pointer("/publicKey/validFor/end")
+                .or(l[1].pointer("/validFor/end"))
+                .is_none(),
+            "{list}"
+        );
+    }
+
+    // The frozen tree is still served: its entry by UUID and by global index, verified.
+    let info: serde_json::Value = reqwest::get(format!("{public}/api/v1/log"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        info["inactiveShards"].as_array().unwrap().len(),
+        1,
+        "{info}"
+    );
+    let uuid = {
+        let body = signet_types::b64::decode(e1["canonicalizedBody"].as_str().unwrap()).unwrap();
+        signet_tlog::leaf_hash(&body).to_hex()
+    };
+    let rekor = ["log", "--rekor-url", public.as_str()];
+    for by in [
+        ["get", "--uuid", uuid.as_str()],
+        ["get", "--log-index", &idx(&e1).to_string()],
+    ] {
+        let mut a = rekor.to_vec();
+        a.extend_from_slice(&by);
+        let o = client(&home, &a);
+        ok(&o);
+        assert!(String::from_utf8_lossy(&o.stdout).contains(&uuid));
+    }
+    let mut a = rekor.to_vec();
+    a.extend_from_slice(&["verify", "--uuid", uuid.as_str()]);
+    ok(&client(&home, &a));
+    drop(s);
 }
 
 /// `signet ARGS` on the instance's data directory (the operator's and key holders' commands).

@@ -219,25 +219,95 @@ impl CaChain {
             &root_key.subject_public_key_info(),
         )?;
         let root = root_params.self_signed(&root_key).map_err(generr)?;
+        let (chain, int_key) = Self::intermediate_under(
+            root.der(),
+            &root_params,
+            &root_key,
+            &format!("{org} intermediate"),
+            org,
+            now,
+        )?;
+        Ok((chain, root_key, int_key))
+    }
+
+    /// A new intermediate with a new P-256 key under this CA's root, whose key `root_key` must
+    /// be: the CA a rotation switches to. Its name carries the day it was made (the retired
+    /// intermediate keeps its own), and it expires no later than the root. Returns the new CA
+    /// and its key.
+    pub fn reissue(
+        &self,
+        root_key: &FileSigner,
+        now: time::OffsetDateTime,
+    ) -> Result<(Self, FileSigner), CaError> {
+        if root_key.subject_public_key_info() != self.root.spki_der() {
+            return Err(CaError::Material(
+                "the root key does not match the root certificate".into(),
+            ));
+        }
+        let mut root_params = CertificateParams::default();
+        root_params.distinguished_name = distinguished_name(&self.root)?;
+        root_params.key_identifier_method =
+            KeyIdMethod::PreSpecified(sha1_ski(self.root.spki_der())?);
+        let org = self
+            .root
+            .subject_attributes()
+            .map_err(|e| CaError::Material(format!("CA root subject: {e}")))?
+            .into_iter()
+            .find_map(|a| match a {
+                NameAttribute::Organization(o) => Some(o),
+                _ => None,
+            })
+            .unwrap_or_else(|| "signet".into());
+        Self::intermediate_under(
+            self.root.der(),
+            &root_params,
+            root_key,
+            &format!("{org} intermediate {}", now.date()),
+            &org,
+            now,
+        )
+    }
+
+    /// A new intermediate named `cn`, `org`, signed by the root (`root_der`, described for
+    /// signing by `root_params`, key `root_key`).
+    fn intermediate_under(
+        root_der: &[u8],
+        root_params: &CertificateParams,
+        root_key: &FileSigner,
+        cn: &str,
+        org: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(Self, FileSigner), CaError> {
+        let root =
+            Certificate::from_der(root_der).map_err(|e| CaError::Material(format!("root: {e}")))?;
         let int_key = FileSigner::generate_p256()?;
         let mut int_params = ca_params(
-            &format!("{org} intermediate"),
+            cn,
             org,
             Some(0),
             10,
             now,
             &int_key.subject_public_key_info(),
         )?;
+        // Never outliving the root (a rotated intermediate is made later than the root).
+        let root_end = time::OffsetDateTime::from_unix_timestamp(root.not_after().0)
+            .map_err(|e| CaError::Material(format!("root expiry: {e}")))?;
+        if root_end <= now {
+            return Err(CaError::Material(format!(
+                "the root expired at {root_end}: make a new root"
+            )));
+        }
+        int_params.not_after = int_params.not_after.min(root_end);
         int_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
         int_params.use_authority_key_identifier_extension = true;
-        let issuer = rcgen::Issuer::from_params(&root_params, &root_key);
+        let issuer = rcgen::Issuer::from_params(root_params, root_key);
         let intermediate = int_params.signed_by(&int_key, &issuer).map_err(generr)?;
         let chain = Self::from_parts(
             intermediate.der(),
-            root.der(),
+            root_der,
             Arc::new(FileSigner::from_pem(&int_key.to_pem())?),
         )?;
-        Ok((chain, root_key, int_key))
+        Ok((chain, int_key))
     }
 
     /// Builds the CA from its certificates and the intermediate's signer, checking they fit:
@@ -428,6 +498,36 @@ mod tests {
         }
         CaChain::load(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_reissued_intermediate_chains_to_the_same_root() {
+        let now = time::OffsetDateTime::now_utc();
+        let (chain, rk, _) = CaChain::generate("signet test", now).unwrap();
+        let (next, nk) = chain.reissue(&rk, now).unwrap();
+        assert_eq!(next.root().der(), chain.root().der());
+        assert_ne!(
+            next.intermediate().spki_der(),
+            chain.intermediate().spki_der()
+        );
+        assert_ne!(
+            nk.subject_public_key_info(),
+            chain.intermediate().spki_der()
+        );
+        next.intermediate().verify_signed_by(chain.root()).unwrap();
+        assert!(next.intermediate().not_after().0 <= chain.root().not_after().0);
+        assert_eq!(
+            next.intermediate().subject_string(),
+            format!("CN=signet test intermediate {},O=signet test", now.date())
+        );
+        // Only the root's own key may make it.
+        let (other, other_rk, _) = CaChain::generate("other", now).unwrap();
+        let e = chain.reissue(&other_rk, now).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "the root key does not match the root certificate"
+        );
+        drop(other);
     }
 
     #[test]
