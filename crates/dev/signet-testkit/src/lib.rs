@@ -22,6 +22,45 @@ pub mod registry;
 
 pub use registry::TestRegistry;
 
+/// Trees of a (sharded) signet transparency log on disk, and entries for them.
+pub mod log_trees {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use signet_crypto::SigningKey;
+    use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+
+    /// Opens (or creates) the log tree in `dir` whose leaf 0 is global index `offset` (see
+    /// `LogConfig::index_offset`), host `shards.test`.
+    pub async fn open_tree(dir: &Path, offset: u64) -> TransparencyLog<SqliteStore> {
+        TransparencyLog::open(
+            SqliteStore::open(dir).await.unwrap(),
+            dir,
+            LogConfig::new("shards.test").with_index_offset(offset),
+            Arc::new(SystemClock),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The bytes of a hashedrekord proposal of `data` signed by `key` (ECDSA: a new signature,
+    /// so a new entry, each call).
+    pub fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
+        signed_proposal(key, data).1
+    }
+
+    /// [`proposal`], with the signature it carries.
+    pub fn signed_proposal(key: &SigningKey, data: &str) -> (Vec<u8>, Vec<u8>) {
+        let sig = key.sign(data.as_bytes()).unwrap();
+        let p = signet_rekor::proposed_hashedrekord(
+            &sig,
+            &key.public_key().to_pem(),
+            &signet_crypto::sha256(data.as_bytes()).to_hex(),
+        );
+        (sig, serde_json::to_vec(&p).unwrap())
+    }
+}
+
 /// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`).
 pub mod load {
     use std::time::Duration;
