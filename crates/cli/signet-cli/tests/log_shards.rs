@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use signet_crypto::SigningKey;
 use signet_log::ShardedLog;
-use signet_testkit::log_trees::{open_tree as open, proposal, signed_proposal};
+use signet_testkit::log_trees::{filled_tree, open_tree as open, proposal, signed_proposal};
 use signet_trust::{TimeRange, TransparencyLog, TrustedKey, TrustedRoot};
 use signet_types::UnixSeconds;
 
@@ -45,15 +45,8 @@ async fn signet_log_reads_and_verifies_every_shard() {
 async fn run() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let signer = SigningKey::generate_p256().unwrap();
-    let first = open(dirs[0].path(), 0).await;
-    let mut a = Vec::new();
-    let mut sigs = Vec::new();
-    for d in ["a0", "a1", "a2"] {
-        let (sig, p) = signed_proposal(&signer, d);
-        let (id, _) = first.add(&p).await.unwrap();
-        a.push(id);
-        sigs.push(sig);
-    }
+    let (first, added) = filled_tree(dirs[0].path(), 0, &signer, &["a0", "a1", "a2"]).await;
+    let (a, sigs): (Vec<String>, Vec<Vec<u8>>) = added.into_iter().unzip();
     let second = open(dirs[1].path(), 3).await;
     let (b0, _) = second.add(&proposal(&signer, "b0")).await.unwrap();
     let keys = [first.public_key().to_pem(), second.public_key().to_pem()];

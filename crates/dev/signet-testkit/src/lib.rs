@@ -43,6 +43,23 @@ pub mod log_trees {
         .unwrap()
     }
 
+    /// A tree in `dir` at `offset` with an entry for each of `names` (the data signed by
+    /// `signer`), and for each entry its ID and the signature it logs.
+    pub async fn filled_tree(
+        dir: &Path,
+        offset: u64,
+        signer: &SigningKey,
+        names: &[&str],
+    ) -> (TransparencyLog<SqliteStore>, Vec<(String, Vec<u8>)>) {
+        let tree = open_tree(dir, offset).await;
+        let mut added = Vec::new();
+        for name in names {
+            let (sig, p) = signed_proposal(signer, name);
+            added.push((tree.add(&p).await.unwrap().0, sig));
+        }
+        (tree, added)
+    }
+
     /// The bytes of a hashedrekord proposal of `data` signed by `key` (ECDSA: a new signature,
     /// so a new entry, each call).
     pub fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {

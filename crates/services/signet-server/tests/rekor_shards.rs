@@ -11,7 +11,7 @@ use signet_client::{RekorClient, verify_entry};
 use signet_crypto::SigningKey;
 use signet_log::ShardedLog;
 use signet_log::api::{SearchIndex, SearchLogQuery};
-use signet_testkit::log_trees::{open_tree as open, proposal};
+use signet_testkit::log_trees::{filled_tree, open_tree as open, proposal};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sharded_log_over_http() {
@@ -23,10 +23,7 @@ async fn a_sharded_log_over_http() {
 async fn run() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let signer = SigningKey::generate_p256().unwrap();
-    let first = open(dirs[0].path(), 0).await;
-    for d in ["a0", "a1"] {
-        first.add(&proposal(&signer, d)).await.unwrap();
-    }
+    let (first, _) = filled_tree(dirs[0].path(), 0, &signer, &["a0", "a1"]).await;
     let second = open(dirs[1].path(), 2).await;
     let trees = [first.tree_id(), second.tree_id()];
     let log = Arc::new(ShardedLog::new(vec![first], second).unwrap());
