@@ -22,10 +22,11 @@ pub struct LogArgs {
         default_value = "http://127.0.0.1:3000"
     )]
     rekor_url: String,
-    /// The log's public key (PEM). Without it the key is fetched from the log itself, which
-    /// proves consistency with that key only.
+    /// The log's public key (PEM). Give it once per shard for a sharded log (each entry and
+    /// signed tree head is checked with the key whose log ID it names). Without it the key of
+    /// each shard is fetched from the log itself, which proves consistency with that key only.
     #[arg(long, global = true)]
-    log_public_key: Option<PathBuf>,
+    log_public_key: Vec<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -91,26 +92,86 @@ pub fn run(args: LogArgs) -> Result<()> {
     rt.block_on(run_async(args))
 }
 
-async fn key(client: &RekorClient, path: &Option<PathBuf>) -> Result<PublicKey> {
-    match path {
-        Some(p) => {
+/// The keys given with `--log-public-key` (none: each shard's key is fetched from the log).
+fn pinned_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>> {
+    paths
+        .iter()
+        .map(|p| {
             let bytes = signet_crypto::read_capped(p, crate::input::PUBLIC_KEY)?;
             PublicKey::from_pem_or_der(&bytes)
                 .with_context(|| format!("invalid public key {}", p.display()))
-        }
-        None => Ok(client.public_key().await?),
+        })
+        .collect()
+}
+
+/// The key of the log's shard `tree` (`None`: the active shard, or a log that names no trees)
+/// that signs as `log_id`: the pinned key with that log ID (or the first pinned key, which then
+/// fails verification with a message naming both IDs), else the key the log serves for the tree.
+async fn shard_key(
+    client: &RekorClient,
+    pinned: &[PublicKey],
+    tree: Option<u64>,
+    log_id: Option<&str>,
+) -> Result<PublicKey> {
+    if let Some(first) = pinned.first() {
+        let named = pinned
+            .iter()
+            .find(|k| log_id.is_some_and(|id| k.key_id().to_hex() == id));
+        return Ok(named.unwrap_or(first).clone());
     }
+    Ok(match tree {
+        Some(t) => client.shard_public_key(t).await?,
+        None => client.public_key().await?,
+    })
+}
+
+/// The key for the entry `entry` (one `{entryID: entry}`): its shard's, by the tree its ID
+/// names and the log ID it carries.
+async fn entry_key(
+    client: &RekorClient,
+    pinned: &[PublicKey],
+    entry: &signet_rekor::api::LogEntry,
+) -> Result<PublicKey> {
+    let (id, e) = entry
+        .iter()
+        .next()
+        .context("the log answered an empty entry")?;
+    let tree = EntryRef::parse(id).ok().and_then(|r| r.tree_id);
+    shard_key(client, pinned, tree, Some(&e.log_id)).await
+}
+
+/// Verifies a shard's signed tree head with `keys` and that it names `size` and `root_hex`, as
+/// the log reports them.
+fn verified_head(
+    text: &str,
+    size: i64,
+    root_hex: &str,
+    keys: &[PublicKey],
+) -> Result<signet_tlog::VerifiedCheckpoint> {
+    let verifiers: Vec<signet_tlog::EcdsaNoteVerifier> = keys
+        .iter()
+        .map(|k| signet_tlog::EcdsaNoteVerifier::any_name(k.clone()))
+        .collect();
+    let refs: Vec<&dyn signet_tlog::NoteVerifier> = verifiers
+        .iter()
+        .map(|v| v as &dyn signet_tlog::NoteVerifier)
+        .collect();
+    let cp = signet_tlog::verify_checkpoint(text, &refs)?;
+    if cp.root_hash().to_hex() != root_hex || i64::try_from(cp.size().0).ok() != Some(size) {
+        bail!("the log's checkpoint does not match its reported size and root");
+    }
+    Ok(cp)
 }
 
 /// Fetches the entry named by `--uuid` or `--log-index` and verifies it (SET, inclusion proof,
-/// checkpoint). A `--uuid` must be 64 or 80 hex digits (refused before the entry is fetched), and
-/// the log must answer with that entry.
+/// checkpoint) with its shard's key, which is returned with it. A `--uuid` must be 64 or 80 hex
+/// digits (refused before the entry is fetched), and the log must answer with that entry.
 async fn fetch_verified(
     client: &RekorClient,
-    key: &PublicKey,
+    pinned: &[PublicKey],
     uuid: &Option<String>,
     index: Option<u64>,
-) -> Result<VerifiedLogEntry> {
+) -> Result<(VerifiedLogEntry, PublicKey)> {
     let (entry, wanted) = match (uuid, index) {
         (Some(u), _) => {
             let wanted = requested_entry(u)?;
@@ -119,7 +180,8 @@ async fn fetch_verified(
         (None, Some(i)) => (client.get_by_index(i).await?, None),
         (None, None) => bail!("--uuid or --log-index is required"),
     };
-    let v = verify_entry(&entry, key)?;
+    let key = entry_key(client, pinned, &entry).await?;
+    let v = verify_entry(&entry, &key)?;
     if let Some((u, wanted)) = wanted {
         // verify_entry checked that the entry ID parses and names the body's leaf hash.
         let got = EntryRef::parse(&v.entry_id)?;
@@ -130,7 +192,7 @@ async fn fetch_verified(
             );
         }
     }
-    Ok(v)
+    Ok((v, key))
 }
 
 /// A `--uuid` as given: 64 hex digits (UUID) or 80 (tree ID and UUID).
@@ -169,10 +231,10 @@ fn body_object(body: &[u8]) -> Result<serde_json::Value> {
 
 async fn run_async(args: LogArgs) -> Result<()> {
     let client = RekorClient::with_options(&args.rekor_url, &crate::net::options()?)?;
+    let pinned = pinned_keys(&args.log_public_key)?;
     match &args.command {
         LogCommand::Get { uuid, log_index } => {
-            let key = key(&client, &args.log_public_key).await?;
-            let v = fetch_verified(&client, &key, uuid, *log_index).await?;
+            let (v, _) = fetch_verified(&client, &pinned, uuid, *log_index).await?;
             let body = body_object(&v.body)?;
             match args.output {
                 Output::Json => println!(
@@ -191,40 +253,79 @@ async fn run_async(args: LogArgs) -> Result<()> {
         }
         LogCommand::Info => {
             let info = client.log_info().await?;
-            let key = key(&client, &args.log_public_key).await?;
-            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key);
-            let cp = signet_tlog::verify_checkpoint(
+            // Every shard's signed tree head verifies with that shard's key (rekor-cli's check).
+            let keys = |tree: Option<u64>| {
+                let client = &client;
+                let pinned = &pinned;
+                async move {
+                    Ok::<_, anyhow::Error>(if pinned.is_empty() {
+                        vec![shard_key(client, pinned, tree, None).await?]
+                    } else {
+                        pinned.clone()
+                    })
+                }
+            };
+            verified_head(
                 &info.signed_tree_head,
-                &[&verifier as &dyn signet_tlog::NoteVerifier],
+                info.tree_size,
+                &info.root_hash,
+                &keys(None).await?,
             )
             .context("the log's signed checkpoint does not verify")?;
-            if cp.root_hash().to_hex() != info.root_hash
-                || i64::try_from(cp.size().0).ok() != Some(info.tree_size)
-            {
-                bail!("the log's checkpoint does not match its reported size and root");
+            let mut total = info.tree_size;
+            for shard in info.inactive_shards.iter().flatten() {
+                let tree = shard.tree_id.parse::<u64>().with_context(|| {
+                    format!(
+                        "the log lists an inactive shard with tree ID {:?}",
+                        shard.tree_id
+                    )
+                })?;
+                verified_head(
+                    &shard.signed_tree_head,
+                    shard.tree_size,
+                    &shard.root_hash,
+                    &keys(Some(tree)).await?,
+                )
+                .with_context(|| {
+                    format!(
+                        "the signed checkpoint of the log's inactive shard {tree} does not verify"
+                    )
+                })?;
+                total = total.saturating_add(shard.tree_size);
             }
             match args.output {
                 Output::Json => println!("{}", serde_json::to_string(&info)?),
                 Output::Text => {
                     println!("Verification Successful!");
                     println!("Active Tree Size:       {}", info.tree_size);
-                    println!("Total Tree Size:        {}", info.tree_size);
+                    println!("Total Tree Size:        {total}");
                     println!("Root Hash:              {}", info.root_hash);
                     println!("TreeID:                 {}", info.tree_id);
                 }
             }
         }
         LogCommand::Verify { uuid, log_index } => {
-            let key = key(&client, &args.log_public_key).await?;
-            let v = fetch_verified(&client, &key, uuid, *log_index).await?;
-            // And against the log's current signed head: the entry's tree must be a prefix of it.
+            let (v, key) = fetch_verified(&client, &pinned, uuid, *log_index).await?;
+            // And against the current signed head of the entry's shard (the active one, or the
+            // inactive one its entry ID names): the entry's tree must be a prefix of it.
             let info = client.log_info().await?;
-            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.clone());
-            let head = signet_tlog::verify_checkpoint(
-                &info.signed_tree_head,
-                &[&verifier as &dyn signet_tlog::NoteVerifier],
-            )
-            .context("the log's current checkpoint does not verify")?;
+            let tree = EntryRef::parse(&v.entry_id)?
+                .tree_id
+                .filter(|t| info.tree_id != t.to_string());
+            let (head_text, size, root) = match tree {
+                None => (&info.signed_tree_head, info.tree_size, &info.root_hash),
+                Some(t) => info
+                    .inactive_shards
+                    .iter()
+                    .flatten()
+                    .find(|s| s.tree_id == t.to_string())
+                    .map(|s| (&s.signed_tree_head, s.tree_size, &s.root_hash))
+                    .with_context(|| {
+                        format!("the log lists no shard with the entry's tree ID {t}")
+                    })?,
+            };
+            let head = verified_head(head_text, size, root, std::slice::from_ref(&key))
+                .context("the log's current checkpoint does not verify")?;
             if head.size() < v.checkpoint.size() {
                 bail!(
                     "the log's current tree ({}) is smaller than the entry's ({})",
@@ -233,9 +334,11 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 );
             }
             if head.size() > v.checkpoint.size() {
-                let p = client
-                    .consistency(v.checkpoint.size().0, head.size().0)
-                    .await?;
+                let (first, last) = (v.checkpoint.size().0, head.size().0);
+                let p = match tree {
+                    None => client.consistency(first, last).await?,
+                    Some(t) => client.shard_consistency(first, last, t).await?,
+                };
                 let hashes = p
                     .hashes
                     .iter()
@@ -267,7 +370,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
                         println!("Entry Hash: {}", v.uuid);
                         println!("Entry Index in Current Tree: {}", p.log_index);
                         println!("Current Tree Size: {}", head.size());
-                        println!("Checkpoint:\n{}\n", info.signed_tree_head);
+                        println!("Checkpoint:\n{head_text}\n");
                         println!(
                             "Inclusion Proof: verified against tree size {} (root {})",
                             p.tree_size, p.root_hash
@@ -302,7 +405,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
             ))?;
             match client.create(sub.proposed()).await {
                 Ok((entry, location)) => {
-                    let key = key(&client, &args.log_public_key).await?;
+                    let key = entry_key(&client, &pinned, &entry).await?;
                     let v = verify_entry_of(&entry, &key, &sub)
                         .context("the log's answer does not verify")?;
                     match args.output {

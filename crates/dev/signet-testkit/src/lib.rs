@@ -22,6 +22,62 @@ pub mod registry;
 
 pub use registry::TestRegistry;
 
+/// Trees of a (sharded) signet transparency log on disk, and entries for them.
+pub mod log_trees {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use signet_crypto::SigningKey;
+    use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+
+    /// Opens (or creates) the log tree in `dir` whose leaf 0 is global index `offset` (see
+    /// `LogConfig::index_offset`), host `shards.test`.
+    pub async fn open_tree(dir: &Path, offset: u64) -> TransparencyLog<SqliteStore> {
+        TransparencyLog::open(
+            SqliteStore::open(dir).await.unwrap(),
+            dir,
+            LogConfig::new("shards.test").with_index_offset(offset),
+            Arc::new(SystemClock),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A tree in `dir` at `offset` with an entry for each of `names` (the data signed by
+    /// `signer`), and for each entry its ID and the signature it logs.
+    pub async fn filled_tree(
+        dir: &Path,
+        offset: u64,
+        signer: &SigningKey,
+        names: &[&str],
+    ) -> (TransparencyLog<SqliteStore>, Vec<(String, Vec<u8>)>) {
+        let tree = open_tree(dir, offset).await;
+        let mut added = Vec::new();
+        for name in names {
+            let (sig, p) = signed_proposal(signer, name);
+            added.push((tree.add(&p).await.unwrap().0, sig));
+        }
+        (tree, added)
+    }
+
+    /// The bytes of a hashedrekord proposal of `data` signed by `key` (ECDSA: a new signature,
+    /// so a new entry, each call).
+    pub fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
+        signed_proposal(key, data).1
+    }
+
+    /// [`proposal`], with the signature it carries.
+    pub fn signed_proposal(key: &SigningKey, data: &str) -> (Vec<u8>, Vec<u8>) {
+        let sig = key.sign(data.as_bytes()).unwrap();
+        let p = signet_rekor::proposed_hashedrekord(
+            &sig,
+            &key.public_key().to_pem(),
+            &signet_crypto::sha256(data.as_bytes()).to_hex(),
+        );
+        (sig, serde_json::to_vec(&p).unwrap())
+    }
+}
+
 /// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`).
 pub mod load {
     use std::time::Duration;

@@ -329,7 +329,8 @@ impl<S: LogStore> AppendLog<S> {
 
     /// Queues an entry for the sequencer and waits until it is durable and integrated (a full
     /// queue is [`LogError::Overloaded`]: push back instead of growing). An entry already in
-    /// the log is a [`LogError::Duplicate`].
+    /// the log is a [`LogError::Duplicate`]; a frozen tree (an inactive shard) refuses every
+    /// entry ([`LogError::Internal`]: the caller should never have sent it there).
     pub async fn append(&self, entry: LeafEntry) -> Result<Committed, LogError> {
         if self.is_frozen() {
             return Err(LogError::Internal(format!(

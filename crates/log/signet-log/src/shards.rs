@@ -16,14 +16,18 @@
 //! * `/api/v1/log` is the active shard's, with the inactive ones listed (oldest first);
 //!   consistency proofs and the public key are the active shard's unless a tree ID names another.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::LogError;
 use crate::api::{
     ConsistencyProof, InactiveShardLogInfo, LogEntry, LogInfo, SearchIndex, SearchLogQuery,
 };
+use crate::clock::Clock;
+use crate::log::LogConfig;
 use crate::rekor::{MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
 use crate::store::LogStore;
+use crate::store::SqliteStore;
+use crate::{KEY_FILE, LogError};
 
 /// A Rekor v1 log made of shards: inactive (frozen) trees, oldest first, then the active one.
 pub struct ShardedLog<S: LogStore> {
@@ -228,6 +232,52 @@ impl<S: LogStore> ShardedLog<S> {
     pub fn public_key_pem(&self, tree_id: Option<u64>) -> Result<String, LogError> {
         Ok(self.shard_or_active(tree_id)?.public_key_pem())
     }
+}
+
+impl ShardedLog<SqliteStore> {
+    /// Opens a log kept as one directory per tree (SQLite store, key and checkpoint, as
+    /// [`TransparencyLog::open`] keeps them): the frozen trees in `inactive_dirs`, oldest first,
+    /// then the active tree in `active_dir` (created, with a new key and tree ID, when the
+    /// directory holds no log yet: that is how the log is rotated). Each tree is opened at the
+    /// index offset the trees before it add up to; `config` gives the rest (its own
+    /// `index_offset` is not used). An inactive directory that holds no log, or a tree recorded
+    /// at another offset (an inactive tree grown, missing or out of order), is
+    /// [`LogError::Refused`].
+    pub async fn open(
+        inactive_dirs: &[PathBuf],
+        active_dir: &Path,
+        config: &LogConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LogError> {
+        let mut offset = 0u64;
+        let mut inactive = Vec::with_capacity(inactive_dirs.len());
+        for dir in inactive_dirs {
+            if !dir.join(KEY_FILE).exists() {
+                return Err(LogError::Refused(format!(
+                    "{} holds no log (no {KEY_FILE}), but is listed as an inactive shard",
+                    dir.display()
+                )));
+            }
+            let shard = open_tree(dir, config, offset, clock.clone()).await?;
+            offset = offset
+                .checked_add(shard.head_state().0)
+                .ok_or_else(|| LogError::Refused("the shards' sizes overflow".into()))?;
+            inactive.push(shard);
+        }
+        let active = open_tree(active_dir, config, offset, clock).await?;
+        Self::new(inactive, active)
+    }
+}
+
+async fn open_tree(
+    dir: &Path,
+    config: &LogConfig,
+    offset: u64,
+    clock: Arc<dyn Clock>,
+) -> Result<TransparencyLog<SqliteStore>, LogError> {
+    let store = SqliteStore::open(dir).await?;
+    let config = config.clone().with_index_offset(offset);
+    TransparencyLog::open(store, dir, config, clock).await
 }
 
 /// The shard global `index` falls in: the last whose offset is at most `index` (shards are

@@ -9,7 +9,9 @@ use std::path::Path;
 
 use signet_crypto::{PublicKey, SigningKey};
 use signet_log::api::{LogEntry, LogEntryAnon, SearchIndex, SearchKey, SearchLogQuery};
-use signet_log::{LogConfig, LogError, ShardedLog, SqliteStore, TransparencyLog};
+use std::sync::Arc;
+
+use signet_log::{LogConfig, LogError, ShardedLog, SqliteStore, SystemClock, TransparencyLog};
 use signet_types::{LogIndex, Sha256Hash, b64};
 
 mod common;
@@ -443,17 +445,10 @@ async fn shards_that_do_not_line_up_are_refused() {
     let log = ShardedLog::new(vec![first, second], third).unwrap();
     assert_eq!(log.size(), 3);
     assert_eq!(log.log_info().inactive_shards.unwrap().len(), 2);
-    // The same tree twice (a copy of its directory, made while it is closed).
-    let (a, b) = (d[8].path().join("a"), d[8].path().join("b"));
-    for dir in [&a, &b] {
-        std::fs::create_dir_all(dir).unwrap();
-    }
-    close(filled(&a, 0, 1).await).await;
-    for e in std::fs::read_dir(&a).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), b.join(e.file_name())).unwrap();
-    }
-    let (a, b) = (open(&a, 0).await.unwrap(), open(&b, 0).await.unwrap());
+    // The same tree twice (its directory opened twice).
+    let same = d[8].path();
+    let a = filled(same, 0, 1).await;
+    let b = open(same, 0).await.unwrap();
     assert_eq!(a.tree_id(), b.tree_id());
     refused(ShardedLog::new(vec![a], b), "is given twice as a shard");
 }
@@ -482,4 +477,82 @@ async fn a_tree_is_reopened_only_at_its_own_offset() {
     let log = open(dir.path(), 7).await.unwrap();
     verify(&log.get_by_index(7).await.unwrap(), &key, tree, 7, 0);
     not_found(log.get_by_index(0).await);
+}
+
+/// Closes every shard of `log`: their sequencers end and their stores are released.
+async fn close_all(log: ShardedLog<SqliteStore>) {
+    let stopped: Vec<_> = log.shards().map(|s| s.sequencer_stopped()).collect();
+    drop(log);
+    for s in stopped {
+        tokio::time::timeout(std::time::Duration::from_secs(5), s)
+            .await
+            .unwrap();
+    }
+}
+
+/// A log kept as one directory per tree reopens with each tree at its offset; rotating is
+/// opening a new, empty active directory after the old one; directories missing, out of order
+/// or holding no log are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sharded_log_reopens_from_its_directories_and_rotates() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = |n: &str| root.path().join(n);
+    let config = LogConfig::new("shards.test");
+    let clock = || Arc::new(SystemClock) as Arc<dyn signet_log::Clock>;
+    let signer = SigningKey::generate_p256().unwrap();
+    // One tree, then rotated twice.
+    let log = ShardedLog::open(&[], &dir("t0"), &config, clock())
+        .await
+        .unwrap();
+    for d in ["a0", "a1"] {
+        log.add(&proposal(&signer, d)).await.unwrap();
+    }
+    close_all(log).await;
+    let log = ShardedLog::open(&[dir("t0")], &dir("t1"), &config, clock())
+        .await
+        .unwrap();
+    let (_, e) = log.add(&proposal(&signer, "b0")).await.unwrap();
+    assert_eq!(only(&e).1.log_index, 2);
+    close_all(log).await;
+    let log = ShardedLog::open(&[dir("t0"), dir("t1")], &dir("t2"), &config, clock())
+        .await
+        .unwrap();
+    let (_, e) = log.add(&proposal(&signer, "c0")).await.unwrap();
+    assert_eq!(only(&e).1.log_index, 3);
+    let keys: Vec<PublicKey> = log.shards().map(|s| s.public_key().clone()).collect();
+    let trees: Vec<u64> = log.shards().map(|s| s.tree_id()).collect();
+    for (global, shard, local) in [(0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 2, 0)] {
+        let e = log.get_by_index(global).await.unwrap();
+        verify(&e, &keys[shard], trees[shard], global as i64, local);
+    }
+    assert!(log.inactive().iter().all(|s| s.log().is_frozen()));
+    close_all(log).await;
+
+    let refused = |r: Result<ShardedLog<SqliteStore>, LogError>, want: &str| match r {
+        Err(e @ LogError::Refused(_)) => {
+            assert!(e.to_string().contains(want), "{want:?} not in: {e}")
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("accepted"),
+    };
+    // An inactive tree left out, or out of order: the trees after it are at other offsets.
+    refused(
+        ShardedLog::open(&[dir("t0")], &dir("t2"), &config, clock()).await,
+        "starts at global index 3, not 2",
+    );
+    refused(
+        ShardedLog::open(&[dir("t1"), dir("t0")], &dir("t2"), &config, clock()).await,
+        "starts at global index 2, not 0",
+    );
+    // A listed inactive directory that holds no log (a typo) is not created.
+    refused(
+        ShardedLog::open(&[dir("t0"), dir("nothing")], &dir("t2"), &config, clock()).await,
+        "holds no log",
+    );
+    assert!(!dir("nothing").exists());
+    // As listed, it still opens.
+    let log = ShardedLog::open(&[dir("t0"), dir("t1")], &dir("t2"), &config, clock())
+        .await
+        .unwrap();
+    assert_eq!(log.size(), 4);
 }

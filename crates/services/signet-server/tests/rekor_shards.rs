@@ -4,34 +4,14 @@
 //! `proof` and `publicKey` take a `treeID`, and an unknown or malformed one is a 400.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use signet_client::{RekorClient, verify_entry};
 use signet_crypto::SigningKey;
+use signet_log::ShardedLog;
 use signet_log::api::{SearchIndex, SearchLogQuery};
-use signet_log::{LogConfig, ShardedLog, SqliteStore, SystemClock, TransparencyLog};
-
-async fn open(dir: &Path, offset: u64) -> TransparencyLog<SqliteStore> {
-    TransparencyLog::open(
-        SqliteStore::open(dir).await.unwrap(),
-        dir,
-        LogConfig::new("shards.test").with_index_offset(offset),
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap()
-}
-
-fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {
-    let p = signet_rekor::proposed_hashedrekord(
-        &key.sign(data.as_bytes()).unwrap(),
-        &key.public_key().to_pem(),
-        &signet_crypto::sha256(data.as_bytes()).to_hex(),
-    );
-    serde_json::to_vec(&p).unwrap()
-}
+use signet_testkit::log_trees::{filled_tree, open_tree as open, proposal};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sharded_log_over_http() {
@@ -43,10 +23,7 @@ async fn a_sharded_log_over_http() {
 async fn run() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let signer = SigningKey::generate_p256().unwrap();
-    let first = open(dirs[0].path(), 0).await;
-    for d in ["a0", "a1"] {
-        first.add(&proposal(&signer, d)).await.unwrap();
-    }
+    let (first, _) = filled_tree(dirs[0].path(), 0, &signer, &["a0", "a1"]).await;
     let second = open(dirs[1].path(), 2).await;
     let trees = [first.tree_id(), second.tree_id()];
     let log = Arc::new(ShardedLog::new(vec![first], second).unwrap());
