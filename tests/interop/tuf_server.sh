@@ -66,8 +66,7 @@ refuse "sigstore-js refuses it for another identity" 'PolicyError|mallory' js ma
 # sign and verify with the new keys.
 kill "$pid"; wait "$pid" 2>/dev/null
 for what in log-key ca ct-key; do
-  "$signet" admin rotate "$what" --data-dir "$work/data" > /dev/null 2>> "$work/rotate.err" \
-    || { echo "interop FAILED: signet admin rotate $what"; cat "$work/rotate.err"; }
+  check "signet admin rotate $what" "$signet" admin rotate "$what" --data-dir "$work/data"
 done
 start_server "$signet" --dev-oidc --data-dir "$work/data" --addr "${url#http://}"
 check "after a rotation, sigstore-python verifies what it signed before (trust refreshed from TUF)" \

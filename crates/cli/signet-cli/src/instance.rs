@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use signet_ca::CaChain;
 use signet_ct::CtLog;
-use signet_log::{LogConfig, ShardedLog, SqliteStore, SystemClock, TransparencyLog};
+use signet_log::{LogConfig, ShardedLog, SqliteStore, SystemClock};
 use signet_release::write_atomic;
 use signet_trust::{
     AuthoritySubject, CertificateAuthority, Service, SigningConfig, TimeRange,
@@ -111,25 +111,32 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
             r.until,
         ));
     }
-    let mut inactive = Vec::new();
-    let mut offset = 0u64;
-    for r in &rot.log.retired {
-        let dir = dir_in(data_dir, &r.dir)?;
-        let shard = open_log_shard(&dir, log_host, offset).await?;
+    let frozen = rot
+        .log
+        .retired
+        .iter()
+        .map(|r| dir_in(data_dir, &r.dir))
+        .collect::<Result<Vec<_>>>()?;
+    let log = ShardedLog::open(
+        &frozen,
+        &rot.log.active_dir(data_dir, LOG_DIR)?,
+        &LogConfig::new(log_host),
+        Arc::new(SystemClock),
+    )
+    .await
+    .context("starting the transparency log")?;
+    for ((shard, r), dir) in log.inactive().iter().zip(&rot.log.retired).zip(&frozen) {
         let size = shard.head_state().0;
         if Some(size) != r.size {
             anyhow::bail!(
-                "the frozen log tree in {} holds {size} entries, but {} recorded {:?} when it                  was frozen: it was written to or replaced; restore it from a backup",
+                "the frozen log tree in {} holds {size} entries, but {} recorded {:?} when it \
+                 was frozen: it was written to or replaced; restore it from a backup",
                 dir.display(),
                 crate::rotate_cmd::ROTATIONS,
                 r.size
             );
         }
-        offset = offset.checked_add(size).context("log size")?;
-        inactive.push(shard);
     }
-    let active = open_log_shard(&rot.log.active_dir(data_dir, LOG_DIR)?, log_host, offset).await?;
-    let log = ShardedLog::new(inactive, active).context("opening the log's trees")?;
     Ok(Instance {
         ca,
         ct,
@@ -138,26 +145,6 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
         retired_ct,
         retired_ca,
     })
-}
-
-/// Opens (or creates) one tree of the transparency log in `dir`, its log indexes starting at
-/// `offset`.
-pub async fn open_log_shard(
-    dir: &Path,
-    log_host: &str,
-    offset: u64,
-) -> Result<TransparencyLog<SqliteStore>> {
-    let store = SqliteStore::open(dir)
-        .await
-        .with_context(|| format!("opening the log database in {}", dir.display()))?;
-    TransparencyLog::open(
-        store,
-        dir,
-        LogConfig::new(log_host).with_index_offset(offset),
-        Arc::new(SystemClock),
-    )
-    .await
-    .with_context(|| format!("starting the transparency log in {}", dir.display()))
 }
 
 /// Opens (or creates) the CT log in `dir`, accepting chains to `ca`'s root.

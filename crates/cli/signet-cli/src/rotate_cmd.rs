@@ -174,23 +174,19 @@ fn rotate(a: RotateArgs) -> Result<()> {
         let inst = instance::open(d, "signet", &host).await?;
         let said = match a.what {
             What::LogKey => {
+                // The new tree (key, tree ID) is created in the fresh directory when the
+                // instance is opened again below.
                 let old = rot.log.active_dir(d, instance::LOG_DIR)?;
                 let name = rot.log.next(instance::LOG_DIR);
-                let new = fresh_dir(d, &name)?;
+                fresh_dir(d, &name)?;
                 let active = inst.log.active();
                 let size = active.head_state().0;
-                let offset = inst.log.size();
-                let log = instance::open_log_shard(&new, &host, offset).await?;
                 let said = format!(
-                    "the transparency log now signs with a new key (log ID {}) in a new tree {} \
-                     ({}); tree {} ({} entries, {}) is frozen and still served; global log \
-                     indexes continue at {offset}",
-                    log.public_key().key_id().to_hex(),
-                    log.tree_id(),
-                    new.display(),
+                    "tree {} ({size} entries, {}) is frozen and still served; global log indexes \
+                     continue at {}",
                     active.tree_id(),
-                    size,
-                    old.display()
+                    old.display(),
+                    inst.log.size()
                 );
                 rot.log.retired.push(Retired {
                     dir: rel(d, &old)?,
@@ -235,9 +231,19 @@ fn rotate(a: RotateArgs) -> Result<()> {
         };
         drop(inst);
         rot.write(d)?;
-        eprintln!("Rotated: {said}.");
         // The trust files and their TUF publication, as the server writes them on start.
         let inst = instance::open(d, "signet", &host).await?;
+        if a.what == What::LogKey {
+            let log = inst.log.active();
+            eprintln!(
+                "Rotated: the transparency log now signs with a new key (log ID {}) in a new tree \
+                 {}; {said}.",
+                log.public_key().key_id().to_hex(),
+                log.tree_id()
+            );
+        } else {
+            eprintln!("Rotated: {said}.");
+        }
         let root = instance::trusted_root(&inst, &url)?;
         instance::write_trust_files(d, &root, &signing)?;
         let (tr, sc) = instance::trust_file_bytes(d)?;

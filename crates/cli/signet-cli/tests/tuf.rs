@@ -455,6 +455,30 @@ async fn rotating_the_log_key_ca_and_ct_key_keeps_old_signatures_verifying() {
     a.extend_from_slice(&["verify", "--uuid", uuid.as_str()]);
     ok(&client(&home, &a));
     drop(s);
+
+    // A new CA root too: everything signed so far and from now on verifies.
+    let o = admin(
+        &data,
+        &["admin", "rotate", "log-key", "--new-root", "--data-dir", d],
+    );
+    assert!(!o.status.success());
+    ok(&admin(
+        &data,
+        &["admin", "rotate", "ca", "--new-root", "--data-dir", d],
+    ));
+    let tr: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("trusted_root.json")).unwrap()).unwrap();
+    let cas = tr["certificateAuthorities"].as_array().unwrap();
+    assert_eq!(cas.len(), 3);
+    let root_of = |ca: &serde_json::Value| ca["certChain"]["certificates"][1]["rawBytes"].clone();
+    assert_eq!(root_of(&cas[0]), root_of(&cas[1]));
+    assert_ne!(root_of(&cas[1]), root_of(&cas[2]));
+    let _s = start();
+    let third = sign("third.txt");
+    for b in [&first, &second, &third] {
+        ok(&verify(b, &[]));
+    }
+    assert!(!verify(&third, &pinned_flag).status.success());
 }
 
 /// `signet ARGS` on the instance's data directory (the operator's and key holders' commands).
