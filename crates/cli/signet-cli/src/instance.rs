@@ -129,11 +129,11 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
         let size = shard.head_state().0;
         if Some(size) != r.size {
             anyhow::bail!(
-                "the frozen log tree in {} holds {size} entries, but {} recorded {:?} when it \
+                "the frozen log tree in {} holds {size} entries, but {} recorded {} when it \
                  was frozen: it was written to or replaced; restore it from a backup",
                 dir.display(),
                 crate::rotate_cmd::ROTATIONS,
-                r.size
+                r.size.map_or("no size".into(), |n| format!("{n} entries"))
             );
         }
     }

@@ -479,6 +479,24 @@ async fn rotating_the_log_key_ca_and_ct_key_keeps_old_signatures_verifying() {
         ok(&verify(b, &[]));
     }
     assert!(!verify(&third, &pinned_flag).status.success());
+    drop(_s);
+
+    // A frozen tree whose size is not the one recorded when it was frozen is refused.
+    let rot = data.join("rotations.json");
+    let text = std::fs::read_to_string(&rot).unwrap();
+    let size = format!("\"size\": {}", idx(&e1) + 1);
+    assert!(text.contains(&size), "{text}");
+    std::fs::write(&rot, text.replace(&size, "\"size\": 99")).unwrap();
+    let o = admin(&data, &["init", "--data-dir", d]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!(
+            "holds {} entries, but rotations.json recorded 99 entries",
+            idx(&e1) + 1
+        )),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// `signet ARGS` on the instance's data directory (the operator's and key holders' commands).
