@@ -14,6 +14,12 @@ pub enum LogError {
         /// 80-character entry ID of the existing entry.
         entry_id: String,
     },
+    /// The entry is already in a Rekor v2 log (409, with the `x-log-index` header).
+    #[error("an equivalent entry already exists in the transparency log with index {index}")]
+    DuplicateIndex {
+        /// Index of the existing entry.
+        index: u64,
+    },
     /// A store refused a batch because these leaves are already stored (409 if it ever reaches
     /// a client; the sequencer turns it into [`LogError::Duplicate`] for their writers and
     /// integrates the rest).
@@ -43,7 +49,7 @@ impl LogError {
         match self {
             Self::BadRequest(_) => 400,
             Self::Unprocessable(_) => 422,
-            Self::Duplicate { .. } | Self::AlreadyStored(_) => 409,
+            Self::Duplicate { .. } | Self::DuplicateIndex { .. } | Self::AlreadyStored(_) => 409,
             Self::NotFound => 404,
             Self::Overloaded => 503,
             Self::Storage(_) | Self::Refused(_) | Self::Internal(_) => 500,

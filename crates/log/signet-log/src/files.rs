@@ -78,7 +78,7 @@ pub(crate) async fn check_recorded<H: HashSource>(
     text: &str,
     cp_path: &Path,
     key: &SigningKey,
-    tree_id: u64,
+    origin_suffix: &str,
     size: u64,
     hashes: &H,
 ) -> Result<(), LogError> {
@@ -96,9 +96,9 @@ pub(crate) async fn check_recorded<H: HashSource>(
         ))
     })?;
     let cp = cp.checkpoint();
-    if !cp.origin.ends_with(&format!(" - {tree_id}")) {
+    if !cp.origin.ends_with(origin_suffix) {
         return Err(refuse(format!(
-            "the recorded checkpoint is for log \"{}\", but the store holds tree {tree_id}",
+            "the recorded checkpoint is for log \"{}\", but the store holds \"...{origin_suffix}\"",
             cp.origin
         )));
     }

@@ -21,6 +21,9 @@
 //! * [`ShardedLog`]: the service the HTTP layer calls: the active tree and the frozen ones
 //!   before it, under one global ("virtual") index, as Rekor shards a log to rotate its key.
 //!
+//! The Rekor v2 personality: [`RekorV2Log`] (rekor-tiles' `CreateEntry`, no SET, C2SP
+//! checkpoints) and the C2SP tlog-tiles read API ([`tiles`]), over the same core.
+//!
 //! Time comes from a [`Clock`]; the Merkle math is `signet-tlog`'s, shared with the verifier.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -45,17 +48,20 @@ mod error;
 mod files;
 mod log;
 mod rekor;
+mod rekor_v2;
 mod sequencer;
 mod shards;
 mod signer;
 pub mod store;
+pub mod tiles;
 mod tree;
 
 pub use clock::{Clock, SystemClock};
 pub use error::LogError;
 pub use files::{CHECKPOINT_FILE, CHECKPOINT_FILE_LIMIT, KEY_FILE};
-pub use log::{AppendLog, AppendedLeaf, LogConfig};
+pub use log::{AppendLog, AppendedLeaf, LogConfig, OriginStyle};
 pub use rekor::{MAX_RETRIEVE, RekorSet, TransparencyLog};
+pub use rekor_v2::{RekorV2Log, TileReadError};
 pub use sequencer::{Committed, Head, LeafEntry};
 pub use shards::ShardedLog;
 pub use signer::{EntrySigner, LogKey, NoEntrySignature};

@@ -37,6 +37,19 @@ pub struct LogConfig {
     /// this tree is entry `index_offset + i` of the log. Recorded in the store when the tree
     /// is created; opening a tree with another offset is refused.
     pub index_offset: u64,
+    /// How checkpoints name the log (Rekor v1's `<host> - <treeID>`, or the host alone).
+    pub origin: OriginStyle,
+}
+
+/// How a log's checkpoints name it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OriginStyle {
+    /// Rekor v1: origin `<host> - <treeID>`, key name `<host>`.
+    #[default]
+    HostAndTreeId,
+    /// C2SP tlog-checkpoint as Rekor v2 (rekor-tiles) writes it: origin and key name are both
+    /// the host (no spaces, no `+`).
+    Host,
 }
 
 impl LogConfig {
@@ -48,6 +61,7 @@ impl LogConfig {
             hash_cache: 8 << 20,
             entry_cache: 65_536,
             index_offset: 0,
+            origin: OriginStyle::HostAndTreeId,
         }
     }
 
@@ -171,7 +185,13 @@ impl<S: LogStore> AppendLog<S> {
             .collect();
         let frontier =
             signet_tlog::Frontier::from_hashes(TreeSize(size), store.read_hashes(&idx).await?)?;
-        let origin = format!("{} - {tree_id}", config.host);
+        let (origin, origin_suffix) = match config.origin {
+            OriginStyle::HostAndTreeId => (
+                format!("{} - {tree_id}", config.host),
+                format!(" - {tree_id}"),
+            ),
+            OriginStyle::Host => (config.host.clone(), config.host.clone()),
+        };
         let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> =
             Arc::new(EcdsaNoteSigner::new(
                 &config.host,
@@ -199,7 +219,7 @@ impl<S: LogStore> AppendLog<S> {
                 text,
                 &cp_path,
                 key.signing_key(),
-                tree_id,
+                &origin_suffix,
                 size,
                 hashes.as_ref(),
             )
@@ -320,6 +340,12 @@ impl<S: LogStore> AppendLog<S> {
     /// Whether the tree is an inactive shard that takes no new entries.
     pub fn is_frozen(&self) -> bool {
         self.frozen.load(Ordering::SeqCst)
+    }
+
+    /// Stored hashes at the given stored indexes (through the memory cache), in order.
+    pub async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
+        use crate::tree::HashSource;
+        self.hashes.read(indexes).await
     }
 
     /// The store underneath (reads only: every write goes through the sequencer).

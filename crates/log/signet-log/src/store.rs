@@ -85,6 +85,25 @@ pub trait LogStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
     /// Leaf hashes filed under a search key.
     fn search(&self, key: &str) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
+    /// The bodies of the entries at indexes `start..end`, in order (a tlog-tiles entry bundle);
+    /// an error if any is missing. The default reads them one by one.
+    fn bodies(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> impl Future<Output = Result<Vec<Vec<u8>>, LogError>> + Send {
+        async move {
+            let mut out = Vec::new();
+            for i in start..end {
+                let e = self
+                    .entry_by_index(i)
+                    .await?
+                    .ok_or_else(|| LogError::Storage(format!("entry {i} missing")))?;
+                out.push(e.body);
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// The embedded backend: one SQLite database (`log.sqlite`) in WAL mode with
@@ -360,6 +379,28 @@ impl LogStore for SqliteStore {
                 .collect()
         })
         .await
+    }
+
+    async fn bodies(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, LogError> {
+        let (s, e) = (as_i64(start)?, as_i64(end)?);
+        let bodies: Vec<(i64, Vec<u8>)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT idx, body FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+                )?;
+                let rows = st.query_map([s, e], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        // Every index must be there, in order: a gap is a damaged store.
+        if bodies.len() as u64 != end.saturating_sub(start)
+            || bodies.iter().zip(s..).any(|((i, _), want)| *i != want)
+        {
+            return Err(LogError::Storage(format!(
+                "entries {start}..{end} are not all stored"
+            )));
+        }
+        Ok(bodies.into_iter().map(|(_, b)| b).collect())
     }
 
     async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {

@@ -13,6 +13,7 @@ use crate::body::{Material, dec, malformed};
 pub mod dsse;
 pub mod hashedrekord;
 pub mod intoto;
+pub mod v2;
 
 /// An entry that passed admission, in canonical form.
 #[derive(Clone, Debug, PartialEq, Eq)]
