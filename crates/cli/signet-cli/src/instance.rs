@@ -6,6 +6,8 @@
 //! * `ct/` — the CT log (key, database, recorded checkpoint); `log/` — the transparency log
 //!   (`log.key`, `log.sqlite`, `checkpoint`); after rotations, `log-N/` and `ct-N/` hold the
 //!   newer ones and `ca/retired/N/` the retired CA certificates, as `rotations.json` records;
+//! * `log-v2/` — the Rekor v2 (tile-based) log, its own tree and key, served under
+//!   [`V2_PATH`] (`signet server`);
 //! * `lock` — held by the process using the directory;
 //! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
 //! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start;
@@ -404,6 +406,46 @@ pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevI
     };
     std::fs::write(dir.join("issuer-url"), issuer_url)?;
     Ok(issuer)
+}
+
+/// The Rekor v2 log's directory (its own tree and key, beside the v1 log's).
+pub const LOG_V2_DIR: &str = "log-v2";
+/// Where the Rekor v2 log lives under the public URL: its `baseUrl` in the trusted root and
+/// signing config. Its write API is `<baseUrl>/api/v2/log/entries` and its tiles
+/// `<baseUrl>/checkpoint`, `<baseUrl>/tile/...`, as clients derive them from a base URL.
+pub const V2_PATH: &str = "/rekor-v2";
+
+/// The Rekor v2 log's base URL for an instance at `url`.
+pub fn v2_url(url: &str) -> String {
+    format!("{}{V2_PATH}", url.trim_end_matches('/'))
+}
+
+/// Opens (or creates) the instance's Rekor v2 log in `DATA/log-v2/`, named `host` (its
+/// checkpoint origin and key name, the host of its URL).
+pub async fn open_v2(data_dir: &Path, host: &str) -> Result<signet_log::RekorV2Log> {
+    signet_log::RekorV2Log::open_dir(&data_dir.join(LOG_V2_DIR), host, Arc::new(SystemClock))
+        .await
+        .context("starting the Rekor v2 log")
+}
+
+/// Adds the Rekor v2 log, at `url`'s [`V2_PATH`], to `root`'s transparency logs: its log ID is
+/// its checkpoint key's C2SP key ID (SHA-256 of the ECDSA key's SPKI).
+pub fn add_v2_log(root: &mut TrustedRoot, v2: &signet_log::RekorV2Log, url: &str) {
+    root.tlogs.push(trusted_log(
+        &v2_url(url),
+        v2.log().public_key(),
+        v2.log_id().as_bytes().to_vec(),
+        v2.log().created(),
+        None,
+    ));
+}
+
+/// Makes `signing` advertise the Rekor v2 log (`majorApiVersion` 2) instead of the v1 log.
+pub fn advertise_v2(signing: &mut SigningConfig, url: &str) {
+    for s in &mut signing.rekor_tlog_urls {
+        s.url = v2_url(url);
+        s.major_api_version = 2;
+    }
 }
 
 #[cfg(test)]

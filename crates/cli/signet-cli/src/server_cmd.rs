@@ -45,8 +45,22 @@ pub struct ServerArgs {
     /// end. Only this instance's trusted root trusts the certificates; never on a real instance.
     #[arg(long, value_name = "URL", requires = "dev_oidc")]
     dev_oidc_alias: Vec<String>,
+    /// Which transparency log the signing config advertises to clients: the Rekor v1 log
+    /// (`v1`), or the tile-based Rekor v2 log at <url>/rekor-v2 (`v2`, `majorApiVersion` 2;
+    /// clients then need a timestamp authority). Both run and are in the trusted root.
+    #[arg(long, value_enum, default_value = "v1")]
+    tlog_api: TlogApi,
     #[command(flatten)]
     limits: ConnectionArgs,
+}
+
+/// `--tlog-api`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlogApi {
+    /// Rekor v1 (`/api/v1/log/entries`).
+    V1,
+    /// Rekor v2 (`/rekor-v2/api/v2/log/entries`, tiles).
+    V2,
 }
 
 /// Connection limits of a server (`signet server`, `signet serve-release`).
@@ -208,8 +222,15 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let configuration = oidc.configuration_json();
     let verifier = signet_oidc::Verifier::new(Arc::new(oidc), cache);
 
-    let root = instance::trusted_root(&inst, &url)?;
-    let signing = instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
+    let v2 = Arc::new(instance::open_v2(&args.data_dir, &host).await?);
+    let mut root = instance::trusted_root(&inst, &url)?;
+    let mut signing =
+        instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
+    with_v2(&mut root, &mut signing, &v2, &url, args.tlog_api);
+    routers.push(axum::Router::new().nest(
+        instance::V2_PATH,
+        signet_server::rekor_v2_router(v2.clone()),
+    ));
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
     // The same trust, through TUF at <url>/tuf/ (kept current hourly: the timestamp expires
     // after 7 days and is renewed daily).
@@ -287,6 +308,21 @@ async fn serve(args: ServerArgs) -> Result<()> {
     unless_a_sequencer_stops(server, log_stopped, ct_stopped).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The Rekor v2 log in the trust files: always in the trusted root; in the signing config
+/// instead of the v1 log when `api` is [`TlogApi::V2`].
+fn with_v2(
+    root: &mut signet_trust::TrustedRoot,
+    signing: &mut signet_trust::SigningConfig,
+    v2: &signet_log::RekorV2Log,
+    url: &str,
+    api: TlogApi,
+) {
+    instance::add_v2_log(root, v2, url);
+    if api == TlogApi::V2 {
+        instance::advertise_v2(signing, url);
+    }
 }
 
 /// Runs `server` to its end, unless the transparency log's or the CT log's sequencer (their
