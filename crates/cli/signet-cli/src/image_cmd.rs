@@ -131,7 +131,7 @@ impl Signing {
     fn new(args: &ImageSignArgs) -> Result<Self> {
         let _ = args.yes;
         let trust = args.signer.trust()?;
-        let rekor_url = args.signer.rekor_url(trust.as_ref());
+        let rekor_url = args.signer.rekor_url(trust.as_ref())?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;

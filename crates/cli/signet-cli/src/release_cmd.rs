@@ -426,7 +426,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
     }
     let sbom = sbom_options(&args)?;
     let trust = crate::trust_cfg::find(args.signer.trust_config.as_deref())?;
-    let rekor_url = args.signer.rekor_url(trust.as_ref());
+    let rekor_url = args.signer.rekor_url(trust.as_ref())?;
     let keyless = args.signer.key.is_none();
     let make_signer = || -> Result<LoggedSigner> {
         let rt = tokio::runtime::Builder::new_multi_thread()

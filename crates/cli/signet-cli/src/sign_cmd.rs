@@ -51,12 +51,22 @@ impl SignerArgs {
         }
     }
 
-    /// The log URL: flag, else the trust config's, else the local default.
-    pub(crate) fn rekor_url(&self, trust: Option<&crate::trust_cfg::ClientTrust>) -> String {
-        self.rekor_url
-            .clone()
-            .or_else(|| trust.and_then(|t| t.rekor_url()))
-            .unwrap_or_else(|| "http://127.0.0.1:3000".into())
+    /// The log URL: flag, else the trust config's, else the local default. A Rekor v2 log
+    /// advertised by the trust config (`majorApiVersion` 2) is refused with why: signet's
+    /// clients still log through the Rekor v1 API.
+    pub(crate) fn rekor_url(
+        &self,
+        trust: Option<&crate::trust_cfg::ClientTrust>,
+    ) -> Result<String> {
+        if let Some(url) = &self.rekor_url {
+            return Ok(url.clone());
+        }
+        if let Some(t) = trust {
+            t.check_v1_log()?;
+        }
+        Ok(trust
+            .and_then(|t| t.rekor_url())
+            .unwrap_or_else(|| "http://127.0.0.1:3000".into()))
     }
 
     /// The signing material (see [`resolve_signer`]).
@@ -212,7 +222,7 @@ pub(crate) async fn log_key(
 pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let trust = args.signer.trust()?;
-    let rekor_url = args.signer.rekor_url(trust.as_ref());
+    let rekor_url = args.signer.rekor_url(trust.as_ref())?;
     let digest = crate::artifact::sha256_file(&args.blob)?;
     if args.output != crate::verify_cmd::Output::Json {
         eprintln!("Using payload from: {}", args.blob.display());

@@ -48,6 +48,39 @@ impl ClientTrust {
     pub fn rekor_url(&self) -> Option<String> {
         self.first_url(|s| &s.rekor_tlog_urls)
     }
+
+    /// Refuses a signing config whose first transparency log is a Rekor v2 log: signing
+    /// through it needs the v2 write API and an RFC 3161 timestamp for the signing time (a v2
+    /// entry has no signed entry timestamp), which signet's signing does not do yet.
+    // TODO(issue 18): log through `POST <url>/api/v2/log/entries` (bundle v0.3, no SET) and
+    // put the TSA's timestamp over the signature in the bundle (the TSA client is the hook).
+    pub fn check_v1_log(&self) -> Result<()> {
+        let Some(s) = self.signing.as_ref() else {
+            return Ok(());
+        };
+        let Some(log) = s.rekor_tlog_urls.first() else {
+            return Ok(());
+        };
+        if log.major_api_version != 2 {
+            return Ok(());
+        }
+        if s.tsa_urls.is_empty() {
+            anyhow::bail!(
+                "the signing config in {} advertises the Rekor v2 log {}, and the v2 log needs \
+                 a timestamp authority (a v2 entry carries no signed entry timestamp), but it \
+                 lists no TSA; use a signing config with tsaUrls, or --rekor-url with a Rekor v1 log",
+                self.source.display(),
+                log.url
+            );
+        }
+        anyhow::bail!(
+            "the signing config in {} advertises the Rekor v2 log {}; signet signs through \
+             Rekor v1 logs only so far: pass --rekor-url with a Rekor v1 log (a signet \
+             server's own URL), or run the server with --tlog-api v1",
+            self.source.display(),
+            log.url
+        )
+    }
 }
 
 /// Where `signet trust URL` stores what it fetched.

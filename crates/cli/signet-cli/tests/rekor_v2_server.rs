@@ -149,6 +149,23 @@ async fn v2_log_serves_entries_and_tiles_that_verify() {
     assert_eq!(get("tile/0/000.p/2").await.unwrap().status(), 404);
     assert_eq!(get("tile/0/x000/000").await.unwrap().status(), 400);
     assert_eq!(get("tile/99/000").await.unwrap().status(), 400);
+
+    // Signing with a signing config that advertises the v2 log and no TSA is refused, saying
+    // why, before anything is logged.
+    let out = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(["sign-blob", "--trust-config"])
+        .arg(dir.path().join("trust_config.json"))
+        .arg("--bundle")
+        .arg(dir.path().join("signed.json"))
+        .arg(&ap)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the v2 log needs a timestamp authority"),
+        "{err}"
+    );
 }
 
 fn signet_tlog_leaf(body: &[u8]) -> Vec<u8> {

@@ -190,7 +190,9 @@ impl<S: LogStore> AppendLog<S> {
                 format!("{} - {tree_id}", config.host),
                 format!(" - {tree_id}"),
             ),
-            OriginStyle::Host => (config.host.clone(), config.host.clone()),
+            // The key alone ties a recorded C2SP checkpoint to the tree (its origin is the
+            // host, which a new public URL may change).
+            OriginStyle::Host => (config.host.clone(), String::new()),
         };
         let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> =
             Arc::new(EcdsaNoteSigner::new(
