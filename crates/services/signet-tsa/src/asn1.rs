@@ -1,6 +1,9 @@
 //! The RFC 3161 and RFC 5035 structures, as `der` 0.8 derives. The definitions follow
 //! RustCrypto's `x509-tsp` 0.1 (which is on der 0.7, so it cannot be used with this workspace's
-//! der 0.8 / x509-cert 0.3) plus the ESS types it lacks; CMS itself comes from `cms` 0.3.
+//! der 0.8 / x509-cert 0.3) plus the ESS types it lacks; CMS itself comes from `cms` 0.3. The
+//! request side (what clients send) lives in `signet_x509::tsp`, shared with signet-sign.
+
+pub use signet_x509::tsp::{MessageImprint, TimeStampReq};
 
 use const_oid::ObjectIdentifier;
 use der::Sequence;
@@ -9,42 +12,6 @@ use x509_cert::ext::Extensions;
 use x509_cert::ext::pkix::name::{GeneralName, GeneralNames};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
-
-/// ```text
-/// MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
-/// ```
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct MessageImprint {
-    /// The hash the client used.
-    pub hash_algorithm: AlgorithmIdentifierOwned,
-    /// The digest to timestamp.
-    pub hashed_message: OctetString,
-}
-
-/// ```text
-/// TimeStampReq ::= SEQUENCE { version INTEGER { v1(1) }, messageImprint MessageImprint,
-///   reqPolicy TSAPolicyId OPTIONAL, nonce INTEGER OPTIONAL, certReq BOOLEAN DEFAULT FALSE,
-///   extensions [0] IMPLICIT Extensions OPTIONAL }
-/// ```
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct TimeStampReq {
-    /// Must be 1.
-    pub version: u8,
-    /// What to timestamp.
-    pub message_imprint: MessageImprint,
-    /// The policy the client asks for.
-    #[asn1(optional = "true")]
-    pub req_policy: Option<ObjectIdentifier>,
-    /// Echoed in the TSTInfo.
-    #[asn1(optional = "true")]
-    pub nonce: Option<Int>,
-    /// Whether the token must carry the TSA certificate.
-    #[asn1(default = "Default::default")]
-    pub cert_req: bool,
-    /// Request extensions (refused).
-    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
-    pub extensions: Option<Extensions>,
-}
 
 /// ```text
 /// Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] INTEGER (1..999) OPTIONAL,

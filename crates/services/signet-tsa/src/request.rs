@@ -20,15 +20,7 @@ pub const MAX_REQUEST_JSON: usize = 1024;
 /// id-sha1, refused as weak.
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 
-/// A hash algorithm's OID.
-pub(crate) fn hash_oid(h: HashAlgorithm) -> ObjectIdentifier {
-    match h {
-        HashAlgorithm::Sha384 => const_oid::db::rfc5912::ID_SHA_384,
-        HashAlgorithm::Sha512 => const_oid::db::rfc5912::ID_SHA_512,
-        // SHA-256, and the default for any algorithm added to signet-crypto later.
-        _ => const_oid::db::rfc5912::ID_SHA_256,
-    }
-}
+pub(crate) use signet_x509::tsp::hash_oid;
 
 fn hash_of_oid(oid: &ObjectIdentifier) -> Result<HashAlgorithm, TsaError> {
     [
@@ -74,19 +66,7 @@ impl TimestampRequest {
             )));
         }
         let nonce = nonce
-            .map(|n| {
-                let bytes = n.to_be_bytes();
-                // Minimal two's complement: drop redundant leading 0x00 / 0xff octets.
-                let first = bytes
-                    .windows(2)
-                    .position(|w| match w {
-                        [0x00, b] => b & 0x80 != 0,
-                        [0xff, b] => b & 0x80 == 0,
-                        _ => true,
-                    })
-                    .unwrap_or(bytes.len().saturating_sub(1));
-                Int::new(bytes.get(first..).unwrap_or(&bytes))
-            })
+            .map(Int::try_from)
             .transpose()
             .map_err(|e| TsaError::BadRequest(format!("nonce: {e}")))?;
         Ok(Self {
