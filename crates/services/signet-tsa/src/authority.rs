@@ -163,11 +163,12 @@ impl TimestampAuthority {
             }
             _ => DEFAULT_POLICY,
         };
-        let t = self.last.fetch_max(now.0, Ordering::SeqCst).max(now.0);
         let leaf = &self
             .chain
             .first()
             .ok_or_else(|| TsaError::Material("empty TSA certificate chain".into()))?;
+        // Checked before it is recorded: a time the TSA refuses never holds later ones back.
+        let t = self.last.load(Ordering::SeqCst).max(now.0);
         if t < leaf.not_before().0 || t > leaf.not_after().0 {
             return Err(TsaError::Unavailable(format!(
                 "the TSA certificate is not valid at {t} (valid {} to {})",
@@ -175,6 +176,7 @@ impl TimestampAuthority {
                 leaf.not_after().0
             )));
         }
+        let t = self.last.fetch_max(t, Ordering::SeqCst).max(t);
         let secs = u64::try_from(t)
             .map_err(|_| TsaError::Unavailable(format!("time {t} is before 1970")))?;
         let unix = std::time::Duration::from_secs(secs);

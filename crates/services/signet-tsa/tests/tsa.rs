@@ -186,6 +186,8 @@ fn gen_time_never_goes_back_and_the_certificate_bounds_it() {
         .unwrap_err();
     assert!(matches!(e, TsaError::Unavailable(_)), "{e}");
     assert_eq!(e.status(), 503);
+    // The refused time does not hold later timestamps back.
+    assert_eq!(t(NOW + 12), NOW + 12);
 }
 
 #[test]
