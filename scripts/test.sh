@@ -11,6 +11,7 @@
 #      sigstore-js verify signet's image bundles, `sigstore attach` (@sigstore/cli) writes a
 #      referrer signet verifies.
 #   6. interop: python-tuf 7.0.1 (ngclient) refreshes a TUF repository signet-tuf wrote.
+#   7. interop: OpenSSL's `openssl ts` and sigstore-python (rfc3161-client) use signet's TSA.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,9 @@ for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; slee
 url=$(grep -o 'http://[0-9.:]*' "$work/out")
 "$venv/bin/python" tests/interop/sigstore_python_log.py "$url" 2>&1 | tee -a "$log"
 bash tests/interop/keyless_python.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"
+# The timestamp authority against OpenSSL's `openssl ts` (requests, verification, refusals), and
+# sigstore-python signing and verifying with it (rfc3161-client).
+bash tests/interop/tsa_openssl.sh target/debug/signet "$venv" 2>&1 | tee -a "$log"
 # The release SBOMs against their reference validators (PyPI spdx-tools, `pyspdxtools -i`;
 # PyPI cyclonedx-python-lib, its strict JSON schema validator).
 bash tests/interop/sbom_validators.sh "$venv" target/debug/signet 2>&1 | tee -a "$log"

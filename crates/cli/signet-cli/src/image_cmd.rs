@@ -124,6 +124,7 @@ struct Signing {
     registry: RegistryClient,
     signer: signet_sign::Signer,
     log: signet_sign::LogUploader,
+    tsa: Option<signet_sign::TsaClient>,
     format: Format,
 }
 
@@ -143,6 +144,7 @@ impl Signing {
             registry: args.registry.client()?,
             signer,
             log,
+            tsa: args.signer.timestamper(trust.as_ref())?,
             format: if args.new_bundle_format {
                 Format::Bundle
             } else {
@@ -157,6 +159,7 @@ impl Signing {
             registry: &self.registry,
             signer: &self.signer,
             log: &self.log,
+            tsa: self.tsa.as_ref(),
         }
     }
 }
@@ -193,6 +196,7 @@ where
                     registry: signer.registry,
                     signer: signer.signer,
                     log: signer.log,
+                    tsa: signer.tsa,
                 },
                 t,
             )
@@ -762,6 +766,7 @@ pub(crate) fn sign_release_images(
     registry: &RegistryArgs,
     signer: &signet_sign::Signer,
     log: &signet_sign::LogUploader,
+    tsa: Option<&signet_sign::TsaClient>,
     images: &[String],
     format: Format,
 ) -> Result<Vec<SignedImage>> {
@@ -775,6 +780,7 @@ pub(crate) fn sign_release_images(
         registry: &registry,
         signer,
         log,
+        tsa,
     };
     rt.block_on(sign_targets(signer, images, false, |s, t| {
         let opts = &opts;

@@ -9,6 +9,8 @@
 //! * `log-v2/` — the Rekor v2 (tile-based) log, its own tree and key, served under
 //!   [`V2_PATH`] (`signet server`);
 //! * `lock` — held by the process using the directory;
+//! * `tsa/` — the timestamp authority: `tsa.key` (0600) and `chain.pem` (its certificate, issued
+//!   by the CA root, then the root); retired chains in `tsa/retired/N/`;
 //! * `oidc/` — the development issuer's key and URL (only with `--dev-oidc`);
 //! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start;
 //! * `tuf/` — the TUF repository that publishes them (`crate::tuf_serve`).
@@ -47,6 +49,152 @@ pub struct Instance {
     retired_ct: Vec<(signet_crypto::PublicKey, Vec<u8>, i64, i64)>,
     /// Retired CA chains: (intermediate, root, end).
     retired_ca: Vec<(signet_x509::Certificate, signet_x509::Certificate, i64)>,
+    /// The timestamp authority (none while the CA root key is kept off line).
+    pub tsa: Option<signet_tsa::TimestampAuthority>,
+    /// Retired timestamp authorities: (chain, end).
+    retired_tsa: Vec<(Vec<signet_x509::Certificate>, i64)>,
+}
+
+/// The timestamp authority's directory.
+pub const TSA_DIR: &str = "tsa";
+
+/// The URL of the timestamp authority of the instance at `url`.
+pub fn tsa_url(url: &str) -> String {
+    format!("{}/api/v1/timestamp", url.trim_end_matches('/'))
+}
+
+/// Loads the timestamp authority in `DATA/tsa`, or creates it (a new key and a certificate
+/// from the CA root, whose key `ca/root.key` must then be here; without it the instance runs
+/// without a TSA, with a warning). Also reads the retired TSA chains `rot` records.
+#[allow(clippy::type_complexity)]
+fn open_tsa(
+    data_dir: &Path,
+    ca: &CaChain,
+    rot: &Rotations,
+) -> Result<(
+    Option<signet_tsa::TimestampAuthority>,
+    Vec<(Vec<signet_x509::Certificate>, i64)>,
+)> {
+    let dir = data_dir.join(TSA_DIR);
+    let now = time::OffsetDateTime::now_utc();
+    let tsa = if dir.join(signet_tsa::certificate::KEY_FILE).exists() {
+        Some(
+            signet_tsa::certificate::load(&dir, UnixSeconds(now.unix_timestamp()))
+                .context("loading the timestamp authority")?,
+        )
+    } else {
+        let root_key = data_dir.join("ca").join(signet_ca::keys::ROOT_KEY);
+        if root_key.exists() {
+            let root_key =
+                signet_ca::FileSigner::from_pem(&signet_ca::keys::read_private_pem(&root_key)?)?;
+            let org = authority_subject(ca.root()).organization;
+            let tsa = signet_tsa::certificate::create(&dir, ca, &root_key, &org, now)
+                .context("creating the timestamp authority")?;
+            eprintln!("created a timestamp authority in {}", dir.display());
+            Some(tsa)
+        } else {
+            eprintln!(
+                "WARNING: no timestamp authority: creating one needs the CA root key {} (kept \
+                 off line?); put it back and restart to add one",
+                root_key.display()
+            );
+            None
+        }
+    };
+    let mut retired = Vec::new();
+    for r in &rot.tsa.retired {
+        let chain = signet_tsa::certificate::read_chain(&dir_in(data_dir, &r.dir)?)?
+            .iter()
+            .map(|c| signet_x509::Certificate::from_der(c))
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("retired TSA chain in {}", r.dir))?;
+        retired.push((chain, r.until));
+    }
+    Ok((tsa, retired))
+}
+
+/// Retires the timestamp authority (its chain copied into `keep`) for a new key and certificate
+/// from the CA root (its key `ca/root.key` must be here). Returns what happened.
+pub fn rotate_tsa(
+    data_dir: &Path,
+    inst: &Instance,
+    keep: &Path,
+    now: time::OffsetDateTime,
+) -> Result<String> {
+    let Some(old) = &inst.tsa else {
+        anyhow::bail!(
+            "this instance runs no timestamp authority, so there is no TSA key to rotate"
+        );
+    };
+    let p = data_dir.join("ca").join(signet_ca::keys::ROOT_KEY);
+    if !p.exists() {
+        anyhow::bail!(
+            "the CA root key {} is not here (kept off line?): put it back for the rotation",
+            p.display()
+        );
+    }
+    let root_key = signet_ca::FileSigner::from_pem(&signet_ca::keys::read_private_pem(&p)?)?;
+    write_atomic(
+        &keep.join(signet_tsa::certificate::CHAIN_FILE),
+        old.chain_pem().as_bytes(),
+    )?;
+    let org = authority_subject(inst.ca.root()).organization;
+    let new =
+        signet_tsa::certificate::create(&data_dir.join(TSA_DIR), &inst.ca, &root_key, &org, now)
+            .context("creating the new timestamp authority")?;
+    let leaf = |t: &signet_tsa::TimestampAuthority| {
+        t.chain()
+            .first()
+            .map(|c| c.serial_hex())
+            .unwrap_or_default()
+    };
+    Ok(format!(
+        "timestamps are now signed by a new TSA key (certificate serial {}); the retired chain \
+         (serial {}) is kept in {}",
+        leaf(&new),
+        leaf(old),
+        keep.display()
+    ))
+}
+
+/// The trusted root's timestamp authorities: the retired ones with the end of their validity,
+/// then the active one. Each chain includes the TSA certificate (sigstore-go needs it to verify
+/// tokens without certificates; sigstore-python skips chains shorter than two).
+fn tsa_authorities(inst: &Instance, url: &str) -> Vec<CertificateAuthority> {
+    let entry = |chain: &[signet_x509::Certificate], end: Option<i64>| CertificateAuthority {
+        subject: chain.first().map(authority_subject),
+        uri: tsa_url(url),
+        chain: chain.iter().map(|c| c.der().to_vec()).collect(),
+        valid_for: TimeRange {
+            start: chain.first().map(signet_x509::Certificate::not_before),
+            end: end.map(UnixSeconds),
+        },
+    };
+    let mut out: Vec<_> = inst
+        .retired_tsa
+        .iter()
+        .map(|(chain, end)| entry(chain, Some(*end)))
+        .collect();
+    if let Some(t) = &inst.tsa {
+        out.push(entry(t.chain(), None));
+    }
+    out
+}
+
+/// `signing` with this instance's timestamp authority, when it runs one: `tsaUrls` and
+/// `tsaConfig` `{"selector": "ANY"}` (only then: see [`signing_config`]).
+pub fn with_tsa(mut signing: SigningConfig, inst: &Instance, url: &str) -> SigningConfig {
+    if let Some(t) = &inst.tsa {
+        let since = t.chain().first().map_or(0, |c| c.not_before().0);
+        signing.tsa_urls = vec![Service {
+            url: tsa_url(url),
+            major_api_version: 1,
+            operator: "signet".into(),
+            valid_for: serde_json::json!({"start": rfc3339(since)}),
+        }];
+        signing.tsa_config = serde_json::json!({"selector": "ANY"});
+    }
+    signing
 }
 
 /// Locks the data directory for this process (`DATA/lock`, released when the returned file is
@@ -102,6 +250,7 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
             r.until,
         ));
     }
+    let (tsa, retired_tsa) = open_tsa(data_dir, &ca, &rot)?;
     let ct = open_ct(&rot.ct.active_dir(data_dir, CT_DIR)?, &ca).await?;
     let mut retired_ct = Vec::new();
     for r in &rot.ct.retired {
@@ -146,6 +295,8 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
         log_ends: rot.log.retired.iter().map(|r| r.until).collect(),
         retired_ct,
         retired_ca,
+        tsa,
+        retired_tsa,
     })
 }
 
@@ -276,7 +427,7 @@ pub fn trusted_root(inst: &Instance, url: &str) -> Result<TrustedRoot> {
         tlogs,
         ctlogs,
         certificate_authorities,
-        timestamp_authorities: vec![],
+        timestamp_authorities: tsa_authorities(inst, url),
     })
 }
 

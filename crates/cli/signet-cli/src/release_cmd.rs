@@ -26,7 +26,7 @@ use signet_release::{
     BUNDLE_SUFFIX, Progress, RELEASE_METADATA, ReadMode, RelPath, ReleaseError, SIGNED_METADATA,
     SbomFormats, SbomOptions, manifest,
 };
-use signet_sign::{LogUploader, NoTimestamps, Signer, sign_dsse, sign_message};
+use signet_sign::{LogUploader, Signer, sign_dsse, sign_message};
 use signet_types::Sha256Hash;
 use signet_verify::Verifier;
 
@@ -284,6 +284,8 @@ struct LoggedSigner {
     rt: tokio::runtime::Runtime,
     signer: Arc<Signer>,
     log: Arc<LogUploader>,
+    /// The timestamp authority, when one is configured.
+    tsa: Arc<Option<signet_sign::TsaClient>>,
     jobs: usize,
 }
 
@@ -307,9 +309,10 @@ impl LoggedSigner {
                     let Some((rel, d)) = pending.next() else {
                         break;
                     };
-                    let (signer, log) = (self.signer.clone(), self.log.clone());
+                    let (signer, log, tsa) =
+                        (self.signer.clone(), self.log.clone(), self.tsa.clone());
                     set.spawn(async move {
-                        let r = sign_message(&signer, &log, &NoTimestamps, &Sha256Hash(d), &rel)
+                        let r = sign_message(&signer, &log, tsa.as_ref(), &Sha256Hash(d), &rel)
                             .await
                             .and_then(|s| {
                                 Ok(SignedFile {
@@ -401,7 +404,7 @@ impl ReleaseSigner for LoggedSigner {
             .block_on(sign_dsse(
                 &self.signer,
                 &self.log,
-                &NoTimestamps,
+                self.tsa.as_ref(),
                 payload_type,
                 payload,
                 "the provenance",
@@ -440,6 +443,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
             rt,
             signer,
             log,
+            tsa: Arc::new(args.signer.timestamper(trust.as_ref())?),
             jobs: args.jobs,
         })
     };
@@ -484,6 +488,7 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
             &args.registry,
             &s.signer,
             &s.log,
+            s.tsa.as_ref().as_ref(),
             &images,
             format,
         )?

@@ -5,7 +5,8 @@
 //!   (still served read-only, global log indexes continue) and a new tree with a new key and
 //!   tree ID takes the writes;
 //! * `ct-key` — a new CT log (new key, new log ID); the retired one stays on disk;
-//! * `ca` — a new intermediate (and with `--new-root` a new root) issues certificates.
+//! * `ca` — a new intermediate (and with `--new-root` a new root) issues certificates;
+//! * `tsa` — the timestamp authority gets a new key and certificate from the CA root.
 //!
 //! Each writes the retired key into `DATA/rotations.json` with the moment its validity ends,
 //! rewrites the trust files (the retired key stays in `trusted_root.json` with `validFor.end`,
@@ -80,6 +81,9 @@ pub struct Rotations {
     /// CA chains (only `retired`: the active CA is always `ca/`).
     #[serde(default)]
     pub ca: Generations,
+    /// Timestamp authority chains (only `retired`: the active TSA is always `tsa/`).
+    #[serde(default, skip_serializing_if = "Generations::is_empty")]
+    pub tsa: Generations,
 }
 
 /// The generations of one service.
@@ -108,6 +112,11 @@ pub struct Retired {
 }
 
 impl Generations {
+    /// Whether nothing was rotated (nothing to record).
+    pub fn is_empty(&self) -> bool {
+        self.active.is_none() && self.retired.is_empty()
+    }
+
     /// The active directory, `default` before any rotation.
     pub fn active_dir(&self, data_dir: &Path, default: &str) -> Result<PathBuf> {
         dir_in(data_dir, self.active.as_deref().unwrap_or(default))
@@ -154,9 +163,6 @@ pub fn run(args: AdminArgs) -> Result<()> {
 }
 
 fn rotate(a: RotateArgs) -> Result<()> {
-    if a.what == What::Tsa {
-        bail!("this signet instance runs no timestamp authority, so it has no TSA key to rotate");
-    }
     if a.new_root && a.what != What::Ca {
         bail!("--new-root only goes with `signet admin rotate ca`");
     }
@@ -227,7 +233,17 @@ fn rotate(a: RotateArgs) -> Result<()> {
                 });
                 said
             }
-            What::Tsa => bail!("no timestamp authority to rotate"),
+            What::Tsa => {
+                let retired = format!("tsa/retired/{}", rot.tsa.retired.len().saturating_add(1));
+                let keep = fresh_dir(d, &retired)?;
+                let said = instance::rotate_tsa(d, &inst, &keep, now)?;
+                rot.tsa.retired.push(Retired {
+                    dir: retired,
+                    until,
+                    size: None,
+                });
+                said
+            }
         };
         drop(inst);
         rot.write(d)?;

@@ -145,6 +145,7 @@ pub fn init(args: InitArgs) -> Result<()> {
         let inst = instance::open(&args.data_dir, &args.org, &host).await?;
         let root = instance::trusted_root(&inst, url)?;
         let signing = instance::signing_config(url, None, instance::ca_since(&inst));
+        let signing = instance::with_tsa(signing, &inst, url);
         let (p, _) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
         println!(
             "initialised {} (trust config: {})",
@@ -169,7 +170,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let host = checkpoint_host(&url, args.log_host.as_deref())?;
     // Held while the server runs.
     let _lock = instance::lock(&args.data_dir)?;
-    let inst = instance::open(&args.data_dir, &args.org, &host).await?;
+    let mut inst = instance::open(&args.data_dir, &args.org, &host).await?;
 
     // Who may get certificates.
     let mut oidc = match &args.oidc_config {
@@ -224,13 +225,16 @@ async fn serve(args: ServerArgs) -> Result<()> {
 
     let v2 = Arc::new(instance::open_v2(&args.data_dir, &host).await?);
     let mut root = instance::trusted_root(&inst, &url)?;
-    let mut signing =
-        instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
+    let signing = instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
+    let mut signing = instance::with_tsa(signing, &inst, &url);
     with_v2(&mut root, &mut signing, &v2, &url, args.tlog_api);
     routers.push(axum::Router::new().nest(
         instance::V2_PATH,
         signet_server::rekor_v2_router(v2.clone()),
     ));
+    if let Some(tsa) = inst.tsa.take() {
+        routers.push(signet_server::tsa::tsa_router(Arc::new(tsa)));
+    }
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
     // The same trust, through TUF at <url>/tuf/ (kept current hourly: the timestamp expires
     // after 7 days and is renewed daily).

@@ -7,7 +7,7 @@ use clap::Args;
 use signet_client::RekorClient;
 use signet_crypto::SigningKey;
 use signet_release::write_atomic;
-use signet_sign::{LogUploader, NoTimestamps, RetryPolicy, Signer, sign_message};
+use signet_sign::{LogUploader, RetryPolicy, Signer, sign_message};
 use signet_types::b64;
 
 /// `signet generate-key-pair` flags.
@@ -39,6 +39,10 @@ pub struct SignerArgs {
     /// http://127.0.0.1:3000).
     #[arg(long, env = "SIGNET_REKOR_URL")]
     pub(crate) rekor_url: Option<String>,
+    /// RFC 3161 timestamp authority to timestamp every signature with (default: the signing
+    /// config's first `tsaUrls` entry; none listed, no timestamps).
+    #[arg(long, value_name = "URL")]
+    pub(crate) timestamp_server_url: Option<String>,
 }
 
 impl SignerArgs {
@@ -67,6 +71,31 @@ impl SignerArgs {
         Ok(trust
             .and_then(|t| t.rekor_url())
             .unwrap_or_else(|| "http://127.0.0.1:3000".into()))
+    }
+
+    /// The timestamp authority signatures are timestamped by: the flag, else the signing
+    /// config's; its answers must verify against the trusted root's timestamp authorities.
+    pub(crate) fn timestamper(
+        &self,
+        trust: Option<&crate::trust_cfg::ClientTrust>,
+    ) -> Result<Option<signet_sign::TsaClient>> {
+        let url = self.timestamp_server_url.clone().or_else(|| {
+            trust
+                .and_then(|t| t.signing.as_ref())
+                .and_then(|s| s.tsa_urls.first())
+                .map(|s| s.url.clone())
+        });
+        let Some(url) = url else { return Ok(None) };
+        let trusted = match trust {
+            Some(t) => signet_verify::tsa_authorities(&t.root)
+                .context("the trusted root's timestamp authorities")?,
+            None => Vec::new(),
+        };
+        Ok(Some(signet_sign::TsaClient::new(
+            &url,
+            crate::net::options()?,
+            trusted,
+        )))
     }
 
     /// The signing material (see [`resolve_signer`]).
@@ -240,9 +269,10 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         );
     }
     let signer = args.signer.signer(&rt, &client, trust.as_ref())?;
+    let tsa = args.signer.timestamper(trust.as_ref())?;
     let signed = rt.block_on(async {
         let log = log_uploader(&client, trust.as_ref()).await?;
-        anyhow::Ok(sign_message(&signer, &log, &NoTimestamps, &digest, "the signature").await?)
+        anyhow::Ok(sign_message(&signer, &log, &tsa, &digest, "the signature").await?)
     })?;
     let (sig, entry) = (&signed.signature, &signed.entry);
     let json = args.output == crate::verify_cmd::Output::Json;

@@ -174,6 +174,12 @@ fn sign_and_verify_a_whole_release() {
             rel.join(format!("{f}.sigstore.json")).is_file(),
             "{f} bundle"
         );
+        // Every bundle (files and the DSSE provenance) carries the instance TSA's timestamp.
+        let b: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(rel.join(format!("{f}.sigstore.json"))).unwrap())
+                .unwrap();
+        let stamps = &b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"];
+        assert_eq!(stamps.as_array().map(Vec::len), Some(1), "{f}: {b}");
     }
     let o = verify("release-managers@example.com");
     let v = json(&o);

@@ -367,16 +367,30 @@ async fn rotating_the_log_key_ca_and_ct_key_keeps_old_signatures_verifying() {
         String::from_utf8_lossy(&o.stderr)
     );
     drop(s);
-    for what in ["log-key", "ca", "ct-key"] {
+    let tsa_chain = |root: &serde_json::Value, i: usize| {
+        root["timestampAuthorities"][i]["certChain"]["certificates"].clone()
+    };
+    let before: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("trusted_root.json")).unwrap()).unwrap();
+    assert_eq!(before["timestampAuthorities"].as_array().unwrap().len(), 1);
+    for what in ["log-key", "ca", "ct-key", "tsa"] {
         let err = ok(&admin(&data, &["admin", "rotate", what, "--data-dir", d]));
         assert!(
             err.contains("Published the new trusted root through TUF"),
             "{err}"
         );
     }
-    let o = admin(&data, &["admin", "rotate", "tsa", "--data-dir", d]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no timestamp authority"));
+    // The retired TSA stays trusted until the rotation, with its chain (leaf, root); the new
+    // one has a new certificate.
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("trusted_root.json")).unwrap()).unwrap();
+    let tsas = after["timestampAuthorities"].as_array().unwrap();
+    assert_eq!(tsas.len(), 2, "{after}");
+    assert_eq!(tsa_chain(&after, 0), tsa_chain(&before, 0));
+    assert!(tsas[0]["validFor"]["end"].is_string(), "{after}");
+    assert!(tsas[1]["validFor"].get("end").is_none(), "{after}");
+    assert_ne!(tsa_chain(&after, 1)[0], tsa_chain(&before, 0)[0]);
+    assert_eq!(tsa_chain(&after, 1).as_array().unwrap().len(), 2);
 
     let s = start();
     let second = sign("second.txt");

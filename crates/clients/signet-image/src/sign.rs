@@ -6,7 +6,7 @@ use signet_oci::manifest::{self, LegacyLayer, TagKind};
 use signet_oci::payload::{self, RekorBundleAnnotation};
 use signet_oci::{Descriptor, ImageDigest, ImageRef, media};
 use signet_registry::RegistryClient;
-use signet_sign::{LogUploader, NoTimestamps, Signer, sign_dsse, sign_message};
+use signet_sign::{LogUploader, NoTimestamps, Signer, TsaClient, sign_dsse, sign_message};
 use signet_types::UnixSeconds;
 
 use crate::ImageError;
@@ -123,6 +123,9 @@ pub struct ImageSigner<'a> {
     pub signer: &'a Signer,
     /// The transparency log.
     pub log: &'a LogUploader,
+    /// The RFC 3161 timestamp authority for bundle-format signatures (legacy `.sig`/`.att`
+    /// tags carry no timestamp annotation yet).
+    pub tsa: Option<&'a TsaClient>,
 }
 
 impl ImageSigner<'_> {
@@ -238,16 +241,9 @@ impl ImageSigner<'_> {
         what: &str,
     ) -> Result<SignedImage, ImageError> {
         let img = &target.image;
-        let signed = sign_dsse(
-            self.signer,
-            self.log,
-            &NoTimestamps,
-            IN_TOTO,
-            statement,
-            what,
-        )
-        .await
-        .map_err(ImageError::sign(img))?;
+        let signed = sign_dsse(self.signer, self.log, &self.tsa, IN_TOTO, statement, what)
+            .await
+            .map_err(ImageError::sign(img))?;
         let bundle_json = serde_json::to_vec(&signed.bundle).map_err(|e| ImageError::Format {
             image: img.to_string(),
             source: Box::new(signet_oci::OciError::Bundle(e.to_string())),

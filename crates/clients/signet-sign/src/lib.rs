@@ -10,7 +10,9 @@
 //!   ([`RetryPolicy`]: connection errors, `429`, `5xx`) with bounded backoff.
 //! * [`sign_message`] and [`sign_dsse`]: sign, log and build the bundle through
 //!   `signet-bundle`'s typed model (the one bundle writer).
-//! * [`Timestamper`]: the hook for RFC 3161 timestamps; [`NoTimestamps`] adds none.
+//! * [`Timestamper`]: the hook for RFC 3161 timestamps; [`TsaClient`] asks a timestamp
+//!   authority over HTTP (and checks the answer against the trusted root); [`NoTimestamps`]
+//!   adds none.
 //!
 //! Network I/O goes through `signet-client`; no file I/O here.
 #![forbid(unsafe_code)]
@@ -33,12 +35,14 @@ mod issued;
 mod retry;
 mod sign;
 mod signer;
+mod tsa;
 mod upload;
 
 pub use issued::check_issued;
 pub use retry::{RetryPolicy, is_transient};
 pub use sign::{DsseSigned, MessageSigned, NoTimestamps, Timestamper, sign_dsse, sign_message};
 pub use signer::{Signer, token_subject};
+pub use tsa::TsaClient;
 pub use upload::LogUploader;
 
 /// Signing errors.

@@ -47,4 +47,5 @@ pub use policy::{Artifact, ArtifactDigest, Identity, Matcher, Policy};
 pub use tlog::{EntryError, VerifiedLogProofs, verify_rekor_v1_entry};
 pub use verifier::{
     VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig, artifact_digest_algorithms,
+    tsa_authorities,
 };

@@ -154,16 +154,7 @@ impl<'r> Verifier<'r> {
                 ))
             })
             .collect::<Result<Vec<_>, VerifyError>>()?;
-        let tsas = root
-            .timestamp_authorities
-            .iter()
-            .map(|t| {
-                Ok(TsaAuthority {
-                    chain: parse_chain(&t.chain)?,
-                    valid_for: (t.valid_for.start, t.valid_for.end),
-                })
-            })
-            .collect::<Result<Vec<_>, VerifyError>>()?;
+        let tsas = tsa_authorities(root)?;
         Ok(Self {
             root,
             config,
@@ -614,6 +605,24 @@ pub fn artifact_digest_algorithms(bundle: &Bundle) -> Vec<HashAlgorithm> {
         );
     }
     algs
+}
+
+/// The trusted root's timestamp authorities, as RFC 3161 verification takes them (also what
+/// a signer checks a TSA's answers against).
+pub fn tsa_authorities(root: &TrustedRoot) -> Result<Vec<TsaAuthority>, VerifyError> {
+    root.timestamp_authorities
+        .iter()
+        .map(|t| {
+            Ok(TsaAuthority {
+                chain: t
+                    .chain
+                    .iter()
+                    .map(|d| Certificate::from_der(d).map_err(VerifyError::from))
+                    .collect::<Result<_, VerifyError>>()?,
+                valid_for: (t.valid_for.start, t.valid_for.end),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

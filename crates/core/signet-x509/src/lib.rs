@@ -30,6 +30,7 @@ mod derx;
 mod error;
 pub mod sct;
 mod tsa;
+pub mod tsp;
 
 pub use cert::{Certificate, FulcioExtensions, NameAttribute, SanIdentity, signature_scheme};
 pub use chain::{Purpose, TrustAnchorChain, VerifiedChain, verify_chain};

@@ -78,7 +78,8 @@ pub mod log_trees {
     }
 }
 
-/// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`).
+/// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`,
+/// `signet-tsabench`).
 pub mod load {
     use std::time::Duration;
 
@@ -89,6 +90,63 @@ pub mod load {
         }
         let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
         sorted[i].as_secs_f64() * 1000.0
+    }
+
+    /// Runs `each(i)` for every `i` in `0..n`, from `clients` concurrent tasks taking the next
+    /// index in turn; `each` tells whether the request succeeded. Prints the table
+    /// `| <what> | clients | seconds | <what>/s | p50 ms | p99 ms | max ms | errors |` and fails
+    /// when any request failed.
+    pub async fn drive<F, Fut>(what: &str, clients: usize, n: usize, each: F) -> anyhow::Result<()>
+    where
+        F: Fn(usize) -> Fut + Clone + Send + 'static,
+        Fut: std::future::Future<Output = bool> + Send,
+    {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = Arc::new(AtomicUsize::new(0));
+        let start = std::time::Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (next, each) = (next.clone(), each.clone());
+            tasks.push(tokio::spawn(async move {
+                let (mut lat, mut errors) = (Vec::new(), 0usize);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let t = std::time::Instant::now();
+                    if each(i).await {
+                        lat.push(t.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (lat, errors)
+            }));
+        }
+        let (mut lat, mut errors) = (Vec::new(), 0);
+        for t in tasks {
+            let (l, e) = t.await?;
+            lat.extend(l);
+            errors += e;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        lat.sort();
+        println!("| {what} | clients | seconds | {what}/s | p50 ms | p99 ms | max ms | errors |");
+        println!("|---|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {clients} | {secs:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {errors} |",
+            lat.len(),
+            lat.len() as f64 / secs,
+            pct(&lat, 0.5),
+            pct(&lat, 0.99),
+            pct(&lat, 1.0)
+        );
+        if errors > 0 {
+            anyhow::bail!("{errors} requests failed");
+        }
+        Ok(())
     }
 
     /// Refuses any target that is not loopback: load tests never leave the machine.

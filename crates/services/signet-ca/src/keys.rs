@@ -239,15 +239,7 @@ impl CaChain {
         root_key: &FileSigner,
         now: time::OffsetDateTime,
     ) -> Result<(Self, FileSigner), CaError> {
-        if root_key.subject_public_key_info() != self.root.spki_der() {
-            return Err(CaError::Material(
-                "the root key does not match the root certificate".into(),
-            ));
-        }
-        let mut root_params = CertificateParams::default();
-        root_params.distinguished_name = distinguished_name(&self.root)?;
-        root_params.key_identifier_method =
-            KeyIdMethod::PreSpecified(sha1_ski(self.root.spki_der())?);
+        let root_params = self.root_issuer_params(root_key)?;
         let org = self
             .root
             .subject_attributes()
@@ -266,6 +258,49 @@ impl CaChain {
             &org,
             now,
         )
+    }
+
+    /// How rcgen names the root as an issuer, after checking `root_key` is the root's key.
+    fn root_issuer_params(&self, root_key: &FileSigner) -> Result<CertificateParams, CaError> {
+        if root_key.subject_public_key_info() != self.root.spki_der() {
+            return Err(CaError::Material(
+                "the root key does not match the root certificate".into(),
+            ));
+        }
+        let mut root_params = CertificateParams::default();
+        root_params.distinguished_name = distinguished_name(&self.root)?;
+        root_params.key_identifier_method =
+            KeyIdMethod::PreSpecified(sha1_ski(self.root.spki_der())?);
+        Ok(root_params)
+    }
+
+    /// Signs a certificate described by `params` for `subject_key` directly under this CA's
+    /// root (whose key `root_key` must be): for certificates that must not chain through the
+    /// code-signing intermediate, such as the timestamp authority's (an intermediate with EKU
+    /// codeSigning would not allow a timeStamping leaf). The certificate never outlives the
+    /// root, and gets an authority key identifier. Returns its DER.
+    pub fn sign_under_root(
+        &self,
+        root_key: &FileSigner,
+        mut params: CertificateParams,
+        subject_key: &impl PublicKeyData,
+    ) -> Result<Vec<u8>, CaError> {
+        let root_params = self.root_issuer_params(root_key)?;
+        let root_end = time::OffsetDateTime::from_unix_timestamp(self.root.not_after().0)
+            .map_err(|e| CaError::Material(format!("root expiry: {e}")))?;
+        if root_end <= params.not_before {
+            return Err(CaError::Material(format!(
+                "the root expired at {root_end}: make a new root"
+            )));
+        }
+        params.not_after = params.not_after.min(root_end);
+        params.use_authority_key_identifier_extension = true;
+        if params.serial_number.is_none() {
+            params.serial_number = Some(rcgen::SerialNumber::from_slice(&random_serial()));
+        }
+        let issuer = rcgen::Issuer::from_params(&root_params, root_key);
+        let cert = params.signed_by(subject_key, &issuer).map_err(generr)?;
+        Ok(cert.der().to_vec())
     }
 
     /// A new intermediate named `cn`, `org`, signed by the root (`root_der`, described for

@@ -19,6 +19,7 @@
 pub mod ca;
 pub mod rekor_v2;
 mod serve;
+pub mod tsa;
 
 pub use rekor_v2::rekor_v2_router;
 pub use serve::{Limits, SHUTDOWN_GRACE, connection_cap, serve};
