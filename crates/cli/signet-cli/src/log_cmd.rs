@@ -68,6 +68,10 @@ enum LogCommand {
         #[arg(long)]
         public_key: PathBuf,
     },
+    /// Follow the log: verify each new checkpoint and its consistency with the last one seen
+    /// (state in --state), read every new entry and print the watched ones, as JSON lines;
+    /// exits non-zero on a fork, rollback, split view or bad signature.
+    Monitor(crate::monitor_cmd::MonitorArgs),
     /// Find entry IDs by artifact digest, public key or identity.
     Search {
         /// `sha256:<hex>` (or bare hex).
@@ -233,6 +237,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
     let client = RekorClient::with_options(&args.rekor_url, &crate::net::options()?)?;
     let pinned = pinned_keys(&args.log_public_key)?;
     match &args.command {
+        LogCommand::Monitor(m) => return crate::monitor_cmd::run(&client, &pinned, m).await,
         LogCommand::Get { uuid, log_index } => {
             let (v, _) = fetch_verified(&client, &pinned, uuid, *log_index).await?;
             let body = body_object(&v.body)?;

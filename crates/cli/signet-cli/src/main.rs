@@ -22,6 +22,7 @@ mod input;
 mod instance;
 mod keyfile;
 mod log_cmd;
+mod monitor_cmd;
 mod net;
 mod oidc_cmd;
 mod online;
@@ -179,7 +180,7 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes on one line, outermost first.
-fn one_line(e: &anyhow::Error) -> String {
+pub(crate) fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in e.chain() {
         let s = cause.to_string();
