@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use signet_crypto::SigningKey;
 use signet_log::ShardedLog;
-use signet_testkit::log_trees::{open_tree, proposal};
+use signet_testkit::log_trees::{forked_trees, proposal};
 
 mod common;
 
@@ -181,18 +181,6 @@ async fn serve(log: signet_log::TransparencyLog<signet_log::SqliteStore>) -> Str
     url
 }
 
-/// Copies a closed tree's files (not SQLite's shared-memory index, rebuilt from the WAL).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if e.file_type().unwrap().is_file() && !name.to_string_lossy().ends_with("-shm") {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
-
 async fn run_cli(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_signet"))
@@ -216,18 +204,7 @@ async fn forked() {
     let dir = tempfile::tempdir().unwrap();
     let (a_dir, b_dir) = (dir.path().join("a"), dir.path().join("b"));
     let signer = SigningKey::generate_p256().unwrap();
-    {
-        let shared = open_tree(&a_dir, 0).await;
-        for n in ["s0", "s1", "s2"] {
-            shared.add(&proposal(&signer, n)).await.unwrap();
-        }
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    copy_tree(&a_dir, &b_dir);
-    let a = open_tree(&a_dir, 0).await;
-    let b = open_tree(&b_dir, 0).await;
-    assert_eq!(a.tree_id(), b.tree_id());
-    assert_eq!(a.public_key(), b.public_key());
+    let (a, b) = forked_trees(&a_dir, &b_dir, &signer, &["s0", "s1", "s2"]).await;
     for n in ["a3", "a4"] {
         a.add(&proposal(&signer, n)).await.unwrap();
     }

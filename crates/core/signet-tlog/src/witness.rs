@@ -13,7 +13,7 @@ use signet_crypto::sha256;
 use signet_types::{Sha256Hash, TreeSize, UnixSeconds};
 
 use crate::note::{NoteSignature, SignedNote};
-use crate::{Checkpoint, NoteVerifier, TlogError, verify_checkpoint};
+use crate::{Checkpoint, NoteVerifier, TlogError, VerifiedCheckpoint, verify_checkpoint};
 
 /// C2SP signature type of timestamped Ed25519 cosignatures.
 const COSIGNATURE_TYPE: u8 = 0x04;
@@ -332,7 +332,7 @@ pub fn check_add_checkpoint(
     req: &AddCheckpoint,
     verifiers: Option<&[&dyn NoteVerifier]>,
     latest: Option<&Witnessed>,
-) -> Result<Checkpoint, WitnessRefusal> {
+) -> Result<VerifiedCheckpoint, WitnessRefusal> {
     let parsed =
         SignedNote::parse(&req.checkpoint).map_err(|e| WitnessRefusal::Malformed(e.to_string()))?;
     let cp =
@@ -385,7 +385,7 @@ pub fn check_add_checkpoint(
             reason: e.to_string(),
         })?,
     }
-    Ok(verified.checkpoint().clone())
+    Ok(verified)
 }
 
 #[cfg(test)]
@@ -520,8 +520,8 @@ mod tests {
         let req = AddCheckpoint::parse(&log.request(0)).unwrap();
         let cp = check_add_checkpoint(&req, Some(&trusted), None).unwrap();
         let mut latest = Witnessed {
-            size: cp.size.0,
-            root: cp.root_hash,
+            size: cp.size().0,
+            root: *cp.root_hash(),
         };
         // Growth with a valid proof.
         log.grow("b", 4);
@@ -531,11 +531,11 @@ mod tests {
             Some(&latest),
         )
         .unwrap();
-        assert_eq!(cp.size.0, 9);
+        assert_eq!(cp.size().0, 9);
         let at9 = log.checkpoint();
         latest = Witnessed {
             size: 9,
-            root: cp.root_hash,
+            root: *cp.root_hash(),
         };
         // Stale old size: 409 with the current size.
         let e = check_add_checkpoint(

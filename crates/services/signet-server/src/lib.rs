@@ -18,6 +18,7 @@
 
 pub mod ca;
 mod serve;
+pub mod witness;
 
 pub use serve::{Limits, SHUTDOWN_GRACE, connection_cap, serve};
 
