@@ -55,6 +55,8 @@ enum LogCommand {
         /// Global log index.
         #[arg(long)]
         log_index: Option<u64>,
+        #[command(flatten)]
+        witnesses: crate::verify_cmd::WitnessArgs,
     },
     /// Upload a signature over an artifact as a hashedrekord entry (rekor-cli `upload`).
     Upload {
@@ -309,7 +311,11 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 }
             }
         }
-        LogCommand::Verify { uuid, log_index } => {
+        LogCommand::Verify {
+            uuid,
+            log_index,
+            witnesses,
+        } => {
             let (v, key) = fetch_verified(&client, &pinned, uuid, *log_index).await?;
             // And against the current signed head of the entry's shard (the active one, or the
             // inactive one its entry ID names): the entry's tree must be a prefix of it.
@@ -331,6 +337,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
             };
             let head = verified_head(head_text, size, root, std::slice::from_ref(&key))
                 .context("the log's current checkpoint does not verify")?;
+            witnesses.check(head_text)?;
             if head.size() < v.checkpoint.size() {
                 bail!(
                     "the log's current tree ({}) is smaller than the entry's ({})",

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,24 +18,7 @@ use signet_testkit::log_trees::{forked_trees, proposal};
 
 mod common;
 
-fn signet(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_signet"))
-        .args(args)
-        .env("SIGNET_DATA_DIR", data)
-        .env_remove("SIGNET_TRUST_CONFIG")
-        .env_remove("SIGNET_REKOR_URL")
-        .env("XDG_CONFIG_HOME", data.join("no-config"))
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{output_text as text, signet_in as signet};
 
 /// The JSON lines of stdout with `"event": event`.
 fn events(o: &Output, event: &str) -> Vec<serde_json::Value> {
@@ -50,18 +33,7 @@ fn events(o: &Output, event: &str) -> Vec<serde_json::Value> {
 fn monitor_reports_exactly_the_watched_identity() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let server = common::Listening::start(
-        &[
-            "server",
-            "--dev-oidc",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            d,
-        ],
-        &[],
-    );
+    let server = common::dev_server(&data);
     let sign = |who: &str, name: &str| {
         let o = signet(&data, &["oidc", "token", "--subject", who]);
         assert!(o.status.success(), "{}", text(&o));
@@ -181,18 +153,6 @@ async fn serve(log: signet_log::TransparencyLog<signet_log::SqliteStore>) -> Str
     url
 }
 
-async fn run_cli(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_signet"))
-            .args(&args)
-            .env_remove("SIGNET_REKOR_URL")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitor_detects_a_forked_log() {
     tokio::time::timeout(Duration::from_secs(60), forked())
@@ -231,7 +191,11 @@ async fn forked() {
         .chain(extra)
         .map(|s| s.to_string())
         .collect();
-        run_cli(v)
+        let dir = dir.path().to_path_buf();
+        async move {
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            common::signet_in_async(&dir, &refs).await
+        }
     };
 
     // The monitor verifies log A (5 entries).

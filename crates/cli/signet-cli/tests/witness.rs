@@ -192,3 +192,180 @@ async fn run() {
     let (status, _, body) = post(&w.url, request(&a, 5).await).await;
     assert_eq!(status, 200, "{body}");
 }
+
+use common::{output_text as out, signet_in_async as signet_in};
+
+/// A keyless bundle from a real `signet server`, whose checkpoint a `signet witness` cosigned:
+/// `verify-blob --witness-key K --witness-threshold 1` accepts it with the cosignature and
+/// refuses it without, with a tampered cosignature, or when two witnesses are required and one
+/// cosigned; `log verify` refuses the log's own (uncosigned) checkpoint under a threshold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_blob_requires_witness_cosignatures() {
+    tokio::time::timeout(Duration::from_secs(60), cosigned_bundle())
+        .await
+        .unwrap();
+}
+
+async fn cosigned_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = common::dev_server(&data);
+    let o = signet_in(&data, &["oidc", "token", "--subject", "alice@example.com"]).await;
+    assert!(o.status.success(), "{}", out(&o));
+    let token = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    let art = dir.path().join("art.txt");
+    std::fs::write(&art, b"witnessed artifact").unwrap();
+    let bundle_path = dir.path().join("art.sigstore.json");
+    let (art_s, bundle_s) = (art.to_str().unwrap(), bundle_path.to_str().unwrap());
+    let o = signet_in(
+        &data,
+        &[
+            "sign-blob",
+            art_s,
+            "--identity-token",
+            &token,
+            "--bundle",
+            bundle_s,
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", out(&o));
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle_path).unwrap()).unwrap();
+    let envelope = bundle["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]
+        ["envelope"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let origin = envelope.lines().next().unwrap().to_string();
+
+    // Two witnesses of the log, each with its own key.
+    let log_pem = reqwest::get(format!("{}/api/v1/log/publicKey", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let log_key = dir.path().join("log.pub");
+    std::fs::write(&log_key, log_pem).unwrap();
+    let spec = format!("{origin}={}", log_key.display());
+    let (w1_dir, w2_dir) = (dir.path().join("w1"), dir.path().join("w2"));
+    std::fs::create_dir_all(&w1_dir).unwrap();
+    std::fs::create_dir_all(&w2_dir).unwrap();
+    let w1 = start(&w1_dir, std::slice::from_ref(&spec));
+    let _w2 = start(&w2_dir, std::slice::from_ref(&spec));
+    let (k1, k2) = (
+        w1_dir.join("witness.key.vkey"),
+        w2_dir.join("witness.key.vkey"),
+    );
+    let (k1, k2) = (k1.to_str().unwrap(), k2.to_str().unwrap());
+
+    // Witness 1 cosigns the bundle's checkpoint; the line goes after the log's.
+    let (status, _, line) = post(&w1.url, format!("old 0\n\n{envelope}")).await;
+    assert_eq!(status, 200, "{line}");
+    let write = |name: &str, env: String| {
+        let mut b = bundle.clone();
+        b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]["envelope"] =
+            env.into();
+        let p = dir.path().join(name);
+        std::fs::write(&p, serde_json::to_vec(&b).unwrap()).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let cosigned = write("cosigned.json", format!("{envelope}{line}"));
+    let issuer = format!("{}/oidc", server.url);
+    let verify = |bundle: String, extra: Vec<String>| {
+        let mut a: Vec<String> = [
+            "verify-blob",
+            art_s,
+            "--bundle",
+            &bundle,
+            "--certificate-identity",
+            "alice@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--trusted-root",
+            data.join("trusted_root.json").to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra);
+        let data = data.clone();
+        async move {
+            let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+            signet_in(&data, &refs).await
+        }
+    };
+    let one = |k: &str, n: &str| -> Vec<String> {
+        vec![
+            "--witness-key".into(),
+            k.into(),
+            "--witness-threshold".into(),
+            n.into(),
+        ]
+    };
+    let o = verify(cosigned.clone(), one(k1, "1")).await;
+    assert!(o.status.success(), "{}", out(&o));
+    // The bundle as signed (no cosignature): refused under the threshold, fine without it.
+    let o = verify(bundle_s.to_string(), one(k1, "1")).await;
+    assert!(!o.status.success());
+    assert!(
+        out(&o).contains("cosigned by 0 of the given witnesses, 1 required"),
+        "{}",
+        out(&o)
+    );
+    let o = verify(bundle_s.to_string(), vec![]).await;
+    assert!(o.status.success(), "{}", out(&o));
+    // Witness 2's key only: witness 1's line does not count.
+    let o = verify(cosigned.clone(), one(k2, "1")).await;
+    assert!(!o.status.success());
+    // Both keys, both required: one cosignature is not enough.
+    let mut both = one(k1, "2");
+    both.extend(["--witness-key".to_string(), k2.to_string()]);
+    let o = verify(cosigned.clone(), both).await;
+    assert!(!o.status.success());
+    assert!(
+        out(&o).contains("cosigned by 1 of the given witnesses, 2 required"),
+        "{}",
+        out(&o)
+    );
+    // A tampered cosignature (its timestamp changed) is an error, not a missing one.
+    let (prefix, sig) = line.trim_end().rsplit_once(' ').unwrap();
+    let mut raw = b64::decode(sig).unwrap();
+    raw[11] ^= 1;
+    let tampered = write(
+        "tampered.json",
+        format!("{envelope}{prefix} {}\n", b64::encode(raw)),
+    );
+    let o = verify(tampered, one(k1, "1")).await;
+    assert!(!o.status.success());
+    assert!(out(&o).contains("does not verify"), "{}", out(&o));
+    // More required than keys given: refused before anything is checked.
+    let o = verify(cosigned, one(k1, "2")).await;
+    assert!(!o.status.success());
+    assert!(
+        out(&o).contains("more than the 1 --witness-key"),
+        "{}",
+        out(&o)
+    );
+
+    // `log verify`: the log's checkpoint carries no cosignature (yet).
+    let o = signet_in(
+        &data,
+        &[
+            "log",
+            "--rekor-url",
+            &server.url,
+            "verify",
+            "--log-index",
+            "0",
+            "--witness-key",
+            k1,
+            "--witness-threshold",
+            "1",
+        ],
+    )
+    .await;
+    assert!(!o.status.success());
+    assert!(out(&o).contains("cosigned by 0"), "{}", out(&o));
+}
