@@ -31,6 +31,11 @@ pub struct MonitorArgs {
     /// Watch an artifact digest (`sha256:<hex>`, bare hex = SHA-256). Repeatable.
     #[arg(long)]
     digest: Vec<String>,
+    /// A rekor-monitor style YAML config: `monitoredValues:` with `certIdentities` (each a
+    /// `certSubject` regular expression and optional `issuers` expressions), `fingerprints`
+    /// and (signet's) `digests`; added to the flags.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Trusted root whose transparency-log keys verify the checkpoints (instead of
     /// `--log-public-key`).
     #[arg(long)]
@@ -72,8 +77,68 @@ fn log_keys(pinned: &[PublicKey], args: &MonitorArgs) -> Result<Vec<PublicKey>> 
     Ok(keys)
 }
 
-fn watch_list(args: &MonitorArgs) -> WatchList {
-    WatchList {
+/// rekor-monitor's config file, the parts signet matches (anything else is refused).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigFile {
+    monitored_values: MonitoredValues,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MonitoredValues {
+    #[serde(default)]
+    cert_identities: Vec<ConfigIdentity>,
+    #[serde(default)]
+    fingerprints: Vec<String>,
+    #[serde(default)]
+    digests: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigIdentity {
+    cert_subject: String,
+    #[serde(default)]
+    issuers: Vec<String>,
+}
+
+fn read_config(path: &Path, watch: &mut WatchList) -> Result<()> {
+    let text = signet_crypto::read_capped_string(path, crate::input::MONITOR_CONFIG)?;
+    let cfg: ConfigFile = serde_norway::from_str(&text)
+        .with_context(|| format!("invalid monitor config {}", path.display()))?;
+    let re = |s: &str| {
+        regex::Regex::new(s).with_context(|| {
+            format!(
+                "invalid regular expression {s:?} in monitor config {}",
+                path.display()
+            )
+        })
+    };
+    for c in cfg.monitored_values.cert_identities {
+        watch.cert_identities.push(monitor::CertIdentity {
+            subject: re(&c.cert_subject)?,
+            issuers: c.issuers.iter().map(|i| re(i)).collect::<Result<_>>()?,
+        });
+    }
+    watch.fingerprints.extend(
+        cfg.monitored_values
+            .fingerprints
+            .iter()
+            .map(|f| WatchList::normalize_fingerprint(f)),
+    );
+    watch.digests.extend(
+        cfg.monitored_values
+            .digests
+            .iter()
+            .map(|d| WatchList::normalize_digest(d)),
+    );
+    Ok(())
+}
+
+fn watch_list(args: &MonitorArgs) -> Result<WatchList> {
+    let mut watch = WatchList {
+        cert_identities: Vec::new(),
         identities: args.identity.clone(),
         issuers: args.issuer.clone(),
         fingerprints: args
@@ -86,17 +151,18 @@ fn watch_list(args: &MonitorArgs) -> WatchList {
             .iter()
             .map(|d| WatchList::normalize_digest(d))
             .collect(),
+    };
+    if let Some(path) = &args.config {
+        read_config(path, &mut watch)?;
     }
+    Ok(watch)
 }
 
 fn load_state(path: &Path) -> Result<Option<MonitorState>> {
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = signet_crypto::read_capped(
-        path,
-        signet_types::limits::FileLimit::new("monitor state", monitor::MAX_STATE),
-    )?;
+    let bytes = signet_crypto::read_capped(path, crate::input::MONITOR_STATE)?;
     Ok(Some(MonitorState::from_json(&bytes).with_context(
         || format!("cannot use the monitor state {}", path.display()),
     )?))
@@ -113,7 +179,7 @@ pub async fn run(client: &RekorClient, pinned: &[PublicKey], args: &MonitorArgs)
         .map(|k| EcdsaNoteVerifier::any_name(k.clone()))
         .collect();
     let refs: Vec<&dyn NoteVerifier> = verifiers.iter().map(|v| v as &dyn NoteVerifier).collect();
-    let watch = watch_list(args);
+    let watch = watch_list(args)?;
     let compare = match args.compare_url.as_deref() {
         Some(u) => Some(RekorClient::with_options(u, &crate::net::options()?)?),
         None => None,

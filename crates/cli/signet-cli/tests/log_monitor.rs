@@ -120,6 +120,45 @@ fn monitor_reports_exactly_the_watched_identity() {
     assert!(events(&o, "match").is_empty(), "{}", text(&o));
     assert_eq!(events(&o, "checkpoint")[0]["entriesRead"], 0);
 
+    // rekor-monitor's config file, on a fresh state (the whole log): alice's two entries by a
+    // SAN regular expression with the issuer; an issuer that never signed matches nothing; a
+    // matcher signet does not have (`subjects`, for PGP/SSH keys) is refused.
+    let config = dir.path().join("monitor.yaml");
+    let with_config = |yaml: String, state: &str| {
+        std::fs::write(&config, yaml).unwrap();
+        monitor_with(
+            Some(&root),
+            &dir.path().join(state),
+            &["--config", config.to_str().unwrap()],
+        )
+    };
+    let issuer_re = regex::escape(&issuer);
+    let o = with_config(
+        format!(
+            "monitoredValues:\n  certIdentities:\n    - certSubject: alice@example\\.com\n      issuers:\n        - {issuer_re}\n"
+        ),
+        "c1.state",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let found: Vec<u64> = events(&o, "match")
+        .iter()
+        .map(|m| m["logIndex"].as_u64().unwrap())
+        .collect();
+    assert_eq!(found, vec![alice, again], "{}", text(&o));
+    assert_eq!(events(&o, "match")[0]["matched"][0]["type"], "certIdentity");
+    let o = with_config(
+        "monitoredValues:\n  certIdentities:\n    - certSubject: alice\n      issuers: [accounts\\.google\\.com]\n".into(),
+        "c2.state",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(events(&o, "match").is_empty(), "{}", text(&o));
+    let o = with_config(
+        "monitoredValues:\n  subjects: [subject@domain.com]\n".into(),
+        "c3.state",
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("subjects"), "{}", text(&o));
+
     // Without any log key the monitor refuses to start.
     let o = monitor_with(None, &state, &[]);
     assert!(!o.status.success());

@@ -246,9 +246,47 @@ impl LogSource for RekorClient {
     }
 }
 
+/// rekor-monitor's `certIdentities` item: a certificate whose SAN matches `subject` and, when
+/// `issuers` is not empty, whose OIDC issuer matches one of them (unanchored regular
+/// expressions, as rekor-monitor and cosign's `--certificate-identity-regexp` use them).
+#[derive(Clone, Debug)]
+pub struct CertIdentity {
+    /// SAN pattern.
+    pub subject: regex::Regex,
+    /// Issuer patterns (empty: any issuer).
+    pub issuers: Vec<regex::Regex>,
+}
+
+impl PartialEq for CertIdentity {
+    fn eq(&self, other: &Self) -> bool {
+        self.subject.as_str() == other.subject.as_str()
+            && self.issuers.len() == other.issuers.len()
+            && self
+                .issuers
+                .iter()
+                .zip(&other.issuers)
+                .all(|(a, b)| a.as_str() == b.as_str())
+    }
+}
+
+impl Eq for CertIdentity {}
+
+impl CertIdentity {
+    fn matches(&self, facts: &EntryFacts) -> bool {
+        facts.identities.iter().any(|s| self.subject.is_match(s))
+            && (self.issuers.is_empty()
+                || facts
+                    .issuers
+                    .iter()
+                    .any(|i| self.issuers.iter().any(|r| r.is_match(i))))
+    }
+}
+
 /// What to look for in each entry (rekor-monitor's `monitoredValues`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WatchList {
+    /// rekor-monitor's `certIdentities` (regular expressions).
+    pub cert_identities: Vec<CertIdentity>,
     /// Certificate SAN values (email, URI or otherName value), exact.
     pub identities: Vec<String>,
     /// OIDC issuers (Fulcio extension 1.3.6.1.4.1.57264.1.8, or 1.1), exact.
@@ -262,7 +300,7 @@ pub struct WatchList {
 /// Why an entry matched.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Matched {
-    /// `identity`, `issuer`, `fingerprint` or `digest`.
+    /// `certIdentity`, `identity`, `issuer`, `fingerprint` or `digest`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The watched value found.
@@ -407,7 +445,8 @@ fn v2_algorithm(a: &str) -> String {
 impl WatchList {
     /// Whether nothing is watched (every entry is then only counted).
     pub fn is_empty(&self) -> bool {
-        self.identities.is_empty()
+        self.cert_identities.is_empty()
+            && self.identities.is_empty()
             && self.issuers.is_empty()
             && self.fingerprints.is_empty()
             && self.digests.is_empty()
@@ -437,7 +476,15 @@ impl WatchList {
 
     /// The watched values `facts` contains, in watch-list order.
     pub fn matches(&self, facts: &EntryFacts) -> Vec<Matched> {
-        let mut out = Vec::new();
+        let mut out: Vec<Matched> = self
+            .cert_identities
+            .iter()
+            .filter(|c| c.matches(facts))
+            .map(|c| Matched {
+                kind: "certIdentity",
+                value: c.subject.as_str().to_string(),
+            })
+            .collect();
         let mut scan = |kind: &'static str, watched: &[String], found: &[String]| {
             for w in watched {
                 if found.iter().any(|f| f == w) {
@@ -902,6 +949,7 @@ mod tests {
         signer: EcdsaNoteSigner,
         tree: RefCell<MerkleTree>,
         bodies: RefCell<Vec<Vec<u8>>>,
+        tree_id: u64,
     }
 
     fn copy(key: &SigningKey) -> SigningKey {
@@ -910,10 +958,14 @@ mod tests {
 
     impl FakeLog {
         fn new(key: SigningKey) -> Self {
+            Self::tree(key, 7)
+        }
+        fn tree(key: SigningKey, tree_id: u64) -> Self {
             Self {
                 signer: EcdsaNoteSigner::new("log.test", key).unwrap(),
                 tree: RefCell::new(MerkleTree::new()),
                 bodies: RefCell::new(Vec::new()),
+                tree_id,
             }
         }
         fn add(&self, body: Vec<u8>) {
@@ -926,7 +978,7 @@ mod tests {
         fn head(&self) -> String {
             let t = self.tree.borrow();
             let cp = Checkpoint {
-                origin: "log.test - 7".into(),
+                origin: format!("log.test - {}", self.tree_id),
                 size: t.size(),
                 root_hash: t.current_root(),
                 extensions: Vec::new(),
@@ -941,7 +993,7 @@ mod tests {
         }
         async fn trees(&self) -> Result<Vec<ServedTree>, MonitorError> {
             Ok(vec![ServedTree {
-                tree_id: Some(7),
+                tree_id: Some(self.tree_id),
                 offset: 0,
                 signed_head: self.head(),
             }])
@@ -1012,6 +1064,34 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].kind, "digest");
         assert!(EntryFacts::of(b"{\"kind\":\"rekord\"}").is_none());
+    }
+
+    /// rekor-monitor's certIdentities: the SAN pattern, and an issuer pattern when given.
+    #[test]
+    fn cert_identities_need_subject_and_issuer() {
+        let facts = EntryFacts {
+            identities: vec![
+                "https://github.com/org/repo/.github/workflows/rel.yml@refs/tags/v1".into(),
+            ],
+            issuers: vec!["https://token.actions.githubusercontent.com".into()],
+            ..EntryFacts::default()
+        };
+        let re = |s: &str| regex::Regex::new(s).unwrap();
+        let watch = |subject: &str, issuers: &[&str]| WatchList {
+            cert_identities: vec![CertIdentity {
+                subject: re(subject),
+                issuers: issuers.iter().map(|i| re(i)).collect(),
+            }],
+            ..WatchList::default()
+        };
+        let hit = |w: WatchList| !w.matches(&facts).is_empty();
+        assert!(hit(watch(r"github\.com/org/repo/", &[])));
+        assert!(hit(watch(
+            r"rel\.yml@refs/tags/.*",
+            &[r"https://accounts\.google\.com", r"token\.actions"]
+        )));
+        assert!(!hit(watch(r"rel\.yml", &[r"accounts\.google\.com"])));
+        assert!(!hit(watch(r"other/repo", &[])));
     }
 
     #[test]
@@ -1120,6 +1200,108 @@ mod tests {
         liar.bodies.borrow_mut()[14] = body(&signer, b"innocent");
         let e = block_on(round(&liar, &verifiers, &watch, Some(&saved))).unwrap_err();
         assert!(e.to_string().contains("do not form the tree"), "{e}");
+    }
+
+    /// A sharded log: frozen trees then the active one, under one global index.
+    struct Shards(Vec<FakeLog>);
+
+    impl Shards {
+        /// The tree holding global index `i`, and `i` in it.
+        fn locate(&self, mut i: u64) -> (&FakeLog, u64) {
+            for t in &self.0 {
+                let size = t.tree.borrow().size().0;
+                if i < size {
+                    return (t, i);
+                }
+                i -= size;
+            }
+            panic!("index beyond the log");
+        }
+    }
+
+    impl LogSource for Shards {
+        fn name(&self) -> &str {
+            "shards"
+        }
+        async fn trees(&self) -> Result<Vec<ServedTree>, MonitorError> {
+            let mut offset = 0;
+            let mut out = Vec::new();
+            for t in &self.0 {
+                out.push(ServedTree {
+                    tree_id: Some(t.tree_id),
+                    offset,
+                    signed_head: t.head(),
+                });
+                offset += t.tree.borrow().size().0;
+            }
+            Ok(out)
+        }
+        async fn consistency(
+            &self,
+            tree: Option<u64>,
+            first: u64,
+            last: u64,
+        ) -> Result<Vec<Sha256Hash>, MonitorError> {
+            let t = self.0.iter().find(|t| Some(t.tree_id) == tree).unwrap();
+            t.consistency(tree, first, last).await
+        }
+        async fn entries(&self, start: u64, count: usize) -> Result<Vec<Vec<u8>>, MonitorError> {
+            let (t, i) = self.locate(start);
+            t.entries(i, count).await
+        }
+    }
+
+    /// The followed tree is frozen by a key rotation: the monitor proves and reads it to its
+    /// end, then reads the new active tree from its first leaf, with global indexes; a log
+    /// that no longer lists the followed tree is refused.
+    #[test]
+    fn rounds_follow_a_rotation_to_the_next_shard() {
+        let (k1, k2) = (
+            SigningKey::generate_p256().unwrap(),
+            SigningKey::generate_p256().unwrap(),
+        );
+        let signer = SigningKey::generate_p256().unwrap();
+        let watched = SigningKey::generate_p256().unwrap();
+        let first = FakeLog::tree(copy(&k1), 7);
+        for i in 0..3u8 {
+            first.add(body(&signer, &[i]));
+        }
+        let (v1, v2) = (first.signer.verifier(), {
+            EcdsaNoteSigner::new("log.test", copy(&k2))
+                .unwrap()
+                .verifier()
+        });
+        let verifiers: [&dyn NoteVerifier; 2] = [&v1, &v2];
+        let watch = WatchList {
+            fingerprints: vec![signet_crypto::sha256(watched.public_key().spki_der()).to_hex()],
+            ..WatchList::default()
+        };
+        let log = Shards(vec![first]);
+        let r = block_on(round(&log, &verifiers, &watch, None)).unwrap();
+        assert_eq!((r.state.tree_id, r.state.tree_size), (Some(7), 3));
+
+        // Tree 7 grows to 5 (a watched entry at 4), is frozen; tree 8 starts at global 5.
+        log.0[0].add(body(&signer, b"x"));
+        log.0[0].add(body(&watched, b"w7"));
+        let second = FakeLog::tree(k2, 8);
+        second.add(body(&signer, b"y"));
+        second.add(body(&watched, b"w8"));
+        let log = Shards(vec![log.0.into_iter().next().unwrap(), second]);
+        let r2 = block_on(round(&log, &verifiers, &watch, Some(&r.state))).unwrap();
+        let found: Vec<u64> = r2.matches.iter().map(|m| m.log_index).collect();
+        assert_eq!(found, vec![4, 6]);
+        assert_eq!(r2.trees.len(), 2);
+        assert_eq!((r2.trees[0].previous_size, r2.trees[0].tree_size), (3, 5));
+        assert_eq!((r2.trees[1].previous_size, r2.trees[1].tree_size), (0, 2));
+        assert_eq!(
+            (r2.state.tree_id, r2.state.offset, r2.state.tree_size),
+            (Some(8), 5, 2)
+        );
+
+        // A log serving only tree 7 now: the followed tree 8 is gone.
+        let only7 = Shards(log.0.into_iter().take(1).collect());
+        let e = block_on(round(&only7, &verifiers, &watch, Some(&r2.state))).unwrap_err();
+        assert!(matches!(e, MonitorError::TreeGone { .. }), "{e}");
     }
 
     #[test]

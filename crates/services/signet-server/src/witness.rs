@@ -22,6 +22,10 @@ use signet_types::{Sha256Hash, UnixSeconds};
 /// signatures fit many times over).
 pub const MAX_ADD_CHECKPOINT: usize = 64 * 1024;
 
+/// The largest witness state file read (about 100000 logs).
+pub const STATE_FILE_LIMIT: signet_types::limits::FileLimit =
+    signet_types::limits::FileLimit::new("witness state", 16 << 20);
+
 /// A log the witness cosigns: its checkpoint verifiers.
 pub type LogKeys = Vec<Box<dyn NoteVerifier + Send + Sync>>;
 
@@ -69,7 +73,8 @@ impl Witness {
         };
         let mut state = BTreeMap::new();
         if state_path.exists() {
-            let bytes = std::fs::read(&state_path).map_err(|e| bad(e.to_string()))?;
+            let bytes = signet_crypto::read_capped(&state_path, STATE_FILE_LIMIT)
+                .map_err(|e| bad(e.to_string()))?;
             let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
             for (origin, (size, root)) in file.logs {
                 let root = Sha256Hash::from_hex(&root).map_err(|e| bad(e.to_string()))?;
