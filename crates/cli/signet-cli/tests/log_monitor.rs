@@ -265,4 +265,72 @@ async fn forked() {
     let o = monitor(&a_url, &["--compare-url", &a_url]).await;
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(events(&o, "compared").len(), 1);
+
+    // Following (no --once): a round every second; an entry added to A shows up in a later
+    // round as a checkpoint of size 6 read from 5.
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args([
+                "log",
+                "monitor",
+                "--interval",
+                "1",
+                "--rekor-url",
+                &a_url,
+                "--log-public-key",
+                key.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ])
+            .env_remove("SIGNET_REKOR_URL")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first: serde_json::Value = serde_json::from_str(&rx.recv().await.unwrap()).unwrap();
+    assert_eq!(
+        (&first["event"], &first["treeSize"]),
+        (&"checkpoint".into(), &5.into())
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{a_url}/api/v1/log/entries"))
+        .header("content-type", "application/json")
+        .body(proposal(&signer, "a5"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    loop {
+        let v: serde_json::Value = serde_json::from_str(&rx.recv().await.unwrap()).unwrap();
+        assert_eq!(v["event"], "checkpoint", "{v}");
+        if v["treeSize"] == 6 {
+            assert_eq!(
+                (&v["previousSize"], &v["entriesRead"]),
+                (&5.into(), &1.into())
+            );
+            break;
+        }
+    }
+    drop(child);
+}
+
+/// A child process killed (and reaped) when dropped, also when a test fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
