@@ -474,6 +474,21 @@ mod tests {
         assert!(AddCheckpoint::parse(&many).is_err());
     }
 
+    /// A published Ed25519 cosigner key (the witness `remora.n621.de`, as
+    /// transparency-dev/formats' `note/note_cosigv1_test.go` lists it): its key hint is
+    /// `SHA-256(name ‖ 0x0A ‖ 0x04 ‖ key)[:4]` as computed here, and its text form round-trips.
+    #[test]
+    fn key_hint_of_a_published_witness_key() {
+        const REMORA: &str = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2";
+        let v = CosignatureVerifier::from_vkey(REMORA).unwrap();
+        assert_eq!(v.key_hint(), [0xda, 0x77, 0xad, 0xe7]);
+        assert_eq!(v.vkey(), REMORA);
+        // The same key under an Ed25519 note key type (0x01) is not a cosigner key.
+        let as_note_key = "TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6";
+        assert!(CosignatureVerifier::from_vkey(as_note_key).is_err());
+        crate::Ed25519NoteVerifier::from_vkey(as_note_key).unwrap();
+    }
+
     #[test]
     fn cosignature_round_trip_and_key_id() {
         let c = cosigner();
