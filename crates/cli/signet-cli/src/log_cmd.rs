@@ -24,7 +24,8 @@ pub struct LogArgs {
     rekor_url: String,
     /// The log's public key (PEM). Give it once per shard for a sharded log (each entry and
     /// signed tree head is checked with the key whose log ID it names). Without it the key of
-    /// each shard is fetched from the log itself, which proves consistency with that key only.
+    /// each shard is fetched from the log itself, which proves consistency with that key only
+    /// (`log monitor` does not do that: it needs this or `--trusted-root`).
     #[arg(long, global = true)]
     log_public_key: Vec<PathBuf>,
     /// Output format.
