@@ -45,6 +45,11 @@ pub const PROVENANCE: FileLimit = release::PROVENANCE_FILE;
 pub const IMAGE_LIST: FileLimit = FileLimit::new("image list", 1 << 20);
 /// A Rego policy (`verify-attestation --policy`).
 pub const POLICY: FileLimit = FileLimit::new("policy", 1 << 20);
+/// `log monitor --state` (a checkpoint and at most 64 frontier hashes).
+pub const MONITOR_STATE: FileLimit =
+    FileLimit::new("monitor state", signet_client::monitor::MAX_STATE);
+/// `log monitor --config` (rekor-monitor's YAML).
+pub const MONITOR_CONFIG: FileLimit = FileLimit::new("monitor config", 1 << 20);
 /// An artifact verified against an Ed25519 key: Ed25519 signs the whole message, so the file is
 /// read into memory (every other artifact is hashed as a stream, with no limit).
 pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact", 1 << 30);
@@ -52,7 +57,7 @@ pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact"
 /// Every file limit the CLI and the server keep, in the order the README's table lists them
 /// (a test keeps the two equal).
 #[cfg(test)]
-const ALL: [FileLimit; 19] = [
+const ALL: [FileLimit; 22] = [
     BUNDLE,
     TRUSTED_ROOT,
     TRUST_CONFIG,
@@ -72,6 +77,9 @@ const ALL: [FileLimit; 19] = [
     signet_log::CHECKPOINT_FILE_LIMIT,
     IMAGE_LIST,
     POLICY,
+    MONITOR_STATE,
+    MONITOR_CONFIG,
+    signet_server::witness::STATE_FILE_LIMIT,
 ];
 
 #[cfg(test)]

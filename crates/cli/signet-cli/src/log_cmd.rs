@@ -24,7 +24,8 @@ pub struct LogArgs {
     rekor_url: String,
     /// The log's public key (PEM). Give it once per shard for a sharded log (each entry and
     /// signed tree head is checked with the key whose log ID it names). Without it the key of
-    /// each shard is fetched from the log itself, which proves consistency with that key only.
+    /// each shard is fetched from the log itself, which proves consistency with that key only
+    /// (`log monitor` does not do that: it needs this or `--trusted-root`).
     #[arg(long, global = true)]
     log_public_key: Vec<PathBuf>,
     /// Output format.
@@ -55,6 +56,8 @@ enum LogCommand {
         /// Global log index.
         #[arg(long)]
         log_index: Option<u64>,
+        #[command(flatten)]
+        witnesses: crate::verify_cmd::WitnessArgs,
     },
     /// Upload a signature over an artifact as a hashedrekord entry (rekor-cli `upload`).
     Upload {
@@ -68,6 +71,10 @@ enum LogCommand {
         #[arg(long)]
         public_key: PathBuf,
     },
+    /// Follow the log: verify each new checkpoint and its consistency with the last one seen
+    /// (state in --state), read every new entry and print the watched ones, as JSON lines;
+    /// exits non-zero on a fork, rollback, split view or bad signature.
+    Monitor(crate::monitor_cmd::MonitorArgs),
     /// Find entry IDs by artifact digest, public key or identity.
     Search {
         /// `sha256:<hex>` (or bare hex).
@@ -233,6 +240,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
     let client = RekorClient::with_options(&args.rekor_url, &crate::net::options()?)?;
     let pinned = pinned_keys(&args.log_public_key)?;
     match &args.command {
+        LogCommand::Monitor(m) => return crate::monitor_cmd::run(&client, &pinned, m).await,
         LogCommand::Get { uuid, log_index } => {
             let (v, _) = fetch_verified(&client, &pinned, uuid, *log_index).await?;
             let body = body_object(&v.body)?;
@@ -304,7 +312,11 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 }
             }
         }
-        LogCommand::Verify { uuid, log_index } => {
+        LogCommand::Verify {
+            uuid,
+            log_index,
+            witnesses,
+        } => {
             let (v, key) = fetch_verified(&client, &pinned, uuid, *log_index).await?;
             // And against the current signed head of the entry's shard (the active one, or the
             // inactive one its entry ID names): the entry's tree must be a prefix of it.
@@ -326,6 +338,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
             };
             let head = verified_head(head_text, size, root, std::slice::from_ref(&key))
                 .context("the log's current checkpoint does not verify")?;
+            witnesses.check(head_text)?;
             if head.size() < v.checkpoint.size() {
                 bail!(
                     "the log's current tree ({}) is smaller than the entry's ({})",

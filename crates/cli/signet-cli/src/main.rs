@@ -22,6 +22,7 @@ mod input;
 mod instance;
 mod keyfile;
 mod log_cmd;
+mod monitor_cmd;
 mod net;
 mod oidc_cmd;
 mod online;
@@ -34,6 +35,7 @@ mod tuf_client;
 mod tuf_cmd;
 mod tuf_serve;
 mod verify_cmd;
+mod witness_cmd;
 
 use std::process::ExitCode;
 
@@ -96,6 +98,9 @@ enum Command {
     Download(image_cmd::DownloadArgs),
     /// Push a small real OCI image (or multi-platform index) for tests and demos.
     SampleImage(image_cmd::SampleImageArgs),
+    /// A C2SP tlog-witness: cosign the checkpoints of the configured logs (POST /add-checkpoint)
+    /// when each is consistent with the last one cosigned.
+    Witness(witness_cmd::WitnessArgs),
     /// Trust a signet instance: with --root, through its TUF repository (renewed on every
     /// use); without, fetch its trust config once and save it.
     Trust(TrustArgs),
@@ -165,6 +170,7 @@ fn main() -> ExitCode {
             None => trust_cfg::trust_url(&args.url),
         },
         Command::Tuf(args) => tuf_cmd::run(args),
+        Command::Witness(args) => witness_cmd::run(args),
         Command::Initialize(args) => {
             tuf_client::initialize(&args.mirror, &args.root, args.root_checksum.as_deref())
         }
@@ -179,7 +185,7 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes on one line, outermost first.
-fn one_line(e: &anyhow::Error) -> String {
+pub(crate) fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in e.chain() {
         let s = cause.to_string();

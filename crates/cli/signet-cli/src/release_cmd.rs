@@ -895,14 +895,7 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
             args.dir.display(),
             listener.local_addr()?
         );
-        signet_server::serve(
-            listener,
-            app,
-            args.limits.limits(),
-            crate::server_cmd::shutdown(),
-        )
-        .await?;
-        anyhow::Ok(())
+        crate::server_cmd::serve_until_signal(listener, app, &args.limits).await
     })
 }
 

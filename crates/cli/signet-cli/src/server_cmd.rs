@@ -365,6 +365,16 @@ pub(crate) fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<Strin
     }
 }
 
+/// Serves `app` on `listener` with the connection limits `limits` until Ctrl-C or SIGTERM.
+pub async fn serve_until_signal(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: &ConnectionArgs,
+) -> Result<()> {
+    signet_server::serve(listener, app, limits.limits(), shutdown()).await?;
+    Ok(())
+}
+
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown() {
     let ctrl_c = async {

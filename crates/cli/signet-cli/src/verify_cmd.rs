@@ -42,9 +42,61 @@ pub struct TrustArgs {
     /// Use the embedded Sigstore staging root instead of production.
     #[arg(long, conflicts_with = "trusted_root")]
     staging: bool,
+    #[command(flatten)]
+    pub(crate) witnesses: WitnessArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub(crate) output: Output,
+}
+
+/// Witness requirements on a log checkpoint (C2SP tlog-cosignature).
+#[derive(Args, Debug)]
+pub struct WitnessArgs {
+    /// A witness's verifier key file (`name+hint+base64`, as `signet witness` writes to
+    /// KEY.vkey). Repeatable.
+    #[arg(long)]
+    witness_key: Vec<PathBuf>,
+    /// How many of the given witnesses must have cosigned the log checkpoint.
+    #[arg(long, default_value_t = 0, requires = "witness_key")]
+    pub(crate) witness_threshold: usize,
+}
+
+impl WitnessArgs {
+    /// The `--witness-key` verifiers.
+    pub(crate) fn keys(&self) -> Result<Vec<signet_tlog::CosignatureVerifier>> {
+        let keys = self
+            .witness_key
+            .iter()
+            .map(|p| {
+                let text = signet_crypto::read_capped_string(p, crate::input::PUBLIC_KEY)?;
+                signet_tlog::CosignatureVerifier::from_vkey(&text)
+                    .with_context(|| format!("invalid witness key {}", p.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if self.witness_threshold > keys.len() {
+            anyhow::bail!(
+                "--witness-threshold {} is more than the {} --witness-key given",
+                self.witness_threshold,
+                keys.len()
+            );
+        }
+        Ok(keys)
+    }
+
+    /// Checks that `checkpoint` (a signed note) carries cosignatures from at least
+    /// `--witness-threshold` of the given witnesses.
+    pub(crate) fn check(&self, checkpoint: &str) -> Result<usize> {
+        let keys = self.keys()?;
+        let found = signet_tlog::count_cosignatures(checkpoint, &keys)
+            .context("a witness cosignature on the checkpoint does not verify")?;
+        if found < self.witness_threshold {
+            anyhow::bail!(
+                "the checkpoint is cosigned by {found} of the given witnesses, {} required (--witness-threshold)",
+                self.witness_threshold
+            );
+        }
+        Ok(found)
+    }
 }
 
 /// Output formats.
@@ -220,7 +272,15 @@ fn run_bundle(
 ) -> Result<()> {
     let identity = identity_of(trust)?;
     let root = root_of(trust)?;
-    let verifier = Verifier::new(&root).context("unusable trusted root")?;
+    let verifier = Verifier::with_config(
+        &root,
+        signet_verify::VerifierConfig {
+            witnesses: trust.witnesses.keys()?,
+            witness_threshold: trust.witnesses.witness_threshold,
+            ..Default::default()
+        },
+    )
+    .context("unusable trusted root")?;
 
     let verified = match (artifact, digests) {
         (ArtifactArg::Digest(d), _) => verifier.verify(

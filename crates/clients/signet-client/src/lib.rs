@@ -18,6 +18,7 @@
 )]
 
 pub mod http;
+pub mod monitor;
 
 use signet_bundle::{
     CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson, LogIdJson,

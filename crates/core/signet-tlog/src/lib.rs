@@ -35,6 +35,7 @@ mod error;
 mod merkle;
 mod note;
 mod store;
+mod witness;
 
 pub use error::TlogError;
 pub use merkle::{
@@ -48,4 +49,8 @@ pub use note::{
 };
 pub use store::{
     Frontier, HashStore, MemoryHashStore, MerkleTree, StoredIndex, Tree, stored_hashes_for_leaf,
+};
+pub use witness::{
+    AddCheckpoint, CosignatureVerifier, Cosigner, MAX_PROOF_LINES, WitnessRefusal, Witnessed,
+    check_add_checkpoint, cosigner_key_id, count_cosignatures,
 };

@@ -24,7 +24,7 @@ fn has_control(s: &str) -> bool {
 }
 
 /// C2SP key names: non-empty, no Unicode whitespace, no `+` (nor any control character).
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name
             .chars()
@@ -250,6 +250,36 @@ fn vkey(name: &str, key: &[u8; 32]) -> String {
     format!("{name}+{hint:08x}+{}", STANDARD.encode(typed))
 }
 
+/// Reads a vkey `<name>+<hex key hint>+<base64(key_type ‖ 32-byte key)>` into a verifier made
+/// by `make`, checking that the hint is the verifier's (`hint_of`).
+pub(crate) fn parse_vkey<V>(
+    vkey: &str,
+    key_type: u8,
+    make: impl FnOnce(&str, [u8; 32]) -> Result<V, TlogError>,
+    hint_of: impl FnOnce(&V) -> [u8; 4],
+) -> Result<V, TlogError> {
+    let bad = |reason: String| TlogError::InvalidKey { reason };
+    let mut parts = vkey.trim().splitn(3, '+');
+    let (Some(name), Some(hint), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("verifier key is not name+hint+key".into()));
+    };
+    let typed = STANDARD
+        .decode(key)
+        .map_err(|_| bad("verifier key is not base64".into()))?;
+    let raw = match typed.split_first() {
+        Some((t, raw)) if *t == key_type => <[u8; 32]>::try_from(raw)
+            .map_err(|_| bad("Ed25519 verifier key is not 32 bytes".into()))?,
+        _ => return Err(bad(format!("verifier key is not of type {key_type:#04x}"))),
+    };
+    let v = make(name, raw)?;
+    if hint.len() != 8
+        || u32::from_str_radix(hint, 16).ok() != Some(u32::from_be_bytes(hint_of(&v)))
+    {
+        return Err(bad("verifier key hint does not match the key".into()));
+    }
+    Ok(v)
+}
+
 /// Ed25519 note verifier (C2SP signature type 0x01), as Rekor v2 and witnesses sign.
 #[derive(Clone, Debug)]
 pub struct Ed25519NoteVerifier {
@@ -286,28 +316,7 @@ impl Ed25519NoteVerifier {
     /// Reads a verifier key in the `golang.org/x/mod/sumdb/note` text form
     /// `<name>+<hex key hint>+<base64(0x01 ‖ key)>`, checking the hint.
     pub fn from_vkey(vkey: &str) -> Result<Self, TlogError> {
-        let bad = |reason: &str| TlogError::InvalidKey {
-            reason: reason.into(),
-        };
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(hint), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad("verifier key is not name+hint+key"));
-        };
-        let typed = STANDARD
-            .decode(key)
-            .map_err(|_| bad("verifier key is not base64"))?;
-        let raw = match typed.split_first() {
-            Some((&ED25519_TYPE, raw)) => <[u8; 32]>::try_from(raw)
-                .map_err(|_| bad("Ed25519 verifier key is not 32 bytes"))?,
-            _ => return Err(bad("verifier key is not of type Ed25519 (0x01)")),
-        };
-        let v = Self::from_raw(name, raw)?;
-        if hint.len() != 8
-            || u32::from_str_radix(hint, 16).ok() != Some(u32::from_be_bytes(v.key_hint()))
-        {
-            return Err(bad("verifier key hint does not match the key"));
-        }
-        Ok(v)
+        parse_vkey(vkey, ED25519_TYPE, Self::from_raw, Self::key_hint)
     }
 
     /// The full key ID (the Rekor v2 log ID).

@@ -88,6 +88,16 @@ pub enum EntryError {
     /// The inclusion proof does not verify.
     #[error("inclusion proof: {0}")]
     InclusionProof(#[source] TlogError),
+    /// Too few of the required witnesses cosigned the entry's checkpoint.
+    #[error(
+        "checkpoint cosigned by {found} of the given witnesses, {required} required (--witness-threshold)"
+    )]
+    Witnesses {
+        /// Valid cosignatures from distinct given witnesses.
+        found: usize,
+        /// The threshold.
+        required: usize,
+    },
     /// The inclusion proof comes without the checkpoint that would make it worth anything.
     #[error("inclusion proof has no signed checkpoint")]
     NoCheckpoint,

@@ -20,6 +20,12 @@ pub struct VerifierConfig {
     pub tlog_threshold: usize,
     /// Embedded SCTs from distinct trusted CT logs that must verify (default 1).
     pub sct_threshold: usize,
+    /// Witnesses (C2SP tlog-cosignature keys) whose cosignatures count on an entry's
+    /// checkpoint.
+    pub witnesses: Vec<signet_tlog::CosignatureVerifier>,
+    /// Distinct witnesses of `witnesses` that must have cosigned each entry's checkpoint
+    /// (default 0: no witness required).
+    pub witness_threshold: usize,
 }
 
 impl Default for VerifierConfig {
@@ -27,6 +33,8 @@ impl Default for VerifierConfig {
         Self {
             tlog_threshold: 1,
             sct_threshold: 1,
+            witnesses: Vec::new(),
+            witness_threshold: 0,
         }
     }
 }
@@ -166,6 +174,30 @@ impl<'r> Verifier<'r> {
         })
     }
 
+    /// At least `witness_threshold` of the configured witnesses cosigned the checkpoint of the
+    /// entry's inclusion proof (whose log signature [`tlog::verify_entry`] checked).
+    fn check_witnesses(&self, entry: &signet_bundle::TlogEntry) -> Result<(), tlog::EntryError> {
+        if self.config.witness_threshold == 0 {
+            return Ok(());
+        }
+        let found = match entry
+            .inclusion_proof
+            .as_ref()
+            .and_then(|p| p.checkpoint.as_deref())
+        {
+            Some(text) => signet_tlog::count_cosignatures(text, &self.config.witnesses)
+                .map_err(tlog::EntryError::Checkpoint)?,
+            None => 0,
+        };
+        if found < self.config.witness_threshold {
+            return Err(tlog::EntryError::Witnesses {
+                found,
+                required: self.config.witness_threshold,
+            });
+        }
+        Ok(())
+    }
+
     /// Verifies `bundle` against `policy`.
     pub fn verify(
         &self,
@@ -284,6 +316,8 @@ impl<'r> Verifier<'r> {
                 &tsa_times,
             )
             .map_err(|source| VerifyError::Tlog { index, source })?;
+            self.check_witnesses(entry)
+                .map_err(|source| VerifyError::Tlog { index, source })?;
             if let Some(t) = checked.integrated_time {
                 set_times.push(t);
             }

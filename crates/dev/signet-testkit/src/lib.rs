@@ -60,6 +60,31 @@ pub mod log_trees {
         (tree, added)
     }
 
+    /// A forked log: two trees under the same key and tree ID, in `a` and `b`, that share an
+    /// entry for each of `shared` and then grow apart (the tree is built in `a`, closed, and
+    /// its files copied to `b`, leaving out SQLite's shared-memory index, rebuilt from the WAL).
+    pub async fn forked_trees(
+        a: &Path,
+        b: &Path,
+        signer: &SigningKey,
+        shared: &[&str],
+    ) -> (TransparencyLog<SqliteStore>, TransparencyLog<SqliteStore>) {
+        drop(filled_tree(a, 0, signer, shared).await);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        std::fs::create_dir_all(b).unwrap();
+        for e in std::fs::read_dir(a).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name();
+            if e.file_type().unwrap().is_file() && !name.to_string_lossy().ends_with("-shm") {
+                std::fs::copy(e.path(), b.join(&name)).unwrap();
+            }
+        }
+        let (ta, tb) = (open_tree(a, 0).await, open_tree(b, 0).await);
+        assert_eq!(ta.tree_id(), tb.tree_id());
+        assert_eq!(ta.public_key(), tb.public_key());
+        (ta, tb)
+    }
+
     /// The bytes of a hashedrekord proposal of `data` signed by `key` (ECDSA: a new signature,
     /// so a new entry, each call).
     pub fn proposal(key: &SigningKey, data: &str) -> Vec<u8> {

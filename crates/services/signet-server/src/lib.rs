@@ -20,6 +20,7 @@ pub mod ca;
 pub mod rekor_v2;
 mod serve;
 pub mod tsa;
+pub mod witness;
 
 pub use rekor_v2::rekor_v2_router;
 pub use serve::{Limits, SHUTDOWN_GRACE, connection_cap, serve};

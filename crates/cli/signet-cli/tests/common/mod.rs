@@ -62,3 +62,54 @@ impl Drop for Listening {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `signet ARGS` for the instance in `data` (`SIGNET_DATA_DIR`), without any ambient
+/// trust config or log URL.
+pub fn signet_in(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(args)
+        .env("SIGNET_DATA_DIR", data)
+        .env_remove("SIGNET_TRUST_CONFIG")
+        .env_remove("SIGNET_REKOR_URL")
+        .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .output()
+        .unwrap()
+}
+
+/// [`signet_in`] off an async runtime.
+pub async fn signet_in_async(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (data, args): (std::path::PathBuf, Vec<String>) = (
+        data.to_path_buf(),
+        args.iter().map(|s| s.to_string()).collect(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        signet_in(&data, &refs)
+    })
+    .await
+    .unwrap()
+}
+
+/// stdout then stderr of a run, as text.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `signet server --dev-oidc` on a fresh port of 127.0.0.1, data in `data`.
+pub fn dev_server(data: &std::path::Path) -> Listening {
+    Listening::start(
+        &[
+            "server",
+            "--dev-oidc",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    )
+}
