@@ -529,4 +529,47 @@ mod tests {
             "{e}"
         );
     }
+
+    /// The requests a signer builds are ones admission accepts (the log's own code is the
+    /// oracle), with the verifier recorded as sent: a DER key or certificate, never PEM.
+    #[test]
+    fn built_requests_are_admitted() {
+        let k = SigningKey::generate_p256().unwrap();
+        let digest = signet_crypto::sha256(b"artifact");
+        let sig = k.sign_sha256_digest(&digest).unwrap();
+        let v = RequestVerifier::public_key(k.public_key()).unwrap();
+        let req = request_hashedrekord_v002(digest.as_bytes(), &sig, &v);
+        assert_eq!(req, request(&k, digest.as_bytes(), &sig));
+        let a = admit_v2(req.to_string().as_bytes()).unwrap();
+        assert_eq!(a.kind, "hashedrekord");
+
+        // DSSE: the envelope as signet writes it.
+        let payload = b"{}".to_vec();
+        let t = signet_types::dsse::IN_TOTO_PAYLOAD_TYPE;
+        let dsig = k.sign(&pae(t, &payload)).unwrap();
+        let env = signet_types::dsse::EnvelopeJson {
+            payload: b64::encode(&payload),
+            payload_type: t.into(),
+            signatures: vec![signet_types::dsse::SignatureJson {
+                sig: b64::encode(&dsig),
+                keyid: String::new(),
+            }],
+        };
+        let v = RequestVerifier::public_key(k.public_key()).unwrap();
+        let req = request_dsse_v002(&env, &[v]).unwrap();
+        assert_eq!(admit_v2(req.to_string().as_bytes()).unwrap().kind, "dsse");
+
+        // A key signet does not log through v2 is refused before anything is sent (an Ed25519
+        // key: RFC 8032's first test vector, as DER SPKI).
+        let ed = hex::decode(
+            "302a300506032b6570032100d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        )
+        .unwrap();
+        let ed = PublicKey::from_spki_der(&ed).unwrap();
+        let e = RequestVerifier::public_key(&ed).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot sign through a Rekor v2 log"),
+            "{e}"
+        );
+    }
 }
