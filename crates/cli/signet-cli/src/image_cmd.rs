@@ -123,7 +123,7 @@ struct Signing {
     rt: tokio::runtime::Runtime,
     registry: RegistryClient,
     signer: signet_sign::Signer,
-    log: signet_sign::LogUploader,
+    log: signet_sign::SigningLog,
     tsa: Option<signet_sign::TsaClient>,
     format: Format,
 }
@@ -137,8 +137,9 @@ impl Signing {
             .enable_all()
             .build()?;
         let client = signet_client::RekorClient::with_options(&rekor_url, &crate::net::options()?)?;
+        let v2 = args.signer.log_api_v2(trust.as_ref())?;
         let signer = args.signer.signer(&rt, &client, trust.as_ref())?;
-        let log = rt.block_on(crate::sign_cmd::log_uploader(&client, trust.as_ref()))?;
+        let log = rt.block_on(crate::sign_cmd::log_uploader(&client, trust.as_ref(), v2))?;
         Ok(Self {
             rt,
             registry: args.registry.client()?,
@@ -765,7 +766,7 @@ pub(crate) fn sign_release_images(
     rt: &tokio::runtime::Runtime,
     registry: &RegistryArgs,
     signer: &signet_sign::Signer,
-    log: &signet_sign::LogUploader,
+    log: &signet_sign::SigningLog,
     tsa: Option<&signet_sign::TsaClient>,
     images: &[String],
     format: Format,

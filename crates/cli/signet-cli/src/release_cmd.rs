@@ -26,7 +26,7 @@ use signet_release::{
     BUNDLE_SUFFIX, Progress, RELEASE_METADATA, ReadMode, RelPath, ReleaseError, SIGNED_METADATA,
     SbomFormats, SbomOptions, manifest,
 };
-use signet_sign::{LogUploader, Signer, sign_dsse, sign_message};
+use signet_sign::{Signer, SigningLog, sign_dsse, sign_message};
 use signet_types::Sha256Hash;
 use signet_verify::Verifier;
 
@@ -283,7 +283,7 @@ impl Progress for Bar {
 struct LoggedSigner {
     rt: tokio::runtime::Runtime,
     signer: Arc<Signer>,
-    log: Arc<LogUploader>,
+    log: Arc<SigningLog>,
     /// The timestamp authority, when one is configured.
     tsa: Arc<Option<signet_sign::TsaClient>>,
     jobs: usize,
@@ -312,7 +312,7 @@ impl LoggedSigner {
                     let (signer, log, tsa) =
                         (self.signer.clone(), self.log.clone(), self.tsa.clone());
                     set.spawn(async move {
-                        let r = sign_message(&signer, &log, tsa.as_ref(), &Sha256Hash(d), &rel)
+                        let r = sign_message(&signer, &*log, tsa.as_ref(), &Sha256Hash(d), &rel)
                             .await
                             .and_then(|s| {
                                 Ok(SignedFile {
@@ -403,7 +403,7 @@ impl ReleaseSigner for LoggedSigner {
             .rt
             .block_on(sign_dsse(
                 &self.signer,
-                &self.log,
+                &*self.log,
                 self.tsa.as_ref(),
                 payload_type,
                 payload,
@@ -438,7 +438,8 @@ pub fn sign_release(args: SignReleaseArgs) -> Result<()> {
             .build()?;
         let client = RekorClient::with_options(&rekor_url, &crate::net::options()?)?;
         let signer = Arc::new(args.signer.signer(&rt, &client, trust.as_ref())?);
-        let log = Arc::new(rt.block_on(log_uploader(&client, trust.as_ref()))?);
+        let v2 = args.signer.log_api_v2(trust.as_ref())?;
+        let log = Arc::new(rt.block_on(log_uploader(&client, trust.as_ref(), v2))?);
         Ok(LoggedSigner {
             rt,
             signer,

@@ -7,7 +7,7 @@ use clap::Args;
 use signet_client::RekorClient;
 use signet_crypto::SigningKey;
 use signet_release::write_atomic;
-use signet_sign::{LogUploader, RetryPolicy, Signer, sign_message};
+use signet_sign::{LogUploader, LogUploaderV2, RetryPolicy, Signer, SigningLog, sign_message};
 use signet_types::b64;
 
 /// `signet generate-key-pair` flags.
@@ -56,8 +56,8 @@ impl SignerArgs {
     }
 
     /// The log URL: flag, else the trust config's, else the local default. A Rekor v2 log
-    /// advertised by the trust config (`majorApiVersion` 2) is refused with why: signet's
-    /// clients still log through the Rekor v1 API.
+    /// advertised by the trust config (`majorApiVersion` 2) needs a TSA in the signing config
+    /// ([`crate::trust_cfg::ClientTrust::signs_through_v2`]), else it is refused with why.
     pub(crate) fn rekor_url(
         &self,
         trust: Option<&crate::trust_cfg::ClientTrust>,
@@ -66,7 +66,7 @@ impl SignerArgs {
             return Ok(url.clone());
         }
         if let Some(t) = trust {
-            t.check_v1_log()?;
+            t.signs_through_v2()?;
         }
         Ok(trust
             .and_then(|t| t.rekor_url())
@@ -96,6 +96,15 @@ impl SignerArgs {
             crate::net::options()?,
             trusted,
         )))
+    }
+
+    /// Whether signing logs through the Rekor v2 API: the trust config's first log is a v2 log
+    /// (and `--rekor-url`, which always names a Rekor v1 log, is not given).
+    pub(crate) fn log_api_v2(&self, trust: Option<&crate::trust_cfg::ClientTrust>) -> Result<bool> {
+        match (&self.rekor_url, trust) {
+            (None, Some(t)) => t.signs_through_v2(),
+            _ => Ok(false),
+        }
     }
 
     /// The signing material (see [`resolve_signer`]).
@@ -199,16 +208,49 @@ pub(crate) fn resolve_signer(
     }
 }
 
-/// The uploader to the log of `client`, checking answers with [`log_key`].
+/// The uploader to the log of `client`: a Rekor v1 log checking answers with [`log_key`], or
+/// (`v2`) a Rekor v2 log checking answers against the trusted root's entry for its URL.
 pub(crate) async fn log_uploader(
     client: &RekorClient,
     trust: Option<&crate::trust_cfg::ClientTrust>,
-) -> Result<LogUploader> {
+    v2: bool,
+) -> Result<SigningLog> {
+    if v2 {
+        let log = trust
+            .and_then(|t| trusted_log_at(t, client.base()))
+            .with_context(|| {
+                format!(
+                    "the trusted root has no key valid now for the Rekor v2 log {}",
+                    client.base()
+                )
+            })?;
+        return Ok(LogUploaderV2::new(client.clone(), log.clone(), RetryPolicy::default()).into());
+    }
     Ok(LogUploader::new(
         client.clone(),
         log_key(client, trust).await?,
         RetryPolicy::default(),
-    ))
+    )
+    .into())
+}
+
+fn now() -> signet_types::UnixSeconds {
+    signet_types::UnixSeconds(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+/// The trusted root's newest entry for the log at `url` whose key is valid now (after a
+/// rotation the trusted root also lists retired keys, whose validity ended).
+fn trusted_log_at<'t>(
+    trust: &'t crate::trust_cfg::ClientTrust,
+    url: &str,
+) -> Option<&'t signet_trust::TransparencyLog> {
+    let (now, url) = (now(), url.trim_end_matches('/'));
+    trust
+        .root
+        .tlogs
+        .iter()
+        .filter(|l| l.base_url.trim_end_matches('/') == url && l.valid_for.contains(now))
+        .max_by_key(|l| l.valid_for.start)
 }
 
 /// The trusted key of the log at `client`'s URL that signs new entries now (from the trust
@@ -218,18 +260,12 @@ pub(crate) async fn log_key(
     client: &RekorClient,
     trust: Option<&crate::trust_cfg::ClientTrust>,
 ) -> Result<signet_crypto::PublicKey> {
-    let now = signet_types::UnixSeconds(time::OffsetDateTime::now_utc().unix_timestamp());
-    let url = client.base().trim_end_matches('/');
+    let now = now();
     let current = trust.and_then(|t| {
         let tlogs = &t.root.tlogs;
         let valid_now = |l: &&signet_trust::TransparencyLog| l.valid_for.contains(now);
-        let at_url = |l: &&signet_trust::TransparencyLog| l.base_url.trim_end_matches('/') == url;
         // The newest valid key of this log, else of any log, else the first listed.
-        tlogs
-            .iter()
-            .filter(at_url)
-            .filter(valid_now)
-            .max_by_key(|l| l.valid_for.start)
+        trusted_log_at(t, client.base())
             .or_else(|| {
                 tlogs
                     .iter()
@@ -268,16 +304,17 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
             "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
         );
     }
+    let v2 = args.signer.log_api_v2(trust.as_ref())?;
     let signer = args.signer.signer(&rt, &client, trust.as_ref())?;
     let tsa = args.signer.timestamper(trust.as_ref())?;
     let signed = rt.block_on(async {
-        let log = log_uploader(&client, trust.as_ref()).await?;
+        let log = log_uploader(&client, trust.as_ref(), v2).await?;
         anyhow::Ok(sign_message(&signer, &log, &tsa, &digest, "the signature").await?)
     })?;
     let (sig, entry) = (&signed.signature, &signed.entry);
     let json = args.output == crate::verify_cmd::Output::Json;
     if !json {
-        eprintln!("tlog entry created with index: {}", entry.entry.log_index);
+        eprintln!("tlog entry created with index: {}", entry.log_index);
     }
     if let Some(path) = &args.output_signature {
         write_atomic(path, b64::encode(sig).as_bytes())?;
@@ -306,7 +343,7 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         println!(
             "{}",
             serde_json::json!({
-                "uuid": entry.uuid.to_hex(), "logIndex": entry.entry.log_index,
+                "uuid": entry.uuid.to_hex(), "logIndex": entry.log_index,
                 "signature": b64::encode(sig),
                 "certificate": signer.certificate_pem(),
                 "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,

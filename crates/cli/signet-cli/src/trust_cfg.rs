@@ -49,20 +49,19 @@ impl ClientTrust {
         self.first_url(|s| &s.rekor_tlog_urls)
     }
 
-    /// Refuses a signing config whose first transparency log is a Rekor v2 log: signing
-    /// through it needs the v2 write API and an RFC 3161 timestamp for the signing time (a v2
-    /// entry has no signed entry timestamp), which signet's signing does not do yet.
-    // TODO(issue 18): log through `POST <url>/api/v2/log/entries` (bundle v0.3, no SET) and
-    // put the TSA's timestamp over the signature in the bundle (the TSA client is the hook).
-    pub fn check_v1_log(&self) -> Result<()> {
+    /// Whether the signing config's first transparency log is a Rekor v2 log
+    /// (`majorApiVersion` 2). Such a log is refused when the signing config lists no timestamp
+    /// authority: a v2 entry carries no signed entry timestamp, so the signing time must come
+    /// from an RFC 3161 timestamp.
+    pub fn signs_through_v2(&self) -> Result<bool> {
         let Some(s) = self.signing.as_ref() else {
-            return Ok(());
+            return Ok(false);
         };
         let Some(log) = s.rekor_tlog_urls.first() else {
-            return Ok(());
+            return Ok(false);
         };
         if log.major_api_version != 2 {
-            return Ok(());
+            return Ok(false);
         }
         if s.tsa_urls.is_empty() {
             anyhow::bail!(
@@ -73,13 +72,7 @@ impl ClientTrust {
                 log.url
             );
         }
-        anyhow::bail!(
-            "the signing config in {} advertises the Rekor v2 log {}; signet signs through \
-             Rekor v1 logs only so far: pass --rekor-url with a Rekor v1 log (a signet \
-             server's own URL), or run the server with --tlog-api v1",
-            self.source.display(),
-            log.url
-        )
+        Ok(true)
     }
 }
 

@@ -19,6 +19,9 @@
 
 pub mod http;
 pub mod monitor;
+mod rekor_v2;
+
+pub use rekor_v2::{V2Submission, VerifiedV2Entry, verify_v2_entry_of};
 
 use signet_bundle::{
     CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson, LogIdJson,
@@ -87,6 +90,14 @@ pub enum ClientError {
     /// A returned entry failed verification.
     #[error("log entry failed verification: {0}")]
     Verify(String),
+    /// A Rekor v2 log answered `409`: it already holds the entry (at `index`, when it said).
+    #[error("{url} already holds this entry{}", .index.map(|i| format!(" (index {i})")).unwrap_or_default())]
+    AlreadyLogged {
+        /// URL.
+        url: String,
+        /// The index the log gave in its `x-log-index` header.
+        index: Option<u64>,
+    },
 }
 
 /// ` (N MiB)` for a whole number of MiB, else nothing.
@@ -96,6 +107,34 @@ fn mib(bytes: u64) -> String {
     } else {
         String::new()
     }
+}
+
+/// A service's answer: the JSON of a success, else [`ClientError::Status`] with the body's
+/// `message` (Rekor's and grpc-gateway's error shape) or the status's reason.
+pub(crate) fn answer<T: serde::de::DeserializeOwned>(
+    url: &str,
+    status: reqwest::StatusCode,
+    bytes: &[u8],
+) -> Result<T, ClientError> {
+    if !status.is_success() {
+        let message = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_string());
+        return Err(ClientError::Status {
+            url: url.into(),
+            status: status.as_u16(),
+            message,
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| ClientError::Decode {
+        url: url.into(),
+        reason: e.to_string(),
+    })
 }
 
 /// A Rekor v1 client.
@@ -137,26 +176,7 @@ impl RekorClient {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = http::read_limited(resp, url, http::MAX_API_RESPONSE, &self.opts).await?;
-        if !status.is_success() {
-            let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| {
-                    v.get("message")
-                        .and_then(|m| m.as_str())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_string());
-            return Err(ClientError::Status {
-                url: url.into(),
-                status: status.as_u16(),
-                message,
-            });
-        }
-        let v = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
-            url: url.into(),
-            reason: e.to_string(),
-        })?;
-        Ok((v, headers))
+        Ok((answer(url, status, &bytes)?, headers))
     }
 
     /// `POST /api/v2/signingCert` on a Fulcio-compatible CA at `ca_base`, public-key form:

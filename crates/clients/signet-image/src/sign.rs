@@ -6,7 +6,7 @@ use signet_oci::manifest::{self, LegacyLayer, TagKind};
 use signet_oci::payload::{self, RekorBundleAnnotation};
 use signet_oci::{Descriptor, ImageDigest, ImageRef, media};
 use signet_registry::RegistryClient;
-use signet_sign::{LogUploader, NoTimestamps, Signer, TsaClient, sign_dsse, sign_message};
+use signet_sign::{NoTimestamps, Signer, SigningLog, TsaClient, sign_dsse, sign_message};
 use signet_types::UnixSeconds;
 
 use crate::ImageError;
@@ -122,7 +122,7 @@ pub struct ImageSigner<'a> {
     /// Signing key (and certificate, keyless).
     pub signer: &'a Signer,
     /// The transparency log.
-    pub log: &'a LogUploader,
+    pub log: &'a SigningLog,
     /// The RFC 3161 timestamp authority for bundle-format signatures (legacy `.sig`/`.att`
     /// tags carry no timestamp annotation yet).
     pub tsa: Option<&'a TsaClient>,
@@ -270,7 +270,7 @@ impl ImageSigner<'_> {
             .map_err(ImageError::registry(img))?;
         Ok(SignedImage {
             image: img.clone(),
-            log_index: signed.entry.entry.log_index,
+            log_index: signed.entry.log_index,
             format: opts.format,
             written: true,
         })

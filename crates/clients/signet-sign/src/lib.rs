@@ -8,6 +8,9 @@
 //!   answer must be the entry submitted, with a valid SET and inclusion proof), recovers a
 //!   `409` (the entry is already there) by fetching it, and retries transient failures
 //!   ([`RetryPolicy`]: connection errors, `429`, `5xx`) with bounded backoff.
+//! * [`LogUploaderV2`]: the same for a Rekor v2 log (`POST /api/v2/log/entries`): the answer
+//!   must be the entry submitted, included in a tree whose checkpoint the trusted v2 log key
+//!   signed. [`LogUpload`] is either one ([`SigningLog`] picks at run time).
 //! * [`sign_message`] and [`sign_dsse`]: sign, log and build the bundle through
 //!   `signet-bundle`'s typed model (the one bundle writer).
 //! * [`Timestamper`]: the hook for RFC 3161 timestamps; [`TsaClient`] asks a timestamp
@@ -43,7 +46,7 @@ pub use retry::{RetryPolicy, is_transient};
 pub use sign::{DsseSigned, MessageSigned, NoTimestamps, Timestamper, sign_dsse, sign_message};
 pub use signer::{Signer, token_subject};
 pub use tsa::TsaClient;
-pub use upload::LogUploader;
+pub use upload::{LogUpload, LogUploader, LogUploaderV2, LoggedEntry, SigningLog};
 
 /// Signing errors.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,21 @@ pub enum SignError {
     /// The log reported a duplicate but returned no entry.
     #[error("{0}: the log reported a duplicate but returned no entry")]
     DuplicateWithoutEntry(String),
+    /// A Rekor v2 log already holds the entry (`409`): its proof is not fetched from the tiles.
+    #[error(
+        "{context}: the Rekor v2 log {url} already holds this entry{}; signet does not fetch an \
+         existing entry's inclusion proof from the log's tiles: sign again (a new signature is a \
+         new entry)",
+        .index.map(|i| format!(" at index {i}")).unwrap_or_default()
+    )]
+    AlreadyLoggedV2 {
+        /// What was being logged.
+        context: String,
+        /// The log.
+        url: String,
+        /// The index the log gave.
+        index: Option<u64>,
+    },
     /// The timestamp authority failed.
     #[error("timestamping: {0}")]
     Timestamp(String),

@@ -3,11 +3,10 @@
 use std::future::Future;
 
 use signet_bundle::{BundleJson, Rfc3161Json, TimestampVerificationDataJson};
-use signet_client::{VerifiedLogEntry, bundle_tlog_entry};
 use signet_types::dsse::{EnvelopeJson, SignatureJson};
 use signet_types::{Sha256Hash, b64};
 
-use crate::{LogUploader, SignError, Signer};
+use crate::{LogUpload, LoggedEntry, SignError, Signer};
 
 /// Where RFC 3161 timestamps over a signature come from (a timestamp authority). The tokens
 /// go into the bundle's `timestampVerificationData`.
@@ -38,7 +37,7 @@ pub struct MessageSigned {
     /// The DER signature over the digest.
     pub signature: Vec<u8>,
     /// The verified log entry.
-    pub entry: VerifiedLogEntry,
+    pub entry: LoggedEntry,
     /// The v0.3 bundle.
     pub bundle: BundleJson,
 }
@@ -49,7 +48,7 @@ pub struct DsseSigned {
     /// The envelope as logged (compact JSON): these exact bytes are what the log hashed.
     pub envelope_json: String,
     /// The verified log entry.
-    pub entry: VerifiedLogEntry,
+    pub entry: LoggedEntry,
     /// The v0.3 bundle.
     pub bundle: BundleJson,
 }
@@ -76,19 +75,19 @@ fn add_timestamps(bundle: &mut BundleJson, tokens: Vec<Vec<u8>>) {
 /// errors.
 pub async fn sign_message(
     signer: &Signer,
-    log: &LogUploader,
+    log: &impl LogUpload,
     timestamper: &impl Timestamper,
     digest: &Sha256Hash,
     what: &str,
 ) -> Result<MessageSigned, SignError> {
     let signature = signer.sign_digest(digest)?;
-    let proposed =
-        signet_rekor::proposed_hashedrekord(&signature, &signer.verifier_pem(), &digest.to_hex());
-    let entry = log.submit(proposed, what).await?;
+    let entry = log.log_message(signer, digest, &signature, what).await?;
+    // A Rekor v2 entry has no signed time: the timestamper (the signing config's TSA, chosen
+    // by the caller) gives the signing time.
     let tokens = timestamper.timestamp(&signature).await?;
     let mut bundle = BundleJson::message_signature_v03(
         signer.material()?,
-        tlog_entry(&entry)?,
+        entry.tlog_entry.clone(),
         digest.as_bytes(),
         &signature,
     );
@@ -105,7 +104,7 @@ pub async fn sign_message(
 /// as a dsse entry and builds its bundle. `what` names the payload in errors.
 pub async fn sign_dsse(
     signer: &Signer,
-    log: &LogUploader,
+    log: &impl LogUpload,
     timestamper: &impl Timestamper,
     payload_type: &str,
     payload: &[u8],
@@ -125,11 +124,11 @@ pub async fn sign_dsse(
     let envelope_json = serde_json::to_value(&envelope)
         .and_then(|v| serde_json::to_string(&v))
         .map_err(|e| SignError::Bundle(e.to_string()))?;
-    let verifier = signer.verifier_pem();
-    let proposed = signet_rekor::proposed_dsse(&envelope_json, &[verifier.as_str()]);
-    let entry = log.submit(proposed, what).await?;
+    let entry = log
+        .log_dsse(signer, &envelope, &envelope_json, what)
+        .await?;
     let tokens = timestamper.timestamp(&signature).await?;
-    let mut bundle = BundleJson::dsse_v03(signer.material()?, tlog_entry(&entry)?, envelope);
+    let mut bundle = BundleJson::dsse_v03(signer.material()?, entry.tlog_entry.clone(), envelope);
     add_timestamps(&mut bundle, tokens);
     check_parses(&bundle)?;
     Ok(DsseSigned {
@@ -137,10 +136,6 @@ pub async fn sign_dsse(
         entry,
         bundle,
     })
-}
-
-fn tlog_entry(entry: &VerifiedLogEntry) -> Result<signet_bundle::TlogEntryJson, SignError> {
-    bundle_tlog_entry(entry).map_err(|e| SignError::Bundle(e.to_string()))
 }
 
 /// Refuses to emit a bundle that our own verifier would not parse.

@@ -71,6 +71,23 @@ impl Signer {
         }
     }
 
+    /// The verifier a Rekor v2 entry names: the leaf certificate's DER, or the public key's
+    /// DER SPKI, with its `keyDetails`.
+    pub fn v2_verifier(&self) -> Result<signet_rekor::RequestVerifier, SignError> {
+        let bad = |e: signet_rekor::RekorError| SignError::Log {
+            context: "naming the signer in a Rekor v2 entry".into(),
+            source: signet_client::ClientError::Proposed(e.to_string()),
+        };
+        match &self.cert {
+            Some(c) => {
+                let der = pem::parse(c)
+                    .map_err(|e| SignError::Bundle(format!("certificate PEM: {e}")))?;
+                signet_rekor::RequestVerifier::certificate(der.contents()).map_err(bad)
+            }
+            None => signet_rekor::RequestVerifier::public_key(self.key.public_key()).map_err(bad),
+        }
+    }
+
     /// An ECDSA signature over a SHA-256 digest (hashedrekord).
     pub fn sign_digest(&self, digest: &Sha256Hash) -> Result<Vec<u8>, SignError> {
         Ok(self.key.sign_sha256_digest(digest)?)

@@ -368,6 +368,14 @@ impl Bundle {
     }
 }
 
+impl TlogEntry {
+    /// A `TransparencyLogEntry` (protojson, e.g. a Rekor v2 log's answer) as a v0.3 bundle's
+    /// entry: the same decoding and checks a bundle's entries get.
+    pub fn from_wire(e: &TlogEntryJson) -> Result<Self, BundleError> {
+        decode_entry(e, BundleVersion::V03)
+    }
+}
+
 fn decode_entry(e: &TlogEntryJson, version: BundleVersion) -> Result<TlogEntry, BundleError> {
     let log_index = LogIndex(non_negative("tlogEntries.logIndex", e.log_index)?);
     if e.integrated_time < 0 {

@@ -43,6 +43,9 @@ pub use kinds::hashedrekord::{
     canonical_hashedrekord_v001, hashedrekord_v001_body, proposed_hashedrekord,
 };
 pub use kinds::intoto::proposed_intoto;
-pub use kinds::v2::{AdmittedV2, MAX_V2_ENTRY, admit_v2};
+pub use kinds::v2::{
+    AdmittedV2, MAX_V2_ENTRY, RequestVerifier, admit_v2, request_dsse_v002,
+    request_hashedrekord_v002,
+};
 pub use kinds::{Admitted, admit};
 pub use set::{set_payload, verify_set};

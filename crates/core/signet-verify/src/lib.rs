@@ -44,7 +44,9 @@ mod verifier;
 
 pub use error::VerifyError;
 pub use policy::{Artifact, ArtifactDigest, Identity, Matcher, Policy};
-pub use tlog::{EntryError, VerifiedLogProofs, verify_rekor_v1_entry};
+pub use tlog::{
+    EntryError, VerifiedLogProofs, VerifiedV2Proofs, verify_rekor_v1_entry, verify_rekor_v2_entry,
+};
 pub use verifier::{
     VerifiedBundle, VerifiedEntry, Verifier, VerifierConfig, artifact_digest_algorithms,
     tsa_authorities,

@@ -377,6 +377,71 @@ pub fn verify_rekor_v1_entry(
     }
 }
 
+/// A Rekor v2 entry whose inclusion proof verified against a checkpoint signed by the log's key.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifiedV2Proofs {
+    /// The body's leaf hash.
+    pub leaf_hash: Sha256Hash,
+    /// The index the inclusion proof proves (the entry's own index, checked equal).
+    pub log_index: LogIndex,
+    /// The signed checkpoint the inclusion proof leads to.
+    pub checkpoint: VerifiedCheckpoint,
+}
+
+/// Verifies a Rekor v2 entry as the log `log` (from a trusted root) returns it, by the checks a
+/// bundle's v2 entry gets ([`Verifier::verify`](crate::Verifier::verify) step 3): the log ID is
+/// `log`'s; there is an inclusion proof of the body's leaf hash, for the entry's own index,
+/// leading to a checkpoint signed by `log`'s key (an Ed25519 key under the log's host name)
+/// that names the same size and root. A v2 entry has no signed entry timestamp, and none is
+/// checked (the signing time comes from a timestamp authority). The body is not matched
+/// against a signature here: the caller knows which entry it expects.
+pub fn verify_rekor_v2_entry(
+    entry: &TlogEntry,
+    log: &TransparencyLog,
+) -> Result<VerifiedV2Proofs, VerifyError> {
+    let bad = VerifyError::LogEntry;
+    let key = log.key.usable().ok_or_else(|| {
+        bad(EntryError::UnusableLogKey {
+            log_url: log.base_url.clone(),
+            key_details: log.key_details.to_string(),
+        })
+    })?;
+    if entry.log_id != log.log_id {
+        return Err(bad(EntryError::LogIdMismatch {
+            log_id: entry.log_id.clone(),
+            key_id: hex::encode(&log.log_id),
+        }));
+    }
+    let proof = entry
+        .inclusion_proof
+        .as_ref()
+        .ok_or(bad(EntryError::NoInclusionProof))?;
+    if proof.log_index != entry.log_index {
+        return Err(bad(EntryError::IndexMismatch {
+            entry: entry.log_index.0,
+            proven: proof.log_index.0,
+        }));
+    }
+    let unsigned = TlogEntry {
+        signed_entry_timestamp: None,
+        ..entry.clone()
+    };
+    let p = check_proofs(
+        &unsigned,
+        key,
+        |_| Ok(()),
+        |text| verify_checkpoint(log, text),
+    )
+    .map_err(bad)?;
+    let checkpoint = p.checkpoint.ok_or(bad(EntryError::NoInclusionProof))?;
+    Ok(VerifiedV2Proofs {
+        leaf_hash: p.leaf,
+        log_index: proof.log_index,
+        checkpoint,
+    })
+}
+
 fn finish(
     log: &TransparencyLog,
     log_index: LogIndex,

@@ -207,6 +207,87 @@ impl V2Verifier {
     }
 }
 
+/// The verifier a client names in a v2 request: its key or certificate (DER, as rekor-tiles
+/// wants it: no PEM) and the `keyDetails` it signs with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestVerifier {
+    /// `publicKey` (DER SPKI) when `false`, `x509Certificate` (DER) when `true`.
+    certificate: bool,
+    der: Vec<u8>,
+    key_details: &'static str,
+}
+
+impl RequestVerifier {
+    /// A managed key's DER SPKI.
+    pub fn public_key(key: &PublicKey) -> Result<Self, RekorError> {
+        Ok(Self {
+            certificate: false,
+            der: key.spki_der().to_vec(),
+            key_details: request_key_details(key)?,
+        })
+    }
+
+    /// A signing certificate (DER).
+    pub fn certificate(cert_der: &[u8]) -> Result<Self, RekorError> {
+        let cert = Certificate::from_der(cert_der)
+            .map_err(|e| refused(format!("invalid signing certificate: {e}")))?;
+        let key = cert.public_key().map_err(|e| refused(e.to_string()))?;
+        Ok(Self {
+            certificate: true,
+            der: cert_der.to_vec(),
+            key_details: request_key_details(&key)?,
+        })
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let name = if self.certificate {
+            "x509Certificate"
+        } else {
+            "publicKey"
+        };
+        json!({name: {"rawBytes": b64::encode(&self.der)}, "keyDetails": self.key_details})
+    }
+}
+
+/// The `keyDetails` of a key that signs SHA-256 digests (what signet's signers do), for the key
+/// types rekor-tiles' default registry permits with SHA-256.
+fn request_key_details(key: &PublicKey) -> Result<&'static str, RekorError> {
+    match key.algorithm() {
+        KeyAlgorithm::EcdsaP256 => Ok("PKIX_ECDSA_P256_SHA_256"),
+        other => Err(refused(format!(
+            "a {other:?} key cannot sign through a Rekor v2 log yet (signet logs ECDSA P-256 \
+             keys there, with SHA-256)"
+        ))),
+    }
+}
+
+/// The `CreateEntryRequest` for a message signature: `hashedRekordRequestV002` with the
+/// artifact's `digest`, the `signature` over it and its `verifier`.
+pub fn request_hashedrekord_v002(
+    digest: &[u8],
+    signature: &[u8],
+    verifier: &RequestVerifier,
+) -> serde_json::Value {
+    json!({"hashedRekordRequestV002": {
+        "digest": b64::encode(digest),
+        "signature": {"content": b64::encode(signature), "verifier": verifier.json()},
+    }})
+}
+
+/// The `CreateEntryRequest` for a DSSE envelope: `dsseRequestV002` with the envelope (protojson
+/// `Envelope`: base64 payload and signatures) and its `verifiers`.
+pub fn request_dsse_v002(
+    envelope: &signet_types::dsse::EnvelopeJson,
+    verifiers: &[RequestVerifier],
+) -> Result<serde_json::Value, RekorError> {
+    let envelope =
+        serde_json::to_value(envelope).map_err(|e| RekorError::InvalidProposal(e.to_string()))?;
+    Ok(json!({"dsseRequestV002": {
+        "envelope": envelope,
+        "verifiers": verifiers.iter().map(RequestVerifier::json).collect::<Vec<_>>(),
+    }}))
+}
+
 /// Validates a Rekor v2 `CreateEntryRequest` (protojson) as rekor-tiles does and returns the
 /// canonical body it logs.
 pub fn admit_v2(request: &[u8]) -> Result<AdmittedV2, RekorError> {
@@ -445,6 +526,49 @@ mod tests {
         let e = admit_v2(req(&bad).to_string().as_bytes()).unwrap_err();
         assert!(
             e.to_string().contains("does not verify over the DSSE PAE"),
+            "{e}"
+        );
+    }
+
+    /// The requests a signer builds are ones admission accepts (the log's own code is the
+    /// oracle), with the verifier recorded as sent: a DER key or certificate, never PEM.
+    #[test]
+    fn built_requests_are_admitted() {
+        let k = SigningKey::generate_p256().unwrap();
+        let digest = signet_crypto::sha256(b"artifact");
+        let sig = k.sign_sha256_digest(&digest).unwrap();
+        let v = RequestVerifier::public_key(k.public_key()).unwrap();
+        let req = request_hashedrekord_v002(digest.as_bytes(), &sig, &v);
+        assert_eq!(req, request(&k, digest.as_bytes(), &sig));
+        let a = admit_v2(req.to_string().as_bytes()).unwrap();
+        assert_eq!(a.kind, "hashedrekord");
+
+        // DSSE: the envelope as signet writes it.
+        let payload = b"{}".to_vec();
+        let t = signet_types::dsse::IN_TOTO_PAYLOAD_TYPE;
+        let dsig = k.sign(&pae(t, &payload)).unwrap();
+        let env = signet_types::dsse::EnvelopeJson {
+            payload: b64::encode(&payload),
+            payload_type: t.into(),
+            signatures: vec![signet_types::dsse::SignatureJson {
+                sig: b64::encode(&dsig),
+                keyid: String::new(),
+            }],
+        };
+        let v = RequestVerifier::public_key(k.public_key()).unwrap();
+        let req = request_dsse_v002(&env, &[v]).unwrap();
+        assert_eq!(admit_v2(req.to_string().as_bytes()).unwrap().kind, "dsse");
+
+        // A key signet does not log through v2 is refused before anything is sent (an Ed25519
+        // key: RFC 8032's first test vector, as DER SPKI).
+        let ed = hex::decode(
+            "302a300506032b6570032100d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        )
+        .unwrap();
+        let ed = PublicKey::from_spki_der(&ed).unwrap();
+        let e = RequestVerifier::public_key(&ed).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot sign through a Rekor v2 log"),
             "{e}"
         );
     }
