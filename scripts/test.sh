@@ -10,7 +10,9 @@
 #   5. interop: container images in a real registry (Debian docker-registry): sigstore-python and
 #      sigstore-js verify signet's image bundles, `sigstore attach` (@sigstore/cli) writes a
 #      referrer signet verifies.
-#   6. interop: python-tuf 7.0.1 (ngclient) refreshes a TUF repository signet-tuf wrote.
+#   6. interop: python-tuf 7.0.1 (ngclient) refreshes a TUF repository signet-tuf wrote;
+#   7. interop: OpenSSL `ts -verify` accepts the TSA's timestamps; sigstore-python signs through
+#      signet's Rekor v2 log and TSA, and the clients verify each other's v2 bundles.
 #   7. interop: OpenSSL's `openssl ts` and sigstore-python (rfc3161-client) use signet's TSA.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
@@ -63,6 +65,9 @@ bash tests/interop/keyless_js.sh "$npmdir" target/debug/signet 2>&1 | tee -a "$l
 # TUF from a running server: python-tuf, sigstore-python (`--instance <url>/tuf`) and sigstore-js
 # (`--tuf-mirror-url <url>/tuf`) get the instance's trust with only DATA/tuf/root.json in hand.
 bash tests/interop/tuf_server.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
+# Rekor v2 and the TSA: sigstore-python signs against `signet server --tlog-api v2` (CA, v2 log,
+# TSA) and verifies; signet, sigstore-python and sigstore-js verify each other's v2 bundles.
+bash tests/interop/rekor_v2_tsa.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 # Container images in a real registry (docker-registry, installed by scripts/registry.sh).
 bash tests/interop/oci_peers.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 

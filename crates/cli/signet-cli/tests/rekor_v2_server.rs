@@ -152,9 +152,18 @@ async fn v2_log_serves_entries_and_tiles_that_verify() {
 
     // Signing with a signing config that advertises the v2 log and no TSA is refused, saying
     // why, before anything is logged.
+    let mut cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("trust_config.json")).unwrap())
+            .unwrap();
+    cfg["signingConfig"]["tsaUrls"] = serde_json::json!([]);
+    if let Some(s) = cfg["signingConfig"].as_object_mut() {
+        s.remove("tsaConfig");
+    }
+    let no_tsa = dir.path().join("no_tsa_trust_config.json");
+    std::fs::write(&no_tsa, cfg.to_string()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_signet"))
         .args(["sign-blob", "--trust-config"])
-        .arg(dir.path().join("trust_config.json"))
+        .arg(&no_tsa)
         .arg("--bundle")
         .arg(dir.path().join("signed.json"))
         .arg(&ap)
