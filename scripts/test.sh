@@ -11,9 +11,9 @@
 #      sigstore-js verify signet's image bundles, `sigstore attach` (@sigstore/cli) writes a
 #      referrer signet verifies.
 #   6. interop: python-tuf 7.0.1 (ngclient) refreshes a TUF repository signet-tuf wrote;
-#   7. interop: OpenSSL `ts -verify` accepts the TSA's timestamps; sigstore-python signs through
-#      signet's Rekor v2 log and TSA, and the clients verify each other's v2 bundles.
-#   7. interop: OpenSSL's `openssl ts` and sigstore-python (rfc3161-client) use signet's TSA.
+#   7. interop: OpenSSL's `openssl ts` and sigstore-python (rfc3161-client) use signet's TSA;
+#      sigstore-python signs through signet's Rekor v2 log and TSA, and the clients verify
+#      each other's v2 bundles.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
