@@ -18,6 +18,7 @@
 )]
 
 pub mod http;
+pub mod tiles;
 
 use signet_bundle::{
     CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson, LogIdJson,
@@ -86,6 +87,23 @@ pub enum ClientError {
     /// A returned entry failed verification.
     #[error("log entry failed verification: {0}")]
     Verify(String),
+    /// A tiled log's hash tiles do not reproduce its signed checkpoint.
+    #[error("the log's tiles do not match its checkpoint: {0}")]
+    TilesMismatch(String),
+    /// A tiled log's checkpoint failed verification, or is not consistent with an earlier one.
+    #[error("{0}")]
+    Checkpoint(String),
+    /// An index beyond the log's tree.
+    #[error("entry {index} is beyond the log's tree of size {size}")]
+    BeyondTree {
+        /// The index asked for.
+        index: u64,
+        /// The verified tree size.
+        size: u64,
+    },
+    /// A tile computation failed (a tile the log should have served was missing or malformed).
+    #[error(transparent)]
+    Tile(#[from] signet_tlog::tiles::TileError),
 }
 
 /// ` (N MiB)` for a whole number of MiB, else nothing.

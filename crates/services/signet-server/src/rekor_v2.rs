@@ -76,7 +76,7 @@ async fn tile<S: LogStore>(State(log): State<Shared<S>>, Path(rest): Path<String
                     if id.is_full() { IMMUTABLE } else { SHORT_LIVED },
                 ),
             ],
-            bytes,
+            Arc::unwrap_or_clone(bytes),
         )
             .into_response(),
         Err(e) => tile_error(&e),
