@@ -64,17 +64,21 @@ impl TileClient {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        // Error bodies are short text; read a little of one for the message.
-        let limit = if status.is_success() { limit } else { 4096 };
-        let body = http::read_limited(resp, &url, limit, &self.opts).await?;
         if !status.is_success() {
+            // Error bodies are short text: a little of one is the message.
+            let message = http::read_limited(resp, &url, 4096, &self.opts)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+                .unwrap_or_default();
             return Err(ClientError::Status {
                 url,
                 status: status.as_u16(),
-                message: String::from_utf8_lossy(&body).trim().to_string(),
+                message,
             });
         }
-        Ok(Some(body))
+        Ok(Some(
+            http::read_limited(resp, &url, limit, &self.opts).await?,
+        ))
     }
 
     /// The bytes of tile `id`: the tile itself, or for a partial tile the log no longer serves,

@@ -167,7 +167,7 @@ pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
                 None => bail!("--log-index is required"),
             };
             match (verify, args.output, entry) {
-                (false, _, None) | (true, _, None) => {
+                (_, _, None) => {
                     if let Some(old) = &older {
                         consistency_line(args.output, old, &cp);
                     }
