@@ -164,6 +164,45 @@ async fn tiled_log_is_read_and_verified_through_its_tiles() {
     );
     assert!(out.contains("tlog entry verified with uuid"), "{out}");
 
+    // A checkpoint signed with the log's key for another tree of size 2 (a split view): the
+    // log's tree is not consistent with it.
+    let log_key =
+        SigningKey::from_pkcs8_der(&std::fs::read(d.join("log-v2").join("log.key")).unwrap())
+            .unwrap();
+    let origin = cp.lines().next().unwrap();
+    let forged = signet_tlog::Checkpoint {
+        origin: origin.into(),
+        size: signet_types::TreeSize(2),
+        root_hash: signet_tlog::leaf_hash(b"another tree"),
+        extensions: vec![],
+    };
+    let signer = signet_tlog::EcdsaNoteSigner::new(origin, log_key).unwrap();
+    let forged_path = d.join("forged.txt");
+    std::fs::write(
+        &forged_path,
+        signet_tlog::sign_note(&forged.to_text(), &[&signer]).unwrap(),
+    )
+    .unwrap();
+    let (ok, _, err) = signet(
+        d,
+        &[
+            "log",
+            "verify",
+            "--tiles",
+            &v2,
+            "--trusted-root",
+            tr,
+            "--checkpoint",
+            forged_path.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        err.contains("is not consistent with the earlier one of size 2"),
+        "{err}"
+    );
+
     // An index beyond the tree.
     let (ok, _, err) = signet(
         d,
