@@ -125,6 +125,13 @@ fn saved_checkpoint(path: &std::path::Path, keys: &[LogKey]) -> Result<VerifiedC
 
 /// `signet log … --tiles URL`.
 pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
+    let only = "--tiles reads a tiled log: `signet log info`, `get --log-index` and `verify` only (a Rekor v2 log takes entries at <url>/api/v2/log/entries)";
+    if !matches!(
+        args.command,
+        LogCommand::Info | LogCommand::Get { .. } | LogCommand::Verify { .. }
+    ) {
+        bail!("{only}");
+    }
     let client = TileClient::new(url, &crate::net::options()?)?;
     let keys = log_keys(args, url)?;
     let (text, cp, log_id) = checkpoint(&client, &keys).await?;
@@ -215,11 +222,7 @@ pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
                 }
             }
         }
-        LogCommand::Upload { .. } | LogCommand::Search { .. } => bail!(
-            "--tiles reads a tiled log: `info`, `get --log-index` and `verify` only (a Rekor v2 log takes entries at <url>/api/v2/log/entries)"
-        ),
-        #[allow(unreachable_patterns)]
-        _ => bail!("--tiles is for `signet log info|get|verify`"),
+        _ => bail!("{only}"),
     }
     Ok(())
 }
