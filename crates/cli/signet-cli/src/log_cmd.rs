@@ -1,5 +1,7 @@
 //! `signet log`: rekor-cli-style access to a transparency log.
 
+mod tiles;
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -31,6 +33,8 @@ pub struct LogArgs {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    tiles: tiles::TilesArgs,
     #[command(subcommand)]
     command: LogCommand,
 }
@@ -237,6 +241,9 @@ fn body_object(body: &[u8]) -> Result<serde_json::Value> {
 }
 
 async fn run_async(args: LogArgs) -> Result<()> {
+    if let Some(url) = args.tiles.url() {
+        return tiles::run(&args, url).await;
+    }
     let client = RekorClient::with_options(&args.rekor_url, &crate::net::options()?)?;
     let pinned = pinned_keys(&args.log_public_key)?;
     match &args.command {

@@ -280,10 +280,14 @@ async fn serve(args: ServerArgs) -> Result<()> {
     ));
 
     let info = inst.log.log_info();
-    let (log_stopped, ct_stopped) = (
-        inst.log.active().sequencer_stopped(),
-        inst.ct.sequencer_stopped(),
-    );
+    let sequencers: Vec<(&'static str, Stopped)> = vec![
+        (
+            "transparency log",
+            Box::pin(inst.log.active().sequencer_stopped()),
+        ),
+        ("CT log", Box::pin(inst.ct.sequencer_stopped())),
+        ("Rekor v2 log", Box::pin(v2.log().sequencer_stopped())),
+    ];
     let ct = Arc::new(inst.ct);
     let ca_svc = Arc::new(signet_server::ca::CaService {
         ca: inst.ca,
@@ -309,7 +313,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
         }
     );
     let server = signet_server::serve(listener, app, args.limits.limits(), shutdown());
-    unless_a_sequencer_stops(server, log_stopped, ct_stopped).await?;
+    unless_a_sequencer_stops(server, sequencers).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -329,18 +333,28 @@ fn with_v2(
     }
 }
 
-/// Runs `server` to its end, unless the transparency log's or the CT log's sequencer (their
-/// only writer) stops first: from then on every write would be refused while reads go on, so
-/// the process fails instead, for a supervisor to restart it.
+/// Completes with why a log's sequencer stopped.
+type Stopped = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+
+/// Runs `server` to its end, unless one of the logs' sequencers (each its log's only writer:
+/// the Rekor v1 log, the CT log, the Rekor v2 log) stops first: from then on every write to
+/// that log would be refused while reads go on, so the process fails instead, for a supervisor
+/// to restart it.
 async fn unless_a_sequencer_stops(
     server: impl std::future::Future<Output = std::io::Result<()>>,
-    log_stopped: impl std::future::Future<Output = String>,
-    ct_stopped: impl std::future::Future<Output = String>,
+    sequencers: Vec<(&'static str, Stopped)>,
 ) -> Result<()> {
+    if sequencers.is_empty() {
+        return Ok(server.await?);
+    }
+    let any = futures_util::future::select_all(
+        sequencers
+            .into_iter()
+            .map(|(name, stopped)| Box::pin(async move { (name, stopped.await) })),
+    );
     let (name, why) = tokio::select! {
         r = server => return Ok(r?),
-        why = log_stopped => ("transparency log", why),
-        why = ct_stopped => ("CT log", why),
+        ((name, why), _, _) = any => (name, why),
     };
     anyhow::bail!("{name} sequencer stopped: {why}; exiting so a supervisor can restart signet")
 }
@@ -394,7 +408,7 @@ pub async fn shutdown() {
 
 #[cfg(test)]
 mod tests {
-    use super::{checkpoint_host, seconds, unless_a_sequencer_stops};
+    use super::{Stopped, checkpoint_host, seconds, unless_a_sequencer_stops};
     use std::time::Duration;
 
     #[test]
@@ -408,11 +422,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_stopped_sequencer_ends_the_server_with_an_error() {
-        let never = std::future::pending::<String>;
+        let never = || -> Stopped { Box::pin(std::future::pending::<String>()) };
+        let said = |why: &'static str| -> Stopped { Box::pin(async move { why.to_string() }) };
+        let logs = |v1: Stopped, ct: Stopped, v2: Stopped| {
+            vec![
+                ("transparency log", v1),
+                ("CT log", ct),
+                ("Rekor v2 log", v2),
+            ]
+        };
         let e = unless_a_sequencer_stops(
             std::future::pending(),
-            async { "task 7 panicked with message \"boom\"".to_string() },
-            never(),
+            logs(
+                said("task 7 panicked with message \"boom\""),
+                never(),
+                never(),
+            ),
         )
         .await
         .unwrap_err();
@@ -421,9 +446,10 @@ mod tests {
             "transparency log sequencer stopped: task 7 panicked with message \"boom\"; \
              exiting so a supervisor can restart signet"
         );
-        let e = unless_a_sequencer_stops(std::future::pending(), never(), async {
-            "it returned".to_string()
-        })
+        let e = unless_a_sequencer_stops(
+            std::future::pending(),
+            logs(never(), said("it returned"), never()),
+        )
         .await
         .unwrap_err();
         assert!(
@@ -431,8 +457,20 @@ mod tests {
                 .starts_with("CT log sequencer stopped: it returned"),
             "{e}"
         );
+        // The Rekor v2 log's sequencer stopping ends the server too.
+        let e = unless_a_sequencer_stops(
+            std::future::pending(),
+            logs(never(), never(), said("its store failed")),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("Rekor v2 log sequencer stopped: its store failed"),
+            "{e}"
+        );
         // A server that ends by itself (graceful shutdown) is a clean exit.
-        unless_a_sequencer_stops(async { Ok(()) }, never(), never())
+        unless_a_sequencer_stops(async { Ok(()) }, logs(never(), never(), never()))
             .await
             .unwrap();
     }

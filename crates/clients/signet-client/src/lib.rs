@@ -22,6 +22,7 @@ pub mod monitor;
 mod rekor_v2;
 
 pub use rekor_v2::{V2Submission, VerifiedV2Entry, verify_v2_entry_of};
+pub mod tiles;
 
 use signet_bundle::{
     CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson, LogIdJson,
@@ -98,6 +99,23 @@ pub enum ClientError {
         /// The index the log gave in its `x-log-index` header.
         index: Option<u64>,
     },
+    /// A tiled log's hash tiles do not reproduce its signed checkpoint.
+    #[error("the log's tiles do not match its checkpoint: {0}")]
+    TilesMismatch(String),
+    /// A tiled log's checkpoint failed verification, or is not consistent with an earlier one.
+    #[error("{0}")]
+    Checkpoint(String),
+    /// An index beyond the log's tree.
+    #[error("entry {index} is beyond the log's tree of size {size}")]
+    BeyondTree {
+        /// The index asked for.
+        index: u64,
+        /// The verified tree size.
+        size: u64,
+    },
+    /// A tile computation failed (a tile the log should have served was missing or malformed).
+    #[error(transparent)]
+    Tile(#[from] signet_tlog::tiles::TileError),
 }
 
 /// ` (N MiB)` for a whole number of MiB, else nothing.

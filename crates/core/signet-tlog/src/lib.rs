@@ -15,6 +15,9 @@
 //!   ([`verify_note`], [`verify_checkpoint`], yielding the proof-carrying [`VerifiedNote`] and
 //!   [`VerifiedCheckpoint`]) with Ed25519 (C2SP, Rekor v2) and Rekor v1 style ECDSA keys, and
 //!   the matching signers for servers ([`sign_note`]).
+//! * C2SP tlog-tiles ([`tiles`]): tile paths, entry bundles, and [`tiles::TileProver`], which
+//!   computes roots, inclusion and consistency proofs from tiles alone (the log serves tiles with
+//!   it, clients read a tiled log with it).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -35,6 +38,7 @@ mod error;
 mod merkle;
 mod note;
 mod store;
+pub mod tiles;
 mod witness;
 
 pub use error::TlogError;
@@ -45,7 +49,7 @@ pub use merkle::{
 pub use note::{
     Checkpoint, EcdsaNoteSigner, EcdsaNoteVerifier, Ed25519NoteSigner, Ed25519NoteVerifier,
     NoteSignature, NoteSigner, NoteVerifier, SignedNote, VerifiedCheckpoint, VerifiedNote,
-    ed25519_key_id, sign_note, verify_checkpoint, verify_note,
+    checkpoint_verifier, ed25519_key_id, sign_note, verify_checkpoint, verify_note,
 };
 pub use store::{
     Frontier, HashStore, MemoryHashStore, MerkleTree, StoredIndex, Tree, stored_hashes_for_leaf,

@@ -386,6 +386,19 @@ impl NoteVerifier for EcdsaNoteVerifier {
     }
 }
 
+/// The verifier of a log's checkpoint key as a trusted root carries it: an Ed25519 key under the
+/// log's key `name` (C2SP type 0x01, whose key ID covers the name), any other key by its
+/// `SHA-256(SPKI)` hint whatever the name (C2SP type 0x02, Rekor v1).
+pub fn checkpoint_verifier(
+    name: &str,
+    key: &PublicKey,
+) -> Result<Box<dyn NoteVerifier>, TlogError> {
+    Ok(match key.algorithm() {
+        KeyAlgorithm::Ed25519 => Box::new(Ed25519NoteVerifier::new(name, key)?),
+        _ => Box::new(EcdsaNoteVerifier::any_name(key.clone())),
+    })
+}
+
 /// A key that signs notes.
 pub trait NoteSigner {
     /// Key name for the signature line.

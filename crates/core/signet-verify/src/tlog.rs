@@ -1,11 +1,11 @@
 //! Step 4 of verification: one transparency-log entry.
 
 use signet_bundle::{Content, TlogEntry};
-use signet_crypto::{KeyAlgorithm, PublicKey};
+use signet_crypto::PublicKey;
 use signet_rekor::RekorError;
 use signet_rekor::{EntryBody, Material};
 use signet_tlog::TlogError;
-use signet_tlog::{EcdsaNoteVerifier, Ed25519NoteVerifier, NoteVerifier, VerifiedCheckpoint};
+use signet_tlog::{EcdsaNoteVerifier, NoteVerifier, VerifiedCheckpoint};
 use signet_trust::{TransparencyLog, TrustedRoot};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds};
 
@@ -469,11 +469,7 @@ fn finish(
 
 fn verify_checkpoint(log: &TransparencyLog, text: &str) -> Result<VerifiedCheckpoint, EntryError> {
     let key = log.key.usable().ok_or(EntryError::UnusableCheckpointKey)?;
-    let verifier: Box<dyn NoteVerifier> = match key.algorithm() {
-        KeyAlgorithm::Ed25519 => {
-            Box::new(Ed25519NoteVerifier::new(log.host(), key).map_err(EntryError::CheckpointKey)?)
-        }
-        _ => Box::new(EcdsaNoteVerifier::any_name(key.clone())),
-    };
+    let verifier =
+        signet_tlog::checkpoint_verifier(log.host(), key).map_err(EntryError::CheckpointKey)?;
     signet_tlog::verify_checkpoint(text, &[verifier.as_ref()]).map_err(EntryError::Checkpoint)
 }

@@ -104,9 +104,172 @@ pub mod log_trees {
 }
 
 /// Helpers shared by the load generators (`signet-logbench`, `signet-cabench`,
-/// `signet-tsabench`).
+/// `signet-tsabench`, `signet-tilebench`).
 pub mod load {
-    use std::time::Duration;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// `entries` distinct artifacts signed by a few P-256 keys, each turned into a request body
+    /// by `body(data, signature, key)`.
+    fn presign(
+        entries: usize,
+        body: impl Fn(&[u8], &[u8], &signet_crypto::SigningKey) -> serde_json::Value,
+    ) -> anyhow::Result<Vec<Vec<u8>>> {
+        let keys: Vec<signet_crypto::SigningKey> = (0..8)
+            .map(|_| signet_crypto::SigningKey::generate_p256())
+            .collect::<Result<_, _>>()?;
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        (0..entries)
+            .map(|i| {
+                let k = &keys[i % keys.len()];
+                let data = format!("bench {nonce} entry {i}");
+                let sig = k.sign(data.as_bytes())?;
+                Ok(serde_json::to_vec(&body(data.as_bytes(), &sig, k))?)
+            })
+            .collect()
+    }
+
+    /// `entries` distinct Rekor v1 hashedrekord proposals (pre-signed, so a load generator
+    /// measures the server, not its own signing).
+    pub fn presigned_v1(entries: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+        presign(entries, |data, sig, k| {
+            signet_rekor::proposed_hashedrekord(
+                sig,
+                &k.public_key().to_pem(),
+                &signet_crypto::sha256(data).to_hex(),
+            )
+        })
+    }
+
+    /// `entries` distinct Rekor v2 `CreateEntryRequest`s (hashedrekord 0.0.2).
+    pub fn presigned_v2(entries: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+        use signet_types::b64;
+        presign(entries, |data, sig, k| {
+            serde_json::json!({"hashedRekordRequestV002": {
+                "digest": b64::encode(signet_crypto::sha256(data).as_bytes()),
+                "signature": {"content": b64::encode(sig), "verifier": {
+                    "publicKey": {"rawBytes": b64::encode(k.public_key().spki_der())},
+                    "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}})
+        })
+    }
+
+    /// GETs `urls` in turn from `clients` concurrent tasks for `time`; an answer counts when
+    /// its status is 2xx and `ok` accepts its body. Returns (answers counted, other answers).
+    pub async fn get_for(
+        http: &reqwest::Client,
+        urls: Arc<Vec<String>>,
+        clients: usize,
+        time: Duration,
+        ok: fn(&[u8]) -> bool,
+    ) -> anyhow::Result<(usize, usize)> {
+        let deadline = Instant::now() + time;
+        let mut tasks = Vec::new();
+        for c in 0..clients {
+            let (urls, http) = (urls.clone(), http.clone());
+            tasks.push(tokio::spawn(async move {
+                let (mut i, mut done, mut errs) = (c, 0usize, 0usize);
+                while Instant::now() < deadline && !urls.is_empty() {
+                    let url = &urls[i % urls.len()];
+                    match http.get(url).send().await {
+                        Ok(r) if r.status().is_success() => match r.bytes().await {
+                            Ok(b) if ok(&b) => done += 1,
+                            _ => errs += 1,
+                        },
+                        _ => errs += 1,
+                    }
+                    i += clients;
+                }
+                (done, errs)
+            }));
+        }
+        let (mut done, mut errs) = (0, 0);
+        for t in tasks {
+            let (d, e) = t.await?;
+            done += d;
+            errs += e;
+        }
+        Ok((done, errs))
+    }
+
+    /// What [`post_all`] measured.
+    pub struct Posted {
+        /// Latencies of the accepted requests, sorted.
+        pub latencies: Vec<Duration>,
+        /// Their `Location` headers (in no particular order).
+        pub locations: Vec<String>,
+        /// Requests answered with another status, or not at all.
+        pub errors: usize,
+        /// Wall-clock seconds for all of them.
+        pub seconds: f64,
+    }
+
+    /// POSTs every one of `bodies` (JSON) to `endpoint` from `clients` concurrent tasks, each
+    /// taking the next body not yet sent; an answer with status `accepted` counts as success.
+    pub async fn post_all(
+        http: &reqwest::Client,
+        endpoint: &str,
+        bodies: Arc<Vec<Vec<u8>>>,
+        clients: usize,
+        accepted: u16,
+    ) -> anyhow::Result<Posted> {
+        let next = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (bodies, next, http, endpoint) = (
+                bodies.clone(),
+                next.clone(),
+                http.clone(),
+                endpoint.to_string(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let (mut lat, mut locations, mut errors) = (Vec::new(), Vec::new(), 0usize);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(body) = bodies.get(i) else { break };
+                    let t = Instant::now();
+                    let r = http
+                        .post(&endpoint)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    match r {
+                        Ok(resp) if resp.status().as_u16() == accepted => {
+                            if let Some(loc) =
+                                resp.headers().get("location").and_then(|v| v.to_str().ok())
+                            {
+                                locations.push(loc.to_string());
+                            }
+                            let _ = resp.bytes().await;
+                            lat.push(t.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (lat, locations, errors)
+            }));
+        }
+        let mut out = Posted {
+            latencies: Vec::new(),
+            locations: Vec::new(),
+            errors: 0,
+            seconds: 0.0,
+        };
+        for t in tasks {
+            let (l, loc, e) = t.await?;
+            out.latencies.extend(l);
+            out.locations.extend(loc);
+            out.errors += e;
+        }
+        out.seconds = start.elapsed().as_secs_f64();
+        out.latencies.sort();
+        Ok(out)
+    }
 
     /// The `p` quantile (0..=1) of sorted latencies, in milliseconds (0 when empty).
     pub fn pct(sorted: &[Duration], p: f64) -> f64 {

@@ -53,7 +53,7 @@ mod sequencer;
 mod shards;
 mod signer;
 pub mod store;
-pub mod tiles;
+pub use signet_tlog::tiles;
 mod tree;
 
 pub use clock::{Clock, SystemClock};

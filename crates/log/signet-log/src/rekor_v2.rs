@@ -26,6 +26,51 @@ use crate::tiles::{TileError, TileId, encode_entry_bundle};
 pub struct RekorV2Log<S: LogStore = SqliteStore> {
     log: AppendLog<S>,
     host: String,
+    full_tiles: std::sync::Mutex<FullTiles>,
+}
+
+/// Most bytes of full tiles and entry bundles kept in memory.
+const FULL_TILE_CACHE_BYTES: usize = 64 << 20;
+
+/// Full tiles and entry bundles as served: a full tile never changes, so it is kept (FIFO,
+/// bounded by bytes) and served again without reading the store.
+struct FullTiles {
+    map: std::collections::HashMap<TileId, Arc<Vec<u8>>>,
+    order: std::collections::VecDeque<TileId>,
+    bytes: usize,
+    cap: usize,
+}
+
+impl FullTiles {
+    fn new(cap: usize) -> Self {
+        Self {
+            map: Default::default(),
+            order: Default::default(),
+            bytes: 0,
+            cap,
+        }
+    }
+
+    fn get(&self, id: &TileId) -> Option<Arc<Vec<u8>>> {
+        self.map.get(id).cloned()
+    }
+
+    fn insert(&mut self, id: TileId, bytes: Arc<Vec<u8>>) {
+        if bytes.len() > self.cap || self.map.contains_key(&id) {
+            return;
+        }
+        while self.bytes.saturating_add(bytes.len()) > self.cap {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(b) = self.map.remove(&old) {
+                self.bytes = self.bytes.saturating_sub(b.len());
+            }
+        }
+        self.bytes = self.bytes.saturating_add(bytes.len());
+        self.order.push_back(id);
+        self.map.insert(id, bytes);
+    }
 }
 
 /// Why a tile read failed: a malformed path (400), a tile beyond the tree (404), or the log
@@ -77,6 +122,7 @@ impl<S: LogStore> RekorV2Log<S> {
         Ok(Self {
             log,
             host: host.to_string(),
+            full_tiles: std::sync::Mutex::new(FullTiles::new(FULL_TILE_CACHE_BYTES)),
         })
     }
 
@@ -177,12 +223,27 @@ impl<S: LogStore> RekorV2Log<S> {
         })
     }
 
-    /// A hash tile (`id.level` is `Some`) or an entry bundle, from the store: 32-byte hashes,
-    /// or `uint16`-length-prefixed entries. A tile beyond the current tree is a
-    /// [`TileError::OutOfRange`].
-    pub async fn tile(&self, id: &TileId) -> Result<Vec<u8>, TileReadError> {
+    /// A hash tile (`id.level` is `Some`) or an entry bundle: 32-byte hashes, or
+    /// `uint16`-length-prefixed entries; full ones from memory once read, the rest from the
+    /// store. A tile beyond the current tree is a [`TileError::OutOfRange`].
+    pub async fn tile(&self, id: &TileId) -> Result<Arc<Vec<u8>>, TileReadError> {
         let size = self.log.head().size;
         id.check_in(size)?;
+        if !id.is_full() {
+            return Ok(Arc::new(self.read_tile(id).await?));
+        }
+        if let Some(b) = self.full_tiles.lock().ok().and_then(|c| c.get(id)) {
+            return Ok(b);
+        }
+        let bytes = Arc::new(self.read_tile(id).await?);
+        if let Ok(mut c) = self.full_tiles.lock() {
+            c.insert(*id, bytes.clone());
+        }
+        Ok(bytes)
+    }
+
+    /// Tile `id` (in the tree) from the store.
+    async fn read_tile(&self, id: &TileId) -> Result<Vec<u8>, TileReadError> {
         match id.level {
             Some(_) => {
                 let hashes = self.log.stored_hashes(&id.stored_indexes()).await?;
@@ -198,5 +259,36 @@ impl<S: LogStore> RekorV2Log<S> {
                 Ok(encode_entry_bundle(&bodies)?)
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn id(index: u64) -> TileId {
+        TileId {
+            level: Some(0),
+            index,
+            width: 256,
+        }
+    }
+
+    /// The full-tile cache keeps what it holds under its byte bound, dropping the oldest.
+    #[test]
+    fn full_tile_cache_is_bounded_and_drops_the_oldest() {
+        let mut c = FullTiles::new(3 * 8192);
+        for i in 0..4 {
+            c.insert(id(i), Arc::new(vec![i as u8; 8192]));
+        }
+        assert!(c.get(&id(0)).is_none());
+        for i in 1..4 {
+            assert_eq!(c.get(&id(i)).unwrap()[0], i as u8);
+        }
+        assert_eq!(c.bytes, 3 * 8192);
+        c.insert(id(9), Arc::new(vec![0; 4 * 8192]));
+        assert!(c.get(&id(9)).is_none());
+        assert_eq!(c.bytes, 3 * 8192);
     }
 }

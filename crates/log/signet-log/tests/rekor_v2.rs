@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use signet_crypto::SigningKey;
-use signet_log::tiles::{TileId, parse_entry_bundle, with_tiles};
+use signet_log::tiles::{TileError, TileId, parse_entry_bundle, with_tiles};
 use signet_log::{LogError, RekorV2Log, SystemClock};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
 
@@ -102,7 +102,7 @@ async fn entries_are_logged_and_tiles_reproduce_the_checkpoint() {
         257,
         |id| {
             let l = l2.clone();
-            async move { Ok(l.tile(&id).await.unwrap()) }
+            async move { Ok::<_, TileError>(l.tile(&id).await.unwrap().to_vec()) }
         },
         |p| p.root(),
     )
@@ -118,6 +118,15 @@ async fn entries_are_logged_and_tiles_reproduce_the_checkpoint() {
         .await
         .unwrap();
     assert_eq!(full.len(), 8192);
+    let again = log
+        .tile(&TileId {
+            level: Some(0),
+            index: 0,
+            width: 256,
+        })
+        .await
+        .unwrap();
+    assert_eq!(again, full);
     assert_eq!(
         log.tile(&TileId {
             level: Some(0),
@@ -164,7 +173,7 @@ async fn entries_are_logged_and_tiles_reproduce_the_checkpoint() {
         })
         .await
         .unwrap();
-    assert_eq!(l1, first.current_root().0.to_vec());
+    assert_eq!(*l1, first.current_root().0.to_vec());
     let mut bodies = parse_entry_bundle(
         &log.tile(&TileId {
             level: None,

@@ -76,10 +76,20 @@ async fn tile<S: LogStore>(State(log): State<Shared<S>>, Path(rest): Path<String
                     if id.is_full() { IMMUTABLE } else { SHORT_LIVED },
                 ),
             ],
-            bytes,
+            // A cached full tile is shared, not copied, into the answer.
+            Bytes::from_owner(SharedTile(bytes)),
         )
             .into_response(),
         Err(e) => tile_error(&e),
+    }
+}
+
+/// A tile's bytes as an answer body.
+struct SharedTile(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedTile {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
 

@@ -8,98 +8,29 @@
 //! under DIR and times inclusion proofs (1000 random leaves each).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use signet_crypto::SigningKey;
 use signet_log::{LogStore, SqliteStore, inclusion_proof};
-use signet_testkit::load::{loopback, pct};
+use signet_testkit::load::{get_for, loopback, pct, post_all, presigned_v1};
 use signet_tlog::{MemoryHashStore, StoredIndex, stored_hashes_for_leaf};
 use signet_types::TreeSize;
-
-/// `entries` distinct hashedrekord proposals, signed by a few P-256 keys.
-fn presign(entries: usize) -> Result<Vec<Vec<u8>>> {
-    let keys: Vec<SigningKey> = (0..8)
-        .map(|_| SigningKey::generate_p256())
-        .collect::<Result<_, _>>()?;
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    (0..entries)
-        .map(|i| {
-            let k = &keys[i % keys.len()];
-            let data = format!("bench {nonce} entry {i}");
-            let sig = k.sign(data.as_bytes())?;
-            let p = signet_rekor::proposed_hashedrekord(
-                &sig,
-                &k.public_key().to_pem(),
-                &signet_crypto::sha256(data.as_bytes()).to_hex(),
-            );
-            Ok(serde_json::to_vec(&p)?)
-        })
-        .collect()
-}
 
 async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
     loopback(url)?;
     // Pre-sign so the clients measure the server, not their own signing.
-    let bodies = presign(entries)?;
-    let bodies = Arc::new(bodies);
-    let next = Arc::new(AtomicUsize::new(0));
+    let bodies = presigned_v1(entries)?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()?;
     let endpoint = format!("{url}/api/v1/log/entries");
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (bodies, next, http, endpoint) =
-            (bodies.clone(), next.clone(), http.clone(), endpoint.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut ids = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= bodies.len() {
-                    break;
-                }
-                let t = Instant::now();
-                let r = http
-                    .post(&endpoint)
-                    .header("content-type", "application/json")
-                    .body(bodies[i].clone())
-                    .send()
-                    .await;
-                match r {
-                    Ok(resp) if resp.status().as_u16() == 201 => {
-                        if let Some(loc) =
-                            resp.headers().get("location").and_then(|v| v.to_str().ok())
-                        {
-                            ids.push(loc.rsplit('/').next().unwrap_or("").to_string());
-                        }
-                        let _ = resp.bytes().await;
-                        lat.push(t.elapsed());
-                    }
-                    _ => errors += 1,
-                }
-            }
-            (lat, ids, errors)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut ids = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, i, e) = t.await?;
-        lat.extend(l);
-        ids.extend(i);
-        errors += e;
-    }
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort();
+    let posted = post_all(&http, &endpoint, Arc::new(bodies), clients, 201).await?;
+    let (lat, secs, errors) = (&posted.latencies, posted.seconds, posted.errors);
+    let ids: Vec<String> = posted
+        .locations
+        .iter()
+        .map(|loc| loc.rsplit('/').next().unwrap_or("").to_string())
+        .collect();
     println!(
         "| appends | clients | seconds | durable appends/s | p50 ms | p99 ms | max ms | errors |"
     );
@@ -108,50 +39,28 @@ async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
         "| {} | {clients} | {secs:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {errors} |",
         lat.len(),
         lat.len() as f64 / secs,
-        pct(&lat, 0.5),
-        pct(&lat, 0.99),
-        pct(&lat, 1.0)
+        pct(lat, 0.5),
+        pct(lat, 0.99),
+        pct(lat, 1.0)
     );
 
     // GET by UUID for 5 seconds.
-    let ids = Arc::new(ids);
-    let done = Arc::new(AtomicUsize::new(0));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let (ids, http, done, url) = (ids.clone(), http.clone(), done.clone(), url.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut i = c;
-            let mut errs = 0usize;
-            while Instant::now() < deadline && !ids.is_empty() {
-                let id = &ids[i % ids.len()];
-                match http
-                    .get(format!("{url}/api/v1/log/entries/{id}"))
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => errs += 1,
-                }
-                i += clients;
-            }
-            errs
-        }));
-    }
-    let mut errs = 0;
-    for t in tasks {
-        errs += t.await?;
-    }
+    let urls: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{url}/api/v1/log/entries/{id}"))
+        .collect();
+    let (done, errs) = get_for(
+        &http,
+        Arc::new(urls),
+        clients,
+        Duration::from_secs(5),
+        |b| !b.is_empty(),
+    )
+    .await?;
     println!();
     println!("| GET /api/v1/log/entries/{{uuid}} | clients | requests/s | errors |");
     println!("|---|---|---|---|");
-    println!(
-        "| 5 s | {clients} | {:.0} | {errs} |",
-        done.load(Ordering::Relaxed) as f64 / 5.0
-    );
+    println!("| 5 s | {clients} | {:.0} | {errs} |", done as f64 / 5.0);
     Ok(())
 }
 
@@ -222,7 +131,7 @@ async fn main() -> Result<()> {
             let n: usize = args.get(2).context("N")?.parse()?;
             let out = args.get(3).context("FILE")?;
             let mut text = Vec::new();
-            for b in presign(n)? {
+            for b in presigned_v1(n)? {
                 text.extend_from_slice(&b);
                 text.push(b'\n');
             }

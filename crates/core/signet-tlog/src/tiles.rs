@@ -8,7 +8,7 @@
 //! over leaves `[(N·256+i)·256^L, (N·256+i+1)·256^L)`; a full tile has 256 hashes, a partial
 //! one `W` (1–255), the tree's last at that level.
 
-use signet_tlog::{StoredIndex, node_hash};
+use crate::{StoredIndex, node_hash};
 use signet_types::Sha256Hash;
 
 /// Hashes (or entries) in a full tile.
@@ -377,7 +377,7 @@ impl<'a> TileProver<'a> {
     /// The root of the tree.
     pub fn root(&self) -> Result<Sha256Hash, TileError> {
         if self.size == 0 {
-            return Ok(signet_tlog::empty_root());
+            return Ok(crate::empty_root());
         }
         self.mth(0, self.size)
     }
@@ -398,6 +398,54 @@ impl<'a> TileProver<'a> {
         let mut out = Vec::new();
         self.path(index, 0, self.size, &mut out)?;
         Ok(out)
+    }
+
+    /// RFC 6962 PROOF(old_size, D[0:size]): the consistency proof from the tree of `old_size`
+    /// leaves to this one (empty when the sizes are equal or `old_size` is 0).
+    pub fn consistency_proof(&self, old_size: u64) -> Result<Vec<Sha256Hash>, TileError> {
+        if old_size > self.size {
+            return Err(TileError::OutOfRange {
+                what: format!("tree size {old_size}"),
+                size: self.size,
+            });
+        }
+        let mut out = Vec::new();
+        if old_size > 0 && old_size < self.size {
+            self.subproof(old_size, 0, self.size, true, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// RFC 6962 SUBPROOF(m, D[start:start + len], b).
+    fn subproof(
+        &self,
+        m: u64,
+        start: u64,
+        len: u64,
+        whole: bool,
+        out: &mut Vec<Sha256Hash>,
+    ) -> Result<(), TileError> {
+        if m == len {
+            if !whole {
+                out.push(self.mth(start, len)?);
+            }
+            return Ok(());
+        }
+        let k = split(len);
+        if m <= k {
+            self.subproof(m, start, k, whole, out)?;
+            out.push(self.mth(start.saturating_add(k), len.saturating_sub(k))?);
+        } else {
+            self.subproof(
+                m.saturating_sub(k),
+                start.saturating_add(k),
+                len.saturating_sub(k),
+                false,
+                out,
+            )?;
+            out.push(self.mth(start, k)?);
+        }
+        Ok(())
     }
 
     fn path(
@@ -434,15 +482,16 @@ fn split(n: u64) -> u64 {
 }
 
 /// Runs a tile computation twice: once to learn which tiles it reads, then over the tiles
-/// `fetch` returns for them (one round of fetches).
-pub async fn with_tiles<T, F, Fut>(
+/// `fetch` returns for them (one round of fetches; `fetch` fails with the caller's error).
+pub async fn with_tiles<T, E, F, Fut>(
     size: u64,
     mut fetch: F,
     f: impl Fn(&TileProver<'_>) -> Result<T, TileError>,
-) -> Result<T, TileError>
+) -> Result<T, E>
 where
+    E: From<TileError>,
     F: FnMut(TileId) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<u8>, TileError>>,
+    Fut: std::future::Future<Output = Result<Vec<u8>, E>>,
 {
     let rec = TileRecorder::default();
     f(&TileProver::new(&rec, size))?;
@@ -451,7 +500,7 @@ where
         let bytes = fetch(id).await?;
         fetched.0.insert(id, bytes);
     }
-    f(&TileProver::new(&fetched, size))
+    Ok(f(&TileProver::new(&fetched, size))?)
 }
 
 #[cfg(test)]
@@ -533,13 +582,13 @@ mod tests {
     /// Hash tiles cut from a tree's stored hashes (what the server serves), read at a
     /// historical size.
     struct StoredTiles<'a> {
-        tree: &'a signet_tlog::MerkleTree,
+        tree: &'a crate::MerkleTree,
         size: u64,
     }
 
     impl TileSource for StoredTiles<'_> {
         fn tile(&self, id: &TileId) -> Result<Vec<u8>, TileError> {
-            use signet_tlog::HashStore;
+            use crate::HashStore;
             id.check_in(self.size)?;
             let idx: Vec<StoredIndex> = id.stored_indexes().into_iter().map(StoredIndex).collect();
             let hashes = self.tree.store().read_hashes(&idx).unwrap();
@@ -552,14 +601,14 @@ mod tests {
     /// tile boundary up to a second-level tile, and the proofs verify.
     #[test]
     fn tiles_reproduce_roots_and_proofs() {
-        let mut tree = signet_tlog::MerkleTree::new();
+        let mut tree = crate::MerkleTree::new();
         let sizes = [
             0u64, 1, 2, 3, 255, 256, 257, 511, 512, 513, 65_535, 65_536, 65_537,
         ];
         let max = *sizes.last().unwrap();
         let mut leaves = Vec::new();
         for i in 0..max {
-            let l = signet_tlog::leaf_hash(&i.to_be_bytes());
+            let l = crate::leaf_hash(&i.to_be_bytes());
             leaves.push(l);
             tree.append(l).unwrap();
         }
@@ -568,7 +617,7 @@ mod tests {
             let p = TileProver::new(&src, size);
             let root = p.root().unwrap();
             if size == 0 {
-                assert_eq!(root, signet_tlog::empty_root());
+                assert_eq!(root, crate::empty_root());
                 continue;
             }
             assert_eq!(
@@ -583,7 +632,7 @@ mod tests {
                     .unwrap();
                 assert_eq!(proof, want, "index {index} size {size}");
                 assert_eq!(p.leaf_hash(index).unwrap(), leaves[index as usize]);
-                signet_tlog::verify_inclusion(
+                crate::verify_inclusion(
                     signet_types::LogIndex(index),
                     signet_types::TreeSize(size),
                     &leaves[index as usize],
@@ -593,6 +642,22 @@ mod tests {
                 .unwrap();
             }
             assert!(p.inclusion_proof(size).is_err());
+            for old in [1, (size / 3).max(1), size.saturating_sub(1).max(1), size] {
+                let proof = p.consistency_proof(old).unwrap();
+                let want = tree
+                    .consistency_proof(signet_types::TreeSize(old), signet_types::TreeSize(size))
+                    .unwrap();
+                assert_eq!(proof, want, "old {old} size {size}");
+                crate::verify_consistency(
+                    signet_types::TreeSize(old),
+                    signet_types::TreeSize(size),
+                    &proof,
+                    &tree.root(signet_types::TreeSize(old)).unwrap(),
+                    &root,
+                )
+                .unwrap();
+            }
+            assert!(p.consistency_proof(size + 1).is_err());
         }
     }
 

@@ -1,0 +1,250 @@
+//! `signet log info|get|verify --tiles URL`: reading a tiled log (Rekor v2, C2SP tlog-tiles)
+//! through its checkpoint, hash tiles and entry bundles. The checkpoint is verified with the
+//! key from `--log-public-key` or the trusted root's log at that URL; roots, inclusion and
+//! consistency proofs are computed from the tiles and checked against it.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use signet_client::tiles::TileClient;
+use signet_crypto::{KeyAlgorithm, PublicKey};
+use signet_tlog::{NoteVerifier, VerifiedCheckpoint};
+
+use super::{LogArgs, LogCommand, body_object, pinned_keys};
+use crate::verify_cmd::Output;
+
+/// Flags for reading a tiled log.
+#[derive(Args, Debug)]
+pub struct TilesArgs {
+    /// Read a tiled log (Rekor v2, C2SP tlog-tiles) at this URL (its `checkpoint` and `tile/`
+    /// paths) instead of the Rekor v1 API (`info`, `get --log-index`, `verify`).
+    #[arg(long, global = true)]
+    tiles: Option<String>,
+    /// trusted_root.json holding the tiled log's key (its tlog whose baseUrl is the --tiles
+    /// URL); default: --log-public-key, else the trust config `signet trust` or
+    /// $SIGNET_TRUST_CONFIG name.
+    #[arg(long, global = true, requires = "tiles")]
+    trusted_root: Option<PathBuf>,
+    /// `verify --tiles`: an earlier checkpoint of the log (saved text); the log's current
+    /// checkpoint must be consistent with it.
+    #[arg(long, global = true, requires = "tiles")]
+    checkpoint: Option<PathBuf>,
+}
+
+impl TilesArgs {
+    /// The `--tiles` URL, if given.
+    pub fn url(&self) -> Option<&str> {
+        self.tiles.as_deref()
+    }
+}
+
+/// A checkpoint key: its verifier and the log ID it stands for.
+struct LogKey {
+    verifier: Box<dyn NoteVerifier>,
+    log_id: String,
+}
+
+/// The tiled log's keys: the pinned ones (named by the URL's host, the C2SP origin), else those
+/// of the trusted root's logs whose base URL is `url`.
+fn log_keys(args: &LogArgs, url: &str) -> Result<Vec<LogKey>> {
+    let pinned = pinned_keys(&args.log_public_key)?;
+    let key_of = |name: &str, key: &PublicKey, log_id: Option<&[u8]>| -> Result<LogKey> {
+        let verifier = signet_tlog::checkpoint_verifier(name, key)
+            .with_context(|| format!("the log key cannot verify checkpoints named {name:?}"))?;
+        let log_id = match (log_id, key.algorithm()) {
+            (Some(id), _) => hex::encode(id),
+            (None, KeyAlgorithm::Ed25519) => signet_tlog::Ed25519NoteVerifier::new(name, key)?
+                .key_id()
+                .to_hex(),
+            (None, _) => key.key_id().to_hex(),
+        };
+        Ok(LogKey { verifier, log_id })
+    };
+    if !pinned.is_empty() {
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .with_context(|| format!("--tiles {url:?} is not an http(s) URL"))?;
+        return pinned.iter().map(|k| key_of(&host, k, None)).collect();
+    }
+    let root = match &args.tiles.trusted_root {
+        Some(p) => {
+            let bytes = signet_crypto::read_capped(p, crate::input::TRUSTED_ROOT)?;
+            signet_trust::TrustedRoot::from_json(&bytes)
+                .with_context(|| format!("invalid trusted root {}", p.display()))?
+        }
+        None => match crate::trust_cfg::find(None)? {
+            Some(t) => t.root,
+            None => bail!(
+                "no key for the log at {url}: give --log-public-key or --trusted-root (or trust the instance with `signet trust URL`)"
+            ),
+        },
+    };
+    let want = url.trim_end_matches('/');
+    let keys: Vec<LogKey> = root
+        .tlogs
+        .iter()
+        .filter(|t| t.base_url.trim_end_matches('/') == want)
+        .filter_map(|t| t.key.usable().map(|k| key_of(t.host(), k, Some(&t.log_id))))
+        .collect::<Result<_>>()?;
+    if keys.is_empty() {
+        bail!(
+            "the trusted root has no transparency log with baseUrl {want}: give --log-public-key"
+        );
+    }
+    Ok(keys)
+}
+
+/// The log's checkpoint text, verified with one of `keys` (whose log ID is returned with it).
+async fn checkpoint(
+    client: &TileClient,
+    keys: &[LogKey],
+) -> Result<(String, VerifiedCheckpoint, String)> {
+    let text = client.checkpoint().await?;
+    let mut last = None;
+    for k in keys {
+        match signet_tlog::verify_checkpoint(&text, &[k.verifier.as_ref()]) {
+            Ok(cp) => return Ok((text, cp, k.log_id.clone())),
+            Err(e) => last = Some(e),
+        }
+    }
+    match last {
+        Some(e) => Err(anyhow::Error::new(e).context("the log's checkpoint does not verify")),
+        None => bail!("no key for the log's checkpoint"),
+    }
+}
+
+/// An earlier checkpoint from a file, verified with `keys`.
+fn saved_checkpoint(path: &std::path::Path, keys: &[LogKey]) -> Result<VerifiedCheckpoint> {
+    let text = signet_crypto::read_capped_string(path, signet_log::CHECKPOINT_FILE_LIMIT)?;
+    let verifiers: Vec<&dyn NoteVerifier> = keys.iter().map(|k| k.verifier.as_ref()).collect();
+    signet_tlog::verify_checkpoint(&text, &verifiers)
+        .with_context(|| format!("the checkpoint in {} does not verify", path.display()))
+}
+
+/// `signet log … --tiles URL`.
+pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
+    let only = "--tiles reads a tiled log: `signet log info`, `get --log-index` and `verify` only (a Rekor v2 log takes entries at <url>/api/v2/log/entries)";
+    if !matches!(
+        args.command,
+        LogCommand::Info | LogCommand::Get { .. } | LogCommand::Verify { .. }
+    ) {
+        bail!("{only}");
+    }
+    let client = TileClient::new(url, &crate::net::options()?)?;
+    let keys = log_keys(args, url)?;
+    let (text, cp, log_id) = checkpoint(&client, &keys).await?;
+    match &args.command {
+        LogCommand::Info => {
+            client.check_root(&cp).await?;
+            match args.output {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::json!({"origin": cp.origin(), "treeSize": cp.size().0,
+                        "rootHash": cp.root_hash().to_hex(), "logId": log_id, "checkpoint": text})
+                ),
+                Output::Text => {
+                    println!("Verification Successful!");
+                    println!("Tree Size:              {}", cp.size());
+                    println!("Root Hash:              {}", cp.root_hash().to_hex());
+                    println!("Origin:                 {}", cp.origin());
+                    println!("LogID:                  {log_id}");
+                }
+            }
+        }
+        LogCommand::Get { uuid, log_index }
+        | LogCommand::Verify {
+            uuid, log_index, ..
+        } => {
+            let verify = matches!(args.command, LogCommand::Verify { .. });
+            // Witness cosignatures required on the log's checkpoint (`--witness-key`).
+            if let LogCommand::Verify { witnesses, .. } = &args.command {
+                witnesses.check(&text)?;
+            }
+            if uuid.is_some() {
+                bail!(
+                    "--uuid cannot be used with --tiles (a tiled log has no index by UUID): give --log-index"
+                );
+            }
+            let older = match &args.tiles.checkpoint {
+                Some(p) if verify => Some(saved_checkpoint(p, &keys)?),
+                Some(_) => bail!("--checkpoint is for `signet log verify --tiles`"),
+                None => None,
+            };
+            if let Some(old) = &older {
+                client.verify_consistency(old, &cp).await?;
+            }
+            let entry = match log_index {
+                Some(i) => Some(client.verified_entry(&cp, *i).await?),
+                None if verify && older.is_some() => None,
+                None => bail!("--log-index is required"),
+            };
+            match (verify, args.output, entry) {
+                (_, _, None) => {
+                    if let Some(old) = &older {
+                        consistency_line(args.output, old, &cp);
+                    }
+                }
+                (false, Output::Json, Some(e)) => println!(
+                    "{}",
+                    serde_json::json!({"Body": body_object(&e.body)?, "LogIndex": e.index,
+                        "UUID": e.leaf_hash.to_hex(), "LogID": log_id,
+                        "TreeSize": cp.size().0, "RootHash": cp.root_hash().to_hex()})
+                ),
+                (false, Output::Text, Some(e)) => {
+                    println!("LogID: {log_id}");
+                    println!("Index: {}", e.index);
+                    println!("UUID: {}", e.leaf_hash.to_hex());
+                    println!(
+                        "Body: {}\n",
+                        serde_json::to_string_pretty(&body_object(&e.body)?)?
+                    );
+                }
+                (true, Output::Json, Some(e)) => println!(
+                    "{}",
+                    serde_json::json!({"verified": true, "uuid": e.leaf_hash.to_hex(),
+                        "logIndex": e.index, "treeSize": cp.size().0,
+                        "rootHash": cp.root_hash().to_hex(),
+                        "consistentWith": older.as_ref().map(|o| o.size().0)})
+                ),
+                (true, Output::Text, Some(e)) => {
+                    println!("Current Root Hash: {}", cp.root_hash().to_hex());
+                    println!("Entry Hash: {}", e.leaf_hash.to_hex());
+                    println!("Entry Index in Current Tree: {}", e.index);
+                    println!("Current Tree Size: {}", cp.size());
+                    println!("Checkpoint:\n{text}");
+                    println!(
+                        "Inclusion Proof: computed from the log's tiles, verified against tree size {}",
+                        cp.size()
+                    );
+                    if let Some(old) = &older {
+                        consistency_line(Output::Text, old, &cp);
+                    }
+                    println!(
+                        "tlog entry verified with uuid: {} index: {}",
+                        e.leaf_hash.to_hex(),
+                        e.index
+                    );
+                }
+            }
+        }
+        _ => bail!("{only}"),
+    }
+    Ok(())
+}
+
+fn consistency_line(output: Output, old: &VerifiedCheckpoint, cp: &VerifiedCheckpoint) {
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({"consistent": true, "from": old.size().0, "to": cp.size().0,
+                "rootHash": cp.root_hash().to_hex()})
+        ),
+        Output::Text => println!(
+            "Consistency: the earlier checkpoint (size {}) is a prefix of the log's tree (size {})",
+            old.size(),
+            cp.size()
+        ),
+    }
+}
