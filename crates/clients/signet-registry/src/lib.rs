@@ -64,6 +64,9 @@ const CONFIRMATIONS: u32 = 2;
 /// Most `5xx` answers tolerated during one read-modify-write of a tag (distribution answers
 /// 500 now and then when writers race on one tag).
 pub const MAX_SERVER_ERRORS: u32 = 4;
+/// Most times a manifest is put again after the registry called one of its blobs unknown while
+/// writers raced to upload it.
+pub const MAX_BLOB_RACES: u32 = 3;
 /// Longest wait between a write of a tag and the re-read that checks it.
 pub const MAX_SETTLE: Duration = Duration::from_secs(5);
 /// Most pages of one referrers listing.
@@ -604,7 +607,7 @@ impl RegistryClient {
         if_match: Option<&str>,
     ) -> Result<Put, RegistryError> {
         for b in &artifact.blobs {
-            self.push_blob(repo, &b.digest, &b.bytes).await?;
+            self.push_blob(repo, &b.digest, &b.bytes, false).await?;
         }
         let reference = tag.map_or_else(|| artifact.digest.to_string(), str::to_string);
         let target = match tag {
@@ -612,20 +615,37 @@ impl RegistryClient {
             None => repo.at_digest(artifact.digest),
         };
         let url = self.url(repo, &format!("manifests/{reference}"))?;
-        let mut req = Req::new(Method::PUT, url)
-            .header(header::CONTENT_TYPE, artifact.media_type.clone())
-            .body(artifact.bytes.clone());
-        if let Some(etag) = if_match {
-            req = req.header(header::IF_MATCH, etag);
-        }
-        let resp = self.send(repo, Access::Push, req).await?;
-        let status = resp.status();
-        if status == StatusCode::PRECONDITION_FAILED {
-            return Ok(Put::Stale);
-        }
-        if !status.is_success() {
-            return Err(status_error(&target, resp, &self.inner.http_opts).await);
-        }
+        let mut races = 0u32;
+        let resp = loop {
+            let mut req = Req::new(Method::PUT, url.clone())
+                .header(header::CONTENT_TYPE, artifact.media_type.clone())
+                .body(artifact.bytes.clone());
+            if let Some(etag) = if_match {
+                req = req.header(header::IF_MATCH, etag);
+            }
+            let resp = self.send(repo, Access::Push, req).await?;
+            let status = resp.status();
+            if status == StatusCode::PRECONDITION_FAILED {
+                return Ok(Put::Stale);
+            }
+            if status.is_success() {
+                break resp;
+            }
+            let e = status_error(&target, resp, &self.inner.http_opts).await;
+            // distribution 2.8.2, while writers upload the same blob at once, can call a blob
+            // that HEAD found "unknown" when the manifest arrives: upload the blobs again (their
+            // bytes, not a HEAD) and put the manifest once more.
+            let blob_race = matches!(&e, RegistryError::Status { status: 400, body, .. }
+                if body.contains("MANIFEST_BLOB_UNKNOWN"));
+            if !blob_race || races >= MAX_BLOB_RACES {
+                return Err(e);
+            }
+            races = races.saturating_add(1);
+            tokio::time::sleep(Duration::from_millis(50u64.saturating_mul(races.into()))).await;
+            for b in &artifact.blobs {
+                self.push_blob(repo, &b.digest, &b.bytes, true).await?;
+            }
+        };
         let h = resp.headers().clone();
         if let Some(said) = header_str(&h, "docker-content-digest")
             && said != artifact.digest.to_string()
@@ -641,23 +661,27 @@ impl RegistryClient {
         Ok(Put::Stored(h))
     }
 
-    /// `HEAD` the blob; when missing, `POST` an upload and `PUT` the bytes to its `Location`.
+    /// `HEAD` the blob (unless `again`: upload it even if the registry says it has it); when
+    /// missing, `POST` an upload and `PUT` the bytes to its `Location`.
     async fn push_blob(
         &self,
         repo: &ImageRef,
         digest: &ImageDigest,
         bytes: &[u8],
+        again: bool,
     ) -> Result<(), RegistryError> {
         let what = format!("blob {digest} of {}", repo.repo_name());
-        let url = self.url(repo, &format!("blobs/{digest}"))?;
-        let resp = self
-            .send(repo, Access::Push, Req::new(Method::HEAD, url))
-            .await?;
-        if resp.status().is_success() {
-            return Ok(());
-        }
-        if resp.status() != StatusCode::NOT_FOUND {
-            return Err(status_error(&what, resp, &self.inner.http_opts).await);
+        if !again {
+            let url = self.url(repo, &format!("blobs/{digest}"))?;
+            let resp = self
+                .send(repo, Access::Push, Req::new(Method::HEAD, url))
+                .await?;
+            if resp.status().is_success() {
+                return Ok(());
+            }
+            if resp.status() != StatusCode::NOT_FOUND {
+                return Err(status_error(&what, resp, &self.inner.http_opts).await);
+            }
         }
         let url = self.url(repo, "blobs/uploads/")?;
         let req = Req::new(Method::POST, url.clone()).header(header::CONTENT_LENGTH, "0");
@@ -676,10 +700,22 @@ impl RegistryClient {
             .header(header::CONTENT_TYPE, "application/octet-stream")
             .body(bytes.to_vec());
         let resp = self.send(repo, Access::Push, req).await?;
-        if !resp.status().is_success() {
-            return Err(status_error(&what, resp, &self.inner.http_opts).await);
+        if resp.status().is_success() {
+            return Ok(());
         }
-        Ok(())
+        let e = status_error(&what, resp, &self.inner.http_opts).await;
+        // distribution answers 500 to one of several writers committing the same blob at once:
+        // when the blob is there now (another writer's upload), it is pushed.
+        if matches!(&e, RegistryError::Status { status, .. } if *status >= 500) {
+            let url = self.url(repo, &format!("blobs/{digest}"))?;
+            let head = self
+                .send(repo, Access::Push, Req::new(Method::HEAD, url))
+                .await?;
+            if head.status().is_success() {
+                return Ok(());
+            }
+        }
+        Err(e)
     }
 
     /// `<scheme>://<registry>/v2/<repository>/<rest>`.
