@@ -672,10 +672,7 @@ impl RegistryClient {
     ) -> Result<(), RegistryError> {
         let what = format!("blob {digest} of {}", repo.repo_name());
         if !again {
-            let url = self.url(repo, &format!("blobs/{digest}"))?;
-            let resp = self
-                .send(repo, Access::Push, Req::new(Method::HEAD, url))
-                .await?;
+            let resp = self.head_blob(repo, digest).await?;
             if resp.status().is_success() {
                 return Ok(());
             }
@@ -706,16 +703,23 @@ impl RegistryClient {
         let e = status_error(&what, resp, &self.inner.http_opts).await;
         // distribution answers 500 to one of several writers committing the same blob at once:
         // when the blob is there now (another writer's upload), it is pushed.
-        if matches!(&e, RegistryError::Status { status, .. } if *status >= 500) {
-            let url = self.url(repo, &format!("blobs/{digest}"))?;
-            let head = self
-                .send(repo, Access::Push, Req::new(Method::HEAD, url))
-                .await?;
-            if head.status().is_success() {
-                return Ok(());
-            }
+        if matches!(&e, RegistryError::Status { status, .. } if *status >= 500)
+            && self.head_blob(repo, digest).await?.status().is_success()
+        {
+            return Ok(());
         }
         Err(e)
+    }
+
+    /// `HEAD` of blob `digest` in `repo` (push access).
+    async fn head_blob(
+        &self,
+        repo: &ImageRef,
+        digest: &ImageDigest,
+    ) -> Result<reqwest::Response, RegistryError> {
+        let url = self.url(repo, &format!("blobs/{digest}"))?;
+        self.send(repo, Access::Push, Req::new(Method::HEAD, url))
+            .await
     }
 
     /// `<scheme>://<registry>/v2/<repository>/<rest>`.
