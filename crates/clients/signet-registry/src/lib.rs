@@ -64,9 +64,15 @@ const CONFIRMATIONS: u32 = 2;
 /// Most `5xx` answers tolerated during one read-modify-write of a tag (distribution answers
 /// 500 now and then when writers race on one tag).
 pub const MAX_SERVER_ERRORS: u32 = 4;
-/// Most times a manifest is put again after the registry called one of its blobs unknown while
-/// writers raced to upload it.
-pub const MAX_BLOB_RACES: u32 = 3;
+/// Most times a manifest is put again after the registry called one of its blobs unknown, or a
+/// blob upload is tried again after a `5xx`, while writers raced to upload the same blob (waits
+/// of 0.1, 0.2, 0.4, 0.8 and 1.6 s).
+pub const MAX_BLOB_RACES: u32 = 5;
+
+/// The wait before the `n`th retry after a blob race (`n` from 1): 0.1 s, doubling.
+fn race_backoff(n: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1u64 << n.saturating_sub(1).min(10)))
+}
 /// Longest wait between a write of a tag and the re-read that checks it.
 pub const MAX_SETTLE: Duration = Duration::from_secs(5);
 /// Most pages of one referrers listing.
@@ -607,7 +613,7 @@ impl RegistryClient {
         if_match: Option<&str>,
     ) -> Result<Put, RegistryError> {
         for b in &artifact.blobs {
-            self.push_blob(repo, &b.digest, &b.bytes, false).await?;
+            self.push_blob(repo, &b.digest, &b.bytes).await?;
         }
         let reference = tag.map_or_else(|| artifact.digest.to_string(), str::to_string);
         let target = match tag {
@@ -632,18 +638,18 @@ impl RegistryClient {
                 break resp;
             }
             let e = status_error(&target, resp, &self.inner.http_opts).await;
-            // distribution 2.8.2, while writers upload the same blob at once, can call a blob
-            // that HEAD found "unknown" when the manifest arrives: upload the blobs again (their
-            // bytes, not a HEAD) and put the manifest once more.
+            // distribution 2.8.2 rewrites a blob's link in the repository in place while writers
+            // upload the same blob at once, and meanwhile calls the blob unknown: wait, check
+            // the blobs again and put the manifest once more.
             let blob_race = matches!(&e, RegistryError::Status { status: 400, body, .. }
                 if body.contains("MANIFEST_BLOB_UNKNOWN"));
             if !blob_race || races >= MAX_BLOB_RACES {
                 return Err(e);
             }
             races = races.saturating_add(1);
-            tokio::time::sleep(Duration::from_millis(50u64.saturating_mul(races.into()))).await;
+            tokio::time::sleep(race_backoff(races)).await;
             for b in &artifact.blobs {
-                self.push_blob(repo, &b.digest, &b.bytes, true).await?;
+                self.push_blob(repo, &b.digest, &b.bytes).await?;
             }
         };
         let h = resp.headers().clone();
@@ -661,25 +667,48 @@ impl RegistryClient {
         Ok(Put::Stored(h))
     }
 
-    /// `HEAD` the blob (unless `again`: upload it even if the registry says it has it); when
-    /// missing, `POST` an upload and `PUT` the bytes to its `Location`.
+    /// `HEAD` the blob; when missing, `POST` an upload and `PUT` the bytes to its `Location`.
     async fn push_blob(
         &self,
         repo: &ImageRef,
         digest: &ImageDigest,
         bytes: &[u8],
-        again: bool,
     ) -> Result<(), RegistryError> {
         let what = format!("blob {digest} of {}", repo.repo_name());
-        if !again {
-            let resp = self.head_blob(repo, digest).await?;
-            if resp.status().is_success() {
+        let mut races = 0u32;
+        loop {
+            let head = self.head_blob(repo, digest).await?;
+            if head.status().is_success() {
                 return Ok(());
             }
-            if resp.status() != StatusCode::NOT_FOUND {
-                return Err(status_error(&what, resp, &self.inner.http_opts).await);
+            let e = if head.status() == StatusCode::NOT_FOUND {
+                match self.upload_blob(repo, digest, bytes, &what).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e,
+                }
+            } else {
+                status_error(&what, head, &self.inner.http_opts).await
+            };
+            // distribution 2.8.2 answers 500 (to the HEAD or the upload) while several writers
+            // commit the same blob and rewrite its link in the repository: wait and look again.
+            if !matches!(&e, RegistryError::Status { status, .. } if *status >= 500)
+                || races >= MAX_BLOB_RACES
+            {
+                return Err(e);
             }
+            races = races.saturating_add(1);
+            tokio::time::sleep(race_backoff(races)).await;
         }
+    }
+
+    /// `POST` an upload of blob `digest` and `PUT` its bytes to the upload's `Location`.
+    async fn upload_blob(
+        &self,
+        repo: &ImageRef,
+        digest: &ImageDigest,
+        bytes: &[u8],
+        what: &str,
+    ) -> Result<(), RegistryError> {
         let url = self.url(repo, "blobs/uploads/")?;
         let req = Req::new(Method::POST, url.clone()).header(header::CONTENT_LENGTH, "0");
         let resp = self.send(repo, Access::Push, req).await?;
@@ -697,18 +726,10 @@ impl RegistryClient {
             .header(header::CONTENT_TYPE, "application/octet-stream")
             .body(bytes.to_vec());
         let resp = self.send(repo, Access::Push, req).await?;
-        if resp.status().is_success() {
-            return Ok(());
+        if !resp.status().is_success() {
+            return Err(status_error(&what, resp, &self.inner.http_opts).await);
         }
-        let e = status_error(&what, resp, &self.inner.http_opts).await;
-        // distribution answers 500 to one of several writers committing the same blob at once:
-        // when the blob is there now (another writer's upload), it is pushed.
-        if matches!(&e, RegistryError::Status { status, .. } if *status >= 500)
-            && self.head_blob(repo, digest).await?.status().is_success()
-        {
-            return Ok(());
-        }
-        Err(e)
+        Ok(())
     }
 
     /// `HEAD` of blob `digest` in `repo` (push access).
