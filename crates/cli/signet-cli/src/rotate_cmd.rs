@@ -176,7 +176,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
     rt.block_on(async {
         let mut rot = Rotations::read(d)?;
         let now = time::OffsetDateTime::now_utc();
-        let until = now.unix_timestamp();
+        let until = validity_end(now);
         let inst = instance::open(d, "signet", &host).await?;
         let said = match a.what {
             What::LogKey => {
@@ -284,6 +284,13 @@ fn rotate(a: RotateArgs) -> Result<()> {
     })
 }
 
+/// When a key retired at `now` stops being valid, in the whole seconds of `validFor`: the next
+/// whole second, so that what it signed earlier in the same second (an SCT's millisecond
+/// timestamp, a TSA's genTime) still falls inside its window.
+fn validity_end(now: time::OffsetDateTime) -> i64 {
+    now.unix_timestamp().saturating_add(1)
+}
+
 /// `data_dir/rel`, which must not exist yet (created empty).
 fn fresh_dir(data_dir: &Path, rel: &str) -> Result<PathBuf> {
     let p = dir_in(data_dir, rel)?;
@@ -310,6 +317,15 @@ fn rel(data_dir: &Path, path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retired_key_is_valid_through_the_second_it_was_retired_in() {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_700_000_010_900_000_000).unwrap();
+        // An SCT issued at …10.900 is inside a window ending at …11.
+        assert_eq!(validity_end(t), 1_700_000_011);
+        let whole = time::OffsetDateTime::from_unix_timestamp(1_700_000_010).unwrap();
+        assert_eq!(validity_end(whole), 1_700_000_011);
+    }
 
     #[test]
     fn rotations_round_trip_and_refuse_unknown_fields_and_escapes() {
