@@ -29,3 +29,25 @@ LUA
   echo "Full tiles with wrk (2 threads, $CLIENTS connections, $SECS s, $(wc -l < "$work/tiles.txt") distinct tiles of 8192 bytes):"
   wrk -t2 -c"$CLIENTS" -d"${SECS}s" -s "$work/tiles.lua" "$url" | grep -E "Requests/sec|Latency|Non-2xx|Socket errors"
 fi
+
+# The CLI's tile reader against the tree just built: the checkpoint verified and its root
+# recomputed from the tiles, the newest entry read from its bundle, the first entry proved
+# included (wall time of each, including the process start).
+tr="$work/data/trusted_root.json"
+size=$(curl -s "$url/rekor-v2/checkpoint" | sed -n 2p)
+echo
+echo "signet's tile reader on the v2 tree of $size entries:"
+echo
+echo "| command | seconds | result |"
+echo "|---|---|---|"
+for cmd in "info" "get --log-index $((size - 1))" "verify --log-index 0"; do
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  if out=$(target/release/signet log $cmd --tiles "$url/rekor-v2" --trusted-root "$tr" 2>&1); then
+    res=$(echo "$out" | grep -E "Tree Size|^Index|verified" | tail -1 | tr -s ' ')
+  else
+    res="FAILED: $(echo "$out" | tail -1)"
+  fi
+  printf '| `signet log %s --tiles` | %.2f | %s |\n' "$cmd" "$(echo "$(date +%s.%N) - $t0" | bc)" "$res"
+done
+

@@ -2,11 +2,14 @@
 //! `CreateEntryRequest`, answered by a `TransparencyLogEntry`, and the offline check of that
 //! answer against the submission and the trusted log ([`verify_v2_entry_of`]).
 
-use signet_bundle::{TlogEntry, TlogEntryJson};
+use signet_bundle::{
+    CheckpointJson, InclusionProofJson, KindVersionJson, LogIdJson, TlogEntry, TlogEntryJson,
+};
 use signet_rekor::AdmittedV2;
 use signet_trust::TransparencyLog;
 use signet_types::{LogIndex, Sha256Hash, b64};
 
+use crate::tiles::TileClient;
 use crate::{ClientError, RekorClient, http};
 
 /// A v2 `CreateEntryRequest` together with the canonical body the log must store for it,
@@ -86,6 +89,54 @@ impl RekorClient {
             return Err(ClientError::AlreadyLogged { url, index });
         }
         crate::answer(&url, status, &bytes)
+    }
+}
+
+impl RekorClient {
+    /// The entry the v2 log at this client's base URL already holds for `sub`, at `index` (a
+    /// `409` answer's `x-log-index`), as the log would have answered had it been new: the body
+    /// submitted, with its inclusion proof computed from the log's tiles at the log's current
+    /// checkpoint. Nothing the log says is taken on trust: the answer put together is checked
+    /// like any other ([`verify_v2_entry_of`]: the checkpoint signed by the trusted key, the
+    /// proof leading from this very body's leaf at `index` to its root).
+    pub async fn existing_v2_entry(
+        &self,
+        log: &TransparencyLog,
+        sub: &V2Submission,
+        index: u64,
+    ) -> Result<VerifiedV2Entry, ClientError> {
+        let tiles = TileClient::new(&self.base, &self.opts)?;
+        let envelope = tiles.checkpoint().await?;
+        let unverified = signet_tlog::SignedNote::parse(&envelope)
+            .and_then(|note| signet_tlog::Checkpoint::parse(&note.text))
+            .map_err(|e| ClientError::Checkpoint(format!("the log's checkpoint: {e}")))?;
+        let size = unverified.size.0;
+        if index >= size {
+            return Err(ClientError::BeyondTree { index, size });
+        }
+        let hashes = tiles.prove(size, |p| p.inclusion_proof(index)).await?;
+        let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let answer = TlogEntryJson {
+            log_index: to_i64(index),
+            log_id: LogIdJson {
+                key_id: b64::encode(&log.log_id),
+            },
+            kind_version: KindVersionJson {
+                kind: sub.kind().to_string(),
+                version: "0.0.2".into(),
+            },
+            integrated_time: 0,
+            inclusion_promise: None,
+            inclusion_proof: Some(InclusionProofJson {
+                log_index: to_i64(index),
+                root_hash: b64::encode(unverified.root_hash.as_bytes()),
+                tree_size: to_i64(size),
+                hashes: hashes.iter().map(|h| b64::encode(h.as_bytes())).collect(),
+                checkpoint: Some(CheckpointJson { envelope }),
+            }),
+            canonicalized_body: b64::encode(sub.body()),
+        };
+        verify_v2_entry_of(&answer, log, sub)
     }
 }
 

@@ -76,20 +76,16 @@ pub enum SignError {
     /// The log reported a duplicate but returned no entry.
     #[error("{0}: the log reported a duplicate but returned no entry")]
     DuplicateWithoutEntry(String),
-    /// A Rekor v2 log already holds the entry (`409`): its proof is not fetched from the tiles.
+    /// A Rekor v2 log answered `409` (it holds the entry) without saying where (`x-log-index`).
     #[error(
-        "{context}: the Rekor v2 log {url} already holds this entry{}; signet does not fetch an \
-         existing entry's inclusion proof from the log's tiles: sign again (a new signature is a \
-         new entry)",
-        .index.map(|i| format!(" at index {i}")).unwrap_or_default()
+        "{context}: the Rekor v2 log {url} says it already holds this entry but gives no index \
+         (x-log-index), so its inclusion proof cannot be read from the log's tiles"
     )]
     AlreadyLoggedV2 {
         /// What was being logged.
         context: String,
         /// The log.
         url: String,
-        /// The index the log gave.
-        index: Option<u64>,
     },
     /// The timestamp authority failed.
     #[error("timestamping: {0}")]

@@ -112,10 +112,9 @@ impl LogUploaderV2 {
     /// logs it and returns its verified entry ([`verify_v2_entry_of`]: exactly the body
     /// submitted, included in a tree whose checkpoint the trusted key signed). Connection
     /// errors, `429` and `5xx` are retried ([`RetryPolicy`]). A `409` (the log already holds
-    /// this very entry, e.g. a retried submission the log did store) is refused with the index
-    /// the log gave: its inclusion proof would have to be computed from the log's tiles, which
-    /// signet's signer does not do (a fresh signature makes a new entry). `what` names the
-    /// entry in errors.
+    /// this very entry, e.g. a retried submission the log did store) is answered with the entry
+    /// at the index the log gave, its proof computed from the log's tiles and checked the same
+    /// way ([`RekorClient::existing_v2_entry`]). `what` names the entry in errors.
     pub async fn submit(
         &self,
         request: serde_json::Value,
@@ -137,11 +136,24 @@ impl LogUploaderV2 {
                     source,
                 })
             }
-            Err(ClientError::AlreadyLogged { index, .. }) => Err(SignError::AlreadyLoggedV2 {
-                context: format!("logging {what}"),
-                url: self.client.base().to_string(),
-                index,
-            }),
+            Err(ClientError::AlreadyLogged {
+                index: Some(index), ..
+            }) => self
+                .client
+                .existing_v2_entry(&self.log, &sub, index)
+                .await
+                .map_err(|source| SignError::Log {
+                    context: format!(
+                        "the log already holds {what} at index {index} (409); reading its proof from the log's tiles"
+                    ),
+                    source,
+                }),
+            Err(ClientError::AlreadyLogged { index: None, .. }) => {
+                Err(SignError::AlreadyLoggedV2 {
+                    context: format!("logging {what}"),
+                    url: self.client.base().to_string(),
+                })
+            }
             Err(e) => Err(logging(e)),
         }
     }

@@ -1,7 +1,8 @@
 //! Signing through a real signet Rekor v2 log (rekor-tiles' write API) behind a flaky front:
 //! message signatures and DSSE envelopes are logged as 0.0.2 entries and their answers verified
 //! against the trusted v2 log; transient failures are retried (bounded); a duplicate (`409`)
-//! is refused with the index the log gave.
+//! is answered with the entry at the index the log gave, proved from its tiles, and a log that
+//! gives a wrong index is caught.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -24,6 +25,18 @@ async fn flaky_v2_log(
     fail: u32,
     dir: &std::path::Path,
 ) -> (String, TransparencyLog, Arc<AtomicU32>) {
+    fronted_v2_log(dir, move |n| {
+        (n < fail).then(|| (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response())
+    })
+    .await
+}
+
+/// A v2 log behind a front that answers submission `n` (from 0) itself when `front(n)` gives an
+/// answer.
+async fn fronted_v2_log(
+    dir: &std::path::Path,
+    front: impl Fn(u32) -> Option<axum::response::Response> + Clone + Send + Sync + 'static,
+) -> (String, TransparencyLog, Arc<AtomicU32>) {
     let log = RekorV2Log::open_dir(dir, "127.0.0.1", Arc::new(SystemClock))
         .await
         .unwrap();
@@ -33,13 +46,14 @@ async fn flaky_v2_log(
     let app = signet_server::rekor_v2_router(Arc::new(log)).layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             let seen = seen.clone();
+            let front = front.clone();
             async move {
                 if req.method() == axum::http::Method::POST
                     && req.uri().path() == "/api/v2/log/entries"
                 {
                     let n = seen.fetch_add(1, Ordering::SeqCst);
-                    if n < fail {
-                        return (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response();
+                    if let Some(answer) = front(n) {
+                        return answer;
                     }
                 }
                 next.run(req).await
@@ -57,6 +71,13 @@ async fn flaky_v2_log(
         valid_for: TimeRange::ALWAYS,
     };
     (url, trusted, posts)
+}
+
+/// The canonical body of a bundle's (first) log entry.
+fn e_body(bundle: &signet_bundle::BundleJson) -> String {
+    bundle.verification_material.as_ref().unwrap().tlog_entries[0]
+        .canonicalized_body
+        .clone()
 }
 
 fn fast(attempts: u32) -> RetryPolicy {
@@ -124,20 +145,20 @@ async fn signatures_and_envelopes_are_logged_through_v2_and_verified() {
         );
 
         // The same signature again (a re-run, or a retried submission the log stored): the
-        // log answers 409 with the index; the signer says so rather than using no proof.
-        let err = log
+        // log answers 409 with the index; the signer reads the entry's proof from the log's
+        // tiles at its current checkpoint and checks it like an answer.
+        let again = log
             .log_message(&signer, &digest, &signed.signature, "the artifact")
             .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, SignError::AlreadyLoggedV2 { index: Some(0), .. }),
-            "{err}"
+            .unwrap();
+        assert_eq!(again.log_index, 0);
+        assert_eq!(again.uuid, signed.entry.uuid);
+        let proof = again.tlog_entry.inclusion_proof.as_ref().unwrap();
+        assert_eq!(
+            proof.tree_size, 2,
+            "proved against the log's newest checkpoint"
         );
-        assert!(
-            err.to_string()
-                .contains("already holds this entry at index 0"),
-            "{err}"
-        );
+        assert_eq!(again.tlog_entry.canonicalized_body, e_body(&signed.bundle));
     })
     .await
     .unwrap();
@@ -187,6 +208,46 @@ async fn v2_retries_are_bounded_and_a_wrong_trusted_key_is_refused() {
                 .contains("is not the ID of the trusted log key"),
             "{err}"
         );
+    })
+    .await
+    .unwrap();
+}
+
+/// A log that answers `409` naming an index that holds another entry, or one beyond its tree:
+/// the proof read from its tiles does not lead from the submitted body at that index to the
+/// signed root, and the signer refuses, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_409_naming_the_wrong_index_is_refused() {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, trusted, _) = fronted_v2_log(dir.path(), |n| {
+            let index = match n {
+                0 => return None,
+                1 => "0",
+                _ => "7",
+            };
+            Some((StatusCode::CONFLICT, [("x-log-index", index)], "{}").into_response())
+        })
+        .await;
+        let log = LogUploaderV2::new(RekorClient::new(&url).unwrap(), trusted, fast(1));
+        let signer = Signer::managed(SigningKey::generate_p256().unwrap());
+        let first = signet_crypto::sha256(b"first");
+        sign_message(&signer, &log, &NoTimestamps, &first, "the first")
+            .await
+            .unwrap();
+        let second = signet_crypto::sha256(b"second");
+        let err = sign_message(&signer, &log, &NoTimestamps, &second, "the second")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("already holds the second at index 0"), "{err}");
+        assert!(err.contains("inclusion proof"), "{err}");
+        let err = sign_message(&signer, &log, &NoTimestamps, &second, "the second")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("index 7"), "{err}");
+        assert!(err.contains("beyond"), "{err}");
     })
     .await
     .unwrap();
