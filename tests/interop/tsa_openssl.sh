@@ -70,6 +70,20 @@ check "signet answers the JSON form" answered q.json rj.tsr application/json
 check "openssl ts -verify accepts the JSON-requested timestamp" verify rj.tsr
 check "its nonce is 123" bash -c 'openssl ts -reply -in rj.tsr -text | grep -q "Nonce: 0x7B"'
 
+# With --tsa-include-chain-in-response, a token asked for with certificates carries the TSA
+# certificate and the root (a DER SET: sorted), and verifies with only the root trusted.
+kill "$pid"; wait "$pid" 2>/dev/null
+start_server "$signet" --dev-oidc --data-dir "$work/data" --addr 127.0.0.1:0 --tsa-include-chain-in-response
+tsa=$url/api/v1/timestamp
+certs_in() { openssl ts -reply -in "$1" -token_out -out "$1.p7" 2>/dev/null &&
+  openssl pkcs7 -inform DER -in "$1.p7" -print_certs | grep -c '^subject='; }
+answered q1.tsq rc.tsr
+counts="$(certs_in rc.tsr) (default: $(certs_in r1.tsr))"
+check "--tsa-include-chain-in-response: the token carries TSA certificate and root" \
+  test "$counts" = "2 (default: 1)"
+check "openssl ts -verify accepts it with only the root trusted" \
+  openssl ts -verify -in rc.tsr -data sig.bin -CAfile root.pem
+
 if [ -n "$venv" ]; then
   export SIGNET_DATA_DIR=$work/data
   cfg=$work/data/trust_config.json

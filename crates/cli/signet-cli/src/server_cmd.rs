@@ -50,6 +50,11 @@ pub struct ServerArgs {
     /// clients then need a timestamp authority). Both run and are in the trusted root.
     #[arg(long, value_enum, default_value = "v1")]
     tlog_api: TlogApi,
+    /// Timestamps asked for with certificates (`certReq`) carry the TSA's whole chain (TSA
+    /// certificate and CA root), not only the TSA certificate (timestamp-authority's
+    /// `--include-chain-in-response`).
+    #[arg(long)]
+    tsa_include_chain_in_response: bool,
     #[command(flatten)]
     limits: ConnectionArgs,
 }
@@ -233,6 +238,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
         signet_server::rekor_v2_router(v2.clone()),
     ));
     if let Some(tsa) = inst.tsa.take() {
+        let tsa = tsa.with_chain_in_response(args.tsa_include_chain_in_response);
         routers.push(signet_server::tsa::tsa_router(Arc::new(tsa)));
     }
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
