@@ -200,6 +200,13 @@ fn kubernetes_verify_command_on_a_legacy_signature() {
     assert_eq!(p[0]["optional"]["Subject"], KREL);
     assert_eq!(p[0]["optional"]["Issuer"], GOOGLE);
     assert!(p[0]["optional"]["Bundle"]["SignedEntryTimestamp"].is_string());
+    // The instance's TSA timestamped the signature, in cosign's annotation; it verified (a
+    // token that does not cover the signature is skipped with a warning).
+    assert!(
+        p[0]["optional"]["RFC3161Timestamp"]["SignedRFC3161Timestamp"].is_string(),
+        "{p:?}"
+    );
+    assert!(!err.contains("skipped"), "{err}");
 
     // Another identity, another issuer: refused, naming the image.
     let t = env.fails(

@@ -123,8 +123,10 @@ pub struct ImageSigner<'a> {
     pub signer: &'a Signer,
     /// The transparency log.
     pub log: &'a SigningLog,
-    /// The RFC 3161 timestamp authority for bundle-format signatures (legacy `.sig`/`.att`
-    /// tags carry no timestamp annotation yet).
+    /// The RFC 3161 timestamp authority: its timestamp over the signature goes into the bundle
+    /// (bundle format) or, as cosign writes it, into the `dev.sigstore.cosign/rfc3161timestamp`
+    /// annotation of a legacy `.sig` layer. Legacy `.att` layers get none (cosign timestamps
+    /// the envelope there, which a bundle's timestamp cannot express).
     pub tsa: Option<&'a TsaClient>,
 }
 
@@ -145,7 +147,7 @@ impl ImageSigner<'_> {
                 let signed = sign_message(
                     self.signer,
                     self.log,
-                    &NoTimestamps,
+                    &self.tsa,
                     payload_digest.hash(),
                     &what,
                 )
@@ -293,16 +295,36 @@ impl ImageSigner<'_> {
             TagKind::Attestation => media::DSSE_ENVELOPE,
         };
         let certificate = self.signer.certificate_pem();
+        let mut annotations = payload::legacy_annotations(
+            signature,
+            certificate,
+            // cosign v3 writes an empty chain: verifiers take it from the trusted root.
+            certificate.map(|_| ""),
+            Some(&rekor),
+            predicate_type,
+        );
+        // The bundle's timestamp covers the signature bytes, as cosign's annotation does.
+        let token = bundle
+            .verification_material
+            .as_ref()
+            .and_then(|vm| vm.timestamp_verification_data.as_ref())
+            .and_then(|t| t.rfc3161_timestamps.first());
+        if let (TagKind::Signature, Some(t)) = (kind, token) {
+            let der =
+                signet_types::b64::decode(&t.signed_timestamp).map_err(|e| ImageError::Format {
+                    image: img.to_string(),
+                    source: Box::new(signet_oci::OciError::Bundle(format!(
+                        "the bundle's timestamp: {e}"
+                    ))),
+                })?;
+            annotations.insert(
+                payload::ANNOTATION_RFC3161.to_string(),
+                payload::rfc3161_annotation(&der),
+            );
+        }
         let layer = LegacyLayer {
             media_type: media_type.to_string(),
-            annotations: payload::legacy_annotations(
-                signature,
-                certificate,
-                // cosign v3 writes an empty chain: verifiers take it from the trusted root.
-                certificate.map(|_| ""),
-                Some(&rekor),
-                predicate_type,
-            ),
+            annotations,
             payload,
         };
         let written = self

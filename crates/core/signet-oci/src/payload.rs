@@ -519,6 +519,13 @@ pub fn legacy_annotations(
     a
 }
 
+/// The `dev.sigstore.cosign/rfc3161timestamp` annotation value cosign writes for a legacy
+/// `.sig` layer: `{"SignedRFC3161Timestamp":"<base64 DER TimeStampResp>"}` (the timestamp covers
+/// the raw signature bytes).
+pub fn rfc3161_annotation(token: &[u8]) -> String {
+    serde_json::json!({ "SignedRFC3161Timestamp": b64::encode(token) }).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
