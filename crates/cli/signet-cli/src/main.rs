@@ -17,6 +17,7 @@
 )]
 
 mod artifact;
+mod docs_cmd;
 mod image_cmd;
 mod input;
 mod instance;
@@ -109,6 +110,10 @@ enum Command {
     Initialize(InitializeArgs),
     /// The key ceremony of this instance's TUF repository (offline root and targets keys).
     Tuf(tuf_cmd::TufArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --out-dir.
+    Man(docs_cmd::ManArgs),
 }
 
 /// `signet initialize` flags.
@@ -170,6 +175,8 @@ fn main() -> ExitCode {
             None => trust_cfg::trust_url(&args.url),
         },
         Command::Tuf(args) => tuf_cmd::run(args),
+        Command::Completions(args) => docs_cmd::completions(&args),
+        Command::Man(args) => docs_cmd::man(&args),
         Command::Witness(args) => witness_cmd::run(args),
         Command::Initialize(args) => {
             tuf_client::initialize(&args.mirror, &args.root, args.root_checksum.as_deref())
