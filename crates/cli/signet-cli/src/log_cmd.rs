@@ -219,8 +219,9 @@ async fn prove_consistent(
 }
 
 /// Verifies the log's witnessed checkpoint `text` (`GET /api/v1/log/checkpoint`): signed with
-/// one of `keys`, of the same log as its current signed head `head`, and a prefix of it
-/// (consistency proof from the log). Cosignatures are counted by the caller.
+/// one of `keys`, of the same log as its signed head `head`, and consistent with it (a prefix
+/// of it, or extending it when the log grew in between; consistency proof from the log).
+/// Cosignatures are counted by the caller.
 async fn witnessed_checkpoint(
     client: &RekorClient,
     text: &str,
@@ -236,7 +237,13 @@ async fn witnessed_checkpoint(
             head.origin()
         );
     }
-    prove_consistent(client, None, &cp, head)
+    // The log may have grown (and published a newer witnessed checkpoint) since `head`.
+    let (older, newer) = if cp.size() <= head.size() {
+        (&cp, head)
+    } else {
+        (head, &cp)
+    };
+    prove_consistent(client, None, older, newer)
         .await
         .context("the log's witnessed checkpoint is not consistent with its current tree")?;
     Ok(cp)

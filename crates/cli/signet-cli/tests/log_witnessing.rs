@@ -322,6 +322,42 @@ async fn witnessed_log() {
         let o = log_info(&data, &url, tiles, &both_paths, 1).await;
         assert!(o.status.success(), "tiles {tiles}: {}", out(&o));
     }
+
+    // `log verify` against a witnessed checkpoint older than the entry's: an entry inside it
+    // verifies (its tree is proven a prefix of the entry's), a newer entry is not witnessed yet.
+    drop(server);
+    let server = start_server_every(&data, &specs, "60");
+    let url = server.url.clone();
+    add_entries(&url, 1).await;
+    let verify = |index: &'static str| {
+        let (data, url, k1p) = (data.clone(), url.clone(), k1p.clone());
+        async move {
+            let args = [
+                "log",
+                "--rekor-url",
+                &url,
+                "verify",
+                "--log-index",
+                index,
+                "--witness-key",
+                k1p.to_str().unwrap(),
+                "--witness-threshold",
+                "1",
+            ];
+            signet_in(&data, &args).await
+        }
+    };
+    let o = verify("2").await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("Current Tree Size: 8"), "{}", out(&o));
+    let o = verify("8").await;
+    assert!(!o.status.success());
+    assert!(
+        out(&o)
+            .contains("the log's witnessed checkpoint (tree size 8) does not hold the entry yet"),
+        "{}",
+        out(&o)
+    );
     drop(w1);
 }
 
