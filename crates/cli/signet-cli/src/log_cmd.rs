@@ -50,9 +50,16 @@ enum LogCommand {
         #[arg(long)]
         log_index: Option<u64>,
     },
-    /// Print the tree size, root and tree ID after verifying the signed checkpoint.
-    Info,
-    /// Verify an entry's inclusion against a freshly fetched signed checkpoint.
+    /// Print the tree size, root and tree ID after verifying the signed checkpoint. With
+    /// `--witness-key`, also the log's witnessed checkpoint (`/api/v1/log/checkpoint`, or the
+    /// tiles `checkpoint`): its cosignatures are counted and it must be consistent with the
+    /// log's tree.
+    Info {
+        #[command(flatten)]
+        witnesses: crate::verify_cmd::WitnessArgs,
+    },
+    /// Verify an entry's inclusion against a freshly fetched signed checkpoint (with
+    /// `--witness-key`, the log's witnessed checkpoint, which must hold the entry).
     Verify {
         /// Entry UUID or entry ID.
         #[arg(long, conflicts_with = "log_index")]
@@ -151,14 +158,8 @@ async fn entry_key(
     shard_key(client, pinned, tree, Some(&e.log_id)).await
 }
 
-/// Verifies a shard's signed tree head with `keys` and that it names `size` and `root_hex`, as
-/// the log reports them.
-fn verified_head(
-    text: &str,
-    size: i64,
-    root_hex: &str,
-    keys: &[PublicKey],
-) -> Result<signet_tlog::VerifiedCheckpoint> {
+/// Verifies a checkpoint signed (as Rekor v1 signs) with one of `keys`.
+fn signed_by(text: &str, keys: &[PublicKey]) -> Result<signet_tlog::VerifiedCheckpoint> {
     let verifiers: Vec<signet_tlog::EcdsaNoteVerifier> = keys
         .iter()
         .map(|k| signet_tlog::EcdsaNoteVerifier::any_name(k.clone()))
@@ -167,11 +168,92 @@ fn verified_head(
         .iter()
         .map(|v| v as &dyn signet_tlog::NoteVerifier)
         .collect();
-    let cp = signet_tlog::verify_checkpoint(text, &refs)?;
+    Ok(signet_tlog::verify_checkpoint(text, &refs)?)
+}
+
+/// Verifies a shard's signed tree head with `keys` and that it names `size` and `root_hex`, as
+/// the log reports them.
+fn verified_head(
+    text: &str,
+    size: i64,
+    root_hex: &str,
+    keys: &[PublicKey],
+) -> Result<signet_tlog::VerifiedCheckpoint> {
+    let cp = signed_by(text, keys)?;
     if cp.root_hash().to_hex() != root_hex || i64::try_from(cp.size().0).ok() != Some(size) {
         bail!("the log's checkpoint does not match its reported size and root");
     }
     Ok(cp)
+}
+
+/// Proves with the log's consistency proof (of shard `tree`, `None`: the active one) that
+/// `newer`'s tree extends `older`'s (nothing to fetch when they have one size: their roots must
+/// then be equal).
+async fn prove_consistent(
+    client: &RekorClient,
+    tree: Option<u64>,
+    older: &signet_tlog::VerifiedCheckpoint,
+    newer: &signet_tlog::VerifiedCheckpoint,
+) -> Result<()> {
+    let (first, last) = (older.size().0, newer.size().0);
+    if first > last {
+        bail!("the tree of size {first} cannot be a prefix of the tree of size {last}");
+    }
+    if first == 0 {
+        // The empty tree is a prefix of every tree.
+        return Ok(());
+    }
+    let hashes = if first == last {
+        Vec::new()
+    } else {
+        let p = match tree {
+            None => client.consistency(first, last).await?,
+            Some(t) => client.shard_consistency(first, last, t).await?,
+        };
+        p.hashes
+            .iter()
+            .map(|h| signet_types::Sha256Hash::from_hex(h))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(older.verify_consistency(newer, &hashes)?)
+}
+
+/// Verifies the log's witnessed checkpoint `text` (`GET /api/v1/log/checkpoint`): signed with
+/// one of `keys`, of the same log as its signed head `head`, and consistent with it (a prefix
+/// of it, or extending it when the log grew in between; consistency proof from the log).
+/// Cosignatures are counted by the caller.
+async fn witnessed_checkpoint(
+    client: &RekorClient,
+    text: &str,
+    head: &signet_tlog::VerifiedCheckpoint,
+    keys: &[PublicKey],
+) -> Result<signet_tlog::VerifiedCheckpoint> {
+    let cp = signed_by(text, keys)
+        .context("the log's witnessed checkpoint does not verify with the log's key")?;
+    if cp.origin() != head.origin() {
+        bail!(
+            "the log's witnessed checkpoint is for {:?}, its signed tree head for {:?}",
+            cp.origin(),
+            head.origin()
+        );
+    }
+    // The log may have grown (and published a newer witnessed checkpoint) since `head`.
+    let (older, newer) = if cp.size() <= head.size() {
+        (&cp, head)
+    } else {
+        (head, &cp)
+    };
+    prove_consistent(client, None, older, newer)
+        .await
+        .context("the log's witnessed checkpoint is not consistent with its current tree")?;
+    Ok(cp)
+}
+
+/// The `info` lines of a witnessed checkpoint.
+fn witnessed_lines(cosignatures: usize, cp: &signet_tlog::VerifiedCheckpoint) {
+    println!("Witnessed Tree Size:    {}", cp.size());
+    println!("Witnessed Root Hash:    {}", cp.root_hash().to_hex());
+    println!("Witness Cosignatures:   {cosignatures}");
 }
 
 /// Fetches the entry named by `--uuid` or `--log-index` and verifies it (SET, inclusion proof,
@@ -266,7 +348,7 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 }
             }
         }
-        LogCommand::Info => {
+        LogCommand::Info { witnesses } => {
             let info = client.log_info().await?;
             // Every shard's signed tree head verifies with that shard's key (rekor-cli's check).
             let keys = |tree: Option<u64>| {
@@ -280,13 +362,21 @@ async fn run_async(args: LogArgs) -> Result<()> {
                     })
                 }
             };
-            verified_head(
+            let active_keys = keys(None).await?;
+            let head = verified_head(
                 &info.signed_tree_head,
                 info.tree_size,
                 &info.root_hash,
-                &keys(None).await?,
+                &active_keys,
             )
             .context("the log's signed checkpoint does not verify")?;
+            let witnessed = if witnesses.given() {
+                let text = client.checkpoint().await?;
+                let cp = witnessed_checkpoint(&client, &text, &head, &active_keys).await?;
+                Some((witnesses.check(&text)?, cp))
+            } else {
+                None
+            };
             let mut total = info.tree_size;
             for shard in info.inactive_shards.iter().flatten() {
                 let tree = shard.tree_id.parse::<u64>().with_context(|| {
@@ -309,13 +399,26 @@ async fn run_async(args: LogArgs) -> Result<()> {
                 total = total.saturating_add(shard.tree_size);
             }
             match args.output {
-                Output::Json => println!("{}", serde_json::to_string(&info)?),
+                Output::Json => {
+                    let mut v = serde_json::to_value(&info)?;
+                    if let (Some((n, cp)), Some(o)) = (&witnessed, v.as_object_mut()) {
+                        o.insert(
+                            "witnessed".into(),
+                            serde_json::json!({"treeSize": cp.size().0,
+                                "rootHash": cp.root_hash().to_hex(), "cosignatures": n}),
+                        );
+                    }
+                    println!("{v}");
+                }
                 Output::Text => {
                     println!("Verification Successful!");
                     println!("Active Tree Size:       {}", info.tree_size);
                     println!("Total Tree Size:        {total}");
                     println!("Root Hash:              {}", info.root_hash);
                     println!("TreeID:                 {}", info.tree_id);
+                    if let Some((n, cp)) = &witnessed {
+                        witnessed_lines(*n, cp);
+                    }
                 }
             }
         }
@@ -345,39 +448,55 @@ async fn run_async(args: LogArgs) -> Result<()> {
             };
             let head = verified_head(head_text, size, root, std::slice::from_ref(&key))
                 .context("the log's current checkpoint does not verify")?;
-            witnesses.check(head_text)?;
-            if head.size() < v.checkpoint.size() {
-                bail!(
-                    "the log's current tree ({}) is smaller than the entry's ({})",
-                    head.size(),
-                    v.checkpoint.size()
-                );
-            }
-            if head.size() > v.checkpoint.size() {
-                let (first, last) = (v.checkpoint.size().0, head.size().0);
-                let p = match tree {
-                    None => client.consistency(first, last).await?,
-                    Some(t) => client.shard_consistency(first, last, t).await?,
-                };
-                let hashes = p
-                    .hashes
-                    .iter()
-                    .map(|h| signet_types::Sha256Hash::from_hex(h))
-                    .collect::<Result<Vec<_>, _>>()?;
-                signet_tlog::verify_consistency(
-                    v.checkpoint.size(),
-                    head.size(),
-                    &hashes,
-                    v.checkpoint.root_hash(),
-                    head.root_hash(),
-                )
-                .context("the log is not consistent with the entry's checkpoint")?;
-            }
             let proof = v
                 .entry
                 .verification
                 .as_ref()
                 .and_then(|x| x.inclusion_proof.as_ref());
+            // With witnesses: the witnessed checkpoint (of the active tree) must hold the entry.
+            let (head_text, head) = if witnesses.given() {
+                if let Some(t) = tree {
+                    bail!(
+                        "the entry is in the log's inactive shard {t}: witnessed checkpoints are published for the active tree only"
+                    );
+                }
+                let text = client.checkpoint().await?;
+                let cp =
+                    witnessed_checkpoint(&client, &text, &head, std::slice::from_ref(&key)).await?;
+                witnesses.check(&text)?;
+                let index = proof.map_or(0, |p| p.log_index);
+                if u64::try_from(index).map_or(true, |i| i >= cp.size().0) {
+                    bail!(
+                        "the log's witnessed checkpoint (tree size {}) does not hold the entry yet (index {index} in its tree): witnesses cosign new checkpoints every few seconds, try again",
+                        cp.size()
+                    );
+                }
+                (text, cp)
+            } else {
+                (head_text.clone(), head)
+            };
+            let head_text = &head_text;
+            // The entry's tree and the current (or witnessed) one are one growing tree; an
+            // entry of a tree that extends the witnessed one, inside the witnessed size, is in
+            // the witnessed tree.
+            if head.size() < v.checkpoint.size() {
+                if !witnesses.given() {
+                    bail!(
+                        "the log's current tree ({}) is smaller than the entry's ({})",
+                        head.size(),
+                        v.checkpoint.size()
+                    );
+                }
+                prove_consistent(&client, tree, &head, &v.checkpoint)
+                    .await
+                    .context(
+                        "the entry's checkpoint is not consistent with the log's witnessed one",
+                    )?;
+            } else {
+                prove_consistent(&client, tree, &v.checkpoint, &head)
+                    .await
+                    .context("the log is not consistent with the entry's checkpoint")?;
+            }
             match args.output {
                 Output::Json => println!(
                     "{}",

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::instance;
+use signet_server::witnessing::{CheckpointSource, WitnessSpec, WitnessedTree, Witnessing};
 
 /// `signet server` flags.
 #[derive(Args, Debug)]
@@ -55,6 +56,19 @@ pub struct ServerArgs {
     /// `--include-chain-in-response`).
     #[arg(long)]
     tsa_include_chain_in_response: bool,
+    /// A C2SP tlog-witness that cosigns the logs' checkpoints: `"URL VKEY"`, its base URL
+    /// (requests go to URL/add-checkpoint), a space, and its verifier key
+    /// (`name+hint+base64`, the content of the KEY.vkey `signet witness` writes). Repeatable.
+    /// Each new checkpoint of the Rekor v1 log (active tree) and of the Rekor v2 log is sent to
+    /// every witness; the cosignatures that verify with VKEY are published after the log's
+    /// signature at <url>/api/v1/log/checkpoint and <url>/rekor-v2/checkpoint. Fails open: a
+    /// witness that is down or refuses (5 s per request) never stops the log, the checkpoint
+    /// is then published with the cosignatures that came.
+    #[arg(long = "witness", value_name = "URL VKEY")]
+    witnesses: Vec<String>,
+    /// Seconds between two rounds of asking the witnesses (a round runs only when a log grew).
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
+    witness_interval: std::time::Duration,
     #[command(flatten)]
     limits: ConnectionArgs,
 }
@@ -162,6 +176,7 @@ pub fn init(args: InitArgs) -> Result<()> {
 }
 
 async fn serve(args: ServerArgs) -> Result<()> {
+    let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -233,9 +248,10 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let signing = instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
     let mut signing = instance::with_tsa(signing, &inst, &url);
     with_v2(&mut root, &mut signing, &v2, &url, args.tlog_api);
+    let v2_checkpoints = witnessed(&v2, "Rekor v2 log", &witnesses, args.witness_interval).await?;
     routers.push(axum::Router::new().nest(
         instance::V2_PATH,
-        signet_server::rekor_v2_router(v2.clone()),
+        signet_server::rekor_v2_router_with(v2.clone(), v2_checkpoints),
     ));
     if let Some(tsa) = inst.tsa.take() {
         let tsa = tsa.with_chain_in_response(args.tsa_include_chain_in_response);
@@ -301,7 +317,10 @@ async fn serve(args: ServerArgs) -> Result<()> {
         auth: signet_server::ca::OidcAuthenticator(verifier),
         configuration,
     });
-    let mut app = signet_server::rekor_router(Arc::new(inst.log))
+    let log = Arc::new(inst.log);
+    let v1_checkpoints =
+        witnessed(&log, "transparency log", &witnesses, args.witness_interval).await?;
+    let mut app = signet_server::rekor_router_with(log, v1_checkpoints)
         .merge(signet_server::ca::fulcio_router(ca_svc))
         .merge(signet_server::ca::ct_router(ct));
     for r in routers {
@@ -322,6 +341,25 @@ async fn serve(args: ServerArgs) -> Result<()> {
     unless_a_sequencer_stops(server, sequencers).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What the checkpoint endpoint of `log` serves: with witnesses, the witnessed checkpoint
+/// (witnessing runs in the background from now on), else the log's newest checkpoint.
+async fn witnessed<L>(
+    log: &Arc<L>,
+    name: &str,
+    witnesses: &[WitnessSpec],
+    interval: std::time::Duration,
+) -> Result<Arc<dyn CheckpointSource>>
+where
+    L: WitnessedTree + CheckpointSource,
+{
+    if witnesses.is_empty() {
+        return Ok(log.clone());
+    }
+    let w = Arc::new(Witnessing::open(log.clone(), name, witnesses.to_vec(), interval).await?);
+    w.clone().spawn();
+    Ok(w)
 }
 
 /// The Rekor v2 log in the trust files: always in the trusted root; in the signing config

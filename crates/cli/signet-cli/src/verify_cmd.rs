@@ -62,6 +62,11 @@ pub struct WitnessArgs {
 }
 
 impl WitnessArgs {
+    /// Whether any `--witness-key` was given.
+    pub(crate) fn given(&self) -> bool {
+        !self.witness_key.is_empty()
+    }
+
     /// The `--witness-key` verifiers.
     pub(crate) fn keys(&self) -> Result<Vec<signet_tlog::CosignatureVerifier>> {
         let keys = self

@@ -23,6 +23,7 @@ mod rekor_v2;
 
 pub use rekor_v2::{V2Submission, VerifiedV2Entry, verify_v2_entry_of};
 pub mod tiles;
+pub mod witness;
 
 use signet_bundle::{
     CheckpointJson, InclusionPromiseJson, InclusionProofJson, KindVersionJson, LogIdJson,
@@ -85,6 +86,9 @@ pub enum ClientError {
         /// What was wrong.
         reason: String,
     },
+    /// A service URL is not usable.
+    #[error("{0}")]
+    BadUrl(String),
     /// An entry to submit is one the log would refuse.
     #[error("invalid entry to submit: {0}")]
     Proposed(String),
@@ -246,6 +250,18 @@ impl RekorClient {
     pub async fn log_info(&self) -> Result<LogInfo, ClientError> {
         let url = format!("{}/api/v1/log", self.base);
         Ok(self.send(self.http.get(&url), &url).await?.0)
+    }
+
+    /// `GET /api/v1/log/checkpoint` (signet): the active tree's latest witnessed checkpoint, a
+    /// signed note with the witnesses' cosignature lines after the log's signature (unverified).
+    pub async fn checkpoint(&self) -> Result<String, ClientError> {
+        let url = format!("{}/api/v1/log/checkpoint", self.base);
+        let limit = u64::try_from(signet_types::limits::MAX_NOTE_BYTES).unwrap_or(u64::MAX);
+        let bytes = http::get_limited(self.http.get(&url), &url, limit, &self.opts).await?;
+        String::from_utf8(bytes).map_err(|_| ClientError::Decode {
+            url,
+            reason: "the checkpoint is not UTF-8".into(),
+        })
     }
 
     /// `GET /api/v1/log/publicKey`: the key of the log (of its active shard, when it is

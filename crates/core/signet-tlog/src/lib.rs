@@ -56,5 +56,6 @@ pub use store::{
 };
 pub use witness::{
     AddCheckpoint, CosignatureVerifier, Cosigner, MAX_PROOF_LINES, WitnessRefusal, Witnessed,
-    check_add_checkpoint, cosigner_key_id, count_cosignatures,
+    check_add_checkpoint, cosigner_key_id, count_cosignatures, parse_tlog_size,
+    witness_cosignature,
 };

@@ -249,6 +249,59 @@ impl AddCheckpoint {
     }
 }
 
+impl AddCheckpoint {
+    /// The request body: `old <size>`, one base64 line per proof hash, an empty line, then the
+    /// signed checkpoint (as [`AddCheckpoint::parse`] reads it).
+    pub fn encode(&self) -> String {
+        let mut body = format!("old {}\n", self.old_size);
+        for h in &self.proof {
+            body.push_str(&STANDARD.encode(h.0));
+            body.push('\n');
+        }
+        body.push('\n');
+        body.push_str(&self.checkpoint);
+        body
+    }
+}
+
+/// The body of a `409 Conflict` answered as `text/x.tlog.size`: the witness's latest cosigned
+/// size, a decimal and a newline.
+pub fn parse_tlog_size(body: &str) -> Result<u64, TlogError> {
+    let bad = || TlogError::MalformedNote {
+        reason: "a text/x.tlog.size body is not one decimal size on a line",
+    };
+    let n = body.strip_suffix('\n').unwrap_or(body);
+    if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    n.parse::<u64>().map_err(|_| bad())
+}
+
+/// Picks the cosignature of `witness` out of an `add-checkpoint` answer (one or more note
+/// signature lines) and verifies it over `checkpoint_text` (the checkpoint's signed text, without
+/// its signatures). Lines of other keys are skipped; no line from `witness`, or one that does not
+/// verify, is an error: such an answer must never be published.
+pub fn witness_cosignature(
+    answer: &str,
+    checkpoint_text: &str,
+    witness: &CosignatureVerifier,
+) -> Result<NoteSignature, TlogError> {
+    // The answer's lines are the signature block of a note over the checkpoint text.
+    let note = SignedNote::parse(&format!("{checkpoint_text}\n{answer}"))?;
+    if note.text != checkpoint_text {
+        return Err(TlogError::MalformedNote {
+            reason: "the witness answer is not only signature lines",
+        });
+    }
+    let one: [&dyn NoteVerifier; 1] = [witness];
+    let verified = crate::verify_note(&note, &one)?;
+    verified
+        .verified_signatures()
+        .first()
+        .cloned()
+        .ok_or(TlogError::NoVerifiedSignature)
+}
+
 /// The witness's record of a log: the latest checkpoint it cosigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Witnessed {
@@ -436,14 +489,12 @@ mod tests {
                     .consistency_proof(TreeSize(old), self.tree.size())
                     .unwrap()
             };
-            let mut s = format!("old {old}\n");
-            for h in proof {
-                s.push_str(&STANDARD.encode(h.0));
-                s.push('\n');
+            AddCheckpoint {
+                old_size: old,
+                proof,
+                checkpoint: self.checkpoint(),
             }
-            s.push('\n');
-            s.push_str(&self.checkpoint());
-            s
+            .encode()
         }
     }
 
@@ -487,6 +538,73 @@ mod tests {
         let as_note_key = "TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6";
         assert!(CosignatureVerifier::from_vkey(as_note_key).is_err());
         crate::Ed25519NoteVerifier::from_vkey(as_note_key).unwrap();
+    }
+
+    /// A request body encodes as it parses; a 409 size body parses strictly.
+    #[test]
+    fn request_encoding_round_trips_and_sizes_parse() {
+        let mut log = Log::new(SigningKey::generate_p256().unwrap());
+        log.grow("a", 7);
+        let body = log.request(3);
+        let req = AddCheckpoint::parse(&body).unwrap();
+        assert_eq!(req.old_size, 3);
+        assert!(!req.proof.is_empty());
+        assert_eq!(req.encode(), body);
+        assert_eq!(parse_tlog_size("42\n").unwrap(), 42);
+        assert_eq!(parse_tlog_size("0").unwrap(), 0);
+        for bad in [
+            "",
+            "\n",
+            "-1\n",
+            "4 2\n",
+            "42\n\n",
+            "x",
+            "99999999999999999999999\n",
+        ] {
+            assert!(parse_tlog_size(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// The cosignature of the configured witness is taken from an answer and verified; an
+    /// answer without it, with a bad one, or with anything but signature lines is refused.
+    #[test]
+    fn witness_answers_are_checked_against_the_configured_key() {
+        let c = cosigner();
+        let v = c.verifier();
+        let mut log = Log::new(SigningKey::generate_p256().unwrap());
+        log.grow("a", 3);
+        let text = SignedNote::parse(&log.checkpoint()).unwrap().text;
+        let line = c.cosign(&text, UnixSeconds(1_700_000_000)).unwrap();
+        let other = cosigner()
+            .cosign(&text, UnixSeconds(1_700_000_000))
+            .unwrap();
+        let sig = witness_cosignature(&format!("{line}\n"), &text, &v).unwrap();
+        assert_eq!(sig.name, "witness.test/w1");
+        // Other keys' lines are skipped.
+        let both = format!("{other}\n{line}\n");
+        assert_eq!(witness_cosignature(&both, &text, &v).unwrap(), sig);
+        // Same name, another key (another hint): not this witness's cosignature.
+        assert!(witness_cosignature(&format!("{other}\n"), &text, &v).is_err());
+        // A cosignature over another checkpoint does not verify.
+        log.grow("b", 1);
+        let newer = SignedNote::parse(&log.checkpoint()).unwrap().text;
+        assert!(matches!(
+            witness_cosignature(&format!("{line}\n"), &newer, &v),
+            Err(TlogError::BadSignature { .. })
+        ));
+        for garbage in [
+            "",
+            "hello\n",
+            "ok",
+            line.as_str(),
+            &format!("\n{line}\n"),
+            &format!("x\n\n{line}\n"),
+        ] {
+            assert!(
+                witness_cosignature(garbage, &text, &v).is_err(),
+                "{garbage:?}"
+            );
+        }
     }
 
     #[test]

@@ -482,6 +482,43 @@ impl<S: LogStore> AppendLog<S> {
     }
 }
 
+impl<S: LogStore> AppendLog<S> {
+    /// Checks that `note` is a checkpoint of this tree: signed by the log's key (other
+    /// signature lines, such as witness cosignatures, are not checked here), with the origin of
+    /// the log's own checkpoints, a size the tree holds, and the tree's root at that size.
+    pub async fn check_own_checkpoint(
+        &self,
+        note: &str,
+    ) -> Result<signet_tlog::VerifiedCheckpoint, LogError> {
+        let head = self.head();
+        let verifier = signet_tlog::EcdsaNoteVerifier::any_name(self.public_key().clone());
+        let cp = signet_tlog::verify_checkpoint(note, &[&verifier])?;
+        let own = signet_tlog::SignedNote::parse(&head.checkpoint)
+            .and_then(|n| signet_tlog::Checkpoint::parse(&n.text))?;
+        if cp.origin() != own.origin {
+            return Err(LogError::BadRequest(format!(
+                "the checkpoint is for log {:?}, not {:?}",
+                cp.origin(),
+                own.origin
+            )));
+        }
+        let size = cp.size().0;
+        if size > head.size {
+            return Err(LogError::BadRequest(format!(
+                "the checkpoint has {size} entries, the tree {}",
+                head.size
+            )));
+        }
+        let root = with_tree(self.hashes.as_ref(), |t| t.root(TreeSize(size))).await?;
+        if root != *cp.root_hash() {
+            return Err(LogError::BadRequest(format!(
+                "the checkpoint's root at size {size} is not the tree's"
+            )));
+        }
+        Ok(cp)
+    }
+}
+
 /// The tree's recorded index offset must be the one it is opened with: every signed entry
 /// timestamp signs a global index, and another offset would serve each entry under an index its
 /// timestamp does not sign. A tree created before offsets were recorded has offset 0 (it is

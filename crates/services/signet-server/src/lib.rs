@@ -21,8 +21,9 @@ pub mod rekor_v2;
 mod serve;
 pub mod tsa;
 pub mod witness;
+pub mod witnessing;
 
-pub use rekor_v2::rekor_v2_router;
+pub use rekor_v2::{rekor_v2_router, rekor_v2_router_with};
 pub use serve::{Limits, SHUTDOWN_GRACE, connection_cap, serve};
 
 use std::sync::Arc;
@@ -349,8 +350,19 @@ pub fn log_panics() {
     }));
 }
 
-/// The Rekor v1 router for `log` (a [`ShardedLog::single`] for an unsharded log).
+/// The Rekor v1 router for `log` (a [`ShardedLog::single`] for an unsharded log);
+/// `GET /api/v1/log/checkpoint` serves the active tree's newest checkpoint.
 pub fn rekor_router<S: LogStore>(log: Shared<S>) -> Router {
+    rekor_router_with(log.clone(), log)
+}
+
+/// The Rekor v1 router for `log`, with `GET /api/v1/log/checkpoint` (signet's: a signed note,
+/// `text/plain`) serving what `checkpoints` gives: the witnessed checkpoint with its
+/// cosignatures ([`witnessing::Witnessing`]). `GET /api/v1/log` stays Rekor's.
+pub fn rekor_router_with<S: LogStore>(
+    log: Shared<S>,
+    checkpoints: Arc<dyn witnessing::CheckpointSource>,
+) -> Router {
     Router::new()
         .route("/api/v1/log/entries", post(create::<S>).get(by_index::<S>))
         .route("/api/v1/log/entries/retrieve", post(retrieve::<S>))
@@ -362,6 +374,28 @@ pub fn rekor_router<S: LogStore>(log: Shared<S>) -> Router {
         .route("/ping", get(|| async { "." }))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(log)
+        .merge(checkpoint_route("/api/v1/log/checkpoint", checkpoints))
+}
+
+/// `GET path`: the signed checkpoint `checkpoints` gives, as `text/plain`, cacheable for a
+/// second (it is replaced as the tree grows).
+pub(crate) fn checkpoint_route(
+    path: &str,
+    checkpoints: Arc<dyn witnessing::CheckpointSource>,
+) -> Router {
+    Router::new().route(
+        path,
+        get(move || async move {
+            (
+                [
+                    (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                    (header::CACHE_CONTROL, rekor_v2::SHORT_LIVED),
+                ],
+                checkpoints.checkpoint(),
+            )
+                .into_response()
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -51,17 +51,6 @@ async fn create<S: LogStore>(State(log): State<Shared<S>>, body: Bytes) -> Respo
     }
 }
 
-async fn checkpoint<S: LogStore>(State(log): State<Shared<S>>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (header::CACHE_CONTROL, SHORT_LIVED),
-        ],
-        log.checkpoint(),
-    )
-        .into_response()
-}
-
 async fn tile<S: LogStore>(State(log): State<Shared<S>>, Path(rest): Path<String>) -> Response {
     let id = match parse_tile_path(&rest) {
         Ok(id) => id,
@@ -110,14 +99,24 @@ fn tile_error(e: &TileReadError) -> Response {
         .into_response()
 }
 
-/// The Rekor v2 write API and the tiles read API of `log`, at the router's root.
+/// The Rekor v2 write API and the tiles read API of `log`, at the router's root; `/checkpoint`
+/// serves the log's newest checkpoint.
 pub fn rekor_v2_router<S: LogStore>(log: Shared<S>) -> Router {
+    rekor_v2_router_with(log.clone(), log)
+}
+
+/// [`rekor_v2_router`], with `/checkpoint` serving what `checkpoints` gives: the witnessed
+/// checkpoint with its cosignatures ([`crate::witnessing::Witnessing`]).
+pub fn rekor_v2_router_with<S: LogStore>(
+    log: Shared<S>,
+    checkpoints: Arc<dyn crate::witnessing::CheckpointSource>,
+) -> Router {
     Router::new()
         .route(
             "/api/v2/log/entries",
             post(create::<S>).layer(DefaultBodyLimit::max(crate::MAX_BODY)),
         )
-        .route("/checkpoint", get(checkpoint::<S>))
         .route("/tile/{*rest}", get(tile::<S>))
         .with_state(log)
+        .merge(crate::checkpoint_route("/checkpoint", checkpoints))
 }

@@ -128,7 +128,7 @@ pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
     let only = "--tiles reads a tiled log: `signet log info`, `get --log-index` and `verify` only (a Rekor v2 log takes entries at <url>/api/v2/log/entries)";
     if !matches!(
         args.command,
-        LogCommand::Info | LogCommand::Get { .. } | LogCommand::Verify { .. }
+        LogCommand::Info { .. } | LogCommand::Get { .. } | LogCommand::Verify { .. }
     ) {
         bail!("{only}");
     }
@@ -136,20 +136,32 @@ pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
     let keys = log_keys(args, url)?;
     let (text, cp, log_id) = checkpoint(&client, &keys).await?;
     match &args.command {
-        LogCommand::Info => {
+        LogCommand::Info { witnesses } => {
             client.check_root(&cp).await?;
+            // Witness cosignatures required on the log's checkpoint (`--witness-key`).
+            let cosigned = if witnesses.given() {
+                Some(witnesses.check(&text)?)
+            } else {
+                None
+            };
             match args.output {
-                Output::Json => println!(
-                    "{}",
-                    serde_json::json!({"origin": cp.origin(), "treeSize": cp.size().0,
-                        "rootHash": cp.root_hash().to_hex(), "logId": log_id, "checkpoint": text})
-                ),
+                Output::Json => {
+                    let mut v = serde_json::json!({"origin": cp.origin(), "treeSize": cp.size().0,
+                        "rootHash": cp.root_hash().to_hex(), "logId": log_id, "checkpoint": text});
+                    if let (Some(n), Some(o)) = (cosigned, v.as_object_mut()) {
+                        o.insert("cosignatures".into(), n.into());
+                    }
+                    println!("{v}");
+                }
                 Output::Text => {
                     println!("Verification Successful!");
                     println!("Tree Size:              {}", cp.size());
                     println!("Root Hash:              {}", cp.root_hash().to_hex());
                     println!("Origin:                 {}", cp.origin());
                     println!("LogID:                  {log_id}");
+                    if let Some(n) = cosigned {
+                        println!("Witness Cosignatures:   {n}");
+                    }
                 }
             }
         }
