@@ -282,6 +282,58 @@ pub fn github_workflow_claims(
     }
 }
 
+/// The claims of a Kubernetes projected service-account token for `system:serviceaccount:NS:SA`
+/// (`subject`), shaped as the kube-apiserver issues them: `sub`, an `aud` **list** (the
+/// projected volume's audience) and the `kubernetes.io` object (namespace, pod, service account)
+/// from which Fulcio's `kubernetes` type makes the SAN
+/// `https://kubernetes.io/namespaces/NS/serviceaccounts/SA`. For [`DevIssuer::mint`]'s
+/// `extra_claims`.
+pub fn kubernetes_claims(subject: &str, audience: &str) -> Result<Map<String, Value>, OidcError> {
+    let bad = || {
+        OidcError::InvalidIdentity(format!(
+            "{subject:?} is not system:serviceaccount:NAMESPACE:NAME"
+        ))
+    };
+    let rest = subject
+        .strip_prefix("system:serviceaccount:")
+        .ok_or_else(bad)?;
+    let (ns, sa) = rest.split_once(':').ok_or_else(bad)?;
+    // DNS-1123 labels / subdomains, as Kubernetes names them.
+    let name_ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'))
+    };
+    if !name_ok(ns) || !name_ok(sa) {
+        return Err(bad());
+    }
+    let uid = |name: &str| {
+        let d = digest(&SHA256, name.as_bytes());
+        let h: String = d
+            .as_ref()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        h
+    };
+    match json!({
+        "sub": subject,
+        "aud": [audience],
+        "kubernetes.io": {
+            "namespace": ns,
+            "pod": {"name": format!("{sa}-0"), "uid": uid(&format!("pod/{ns}/{sa}"))},
+            "serviceaccount": {"name": sa, "uid": uid(&format!("sa/{ns}/{sa}"))},
+        },
+    }) {
+        Value::Object(m) => Ok(m),
+        _ => Err(OidcError::Config(
+            "kubernetes claims are not an object".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

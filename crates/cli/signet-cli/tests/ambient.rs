@@ -1,0 +1,371 @@
+//! Keyless signing with no token flag: `signet sign-blob` finds the identity token where it runs
+//! (GitHub Actions' token service, a Kubernetes projected service-account token file), against
+//! loopback doubles speaking the providers' protocols and a signet server whose development
+//! issuer mints the tokens (its `/ci` issuer is a `github-workflow` CI provider, its `/k8s`
+//! issuer a `kubernetes` one). Bad tokens and endpoints fail naming the provider, and nothing is
+//! signed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use signet_testkit::oidc_double::{Answer, Double};
+use signet_types::b64;
+
+mod common;
+
+const WF: &str = "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3";
+const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// Every variable a provider looks at, removed so the machine's own CI cannot leak in.
+const PROVIDER_VARS: [&str; 8] = [
+    "SIGSTORE_ID_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "GITHUB_ACTIONS",
+    "BUILDKITE",
+    "GCE_METADATA_HOST",
+    "SIGNET_TRUST_CONFIG",
+    "SIGNET_REKOR_URL",
+];
+
+/// `signet ARGS` for the instance in `data`, with only `env` as provider environment (the token
+/// file default pointed at a path that does not exist).
+fn signet_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+    cmd.args(args)
+        .env("SIGNET_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .env("SIGNET_OIDC_TOKEN_FILE", data.join("no-token-file"));
+    for v in PROVIDER_VARS {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn token(data: &Path, args: &[&str]) -> String {
+    let mut a = vec!["oidc", "token"];
+    a.extend_from_slice(args);
+    let o = signet_env(data, &a, &[]);
+    assert!(o.status.success(), "{}", common::output_text(&o));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+/// GitHub's token service: `GET /_apis/token?api-version=2.0&audience=sigstore` with
+/// `Authorization: bearer <request token>`, answering `{"count":1,"value":<jwt>}`.
+fn github_double(answer: Answer) -> Double {
+    Double::start(move |r| {
+        let auth = r.header("authorization").unwrap_or("");
+        if r.method == "GET"
+            && r.target == "/_apis/token?api-version=2.0&audience=sigstore"
+            && auth.eq_ignore_ascii_case("bearer req-tok")
+        {
+            answer.clone()
+        } else {
+            Answer::status(401, r#"{"message":"bad request"}"#)
+        }
+    })
+    .unwrap()
+}
+
+fn gha_value(tok: &str) -> Answer {
+    Answer::ok(serde_json::json!({"count": 1, "value": tok}).to_string())
+        .with_header("Content-Type", "application/json")
+}
+
+fn leaf_of(cert_file: &Path) -> signet_x509::Certificate {
+    let pem = b64::decode(std::fs::read_to_string(cert_file).unwrap().trim()).unwrap();
+    signet_x509::Certificate::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap()
+}
+
+fn fails_naming(o: &Output, provider: &str, needle: &str) {
+    let t = common::output_text(o);
+    assert!(!o.status.success(), "expected failure, got: {t}");
+    assert!(t.contains(&format!("OIDC provider {provider}: ")), "{t}");
+    assert!(t.contains(needle), "{needle:?} in {t}");
+}
+
+/// `signet sign-blob f` with no token flag in a GitHub-Actions-shaped environment signs with the
+/// workflow identity: the certificate has the workflow URI as SAN and GitHub's extensions as
+/// Fulcio's `github-workflow` profile sets them, and it verifies for that identity.
+#[test]
+fn github_actions_environment_signs_with_the_workflow_identity() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let ci_issuer = format!("{}/oidc/ci", srv.url);
+    let tok = token(
+        d,
+        &[
+            "--subject",
+            WF,
+            "--sha",
+            SHA,
+            "--run-id",
+            "4242",
+            "--event-name",
+            "release",
+        ],
+    );
+    let gh = github_double(gha_value(&tok));
+    let url = format!("{}/_apis/token?api-version=2.0", gh.url);
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", url.as_str()),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "req-tok"),
+    ];
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("artifact"), b"release bytes").unwrap();
+    let o = signet_env(
+        d,
+        &[
+            "sign-blob",
+            &p("artifact"),
+            "--bundle",
+            &p("a.sigstore.json"),
+            "--output-certificate",
+            &p("a.cert"),
+        ],
+        &env,
+    );
+    let t = common::output_text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("Using an identity token from the github-actions OIDC provider"),
+        "{t}"
+    );
+    assert_eq!(gh.requests().len(), 1);
+
+    let leaf = leaf_of(Path::new(&p("a.cert")));
+    let sans: Vec<String> = leaf
+        .san_identities()
+        .iter()
+        .map(|s| s.value().to_string())
+        .collect();
+    assert_eq!(sans, [WF]);
+    let ext = leaf.fulcio_extensions().unwrap();
+    assert_eq!(ext.issuer.as_deref(), Some(ci_issuer.as_str()));
+    assert_eq!(ext.github_workflow_trigger.as_deref(), Some("release"));
+    assert_eq!(ext.github_workflow_sha.as_deref(), Some(SHA));
+    assert_eq!(ext.github_workflow_name.as_deref(), Some("release"));
+    assert_eq!(ext.github_workflow_repository.as_deref(), Some("org/repo"));
+    assert_eq!(ext.github_workflow_ref.as_deref(), Some("refs/tags/v1.2.3"));
+    assert_eq!(ext.build_signer_uri.as_deref(), Some(WF));
+    assert_eq!(
+        ext.source_repository_uri.as_deref(),
+        Some("https://github.com/org/repo")
+    );
+    assert_eq!(
+        ext.source_repository_ref.as_deref(),
+        Some("refs/tags/v1.2.3")
+    );
+    assert_eq!(
+        ext.run_invocation_uri.as_deref(),
+        Some("https://github.com/org/repo/actions/runs/4242/attempts/1")
+    );
+
+    let o = signet_env(
+        d,
+        &[
+            "verify-blob",
+            &p("artifact"),
+            "--bundle",
+            &p("a.sigstore.json"),
+            "--offline",
+            "--certificate-identity",
+            WF,
+            "--certificate-oidc-issuer",
+            &ci_issuer,
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", common::output_text(&o));
+
+    // --oidc-provider forces the provider: here without its variables, a one-line error.
+    let o = signet_env(
+        d,
+        &[
+            "sign-blob",
+            &p("artifact"),
+            "--oidc-provider",
+            "github-actions",
+        ],
+        &[],
+    );
+    fails_naming(
+        &o,
+        "github-actions",
+        "ACTIONS_ID_TOKEN_REQUEST_URL is not set",
+    );
+    // SIGSTORE_ID_TOKEN comes before GitHub (cosign's order), and is checked the same way.
+    let stale = token(d, &["--subject", WF, "--sha", SHA, "--ttl", "-60"]);
+    let mut with_env = env.to_vec();
+    with_env.push(("SIGSTORE_ID_TOKEN", stale.as_str()));
+    let o = signet_env(d, &["sign-blob", &p("artifact")], &with_env);
+    fails_naming(&o, "envvar", "expired");
+    let o = signet_env(
+        d,
+        &[
+            "sign-blob",
+            &p("artifact"),
+            "--oidc-provider",
+            "github-actions",
+            "--bundle",
+            &p("b.json"),
+        ],
+        &with_env,
+    );
+    assert!(o.status.success(), "{}", common::output_text(&o));
+}
+
+/// The GitHub provider refuses what it must not sign with: an expired token, a token for another
+/// audience, an answer that is not the documented JSON, an endpoint that does not answer in
+/// time (bounded by SIGNET_HTTP_TIMEOUT) or is not there; each a one-line error naming the
+/// provider, and no bundle written.
+#[test]
+fn github_actions_bad_tokens_and_endpoints_sign_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let _srv = common::dev_server(d);
+    let expired = token(d, &["--subject", WF, "--sha", SHA, "--ttl", "-1"]);
+    let other_aud = token(d, &["--subject", WF, "--sha", SHA, "--audience", "other"]);
+    let work = tempfile::tempdir().unwrap();
+    let art = work.path().join("artifact");
+    std::fs::write(&art, b"x").unwrap();
+    let bundle = work.path().join("out.sigstore.json");
+    let gone = github_double(Answer::ok("")).url.clone();
+    for (answer, needle) in [
+        (Some(gha_value(&expired)), "expired"),
+        (
+            Some(gha_value(&other_aud)),
+            "audience is \"other\", not \"sigstore\"",
+        ),
+        (Some(Answer::ok("<html>rate limited</html>")), "not JSON"),
+        (Some(Answer::status(500, "{}")), "500"),
+        (Some(Answer::Silent), "in time"),
+        (None, "cannot reach"),
+    ] {
+        let double = answer.map(github_double);
+        let base = double.as_ref().map_or(gone.clone(), |g| g.url.clone());
+        let url = format!("{base}/_apis/token?api-version=2.0");
+        let started = std::time::Instant::now();
+        let o = signet_env(
+            d,
+            &[
+                "sign-blob",
+                art.to_str().unwrap(),
+                "--bundle",
+                bundle.to_str().unwrap(),
+            ],
+            &[
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", &url),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "req-tok"),
+                ("SIGNET_HTTP_TIMEOUT", "1"),
+            ],
+        );
+        fails_naming(&o, "github-actions", needle);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            err.trim()
+                .lines()
+                .filter(|l| l.starts_with("Error"))
+                .count(),
+            1,
+            "{err}"
+        );
+        assert!(!bundle.exists(), "signed although {needle}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    }
+}
+
+/// A Kubernetes pod: the projected service-account token file (`--oidc-token-file`, or
+/// `SIGNET_OIDC_TOKEN_FILE`) signs with the service account's identity.
+#[test]
+fn kubernetes_token_file_signs_with_the_service_account_identity() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let k8s_issuer = format!("{}/oidc/k8s", srv.url);
+    let sa = "system:serviceaccount:release:signer";
+    let identity = "https://kubernetes.io/namespaces/release/serviceaccounts/signer";
+    let tok = token(d, &["--subject", sa]);
+    let claims = signet_oidc::unverified_claims(&tok).unwrap();
+    assert_eq!(claims.get("aud").unwrap(), &serde_json::json!(["sigstore"]));
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("artifact"), b"image bytes").unwrap();
+    std::fs::write(p("oidc-token"), format!("{tok}\n")).unwrap();
+    let sign = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec!["sign-blob"];
+        a.extend_from_slice(extra);
+        signet_env(d, &a, env)
+    };
+    let (art, bundle, cert, file) = (p("artifact"), p("a.json"), p("a.cert"), p("oidc-token"));
+    let o = sign(
+        &[
+            &art,
+            "--bundle",
+            &bundle,
+            "--output-certificate",
+            &cert,
+            "--oidc-token-file",
+            &file,
+        ],
+        &[],
+    );
+    let t = common::output_text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("from the filesystem OIDC provider"), "{t}");
+    let leaf = leaf_of(Path::new(&cert));
+    let sans: Vec<String> = leaf
+        .san_identities()
+        .iter()
+        .map(|s| s.value().to_string())
+        .collect();
+    assert_eq!(sans, [identity]);
+    assert_eq!(
+        leaf.fulcio_extensions().unwrap().issuer.as_deref(),
+        Some(k8s_issuer.as_str())
+    );
+    let o = signet_env(
+        d,
+        &[
+            "verify-blob",
+            &art,
+            "--bundle",
+            &bundle,
+            "--offline",
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            &k8s_issuer,
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", common::output_text(&o));
+
+    // The same through the variable; an expired token in the file is refused.
+    let o = sign(
+        &[&art, "--bundle", &p("b.json")],
+        &[("SIGNET_OIDC_TOKEN_FILE", &file)],
+    );
+    assert!(o.status.success(), "{}", common::output_text(&o));
+    std::fs::write(&file, token(d, &["--subject", sa, "--ttl", "-5"])).unwrap();
+    let o = sign(
+        &[
+            &art,
+            "--bundle",
+            &p("c.json"),
+            "--oidc-provider",
+            "kubernetes",
+        ],
+        &[("SIGNET_OIDC_TOKEN_FILE", &file)],
+    );
+    fails_naming(&o, "filesystem", "expired");
+    assert!(!Path::new(&p("c.json")).exists());
+}
