@@ -37,6 +37,17 @@ pub struct SignerArgs {
     /// Look for no identity token in the environment.
     #[arg(long, conflicts_with = "oidc_provider")]
     pub(crate) oidc_disable_ambient_providers: bool,
+    /// Log in interactively at this OIDC issuer (authorization code flow with PKCE: the URL is
+    /// printed, and opened with $BROWSER when set; the redirect comes back to 127.0.0.1).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["identity_token", "key", "oidc_provider"])]
+    pub(crate) oidc_issuer: Option<String>,
+    /// OAuth client id for --oidc-issuer (also the audience the token must have).
+    #[arg(long, default_value = "sigstore", requires = "oidc_issuer")]
+    pub(crate) oidc_client_id: String,
+    /// With --oidc-issuer: the device authorization grant (RFC 8628), for machines without a
+    /// browser: approve the printed code elsewhere.
+    #[arg(long, requires = "oidc_issuer")]
+    pub(crate) oidc_device_flow: bool,
     /// The token file of the `filesystem` provider, e.g. a Kubernetes projected service-account
     /// token (default: $SIGNET_OIDC_TOKEN_FILE, else /var/run/sigstore/cosign/oidc-token).
     #[arg(long, value_name = "FILE")]
@@ -130,6 +141,7 @@ impl SignerArgs {
         let token = match (&self.key, &self.identity_token) {
             (Some(_), _) => None,
             (None, Some(t)) => Some(read_token(t)?),
+            (None, None) if self.oidc_issuer.is_some() => Some(self.login(rt)?),
             (None, None) => self.ambient_token(rt)?,
         };
         resolve_signer(
@@ -140,6 +152,30 @@ impl SignerArgs {
             token.as_deref(),
             self.fulcio_url.as_deref(),
         )
+    }
+
+    /// An identity token from an interactive login at `--oidc-issuer` (kept in memory only).
+    fn login(&self, rt: &tokio::runtime::Runtime) -> Result<String> {
+        let issuer = self.oidc_issuer.clone().context("no --oidc-issuer")?;
+        let s = signet_identity::login::LoginSettings {
+            issuer,
+            client_id: self.oidc_client_id.clone(),
+            wait: signet_identity::login::DEFAULT_LOGIN_TIMEOUT,
+            http: crate::net::options()?,
+            now: || now().0,
+        };
+        let token = if self.oidc_device_flow {
+            rt.block_on(signet_identity::login::device_flow(&s, |line| {
+                eprintln!("{line}");
+            }))?
+        } else {
+            rt.block_on(signet_identity::login::code_flow(&s, |url| {
+                eprintln!("Open this URL to sign in: {url}");
+                open_browser(url);
+            }))?
+        };
+        eprintln!("Signed in at {}", s.issuer);
+        Ok(token.secret().to_owned())
     }
 
     /// An identity token from the environment (see `signet_identity`): the provider forced by
@@ -175,9 +211,6 @@ impl SignerArgs {
 pub struct SignBlobArgs {
     #[command(flatten)]
     signer: SignerArgs,
-    /// Interactive OIDC login at this issuer (not supported: pass --identity-token).
-    #[arg(long)]
-    oidc_issuer: Option<String>,
     /// Write a Sigstore bundle (v0.3) here.
     #[arg(long)]
     bundle: Option<PathBuf>,
@@ -205,6 +238,29 @@ pub fn generate_key_pair(args: GenerateKeyPairArgs) -> Result<()> {
     eprintln!("Private key written to {}", k.display());
     eprintln!("Public key written to {}", p.display());
     Ok(())
+}
+
+/// Starts `$BROWSER URL` (through `sh`, so BROWSER may hold arguments), else `xdg-open URL` on a
+/// graphical session; failures are ignored (the URL is printed anyway).
+fn open_browser(url: &str) {
+    use std::process::{Command, Stdio};
+    let mut cmd = if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty()) {
+        let mut c = Command::new("sh");
+        c.args(["-c", "$BROWSER \"$1\"", "sh", url]);
+        c
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
+        let mut c = Command::new("xdg-open");
+        c.arg(url);
+        c
+    } else {
+        return;
+    };
+    let _ = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
 }
 
 /// The identity token: the value itself, or the contents of the file it names.
@@ -343,14 +399,6 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let client = RekorClient::with_options(&rekor_url, &crate::net::options()?)?;
-    if args.signer.key.is_none()
-        && args.signer.identity_token.is_none()
-        && args.oidc_issuer.is_some()
-    {
-        bail!(
-            "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
-        );
-    }
     let v2 = args.signer.log_api_v2(trust.as_ref())?;
     let signer = args.signer.signer(&rt, &client, trust.as_ref())?;
     let tsa = args.signer.timestamper(trust.as_ref())?;

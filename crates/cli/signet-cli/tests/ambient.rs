@@ -77,6 +77,25 @@ fn gha_value(tok: &str) -> Answer {
         .with_header("Content-Type", "application/json")
 }
 
+/// `verify-blob FILE --bundle B --offline` for this identity and issuer.
+fn verify_for(d: &Path, file: &str, bundle: &str, identity: &str, issuer: &str) -> Output {
+    signet_env(
+        d,
+        &[
+            "verify-blob",
+            file,
+            "--bundle",
+            bundle,
+            "--offline",
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            issuer,
+        ],
+        &[],
+    )
+}
+
 fn leaf_of(cert_file: &Path) -> signet_x509::Certificate {
     let pem = b64::decode(std::fs::read_to_string(cert_file).unwrap().trim()).unwrap();
     signet_x509::Certificate::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap()
@@ -169,21 +188,7 @@ fn github_actions_environment_signs_with_the_workflow_identity() {
         Some("https://github.com/org/repo/actions/runs/4242/attempts/1")
     );
 
-    let o = signet_env(
-        d,
-        &[
-            "verify-blob",
-            &p("artifact"),
-            "--bundle",
-            &p("a.sigstore.json"),
-            "--offline",
-            "--certificate-identity",
-            WF,
-            "--certificate-oidc-issuer",
-            &ci_issuer,
-        ],
-        &[],
-    );
+    let o = verify_for(d, &p("artifact"), &p("a.sigstore.json"), WF, &ci_issuer);
     assert!(o.status.success(), "{}", common::output_text(&o));
 
     // --oidc-provider forces the provider: here without its variables, a one-line error.
@@ -332,21 +337,7 @@ fn kubernetes_token_file_signs_with_the_service_account_identity() {
         leaf.fulcio_extensions().unwrap().issuer.as_deref(),
         Some(k8s_issuer.as_str())
     );
-    let o = signet_env(
-        d,
-        &[
-            "verify-blob",
-            &art,
-            "--bundle",
-            &bundle,
-            "--offline",
-            "--certificate-identity",
-            identity,
-            "--certificate-oidc-issuer",
-            &k8s_issuer,
-        ],
-        &[],
-    );
+    let o = verify_for(d, &art, &bundle, identity, &k8s_issuer);
     assert!(o.status.success(), "{}", common::output_text(&o));
 
     // The same through the variable; an expired token in the file is refused.
@@ -368,4 +359,243 @@ fn kubernetes_token_file_signs_with_the_service_account_identity() {
     );
     fails_naming(&o, "filesystem", "expired");
     assert!(!Path::new(&p("c.json")).exists());
+}
+
+/// Runs `signet ARGS` with stderr piped; returns the child and a channel of its stderr lines.
+fn spawn_lines(
+    data: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead as _;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+    cmd.args(args)
+        .env("SIGNET_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for v in PROVIDER_VARS {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            eprintln!("signet: {line}");
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Waits (bounded) for the child to end; its status and every stderr line.
+fn finish(
+    mut child: std::process::Child,
+    rx: &std::sync::mpsc::Receiver<String>,
+) -> (std::process::ExitStatus, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "signet did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    (status, rx.try_iter().collect::<Vec<_>>().join("\n"))
+}
+
+fn wait_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx.recv_timeout(left).expect("the line in time");
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+/// A GET with a plain TCP client (no redirects followed); the status line and body.
+fn http_get(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Interactive login end to end in a real headless browser: `sign-blob --oidc-issuer DEV` prints
+/// the authorization URL and opens it with $BROWSER, here Debian's chromium (`--headless
+/// --dump-dom`), which follows the development issuer's redirect to signet's loopback listener;
+/// the code is exchanged with PKCE and the signature verifies for the logged-in identity.
+#[test]
+fn interactive_login_in_headless_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("chromium is installed (.ci/run installs Debian's chromium)");
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let issuer = format!("{}/oidc", srv.url);
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("artifact"), b"desk bytes").unwrap();
+    let browser = format!(
+        "{chromium} --headless --no-sandbox --disable-gpu --user-data-dir={} --dump-dom",
+        p("chromium-profile")
+    );
+    let (child, rx) = spawn_lines(
+        d,
+        &[
+            "sign-blob",
+            &p("artifact"),
+            "--bundle",
+            &p("a.json"),
+            "--oidc-issuer",
+            &issuer,
+        ],
+        &[("BROWSER", browser.as_str())],
+    );
+    let (status, err) = finish(child, &rx);
+    assert!(status.success(), "{err}");
+    assert!(err.contains("Signed in at"), "{err}");
+    let o = verify_for(
+        d,
+        &p("artifact"),
+        &p("a.json"),
+        "developer@signet.invalid",
+        &issuer,
+    );
+    assert!(o.status.success(), "{}", common::output_text(&o));
+}
+
+/// The redirect listener refuses a callback whose `state` is not the login's: one line naming
+/// the flow, nothing signed.
+#[test]
+fn interactive_login_refuses_a_mismatched_state() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let issuer = format!("{}/oidc", srv.url);
+    let work = tempfile::tempdir().unwrap();
+    let art = work.path().join("artifact");
+    std::fs::write(&art, b"x").unwrap();
+    let bundle = work.path().join("a.json");
+    let (child, rx) = spawn_lines(
+        d,
+        &[
+            "sign-blob",
+            art.to_str().unwrap(),
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--oidc-issuer",
+            &issuer,
+        ],
+        &[],
+    );
+    let line = wait_line(&rx, "Open this URL to sign in: ");
+    let url = line.split("sign in: ").nth(1).unwrap();
+    let redirect = url
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("redirect_uri="))
+        .unwrap()
+        .replace("%3A", ":")
+        .replace("%2F", "/");
+    // A favicon request is ignored; then a callback with another state.
+    assert!(
+        http_get(&redirect.replace("/auth/callback", "/favicon.ico")).starts_with("HTTP/1.1 404")
+    );
+    let answer = http_get(&format!("{redirect}?code=abc&state=forged"));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let (status, err) = finish(child, &rx);
+    assert!(!status.success());
+    assert!(
+        err.contains("OIDC provider interactive login: the redirect's state does not match"),
+        "{err}"
+    );
+    assert!(!bundle.exists());
+}
+
+/// The device authorization grant against the development issuer: the code is approved through
+/// its approval endpoint while signet polls; a denied code fails naming the flow.
+#[test]
+fn device_flow_approved_and_denied() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let issuer = format!("{}/oidc", srv.url);
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("artifact"), b"headless bytes").unwrap();
+    for deny in [false, true] {
+        let bundle = p(if deny { "denied.json" } else { "a.json" });
+        let (child, rx) = spawn_lines(
+            d,
+            &[
+                "sign-blob",
+                &p("artifact"),
+                "--bundle",
+                &bundle,
+                "--oidc-issuer",
+                &issuer,
+                "--oidc-device-flow",
+            ],
+            &[],
+        );
+        let line = wait_line(&rx, "enter the code");
+        let approve = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap();
+        // Let signet poll while pending at least once.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let url = if deny {
+            format!("{approve}&deny=1")
+        } else {
+            approve.to_string()
+        };
+        assert!(http_get(&url).starts_with("HTTP/1.1 200"));
+        let (status, err) = finish(child, &rx);
+        if deny {
+            assert!(!status.success());
+            assert!(
+                err.contains("OIDC provider device login: the login was denied"),
+                "{err}"
+            );
+            assert!(!Path::new(&bundle).exists());
+        } else {
+            assert!(status.success(), "{err}");
+            let o = verify_for(
+                d,
+                &p("artifact"),
+                &bundle,
+                "developer@signet.invalid",
+                &issuer,
+            );
+            assert!(o.status.success(), "{}", common::output_text(&o));
+        }
+    }
 }

@@ -18,8 +18,11 @@
 //! provider, and nothing is signed. Tokens are held in [`IdentityToken`], whose `Debug` does not
 //! show them, and are never written anywhere.
 //!
+//! Interactive login (browser with PKCE, or the device grant) is in [`login`].
+//!
 //! SPIFFE (JWT-SVID from the workload API, a gRPC call over a unix socket) is not implemented.
 
+pub mod login;
 mod providers;
 
 use std::collections::HashMap;

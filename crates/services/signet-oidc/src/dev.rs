@@ -116,13 +116,21 @@ impl DevIssuer {
         format!("{}/.well-known/jwks.json", self.issuer_url)
     }
 
-    /// The body of `{issuer}/.well-known/openid-configuration`.
+    /// The body of `{issuer}/.well-known/openid-configuration`, with the auto-approving login
+    /// endpoints of [`crate::dev_login`] (development only).
     pub fn discovery_json(&self) -> Value {
+        let u = &self.issuer_url;
         json!({
             "issuer": self.issuer_url,
             "jwks_uri": self.jwks_uri(),
+            "authorization_endpoint": format!("{u}/auth"),
+            "token_endpoint": format!("{u}/token"),
+            "device_authorization_endpoint": format!("{u}/device/code"),
+            "code_challenge_methods_supported": ["S256"],
+            "grant_types_supported": ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+            "token_endpoint_auth_methods_supported": ["none"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "response_types_supported": ["id_token"],
+            "response_types_supported": ["code", "id_token"],
             "subject_types_supported": ["public"],
             "claims_supported": ["iss", "sub", "aud", "iat", "nbf", "exp", "email", "email_verified"],
         })
