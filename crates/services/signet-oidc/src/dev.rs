@@ -428,6 +428,37 @@ mod tests {
         assert!(verify(&token, &email, &jwks, 1010, 0).is_err());
     }
 
+    /// A Kubernetes-shaped token from the development issuer makes the service-account SAN
+    /// under the `kubernetes` type; malformed subjects are refused.
+    #[test]
+    fn kubernetes_token_makes_a_service_account_identity() {
+        use crate::{IssuerConfig, Principal, San};
+        let k8s = DevIssuer::generate("http://127.0.0.1:1234/oidc/k8s").unwrap();
+        let extra = kubernetes_claims("system:serviceaccount:rel:signer", "sigstore").unwrap();
+        assert_eq!(extra["aud"], json!(["sigstore"]));
+        let token = k8s
+            .mint("ignored", None, "sigstore", 1000, 60, extra)
+            .unwrap();
+        let issuer = k8s.issuer_config(IssuerType::Kubernetes);
+        let jwks = Jwks::from_json(k8s.jwks_json().to_string().as_bytes()).unwrap();
+        let claims = verify(&token, &issuer, &jwks, 1010, 0).unwrap();
+        let p = Principal::from_claims(&issuer, &IssuerConfig::default(), &claims).unwrap();
+        assert_eq!(p.name(), "system:serviceaccount:rel:signer");
+        assert_eq!(
+            p.san(),
+            &San::Uri("https://kubernetes.io/namespaces/rel/serviceaccounts/signer".into())
+        );
+        for bad in [
+            "rel:signer",
+            "system:serviceaccount:rel",
+            "system:serviceaccount::signer",
+            "system:serviceaccount:Rel:signer",
+            "system:serviceaccount:a/b:signer",
+        ] {
+            assert!(kubernetes_claims(bad, "sigstore").is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn bad_workflow_references_are_refused() {
         let sha = "0".repeat(40);
