@@ -543,6 +543,12 @@ pub fn dev_ci_issuer_url(issuer_url: &str) -> String {
     format!("{}/ci", issuer_url.trim_end_matches('/'))
 }
 
+/// Where the development issuer mints Kubernetes service-account identities: `<issuer URL>/k8s`,
+/// a `kubernetes` issuer (SAN `https://kubernetes.io/namespaces/NS/serviceaccounts/SA`).
+pub fn dev_k8s_issuer_url(issuer_url: &str) -> String {
+    format!("{}/k8s", issuer_url.trim_end_matches('/'))
+}
+
 pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevIssuer> {
     let dir = data_dir.join("oidc");
     let key = dir.join("dev-issuer.key");

@@ -74,7 +74,7 @@ enum Command {
     /// Read and verify entries of a transparency log (rekor-cli style).
     Log(log_cmd::LogArgs),
     /// Sign every artifact of a release directory, with a signed SHA256SUMS, SBOM and provenance.
-    SignRelease(release_cmd::SignReleaseArgs),
+    SignRelease(Box<release_cmd::SignReleaseArgs>),
     /// Verify a whole release (directory or URL) in parallel.
     VerifyRelease(release_cmd::VerifyReleaseArgs),
     /// Serve a release directory over HTTP (read-only).
@@ -154,7 +154,7 @@ fn main() -> ExitCode {
         Command::SignBlob(args) => sign_cmd::sign_blob(args),
         Command::Log(args) => log_cmd::run(args),
         Command::Oidc(args) => oidc_cmd::run(args),
-        Command::SignRelease(args) => release_cmd::sign_release(args),
+        Command::SignRelease(args) => release_cmd::sign_release(*args),
         Command::VerifyRelease(args) => release_cmd::verify_release(args),
         Command::ServeRelease(args) => release_cmd::serve_release(args),
         Command::SampleRelease(args) => release_cmd::sample_release(args),

@@ -23,9 +23,11 @@ struct TokenArgs {
     /// Data directory of the server running the development issuer.
     #[arg(long, env = "SIGNET_DATA_DIR", default_value = "signet-data")]
     data_dir: PathBuf,
-    /// The identity: an email address (`sub` and `email`), or a GitHub workflow URI
+    /// The identity: an email address (`sub` and `email`), a GitHub workflow URI
     /// `https://github.com/OWNER/REPO/.github/workflows/FILE@REF` (a GitHub-Actions-shaped
-    /// token from the `<issuer>/ci` issuer; the certificate SAN is this URI).
+    /// token from the `<issuer>/ci` issuer; the certificate SAN is this URI), or a Kubernetes
+    /// service account `system:serviceaccount:NAMESPACE:NAME` (a projected-token-shaped token
+    /// from the `<issuer>/k8s` issuer; SAN `https://kubernetes.io/namespaces/NS/serviceaccounts/NAME`).
     #[arg(long)]
     subject: String,
     /// `uri` or `email` (default: uri when the subject is a URL with a scheme, else email).
@@ -95,6 +97,15 @@ pub fn run(args: OidcArgs) -> Result<()> {
             _ => SubjectType::Email,
         });
     let token = match kind {
+        _ if t.subject.starts_with("system:serviceaccount:") => {
+            if t.issuer.is_some() || t.sha.is_some() {
+                bail!("--issuer and --sha are not for Kubernetes service accounts");
+            }
+            let claims = signet_oidc::dev::kubernetes_claims(&t.subject, &t.audience)?;
+            issuer
+                .at(&crate::instance::dev_k8s_issuer_url(issuer.issuer_url()))?
+                .mint(&t.subject, None, &t.audience, now, t.ttl, claims)?
+        }
         SubjectType::Uri => {
             if t.issuer.is_some() {
                 bail!("--issuer is for email identities; URI identities come from <issuer>/ci");

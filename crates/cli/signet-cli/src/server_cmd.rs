@@ -215,11 +215,16 @@ async fn serve(args: ServerArgs) -> Result<()> {
             ci.issuer_config(signet_oidc::IssuerType::CiProvider)
                 .with_ci_provider("github-workflow"),
         )?;
+        // Kubernetes service-account identities at <url>/oidc/k8s.
+        let k8s_url = instance::dev_k8s_issuer_url(&issuer_url);
+        let k8s = dev.at(&k8s_url)?;
+        oidc.add_issuer(k8s.issuer_config(signet_oidc::IssuerType::Kubernetes))?;
         let jwks = signet_oidc::Jwks::from_json(dev.jwks_json().to_string().as_bytes())?;
         cache.insert(&issuer_url, jwks.clone());
         cache.insert(&ci_url, jwks.clone());
+        cache.insert(&k8s_url, jwks.clone());
         tracing::warn!(
-            "DEVELOPMENT OIDC issuer enabled at {issuer_url} (email) and {ci_url} (GitHub workflows): not for real releases"
+            "DEVELOPMENT OIDC issuer enabled at {issuer_url} (email), {ci_url} (GitHub workflows) and {k8s_url} (Kubernetes service accounts): not for real releases"
         );
         for alias in &args.dev_oidc_alias {
             let aliased = dev.at(alias)?;
@@ -231,6 +236,10 @@ async fn serve(args: ServerArgs) -> Result<()> {
         }
         routers.push(signet_server::ca::dev_oidc_router(Arc::new(dev), "/oidc"));
         routers.push(signet_server::ca::dev_oidc_router(Arc::new(ci), "/oidc/ci"));
+        routers.push(signet_server::ca::dev_oidc_router(
+            Arc::new(k8s),
+            "/oidc/k8s",
+        ));
         Some(issuer_url)
     } else {
         None

@@ -25,9 +25,33 @@ pub struct SignerArgs {
     /// Without it, signing is keyless: an ephemeral key and a certificate from the CA.
     #[arg(long, conflicts_with = "identity_token")]
     pub(crate) key: Option<PathBuf>,
-    /// OIDC identity token for keyless signing: the JWT, or a file containing it.
-    #[arg(long, env = "SIGSTORE_ID_TOKEN", hide_env_values = true)]
+    /// OIDC identity token for keyless signing: the JWT, or a file containing it. Without it
+    /// (and without --key) the token comes from the environment: SIGSTORE_ID_TOKEN, a
+    /// Kubernetes token file, GitHub Actions, Buildkite or Google Cloud (README "Signing in CI").
+    #[arg(long)]
     pub(crate) identity_token: Option<String>,
+    /// Take the identity token from this provider only: envvar, filesystem (or kubernetes),
+    /// github-actions, buildkite-agent, google-workload-identity.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["identity_token", "key"])]
+    pub(crate) oidc_provider: Option<String>,
+    /// Look for no identity token in the environment.
+    #[arg(long, conflicts_with = "oidc_provider")]
+    pub(crate) oidc_disable_ambient_providers: bool,
+    /// Log in interactively at this OIDC issuer (authorization code flow with PKCE: the URL is
+    /// printed, and opened with $BROWSER when set; the redirect comes back to 127.0.0.1).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["identity_token", "key", "oidc_provider"])]
+    pub(crate) oidc_issuer: Option<String>,
+    /// OAuth client id for --oidc-issuer (also the audience the token must have).
+    #[arg(long, default_value = "sigstore", requires = "oidc_issuer")]
+    pub(crate) oidc_client_id: String,
+    /// With --oidc-issuer: the device authorization grant (RFC 8628), for machines without a
+    /// browser: approve the printed code elsewhere.
+    #[arg(long, requires = "oidc_issuer")]
+    pub(crate) oidc_device_flow: bool,
+    /// The token file of the `filesystem` provider, e.g. a Kubernetes projected service-account
+    /// token (default: $SIGNET_OIDC_TOKEN_FILE, else /var/run/sigstore/cosign/oidc-token).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) oidc_token_file: Option<PathBuf>,
     /// The instance to sign with (ClientTrustConfig; default: $SIGNET_TRUST_CONFIG,
     /// $SIGNET_DATA_DIR/trust_config.json, or the one `signet trust` saved).
     #[arg(long)]
@@ -114,14 +138,71 @@ impl SignerArgs {
         client: &RekorClient,
         trust: Option<&crate::trust_cfg::ClientTrust>,
     ) -> Result<Signer> {
+        let token = match (&self.key, &self.identity_token) {
+            (Some(_), _) => None,
+            (None, Some(t)) => Some(read_token(t)?),
+            (None, None) if self.oidc_issuer.is_some() => Some(self.login(rt)?),
+            (None, None) => self.ambient_token(rt)?,
+        };
         resolve_signer(
             rt,
             client,
             trust,
             self.key.as_deref(),
-            self.identity_token.as_deref(),
+            token.as_deref(),
             self.fulcio_url.as_deref(),
         )
+    }
+
+    /// An identity token from an interactive login at `--oidc-issuer` (kept in memory only).
+    fn login(&self, rt: &tokio::runtime::Runtime) -> Result<String> {
+        let issuer = self.oidc_issuer.clone().context("no --oidc-issuer")?;
+        let s = signet_identity::login::LoginSettings {
+            issuer,
+            client_id: self.oidc_client_id.clone(),
+            wait: signet_identity::login::DEFAULT_LOGIN_TIMEOUT,
+            http: crate::net::options()?,
+            now: || now().0,
+        };
+        let token = if self.oidc_device_flow {
+            rt.block_on(signet_identity::login::device_flow(&s, |line| {
+                eprintln!("{line}");
+            }))?
+        } else {
+            rt.block_on(signet_identity::login::code_flow(&s, |url| {
+                eprintln!("Open this URL to sign in: {url}");
+                open_browser(url);
+            }))?
+        };
+        eprintln!("Signed in at {}", s.issuer);
+        Ok(token.secret().to_owned())
+    }
+
+    /// An identity token from the environment (see `signet_identity`): the provider forced by
+    /// `--oidc-provider`, else the first one this environment offers; its name goes to stderr.
+    fn ambient_token(&self, rt: &tokio::runtime::Runtime) -> Result<Option<String>> {
+        if self.oidc_disable_ambient_providers {
+            return Ok(None);
+        }
+        let forced = self
+            .oidc_provider
+            .as_deref()
+            .map(signet_identity::Provider::from_name)
+            .transpose()?;
+        let mut settings = signet_identity::Settings::new(now().0);
+        settings.http = crate::net::options()?;
+        let limit = settings.http.timeout.min(signet_identity::DEFAULT_TIMEOUT);
+        settings = settings.timeout(limit);
+        settings.token_file.clone_from(&self.oidc_token_file);
+        let env = signet_identity::Env::from_process();
+        let found = rt.block_on(signet_identity::ambient_token(&env, &settings, forced))?;
+        Ok(found.map(|(provider, token)| {
+            eprintln!(
+                "Using an identity token from the {} OIDC provider",
+                provider.name()
+            );
+            token.secret().to_owned()
+        }))
     }
 }
 
@@ -130,9 +211,6 @@ impl SignerArgs {
 pub struct SignBlobArgs {
     #[command(flatten)]
     signer: SignerArgs,
-    /// Interactive OIDC login at this issuer (not supported: pass --identity-token).
-    #[arg(long)]
-    oidc_issuer: Option<String>,
     /// Write a Sigstore bundle (v0.3) here.
     #[arg(long)]
     bundle: Option<PathBuf>,
@@ -162,6 +240,29 @@ pub fn generate_key_pair(args: GenerateKeyPairArgs) -> Result<()> {
     Ok(())
 }
 
+/// Starts `$BROWSER URL` (through `sh`, so BROWSER may hold arguments), else `xdg-open URL` on a
+/// graphical session; failures are ignored (the URL is printed anyway).
+fn open_browser(url: &str) {
+    use std::process::{Command, Stdio};
+    let mut cmd = if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty()) {
+        let mut c = Command::new("sh");
+        c.args(["-c", "$BROWSER \"$1\"", "sh", url]);
+        c
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
+        let mut c = Command::new("xdg-open");
+        c.arg(url);
+        c
+    } else {
+        return;
+    };
+    let _ = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+}
+
 /// The identity token: the value itself, or the contents of the file it names.
 pub(crate) fn read_token(t: &str) -> Result<String> {
     let p = std::path::Path::new(t);
@@ -174,7 +275,7 @@ pub(crate) fn read_token(t: &str) -> Result<String> {
 }
 
 /// Makes the signing material: the managed key, or (keyless) an ephemeral key certified by the
-/// CA for the token's identity, checked against the trusted root before use.
+/// CA for the identity of `token` (the JWT itself), checked against the trusted root before use.
 pub(crate) fn resolve_signer(
     rt: &tokio::runtime::Runtime,
     client: &RekorClient,
@@ -185,8 +286,7 @@ pub(crate) fn resolve_signer(
 ) -> Result<Signer> {
     match (key, token) {
         (Some(path), _) => Ok(Signer::managed(crate::keyfile::read_signing_key(path)?)),
-        (None, Some(t)) => {
-            let token = read_token(t)?;
+        (None, Some(token)) => {
             let trust = trust.context(
                 "keyless signing needs a trust config (--trust-config, $SIGNET_DATA_DIR or `signet trust URL`) to check the certificate",
             )?;
@@ -197,13 +297,16 @@ pub(crate) fn resolve_signer(
             Ok(rt.block_on(Signer::keyless(
                 client,
                 &ca_url,
-                &token,
+                token,
                 &trust.root,
                 &RetryPolicy::default(),
             ))?)
         }
         (None, None) => {
-            bail!("pass --key for a managed key, or --identity-token for keyless signing")
+            bail!(
+                "no identity token: pass --key for a managed key, or --identity-token for keyless signing (no OIDC provider found in this environment: {})",
+                signet_identity::Provider::names().join(", ")
+            )
         }
     }
 }
@@ -296,14 +399,6 @@ pub fn sign_blob(args: SignBlobArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let client = RekorClient::with_options(&rekor_url, &crate::net::options()?)?;
-    if args.signer.key.is_none()
-        && args.signer.identity_token.is_none()
-        && args.oidc_issuer.is_some()
-    {
-        bail!(
-            "interactive OIDC login is not supported; pass --identity-token (or set SIGSTORE_ID_TOKEN)"
-        );
-    }
     let v2 = args.signer.log_api_v2(trust.as_ref())?;
     let signer = args.signer.signer(&rt, &client, trust.as_ref())?;
     let tsa = args.signer.timestamper(trust.as_ref())?;

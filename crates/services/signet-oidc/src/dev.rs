@@ -116,13 +116,21 @@ impl DevIssuer {
         format!("{}/.well-known/jwks.json", self.issuer_url)
     }
 
-    /// The body of `{issuer}/.well-known/openid-configuration`.
+    /// The body of `{issuer}/.well-known/openid-configuration`, with the auto-approving login
+    /// endpoints of [`crate::dev_login`] (development only).
     pub fn discovery_json(&self) -> Value {
+        let u = &self.issuer_url;
         json!({
             "issuer": self.issuer_url,
             "jwks_uri": self.jwks_uri(),
+            "authorization_endpoint": format!("{u}/auth"),
+            "token_endpoint": format!("{u}/token"),
+            "device_authorization_endpoint": format!("{u}/device/code"),
+            "code_challenge_methods_supported": ["S256"],
+            "grant_types_supported": ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+            "token_endpoint_auth_methods_supported": ["none"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "response_types_supported": ["id_token"],
+            "response_types_supported": ["code", "id_token"],
             "subject_types_supported": ["public"],
             "claims_supported": ["iss", "sub", "aud", "iat", "nbf", "exp", "email", "email_verified"],
         })
@@ -282,6 +290,58 @@ pub fn github_workflow_claims(
     }
 }
 
+/// The claims of a Kubernetes projected service-account token for `system:serviceaccount:NS:SA`
+/// (`subject`), shaped as the kube-apiserver issues them: `sub`, an `aud` **list** (the
+/// projected volume's audience) and the `kubernetes.io` object (namespace, pod, service account)
+/// from which Fulcio's `kubernetes` type makes the SAN
+/// `https://kubernetes.io/namespaces/NS/serviceaccounts/SA`. For [`DevIssuer::mint`]'s
+/// `extra_claims`.
+pub fn kubernetes_claims(subject: &str, audience: &str) -> Result<Map<String, Value>, OidcError> {
+    let bad = || {
+        OidcError::InvalidIdentity(format!(
+            "{subject:?} is not system:serviceaccount:NAMESPACE:NAME"
+        ))
+    };
+    let rest = subject
+        .strip_prefix("system:serviceaccount:")
+        .ok_or_else(bad)?;
+    let (ns, sa) = rest.split_once(':').ok_or_else(bad)?;
+    // DNS-1123 labels / subdomains, as Kubernetes names them.
+    let name_ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'))
+    };
+    if !name_ok(ns) || !name_ok(sa) {
+        return Err(bad());
+    }
+    let uid = |name: &str| {
+        let d = digest(&SHA256, name.as_bytes());
+        let h: String = d
+            .as_ref()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        h
+    };
+    match json!({
+        "sub": subject,
+        "aud": [audience],
+        "kubernetes.io": {
+            "namespace": ns,
+            "pod": {"name": format!("{sa}-0"), "uid": uid(&format!("pod/{ns}/{sa}"))},
+            "serviceaccount": {"name": sa, "uid": uid(&format!("sa/{ns}/{sa}"))},
+        },
+    }) {
+        Value::Object(m) => Ok(m),
+        _ => Err(OidcError::Config(
+            "kubernetes claims are not an object".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -366,6 +426,37 @@ mod tests {
         // The email flavour (same key, the base URL) does not accept it.
         let email = base.issuer_config(IssuerType::Email);
         assert!(verify(&token, &email, &jwks, 1010, 0).is_err());
+    }
+
+    /// A Kubernetes-shaped token from the development issuer makes the service-account SAN
+    /// under the `kubernetes` type; malformed subjects are refused.
+    #[test]
+    fn kubernetes_token_makes_a_service_account_identity() {
+        use crate::{IssuerConfig, Principal, San};
+        let k8s = DevIssuer::generate("http://127.0.0.1:1234/oidc/k8s").unwrap();
+        let extra = kubernetes_claims("system:serviceaccount:rel:signer", "sigstore").unwrap();
+        assert_eq!(extra["aud"], json!(["sigstore"]));
+        let token = k8s
+            .mint("ignored", None, "sigstore", 1000, 60, extra)
+            .unwrap();
+        let issuer = k8s.issuer_config(IssuerType::Kubernetes);
+        let jwks = Jwks::from_json(k8s.jwks_json().to_string().as_bytes()).unwrap();
+        let claims = verify(&token, &issuer, &jwks, 1010, 0).unwrap();
+        let p = Principal::from_claims(&issuer, &IssuerConfig::default(), &claims).unwrap();
+        assert_eq!(p.name(), "system:serviceaccount:rel:signer");
+        assert_eq!(
+            p.san(),
+            &San::Uri("https://kubernetes.io/namespaces/rel/serviceaccounts/signer".into())
+        );
+        for bad in [
+            "rel:signer",
+            "system:serviceaccount:rel",
+            "system:serviceaccount::signer",
+            "system:serviceaccount:Rel:signer",
+            "system:serviceaccount:a/b:signer",
+        ] {
+            assert!(kubernetes_claims(bad, "sigstore").is_err(), "{bad}");
+        }
     }
 
     #[test]

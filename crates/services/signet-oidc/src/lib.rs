@@ -27,6 +27,7 @@
 
 pub mod config;
 pub mod dev;
+pub mod dev_login;
 pub mod discovery;
 mod error;
 pub mod principal;

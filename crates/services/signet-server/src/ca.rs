@@ -315,11 +315,26 @@ pub fn ct_router(ct: Arc<CtLog>) -> Router {
 }
 
 /// The development OIDC issuer's public endpoints (discovery and JWKS) under `path` (for
-/// example `/oidc`). DEVELOPMENT ONLY: it vouches for whatever identity its key holder mints.
+/// example `/oidc`), and its auto-approving login endpoints (`auth`, `token`, `device/code`,
+/// `device/approve`: [`signet_oidc::dev_login`]). DEVELOPMENT ONLY: it vouches for whatever
+/// identity its key holder mints, and logs anyone in.
 pub fn dev_oidc_router(dev: Arc<signet_oidc::DevIssuer>, path: &str) -> Router {
     let d1 = dev.clone();
-    let d2 = dev;
+    let d2 = dev.clone();
+    let login = Arc::new(DevLoginState {
+        issuer: dev,
+        login: signet_oidc::dev_login::DevLogin::default(),
+    });
     Router::new()
+        .route(&format!("{path}/auth"), get(dev_authorize))
+        .route(&format!("{path}/token"), post(dev_token))
+        .route(&format!("{path}/device/code"), post(dev_device_code))
+        .route(
+            &format!("{path}/device/approve"),
+            get(dev_approve).post(dev_approve),
+        )
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(login)
         .route(
             &format!("{path}/.well-known/openid-configuration"),
             get(move || async move { Json(d1.discovery_json()) }),
@@ -328,4 +343,74 @@ pub fn dev_oidc_router(dev: Arc<signet_oidc::DevIssuer>, path: &str) -> Router {
             &format!("{path}/.well-known/jwks.json"),
             get(move || async move { Json(d2.jwks_json()) }),
         )
+}
+
+struct DevLoginState {
+    issuer: Arc<signet_oidc::DevIssuer>,
+    login: signet_oidc::dev_login::DevLogin,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn oauth_error(e: &signet_oidc::dev_login::OAuthError) -> Response {
+    let status = match e.error {
+        "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (status, Json(e.to_json())).into_response()
+}
+
+type Params = std::collections::HashMap<String, String>;
+
+async fn dev_authorize(State(s): State<Arc<DevLoginState>>, Query(q): Query<Params>) -> Response {
+    match s.login.authorize(&q, unix_now()) {
+        Ok(location) => (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, location)],
+            "DEVELOPMENT issuer: approved without authentication\n",
+        )
+            .into_response(),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+async fn dev_token(
+    State(s): State<Arc<DevLoginState>>,
+    axum::extract::Form(f): axum::extract::Form<Params>,
+) -> Response {
+    match s.login.token(&s.issuer, &f, unix_now()) {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+async fn dev_device_code(
+    State(s): State<Arc<DevLoginState>>,
+    axum::extract::Form(f): axum::extract::Form<Params>,
+) -> Response {
+    match s.login.device_code(&f, s.issuer.issuer_url(), unix_now()) {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+async fn dev_approve(State(s): State<Arc<DevLoginState>>, Query(q): Query<Params>) -> Response {
+    let code = q.get("user_code").map_or("", String::as_str);
+    let deny = q.get("deny").is_some_and(|v| v == "1" || v == "true");
+    match s.login.approve(code, deny) {
+        Ok(()) => (
+            StatusCode::OK,
+            if deny {
+                "DEVELOPMENT issuer: login denied\n"
+            } else {
+                "DEVELOPMENT issuer: login approved without authentication\n"
+            },
+        )
+            .into_response(),
+        Err(e) => oauth_error(&e),
+    }
 }
