@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use signet_client::RekorClient;
-use signet_client::monitor::{self, MonitorError, MonitorState, WatchList};
+use signet_client::monitor::{self, LogSource, MonitorError, MonitorState, WatchList};
+use signet_client::tiles::TileClient;
 use signet_crypto::PublicKey;
 use signet_tlog::{EcdsaNoteVerifier, NoteVerifier};
 
@@ -37,11 +38,12 @@ pub struct MonitorArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// Trusted root whose transparency-log keys verify the checkpoints (instead of
-    /// `--log-public-key`).
+    /// `--log-public-key`); with `--tiles URL`, the key of its log whose baseUrl is URL.
     #[arg(long)]
     trusted_root: Option<PathBuf>,
-    /// A second vantage point serving the same log: each round its checkpoint must be
-    /// consistent with the first's (split-view detection).
+    /// A second vantage point serving the same log (with `--tiles`, a tiled one, e.g. a
+    /// mirror): each round its checkpoint must be consistent with the first's (split-view
+    /// detection).
     #[arg(long)]
     compare_url: Option<String>,
     /// One round, then exit.
@@ -172,6 +174,7 @@ fn line(v: serde_json::Value) {
     println!("{v}");
 }
 
+/// `signet log monitor` over the Rekor v1 API at `client`.
 pub async fn run(client: &RekorClient, pinned: &[PublicKey], args: &MonitorArgs) -> Result<()> {
     let keys = log_keys(pinned, args)?;
     let verifiers: Vec<EcdsaNoteVerifier> = keys
@@ -179,13 +182,42 @@ pub async fn run(client: &RekorClient, pinned: &[PublicKey], args: &MonitorArgs)
         .map(|k| EcdsaNoteVerifier::any_name(k.clone()))
         .collect();
     let refs: Vec<&dyn NoteVerifier> = verifiers.iter().map(|v| v as &dyn NoteVerifier).collect();
-    let watch = watch_list(args)?;
     let compare = match args.compare_url.as_deref() {
         Some(u) => Some(RekorClient::with_options(u, &crate::net::options()?)?),
         None => None,
     };
+    follow(client, compare.as_ref(), &refs, args).await
+}
+
+/// `signet log monitor --tiles URL`: the tiled log at `client`, its checkpoints verified with
+/// `verifiers` (the log's keys); `--compare-url` is another tiled vantage point (a mirror).
+pub async fn run_tiles(
+    client: &TileClient,
+    verifiers: &[&dyn NoteVerifier],
+    args: &MonitorArgs,
+) -> Result<()> {
+    let compare = match args.compare_url.as_deref() {
+        Some(u) => Some(TileClient::new(u, &crate::net::options()?)?),
+        None => None,
+    };
+    follow(client, compare.as_ref(), verifiers, args).await
+}
+
+/// The `--trusted-root` given to `log monitor`.
+pub fn trusted_root(args: &MonitorArgs) -> Option<&Path> {
+    args.trusted_root.as_deref()
+}
+
+/// Runs rounds (one with `--once`) over `client`, printing JSON lines.
+async fn follow<S: LogSource>(
+    client: &S,
+    compare: Option<&S>,
+    verifiers: &[&dyn NoteVerifier],
+    args: &MonitorArgs,
+) -> Result<()> {
+    let watch = watch_list(args)?;
     loop {
-        match one_round(client, compare.as_ref(), &refs, &watch, &args.state).await {
+        match one_round(client, compare, verifiers, &watch, &args.state).await {
             Ok(()) => {}
             Err(e) => {
                 let alarm = e
@@ -193,7 +225,7 @@ pub async fn run(client: &RekorClient, pinned: &[PublicKey], args: &MonitorArgs)
                     .is_some_and(MonitorError::is_alarm);
                 line(serde_json::json!({
                     "event": if alarm { "alert" } else { "error" },
-                    "url": client.base(),
+                    "url": client.name(),
                     "reason": crate::one_line(&e),
                 }));
                 // Log misbehaviour always ends the monitor; a failure to read ends one round.
@@ -209,9 +241,9 @@ pub async fn run(client: &RekorClient, pinned: &[PublicKey], args: &MonitorArgs)
     }
 }
 
-async fn one_round(
-    client: &RekorClient,
-    compare: Option<&RekorClient>,
+async fn one_round<S: LogSource>(
+    client: &S,
+    compare: Option<&S>,
     verifiers: &[&dyn NoteVerifier],
     watch: &WatchList,
     state_path: &Path,
@@ -228,8 +260,8 @@ async fn one_round(
     if let Some(other) = compare {
         let c = monitor::compare(client, other, verifiers).await?;
         line(
-            serde_json::json!({"event": "compared", "url": client.base(),
-            "compareUrl": other.base(), "treeID": c.tree_id, "treeSize": c.size_a,
+            serde_json::json!({"event": "compared", "url": client.name(),
+            "compareUrl": other.name(), "treeID": c.tree_id, "treeSize": c.size_a,
             "compareTreeSize": c.size_b}),
         );
     }
@@ -239,7 +271,7 @@ async fn one_round(
         let mut v = serde_json::to_value(t)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("event".into(), "checkpoint".into());
-            o.insert("url".into(), client.base().into());
+            o.insert("url".into(), client.name().into());
             o.insert("roundMatches".into(), r.matches.len().into());
         }
         line(v);

@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,16 +17,7 @@ use signet_testkit::log_trees::{forked_trees, proposal};
 
 mod common;
 
-use common::{output_text as text, signet_in as signet};
-
-/// The JSON lines of stdout with `"event": event`.
-fn events(o: &Output, event: &str) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|v| v["event"] == event)
-        .collect()
-}
+use common::{events, output_text as text, signet_in as signet};
 
 #[test]
 fn monitor_reports_exactly_the_watched_identity() {

@@ -12,20 +12,10 @@ use std::process::Command;
 use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use signet_crypto::SigningKey;
 use signet_types::b64;
 
 mod common;
-
-fn request(key: &SigningKey, data: &[u8]) -> serde_json::Value {
-    let sig = key.sign(data).unwrap();
-    json!({"hashedRekordRequestV002": {
-        "digest": b64::encode(signet_crypto::sha256(data).as_bytes()),
-        "signature": {"content": b64::encode(&sig), "verifier": {
-            "publicKey": {"rawBytes": b64::encode(key.public_key().spki_der())},
-            "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}})
-}
 
 async fn signet(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
@@ -60,18 +50,7 @@ async fn tamper(State(real): State<String>, OriginalUri(uri): OriginalUri) -> Re
 async fn tiled_log_is_read_and_verified_through_its_tiles() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = common::Listening::start(
-        &[
-            "server",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            d.to_str().unwrap(),
-            "--tlog-api",
-            "v2",
-        ],
-        &[],
-    );
+    let server = common::v2_server(d, false);
     let v2 = format!("{}/rekor-v2", server.url);
     let http = reqwest::Client::new();
     let key = SigningKey::generate_p256().unwrap();
@@ -80,7 +59,7 @@ async fn tiled_log_is_read_and_verified_through_its_tiles() {
     for i in 0..3u8 {
         let r = http
             .post(format!("{v2}/api/v2/log/entries"))
-            .json(&request(&key, &[b'a', i]))
+            .json(&common::v2_request(&key, &[b'a', i]))
             .send()
             .await
             .unwrap();

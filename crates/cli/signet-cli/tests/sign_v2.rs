@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
@@ -29,40 +29,12 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// The instance's trust config, with a TSA in its signing config (until the server advertises
-/// its own TSA, the URL is the one it will serve: no timestamp is requested yet).
-fn with_tsa(dir: &Path, url: &str) -> PathBuf {
-    let mut tc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("trust_config.json")).unwrap()).unwrap();
-    let sc = &mut tc["signingConfig"];
-    if sc["tsaUrls"].as_array().is_none_or(|a| a.is_empty()) {
-        sc["tsaUrls"] = serde_json::json!([{
-            "url": format!("{url}/api/v1/timestamp"), "majorApiVersion": 1,
-            "validFor": {"start": "2020-01-01T00:00:00Z"}, "operator": "test"}]);
-    }
-    let path = dir.join("trust_config_tsa.json");
-    std::fs::write(&path, tc.to_string()).unwrap();
-    path
-}
-
 #[test]
 fn sign_blob_logs_through_the_v2_log_and_the_bundle_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = common::Listening::start(
-        &[
-            "server",
-            "--dev-oidc",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            d.to_str().unwrap(),
-            "--tlog-api",
-            "v2",
-        ],
-        &[],
-    );
-    let tc = with_tsa(d, &server.url);
+    let server = common::v2_server(d, true);
+    let tc = common::trust_config_with_tsa(d, &server.url);
     let root = d.join("trusted_root.json");
     let art = d.join("artifact");
     std::fs::write(&art, b"signed through rekor v2").unwrap();

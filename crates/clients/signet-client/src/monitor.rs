@@ -4,8 +4,10 @@
 //! reads every new entry and reports those matching watched identities, OIDC issuers, key
 //! fingerprints or artifact digests.
 //!
-//! The log is read through [`LogSource`] (the Rekor v1 API is [`RekorClient`]'s implementation;
-//! a tiles source plugs in the same way). The entries read are not trusted one by one: their
+//! The log is read through [`LogSource`]: the Rekor v1 API is [`RekorClient`]'s implementation,
+//! a tiled log (C2SP tlog-tiles, Rekor v2) [`TileClient`](crate::tiles::TileClient)'s (its
+//! checkpoint, consistency proofs computed from its hash tiles, entries from whole entry
+//! bundles); both run the same rounds, state and split-view checks. The entries read are not trusted one by one: their
 //! leaf hashes are appended to the saved [`Frontier`] of the tree, whose root must then equal
 //! the verified checkpoint's, so a log cannot hide, change or reorder an entry without the
 //! round failing. The matching ([`WatchList`]) and the state checks ([`check_extends`]) do no
@@ -149,8 +151,14 @@ pub trait LogSource {
         first: u64,
         last: u64,
     ) -> Result<Vec<Sha256Hash>, MonitorError>;
+    /// The most entries one [`LogSource::entries`] call reads (default [`BATCH`]). Rounds ask
+    /// for blocks aligned to it: `start .. start + count` stays within one block of `batch()`
+    /// entries and ends at the block's end or at the end of the tree being read.
+    fn batch(&self) -> usize {
+        BATCH
+    }
     /// The bodies of the entries at global indexes `start .. start + count` (`count` ≤
-    /// [`BATCH`]), in order.
+    /// [`LogSource::batch`]), in order.
     async fn entries(&self, start: u64, count: usize) -> Result<Vec<Vec<u8>>, MonitorError>;
 }
 
@@ -808,13 +816,16 @@ async fn read_tree<S: LogSource>(
     let end = head.size().0;
     while frontier.size().0 < end {
         let at = frontier.size().0;
-        let count = usize::try_from(end.saturating_sub(at))
-            .unwrap_or(BATCH)
-            .min(BATCH);
         let global = tree
             .offset
             .checked_add(at)
             .ok_or_else(|| misbehaved("index overflow".into()))?;
+        // Up to the end of the source's block holding `global` (whole entry bundles for a
+        // tiled log), or of the tree.
+        let batch = u64::try_from(src.batch().max(1)).unwrap_or(1);
+        let to_block_end = batch.saturating_sub(global.checked_rem(batch).unwrap_or(0));
+        let count = usize::try_from(end.saturating_sub(at).min(to_block_end))
+            .map_err(|_| misbehaved("batch too large".into()))?;
         let bodies = src.entries(global, count).await?;
         if bodies.len() != count {
             return Err(misbehaved(format!(

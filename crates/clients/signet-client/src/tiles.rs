@@ -255,3 +255,67 @@ impl TileClient {
         })
     }
 }
+
+/// A tiled log as a monitor reads it: one tree (no tree ID) whose checkpoint is served at
+/// `<base>/checkpoint`, consistency proofs computed from the hash tiles of the newer tree, and
+/// entries read from whole entry bundles (one request per 256 entries).
+impl crate::monitor::LogSource for TileClient {
+    fn name(&self) -> &str {
+        self.base()
+    }
+
+    fn batch(&self) -> usize {
+        usize::try_from(TILE_WIDTH).unwrap_or(256)
+    }
+
+    async fn trees(&self) -> Result<Vec<crate::monitor::ServedTree>, crate::monitor::MonitorError> {
+        Ok(vec![crate::monitor::ServedTree {
+            tree_id: None,
+            offset: 0,
+            signed_head: self.checkpoint().await?,
+        }])
+    }
+
+    async fn consistency(
+        &self,
+        _tree: Option<u64>,
+        first: u64,
+        last: u64,
+    ) -> Result<Vec<Sha256Hash>, crate::monitor::MonitorError> {
+        Ok(self.prove(last, |p| p.consistency_proof(first)).await?)
+    }
+
+    async fn entries(
+        &self,
+        start: u64,
+        count: usize,
+    ) -> Result<Vec<Vec<u8>>, crate::monitor::MonitorError> {
+        let overflow = || ClientError::Decode {
+            url: self.base.clone(),
+            reason: "entry index overflow".into(),
+        };
+        let end = u64::try_from(count)
+            .ok()
+            .and_then(|c| start.checked_add(c))
+            .ok_or_else(overflow)?;
+        let mut out = Vec::with_capacity(count);
+        let mut at = start;
+        while at < end {
+            // The bundle holding `at`, as wide as this read needs: the full bundle, or the
+            // partial one of the tree that ends at `end`.
+            let index = at / TILE_WIDTH;
+            let first = index.checked_mul(TILE_WIDTH).ok_or_else(overflow)?;
+            let upto = end.min(first.saturating_add(TILE_WIDTH));
+            let id = TileId {
+                level: None,
+                index,
+                width: u16::try_from(upto.saturating_sub(first)).map_err(|_| overflow())?,
+            };
+            let entries = self.entry_bundle(&id).await?;
+            let from = usize::try_from(at.saturating_sub(first)).map_err(|_| overflow())?;
+            out.extend(entries.into_iter().skip(from));
+            at = upto;
+        }
+        Ok(out)
+    }
+}

@@ -29,7 +29,7 @@ pub mod log_trees {
     use std::sync::Arc;
 
     use signet_crypto::SigningKey;
-    use signet_log::{LogConfig, SqliteStore, SystemClock, TransparencyLog};
+    use signet_log::{LogConfig, RekorV2Log, SqliteStore, SystemClock, TransparencyLog};
 
     /// Opens (or creates) the log tree in `dir` whose leaf 0 is global index `offset` (see
     /// `LogConfig::index_offset`), host `shards.test`.
@@ -63,7 +63,7 @@ pub mod log_trees {
 
     /// A forked log: two trees under the same key and tree ID, in `a` and `b`, that share an
     /// entry for each of `shared` and then grow apart (the tree is built in `a`, closed, and
-    /// its files copied to `b`, leaving out SQLite's shared-memory index, rebuilt from the WAL).
+    /// its files copied to `b` by [`copy_closed_log`]).
     pub async fn forked_trees(
         a: &Path,
         b: &Path,
@@ -71,19 +71,56 @@ pub mod log_trees {
         shared: &[&str],
     ) -> (TransparencyLog<SqliteStore>, TransparencyLog<SqliteStore>) {
         drop(filled_tree(a, 0, signer, shared).await);
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        std::fs::create_dir_all(b).unwrap();
-        for e in std::fs::read_dir(a).unwrap() {
-            let e = e.unwrap();
-            let name = e.file_name();
-            if e.file_type().unwrap().is_file() && !name.to_string_lossy().ends_with("-shm") {
-                std::fs::copy(e.path(), b.join(&name)).unwrap();
-            }
-        }
+        copy_closed_log(a, b).await;
         let (ta, tb) = (open_tree(a, 0).await, open_tree(b, 0).await);
         assert_eq!(ta.tree_id(), tb.tree_id());
         assert_eq!(ta.public_key(), tb.public_key());
         (ta, tb)
+    }
+
+    /// Copies the files of the (just closed) log in `from` to `to`, leaving out SQLite's
+    /// shared-memory index (rebuilt from the WAL): `to` then holds the same tree, key and
+    /// checkpoint, and grows apart from `from` once either takes an entry.
+    pub async fn copy_closed_log(from: &Path, to: &Path) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name();
+            if e.file_type().unwrap().is_file() && !name.to_string_lossy().ends_with("-shm") {
+                std::fs::copy(e.path(), to.join(&name)).unwrap();
+            }
+        }
+    }
+
+    /// Opens (or creates) the Rekor v2 log in `dir`, host `v2.test`.
+    pub async fn open_v2(dir: &Path) -> RekorV2Log<SqliteStore> {
+        RekorV2Log::open_dir(dir, "v2.test", Arc::new(SystemClock))
+            .await
+            .unwrap()
+    }
+
+    /// A forked Rekor v2 log: a v2 log in `dirs[0]` holding `shared` (`CreateEntryRequest`s),
+    /// closed, and copied to each of the other `dirs`; all opened again: the same key, origin
+    /// and tree, which grow apart from there.
+    pub async fn forked_v2_logs(
+        dirs: &[&Path],
+        shared: &[Vec<u8>],
+    ) -> Vec<RekorV2Log<SqliteStore>> {
+        let first = dirs.first().unwrap();
+        let log = open_v2(first).await;
+        for r in shared {
+            log.create(r).await.unwrap();
+        }
+        drop(log);
+        for d in dirs.iter().skip(1) {
+            copy_closed_log(first, d).await;
+        }
+        let mut out = Vec::new();
+        for d in dirs {
+            out.push(open_v2(d).await);
+        }
+        out
     }
 
     /// The bytes of a hashedrekord proposal of `data` signed by `key` (ECDSA: a new signature,

@@ -1,9 +1,10 @@
-//! `signet log info|get|verify --tiles URL`: reading a tiled log (Rekor v2, C2SP tlog-tiles)
-//! through its checkpoint, hash tiles and entry bundles. The checkpoint is verified with the
-//! key from `--log-public-key` or the trusted root's log at that URL; roots, inclusion and
-//! consistency proofs are computed from the tiles and checked against it.
+//! `signet log info|get|verify|monitor --tiles URL`: reading a tiled log (Rekor v2, C2SP
+//! tlog-tiles) through its checkpoint, hash tiles and entry bundles. The checkpoint is verified
+//! with the key from `--log-public-key` or the trusted root's log at that URL; roots, inclusion
+//! and consistency proofs are computed from the tiles and checked against it (`monitor` runs
+//! the same rounds as over the v1 API, see `monitor_cmd`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -18,7 +19,7 @@ use crate::verify_cmd::Output;
 #[derive(Args, Debug)]
 pub struct TilesArgs {
     /// Read a tiled log (Rekor v2, C2SP tlog-tiles) at this URL (its `checkpoint` and `tile/`
-    /// paths) instead of the Rekor v1 API (`info`, `get --log-index`, `verify`).
+    /// paths) instead of the Rekor v1 API (`info`, `get --log-index`, `verify`, `monitor`).
     #[arg(long, global = true)]
     tiles: Option<String>,
     /// trusted_root.json holding the tiled log's key (its tlog whose baseUrl is the --tiles
@@ -45,22 +46,25 @@ struct LogKey {
     log_id: String,
 }
 
-/// The tiled log's keys: the pinned ones (named by the URL's host, the C2SP origin), else those
-/// of the trusted root's logs whose base URL is `url`.
-fn log_keys(args: &LogArgs, url: &str) -> Result<Vec<LogKey>> {
-    let pinned = pinned_keys(&args.log_public_key)?;
-    let key_of = |name: &str, key: &PublicKey, log_id: Option<&[u8]>| -> Result<LogKey> {
-        let verifier = signet_tlog::checkpoint_verifier(name, key)
-            .with_context(|| format!("the log key cannot verify checkpoints named {name:?}"))?;
-        let log_id = match (log_id, key.algorithm()) {
-            (Some(id), _) => hex::encode(id),
-            (None, KeyAlgorithm::Ed25519) => signet_tlog::Ed25519NoteVerifier::new(name, key)?
-                .key_id()
-                .to_hex(),
-            (None, _) => key.key_id().to_hex(),
-        };
-        Ok(LogKey { verifier, log_id })
+/// A checkpoint key `key` named `name`, standing for log ID `log_id` (none: computed).
+fn key_of(name: &str, key: &PublicKey, log_id: Option<&[u8]>) -> Result<LogKey> {
+    let verifier = signet_tlog::checkpoint_verifier(name, key)
+        .with_context(|| format!("the log key cannot verify checkpoints named {name:?}"))?;
+    let log_id = match (log_id, key.algorithm()) {
+        (Some(id), _) => hex::encode(id),
+        (None, KeyAlgorithm::Ed25519) => signet_tlog::Ed25519NoteVerifier::new(name, key)?
+            .key_id()
+            .to_hex(),
+        (None, _) => key.key_id().to_hex(),
     };
+    Ok(LogKey { verifier, log_id })
+}
+
+/// The tiled log's keys: the pinned ones (named by the URL's host, the C2SP origin), else those
+/// of the trusted root's logs whose base URL is `url` (the root from `trusted_root`, else the
+/// trust config).
+fn log_keys(args: &LogArgs, trusted_root: Option<&Path>, url: &str) -> Result<Vec<LogKey>> {
+    let pinned = pinned_keys(&args.log_public_key)?;
     if !pinned.is_empty() {
         let host = reqwest::Url::parse(url)
             .ok()
@@ -68,7 +72,7 @@ fn log_keys(args: &LogArgs, url: &str) -> Result<Vec<LogKey>> {
             .with_context(|| format!("--tiles {url:?} is not an http(s) URL"))?;
         return pinned.iter().map(|k| key_of(&host, k, None)).collect();
     }
-    let root = match &args.tiles.trusted_root {
+    let root = match trusted_root {
         Some(p) => {
             let bytes = signet_crypto::read_capped(p, crate::input::TRUSTED_ROOT)?;
             signet_trust::TrustedRoot::from_json(&bytes)
@@ -81,6 +85,12 @@ fn log_keys(args: &LogArgs, url: &str) -> Result<Vec<LogKey>> {
             ),
         },
     };
+    root_keys(&root, url)
+}
+
+/// The keys of `root`'s transparency logs whose base URL is `url`, each verifying checkpoints
+/// as that log signs them (Ed25519 under the log's host as key name, C2SP; ECDSA by key hint).
+fn root_keys(root: &signet_trust::TrustedRoot, url: &str) -> Result<Vec<LogKey>> {
     let want = url.trim_end_matches('/');
     let keys: Vec<LogKey> = root
         .tlogs
@@ -125,15 +135,25 @@ fn saved_checkpoint(path: &std::path::Path, keys: &[LogKey]) -> Result<VerifiedC
 
 /// `signet log … --tiles URL`.
 pub async fn run(args: &LogArgs, url: &str) -> Result<()> {
-    let only = "--tiles reads a tiled log: `signet log info`, `get --log-index` and `verify` only (a Rekor v2 log takes entries at <url>/api/v2/log/entries)";
+    let only = "--tiles reads a tiled log: `signet log info`, `get --log-index`, `verify` and `monitor` only (a Rekor v2 log takes entries at <url>/api/v2/log/entries)";
     if !matches!(
         args.command,
-        LogCommand::Info { .. } | LogCommand::Get { .. } | LogCommand::Verify { .. }
+        LogCommand::Info { .. }
+            | LogCommand::Get { .. }
+            | LogCommand::Verify { .. }
+            | LogCommand::Monitor(_)
     ) {
         bail!("{only}");
     }
     let client = TileClient::new(url, &crate::net::options()?)?;
-    let keys = log_keys(args, url)?;
+    if let LogCommand::Monitor(m) = &args.command {
+        // `log monitor` has its own --trusted-root.
+        let root = crate::monitor_cmd::trusted_root(m).or(args.tiles.trusted_root.as_deref());
+        let keys = log_keys(args, root, url)?;
+        let verifiers: Vec<&dyn NoteVerifier> = keys.iter().map(|k| k.verifier.as_ref()).collect();
+        return crate::monitor_cmd::run_tiles(&client, &verifiers, m).await;
+    }
+    let keys = log_keys(args, args.tiles.trusted_root.as_deref(), url)?;
     let (text, cp, log_id) = checkpoint(&client, &keys).await?;
     match &args.command {
         LogCommand::Info { witnesses } => {
@@ -258,5 +278,63 @@ fn consistency_line(output: Output, old: &VerifiedCheckpoint, cp: &VerifiedCheck
             old.size(),
             cp.size()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn checkpoint_of_log2025_1() -> String {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../testdata/rekor-vectors/log2025-1.checkpoint"),
+        )
+        .unwrap()
+    }
+
+    /// A real public-good Rekor v2 checkpoint (Ed25519, key name = origin = the log's host)
+    /// verifies with the key the public-good trusted root lists for that log's base URL, as
+    /// `log … --tiles URL` (and `log monitor --tiles URL`) pick it; the key of another log, or
+    /// the same key under another name, does not verify it.
+    #[test]
+    fn real_rekor_v2_checkpoint_verifies_with_the_trusted_roots_ed25519_key() {
+        let root = signet_trust::TrustedRoot::from_json(include_bytes!(
+            "../../assets/production_trusted_root.json"
+        ))
+        .unwrap();
+        let text = checkpoint_of_log2025_1();
+        let keys = root_keys(&root, "https://log2025-1.rekor.sigstore.dev/").unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(
+            keys[0].log_id,
+            hex::encode(
+                signet_types::b64::decode("zxGZFVvd0FEmjR8WrFwMdcAJ9vtaY/QXf44Y1wUeP6A=").unwrap()
+            )
+        );
+        let cp = signet_tlog::verify_checkpoint(&text, &[keys[0].verifier.as_ref()]).unwrap();
+        assert_eq!(cp.origin(), "log2025-1.rekor.sigstore.dev");
+        assert_eq!(cp.size().0, 34_356_369);
+        // The Rekor v1 log's key (ECDSA) does not verify it.
+        let v1 = root_keys(&root, "https://rekor.sigstore.dev").unwrap();
+        assert!(signet_tlog::verify_checkpoint(&text, &[v1[0].verifier.as_ref()]).is_err());
+        // The same Ed25519 key named after another host (a mirror's URL) does not either: the
+        // C2SP key ID covers the name.
+        let key = root
+            .tlogs
+            .iter()
+            .find(|t| t.base_url.contains("log2025-1"))
+            .and_then(|t| t.key.usable())
+            .unwrap();
+        let renamed = key_of("mirror.example", key, None).unwrap();
+        assert!(signet_tlog::verify_checkpoint(&text, &[renamed.verifier.as_ref()]).is_err());
+        // No log at that URL: a clear error.
+        let e = root_keys(&root, "https://log2099.example").err().unwrap();
+        assert!(
+            e.to_string().contains("no transparency log with baseUrl"),
+            "{e}"
+        );
     }
 }

@@ -113,3 +113,57 @@ pub fn dev_server(data: &std::path::Path) -> Listening {
         &[],
     )
 }
+
+/// `signet server --tlog-api v2` (with `--dev-oidc` when `dev_oidc`) on a fresh port of
+/// 127.0.0.1, data in `data`: the Rekor v2 log at `<url>/rekor-v2`.
+pub fn v2_server(data: &std::path::Path, dev_oidc: bool) -> Listening {
+    let mut args = vec![
+        "server",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--tlog-api",
+        "v2",
+    ];
+    if dev_oidc {
+        args.push("--dev-oidc");
+    }
+    Listening::start(&args, &[])
+}
+
+/// The JSON lines of a command's stdout whose `"event"` is `event` (`signet log monitor`).
+pub fn events(o: &std::process::Output, event: &str) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == event)
+        .collect()
+}
+
+/// A Rekor v2 `CreateEntryRequest` (hashedrekord 0.0.2) of `data` signed by the P-256 `key`.
+pub fn v2_request(key: &signet_crypto::SigningKey, data: &[u8]) -> serde_json::Value {
+    use signet_types::b64;
+    let sig = key.sign(data).unwrap();
+    serde_json::json!({"hashedRekordRequestV002": {
+        "digest": b64::encode(signet_crypto::sha256(data).as_bytes()),
+        "signature": {"content": b64::encode(&sig), "verifier": {
+            "publicKey": {"rawBytes": b64::encode(key.public_key().spki_der())},
+            "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}})
+}
+
+/// The instance's trust config (`dir/trust_config.json`) with a TSA in its signing config if
+/// it lists none (a v2 log needs one), written to `dir/trust_config_tsa.json`.
+pub fn trust_config_with_tsa(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let mut tc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("trust_config.json")).unwrap()).unwrap();
+    let sc = &mut tc["signingConfig"];
+    if sc["tsaUrls"].as_array().is_none_or(|a| a.is_empty()) {
+        sc["tsaUrls"] = serde_json::json!([{
+            "url": format!("{url}/api/v1/timestamp"), "majorApiVersion": 1,
+            "validFor": {"start": "2020-01-01T00:00:00Z"}, "operator": "test"}]);
+    }
+    let path = dir.join("trust_config_tsa.json");
+    std::fs::write(&path, tc.to_string()).unwrap();
+    path
+}

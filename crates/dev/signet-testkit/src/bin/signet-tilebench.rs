@@ -7,6 +7,10 @@
 //! tiles for SECONDS (each answer checked to be 8192 bytes): tile reads/s.
 //! `signet-tilebench paths URL FILE`: writes the paths of the v2 log's full hash tiles, one per
 //! line, for wrk (bench/tiles.sh).
+//! `signet-tilebench fill URL ENTRIES [CLIENTS]`: appends ENTRIES distinct pre-signed entries to
+//! the v1 log and ENTRIES to the v2 log, signing in chunks (the next chunk is signed while the
+//! current one is posted) so that a million entries need neither a million bodies in memory
+//! nor signing time on the clock of the appends (bench/monitor.sh).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +101,55 @@ async fn run(url: &str, clients: usize, entries: usize, seconds: u64) -> Result<
     Ok(())
 }
 
+/// Entries signed and posted at a time by `fill`.
+const FILL_CHUNK: usize = 20_000;
+
+/// A chunk of request bodies for the v1 and the v2 log.
+type Chunk = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+async fn fill(url: &str, entries: usize, clients: usize) -> Result<()> {
+    loopback(url)?;
+    let v2 = format!("{url}/rekor-v2");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let sign = |n: usize| {
+        tokio::task::spawn_blocking(move || -> Result<Chunk> {
+            Ok((presigned_v1(n)?, presigned_v2(n)?))
+        })
+    };
+    let start = std::time::Instant::now();
+    let (mut done, mut errors) = (0usize, 0usize);
+    let mut next = (entries > 0).then(|| sign(entries.min(FILL_CHUNK)));
+    while let Some(signing) = next.take() {
+        let (b1, b2) = signing.await??;
+        let n = b1.len();
+        let after = done + n;
+        if after < entries {
+            next = Some(sign((entries - after).min(FILL_CHUNK)));
+        }
+        for (endpoint, bodies) in [
+            (format!("{url}/api/v1/log/entries"), b1),
+            (format!("{v2}/api/v2/log/entries"), b2),
+        ] {
+            errors += post_all(&http, &endpoint, Arc::new(bodies), clients, 201)
+                .await?
+                .errors;
+        }
+        done = after;
+        eprintln!("filled {done} of {entries} (v1 and v2)");
+    }
+    if errors > 0 {
+        bail!("{errors} appends failed");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "filled the v1 and the v2 log with {entries} entries each in {secs:.1} s ({:.0} appends/s)",
+        (2 * entries) as f64 / secs
+    );
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -114,6 +167,12 @@ async fn main() -> Result<()> {
                 .collect();
             std::fs::write(out, text).with_context(|| out.to_string())
         }
+        Some("fill") => {
+            let url = arg(2).context("URL")?;
+            let entries: usize = arg(3).context("ENTRIES")?.parse()?;
+            let clients: usize = arg(4).map(str::parse).transpose()?.unwrap_or(64);
+            fill(url, entries, clients).await
+        }
         Some(url) if url.starts_with("http://") => {
             let num = |i: usize, d: u64| -> Result<u64> {
                 Ok(arg(i).map(str::parse).transpose()?.unwrap_or(d))
@@ -126,6 +185,8 @@ async fn main() -> Result<()> {
             )
             .await
         }
-        _ => bail!("usage: signet-tilebench URL [CLIENTS] [ENTRIES] [SECONDS] | paths URL FILE"),
+        _ => bail!(
+            "usage: signet-tilebench URL [CLIENTS] [ENTRIES] [SECONDS] | paths URL FILE | fill URL ENTRIES [CLIENTS]"
+        ),
     }
 }
