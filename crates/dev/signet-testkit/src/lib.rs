@@ -18,6 +18,7 @@ use signet_trust::{TimeRange, TransparencyLog, TrustedKey, TrustedRoot};
 use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds, b64};
 
 pub mod hostile_http;
+pub mod postgres;
 pub mod registry;
 
 pub use registry::TestRegistry;
