@@ -24,6 +24,9 @@ trap cleanup EXIT
 # The image tests run a real OCI registry (Debian's docker-registry): install it when missing.
 . scripts/registry.sh
 install_registry
+# The log tests also run on PostgreSQL (a throwaway cluster of their own): install it when missing.
+. scripts/postgres.sh
+install_postgres
 cargo test --workspace --locked 2>&1 | tee "$log"
 
 # Interop peers, installed from PyPI into a venv under target/ (reused between runs).

@@ -8,6 +8,9 @@
 //!   newer ones and `ca/retired/N/` the retired CA certificates, as `rotations.json` records;
 //! * `log-v2/` — the Rekor v2 (tile-based) log, its own tree and key, served under
 //!   [`V2_PATH`] (`signet server`);
+//! * with `--database postgres://…`, the logs' entries, hashes and search keys are in that
+//!   database instead of `log.sqlite` files, each log under its directory's name (`log`,
+//!   `log-v2`, `ct`, …); keys and recorded checkpoints stay here;
 //! * `lock` — held by the process using the directory;
 //! * `tsa/` — the timestamp authority: `tsa.key` (0600) and `chain.pem` (its certificate, issued
 //!   by the CA root, then the root); retired chains in `tsa/retired/N/`;
@@ -21,7 +24,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use signet_ca::CaChain;
 use signet_ct::CtLog;
-use signet_log::{LogConfig, ShardedLog, SqliteStore, SystemClock};
+use signet_log::{Backend, LogConfig, ShardedLog, Store, SystemClock};
 use signet_release::write_atomic;
 use signet_trust::{
     AuthoritySubject, CertificateAuthority, Service, SigningConfig, TimeRange,
@@ -42,7 +45,7 @@ pub struct Instance {
     pub ca: CaChain,
     pub ct: CtLog,
     /// The transparency log: the active tree and those rotations froze.
-    pub log: ShardedLog<SqliteStore>,
+    pub log: ShardedLog<Store>,
     /// When each frozen tree's key stopped signing (one per inactive shard, oldest first).
     log_ends: Vec<i64>,
     /// Retired CT logs: (key, log ID, start, end).
@@ -222,8 +225,13 @@ pub fn lock(data_dir: &Path) -> Result<std::fs::File> {
 }
 
 /// Creates the CA on first use (or loads it), and opens the CT log and the transparency log
-/// (every tree rotations made: see [`crate::rotate_cmd`]).
-pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance> {
+/// (every tree rotations made: see [`crate::rotate_cmd`]), their entries in `backend`.
+pub async fn open(
+    data_dir: &Path,
+    org: &str,
+    log_host: &str,
+    backend: &Backend,
+) -> Result<Instance> {
     let rot = Rotations::read(data_dir)?;
     let ca_dir = data_dir.join("ca");
     let ca = if ca_dir.join(signet_ca::keys::INTERMEDIATE_KEY).exists() {
@@ -251,10 +259,10 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
         ));
     }
     let (tsa, retired_tsa) = open_tsa(data_dir, &ca, &rot)?;
-    let ct = open_ct(&rot.ct.active_dir(data_dir, CT_DIR)?, &ca).await?;
+    let ct = open_ct(backend, &rot.ct.active_dir(data_dir, CT_DIR)?, &ca).await?;
     let mut retired_ct = Vec::new();
     for r in &rot.ct.retired {
-        let old = open_ct(&dir_in(data_dir, &r.dir)?, &ca).await?;
+        let old = open_ct(backend, &dir_in(data_dir, &r.dir)?, &ca).await?;
         retired_ct.push((
             old.public_key().clone(),
             old.log_id().as_bytes().to_vec(),
@@ -273,6 +281,7 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
         &rot.log.active_dir(data_dir, LOG_DIR)?,
         &LogConfig::new(log_host),
         Arc::new(SystemClock),
+        backend,
     )
     .await
     .context("starting the transparency log")?;
@@ -300,9 +309,10 @@ pub async fn open(data_dir: &Path, org: &str, log_host: &str) -> Result<Instance
     })
 }
 
-/// Opens (or creates) the CT log in `dir`, accepting chains to `ca`'s root.
-pub async fn open_ct(dir: &Path, ca: &CaChain) -> Result<CtLog> {
-    CtLog::open(dir, vec![ca.root().clone()], Arc::new(SystemClock))
+/// Opens (or creates) the CT log in `dir` (its entries in `backend`), accepting chains to
+/// `ca`'s root.
+pub async fn open_ct(backend: &Backend, dir: &Path, ca: &CaChain) -> Result<CtLog> {
+    CtLog::open(backend, dir, vec![ca.root().clone()], Arc::new(SystemClock))
         .await
         .with_context(|| format!("opening the CT log in {}", dir.display()))
 }
@@ -578,16 +588,25 @@ pub fn v2_url(url: &str) -> String {
 }
 
 /// Opens (or creates) the instance's Rekor v2 log in `DATA/log-v2/`, named `host` (its
-/// checkpoint origin and key name, the host of its URL).
-pub async fn open_v2(data_dir: &Path, host: &str) -> Result<signet_log::RekorV2Log> {
-    signet_log::RekorV2Log::open_dir(&data_dir.join(LOG_V2_DIR), host, Arc::new(SystemClock))
-        .await
-        .context("starting the Rekor v2 log")
+/// checkpoint origin and key name, the host of its URL), its entries in `backend`.
+pub async fn open_v2(
+    data_dir: &Path,
+    host: &str,
+    backend: &Backend,
+) -> Result<signet_log::RekorV2Log<Store>> {
+    signet_log::RekorV2Log::open_in(
+        backend,
+        &data_dir.join(LOG_V2_DIR),
+        host,
+        Arc::new(SystemClock),
+    )
+    .await
+    .context("starting the Rekor v2 log")
 }
 
 /// Adds the Rekor v2 log, at `url`'s [`V2_PATH`], to `root`'s transparency logs: its log ID is
 /// its checkpoint key's C2SP key ID (SHA-256 of the ECDSA key's SPKI).
-pub fn add_v2_log(root: &mut TrustedRoot, v2: &signet_log::RekorV2Log, url: &str) {
+pub fn add_v2_log(root: &mut TrustedRoot, v2: &signet_log::RekorV2Log<Store>, url: &str) {
     root.tlogs.push(trusted_log(
         &v2_url(url),
         v2.log().public_key(),
@@ -644,5 +663,28 @@ mod tests {
             serde_json::to_string_pretty(&serde_json::to_value(&cfg).unwrap()).unwrap(),
             serde_json::to_string_pretty(&old).unwrap()
         );
+    }
+}
+
+/// `--database`: where the logs' entries are kept.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// Keep every log's entries (transparency logs, CT logs, Rekor v2 log) in this PostgreSQL
+    /// database (`postgres://user:password@host:port/dbname`) instead of SQLite files in the
+    /// data directory; keys, the CA, TUF and trust files stay in the data directory. The schema
+    /// is created or upgraded on start.
+    #[arg(long, env = "SIGNET_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+}
+
+impl DatabaseArgs {
+    /// The backend: connects to the database (and migrates its schema) when one is given.
+    pub async fn backend(&self, data_dir: &Path) -> Result<Backend> {
+        match &self.database {
+            None => Ok(Backend::Embedded),
+            Some(url) => Backend::postgres(url, data_dir)
+                .await
+                .context("opening the database"),
+        }
     }
 }

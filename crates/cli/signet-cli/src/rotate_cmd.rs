@@ -50,6 +50,8 @@ pub struct RotateArgs {
     /// With `ca`: a new root too (new self-signed root and key), not only a new intermediate.
     #[arg(long)]
     new_root: bool,
+    #[command(flatten)]
+    database: instance::DatabaseArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,10 +176,11 @@ fn rotate(a: RotateArgs) -> Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
+        let backend = a.database.backend(d).await?;
         let mut rot = Rotations::read(d)?;
         let now = time::OffsetDateTime::now_utc();
         let until = validity_end(now);
-        let inst = instance::open(d, "signet", &host).await?;
+        let inst = instance::open(d, "signet", &host, &backend).await?;
         let said = match a.what {
             What::LogKey => {
                 // The new tree (key, tree ID) is created in the fresh directory when the
@@ -206,7 +209,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
                 let old = rot.ct.active_dir(d, instance::CT_DIR)?;
                 let name = rot.ct.next(instance::CT_DIR);
                 let new = fresh_dir(d, &name)?;
-                let ct = instance::open_ct(&new, &inst.ca).await?;
+                let ct = instance::open_ct(&backend, &new, &inst.ca).await?;
                 let said = format!(
                     "certificates now get SCTs from a new CT log (log ID {}, {}); the CT log in \
                      {} is retired",
@@ -248,7 +251,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
         drop(inst);
         rot.write(d)?;
         // The trust files and their TUF publication, as the server writes them on start.
-        let inst = instance::open(d, "signet", &host).await?;
+        let inst = instance::open(d, "signet", &host, &backend).await?;
         if a.what == What::LogKey {
             let log = inst.log.active();
             eprintln!(

@@ -70,6 +70,8 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
     witness_interval: std::time::Duration,
     #[command(flatten)]
+    database: instance::DatabaseArgs,
+    #[command(flatten)]
     limits: ConnectionArgs,
 }
 
@@ -150,6 +152,8 @@ pub struct InitArgs {
     /// Host name in checkpoints. Default: the host of `--url`; a different name is refused.
     #[arg(long)]
     log_host: Option<String>,
+    #[command(flatten)]
+    database: instance::DatabaseArgs,
 }
 
 /// `signet init`: creates the CA, CT log and transparency log keys and writes the trust files.
@@ -160,8 +164,9 @@ pub fn init(args: InitArgs) -> Result<()> {
     rt.block_on(async {
         let url = args.url.trim_end_matches('/');
         let host = checkpoint_host(url, args.log_host.as_deref())?;
+        let backend = args.database.backend(&args.data_dir).await?;
         let _lock = instance::lock(&args.data_dir)?;
-        let inst = instance::open(&args.data_dir, &args.org, &host).await?;
+        let inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
         let root = instance::trusted_root(&inst, url)?;
         let signing = instance::signing_config(url, None, instance::ca_since(&inst));
         let signing = instance::with_tsa(signing, &inst, url);
@@ -177,6 +182,8 @@ pub fn init(args: InitArgs) -> Result<()> {
 
 async fn serve(args: ServerArgs) -> Result<()> {
     let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
+    // The database first: an unusable one stops the server before anything is created.
+    let backend = args.database.backend(&args.data_dir).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -190,7 +197,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let host = checkpoint_host(&url, args.log_host.as_deref())?;
     // Held while the server runs.
     let _lock = instance::lock(&args.data_dir)?;
-    let mut inst = instance::open(&args.data_dir, &args.org, &host).await?;
+    let mut inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
 
     // Who may get certificates.
     let mut oidc = match &args.oidc_config {
@@ -252,7 +259,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let configuration = oidc.configuration_json();
     let verifier = signet_oidc::Verifier::new(Arc::new(oidc), cache);
 
-    let v2 = Arc::new(instance::open_v2(&args.data_dir, &host).await?);
+    let v2 = Arc::new(instance::open_v2(&args.data_dir, &host, &backend).await?);
     let mut root = instance::trusted_root(&inst, &url)?;
     let signing = instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
     let mut signing = instance::with_tsa(signing, &inst, &url);
@@ -376,7 +383,7 @@ where
 fn with_v2(
     root: &mut signet_trust::TrustedRoot,
     signing: &mut signet_trust::SigningConfig,
-    v2: &signet_log::RekorV2Log,
+    v2: &signet_log::RekorV2Log<signet_log::Store>,
     url: &str,
     api: TlogApi,
 ) {

@@ -458,6 +458,7 @@ async fn certificate_expired_at_integration_time_is_refused() {
             .unwrap();
     let clock = std::sync::Arc::new(signet_log::SystemClock);
     let ct = signet_ct::CtLog::open(
+        &signet_log::Backend::Embedded,
         &dir.path().join("ct"),
         vec![ca.root().clone()],
         clock.clone(),

@@ -20,11 +20,17 @@ struct Server(common::Listening);
 
 impl Server {
     fn start(dir: &Path) -> Self {
+        Self::start_on(dir, None)
+    }
+
+    /// With `database`, the logs' entries are in that PostgreSQL database (`--database`).
+    fn start_on(dir: &Path, database: Option<&str>) -> Self {
         let d = dir.to_str().unwrap();
-        Self(common::Listening::start(
-            &["server", "--log-addr", "127.0.0.1:0", "--data-dir", d],
-            &[],
-        ))
+        let mut args = vec!["server", "--log-addr", "127.0.0.1:0", "--data-dir", d];
+        if let Some(url) = database {
+            args.extend(["--database", url]);
+        }
+        Self(common::Listening::start(&args, &[]))
     }
 
     fn kill9(self) {
@@ -55,10 +61,27 @@ fn signet(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rekor_v1_api_round_trip() {
+/// Each test of `$name(database: Option<String>)` on the embedded store and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(None).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Some(signet_testkit::postgres::database())).await
+            }
+        }
+    )*};
+}
+
+on_both_backends!(rekor_v1_api_round_trip, kill_9_loses_no_acknowledged_entry);
+
+async fn rekor_v1_api_round_trip(database: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let server = Server::start_on(dir.path(), database.as_deref());
     let c = RekorClient::new(&server.url).unwrap();
     let log_key: PublicKey = c.public_key().await.unwrap();
     let key = SigningKey::generate_p256().unwrap();
@@ -263,10 +286,9 @@ async fn rekor_v1_api_round_trip() {
     assert!(!out.status.success());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_loses_no_acknowledged_entry() {
+async fn kill_9_loses_no_acknowledged_entry(database: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let server = Server::start_on(dir.path(), database.as_deref());
     let c = RekorClient::new(&server.url).unwrap();
     let log_key = c.public_key().await.unwrap();
 
@@ -318,7 +340,7 @@ async fn kill_9_loses_no_acknowledged_entry() {
 
     // Restart on the same data directory: every acknowledged entry is there and verifies, and
     // every checkpoint a writer saw is consistent with the new head.
-    let server = Server::start(dir.path());
+    let server = Server::start_on(dir.path(), database.as_deref());
     let c = RekorClient::new(&server.url).unwrap();
     assert_eq!(
         c.public_key().await.unwrap(),

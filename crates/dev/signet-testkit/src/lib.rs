@@ -19,6 +19,7 @@ use signet_types::{LogIndex, Sha256Hash, TreeSize, UnixSeconds, b64};
 
 pub mod hostile_http;
 pub mod oidc_double;
+pub mod postgres;
 pub mod registry;
 
 pub use registry::TestRegistry;

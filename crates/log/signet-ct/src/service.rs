@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 use signet_crypto::sha256;
-use signet_log::{AppendLog, Clock, LogConfig, LogError, NoEntrySignature, SqliteStore};
+use signet_log::{AppendLog, Backend, Clock, LogConfig, LogError, NoEntrySignature, Store};
 use signet_types::{Sha256Hash, b64};
 use signet_x509::{Certificate, precert_sct_signed_data, tbs_without_extension};
 
@@ -69,7 +69,7 @@ pub struct SignedTreeHead {
 
 /// A running CT log.
 pub struct CtLog {
-    log: AppendLog<SqliteStore>,
+    log: AppendLog<Store>,
     /// Issuer links already verified (SHA-256 of child DER, of parent DER): CA certificates
     /// repeat in every chain, so each link's signature is checked once.
     verified_links: std::sync::RwLock<std::collections::HashSet<(Sha256Hash, Sha256Hash)>>,
@@ -83,14 +83,16 @@ fn bad(m: impl Into<String>) -> CtError {
 }
 
 impl CtLog {
-    /// Opens (or creates) the CT log in `dir` (key `dir/log.key`, database `dir/log.sqlite`),
-    /// accepting chains that end in one of `roots`.
+    /// Opens (or creates) the CT log in `dir` (key `dir/log.key`, recorded checkpoint), its
+    /// entries in `backend` (embedded: `dir/log.sqlite`), accepting chains that end in one of
+    /// `roots`.
     pub async fn open(
+        backend: &Backend,
         dir: &Path,
         roots: Vec<Certificate>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CtError> {
-        let store = SqliteStore::open(dir).await?;
+        let store = backend.open(dir).await?;
         // The SCT is signed before the leaf is appended (the leaf holds its timestamp), so the
         // log signs nothing per entry.
         let log = AppendLog::open(

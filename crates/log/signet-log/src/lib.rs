@@ -3,7 +3,8 @@
 //!
 //! The core, one job per module:
 //! * [`store`]: the storage contract ([`LogStore`]) and the embedded SQLite backend. A PostgreSQL
-//!   backend implements the same trait; nothing above it changes.
+//!   backend ([`pg`]) implements the same trait; [`Backend`] opens a log's store in either and
+//!   [`Store`] is either, so the services are built once.
 //! * The sequencer: one task integrates queued entries in batches; each batch (entries, Merkle
 //!   stored hashes and new size) is committed durably in one transaction *before* any writer in
 //!   it is answered, and only then is a new checkpoint signed. What a personality signs per
@@ -42,11 +43,13 @@
 )]
 
 pub mod admit;
+mod backend;
 mod cache;
 mod clock;
 mod error;
 mod files;
 mod log;
+pub mod pg;
 mod rekor;
 mod rekor_v2;
 mod sequencer;
@@ -56,10 +59,12 @@ pub mod store;
 pub use signet_tlog::tiles;
 mod tree;
 
+pub use backend::{Backend, Store};
 pub use clock::{Clock, SystemClock};
 pub use error::LogError;
 pub use files::{CHECKPOINT_FILE, CHECKPOINT_FILE_LIMIT, KEY_FILE};
 pub use log::{AppendLog, AppendedLeaf, LogConfig, OriginStyle};
+pub use pg::{PgDatabase, PgStore};
 pub use rekor::{MAX_RETRIEVE, RekorSet, TransparencyLog};
 pub use rekor_v2::{RekorV2Log, TileReadError};
 pub use sequencer::{Committed, Head, LeafEntry};

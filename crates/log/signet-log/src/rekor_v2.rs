@@ -15,6 +15,7 @@ use signet_rekor::AdmittedV2;
 use signet_types::{Sha256Hash, b64};
 
 use crate::LogError;
+use crate::backend::{Backend, Store};
 use crate::clock::Clock;
 use crate::log::{AppendLog, LogConfig, OriginStyle};
 use crate::sequencer::LeafEntry;
@@ -104,6 +105,19 @@ impl RekorV2Log<SqliteStore> {
     pub async fn open_dir(dir: &Path, host: &str, clock: Arc<dyn Clock>) -> Result<Self, LogError> {
         let store = SqliteStore::open(dir).await?;
         Self::open(store, dir, host, clock).await
+    }
+}
+
+impl RekorV2Log<Store> {
+    /// Opens (or creates) the v2 log kept in `dir` (`log.key`, `checkpoint`), its entries in
+    /// `backend`.
+    pub async fn open_in(
+        backend: &Backend,
+        dir: &Path,
+        host: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LogError> {
+        Self::open(backend.open(dir).await?, dir, host, clock).await
     }
 }
 

@@ -22,11 +22,11 @@ use std::sync::Arc;
 use crate::api::{
     ConsistencyProof, InactiveShardLogInfo, LogEntry, LogInfo, SearchIndex, SearchLogQuery,
 };
+use crate::backend::{Backend, Store};
 use crate::clock::Clock;
 use crate::log::LogConfig;
 use crate::rekor::{MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
 use crate::store::LogStore;
-use crate::store::SqliteStore;
 use crate::{KEY_FILE, LogError};
 
 /// A Rekor v1 log made of shards: inactive (frozen) trees, oldest first, then the active one.
@@ -234,8 +234,8 @@ impl<S: LogStore> ShardedLog<S> {
     }
 }
 
-impl ShardedLog<SqliteStore> {
-    /// Opens a log kept as one directory per tree (SQLite store, key and checkpoint, as
+impl ShardedLog<Store> {
+    /// Opens a log kept as one directory per tree (its store in `backend`, key and checkpoint, as
     /// [`TransparencyLog::open`] keeps them): the frozen trees in `inactive_dirs`, oldest first,
     /// then the active tree in `active_dir` (created, with a new key and tree ID, when the
     /// directory holds no log yet: that is how the log is rotated). Each tree is opened at the
@@ -248,6 +248,7 @@ impl ShardedLog<SqliteStore> {
         active_dir: &Path,
         config: &LogConfig,
         clock: Arc<dyn Clock>,
+        backend: &Backend,
     ) -> Result<Self, LogError> {
         let mut offset = 0u64;
         let mut inactive = Vec::with_capacity(inactive_dirs.len());
@@ -258,24 +259,25 @@ impl ShardedLog<SqliteStore> {
                     dir.display()
                 )));
             }
-            let shard = open_tree(dir, config, offset, clock.clone()).await?;
+            let shard = open_tree(backend, dir, config, offset, clock.clone()).await?;
             offset = offset
                 .checked_add(shard.head_state().0)
                 .ok_or_else(|| LogError::Refused("the shards' sizes overflow".into()))?;
             inactive.push(shard);
         }
-        let active = open_tree(active_dir, config, offset, clock).await?;
+        let active = open_tree(backend, active_dir, config, offset, clock).await?;
         Self::new(inactive, active)
     }
 }
 
 async fn open_tree(
+    backend: &Backend,
     dir: &Path,
     config: &LogConfig,
     offset: u64,
     clock: Arc<dyn Clock>,
-) -> Result<TransparencyLog<SqliteStore>, LogError> {
-    let store = SqliteStore::open(dir).await?;
+) -> Result<TransparencyLog<Store>, LogError> {
+    let store = backend.open(dir).await?;
     let config = config.clone().with_index_offset(offset);
     TransparencyLog::open(store, dir, config, clock).await
 }

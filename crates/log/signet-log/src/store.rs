@@ -131,15 +131,15 @@ const SCHEMA: &str = "
 
 /// Search keys are stored as their SHA-256: fixed 32 bytes whatever the key (digest, key hash,
 /// email, URI), which keeps the index small.
-fn search_key(k: &str) -> [u8; 32] {
+pub(crate) fn search_key(k: &str) -> [u8; 32] {
     signet_crypto::sha256(k.as_bytes()).0
 }
 
-fn hash_of(b: &[u8]) -> Result<Sha256Hash, LogError> {
+pub(crate) fn hash_of(b: &[u8]) -> Result<Sha256Hash, LogError> {
     Sha256Hash::from_slice(b).map_err(|e| LogError::Storage(format!("corrupt hash in store: {e}")))
 }
 
-fn as_i64(v: u64) -> Result<i64, LogError> {
+pub(crate) fn as_i64(v: u64) -> Result<i64, LogError> {
     i64::try_from(v).map_err(|_| LogError::Internal(format!("{v} exceeds the storable range")))
 }
 

@@ -6,8 +6,10 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use signet_log::{LogConfig, LogError, SqliteStore, SystemClock, TransparencyLog, admit::admit};
+use signet_log::{Backend, LogConfig, LogError, SystemClock, TransparencyLog, admit::admit};
 use signet_types::b64;
+
+mod common;
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../testdata");
 
@@ -110,13 +112,12 @@ fn real_entry_rebuilds_with_the_key_reencoded_whatever_the_layout() {
 
 /// The same envelope resubmitted with its certificate re-wrapped is a duplicate naming the
 /// first entry, not a second entry.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rewrapped_resubmission_is_a_duplicate() {
+async fn rewrapped_resubmission_is_a_duplicate(b: Backend) {
     let r = real();
     let [(_, first), rest @ ..] = layouts(&r.stored_pem());
     let dir = tempfile::tempdir().unwrap();
     let log = TransparencyLog::open(
-        SqliteStore::open(&dir.path().join("db")).await.unwrap(),
+        b.open(&dir.path().join("db")).await.unwrap(),
         dir.path(),
         LogConfig::new("test.local"),
         Arc::new(SystemClock),
@@ -136,3 +137,5 @@ async fn rewrapped_resubmission_is_a_duplicate() {
         }
     }
 }
+
+on_both_backends!(rewrapped_resubmission_is_a_duplicate,);

@@ -8,17 +8,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use signet_crypto::SigningKey;
-use signet_log::{LogConfig, LogError, SqliteStore, TransparencyLog};
+use signet_log::{LogConfig, LogError, Store, TransparencyLog};
 
 mod common;
 use common::close;
 
-async fn open(dir: &Path) -> Result<TransparencyLog<SqliteStore>, LogError> {
+async fn open(dir: &Path) -> Result<TransparencyLog<Store>, LogError> {
     common::open_with(dir, LogConfig::new("state.test")).await
 }
 
 /// Appends `n` leaves and waits until the recorded checkpoint shows them.
-async fn append(dir: &Path, log: &TransparencyLog<SqliteStore>, from: u64, n: u64) {
+async fn append(dir: &Path, log: &TransparencyLog<Store>, from: u64, n: u64) {
     for i in from..from + n {
         log.append_leaf(format!("leaf {i}").into_bytes(), vec![])
             .await
@@ -50,7 +50,7 @@ fn remove_db(dir: &Path) {
     }
 }
 
-fn refused(r: Result<TransparencyLog<SqliteStore>, LogError>, names: &[&str]) -> String {
+fn refused(r: Result<TransparencyLog<Store>, LogError>, names: &[&str]) -> String {
     match r {
         Err(e @ LogError::Refused(_)) => {
             let s = e.to_string();

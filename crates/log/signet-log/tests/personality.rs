@@ -7,9 +7,11 @@
 use std::sync::Arc;
 
 use signet_log::{
-    AppendLog, Clock, EntrySigner, LeafEntry, LogConfig, LogError, LogKey, NoEntrySignature,
-    SqliteStore,
+    AppendLog, Backend, Clock, EntrySigner, LeafEntry, LogConfig, LogError, LogKey,
+    NoEntrySignature, Store,
 };
+
+mod common;
 use signet_types::TreeSize;
 
 struct FixedClock;
@@ -50,8 +52,12 @@ fn entry(body: &[u8]) -> LeafEntry {
     }
 }
 
-async fn open(dir: &std::path::Path, signer: Arc<dyn EntrySigner>) -> AppendLog<SqliteStore> {
-    let store = SqliteStore::open(dir).await.unwrap();
+async fn open(
+    b: &Backend,
+    dir: &std::path::Path,
+    signer: Arc<dyn EntrySigner>,
+) -> AppendLog<Store> {
+    let store = b.open(dir).await.unwrap();
     AppendLog::open(
         store,
         dir,
@@ -63,10 +69,9 @@ async fn open(dir: &std::path::Path, signer: Arc<dyn EntrySigner>) -> AppendLog<
     .unwrap()
 }
 
-#[tokio::test]
-async fn the_personality_signs_each_entry_at_its_index_and_time() {
+async fn the_personality_signs_each_entry_at_its_index_and_time(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let log = open(dir.path(), Arc::new(Echo)).await;
+    let log = open(&b, dir.path(), Arc::new(Echo)).await;
     let key_id = log.key().id();
     assert_eq!(key_id, log.public_key().key_id());
     let a = log.append(entry(b"a")).await.unwrap();
@@ -98,10 +103,9 @@ async fn the_personality_signs_each_entry_at_its_index_and_time() {
     ));
 }
 
-#[tokio::test]
-async fn a_log_without_entry_signatures_stores_none_and_proves_consistency_with_hashes() {
+async fn a_log_without_entry_signatures_stores_none_and_proves_consistency_with_hashes(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let log = open(dir.path(), Arc::new(NoEntrySignature)).await;
+    let log = open(&b, dir.path(), Arc::new(NoEntrySignature)).await;
     let mut roots = vec![];
     for i in 0..7u32 {
         let c = log.append(entry(&i.to_be_bytes())).await.unwrap();
@@ -126,3 +130,8 @@ async fn a_log_without_entry_signatures_stores_none_and_proves_consistency_with_
     let e = log.consistency_proof(3, 8).await.unwrap_err();
     assert!(matches!(e, LogError::BadRequest(_)), "{e}");
 }
+
+on_both_backends!(
+    the_personality_signs_each_entry_at_its_index_and_time,
+    a_log_without_entry_signatures_stores_none_and_proves_consistency_with_hashes,
+);

@@ -1,13 +1,15 @@
 //! The Rekor v2 personality on a real store: entries in through `create`, read back through the
 //! tiles it serves.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::sync::Arc;
 
 use serde_json::json;
 use signet_crypto::SigningKey;
 use signet_log::tiles::{TileError, TileId, parse_entry_bundle, with_tiles};
-use signet_log::{LogError, RekorV2Log, SystemClock};
+use signet_log::{Backend, LogError, RekorV2Log, SystemClock};
+
+mod common;
 use signet_types::{LogIndex, Sha256Hash, TreeSize, b64};
 
 fn request(key: &SigningKey, data: &[u8]) -> Vec<u8> {
@@ -25,11 +27,10 @@ fn int(v: &serde_json::Value) -> u64 {
     v.as_str().unwrap().parse().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn entries_are_logged_and_tiles_reproduce_the_checkpoint() {
+async fn entries_are_logged_and_tiles_reproduce_the_checkpoint(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let log = Arc::new(
-        RekorV2Log::open_dir(dir.path(), "log.example:8080", Arc::new(SystemClock))
+        RekorV2Log::open_in(&b, dir.path(), "log.example:8080", Arc::new(SystemClock))
             .await
             .unwrap(),
     );
@@ -235,3 +236,5 @@ async fn entries_are_logged_and_tiles_reproduce_the_checkpoint() {
     assert_eq!(log.create(b"{\"rpm\":{}}").await.unwrap_err().status(), 400);
     assert_eq!(log.log().head().size, 257);
 }
+
+on_both_backends!(entries_are_logged_and_tiles_reproduce_the_checkpoint,);

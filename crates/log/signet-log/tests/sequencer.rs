@@ -9,17 +9,17 @@ use std::time::Duration;
 use signet_crypto::SigningKey;
 use signet_log::store::NewEntry;
 use signet_log::{
-    LogConfig, LogError, LogStore, SqliteStore, StoredEntry, SystemClock, TransparencyLog,
+    Backend, LogConfig, LogError, LogStore, Store, StoredEntry, SystemClock, TransparencyLog,
 };
 use signet_types::Sha256Hash;
 
 mod common;
 use common::proposal;
 
-/// A SQLite store whose commits can be delayed and made to fail (before anything is written).
+/// A store (either backend) whose commits can be delayed and made to fail (before anything is written).
 #[derive(Clone)]
 struct FlakyStore {
-    inner: SqliteStore,
+    inner: Store,
     /// Commits still to fail.
     fail: Arc<AtomicU64>,
     delay_ms: Arc<AtomicU64>,
@@ -90,9 +90,12 @@ fn index_of(entry: &signet_rekor::api::LogEntry) -> i64 {
     entry.values().next().unwrap().log_index
 }
 
-async fn open(dir: &std::path::Path) -> (Arc<TransparencyLog<FlakyStore>>, FlakyStore) {
+async fn open(
+    b: &Backend,
+    dir: &std::path::Path,
+) -> (Arc<TransparencyLog<FlakyStore>>, FlakyStore) {
     let store = FlakyStore {
-        inner: SqliteStore::open(&dir.join("db")).await.unwrap(),
+        inner: b.open(&dir.join("db")).await.unwrap(),
         fail: Arc::default(),
         delay_ms: Arc::default(),
         already: Arc::default(),
@@ -109,10 +112,9 @@ async fn open(dir: &std::path::Path) -> (Arc<TransparencyLog<FlakyStore>>, Flaky
     (Arc::new(log), store)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_duplicates_get_one_index() {
+async fn racing_duplicates_get_one_index(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (log, store) = open(dir.path()).await;
+    let (log, store) = open(&b, dir.path()).await;
     // Slow commits so that copies of the same entry sit in the queue, in the prepared batch and
     // in the in-flight batch at once.
     store.delay_ms.store(20, Ordering::SeqCst);
@@ -162,10 +164,9 @@ async fn racing_duplicates_get_one_index() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
+async fn failed_commit_fails_the_batch_built_on_it_and_rewinds(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (log, store) = open(dir.path()).await;
+    let (log, store) = open(&b, dir.path()).await;
     let key = SigningKey::generate_p256().unwrap();
     let first = log.add(&proposal(&key, "before")).await.unwrap();
     assert_eq!(index_of(&first.1), 0);
@@ -176,15 +177,15 @@ async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
     store.delay_ms.store(150, Ordering::SeqCst);
     store.fail.store(1, Ordering::SeqCst);
     let a = proposal(&key, "in the failing batch");
-    let b = proposal(&key, "prepared on top of it");
+    let pb = proposal(&key, "prepared on top of it");
     let ta = {
         let (log, a) = (log.clone(), a.clone());
         tokio::spawn(async move { log.add(&a).await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     let tb = {
-        let (log, b) = (log.clone(), b.clone());
-        tokio::spawn(async move { log.add(&b).await })
+        let (log, pb) = (log.clone(), pb.clone());
+        tokio::spawn(async move { log.add(&pb).await })
     };
     let ra = ta.await.unwrap();
     let rb = tb.await.unwrap();
@@ -199,20 +200,19 @@ async fn failed_commit_fails_the_batch_built_on_it_and_rewinds() {
     // Healthy again: the refused entries are not duplicates, and indexes continue from the
     // durable tree, not from the abandoned speculation.
     store.delay_ms.store(0, Ordering::SeqCst);
-    let eb = log.add(&b).await.unwrap();
+    let eb = log.add(&pb).await.unwrap();
     let ea = log.add(&a).await.unwrap();
     assert_eq!((index_of(&eb.1), index_of(&ea.1)), (1, 2));
     drop(log);
 
     // The durable tree reopens consistent (open recomputes the root from stored hashes).
-    let (reopened, _) = open(dir.path()).await;
+    let (reopened, _) = open(&b, dir.path()).await;
     assert_eq!(reopened.head_state().0, 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sequencer_that_ends_is_reported() {
+async fn a_sequencer_that_ends_is_reported(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (log, store) = open(dir.path()).await;
+    let (log, store) = open(&b, dir.path()).await;
     let key = SigningKey::generate_p256().unwrap();
     log.add(&proposal(&key, "before")).await.unwrap();
     let stopped = tokio::spawn(log.sequencer_stopped());
@@ -264,15 +264,14 @@ async fn add_all(
     (indexes, dups)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicates_of_entries_stored_before_a_restart_are_refused() {
+async fn duplicates_of_entries_stored_before_a_restart_are_refused(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let key = SigningKey::generate_p256().unwrap();
     let old: Vec<Vec<u8>> = (0..10)
         .map(|i| proposal(&key, &format!("old {i}")))
         .collect();
     {
-        let (log, _) = open(dir.path()).await;
+        let (log, _) = open(&b, dir.path()).await;
         for p in &old {
             log.add(p).await.unwrap();
         }
@@ -280,7 +279,7 @@ async fn duplicates_of_entries_stored_before_a_restart_are_refused() {
     // A fresh sequencer remembers no leaves: only the store knows the old ones. Slow commits
     // so that old and new entries arrive together and share batches: the store refuses such a
     // batch, the old entries get 409 and the new ones are integrated all the same.
-    let (log, store) = open(dir.path()).await;
+    let (log, store) = open(&b, dir.path()).await;
     store.delay_ms.store(30, Ordering::SeqCst);
     let wave = |from: usize, tag: &str| -> Vec<Vec<u8>> {
         (0..10)
@@ -316,6 +315,13 @@ async fn duplicates_of_entries_stored_before_a_restart_are_refused() {
     );
     assert_eq!(log.head_state().0, 20);
     drop(log);
-    let (reopened, _) = open(dir.path()).await;
+    let (reopened, _) = open(&b, dir.path()).await;
     assert_eq!(reopened.head_state().0, 20);
 }
+
+on_both_backends!(
+    racing_duplicates_get_one_index,
+    failed_commit_fails_the_batch_built_on_it_and_rewinds,
+    a_sequencer_that_ends_is_reported,
+    duplicates_of_entries_stored_before_a_restart_are_refused,
+);

@@ -11,14 +11,19 @@ use signet_crypto::{PublicKey, SigningKey};
 use signet_log::api::{LogEntry, LogEntryAnon, SearchIndex, SearchKey, SearchLogQuery};
 use std::sync::Arc;
 
-use signet_log::{LogConfig, LogError, ShardedLog, SqliteStore, SystemClock, TransparencyLog};
+use signet_log::{Backend, LogConfig, LogError, ShardedLog, Store, SystemClock, TransparencyLog};
 use signet_types::{LogIndex, Sha256Hash, b64};
 
 mod common;
 use common::{close, proposal};
 
-async fn open(dir: &Path, offset: u64) -> Result<TransparencyLog<SqliteStore>, LogError> {
-    common::open_with(dir, LogConfig::new("shards.test").with_index_offset(offset)).await
+async fn open(b: &Backend, dir: &Path, offset: u64) -> Result<TransparencyLog<Store>, LogError> {
+    common::open_in(
+        b,
+        dir,
+        LogConfig::new("shards.test").with_index_offset(offset),
+    )
+    .await
 }
 
 fn uuid_of(proposal: &[u8]) -> String {
@@ -83,7 +88,7 @@ fn not_found<T: std::fmt::Debug>(r: Result<T, LogError>) {
 
 struct Setup {
     _dirs: [tempfile::TempDir; 2],
-    log: ShardedLog<SqliteStore>,
+    log: ShardedLog<Store>,
     signer: SigningKey,
     /// The proposals of a0..a2, b0, b1 and c0 (signatures are randomized: made once).
     proposals: std::collections::HashMap<&'static str, Vec<u8>>,
@@ -103,18 +108,18 @@ impl Setup {
 
 /// Shard 1 with a0..a2, frozen; shard 2 (new key, offset 3) with b0, b1 added through the
 /// sharded log.
-async fn setup() -> Setup {
+async fn setup(b: &Backend) -> Setup {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let signer = SigningKey::generate_p256().unwrap();
     let proposals: std::collections::HashMap<_, _> = ["a0", "a1", "a2", "b0", "b1", "c0"]
         .into_iter()
         .map(|d| (d, proposal(&signer, d)))
         .collect();
-    let first = open(dirs[0].path(), 0).await.unwrap();
+    let first = open(b, dirs[0].path(), 0).await.unwrap();
     for d in ["a0", "a1", "a2"] {
         first.add(&proposals[d]).await.unwrap();
     }
-    let second = open(dirs[1].path(), 3).await.unwrap();
+    let second = open(b, dirs[1].path(), 3).await.unwrap();
     let keys = [first.public_key().clone(), second.public_key().clone()];
     assert_ne!(keys[0].key_id(), keys[1].key_id(), "a new key per shard");
     let trees = [first.tree_id(), second.tree_id()];
@@ -135,9 +140,8 @@ async fn setup() -> Setup {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn entries_of_every_shard_verify_with_their_own_key_under_global_indexes() {
-    let s = setup().await;
+async fn entries_of_every_shard_verify_with_their_own_key_under_global_indexes(b: Backend) {
+    let s = setup(&b).await;
     assert_eq!(s.log.size(), 5);
     for global in 0..5u64 {
         let shard = usize::from(global >= 3);
@@ -172,9 +176,8 @@ async fn entries_of_every_shard_verify_with_their_own_key_under_global_indexes()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uuids_and_entry_ids_are_found_in_their_shard() {
-    let s = setup().await;
+async fn uuids_and_entry_ids_are_found_in_their_shard(b: Backend) {
+    let s = setup(&b).await;
     let a1 = s.uuid("a1");
     let b0 = s.uuid("b0");
     // A 64-character UUID is found in the inactive shard.
@@ -222,9 +225,8 @@ async fn uuids_and_entry_ids_are_found_in_their_shard() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retrieve_and_search_span_the_shards() {
-    let s = setup().await;
+async fn retrieve_and_search_span_the_shards(b: Backend) {
+    let s = setup(&b).await;
     let (a0, b1) = (s.uuid("a0"), s.uuid("b1"));
     let q = SearchLogQuery {
         entry_uuids: Some(vec![
@@ -274,9 +276,8 @@ async fn retrieve_and_search_span_the_shards() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicates_are_the_active_shards_and_inactive_shards_take_nothing() {
-    let s = setup().await;
+async fn duplicates_are_the_active_shards_and_inactive_shards_take_nothing(b: Backend) {
+    let s = setup(&b).await;
     let a0 = s.uuid("a0");
     // Only in the inactive shard: accepted again, in the active one.
     let (id, e) = s.log.add(s.proposal("a0")).await.unwrap();
@@ -320,9 +321,8 @@ async fn duplicates_are_the_active_shards_and_inactive_shards_take_nothing() {
     assert_eq!(frozen.head_state().0, 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_info_proofs_and_keys_per_shard() {
-    let s = setup().await;
+async fn log_info_proofs_and_keys_per_shard(b: Backend) {
+    let s = setup(&b).await;
     let info = s.log.log_info();
     assert_eq!(info.tree_id, s.trees[1].to_string());
     assert_eq!(info.tree_size, 2);
@@ -388,10 +388,9 @@ async fn log_info_proofs_and_keys_per_shard() {
 }
 
 /// An unsharded log says so: `"inactiveShards":null`, as Rekor's.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_single_shard_lists_no_inactive_shards() {
+async fn a_single_shard_lists_no_inactive_shards(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let log = ShardedLog::single(open(dir.path(), 0).await.unwrap());
+    let log = ShardedLog::single(open(&b, dir.path(), 0).await.unwrap());
     let json = serde_json::to_string(&log.log_info()).unwrap();
     assert!(
         json.starts_with(r#"{"inactiveShards":null,"rootHash":"#),
@@ -401,16 +400,16 @@ async fn a_single_shard_lists_no_inactive_shards() {
 }
 
 /// A fresh tree in `dir` at `offset` holding `n` entries.
-async fn filled(dir: &Path, offset: u64, n: usize) -> TransparencyLog<SqliteStore> {
+async fn filled(b: &Backend, dir: &Path, offset: u64, n: usize) -> TransparencyLog<Store> {
     let signer = SigningKey::generate_p256().unwrap();
-    let log = open(dir, offset).await.unwrap();
+    let log = open(b, dir, offset).await.unwrap();
     for i in 0..n {
         log.add(&proposal(&signer, &format!("e{i}"))).await.unwrap();
     }
     log
 }
 
-fn refused(r: Result<ShardedLog<SqliteStore>, LogError>, want: &str) {
+fn refused(r: Result<ShardedLog<Store>, LogError>, want: &str) {
     match r {
         Err(e @ LogError::Refused(_)) => {
             assert!(e.to_string().contains(want), "{want:?} not in: {e}")
@@ -420,52 +419,50 @@ fn refused(r: Result<ShardedLog<SqliteStore>, LogError>, want: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shards_that_do_not_line_up_are_refused() {
+async fn shards_that_do_not_line_up_are_refused(b: Backend) {
     let d: Vec<_> = (0..9).map(|_| tempfile::tempdir().unwrap()).collect();
     // The active shard must start where the inactive one (2 entries) ends, not before or after.
     for (i, wrong) in [(0, 1), (2, 3)] {
-        let first = filled(d[i].path(), 0, 2).await;
-        let second = open(d[i + 1].path(), wrong).await.unwrap();
+        let first = filled(&b, d[i].path(), 0, 2).await;
+        let second = open(&b, d[i + 1].path(), wrong).await.unwrap();
         refused(
             ShardedLog::new(vec![first], second),
             &format!("starts at global index {wrong}, but the shards before it end at 2"),
         );
     }
     // The first shard must start at 0.
-    let late = open(d[4].path(), 1).await.unwrap();
+    let late = open(&b, d[4].path(), 1).await.unwrap();
     refused(
         ShardedLog::new(vec![], late),
         "starts at global index 1, but the shards before it end at 0",
     );
     // Three shards line up when each starts where the ones before end.
-    let first = filled(d[5].path(), 0, 2).await;
-    let second = filled(d[6].path(), 2, 1).await;
-    let third = open(d[7].path(), 3).await.unwrap();
+    let first = filled(&b, d[5].path(), 0, 2).await;
+    let second = filled(&b, d[6].path(), 2, 1).await;
+    let third = open(&b, d[7].path(), 3).await.unwrap();
     let log = ShardedLog::new(vec![first, second], third).unwrap();
     assert_eq!(log.size(), 3);
     assert_eq!(log.log_info().inactive_shards.unwrap().len(), 2);
     // The same tree twice (its directory opened twice).
     let same = d[8].path();
-    let a = filled(same, 0, 1).await;
-    let b = open(same, 0).await.unwrap();
-    assert_eq!(a.tree_id(), b.tree_id());
-    refused(ShardedLog::new(vec![a], b), "is given twice as a shard");
+    let a = filled(&b, same, 0, 1).await;
+    let again = open(&b, same, 0).await.unwrap();
+    assert_eq!(a.tree_id(), again.tree_id());
+    refused(ShardedLog::new(vec![a], again), "is given twice as a shard");
 }
 /// A tree remembers where it starts: reopened with another offset it is refused (its SETs
 /// sign global indexes); reopened with its own, it serves the same global indexes.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tree_is_reopened_only_at_its_own_offset() {
+async fn a_tree_is_reopened_only_at_its_own_offset(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let signer = SigningKey::generate_p256().unwrap();
-    let log = open(dir.path(), 7).await.unwrap();
+    let log = open(&b, dir.path(), 7).await.unwrap();
     let (_, e) = log.add(&proposal(&signer, "x")).await.unwrap();
     let key = log.public_key().clone();
     let tree = log.tree_id();
     verify(&e, &key, tree, 7, 0);
     close(log).await;
     for wrong in [0, 6, 8] {
-        match open(dir.path(), wrong).await {
+        match open(&b, dir.path(), wrong).await {
             Err(e @ LogError::Refused(_)) => {
                 let m = e.to_string();
                 assert!(m.contains("starts at global index 7, not"), "{m}");
@@ -474,13 +471,13 @@ async fn a_tree_is_reopened_only_at_its_own_offset() {
             Ok(_) => panic!("opened at offset {wrong}"),
         }
     }
-    let log = open(dir.path(), 7).await.unwrap();
+    let log = open(&b, dir.path(), 7).await.unwrap();
     verify(&log.get_by_index(7).await.unwrap(), &key, tree, 7, 0);
     not_found(log.get_by_index(0).await);
 }
 
 /// Closes every shard of `log`: their sequencers end and their stores are released.
-async fn close_all(log: ShardedLog<SqliteStore>) {
+async fn close_all(log: ShardedLog<Store>) {
     let stopped: Vec<_> = log.shards().map(|s| s.sequencer_stopped()).collect();
     drop(log);
     for s in stopped {
@@ -493,28 +490,27 @@ async fn close_all(log: ShardedLog<SqliteStore>) {
 /// A log kept as one directory per tree reopens with each tree at its offset; rotating is
 /// opening a new, empty active directory after the old one; directories missing, out of order
 /// or holding no log are refused.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sharded_log_reopens_from_its_directories_and_rotates() {
+async fn a_sharded_log_reopens_from_its_directories_and_rotates(b: Backend) {
     let root = tempfile::tempdir().unwrap();
     let dir = |n: &str| root.path().join(n);
     let config = LogConfig::new("shards.test");
     let clock = || Arc::new(SystemClock) as Arc<dyn signet_log::Clock>;
     let signer = SigningKey::generate_p256().unwrap();
     // One tree, then rotated twice.
-    let log = ShardedLog::open(&[], &dir("t0"), &config, clock())
+    let log = ShardedLog::open(&[], &dir("t0"), &config, clock(), &b)
         .await
         .unwrap();
     for d in ["a0", "a1"] {
         log.add(&proposal(&signer, d)).await.unwrap();
     }
     close_all(log).await;
-    let log = ShardedLog::open(&[dir("t0")], &dir("t1"), &config, clock())
+    let log = ShardedLog::open(&[dir("t0")], &dir("t1"), &config, clock(), &b)
         .await
         .unwrap();
     let (_, e) = log.add(&proposal(&signer, "b0")).await.unwrap();
     assert_eq!(only(&e).1.log_index, 2);
     close_all(log).await;
-    let log = ShardedLog::open(&[dir("t0"), dir("t1")], &dir("t2"), &config, clock())
+    let log = ShardedLog::open(&[dir("t0"), dir("t1")], &dir("t2"), &config, clock(), &b)
         .await
         .unwrap();
     let (_, e) = log.add(&proposal(&signer, "c0")).await.unwrap();
@@ -528,7 +524,7 @@ async fn a_sharded_log_reopens_from_its_directories_and_rotates() {
     assert!(log.inactive().iter().all(|s| s.log().is_frozen()));
     close_all(log).await;
 
-    let refused = |r: Result<ShardedLog<SqliteStore>, LogError>, want: &str| match r {
+    let refused = |r: Result<ShardedLog<Store>, LogError>, want: &str| match r {
         Err(e @ LogError::Refused(_)) => {
             assert!(e.to_string().contains(want), "{want:?} not in: {e}")
         }
@@ -537,22 +533,41 @@ async fn a_sharded_log_reopens_from_its_directories_and_rotates() {
     };
     // An inactive tree left out, or out of order: the trees after it are at other offsets.
     refused(
-        ShardedLog::open(&[dir("t0")], &dir("t2"), &config, clock()).await,
+        ShardedLog::open(&[dir("t0")], &dir("t2"), &config, clock(), &b).await,
         "starts at global index 3, not 2",
     );
     refused(
-        ShardedLog::open(&[dir("t1"), dir("t0")], &dir("t2"), &config, clock()).await,
+        ShardedLog::open(&[dir("t1"), dir("t0")], &dir("t2"), &config, clock(), &b).await,
         "starts at global index 2, not 0",
     );
     // A listed inactive directory that holds no log (a typo) is not created.
     refused(
-        ShardedLog::open(&[dir("t0"), dir("nothing")], &dir("t2"), &config, clock()).await,
+        ShardedLog::open(
+            &[dir("t0"), dir("nothing")],
+            &dir("t2"),
+            &config,
+            clock(),
+            &b,
+        )
+        .await,
         "holds no log",
     );
     assert!(!dir("nothing").exists());
     // As listed, it still opens.
-    let log = ShardedLog::open(&[dir("t0"), dir("t1")], &dir("t2"), &config, clock())
+    let log = ShardedLog::open(&[dir("t0"), dir("t1")], &dir("t2"), &config, clock(), &b)
         .await
         .unwrap();
     assert_eq!(log.size(), 4);
 }
+
+on_both_backends!(
+    entries_of_every_shard_verify_with_their_own_key_under_global_indexes,
+    uuids_and_entry_ids_are_found_in_their_shard,
+    retrieve_and_search_span_the_shards,
+    duplicates_are_the_active_shards_and_inactive_shards_take_nothing,
+    log_info_proofs_and_keys_per_shard,
+    a_single_shard_lists_no_inactive_shards,
+    shards_that_do_not_line_up_are_refused,
+    a_tree_is_reopened_only_at_its_own_offset,
+    a_sharded_log_reopens_from_its_directories_and_rotates,
+);

@@ -29,13 +29,13 @@ fn identity() -> Identity {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn leaf_with_embedded_sct_verifies_independently() {
+async fn leaf_with_embedded_sct_verifies_independently(backend: signet_log::Backend) {
     let dir = std::env::temp_dir().join(format!("signet-ca-ct-{}", rand::random::<u64>()));
     let now = time::OffsetDateTime::now_utc();
     let (ca, _, _) = CaChain::generate("signet test", now).unwrap();
     let ct = Arc::new(
         signet_ct::CtLog::open(
+            &backend,
             &dir,
             vec![ca.root().clone()],
             Arc::new(signet_log::SystemClock),
@@ -104,4 +104,21 @@ async fn leaf_with_embedded_sct_verifies_independently() {
     let e = ct.add_pre_chain(&chain[..1]).await.unwrap_err();
     assert_eq!(e.status(), 400);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The CT log on both backends: embedded SQLite, and a database of a throwaway PostgreSQL
+/// cluster (logs named by their directory's full path).
+mod leaf_with_embedded_sct_verifies_independently {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::leaf_with_embedded_sct_verifies_independently(signet_log::Backend::Embedded).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let url = signet_testkit::postgres::database();
+        let backend = signet_log::Backend::postgres(&url, std::path::Path::new("/"))
+            .await
+            .unwrap();
+        super::leaf_with_embedded_sct_verifies_independently(backend).await
+    }
 }

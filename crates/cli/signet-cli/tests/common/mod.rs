@@ -71,6 +71,7 @@ pub fn signet_in(data: &std::path::Path, args: &[&str]) -> std::process::Output 
         .env("SIGNET_DATA_DIR", data)
         .env_remove("SIGNET_TRUST_CONFIG")
         .env_remove("SIGNET_REKOR_URL")
+        .env_remove("SIGNET_DATABASE")
         .env("XDG_CONFIG_HOME", data.join("no-config"))
         .output()
         .unwrap()
