@@ -27,6 +27,9 @@ install_registry
 # The log tests also run on PostgreSQL (a throwaway cluster of their own): install it when missing.
 . scripts/postgres.sh
 install_postgres
+# The interactive-login test drives a real headless browser: install Chromium when missing.
+. scripts/chromium.sh
+install_chromium
 cargo test --workspace --locked 2>&1 | tee "$log"
 
 # Interop peers, installed from PyPI into a venv under target/ (reused between runs).
