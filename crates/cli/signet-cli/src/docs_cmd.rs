@@ -54,11 +54,6 @@ fn write_pages(cmd: clap::Command, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     clap_mangen::generate_to(cmd, dir)
         .with_context(|| format!("writing manual pages into {}", dir.display()))?;
-    let mut pages: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.file_name()))
-        .collect();
-    pages.sort();
-    eprintln!("wrote {} manual pages into {}", pages.len(), dir.display());
+    eprintln!("wrote the manual pages into {}", dir.display());
     Ok(())
 }

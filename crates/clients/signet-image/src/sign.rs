@@ -310,16 +310,9 @@ impl ImageSigner<'_> {
             .and_then(|vm| vm.timestamp_verification_data.as_ref())
             .and_then(|t| t.rfc3161_timestamps.first());
         if let (TagKind::Signature, Some(t)) = (kind, token) {
-            let der =
-                signet_types::b64::decode(&t.signed_timestamp).map_err(|e| ImageError::Format {
-                    image: img.to_string(),
-                    source: Box::new(signet_oci::OciError::Bundle(format!(
-                        "the bundle's timestamp: {e}"
-                    ))),
-                })?;
             annotations.insert(
                 payload::ANNOTATION_RFC3161.to_string(),
-                payload::rfc3161_annotation(&der),
+                payload::rfc3161_annotation(&t.signed_timestamp),
             );
         }
         let layer = LegacyLayer {

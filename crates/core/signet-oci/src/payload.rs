@@ -521,9 +521,9 @@ pub fn legacy_annotations(
 
 /// The `dev.sigstore.cosign/rfc3161timestamp` annotation value cosign writes for a legacy
 /// `.sig` layer: `{"SignedRFC3161Timestamp":"<base64 DER TimeStampResp>"}` (the timestamp covers
-/// the raw signature bytes).
-pub fn rfc3161_annotation(token: &[u8]) -> String {
-    serde_json::json!({ "SignedRFC3161Timestamp": b64::encode(token) }).to_string()
+/// the raw signature bytes), from the token's base64 as a bundle carries it.
+pub fn rfc3161_annotation(token_b64: &str) -> String {
+    serde_json::json!({ "SignedRFC3161Timestamp": token_b64 }).to_string()
 }
 
 #[cfg(test)]
