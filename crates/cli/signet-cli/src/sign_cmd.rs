@@ -27,11 +27,12 @@ pub struct SignerArgs {
     pub(crate) key: Option<PathBuf>,
     /// OIDC identity token for keyless signing: the JWT, or a file containing it. Without it
     /// (and without --key) the token comes from the environment: SIGSTORE_ID_TOKEN, a
-    /// Kubernetes token file, GitHub Actions, Buildkite or Google Cloud (README "Signing in CI").
+    /// Kubernetes token file, GitHub Actions, Buildkite, Google Cloud or SPIFFE (README
+    /// "Signing in CI").
     #[arg(long)]
     pub(crate) identity_token: Option<String>,
     /// Take the identity token from this provider only: envvar, filesystem (or kubernetes),
-    /// github-actions, buildkite-agent, google-workload-identity.
+    /// github-actions, buildkite-agent, google-impersonate, google-workload-identity, spiffe.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["identity_token", "key"])]
     pub(crate) oidc_provider: Option<String>,
     /// Look for no identity token in the environment.

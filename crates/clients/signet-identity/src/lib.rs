@@ -7,23 +7,29 @@
 //! | 2 | `filesystem` | the token file exists (default [`DEFAULT_TOKEN_FILE`], a Kubernetes projected service-account token; `SIGNET_OIDC_TOKEN_FILE` or `--oidc-token-file` override) | the file, read at use time |
 //! | 3 | `github-actions` | `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN` are non-empty | `GET $URL&audience=sigstore`, `Authorization: bearer $TOKEN`, JSON `{"value": …}` |
 //! | 4 | `buildkite-agent` | `BUILDKITE` is set | `buildkite-agent oidc request-token --audience sigstore` |
-//! | 5 | `google-workload-identity` | `GCE_METADATA_HOST` is set, or the machine's DMI product name is `Google` / `Google Compute Engine` | the metadata server's `…/service-accounts/default/identity?audience=sigstore&format=full`, `Metadata-Flavor: Google` |
+//! | 5 | `google-impersonate` | `GOOGLE_SERVICE_ACCOUNT_NAME` is set (a service account to impersonate) | the metadata server's access token (`…/service-accounts/default/token?scopes=…/cloud-platform`), then IAM Credentials `POST /v1/projects/-/serviceAccounts/$NAME:generateIdToken` (`Authorization: Bearer`, `{"audience":"sigstore","includeEmail":true}`), JSON `{"token": …}`; base URL `SIGNET_IAM_CREDENTIALS_URL` (https, or http to loopback) |
+//! | 6 | `google-workload-identity` | `GCE_METADATA_HOST` is set, or the machine's DMI product name is `Google` / `Google Compute Engine` | the metadata server's `…/service-accounts/default/identity?audience=sigstore&format=full`, `Metadata-Flavor: Google` |
+//! | 7 | `spiffe` | the Workload API socket exists: `SPIFFE_ENDPOINT_SOCKET` (`unix:///path`, or cosign's plain path), else [`DEFAULT_SPIFFE_SOCKET`] | gRPC `SpiffeWorkloadAPI/FetchJWTSVID` over HTTP/2 on the socket, `workload.spiffe.io: true`, audience `sigstore`; the first JWT-SVID (its `sub` = the SPIFFE ID the agent names) |
 //!
 //! This is cosign's effective registration order (its providers register in Go package
 //! initialisation order: `envvar`, `filesystem`, `github-actions`, `buildkite-agent`, then the
-//! Google ones). The first **enabled** provider is used; when it fails, that is the error (no
-//! silent fall-through to another identity). Every token is checked before use
-//! ([`check_token`]): three parts, an `exp` in the future, `nbf` not in the future, and the
-//! audience (`aud`, a string or a list) containing the requested one; a failure names the
-//! provider, and nothing is signed. Tokens are held in [`IdentityToken`], whose `Debug` does not
-//! show them, and are never written anywhere.
+//! Google ones, then `spiffe`), with one deliberate change: cosign registers
+//! `google-impersonate` after `google-workload-identity`, but enables the latter only after a
+//! trial token fetch succeeds — so in Cloud Build, whose metadata server refuses identity
+//! tokens without an extra role, cosign reaches impersonation. signet makes no trial fetches
+//! (no network access to decide what is enabled), so it puts the explicit
+//! `GOOGLE_SERVICE_ACCOUNT_NAME` first. The first **enabled** provider is used; when it fails,
+//! that is the error (no silent fall-through to another identity). Every token is checked
+//! before use ([`check_token`]): three parts, an `exp` in the future, `nbf` not in the future,
+//! and the audience (`aud`, a string or a list) containing the requested one; a failure names
+//! the provider, and nothing is signed. Tokens are held in [`IdentityToken`], whose `Debug`
+//! does not show them, and are never written anywhere.
 //!
 //! Interactive login (browser with PKCE, or the device grant) is in [`login`].
-//!
-//! SPIFFE (JWT-SVID from the workload API, a gRPC call over a unix socket) is not implemented.
 
 pub mod login;
 mod providers;
+mod spiffe;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,7 +38,12 @@ use std::time::Duration;
 use serde_json::Value;
 pub use signet_client::http::HttpOptions;
 
-pub use providers::Provider;
+pub use providers::{
+    GOOGLE_SERVICE_ACCOUNT_NAME, IAM_CREDENTIALS_URL, Provider, SIGNET_IAM_CREDENTIALS_URL,
+};
+pub use spiffe::{
+    DEFAULT_SPIFFE_SOCKET, FETCH_JWT_SVID_PATH, SECURITY_HEADER, SPIFFE_ENDPOINT_SOCKET,
+};
 
 /// The audience every provider asks for (cosign's constant).
 pub const SIGSTORE_AUDIENCE: &str = "sigstore";

@@ -22,20 +22,27 @@ pub enum Provider {
     GithubActions,
     /// `buildkite-agent oidc request-token`.
     BuildkiteAgent,
+    /// An identity token for the service account `GOOGLE_SERVICE_ACCOUNT_NAME`, through IAM
+    /// Credentials `generateIdToken` with the attached identity's access token.
+    GoogleImpersonate,
     /// The Google Cloud metadata server's identity token for the attached service account.
     GoogleWorkloadIdentity,
+    /// A JWT-SVID from the SPIFFE Workload API (a SPIRE agent's unix socket).
+    Spiffe,
 }
 
 const TOKEN_FILE: FileLimit = FileLimit::new("identity token file", MAX_TOKEN_ANSWER);
 
 impl Provider {
     /// Every provider, in detection order.
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 7] = [
         Self::EnvVar,
         Self::Filesystem,
         Self::GithubActions,
         Self::BuildkiteAgent,
+        Self::GoogleImpersonate,
         Self::GoogleWorkloadIdentity,
+        Self::Spiffe,
     ];
 
     /// cosign's name for it.
@@ -45,7 +52,9 @@ impl Provider {
             Self::Filesystem => "filesystem",
             Self::GithubActions => "github-actions",
             Self::BuildkiteAgent => "buildkite-agent",
+            Self::GoogleImpersonate => "google-impersonate",
             Self::GoogleWorkloadIdentity => "google-workload-identity",
+            Self::Spiffe => "spiffe",
         }
     }
 
@@ -75,9 +84,11 @@ impl Provider {
                     && env.nonempty("ACTIONS_ID_TOKEN_REQUEST_TOKEN").is_some()
             }
             Self::BuildkiteAgent => env.var("BUILDKITE").is_some(),
+            Self::GoogleImpersonate => env.nonempty(GOOGLE_SERVICE_ACCOUNT_NAME).is_some(),
             Self::GoogleWorkloadIdentity => {
                 env.nonempty("GCE_METADATA_HOST").is_some() || on_google(&env.dmi_product_name)
             }
+            Self::Spiffe => crate::spiffe::enabled(env),
         }
     }
 
@@ -101,7 +112,9 @@ impl Provider {
             }
             Self::GithubActions => github(env, settings).await.map_err(err)?,
             Self::BuildkiteAgent => buildkite(env, settings).await.map_err(err)?,
+            Self::GoogleImpersonate => google_impersonate(env, settings).await.map_err(err)?,
             Self::GoogleWorkloadIdentity => google(env, settings).await.map_err(err)?,
+            Self::Spiffe => crate::spiffe::fetch(env, settings).await.map_err(err)?,
         };
         let token = raw.trim();
         if token.is_empty() {
@@ -168,28 +181,56 @@ async fn github(env: &Env, settings: &Settings) -> Result<String, String> {
         .header(reqwest::header::AUTHORIZATION, format!("bearer {bearer}"))
         .header(reqwest::header::ACCEPT, "application/json");
     let (_, body) = get(req, &url, settings).await?;
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| format!("the answer from {url} is not JSON: {e}"))?;
-    v.get("value")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the answer from {url} has no \"value\" string"))
+    json_string(&body, &url, "value")
 }
 
-/// Google Cloud: the metadata server's identity token for the default service account
-/// (`format=full`, which carries the `email` claim), `Metadata-Flavor: Google` both ways.
-/// `GCE_METADATA_HOST` overrides the host, as Google's client libraries allow.
-async fn google(env: &Env, settings: &Settings) -> Result<String, String> {
+/// The string member `name` of the JSON object `body` answered by `url`.
+fn json_string(body: &[u8], url: &str, name: &str) -> Result<String, String> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the answer from {url} is not JSON: {e}"))?;
+    v.get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the answer from {url} has no {name:?} string"))
+}
+
+/// The service account `google-impersonate` asks an identity token for (cosign's variable).
+pub const GOOGLE_SERVICE_ACCOUNT_NAME: &str = "GOOGLE_SERVICE_ACCOUNT_NAME";
+
+/// Overrides the IAM Service Account Credentials API's base URL (default
+/// [`IAM_CREDENTIALS_URL`]); `https`, or `http` on a loopback address only (tests).
+pub const SIGNET_IAM_CREDENTIALS_URL: &str = "SIGNET_IAM_CREDENTIALS_URL";
+
+/// The IAM Service Account Credentials API.
+pub const IAM_CREDENTIALS_URL: &str = "https://iamcredentials.googleapis.com";
+
+/// The scope of the access token asked from the metadata server (what Google's libraries ask
+/// for to call IAM Credentials).
+const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// The metadata server's base URL (`GCE_METADATA_HOST` overrides the host, as Google's client
+/// libraries allow).
+fn metadata_base(env: &Env) -> String {
     let host = env
         .nonempty("GCE_METADATA_HOST")
         .unwrap_or("metadata.google.internal");
-    let mut url = reqwest::Url::parse(&format!(
-        "http://{host}/computeMetadata/v1/instance/service-accounts/default/identity"
-    ))
-    .map_err(|e| format!("GCE_METADATA_HOST {host:?} is not a host: {e}"))?;
-    url.query_pairs_mut()
-        .append_pair("audience", &settings.audience)
-        .append_pair("format", "full");
+    format!("http://{host}/computeMetadata/v1/instance/service-accounts/default")
+}
+
+/// A metadata-server GET (`Metadata-Flavor: Google` both ways) of `path` under the default
+/// service account, with `query`.
+async fn metadata_get(
+    env: &Env,
+    settings: &Settings,
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<(String, Vec<u8>), String> {
+    let base = metadata_base(env);
+    let mut url = reqwest::Url::parse(&format!("{base}/{path}"))
+        .map_err(|e| format!("GCE_METADATA_HOST does not make a URL ({base}): {e}"))?;
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
     let url = url.to_string();
     let req = client(&url, settings)?
         .get(&url)
@@ -200,6 +241,70 @@ async fn google(env: &Env, settings: &Settings) -> Result<String, String> {
             "{url} is not a Google metadata server (no Metadata-Flavor: Google in its answer)"
         ));
     }
+    Ok((url, body))
+}
+
+/// Google service-account impersonation, as cosign's `google-impersonate` (Google's
+/// `impersonate.IDTokenSource` with `IncludeEmail`): the attached identity's access token from
+/// the metadata server (`…/default/token?scopes=cloud-platform`), then
+/// `POST {IAM}/v1/projects/-/serviceAccounts/{SA}:generateIdToken` with
+/// `Authorization: Bearer <access token>` and `{"audience": "sigstore", "includeEmail": true}`;
+/// the answer's `token`.
+async fn google_impersonate(env: &Env, settings: &Settings) -> Result<String, String> {
+    let sa = env
+        .nonempty(GOOGLE_SERVICE_ACCOUNT_NAME)
+        .ok_or_else(|| format!("{GOOGLE_SERVICE_ACCOUNT_NAME} is not set"))?;
+    if sa.contains(['/', '?', '#', ' ']) || sa.chars().any(char::is_control) {
+        return Err(format!(
+            "{GOOGLE_SERVICE_ACCOUNT_NAME} {sa:?} is not a service account (NAME@PROJECT.iam.gserviceaccount.com)"
+        ));
+    }
+    let (url, body) =
+        metadata_get(env, settings, "token", &[("scopes", CLOUD_PLATFORM_SCOPE)]).await?;
+    let access = json_string(&body, &url, "access_token")?;
+    if access.is_empty() || access.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!("the access token from {url} is not a bearer token"));
+    }
+    let base = iam_base(env)?;
+    let url = format!("{base}/v1/projects/-/serviceAccounts/{sa}:generateIdToken");
+    let req = client(&url, settings)?
+        .post(&url)
+        .header(reqwest::header::AUTHORIZATION, format!("Bearer {access}"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::json!({"audience": settings.audience, "includeEmail": true}).to_string());
+    let (_, body) = get(req, &url, settings).await?;
+    json_string(&body, &url, "token")
+}
+
+/// The IAM Credentials base URL: [`SIGNET_IAM_CREDENTIALS_URL`] (https, or http to a loopback
+/// address) or [`IAM_CREDENTIALS_URL`].
+fn iam_base(env: &Env) -> Result<String, String> {
+    let Some(v) = env.nonempty(SIGNET_IAM_CREDENTIALS_URL) else {
+        return Ok(IAM_CREDENTIALS_URL.to_owned());
+    };
+    let url = reqwest::Url::parse(v)
+        .map_err(|e| format!("{SIGNET_IAM_CREDENTIALS_URL} {v:?} is not a URL: {e}"))?;
+    let host = url.host_str().unwrap_or("");
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err(format!(
+            "{SIGNET_IAM_CREDENTIALS_URL} {v:?} must be https (http only to a loopback address): the access token is sent to it"
+        ));
+    }
+    Ok(v.trim_end_matches('/').to_owned())
+}
+
+/// Google Cloud: the metadata server's identity token for the default service account
+/// (`format=full`, which carries the `email` claim), `Metadata-Flavor: Google` both ways.
+/// `GCE_METADATA_HOST` overrides the host, as Google's client libraries allow.
+async fn google(env: &Env, settings: &Settings) -> Result<String, String> {
+    let query = [("audience", settings.audience.as_str()), ("format", "full")];
+    let (url, body) = metadata_get(env, settings, "identity", &query).await?;
     String::from_utf8(body).map_err(|_| format!("the answer from {url} is not text"))
 }
 

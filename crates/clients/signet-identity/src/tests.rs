@@ -240,7 +240,9 @@ fn detection_order_follows_cosign() {
             "filesystem",
             "github-actions",
             "buildkite-agent",
-            "google-workload-identity"
+            "google-impersonate",
+            "google-workload-identity",
+            "spiffe"
         ]
     );
 }
@@ -385,4 +387,208 @@ fn tokens_do_not_show_in_debug_output() {
         shown.starts_with("IdentityToken(") && !shown.contains(t.secret()),
         "{shown}"
     );
+}
+
+/// The SPIFFE Workload API double (h2 gRPC on a unix socket): `SPIFFE_ENDPOINT_SOCKET` in the
+/// specification's `unix://` form and in cosign's plain-path form; the call carries the
+/// security header and asks for audience `sigstore`; the SVID's `sub` is the SPIFFE ID.
+#[test]
+fn spiffe_workload_api() {
+    use signet_testkit::spiffe_double::WorkloadApi;
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("api.sock");
+    let id = "spiffe://example.org/workload";
+    let svid = jwt(
+        json!({"iss": "https://issuer.example", "sub": id, "aud": ["sigstore"], "exp": NOW + 300}),
+    );
+    let agent = WorkloadApi::serving(&sock, "sigstore", id, &svid).unwrap();
+    for endpoint in [agent.endpoint(), sock.display().to_string()] {
+        let e = env(&[(SPIFFE_ENDPOINT_SOCKET, &endpoint)]);
+        assert!(Provider::Spiffe.enabled(&e, &settings()));
+        let (p, t) = detect(&e, &settings(), None).unwrap().unwrap();
+        assert_eq!((p, t.secret()), (Provider::Spiffe, svid.as_str()));
+    }
+    let seen = agent.requests();
+    assert_eq!(seen.len(), 2);
+    for r in seen {
+        assert_eq!(r.path, "/SpiffeWorkloadAPI/FetchJWTSVID");
+        assert_eq!(r.security_header.as_deref(), Some("true"));
+        assert_eq!(r.audience, ["sigstore"]);
+        assert_eq!(r.spiffe_id, "");
+    }
+    // No socket: not enabled; forced, an error naming the provider and the socket.
+    let e = env(&[(SPIFFE_ENDPOINT_SOCKET, "/nonexistent/api.sock")]);
+    assert!(!Provider::Spiffe.enabled(&e, &settings()));
+    assert!(detect(&e, &settings(), None).unwrap().is_none());
+    let msg = err_text(detect(&e, &settings(), Some(Provider::Spiffe)));
+    assert!(
+        msg.starts_with(
+            "OIDC provider spiffe: cannot connect to the Workload API socket /nonexistent/api.sock"
+        ),
+        "{msg}"
+    );
+    let msg = err_text(detect(
+        &env(&[(SPIFFE_ENDPOINT_SOCKET, "tcp://127.0.0.1:1")]),
+        &settings(),
+        Some(Provider::Spiffe),
+    ));
+    assert!(msg.contains("only unix sockets"), "{msg}");
+}
+
+/// A Workload API that refuses, answers garbage, nothing, slowly or too much: one-line errors
+/// naming `spiffe`, bounded in time.
+#[test]
+fn spiffe_bad_answers_are_one_line_errors() {
+    use signet_testkit::spiffe_double::{SvidAnswer, WorkloadApi};
+    let id = "spiffe://example.org/workload";
+    let other_aud = jwt(json!({"iss": "i", "sub": id, "aud": "other", "exp": NOW + 300}));
+    let other_sub = jwt(
+        json!({"iss": "i", "sub": "spiffe://example.org/other", "aud": "sigstore", "exp": NOW + 300}),
+    );
+    let s = settings().timeout(Duration::from_millis(700));
+    let cases = [
+        (
+            SvidAnswer::Status(7, "no identity issued".into()),
+            "grpc-status 7 (PERMISSION_DENIED): no identity issued",
+        ),
+        (
+            SvidAnswer::Status(3, "security header missing from request".into()),
+            "grpc-status 3 (INVALID_ARGUMENT): security header missing from request",
+        ),
+        (SvidAnswer::Svids(vec![]), "no JWT-SVID"),
+        (
+            SvidAnswer::Message(b"\x0a\x05ab".to_vec()),
+            "not a JWTSVIDResponse",
+        ),
+        (
+            SvidAnswer::Body(b"\x00\x00\x00\x00\x09ab".to_vec()),
+            "truncated gRPC frame",
+        ),
+        (
+            SvidAnswer::Body(vec![0; 100 * 1024]),
+            "larger than the limit",
+        ),
+        (
+            SvidAnswer::Svids(vec![(id.into(), String::new())]),
+            "empty JWT-SVID",
+        ),
+        (
+            SvidAnswer::Svids(vec![(id.into(), "garbage".into())]),
+            "not a JWT",
+        ),
+        (
+            SvidAnswer::Svids(vec![(id.into(), other_sub)]),
+            "is not the SPIFFE ID",
+        ),
+        (SvidAnswer::Silent, "did not answer in time"),
+        (
+            SvidAnswer::Svids(vec![(id.into(), other_aud)]),
+            "audience is \"other\"",
+        ),
+    ];
+    for (i, (answer, needle)) in cases.into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("api.sock");
+        let _agent = WorkloadApi::start(&sock, move |_| answer.clone()).unwrap();
+        let started = std::time::Instant::now();
+        let e = env(&[(SPIFFE_ENDPOINT_SOCKET, sock.to_str().unwrap())]);
+        let msg = err_text(detect(&e, &s, None));
+        assert!(msg.starts_with("OIDC provider spiffe: "), "case {i}: {msg}");
+        assert!(msg.contains(needle), "case {i}: {needle:?} in {msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+        assert!(started.elapsed() < Duration::from_secs(3), "case {i}");
+    }
+}
+
+/// Google service-account impersonation, as cosign's `google-impersonate`: the metadata
+/// server's access token (`GET …/default/token?scopes=…cloud-platform`, `Metadata-Flavor:
+/// Google`), then IAM Credentials `POST /v1/projects/-/serviceAccounts/SA:generateIdToken`
+/// with `Authorization: Bearer <access token>` and `{"audience":"sigstore","includeEmail":true}`.
+#[test]
+fn google_impersonation() {
+    const SA: &str = "signer@proj.iam.gserviceaccount.com";
+    let tok = good(json!("sigstore"));
+    let meta = Double::start(|r| {
+        if r.header("metadata-flavor") != Some("Google") {
+            return Answer::status(403, "Missing Metadata-Flavor:Google header");
+        }
+        if r.method != "GET"
+            || r.target
+                != "/computeMetadata/v1/instance/service-accounts/default/token?scopes=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform"
+        {
+            return Answer::status(404, "not found");
+        }
+        Answer::ok(r#"{"access_token":"ya29.access","expires_in":3599,"token_type":"Bearer"}"#)
+            .with_header("Metadata-Flavor", "Google")
+    })
+    .unwrap();
+    let t2 = tok.clone();
+    let iam = Double::start(move |r| {
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        if r.method != "POST"
+            || r.target != format!("/v1/projects/-/serviceAccounts/{SA}:generateIdToken")
+            || r.header("authorization") != Some("Bearer ya29.access")
+            || r.header("content-type") != Some("application/json")
+            || body != json!({"audience": "sigstore", "includeEmail": true})
+        {
+            return Answer::status(403, r#"{"error":{"code":403}}"#);
+        }
+        Answer::ok(json!({"token": t2}).to_string())
+    })
+    .unwrap();
+    let vars = |iam_url: &str| {
+        env(&[
+            (GOOGLE_SERVICE_ACCOUNT_NAME, SA),
+            ("GCE_METADATA_HOST", &meta.host()),
+            (SIGNET_IAM_CREDENTIALS_URL, iam_url),
+        ])
+    };
+    // Impersonation comes before the metadata server's own identity token.
+    let (p, t) = detect(&vars(&iam.url), &settings(), None).unwrap().unwrap();
+    assert_eq!((p, t.secret()), (Provider::GoogleImpersonate, tok.as_str()));
+    assert_eq!(meta.requests().len(), 1);
+    assert_eq!(iam.requests().len(), 1);
+
+    // The override must be https, or http to loopback: the access token goes there.
+    let msg = err_text(detect(&vars("http://iam.example.com"), &settings(), None));
+    assert!(
+        msg.starts_with("OIDC provider google-impersonate: ") && msg.contains("must be https"),
+        "{msg}"
+    );
+    // IAM refusing (no Token Creator role), and garbage answers.
+    let refusing = Double::start(|_| Answer::status(403, "{}")).unwrap();
+    let msg = err_text(detect(&vars(&refusing.url), &settings(), None));
+    assert!(
+        msg.contains("google-impersonate") && msg.contains("403"),
+        "{msg}"
+    );
+    let garbage = Double::start(|_| Answer::ok(r#"{"tok":1}"#)).unwrap();
+    let msg = err_text(detect(&vars(&garbage.url), &settings(), None));
+    assert!(msg.contains("no \"token\" string"), "{msg}");
+    // A metadata server without an access token for us; not a metadata server at all.
+    for (answer, needle) in [
+        (
+            Answer::ok("{}").with_header("Metadata-Flavor", "Google"),
+            "no \"access_token\"",
+        ),
+        (Answer::ok("{}"), "not a Google metadata server"),
+    ] {
+        let m = Double::start(move |_| answer.clone()).unwrap();
+        let e = env(&[
+            (GOOGLE_SERVICE_ACCOUNT_NAME, SA),
+            ("GCE_METADATA_HOST", &m.host()),
+            (SIGNET_IAM_CREDENTIALS_URL, &iam.url),
+        ]);
+        let msg = err_text(detect(&e, &settings(), None));
+        assert!(
+            msg.contains("google-impersonate") && msg.contains(needle),
+            "{msg}"
+        );
+    }
+    let msg = err_text(detect(
+        &env(&[(GOOGLE_SERVICE_ACCOUNT_NAME, "a/b")]),
+        &settings(),
+        None,
+    ));
+    assert!(msg.contains("is not a service account"), "{msg}");
 }

@@ -21,6 +21,7 @@ pub mod hostile_http;
 pub mod oidc_double;
 pub mod postgres;
 pub mod registry;
+pub mod spiffe_double;
 
 pub use registry::TestRegistry;
 

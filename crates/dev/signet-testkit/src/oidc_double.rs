@@ -18,6 +18,8 @@ pub struct Request {
     pub target: String,
     /// Header names (lower case) and values, in order.
     pub headers: Vec<(String, String)>,
+    /// The body (as long as `Content-Length` says, at most 1 MiB).
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -150,6 +152,7 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, stop: &
         method: method.into(),
         target: target.into(),
         headers: Vec::new(),
+        body: Vec::new(),
     };
     for _ in 0..200 {
         let mut h = String::new();
@@ -159,6 +162,16 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, stop: &
         if let Some((n, v)) = h.split_once(':') {
             req.headers
                 .push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len = req
+        .header("content-length")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    if len > 0 {
+        req.body = vec![0; len.min(1 << 20)];
+        if std::io::Read::read_exact(&mut reader, &mut req.body).is_err() {
+            return;
         }
     }
     seen.lock()
