@@ -559,6 +559,16 @@ pub fn dev_k8s_issuer_url(issuer_url: &str) -> String {
     format!("{}/k8s", issuer_url.trim_end_matches('/'))
 }
 
+/// Where the development issuer mints SPIFFE identities (JWT-SVID-shaped tokens whose `sub` is
+/// a SPIFFE ID in [`DEV_SPIFFE_TRUST_DOMAIN`]): `<issuer URL>/spiffe`, a `spiffe` issuer (SAN =
+/// the SPIFFE ID URI).
+pub fn dev_spiffe_issuer_url(issuer_url: &str) -> String {
+    format!("{}/spiffe", issuer_url.trim_end_matches('/'))
+}
+
+/// The trust domain of the development issuer's SPIFFE identities.
+pub const DEV_SPIFFE_TRUST_DOMAIN: &str = "signet.test";
+
 pub fn dev_issuer(data_dir: &Path, issuer_url: &str) -> Result<signet_oidc::DevIssuer> {
     let dir = data_dir.join("oidc");
     let key = dir.join("dev-issuer.key");

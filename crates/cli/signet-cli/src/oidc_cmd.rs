@@ -27,7 +27,9 @@ struct TokenArgs {
     /// `https://github.com/OWNER/REPO/.github/workflows/FILE@REF` (a GitHub-Actions-shaped
     /// token from the `<issuer>/ci` issuer; the certificate SAN is this URI), or a Kubernetes
     /// service account `system:serviceaccount:NAMESPACE:NAME` (a projected-token-shaped token
-    /// from the `<issuer>/k8s` issuer; SAN `https://kubernetes.io/namespaces/NS/serviceaccounts/NAME`).
+    /// from the `<issuer>/k8s` issuer; SAN `https://kubernetes.io/namespaces/NS/serviceaccounts/NAME`),
+    /// or a SPIFFE ID `spiffe://signet.test/PATH` (a JWT-SVID-shaped token from the
+    /// `<issuer>/spiffe` issuer; the SAN is the SPIFFE ID).
     #[arg(long)]
     subject: String,
     /// `uri` or `email` (default: uri when the subject is a URL with a scheme, else email).
@@ -105,6 +107,21 @@ pub fn run(args: OidcArgs) -> Result<()> {
             issuer
                 .at(&crate::instance::dev_k8s_issuer_url(issuer.issuer_url()))?
                 .mint(&t.subject, None, &t.audience, now, t.ttl, claims)?
+        }
+        _ if t.subject.starts_with("spiffe://") => {
+            if t.issuer.is_some() || t.sha.is_some() {
+                bail!("--issuer and --sha are not for SPIFFE IDs");
+            }
+            issuer
+                .at(&crate::instance::dev_spiffe_issuer_url(issuer.issuer_url()))?
+                .mint(
+                    &t.subject,
+                    None,
+                    &t.audience,
+                    now,
+                    t.ttl,
+                    serde_json::Map::new(),
+                )?
         }
         SubjectType::Uri => {
             if t.issuer.is_some() {

@@ -35,8 +35,10 @@ pub struct ServerArgs {
     /// tokens the CA accepts.
     #[arg(long)]
     oidc_config: Option<PathBuf>,
-    /// Also run the DEVELOPMENT OIDC issuer at <url>/oidc (email identities) and <url>/oidc/ci
-    /// (GitHub workflow identities); tokens from `signet oidc token`.
+    /// Also run the DEVELOPMENT OIDC issuer at <url>/oidc (email identities), <url>/oidc/ci
+    /// (GitHub workflow identities), <url>/oidc/k8s (Kubernetes service accounts) and
+    /// <url>/oidc/spiffe (SPIFFE IDs in trust domain signet.test); tokens from
+    /// `signet oidc token`.
     /// Never use it for real releases: it vouches for any identity its key holder names.
     #[arg(long)]
     dev_oidc: bool,
@@ -226,12 +228,22 @@ async fn serve(args: ServerArgs) -> Result<()> {
         let k8s_url = instance::dev_k8s_issuer_url(&issuer_url);
         let k8s = dev.at(&k8s_url)?;
         oidc.add_issuer(k8s.issuer_config(signet_oidc::IssuerType::Kubernetes))?;
+        // SPIFFE identities (trust domain signet.test) at <url>/oidc/spiffe.
+        let spiffe_url = instance::dev_spiffe_issuer_url(&issuer_url);
+        let spiffe = dev.at(&spiffe_url)?;
+        oidc.add_issuer(
+            spiffe
+                .issuer_config(signet_oidc::IssuerType::Spiffe)
+                .with_spiffe_trust_domain(instance::DEV_SPIFFE_TRUST_DOMAIN),
+        )?;
         let jwks = signet_oidc::Jwks::from_json(dev.jwks_json().to_string().as_bytes())?;
         cache.insert(&issuer_url, jwks.clone());
         cache.insert(&ci_url, jwks.clone());
         cache.insert(&k8s_url, jwks.clone());
+        cache.insert(&spiffe_url, jwks.clone());
         tracing::warn!(
-            "DEVELOPMENT OIDC issuer enabled at {issuer_url} (email), {ci_url} (GitHub workflows) and {k8s_url} (Kubernetes service accounts): not for real releases"
+            "DEVELOPMENT OIDC issuer enabled at {issuer_url} (email), {ci_url} (GitHub workflows), {k8s_url} (Kubernetes service accounts) and {spiffe_url} (SPIFFE IDs in {}): not for real releases",
+            instance::DEV_SPIFFE_TRUST_DOMAIN
         );
         for alias in &args.dev_oidc_alias {
             let aliased = dev.at(alias)?;
@@ -246,6 +258,10 @@ async fn serve(args: ServerArgs) -> Result<()> {
         routers.push(signet_server::ca::dev_oidc_router(
             Arc::new(k8s),
             "/oidc/k8s",
+        ));
+        routers.push(signet_server::ca::dev_oidc_router(
+            Arc::new(spiffe),
+            "/oidc/spiffe",
         ));
         Some(issuer_url)
     } else {

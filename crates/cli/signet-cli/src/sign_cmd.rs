@@ -49,6 +49,12 @@ pub struct SignerArgs {
     /// browser: approve the printed code elsewhere.
     #[arg(long, requires = "oidc_issuer")]
     pub(crate) oidc_device_flow: bool,
+    /// With --oidc-issuer: the longest wait, in seconds, for the browser's redirect or the
+    /// device approval.
+    #[arg(long, value_name = "SECS", default_value_t = signet_identity::login::DEFAULT_LOGIN_TIMEOUT.as_secs(),
+          requires = "oidc_issuer",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) oidc_login_timeout: u64,
     /// The token file of the `filesystem` provider, e.g. a Kubernetes projected service-account
     /// token (default: $SIGNET_OIDC_TOKEN_FILE, else /var/run/sigstore/cosign/oidc-token).
     #[arg(long, value_name = "FILE")]
@@ -161,7 +167,7 @@ impl SignerArgs {
         let s = signet_identity::login::LoginSettings {
             issuer,
             client_id: self.oidc_client_id.clone(),
-            wait: signet_identity::login::DEFAULT_LOGIN_TIMEOUT,
+            wait: std::time::Duration::from_secs(self.oidc_login_timeout),
             http: crate::net::options()?,
             now: || now().0,
         };

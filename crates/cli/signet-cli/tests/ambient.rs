@@ -19,8 +19,10 @@ const WF: &str = "https://github.com/org/repo/.github/workflows/release.yml@refs
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
 /// Every variable a provider looks at, removed so the machine's own CI cannot leak in.
-const PROVIDER_VARS: [&str; 8] = [
+const PROVIDER_VARS: [&str; 10] = [
     "SIGSTORE_ID_TOKEN",
+    "GOOGLE_SERVICE_ACCOUNT_NAME",
+    "SIGNET_IAM_CREDENTIALS_URL",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "GITHUB_ACTIONS",
@@ -31,13 +33,14 @@ const PROVIDER_VARS: [&str; 8] = [
 ];
 
 /// `signet ARGS` for the instance in `data`, with only `env` as provider environment (the token
-/// file default pointed at a path that does not exist).
+/// file and the SPIFFE socket pointed at paths that do not exist).
 fn signet_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
     cmd.args(args)
         .env("SIGNET_DATA_DIR", data)
         .env("XDG_CONFIG_HOME", data.join("no-config"))
-        .env("SIGNET_OIDC_TOKEN_FILE", data.join("no-token-file"));
+        .env("SIGNET_OIDC_TOKEN_FILE", data.join("no-token-file"))
+        .env("SPIFFE_ENDPOINT_SOCKET", data.join("no-spiffe-socket"));
     for v in PROVIDER_VARS {
         cmd.env_remove(v);
     }
@@ -101,6 +104,38 @@ fn leaf_of(cert_file: &Path) -> signet_x509::Certificate {
     signet_x509::Certificate::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap()
 }
 
+fn sans_of(leaf: &signet_x509::Certificate) -> Vec<String> {
+    leaf.san_identities()
+        .iter()
+        .map(|s| s.value().to_string())
+        .collect()
+}
+
+/// `sign-blob DIR/artifact --bundle DIR/a.json --output-certificate DIR/a.cert` with only `env`
+/// as provider environment: it must sign, saying it used `provider`; the certificate.
+fn signs_through(
+    d: &Path,
+    dir: &Path,
+    provider: &str,
+    env: &[(&str, &str)],
+) -> signet_x509::Certificate {
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let args = [
+        "sign-blob",
+        &p("artifact"),
+        "--bundle",
+        &p("a.json"),
+        "--output-certificate",
+        &p("a.cert"),
+    ];
+    let o = signet_env(d, &args, env);
+    let t = common::output_text(&o);
+    assert!(o.status.success(), "{t}");
+    let used = format!("Using an identity token from the {provider} OIDC provider");
+    assert!(t.contains(&used), "{t}");
+    leaf_of(Path::new(&p("a.cert")))
+}
+
 fn fails_naming(o: &Output, provider: &str, needle: &str) {
     let t = common::output_text(o);
     assert!(!o.status.success(), "expected failure, got: {t}");
@@ -161,11 +196,7 @@ fn github_actions_environment_signs_with_the_workflow_identity() {
     assert_eq!(gh.requests().len(), 1);
 
     let leaf = leaf_of(Path::new(&p("a.cert")));
-    let sans: Vec<String> = leaf
-        .san_identities()
-        .iter()
-        .map(|s| s.value().to_string())
-        .collect();
+    let sans = sans_of(&leaf);
     assert_eq!(sans, [WF]);
     let ext = leaf.fulcio_extensions().unwrap();
     assert_eq!(ext.issuer.as_deref(), Some(ci_issuer.as_str()));
@@ -327,11 +358,7 @@ fn kubernetes_token_file_signs_with_the_service_account_identity() {
     assert!(o.status.success(), "{t}");
     assert!(t.contains("from the filesystem OIDC provider"), "{t}");
     let leaf = leaf_of(Path::new(&cert));
-    let sans: Vec<String> = leaf
-        .san_identities()
-        .iter()
-        .map(|s| s.value().to_string())
-        .collect();
+    let sans = sans_of(&leaf);
     assert_eq!(sans, [identity]);
     assert_eq!(
         leaf.fulcio_extensions().unwrap().issuer.as_deref(),
@@ -361,6 +388,136 @@ fn kubernetes_token_file_signs_with_the_service_account_identity() {
     assert!(!Path::new(&p("c.json")).exists());
 }
 
+/// `signet sign-blob f` with only `SPIFFE_ENDPOINT_SOCKET` set signs with the workload's SPIFFE
+/// ID: the Workload API double (h2 gRPC on a unix socket) answers a JWT-SVID minted by the
+/// development issuer's `spiffe` issuer (trust domain `signet.test`), the call carried the
+/// security header and audience `sigstore`, and the certificate's SAN is the SPIFFE ID URI.
+/// An agent that refuses the call, and an SVID outside the CA's trust domain, sign nothing.
+#[test]
+fn spiffe_workload_api_signs_with_the_spiffe_id() {
+    use signet_testkit::spiffe_double::{SvidAnswer, WorkloadApi};
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let issuer = format!("{}/oidc/spiffe", srv.url);
+    let id = "spiffe://signet.test/ns/release/workload";
+    let svid = token(d, &["--subject", id]);
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    let sock = work.path().join("api.sock");
+    let agent = WorkloadApi::serving(&sock, "sigstore", id, &svid).unwrap();
+    std::fs::write(p("artifact"), b"workload bytes").unwrap();
+    let endpoint = agent.endpoint();
+    let env = [("SPIFFE_ENDPOINT_SOCKET", endpoint.as_str())];
+    let leaf = signs_through(d, work.path(), "spiffe", &env);
+    let seen = agent.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].security_header.as_deref(), Some("true"));
+    assert_eq!(seen[0].audience, ["sigstore"]);
+    let sans = sans_of(&leaf);
+    assert_eq!(sans, [id]);
+    assert_eq!(
+        leaf.fulcio_extensions().unwrap().issuer.as_deref(),
+        Some(issuer.as_str())
+    );
+    let o = verify_for(d, &p("artifact"), &p("a.json"), id, &issuer);
+    assert!(o.status.success(), "{}", common::output_text(&o));
+
+    // The agent refuses (as SPIRE does a call without the security header): nothing signed.
+    let refusing_sock = work.path().join("refusing.sock");
+    let _refusing = WorkloadApi::start(&refusing_sock, |_| {
+        SvidAnswer::Status(3, "security header missing from request".into())
+    })
+    .unwrap();
+    let o = signet_env(
+        d,
+        &["sign-blob", &p("artifact"), "--bundle", &p("b.json")],
+        &[("SPIFFE_ENDPOINT_SOCKET", refusing_sock.to_str().unwrap())],
+    );
+    fails_naming(
+        &o,
+        "spiffe",
+        "grpc-status 3 (INVALID_ARGUMENT): security header missing from request",
+    );
+    assert!(!Path::new(&p("b.json")).exists());
+    // A SPIFFE ID outside the CA's trust domain: the CA refuses it.
+    let foreign = "spiffe://other.test/workload";
+    let foreign_sock = work.path().join("foreign.sock");
+    let _foreign = WorkloadApi::serving(
+        &foreign_sock,
+        "sigstore",
+        foreign,
+        &token(d, &["--subject", foreign]),
+    )
+    .unwrap();
+    let o = signet_env(
+        d,
+        &["sign-blob", &p("artifact"), "--bundle", &p("c.json")],
+        &[("SPIFFE_ENDPOINT_SOCKET", foreign_sock.to_str().unwrap())],
+    );
+    let t = common::output_text(&o);
+    assert!(
+        !o.status.success() && t.contains("not in trust domain"),
+        "{t}"
+    );
+    assert!(!Path::new(&p("c.json")).exists());
+}
+
+/// Google service-account impersonation (`GOOGLE_SERVICE_ACCOUNT_NAME`): the metadata double
+/// hands out the attached identity's access token, the IAM Credentials double checks it and
+/// the exact `generateIdToken` request and answers a token (from the development issuer) for
+/// the service account; the certificate carries the service account's email.
+#[test]
+fn google_impersonation_signs_with_the_service_account_email() {
+    const SA: &str = "krel-trust@k8s-releng-prod.iam.gserviceaccount.com";
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let srv = common::dev_server(d);
+    let issuer = format!("{}/oidc", srv.url);
+    let sa_token = token(d, &["--subject", SA]);
+    let meta = Double::start(|r| {
+        let want = "/computeMetadata/v1/instance/service-accounts/default/token?scopes=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform";
+        if r.method == "GET" && r.target == want && r.header("metadata-flavor") == Some("Google") {
+            Answer::ok(r#"{"access_token":"ya29.cloudbuild","expires_in":3599,"token_type":"Bearer"}"#)
+                .with_header("Metadata-Flavor", "Google")
+        } else {
+            Answer::status(403, "").with_header("Metadata-Flavor", "Google")
+        }
+    })
+    .unwrap();
+    let iam = Double::start(move |r| {
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        if r.method == "POST"
+            && r.target == format!("/v1/projects/-/serviceAccounts/{SA}:generateIdToken")
+            && r.header("authorization") == Some("Bearer ya29.cloudbuild")
+            && body == serde_json::json!({"audience": "sigstore", "includeEmail": true})
+        {
+            Answer::ok(serde_json::json!({ "token": sa_token }).to_string())
+        } else {
+            Answer::status(
+                403,
+                r#"{"error":{"code":403,"status":"PERMISSION_DENIED"}}"#,
+            )
+        }
+    })
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let p = |n: &str| work.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("artifact"), b"release bytes").unwrap();
+    let host = meta.host();
+    let env = [
+        ("GOOGLE_SERVICE_ACCOUNT_NAME", SA),
+        ("GCE_METADATA_HOST", &host),
+        ("SIGNET_IAM_CREDENTIALS_URL", &iam.url),
+    ];
+    let leaf = signs_through(d, work.path(), "google-impersonate", &env);
+    assert_eq!((meta.requests().len(), iam.requests().len()), (1, 1));
+    let sans = sans_of(&leaf);
+    assert_eq!(sans, [SA]);
+    let o = verify_for(d, &p("artifact"), &p("a.json"), SA, &issuer);
+    assert!(o.status.success(), "{}", common::output_text(&o));
+}
+
 /// Runs `signet ARGS` with stderr piped; returns the child and a channel of its stderr lines.
 fn spawn_lines(
     data: &Path,
@@ -372,6 +529,7 @@ fn spawn_lines(
     cmd.args(args)
         .env("SIGNET_DATA_DIR", data)
         .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .env("SPIFFE_ENDPOINT_SOCKET", data.join("no-spiffe-socket"))
         .env_remove("BROWSER")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
@@ -493,9 +651,10 @@ fn interactive_login_in_headless_chromium() {
 }
 
 /// The redirect listener refuses a callback whose `state` is not the login's: one line naming
-/// the flow, nothing signed.
+/// the flow, nothing signed. `--oidc-login-timeout SECS` bounds the wait for the browser:
+/// nobody opens the URL, and signet gives up after 1 s, naming the flow; 0 is refused.
 #[test]
-fn interactive_login_refuses_a_mismatched_state() {
+fn interactive_login_refuses_a_mismatched_state_and_waits_as_long_as_told() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
     let srv = common::dev_server(d);
@@ -537,6 +696,36 @@ fn interactive_login_refuses_a_mismatched_state() {
         "{err}"
     );
     assert!(!bundle.exists());
+
+    let sign_waiting = |secs: &str| {
+        let args = [
+            "sign-blob",
+            art.to_str().unwrap(),
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--oidc-issuer",
+            &issuer,
+            "--oidc-login-timeout",
+            secs,
+        ];
+        let (child, rx) = spawn_lines(d, &args, &[]);
+        finish(child, &rx)
+    };
+    let started = std::time::Instant::now();
+    let (status, err) = sign_waiting("1");
+    assert!(!status.success());
+    assert!(
+        err.contains("OIDC provider interactive login: no redirect to http://127.0.0.1:")
+            && err.contains("within 1 s"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(!bundle.exists());
+    let (status, err) = sign_waiting("0");
+    assert!(
+        !status.success() && err.contains("--oidc-login-timeout"),
+        "{err}"
+    );
 }
 
 /// The device authorization grant against the development issuer: the code is approved through

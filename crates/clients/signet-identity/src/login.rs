@@ -19,7 +19,8 @@ use crate::{IdentityError, IdentityToken, MAX_TOKEN_ANSWER, check_token};
 pub const CODE_FLOW: &str = "interactive login";
 /// The name errors of the device flow carry.
 pub const DEVICE_FLOW: &str = "device login";
-/// Default time to wait for the browser or the device approval.
+/// Default time to wait for the browser or the device approval (`signet`'s
+/// `--oidc-login-timeout` default).
 pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Where and how to log in.
