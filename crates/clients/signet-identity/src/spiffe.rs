@@ -486,6 +486,29 @@ mod tests {
         }
     }
 
+    /// Against Google's protobuf runtime (testdata/spiffe-workload, see its PROVENANCE.md).
+    #[test]
+    fn golden_messages_from_the_protobuf_runtime() {
+        let req = include_bytes!("../../../../testdata/spiffe-workload/request-sigstore.bin");
+        assert_eq!(encode_request("sigstore"), req);
+        let resp = include_bytes!("../../../../testdata/spiffe-workload/response-two-svids.bin");
+        let svids = decode_response(resp).unwrap();
+        assert_eq!(svids.len(), 2);
+        let first = svids.first().unwrap();
+        assert_eq!(first.spiffe_id, "spiffe://example.org/ns/prod/sa/signer");
+        assert_eq!(first.svid.len(), 286);
+        assert!(first.svid.starts_with("eyJhbGciOiJFUzI1NiJ9.eyJzdWIi"));
+        assert_eq!(first.hint, "external");
+        assert_eq!(
+            svids.get(1).unwrap(),
+            &JwtSvid {
+                spiffe_id: "spiffe://example.org/other".into(),
+                svid: "x.y.z".into(),
+                hint: String::new()
+            }
+        );
+    }
+
     #[test]
     fn socket_path_forms() {
         let at = |v: Option<&str>| {
