@@ -466,20 +466,32 @@ fn spiffe_workload_api_signs_with_the_spiffe_id() {
 /// Google service-account impersonation (`GOOGLE_SERVICE_ACCOUNT_NAME`): the metadata double
 /// hands out the attached identity's access token, the IAM Credentials double checks it and
 /// the exact `generateIdToken` request and answers a token (from the development issuer) for
-/// the service account; the certificate carries the service account's email.
+/// the service account; the certificate carries the service account's email. Without
+/// `GOOGLE_SERVICE_ACCOUNT_NAME`, the same metadata server's own identity token
+/// (`google-workload-identity`) signs as the attached service account.
 #[test]
-fn google_impersonation_signs_with_the_service_account_email() {
+fn google_impersonation_and_metadata_identity_sign_with_service_account_emails() {
     const SA: &str = "krel-trust@k8s-releng-prod.iam.gserviceaccount.com";
+    const ATTACHED: &str = "builder@k8s-releng-prod.iam.gserviceaccount.com";
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
     let srv = common::dev_server(d);
     let issuer = format!("{}/oidc", srv.url);
     let sa_token = token(d, &["--subject", SA]);
-    let meta = Double::start(|r| {
-        let want = "/computeMetadata/v1/instance/service-accounts/default/token?scopes=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform";
-        if r.method == "GET" && r.target == want && r.header("metadata-flavor") == Some("Google") {
-            Answer::ok(r#"{"access_token":"ya29.cloudbuild","expires_in":3599,"token_type":"Bearer"}"#)
-                .with_header("Metadata-Flavor", "Google")
+    let attached_token = token(d, &["--subject", ATTACHED]);
+    let meta = Double::start(move |r| {
+        let base = "/computeMetadata/v1/instance/service-accounts/default";
+        let token =
+            format!("{base}/token?scopes=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform");
+        let identity = format!("{base}/identity?audience=sigstore&format=full");
+        let ok = r.method == "GET" && r.header("metadata-flavor") == Some("Google");
+        if ok && r.target == token {
+            Answer::ok(
+                r#"{"access_token":"ya29.cloudbuild","expires_in":3599,"token_type":"Bearer"}"#,
+            )
+            .with_header("Metadata-Flavor", "Google")
+        } else if ok && r.target == identity {
+            Answer::ok(attached_token.clone()).with_header("Metadata-Flavor", "Google")
         } else {
             Answer::status(403, "").with_header("Metadata-Flavor", "Google")
         }
@@ -516,6 +528,10 @@ fn google_impersonation_signs_with_the_service_account_email() {
     assert_eq!(sans, [SA]);
     let o = verify_for(d, &p("artifact"), &p("a.json"), SA, &issuer);
     assert!(o.status.success(), "{}", common::output_text(&o));
+
+    let leaf = signs_through(d, work.path(), "google-workload-identity", &env[1..]);
+    assert_eq!(sans_of(&leaf), [ATTACHED]);
+    assert_eq!((meta.requests().len(), iam.requests().len()), (2, 1));
 }
 
 /// Runs `signet ARGS` with stderr piped; returns the child and a channel of its stderr lines.
