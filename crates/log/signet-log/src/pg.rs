@@ -176,6 +176,11 @@ impl PgDatabase {
         &self.target
     }
 
+    /// The connection pool (for the migration's own transaction).
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     async fn migrate(&self) -> Result<(), LogError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;

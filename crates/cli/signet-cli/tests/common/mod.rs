@@ -100,6 +100,36 @@ pub fn output_text(o: &std::process::Output) -> String {
     )
 }
 
+/// Signs the file `work/name` (written with its name as content) keylessly as `who`, with a
+/// token of the development issuer of the instance in `data` (a Rekor v1 entry and a
+/// precertificate in the CT log): the bundle's path.
+pub fn sign_keyless(
+    data: &std::path::Path,
+    work: &std::path::Path,
+    who: &str,
+    name: &str,
+) -> std::path::PathBuf {
+    let o = signet_in(data, &["oidc", "token", "--subject", who]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let token = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    let art = work.join(name);
+    std::fs::write(&art, name.as_bytes()).unwrap();
+    let bundle = work.join(format!("{name}.sigstore.json"));
+    let o = signet_in(
+        data,
+        &[
+            "sign-blob",
+            art.to_str().unwrap(),
+            "--identity-token",
+            &token,
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", output_text(&o));
+    bundle
+}
+
 /// `signet server --dev-oidc` on a fresh port of 127.0.0.1, data in `data`.
 pub fn dev_server(data: &std::path::Path) -> Listening {
     Listening::start(
