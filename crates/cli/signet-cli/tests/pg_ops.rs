@@ -238,3 +238,105 @@ async fn migration_refuses_a_damaged_source_and_copies_nothing() {
     let o = migrate(&data, &["--to", &cluster.database()]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// The name of the database in `url`.
+fn db_name(url: &str) -> &str {
+    url.rsplit('/').next().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_go_to_the_replica_and_what_it_lacks_to_the_primary() {
+    let cluster = signet_testkit::postgres::cluster();
+    let primary = cluster.database();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = start(&data, &["--database", &primary]);
+    append_v1(&server.url, b"one").await;
+    append_v1(&server.url, b"two").await;
+    drop(server);
+
+    // The replica: a copy of the primary at 2 entries, which then falls behind. Its entry 0
+    // carries a marker (another integrated time) that shows which database answered.
+    let replica = cluster.url(&format!("{}r", db_name(&primary)));
+    cluster.psql(
+        &cluster.url("postgres"),
+        &format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            db_name(&replica),
+            db_name(&primary)
+        ),
+    );
+    cluster.psql(
+        &replica,
+        "UPDATE entries SET integrated_time = 12345 WHERE idx = 0",
+    );
+    let both = ["--database", &primary, "--database-replica", &replica];
+    let server = start(&data, &both);
+    let c = RekorClient::new(&server.url).unwrap();
+    let key = c.public_key().await.unwrap();
+    let e0 = c.get_by_index(0).await.unwrap();
+    assert_eq!(
+        e0.values().next().unwrap().integrated_time,
+        12345,
+        "entry 0 was not read from the replica"
+    );
+    // Written to the primary only: the replica lags two entries behind.
+    append_v1(&server.url, b"three").await;
+    append_v1(&server.url, b"four").await;
+    drop(server);
+    // A fresh server (nothing cached): entries and proofs the replica cannot give come from
+    // the primary, and every proof is against the primary's head.
+    let server = start(&data, &both);
+    let c = RekorClient::new(&server.url).unwrap();
+    assert_eq!(c.log_info().await.unwrap().tree_size, 4);
+    for i in 1..4 {
+        let e = c.get_by_index(i).await.unwrap();
+        let v = verify_entry(&e, &key).unwrap();
+        assert_eq!(v.checkpoint.size().0, 4);
+        let by_uuid = c.get_by_uuid(&v.entry_id).await.unwrap();
+        verify_entry(&by_uuid, &key).unwrap();
+    }
+    // A search the lagging replica would miss is answered by the primary.
+    let q = signet_rekor::api::SearchIndex {
+        hash: Some(format!(
+            "sha256:{}",
+            signet_crypto::sha256(b"four").to_hex()
+        )),
+        ..Default::default()
+    };
+    assert_eq!(c.search(&q).await.unwrap().len(), 1);
+    assert_eq!(
+        cluster.psql(&replica, "SELECT size FROM trees WHERE name = 'log'"),
+        "2"
+    );
+    drop(server);
+
+    // An unusable replica stops the server with one line naming it.
+    let replica = cluster.url_wrong_password(db_name(&replica));
+    let err = common::server_refuses_to_start(
+        &data,
+        &["--database", &primary, "--database-replica", &replica],
+    );
+    assert!(err.contains("replica"), "{err}");
+    assert!(err.contains("password authentication failed"), "{err}");
+}
+
+/// A read-only database at start: one line naming the cause, non-zero exit, nothing started.
+#[test]
+fn a_read_only_database_stops_the_server_at_start() {
+    let cluster = signet_testkit::postgres::cluster();
+    let db = cluster.database();
+    cluster.psql(
+        &cluster.url("postgres"),
+        &format!(
+            "ALTER DATABASE {} SET default_transaction_read_only = on",
+            db_name(&db)
+        ),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let err = common::server_refuses_to_start(&data, &["--database", &db]);
+    assert!(err.contains("read-only transaction"), "{err}");
+    assert!(err.contains(db_name(&db)), "{err}");
+    assert!(!data.exists(), "the data directory was created");
+}
