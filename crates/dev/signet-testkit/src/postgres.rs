@@ -194,9 +194,12 @@ impl Cluster {
             .arg("-k")
             .arg(dir.join("sock"))
             .args(["-c", "listen_addresses=127.0.0.1"])
-            // Tests kill signet, not the database, and throw the cluster away: no fsync.
-            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
             .args(["-c", "max_connections=400", "-c", "shared_buffers=32MB"]);
+        // Tests kill signet, not the database, and throw the cluster away: no fsync. A
+        // benchmark of durable writes sets `SIGNET_PG_FSYNC=on` (bench/log_pg.sh).
+        if std::env::var_os("SIGNET_PG_FSYNC").is_none_or(|v| v != "on") {
+            pg.args(["-c", "fsync=off", "-c", "full_page_writes=off"]);
+        }
         let argv: Vec<String> = std::iter::once(pg.get_program())
             .chain(pg.get_args())
             .map(|a| a.to_string_lossy().into_owned())
