@@ -24,7 +24,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use signet_ca::CaChain;
 use signet_ct::CtLog;
-use signet_log::{Backend, LogConfig, ShardedLog, Store, SystemClock};
+use signet_log::{Backend, LogConfig, PgDatabase, ShardedLog, Store, SystemClock};
 use signet_release::write_atomic;
 use signet_trust::{
     AuthoritySubject, CertificateAuthority, Service, SigningConfig, TimeRange,
@@ -685,6 +685,16 @@ pub struct DatabaseArgs {
     /// is created or upgraded on start.
     #[arg(long, env = "SIGNET_DATABASE", value_name = "URL")]
     pub database: Option<String>,
+    /// Read entries, Merkle hashes and search keys from this replica of `--database` (a
+    /// PostgreSQL streaming replica) when it has them; what it lacks yet (replication lag) is
+    /// read from `--database`, and tree heads, checkpoints and writes always use `--database`.
+    #[arg(
+        long,
+        env = "SIGNET_DATABASE_REPLICA",
+        value_name = "URL",
+        requires = "database"
+    )]
+    pub database_replica: Option<String>,
 }
 
 impl DatabaseArgs {
@@ -692,9 +702,22 @@ impl DatabaseArgs {
     pub async fn backend(&self, data_dir: &Path) -> Result<Backend> {
         match &self.database {
             None => Ok(Backend::Embedded),
-            Some(url) => Backend::postgres(url, data_dir)
-                .await
-                .context("opening the database"),
+            Some(url) => {
+                let db = PgDatabase::connect(url)
+                    .await
+                    .context("opening the database")?;
+                let db = match &self.database_replica {
+                    None => db,
+                    Some(r) => db
+                        .with_replica(r)
+                        .await
+                        .context("opening the replica database")?,
+                };
+                Ok(Backend::Postgres {
+                    db,
+                    root: data_dir.to_path_buf(),
+                })
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ mod input;
 mod instance;
 mod keyfile;
 mod log_cmd;
+mod migrate_cmd;
 mod monitor_cmd;
 mod net;
 mod oidc_cmd;

@@ -36,6 +36,11 @@ enum AdminCommand {
     /// now in the trusted root, which is published through TUF, and signing switches to the
     /// new key. Everything signed before still verifies.
     Rotate(RotateArgs),
+    /// Move the instance's logs between the embedded store and PostgreSQL (stop `signet
+    /// server` first): `--from DATA_DIR --to postgres://…`, or `--from DATA_DIR --database
+    /// postgres://… --to NEW_DIR`. Every copied tree is verified against its last signed
+    /// checkpoint; a failure leaves the target as it was.
+    Migrate(crate::migrate_cmd::MigrateArgs),
 }
 
 /// `signet admin rotate` flags.
@@ -161,6 +166,7 @@ impl Rotations {
 pub fn run(args: AdminArgs) -> Result<()> {
     match args.command {
         AdminCommand::Rotate(a) => rotate(a),
+        AdminCommand::Migrate(a) => crate::migrate_cmd::run(a),
     }
 }
 

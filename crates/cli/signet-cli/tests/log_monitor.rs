@@ -25,24 +25,7 @@ fn monitor_reports_exactly_the_watched_identity() {
     let data = dir.path().join("data");
     let server = common::dev_server(&data);
     let sign = |who: &str, name: &str| {
-        let o = signet(&data, &["oidc", "token", "--subject", who]);
-        assert!(o.status.success(), "{}", text(&o));
-        let token = String::from_utf8(o.stdout).unwrap().trim().to_string();
-        let art = dir.path().join(name);
-        std::fs::write(&art, name.as_bytes()).unwrap();
-        let bundle = dir.path().join(format!("{name}.sigstore.json"));
-        let o = signet(
-            &data,
-            &[
-                "sign-blob",
-                art.to_str().unwrap(),
-                "--identity-token",
-                &token,
-                "--bundle",
-                bundle.to_str().unwrap(),
-            ],
-        );
-        assert!(o.status.success(), "{}", text(&o));
+        let bundle = common::sign_keyless(&data, dir.path(), who, name);
         let b: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
         b["verificationMaterial"]["tlogEntries"][0]["logIndex"]

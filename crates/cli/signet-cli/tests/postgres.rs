@@ -176,24 +176,9 @@ fn an_unusable_database_stops_the_server_before_anything_starts() {
     for (url, want) in cases {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
-        let o = signet(
-            &data,
-            &[
-                "server",
-                "--addr",
-                "127.0.0.1:0",
-                "--data-dir",
-                data.to_str().unwrap(),
-                "--database",
-                &url,
-            ],
-        );
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert!(!o.status.success(), "{url}: {}", text(&o));
-        assert!(o.stdout.is_empty(), "{url}: started: {}", text(&o));
+        let err = common::server_refuses_to_start(&data, &["--database", &url]);
         assert!(err.contains(want), "{want:?} not in {err}");
         assert!(err.contains("database"), "{err}");
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(!data.exists(), "{url}: the data directory was created");
     }
 }

@@ -29,6 +29,10 @@ pub struct Cluster {
     next: AtomicU64,
     /// The watchdog: its stdin is this end of a pipe, closed when the process ends.
     _watchdog: std::sync::Mutex<Child>,
+    /// Watchdogs of the servers [`Cluster::restart`] started.
+    restarted: std::sync::Mutex<Vec<Child>>,
+    /// The user the server runs as (when the tests run as root).
+    user: Option<String>,
 }
 
 /// The directory of the PostgreSQL server binaries: `pg_config --bindir`, else the newest
@@ -114,7 +118,42 @@ pub fn cluster() -> &'static Cluster {
     })
 }
 
+/// A cluster of its own, for a test that disrupts it ([`Cluster::restart`]); stopped and
+/// deleted when dropped.
+///
+/// # Panics
+/// As [`cluster`].
+pub fn private_cluster() -> Cluster {
+    Cluster::start()
+        .map_err(|e| format!("a PostgreSQL test cluster: {e}"))
+        .unwrap()
+}
+
 impl Cluster {
+    /// Restarts the server as `pg_ctl restart -m fast` does (open connections are cut, running
+    /// transactions aborted), on the same port and data; answers once it accepts connections.
+    ///
+    /// # Panics
+    /// When the server does not stop or start again within 30 s.
+    pub fn restart(&self) {
+        let pidfile = self.dir.join("data").join("postmaster.pid");
+        let pid = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_string))
+            .expect("postmaster.pid");
+        let st = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(st.success(), "kill -INT {pid}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // A clean stop removes the pid file (the process itself stays a zombie of the watchdog).
+        while pidfile.exists() {
+            assert!(Instant::now() < deadline, "postgres {pid} did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let w = Self::run(&self.bindir, self.user.as_deref(), &self.dir, self.port)
+            .expect("restarting postgres");
+        self.restarted.lock().unwrap().push(w);
+    }
+
     fn start() -> Result<Self, String> {
         let bindir = bindir().ok_or(
             "PostgreSQL server binaries (initdb, postgres) not found by `pg_config --bindir` \
@@ -175,6 +214,8 @@ impl Cluster {
                         dir,
                         next: AtomicU64::new(0),
                         _watchdog: std::sync::Mutex::new(watchdog),
+                        restarted: std::sync::Mutex::new(Vec::new()),
+                        user: user.clone(),
                     });
                 }
                 Err(e) => last = e,
@@ -194,9 +235,12 @@ impl Cluster {
             .arg("-k")
             .arg(dir.join("sock"))
             .args(["-c", "listen_addresses=127.0.0.1"])
-            // Tests kill signet, not the database, and throw the cluster away: no fsync.
-            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
             .args(["-c", "max_connections=400", "-c", "shared_buffers=32MB"]);
+        // Tests kill signet, not the database, and throw the cluster away: no fsync. A
+        // benchmark of durable writes sets `SIGNET_PG_FSYNC=on` (bench/log_pg.sh).
+        if std::env::var_os("SIGNET_PG_FSYNC").is_none_or(|v| v != "on") {
+            pg.args(["-c", "fsync=off", "-c", "full_page_writes=off"]);
+        }
         let argv: Vec<String> = std::iter::once(pg.get_program())
             .chain(pg.get_args())
             .map(|a| a.to_string_lossy().into_owned())

@@ -81,6 +81,8 @@ pub struct PgDatabase {
     pool: Pool,
     /// `host:port/dbname` (never the password), for messages.
     target: String,
+    /// A read replica (see [`PgDatabase::with_replica`]).
+    replica: Option<Pool>,
 }
 
 impl std::fmt::Debug for PgDatabase {
@@ -142,9 +144,63 @@ impl PgDatabase {
     /// checks the connection works and applies the schema migrations this binary knows. A
     /// database whose schema is newer is [`LogError::Refused`].
     pub async fn connect(url: &str) -> Result<Self, LogError> {
-        let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
+        let cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
             LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e)))
         })?;
+        let (pool, target) = pool_for(cfg)?;
+        let db = Self {
+            pool,
+            target,
+            replica: None,
+        };
+        db.migrate().await.map_err(|e| match e {
+            LogError::Storage(m) => LogError::Storage(format!("PostgreSQL at {}: {m}", db.target)),
+            e => e,
+        })?;
+        Ok(db)
+    }
+
+    /// Serves reads of entries, stored hashes and search keys from the database at `url`, a
+    /// replica of this one (PostgreSQL streaming replication, or any copy of it), when it has
+    /// them: a read the replica cannot answer (it lags behind, or fails) goes to this, the
+    /// primary, so no reader waits for the replica nor is served less than the primary holds.
+    /// Sizes, metadata and the duplicate checks of appends always come from the primary. The
+    /// replica is only read: its schema must be this binary's.
+    pub async fn with_replica(mut self, url: &str) -> Result<Self, LogError> {
+        let cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
+            LogError::BadRequest(format!("invalid PostgreSQL replica URL: {}", pg_error(&e)))
+        })?;
+        let (pool, target) = pool_for(cfg)?;
+        let version = async {
+            let client = pool.get().await?;
+            let v: Option<i32> = client
+                .query_one("SELECT max(version) FROM signet_schema", &[])
+                .await?
+                .try_get(0)?;
+            Ok::<_, LogError>(v.unwrap_or(0))
+        }
+        .await
+        .map_err(|e| match e {
+            LogError::Storage(m) => {
+                LogError::Storage(format!("PostgreSQL replica at {target}: {m}"))
+            }
+            e => e,
+        })?;
+        if version != SCHEMA_VERSION {
+            return Err(LogError::Refused(format!(
+                "the replica {target} has schema version {version}, this signet and the \
+                 primary {} have {SCHEMA_VERSION}: is it a replica of the primary?",
+                self.target
+            )));
+        }
+        self.replica = Some(pool);
+        Ok(self)
+    }
+}
+
+/// A pool of connections to the database `cfg` names, and its `host:port/dbname`.
+fn pool_for(mut cfg: tokio_postgres::Config) -> Result<(Pool, String), LogError> {
+    {
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_secs(10));
         }
@@ -163,17 +219,19 @@ impl PgDatabase {
             .create_timeout(Some(Duration::from_secs(15)))
             .build()
             .map_err(|e| LogError::Internal(e.to_string()))?;
-        let db = Self { pool, target };
-        db.migrate().await.map_err(|e| match e {
-            LogError::Storage(m) => LogError::Storage(format!("PostgreSQL at {}: {m}", db.target)),
-            e => e,
-        })?;
-        Ok(db)
+        Ok((pool, target))
     }
+}
 
+impl PgDatabase {
     /// `host:port/dbname`.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// The connection pool (for the migration's own transaction).
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     async fn migrate(&self) -> Result<(), LogError> {
@@ -181,8 +239,12 @@ impl PgDatabase {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS signet_schema (version INTEGER NOT NULL)")
-            .await?;
+        // (No NOTICE "already exists" on every start: it would be logged as a line of output.)
+        tx.batch_execute(
+            "SET LOCAL client_min_messages = warning; \
+             CREATE TABLE IF NOT EXISTS signet_schema (version INTEGER NOT NULL)",
+        )
+        .await?;
         let current: Option<i32> = tx
             .query_one("SELECT max(version) FROM signet_schema", &[])
             .await?
@@ -224,9 +286,28 @@ impl PgDatabase {
             .query_one("SELECT id FROM trees WHERE name = $1", &[&name])
             .await?
             .try_get(0)?;
+        // The same log in the replica, when it has it yet (else every read is the primary's).
+        let replica = match &self.replica {
+            None => None,
+            Some(pool) => {
+                let row = match pool.get().await {
+                    Ok(c) => c
+                        .query_opt("SELECT id FROM trees WHERE name = $1", &[&name])
+                        .await
+                        .ok()
+                        .flatten(),
+                    Err(_) => None,
+                };
+                match row.map(|r| r.try_get::<_, i64>(0)) {
+                    Some(Ok(tree)) => Some((pool.clone(), tree)),
+                    _ => None,
+                }
+            }
+        };
         Ok(PgStore {
             pool: self.pool.clone(),
             tree: id,
+            replica,
         })
     }
 
@@ -247,6 +328,9 @@ impl PgDatabase {
 pub struct PgStore {
     pool: Pool,
     tree: i64,
+    /// The same log in a read replica: entries, stored hashes and search keys are read there
+    /// first (see [`PgDatabase::with_replica`]).
+    replica: Option<(Pool, i64)>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -277,6 +361,27 @@ fn check_rows(n: usize) -> Result<(), LogError> {
 }
 
 impl PgStore {
+    fn primary(&self) -> Rows<'_> {
+        Rows {
+            pool: &self.pool,
+            tree: self.tree,
+        }
+    }
+
+    fn replica(&self) -> Option<Rows<'_>> {
+        self.replica
+            .as_ref()
+            .map(|(pool, tree)| Rows { pool, tree: *tree })
+    }
+}
+
+/// The read queries of one log in one database (the primary's or a replica's).
+struct Rows<'a> {
+    pool: &'a Pool,
+    tree: i64,
+}
+
+impl Rows<'_> {
     async fn entry_where(
         &self,
         sql: &str,
@@ -290,6 +395,107 @@ impl PgStore {
             .as_ref()
             .map(to_entry)
             .transpose()
+    }
+
+    async fn size(&self) -> Result<u64, LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached("SELECT size FROM trees WHERE id = $1")
+            .await?;
+        let size: i64 = client.query_one(&st, &[&self.tree]).await?.try_get(0)?;
+        u64::try_from(size).map_err(|_| LogError::Storage("negative tree size".into()))
+    }
+
+    async fn entry_by_index(&self, index: u64) -> Result<Option<StoredEntry>, LogError> {
+        let i = as_i64(index)?;
+        self.entry_where(
+            "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE tree = $1 AND idx = $2",
+            &i,
+        )
+        .await
+    }
+
+    async fn entry_by_uuid(&self, uuid: &Sha256Hash) -> Result<Option<StoredEntry>, LogError> {
+        let u = &uuid.0[..];
+        self.entry_where(
+            "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE tree = $1 AND uuid = $2",
+            &u,
+        )
+        .await
+    }
+
+    async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
+        check_rows(indexes.len())?;
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let want = indexes
+            .iter()
+            .map(|i| as_i64(*i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached("SELECT idx, h FROM hashes WHERE tree = $1 AND idx = ANY($2)")
+            .await?;
+        let mut found = HashMap::new();
+        for r in client.query(&st, &[&self.tree, &want]).await? {
+            let i: i64 = r.try_get(0)?;
+            let h: &[u8] = r.try_get(1)?;
+            found.insert(i, hash_of(h)?);
+        }
+        want.iter()
+            .map(|i| {
+                found
+                    .get(i)
+                    .copied()
+                    .ok_or_else(|| LogError::Storage(format!("stored hash {i} missing")))
+            })
+            .collect()
+    }
+
+    async fn bodies(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, LogError> {
+        let n = end.saturating_sub(start);
+        check_rows(usize::try_from(n).unwrap_or(usize::MAX))?;
+
+        let (s, e) = (as_i64(start)?, as_i64(end)?);
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "SELECT idx, body FROM entries WHERE tree = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+            )
+            .await?;
+        let rows = client.query(&st, &[&self.tree, &s, &e]).await?;
+        // Every index must be there, in order: a gap is a damaged store.
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, want) in rows.iter().zip(s..) {
+            let i: i64 = r.try_get(0)?;
+            if i != want {
+                break;
+            }
+            out.push(r.try_get(1)?);
+        }
+        if out.len() as u64 != n {
+            return Err(LogError::Storage(format!(
+                "entries {start}..{end} are not all stored"
+            )));
+        }
+        Ok(out)
+    }
+
+    async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {
+        let k = search_key(key);
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 LIMIT $3",
+            )
+            .await?;
+        client
+            .query(&st, &[&self.tree, &&k[..], &MAX_SEARCH])
+            .await?
+            .iter()
+            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
+            .collect()
     }
 }
 
@@ -318,12 +524,7 @@ impl LogStore for PgStore {
     }
 
     async fn size(&self) -> Result<u64, LogError> {
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached("SELECT size FROM trees WHERE id = $1")
-            .await?;
-        let size: i64 = client.query_one(&st, &[&self.tree]).await?.try_get(0)?;
-        u64::try_from(size).map_err(|_| LogError::Storage("negative tree size".into()))
+        self.primary().size().await
     }
 
     async fn append(
@@ -441,93 +642,53 @@ impl LogStore for PgStore {
     }
 
     async fn entry_by_index(&self, index: u64) -> Result<Option<StoredEntry>, LogError> {
-        let i = as_i64(index)?;
-        self.entry_where(
-            "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE tree = $1 AND idx = $2",
-            &i,
-        )
-        .await
+        if let Some(r) = self.replica()
+            && let Ok(Some(e)) = r.entry_by_index(index).await
+        {
+            return Ok(Some(e));
+        }
+        self.primary().entry_by_index(index).await
     }
 
     async fn entry_by_uuid(&self, uuid: &Sha256Hash) -> Result<Option<StoredEntry>, LogError> {
-        let u = &uuid.0[..];
-        self.entry_where(
-            "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE tree = $1 AND uuid = $2",
-            &u,
-        )
-        .await
+        if let Some(r) = self.replica()
+            && let Ok(Some(e)) = r.entry_by_uuid(uuid).await
+        {
+            return Ok(Some(e));
+        }
+        self.primary().entry_by_uuid(uuid).await
     }
 
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Sha256Hash>, LogError> {
-        check_rows(indexes.len())?;
-        if indexes.is_empty() {
-            return Ok(Vec::new());
+        // A stored hash never changes: any the replica has is the primary's. One it lacks (a
+        // proof for a size it has not reached) is an error there, and read here.
+        if let Some(r) = self.replica()
+            && let Ok(h) = r.read_hashes(indexes).await
+        {
+            return Ok(h);
         }
-        let want = indexes
-            .iter()
-            .map(|i| as_i64(*i))
-            .collect::<Result<Vec<_>, _>>()?;
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached("SELECT idx, h FROM hashes WHERE tree = $1 AND idx = ANY($2)")
-            .await?;
-        let mut found = HashMap::new();
-        for r in client.query(&st, &[&self.tree, &want]).await? {
-            let i: i64 = r.try_get(0)?;
-            let h: &[u8] = r.try_get(1)?;
-            found.insert(i, hash_of(h)?);
-        }
-        want.iter()
-            .map(|i| {
-                found
-                    .get(i)
-                    .copied()
-                    .ok_or_else(|| LogError::Storage(format!("stored hash {i} missing")))
-            })
-            .collect()
+        self.primary().read_hashes(indexes).await
     }
 
     async fn bodies(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, LogError> {
-        let n = end.saturating_sub(start);
-        check_rows(usize::try_from(n).unwrap_or(usize::MAX))?;
-        let (s, e) = (as_i64(start)?, as_i64(end)?);
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached(
-                "SELECT idx, body FROM entries WHERE tree = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
-            )
-            .await?;
-        let rows = client.query(&st, &[&self.tree, &s, &e]).await?;
-        // Every index must be there, in order: a gap is a damaged store.
-        let mut out = Vec::with_capacity(rows.len());
-        for (r, want) in rows.iter().zip(s..) {
-            let i: i64 = r.try_get(0)?;
-            if i != want {
-                break;
-            }
-            out.push(r.try_get(1)?);
+        if let Some(r) = self.replica()
+            && let Ok(b) = r.bodies(start, end).await
+        {
+            return Ok(b);
         }
-        if out.len() as u64 != n {
-            return Err(LogError::Storage(format!(
-                "entries {start}..{end} are not all stored"
-            )));
-        }
-        Ok(out)
+        self.primary().bodies(start, end).await
     }
 
     async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {
-        let k = search_key(key);
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached(
-                "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 LIMIT $3",
-            )
-            .await?;
-        client
-            .query(&st, &[&self.tree, &&k[..], &MAX_SEARCH])
-            .await?
-            .iter()
-            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
-            .collect()
+        // A search cannot tell what it misses: the replica answers only once it holds the
+        // primary's whole tree.
+        if let Some(r) = self.replica()
+            && let Ok(have) = r.size().await
+            && have >= self.size().await?
+            && let Ok(found) = r.search(key).await
+        {
+            return Ok(found);
+        }
+        self.primary().search(key).await
     }
 }

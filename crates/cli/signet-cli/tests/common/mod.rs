@@ -100,6 +100,60 @@ pub fn output_text(o: &std::process::Output) -> String {
     )
 }
 
+/// Runs `signet server --addr 127.0.0.1:0 --data-dir DATA <extra>` expecting it to stop at
+/// start: a non-zero exit, nothing on stdout (it never listened) and exactly one line on
+/// stderr, which is answered.
+pub fn server_refuses_to_start(data: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "server",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = signet_in(data, &args);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!o.status.success(), "{extra:?}: {}", output_text(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "{extra:?}: started: {}",
+        output_text(&o)
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    err
+}
+
+/// Signs the file `work/name` (written with its name as content) keylessly as `who`, with a
+/// token of the development issuer of the instance in `data` (a Rekor v1 entry and a
+/// precertificate in the CT log): the bundle's path.
+pub fn sign_keyless(
+    data: &std::path::Path,
+    work: &std::path::Path,
+    who: &str,
+    name: &str,
+) -> std::path::PathBuf {
+    let o = signet_in(data, &["oidc", "token", "--subject", who]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let token = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    let art = work.join(name);
+    std::fs::write(&art, name.as_bytes()).unwrap();
+    let bundle = work.join(format!("{name}.sigstore.json"));
+    let o = signet_in(
+        data,
+        &[
+            "sign-blob",
+            art.to_str().unwrap(),
+            "--identity-token",
+            &token,
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", output_text(&o));
+    bundle
+}
+
 /// `signet server --dev-oidc` on a fresh port of 127.0.0.1, data in `data`.
 pub fn dev_server(data: &std::path::Path) -> Listening {
     Listening::start(

@@ -5,7 +5,8 @@
 //! then GET-by-UUID throughput over the entries just written.
 //! `signet-logbench bodies N FILE`: writes N distinct pre-signed proposals, one per line.
 //! `signet-logbench proofs DIR SIZE...`: builds trees of each SIZE directly in a SQLite store
-//! under DIR and times inclusion proofs (1000 random leaves each).
+//! under DIR and times inclusion proofs (1000 random leaves each); `proofs-pg URL SIZE...` the
+//! same in a PostgreSQL database.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,51 +65,72 @@ async fn append(url: &str, clients: usize, entries: usize) -> Result<()> {
     Ok(())
 }
 
-async fn proofs(dir: &str, sizes: &[u64]) -> Result<()> {
+/// Where `proofs` builds its trees: a SQLite store under a directory, or a PostgreSQL database.
+enum ProofStore<'a> {
+    Sqlite(&'a str),
+    Postgres(signet_log::PgDatabase),
+}
+
+async fn proofs(at: ProofStore<'_>, sizes: &[u64]) -> Result<()> {
     println!(
         "| tree size | stored hashes | build s | inclusion proof (avg of 1000, one batched read) | proof length |"
     );
     println!("|---|---|---|---|---|");
     for &size in sizes {
-        let path = std::path::Path::new(dir).join(format!("tree-{size}"));
-        let _ = std::fs::remove_dir_all(&path);
-        let store = SqliteStore::open(&path).await?;
-        let t = Instant::now();
-        let mut mem = MemoryHashStore::new();
-        let mut pending = Vec::new();
-        for n in 0..size {
-            let leaf = signet_tlog::leaf_hash(&n.to_be_bytes());
-            let start = StoredIndex::count(TreeSize(n));
-            let new = stored_hashes_for_leaf(n, leaf, &mem)?;
-            for (k, h) in new.iter().enumerate() {
-                pending.push((start + k as u64, *h));
+        let (built, per, len) = match &at {
+            ProofStore::Sqlite(dir) => {
+                let path = std::path::Path::new(dir).join(format!("tree-{size}"));
+                let _ = std::fs::remove_dir_all(&path);
+                let r = build_and_prove(&SqliteStore::open(&path).await?, size).await?;
+                let _ = std::fs::remove_dir_all(&path);
+                r
             }
-            mem.extend(new);
-            if pending.len() >= 200_000 {
-                store.append(&[], &pending, n + 1).await?;
-                pending.clear();
+            ProofStore::Postgres(db) => {
+                let name = format!("bench-tree-{size}-{}", std::process::id());
+                build_and_prove(&db.store(&name).await?, size).await?
             }
-        }
-        store.append(&[], &pending, size).await?;
-        let built = t.elapsed().as_secs_f64();
-        drop(mem);
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let t = Instant::now();
-        let mut len = 0;
-        for _ in 0..1000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            len = inclusion_proof(&store, x % size, size).await?.len();
-        }
-        let per = t.elapsed().as_secs_f64() * 1000.0 / 1000.0;
+        };
         println!(
             "| {size} | {} | {built:.1} | {per:.3} ms | {len} |",
             StoredIndex::count(TreeSize(size))
         );
-        let _ = std::fs::remove_dir_all(&path);
     }
     Ok(())
+}
+
+/// Builds a tree of `size` leaves in `store` (stored hashes only), then times 1000 inclusion
+/// proofs at random leaves: (build seconds, ms per proof, proof length).
+async fn build_and_prove<S: LogStore>(store: &S, size: u64) -> Result<(f64, f64, usize)> {
+    let t = Instant::now();
+    let mut mem = MemoryHashStore::new();
+    let mut pending = Vec::new();
+    for n in 0..size {
+        let leaf = signet_tlog::leaf_hash(&n.to_be_bytes());
+        let start = StoredIndex::count(TreeSize(n));
+        let new = stored_hashes_for_leaf(n, leaf, &mem)?;
+        for (k, h) in new.iter().enumerate() {
+            pending.push((start + k as u64, *h));
+        }
+        mem.extend(new);
+        if pending.len() >= 200_000 {
+            store.append(&[], &pending, n + 1).await?;
+            pending.clear();
+        }
+    }
+    store.append(&[], &pending, size).await?;
+    let built = t.elapsed().as_secs_f64();
+    drop(mem);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let t = Instant::now();
+    let mut len = 0;
+    for _ in 0..1000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        len = inclusion_proof(store, x % size, size).await?.len();
+    }
+    let per = t.elapsed().as_secs_f64() * 1000.0 / 1000.0;
+    Ok((built, per, len))
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -143,10 +165,19 @@ async fn main() -> Result<()> {
                 .iter()
                 .map(|s| s.parse::<u64>())
                 .collect::<Result<Vec<_>, _>>()?;
-            proofs(dir, &sizes).await
+            proofs(ProofStore::Sqlite(dir), &sizes).await
+        }
+        Some("proofs-pg") => {
+            let url = args.get(2).context("URL")?;
+            let sizes = args[3..]
+                .iter()
+                .map(|s| s.parse::<u64>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let db = signet_log::PgDatabase::connect(url).await?;
+            proofs(ProofStore::Postgres(db), &sizes).await
         }
         _ => bail!(
-            "usage: signet-logbench append URL [CLIENTS] [ENTRIES] | bodies N FILE | proofs DIR SIZE..."
+            "usage: signet-logbench append URL [CLIENTS] [ENTRIES] | bodies N FILE | proofs DIR SIZE... | proofs-pg URL SIZE..."
         ),
     }
 }

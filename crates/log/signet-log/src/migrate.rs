@@ -1,0 +1,748 @@
+//! Moving an instance's logs between the embedded store (`log.sqlite` in each log's directory)
+//! and a PostgreSQL database, both ways (`signet admin migrate`).
+//!
+//! Every log is copied in bounded batches (entries, stored hashes, search keys, metadata —
+//! tree ID, key ID, creation time, index offset — and size), never all in memory, and then the
+//! copy is verified from the target before it becomes visible: every entry's leaf hash is
+//! recomputed from its body, the Merkle tree is rebuilt from the leaf hashes and each stored
+//! hash compared with the rebuilt one, and the root at the log's last signed checkpoint (the
+//! `checkpoint` file in its directory, its signature verified with the log's `log.key`) is
+//! compared with both the root from the leaves and the root from the copied stored hashes.
+//!
+//! Atomicity: into PostgreSQL, every log is copied and verified in one transaction, committed
+//! only when all verified (a failure leaves the database as it was); into a directory, the new
+//! data directory is built under a temporary name beside it and renamed into place only when
+//! every log verified (a failure removes it).
+
+use std::path::{Path, PathBuf};
+
+use signet_crypto::SigningKey;
+use signet_tlog::{Frontier, StoredIndex};
+use signet_types::{Sha256Hash, TreeSize};
+
+use crate::LogError;
+use crate::backend::Backend;
+use crate::files::{CHECKPOINT_FILE, KEY_FILE, read_recorded};
+use crate::pg::PgDatabase;
+use crate::store::SqliteStore;
+
+/// The embedded store's file in a log's directory.
+pub const SQLITE_FILE: &str = "log.sqlite";
+/// Rows per copy batch (entries, hashes or search keys): what is held in memory at once.
+const BATCH: usize = 500;
+/// How deep under the data directory log directories are looked for (`log`, `ct-2`, …).
+const MAX_DEPTH: usize = 4;
+
+/// One copied and verified log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migrated {
+    /// Its name (directory relative to the data directory).
+    pub name: String,
+    /// Entries copied.
+    pub size: u64,
+    /// The size of its last signed checkpoint, whose root the copy reproduced (0: none yet).
+    pub checkpoint_size: u64,
+}
+
+/// An `entries` row: idx, uuid (leaf hash), body, integrated_time, sets.
+type EntryRow = (i64, Vec<u8>, Vec<u8>, i64, Vec<u8>);
+/// A `search_keys` row: key (its SHA-256), uuid.
+type KeyRow = (Vec<u8>, Vec<u8>);
+
+/// Read access to one log's rows, in bounded batches.
+trait Source {
+    /// Metadata except the size.
+    async fn meta(&self) -> Result<Vec<(String, String)>, LogError>;
+    async fn size(&self) -> Result<u64, LogError>;
+    /// Entries with `idx >= start`, by index, at most `limit`.
+    async fn entries(&self, start: i64, limit: usize) -> Result<Vec<EntryRow>, LogError>;
+    /// Stored hashes with `idx >= start`, by index, at most `limit`.
+    async fn hashes(&self, start: i64, limit: usize) -> Result<Vec<(i64, Vec<u8>)>, LogError>;
+    /// Search keys after `after` in `(k, uuid)` order, at most `limit`.
+    async fn keys(&self, after: Option<&KeyRow>, limit: usize) -> Result<Vec<KeyRow>, LogError>;
+}
+
+/// Write access to one (new, empty) log.
+trait Target {
+    async fn meta(&self, k: &str, v: &str) -> Result<(), LogError>;
+    async fn size(&self, size: u64) -> Result<(), LogError>;
+    async fn entries(&self, rows: &[EntryRow]) -> Result<(), LogError>;
+    async fn hashes(&self, rows: &[(i64, Vec<u8>)]) -> Result<(), LogError>;
+    async fn keys(&self, rows: &[KeyRow]) -> Result<(), LogError>;
+}
+
+fn limit_i64(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn next_after(last: i64) -> Result<i64, LogError> {
+    last.checked_add(1)
+        .ok_or_else(|| LogError::Storage("index out of range".into()))
+}
+
+/// Copies every row of `src` into `dst`, batch by batch.
+async fn copy(src: &impl Source, dst: &impl Target) -> Result<u64, LogError> {
+    for (k, v) in src.meta().await? {
+        dst.meta(&k, &v).await?;
+    }
+    let mut next = 0i64;
+    loop {
+        let rows = src.entries(next, BATCH).await?;
+        let Some(last) = rows.last() else { break };
+        next = next_after(last.0)?;
+        dst.entries(&rows).await?;
+    }
+    let mut next = 0i64;
+    loop {
+        let rows = src.hashes(next, BATCH).await?;
+        let Some(last) = rows.last() else { break };
+        next = next_after(last.0)?;
+        dst.hashes(&rows).await?;
+    }
+    let mut after: Option<KeyRow> = None;
+    loop {
+        let rows = src.keys(after.as_ref(), BATCH).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.clone());
+        dst.keys(&rows).await?;
+    }
+    let size = src.size().await?;
+    dst.size(size).await?;
+    Ok(size)
+}
+
+/// Verifies the copy of the log `name` (directory `dir`, holding its key and last checkpoint)
+/// by reading it back from `copied`: see the module documentation. Answers the checkpoint size.
+async fn verify(copied: &impl Source, name: &str, dir: &Path) -> Result<u64, LogError> {
+    let bad = |why: String| LogError::Refused(format!("log {name}: {why}"));
+    let size = copied.size().await?;
+    let cp_path = dir.join(CHECKPOINT_FILE);
+    let checkpoint = match read_recorded(&cp_path)? {
+        Some(text) => {
+            let der = signet_crypto::read_private_key_file(&dir.join(KEY_FILE))
+                .map_err(|e| bad(e.to_string()))?;
+            let key = SigningKey::from_pkcs8_der(&der)
+                .map_err(|e| bad(format!("{}: {e}", dir.join(KEY_FILE).display())))?;
+            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.public_key().clone());
+            let cp = signet_tlog::verify_checkpoint(&text, &[&verifier]).map_err(|e| {
+                bad(format!(
+                    "{} does not verify with {} ({e})",
+                    cp_path.display(),
+                    KEY_FILE
+                ))
+            })?;
+            let cp = cp.checkpoint();
+            if cp.size.0 > size {
+                return Err(bad(format!(
+                    "the store holds {size} entries but its last signed checkpoint has {}",
+                    cp.size.0
+                )));
+            }
+            Some((cp.size.0, cp.root_hash))
+        }
+        None if size == 0 => None,
+        None => {
+            return Err(bad(format!(
+                "{size} entries but no signed checkpoint ({}) to verify them against",
+                cp_path.display()
+            )));
+        }
+    };
+    // Rebuild the tree from the leaf hashes, checking each against its body and each stored
+    // hash against the rebuilt one, batch by batch.
+    let mut frontier = Frontier::new();
+    let mut leaves_root = None;
+    let mut want_hashes: std::collections::VecDeque<(u64, Sha256Hash)> = Default::default();
+    let mut next_hash = 0i64;
+    let mut n = 0u64;
+    if let Some((0, _)) = checkpoint {
+        leaves_root = Some(frontier.root());
+    }
+    while n < size {
+        let rows = copied.entries(crate::store::as_i64(n)?, BATCH).await?;
+        if rows.is_empty() {
+            return Err(bad(format!("entry {n} is missing")));
+        }
+        for (idx, uuid, body, _, _) in &rows {
+            if u64::try_from(*idx).ok() != Some(n) {
+                return Err(bad(format!("entry {n} is missing")));
+            }
+            if n >= size {
+                return Err(bad(format!("entry {n} is beyond the tree size {size}")));
+            }
+            let leaf = signet_tlog::leaf_hash(body);
+            if uuid[..] != leaf.0[..] {
+                return Err(bad(format!(
+                    "entry {n}: its body does not hash to its stored leaf hash (damaged body \
+                     or leaf hash)"
+                )));
+            }
+            let first = StoredIndex::count(TreeSize(n));
+            let stored = frontier.append(leaf).map_err(|e| bad(e.to_string()))?;
+            for (i, h) in (first..).zip(stored) {
+                want_hashes.push_back((i, h));
+            }
+            n = n.saturating_add(1);
+            if checkpoint.is_some_and(|(s, _)| s == n) {
+                leaves_root = Some(frontier.root());
+            }
+        }
+        // Compare the stored hashes the leaves so far determine.
+        while !want_hashes.is_empty() {
+            let got = copied.hashes(next_hash, BATCH).await?;
+            if got.is_empty() {
+                break;
+            }
+            for (idx, h) in got {
+                let Some((i, want)) = want_hashes.pop_front() else {
+                    return Err(bad(format!(
+                        "stored hash {idx} is beyond what the entries determine"
+                    )));
+                };
+                if u64::try_from(idx).ok() != Some(i) {
+                    return Err(bad(format!("stored hash {i} is missing")));
+                }
+                if h[..] != want.0[..] {
+                    return Err(bad(format!(
+                        "stored hash {i} differs from the hash recomputed from the entries \
+                         (damaged stored hash)"
+                    )));
+                }
+                next_hash = next_after(idx)?;
+                if want_hashes.is_empty() {
+                    break;
+                }
+            }
+        }
+        if let Some((i, _)) = want_hashes.front() {
+            return Err(bad(format!("stored hash {i} is missing")));
+        }
+    }
+    if let Some((idx, _)) = copied.hashes(next_hash, 1).await?.first() {
+        return Err(bad(format!(
+            "stored hash {idx} is beyond what the {size} entries determine"
+        )));
+    }
+    if let Some((idx, ..)) = copied
+        .entries(crate::store::as_i64(size)?, 1)
+        .await?
+        .first()
+    {
+        return Err(bad(format!("entry {idx} is beyond the tree size {size}")));
+    }
+    let Some((cp_size, cp_root)) = checkpoint else {
+        return Ok(0);
+    };
+    if leaves_root != Some(cp_root) {
+        return Err(bad(format!(
+            "the root recomputed from the entries at size {cp_size} differs from the last \
+             signed checkpoint's"
+        )));
+    }
+    // The root from the copied stored hashes alone (what proofs are served from).
+    let mut frontier_hashes = Vec::new();
+    for i in Frontier::stored_indexes(TreeSize(cp_size)) {
+        let idx = crate::store::as_i64(i.0)?;
+        match copied.hashes(idx, 1).await?.first() {
+            Some((j, h)) if *j == idx => frontier_hashes.push(crate::store::hash_of(h)?),
+            _ => return Err(bad(format!("stored hash {} is missing", i.0))),
+        }
+    }
+    let stored_root = Frontier::from_hashes(TreeSize(cp_size), frontier_hashes)
+        .map_err(|e| bad(e.to_string()))?
+        .root();
+    if stored_root != cp_root {
+        return Err(bad(format!(
+            "the root from the stored hashes at size {cp_size} differs from the last signed \
+             checkpoint's"
+        )));
+    }
+    Ok(cp_size)
+}
+
+// ---- SQLite side ----
+
+struct SqliteSide<'c> {
+    conn: &'c rusqlite::Connection,
+}
+
+impl Source for SqliteSide<'_> {
+    async fn meta(&self) -> Result<Vec<(String, String)>, LogError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT k, v FROM meta WHERE k <> 'size' ORDER BY k LIMIT 10000")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    async fn size(&self) -> Result<u64, LogError> {
+        use rusqlite::OptionalExtension;
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT v FROM meta WHERE k = 'size'", [], |r| r.get(0))
+            .optional()?;
+        v.map(|s| s.parse::<u64>())
+            .transpose()
+            .map_err(|e| LogError::Storage(format!("size: {e}")))
+            .map(Option::unwrap_or_default)
+    }
+    async fn entries(&self, start: i64, limit: usize) -> Result<Vec<EntryRow>, LogError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT idx, uuid, body, integrated_time, sets FROM entries WHERE idx >= ?1 \
+             ORDER BY idx LIMIT ?2",
+        )?;
+        let rows = st.query_map(rusqlite::params![start, limit_i64(limit)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    async fn hashes(&self, start: i64, limit: usize) -> Result<Vec<(i64, Vec<u8>)>, LogError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT idx, h FROM hashes WHERE idx >= ?1 ORDER BY idx LIMIT ?2")?;
+        let rows = st.query_map(rusqlite::params![start, limit_i64(limit)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    async fn keys(&self, after: Option<&KeyRow>, limit: usize) -> Result<Vec<KeyRow>, LogError> {
+        let (k, u) = after.cloned().unwrap_or_default();
+        let mut st = self.conn.prepare_cached(
+            "SELECT k, uuid FROM search_keys WHERE ?1 = 0 OR k > ?2 OR (k = ?2 AND uuid > ?3) \
+             ORDER BY k, uuid LIMIT ?4",
+        )?;
+        let rows = st.query_map(
+            rusqlite::params![i64::from(after.is_some()), k, u, limit_i64(limit)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl Target for SqliteSide<'_> {
+    async fn meta(&self, k: &str, v: &str) -> Result<(), LogError> {
+        self.conn.execute(
+            "INSERT INTO meta (k, v) VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+            [k, v],
+        )?;
+        Ok(())
+    }
+    async fn size(&self, size: u64) -> Result<(), LogError> {
+        Target::meta(self, "size", &size.to_string()).await
+    }
+    async fn entries(&self, rows: &[EntryRow]) -> Result<(), LogError> {
+        let mut st = self.conn.prepare_cached(
+            "INSERT INTO entries (idx, uuid, body, integrated_time, sets) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (i, u, b, t, s) in rows {
+            st.execute(rusqlite::params![i, u, b, t, s])?;
+        }
+        Ok(())
+    }
+    async fn hashes(&self, rows: &[(i64, Vec<u8>)]) -> Result<(), LogError> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO hashes (idx, h) VALUES (?1, ?2)")?;
+        for (i, h) in rows {
+            st.execute(rusqlite::params![i, h])?;
+        }
+        Ok(())
+    }
+    async fn keys(&self, rows: &[KeyRow]) -> Result<(), LogError> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO search_keys (k, uuid) VALUES (?1, ?2)")?;
+        for (k, u) in rows {
+            st.execute(rusqlite::params![k, u])?;
+        }
+        Ok(())
+    }
+}
+
+// ---- PostgreSQL side ----
+
+struct PgSide<'t> {
+    tx: &'t tokio_postgres::Transaction<'t>,
+    tree: i64,
+}
+
+impl Source for PgSide<'_> {
+    async fn meta(&self) -> Result<Vec<(String, String)>, LogError> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT k, v FROM meta WHERE tree = $1 ORDER BY k LIMIT 10000",
+                &[&self.tree],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+    async fn size(&self) -> Result<u64, LogError> {
+        let s: i64 = self
+            .tx
+            .query_one("SELECT size FROM trees WHERE id = $1", &[&self.tree])
+            .await?
+            .try_get(0)?;
+        u64::try_from(s).map_err(|_| LogError::Storage("negative tree size".into()))
+    }
+    async fn entries(&self, start: i64, limit: usize) -> Result<Vec<EntryRow>, LogError> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT idx, uuid, body, integrated_time, sets FROM entries \
+                 WHERE tree = $1 AND idx >= $2 ORDER BY idx LIMIT $3",
+                &[&self.tree, &start, &limit_i64(limit)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ))
+            })
+            .collect()
+    }
+    async fn hashes(&self, start: i64, limit: usize) -> Result<Vec<(i64, Vec<u8>)>, LogError> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT idx, h FROM hashes WHERE tree = $1 AND idx >= $2 ORDER BY idx LIMIT $3",
+                &[&self.tree, &start, &limit_i64(limit)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+    async fn keys(&self, after: Option<&KeyRow>, limit: usize) -> Result<Vec<KeyRow>, LogError> {
+        let (k, u) = after.cloned().unwrap_or_default();
+        let rows = self
+            .tx
+            .query(
+                "SELECT k, uuid FROM search_keys WHERE tree = $1 \
+                 AND (NOT $2 OR (k, uuid) > ($3, $4)) ORDER BY k, uuid LIMIT $5",
+                &[&self.tree, &after.is_some(), &k, &u, &limit_i64(limit)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+}
+
+impl Target for PgSide<'_> {
+    async fn meta(&self, k: &str, v: &str) -> Result<(), LogError> {
+        self.tx
+            .execute(
+                "INSERT INTO meta (tree, k, v) VALUES ($1, $2, $3)",
+                &[&self.tree, &k, &v],
+            )
+            .await?;
+        Ok(())
+    }
+    async fn size(&self, size: u64) -> Result<(), LogError> {
+        let s = crate::store::as_i64(size)?;
+        self.tx
+            .execute(
+                "UPDATE trees SET size = $2 WHERE id = $1",
+                &[&self.tree, &s],
+            )
+            .await?;
+        Ok(())
+    }
+    async fn entries(&self, rows: &[EntryRow]) -> Result<(), LogError> {
+        let idx: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let uuids: Vec<&[u8]> = rows.iter().map(|r| &r.1[..]).collect();
+        let bodies: Vec<&[u8]> = rows.iter().map(|r| &r.2[..]).collect();
+        let times: Vec<i64> = rows.iter().map(|r| r.3).collect();
+        let sets: Vec<&[u8]> = rows.iter().map(|r| &r.4[..]).collect();
+        self.tx
+            .execute(
+                "INSERT INTO entries (tree, idx, uuid, body, integrated_time, sets) \
+                 SELECT $1, i, u, b, t, s \
+                 FROM UNNEST($2::bigint[], $3::bytea[], $4::bytea[], $5::bigint[], $6::bytea[]) \
+                 AS x(i, u, b, t, s)",
+                &[&self.tree, &idx, &uuids, &bodies, &times, &sets],
+            )
+            .await?;
+        Ok(())
+    }
+    async fn hashes(&self, rows: &[(i64, Vec<u8>)]) -> Result<(), LogError> {
+        let idx: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let hs: Vec<&[u8]> = rows.iter().map(|r| &r.1[..]).collect();
+        self.tx
+            .execute(
+                "INSERT INTO hashes (tree, idx, h) \
+                 SELECT $1, i, h FROM UNNEST($2::bigint[], $3::bytea[]) AS x(i, h)",
+                &[&self.tree, &idx, &hs],
+            )
+            .await?;
+        Ok(())
+    }
+    async fn keys(&self, rows: &[KeyRow]) -> Result<(), LogError> {
+        let ks: Vec<&[u8]> = rows.iter().map(|r| &r.0[..]).collect();
+        let us: Vec<&[u8]> = rows.iter().map(|r| &r.1[..]).collect();
+        self.tx
+            .execute(
+                "INSERT INTO search_keys (tree, k, uuid) \
+                 SELECT $1, k, u FROM UNNEST($2::bytea[], $3::bytea[]) AS x(k, u)",
+                &[&self.tree, &ks, &us],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Every log directory (holding a `log.sqlite`) under `data_dir`, with its name, sorted.
+pub fn embedded_logs(data_dir: &Path) -> Result<Vec<(String, PathBuf)>, LogError> {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), LogError> {
+        let io = |e: std::io::Error| LogError::Storage(format!("{}: {e}", dir.display()));
+        for ent in std::fs::read_dir(dir).map_err(io)? {
+            let ent = ent.map_err(io)?;
+            let ty = ent.file_type().map_err(io)?;
+            if ty.is_file() && ent.file_name() == SQLITE_FILE {
+                out.push(dir.to_path_buf());
+            } else if ty.is_dir() && depth < MAX_DEPTH {
+                walk(&ent.path(), depth.saturating_add(1), out)?;
+            }
+        }
+        Ok(())
+    }
+    let mut dirs = Vec::new();
+    walk(data_dir, 0, &mut dirs)?;
+    let mut out = dirs
+        .into_iter()
+        .map(|d| Ok((Backend::name_of(data_dir, &d)?, d)))
+        .collect::<Result<Vec<_>, LogError>>()?;
+    out.sort();
+    Ok(out)
+}
+
+fn open_sqlite_read_only(dir: &Path) -> Result<rusqlite::Connection, LogError> {
+    let path = dir.join(SQLITE_FILE);
+    let c = rusqlite::Connection::open_with_flags(
+        &path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| LogError::Storage(format!("{}: {e}", path.display())))?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(c)
+}
+
+/// Copies every log of the embedded instance in `data_dir` into `db`, which must hold no log
+/// yet, and verifies each copy (see the module documentation): all in one transaction, so a
+/// failure leaves the database as it was. `progress` is told of each log verified.
+pub async fn embedded_to_postgres(
+    data_dir: &Path,
+    db: &PgDatabase,
+    progress: impl Fn(&Migrated),
+) -> Result<Vec<Migrated>, LogError> {
+    let logs = embedded_logs(data_dir)?;
+    if logs.is_empty() {
+        return Err(LogError::BadRequest(format!(
+            "{} holds no log ({SQLITE_FILE}): nothing to migrate",
+            data_dir.display()
+        )));
+    }
+    let mut client = db.pool().get().await?;
+    let tx = client.transaction().await?;
+    // No server may create a log while the copy runs; then the target must be empty.
+    tx.batch_execute("LOCK TABLE trees IN EXCLUSIVE MODE")
+        .await?;
+    let held: Vec<String> = tx
+        .query("SELECT name FROM trees ORDER BY name LIMIT 20", &[])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    if !held.is_empty() {
+        return Err(LogError::Refused(format!(
+            "the database {} already holds logs ({}): migration copies only into a database \
+             that holds none (it never merges)",
+            db.target(),
+            held.join(", ")
+        )));
+    }
+    let mut done = Vec::new();
+    for (name, dir) in &logs {
+        let conn = open_sqlite_read_only(dir)?;
+        // One read transaction: a consistent snapshot of the source.
+        conn.execute_batch("BEGIN")?;
+        let tree: i64 = tx
+            .query_one("INSERT INTO trees (name) VALUES ($1) RETURNING id", &[name])
+            .await?
+            .try_get(0)?;
+        let side = PgSide { tx: &tx, tree };
+        let size = copy(&SqliteSide { conn: &conn }, &side).await?;
+        let checkpoint_size = verify(&side, name, dir).await?;
+        let m = Migrated {
+            name: name.clone(),
+            size,
+            checkpoint_size,
+        };
+        progress(&m);
+        done.push(m);
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Copies every log in `db` into a new data directory `to`, which must not exist or be empty:
+/// the other files of the instance (keys, checkpoints, CA, TUF, trust files) are copied from
+/// `from` (the data directory the database was used with), each log's `log.sqlite` written
+/// from the database and verified. Built under a temporary name and renamed into place when
+/// every log verified; a failure removes it.
+pub async fn postgres_to_embedded(
+    db: &PgDatabase,
+    from: &Path,
+    to: &Path,
+    progress: impl Fn(&Migrated),
+) -> Result<Vec<Migrated>, LogError> {
+    let io = |p: &Path, e: std::io::Error| LogError::Storage(format!("{}: {e}", p.display()));
+    match std::fs::read_dir(to) {
+        Ok(mut d) => {
+            if d.next().is_some() {
+                return Err(LogError::Refused(format!(
+                    "{} is not empty: migration writes only a new data directory",
+                    to.display()
+                )));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(to, e)),
+    }
+    let parent = to
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base = to
+        .file_name()
+        .ok_or_else(|| LogError::BadRequest(format!("{} names no directory", to.display())))?;
+    let staging = parent.join(format!(
+        ".{}.migrating-{}",
+        base.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = async {
+        copy_files(from, &staging)?;
+        let done = pg_logs_into(db, &staging, &progress).await?;
+        if to.exists() {
+            std::fs::remove_dir(to).map_err(|e| io(to, e))?;
+        }
+        std::fs::rename(&staging, to).map_err(|e| io(to, e))?;
+        Ok(done)
+    }
+    .await;
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+async fn pg_logs_into(
+    db: &PgDatabase,
+    staging: &Path,
+    progress: &impl Fn(&Migrated),
+) -> Result<Vec<Migrated>, LogError> {
+    let mut client = db.pool().get().await?;
+    // One snapshot of the whole database.
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let trees: Vec<(i64, String)> = tx
+        .query("SELECT id, name FROM trees ORDER BY name LIMIT 10000", &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, LogError>>()?;
+    if trees.is_empty() {
+        return Err(LogError::BadRequest(format!(
+            "the database {} holds no log: nothing to migrate",
+            db.target()
+        )));
+    }
+    let mut done = Vec::new();
+    for (tree, name) in trees {
+        let rel = signet_types_rel(&name)?;
+        let dir = staging.join(rel);
+        if !dir.join(KEY_FILE).exists() {
+            return Err(LogError::Refused(format!(
+                "the database holds log {name}, but the data directory has no {name}/{KEY_FILE}: \
+                 give the data directory the database was used with"
+            )));
+        }
+        // Creates the file with the embedded schema.
+        drop(SqliteStore::open(&dir).await?);
+        let mut conn = rusqlite::Connection::open(dir.join(SQLITE_FILE))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let wtx = conn.transaction()?;
+        let size = copy(&PgSide { tx: &tx, tree }, &SqliteSide { conn: &wtx }).await?;
+        let checkpoint_size = verify(&SqliteSide { conn: &wtx }, &name, &dir).await?;
+        wtx.commit()?;
+        let m = Migrated {
+            name,
+            size,
+            checkpoint_size,
+        };
+        progress(&m);
+        done.push(m);
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// A log name as a relative path: `/`-separated normal components only.
+fn signet_types_rel(name: &str) -> Result<PathBuf, LogError> {
+    let mut p = PathBuf::new();
+    for part in name.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
+            return Err(LogError::Refused(format!(
+                "the database holds a log named {name:?}, which is no directory name"
+            )));
+        }
+        p.push(part);
+    }
+    Ok(p)
+}
+
+/// Copies the files of data directory `from` into `to` (created), except the embedded stores
+/// and the lock file: keys, recorded checkpoints, CA, TSA, TUF and trust files.
+fn copy_files(from: &Path, to: &Path) -> Result<(), LogError> {
+    fn walk(from: &Path, to: &Path, depth: usize) -> Result<(), LogError> {
+        let err = |p: &Path, e: std::io::Error| LogError::Storage(format!("{}: {e}", p.display()));
+        std::fs::create_dir_all(to).map_err(|e| err(to, e))?;
+        for ent in std::fs::read_dir(from).map_err(|e| err(from, e))? {
+            let ent = ent.map_err(|e| err(from, e))?;
+            let ty = ent.file_type().map_err(|e| err(&ent.path(), e))?;
+            let name = ent.file_name();
+            let skip = name
+                .to_str()
+                .is_some_and(|n| (depth == 0 && n == "lock") || n.starts_with(SQLITE_FILE));
+            if skip {
+                continue;
+            }
+            let (src, dst) = (ent.path(), to.join(&name));
+            if ty.is_dir() {
+                if depth >= 16 {
+                    return Err(LogError::Storage(format!("{}: too deep", src.display())));
+                }
+                walk(&src, &dst, depth.saturating_add(1))?;
+            } else if ty.is_file() {
+                // `std::fs::copy` keeps the permission bits (private keys stay 0600).
+                std::fs::copy(&src, &dst).map_err(|e| err(&src, e))?;
+            }
+        }
+        Ok(())
+    }
+    walk(from, to, 0)
+}
