@@ -51,6 +51,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser, Debug)]
 #[command(name = "signet", version, about)]
 struct Cli {
+    /// Also trust the certificate authorities in this PEM file (one or more certificates) for
+    /// https, besides the system's roots: an instance whose TLS certificate comes from a
+    /// private CA.
+    #[arg(long, global = true, env = "SIGNET_CA_BUNDLE", value_name = "FILE")]
+    ca_bundle: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -144,6 +149,12 @@ struct TrustArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(bundle) = &cli.ca_bundle
+        && let Err(e) = net::set_ca_bundle(bundle)
+    {
+        eprintln!("Error: {}", one_line(&e));
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::VerifyBundle(args) => verify_cmd::verify_bundle(args),
         Command::VerifyBlob(args) => verify_cmd::verify_blob(args),

@@ -20,7 +20,8 @@ pub struct ServerArgs {
     /// picks a free port.
     #[arg(long, alias = "log-addr", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
-    /// Public base URL written into the trust files (default: http://<listen address>).
+    /// Public base URL written into the trust files (default: http://<listen address>, or
+    /// https:// with --tls-cert).
     #[arg(long)]
     public_url: Option<String>,
     /// Host name in checkpoints (origin `<host> - <treeID>`, signature key name). Default: the
@@ -84,9 +85,22 @@ pub enum TlogApi {
     V2,
 }
 
-/// Connection limits of a server (`signet server`, `signet serve-release`).
+/// Connection limits and TLS of a server (`signet server`, `signet serve-release`,
+/// `signet witness`).
 #[derive(Args, Debug)]
 pub struct ConnectionArgs {
+    /// Serve HTTPS with this PEM certificate chain (leaf first; with --tls-key). Both files are
+    /// read again on SIGHUP: new connections get the new certificate, open ones keep theirs; a
+    /// file that does not load then is logged and the old certificate stays.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, SEC1 or PKCS#1) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address that is not loopback (without TLS, only 127.0.0.1/::1
+    /// are allowed): for a server behind a proxy that terminates TLS.
+    #[arg(long)]
+    insecure_http: bool,
     /// Most connections open at once; further clients wait to be accepted. Lowered, with a
     /// warning, to what the process's descriptor limit (`ulimit -n`) leaves room for.
     #[arg(long, default_value_t = signet_server::Limits::default().max_connections)]
@@ -102,6 +116,28 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
+    /// The transport a server on `addr` uses: TLS with the certificate and key files (read
+    /// and checked now), or plain HTTP, which is refused on an address that is not loopback
+    /// unless `--insecure-http` is given.
+    pub fn transport(&self, addr: SocketAddr) -> Result<Transport> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(Arc::new(signet_server::tls::TlsFiles::load(cert, key)?))
+            }
+            _ => None,
+        };
+        if tls.is_none() && !self.insecure_http && !addr.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing to serve plain HTTP on {addr}, which is not a loopback address: give \
+                 --tls-cert and --tls-key, or --insecure-http (behind a proxy that terminates TLS)"
+            );
+        }
+        Ok(Transport {
+            tls,
+            limits: self.limits(),
+        })
+    }
+
     /// The limits these flags set.
     pub fn limits(&self) -> signet_server::Limits {
         signet_server::Limits {
@@ -182,6 +218,7 @@ pub fn init(args: InitArgs) -> Result<()> {
 
 async fn serve(args: ServerArgs) -> Result<()> {
     let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
+    let transport = args.limits.transport(args.addr)?;
     // The database first: an unusable one stops the server before anything is created.
     let backend = args.database.backend(&args.data_dir).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -191,7 +228,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
+        .unwrap_or_else(|| format!("{}://{addr}", transport.scheme()))
         .trim_end_matches('/')
         .to_string();
     let host = checkpoint_host(&url, args.log_host.as_deref())?;
@@ -353,7 +390,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
             ""
         }
     );
-    let server = signet_server::serve(listener, app, args.limits.limits(), shutdown());
+    let server = transport.serve(listener, app);
     unless_a_sequencer_stops(server, sequencers).await?;
     tracing::info!("stopped");
     Ok(())
@@ -439,14 +476,62 @@ pub(crate) fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<Strin
     }
 }
 
-/// Serves `app` on `listener` with the connection limits `limits` until Ctrl-C or SIGTERM.
-pub async fn serve_until_signal(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    limits: &ConnectionArgs,
-) -> Result<()> {
-    signet_server::serve(listener, app, limits.limits(), shutdown()).await?;
-    Ok(())
+/// How a server talks to its clients: [`ConnectionArgs::transport`].
+pub struct Transport {
+    tls: Option<Arc<signet_server::tls::TlsFiles>>,
+    limits: signet_server::Limits,
+}
+
+impl Transport {
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// Serves `app` on `listener` until Ctrl-C or SIGTERM; with TLS, reloads the certificate
+    /// and key on SIGHUP.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        app: axum::Router,
+    ) -> std::io::Result<()> {
+        let config = match &self.tls {
+            Some(files) => {
+                reload_on_sighup(files.clone());
+                Some(files.server_config().map_err(std::io::Error::other)?)
+            }
+            None => None,
+        };
+        signet_server::serve(listener, app, self.limits, config, shutdown()).await
+    }
+}
+
+/// Reads the TLS files again on every SIGHUP, keeping the old certificate if they do not load.
+fn reload_on_sighup(files: Arc<signet_server::tls::TlsFiles>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot watch SIGHUP, TLS certificates will not be reloaded: {e}");
+                return;
+            }
+        };
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                match files.reload() {
+                    Ok(()) => tracing::info!(
+                        "SIGHUP: reloaded TLS certificate {}",
+                        files.cert_path().display()
+                    ),
+                    Err(e) => tracing::error!("SIGHUP: keeping the current TLS certificate: {e}"),
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = files;
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -533,6 +618,30 @@ mod tests {
         unless_a_sequencer_stops(async { Ok(()) }, logs(never(), never(), never()))
             .await
             .unwrap();
+    }
+
+    /// `ConnectionArgs` from command-line words.
+    fn connection(words: &[&str]) -> super::ConnectionArgs {
+        #[derive(clap::Parser)]
+        struct P {
+            #[command(flatten)]
+            c: super::ConnectionArgs,
+        }
+        let argv = std::iter::once("x").chain(words.iter().copied());
+        <P as clap::Parser>::try_parse_from(argv).unwrap().c
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_insecure_http_is_given() {
+        let any: std::net::SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        let e = connection(&[]).transport(any).err().unwrap();
+        assert!(e.to_string().contains("--insecure-http"), "{e}");
+        let t = connection(&["--insecure-http"]).transport(any).unwrap();
+        assert_eq!(t.scheme(), "http");
+        for lo in ["127.0.0.1:0", "[::1]:0"] {
+            let t = connection(&[]).transport(lo.parse().unwrap()).unwrap();
+            assert_eq!(t.scheme(), "http");
+        }
     }
 
     #[test]
