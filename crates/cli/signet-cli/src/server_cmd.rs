@@ -13,6 +13,18 @@ use signet_server::witnessing::{CheckpointSource, WitnessSpec, WitnessedTree, Wi
 /// `signet server` flags.
 #[derive(Args, Debug)]
 pub struct ServerArgs {
+    /// Read settings from this TOML file: one key per long flag (`addr = "0.0.0.0:443"`,
+    /// `dev-oidc = true`, `witness = ["URL VKEY"]`). A flag on the command line wins over its
+    /// environment variable, which wins over the file, which wins over the default; an
+    /// unknown key is an error.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Check the configuration as a start would (TLS files and that the key matches the
+    /// certificate, OIDC configuration, witnesses, the database URL, the instance's keys and
+    /// certificates), print the effective settings with secrets masked, and exit without
+    /// serving.
+    #[arg(long)]
+    check_config: bool,
     /// Data directory (created on first start): CA, logs, keys and trust files live here.
     #[arg(long, env = "SIGNET_DATA_DIR", default_value = "signet-data")]
     data_dir: PathBuf,
@@ -159,7 +171,13 @@ fn seconds(s: &str) -> std::result::Result<std::time::Duration, String> {
     std::time::Duration::try_from_secs_f64(n).map_err(|e| format!("{s:?}: {e}"))
 }
 
-pub fn run(args: ServerArgs) -> Result<()> {
+/// `signet server`; `effective` is the configuration's description for `--check-config`.
+pub fn run(args: ServerArgs, effective: String) -> Result<()> {
+    if args.check_config {
+        check_config(&args)?;
+        print!("{effective}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -216,6 +234,37 @@ pub fn init(args: InitArgs) -> Result<()> {
     })
 }
 
+/// Reads the OIDC issuer configuration (`--oidc-config`), if any.
+fn oidc_config(args: &ServerArgs) -> Result<signet_oidc::IssuerConfig> {
+    match &args.oidc_config {
+        Some(p) => {
+            let text = signet_crypto::read_capped(p, crate::input::OIDC_CONFIG)?;
+            signet_oidc::IssuerConfig::parse(&text)
+                .with_context(|| format!("OIDC configuration {}", p.display()))
+        }
+        None => Ok(signet_oidc::IssuerConfig::default()),
+    }
+}
+
+/// `--check-config`: every check a start makes that needs neither the network nor a write.
+fn check_config(args: &ServerArgs) -> Result<()> {
+    WitnessSpec::parse_all(&args.witnesses)?;
+    let transport = args.limits.transport(args.addr)?;
+    oidc_config(args)?;
+    if let Some(url) = &args.database.database {
+        signet_log::PgDatabase::check_url(url).context("--database")?;
+    }
+    let url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{}://{}", transport.scheme(), args.addr));
+    checkpoint_host(url.trim_end_matches('/'), args.log_host.as_deref())?;
+    if args.data_dir.exists() {
+        instance::check_keys(&args.data_dir)?;
+    }
+    Ok(())
+}
+
 async fn serve(args: ServerArgs) -> Result<()> {
     let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
     let transport = args.limits.transport(args.addr)?;
@@ -237,14 +286,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let mut inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
 
     // Who may get certificates.
-    let mut oidc = match &args.oidc_config {
-        Some(p) => {
-            let text = signet_crypto::read_capped(p, crate::input::OIDC_CONFIG)?;
-            signet_oidc::IssuerConfig::parse(&text)
-                .with_context(|| format!("OIDC configuration {}", p.display()))?
-        }
-        None => signet_oidc::IssuerConfig::default(),
-    };
+    let mut oidc = oidc_config(&args)?;
     let cache = signet_oidc::JwksCache::new(signet_oidc::discovery::http_client()?);
     let mut routers = Vec::new();
     let oidc_url = if args.dev_oidc {

@@ -137,14 +137,18 @@ impl From<deadpool_postgres::PoolError> for LogError {
     }
 }
 
+/// The connection settings of a PostgreSQL URL.
+fn parse_url(url: &str) -> Result<tokio_postgres::Config, LogError> {
+    tokio_postgres::Config::from_str(url)
+        .map_err(|e| LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e))))
+}
+
 impl PgDatabase {
     /// Connects to `url` (`postgres://user:password@host:port/dbname`, or the key=value form),
     /// checks the connection works and applies the schema migrations this binary knows. A
     /// database whose schema is newer is [`LogError::Refused`].
     pub async fn connect(url: &str) -> Result<Self, LogError> {
-        let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
-            LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e)))
-        })?;
+        let mut cfg = parse_url(url)?;
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_secs(10));
         }
@@ -169,6 +173,12 @@ impl PgDatabase {
             e => e,
         })?;
         Ok(db)
+    }
+
+    /// Checks that `url` is a PostgreSQL URL [`PgDatabase::connect`] accepts, without
+    /// connecting.
+    pub fn check_url(url: &str) -> Result<(), LogError> {
+        parse_url(url).map(drop)
     }
 
     /// `host:port/dbname`.

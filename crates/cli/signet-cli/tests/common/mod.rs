@@ -2,6 +2,8 @@
 //! or `serve-release`), read the URL from its first stdout line, and kill it when dropped.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod tls;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
