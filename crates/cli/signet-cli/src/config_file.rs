@@ -19,10 +19,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use signet_types::limits::FileLimit;
-
-/// Largest config file.
-const CONFIG_FILE: FileLimit = FileLimit::new("config file", 1024 * 1024);
 
 /// The flag (long name) of a subcommand that names its config file.
 const CONFIG_FLAG: &str = "config";
@@ -124,7 +120,7 @@ fn file_arguments(
     given: &ArgMatches,
     path: &Path,
 ) -> Result<(Vec<OsString>, BTreeSet<String>)> {
-    let text = signet_crypto::read_capped_string(path, CONFIG_FILE)?;
+    let text = signet_crypto::read_capped_string(path, crate::input::CONFIG_FILE)?;
     let file = path.display();
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let line = e

@@ -20,10 +20,6 @@ const TOTAL_ENV: &str = "SIGNET_HTTP_TIMEOUT";
 /// Longest timeout accepted from the environment: one day.
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
-/// Largest `--ca-bundle` file.
-const CA_BUNDLE: signet_types::limits::FileLimit =
-    signet_types::limits::FileLimit::new("CA bundle", 4 * 1024 * 1024);
-
 /// The certificates of `--ca-bundle`, set once by `main`.
 static EXTRA_ROOTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
 
@@ -37,7 +33,7 @@ pub fn set_ca_bundle(path: &Path) -> Result<()> {
 /// The DER certificates of a PEM bundle; a file without any, or with a malformed block, is an
 /// error naming it.
 fn read_ca_bundle(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let text = signet_crypto::read_capped(path, CA_BUNDLE)?;
+    let text = signet_crypto::read_capped(path, crate::input::CA_BUNDLE)?;
     let blocks =
         pem::parse_many(&text).with_context(|| format!("CA bundle {}: not PEM", path.display()))?;
     let mut certs = Vec::new();

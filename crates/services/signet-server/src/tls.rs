@@ -15,9 +15,9 @@ use signet_crypto::read_capped;
 use signet_types::limits::FileLimit;
 
 /// Largest TLS certificate chain file read.
-const CERT_FILE: FileLimit = FileLimit::new("TLS certificate", 1024 * 1024);
+pub const CERT_FILE: FileLimit = FileLimit::new("TLS certificate", 1024 * 1024);
 /// Largest TLS private key file read.
-const KEY_FILE: FileLimit = FileLimit::new("TLS private key", 64 * 1024);
+pub const KEY_FILE: FileLimit = FileLimit::new("TLS private key", 64 * 1024);
 
 /// `Strict-Transport-Security` value sent on every answer over TLS: one year.
 pub const HSTS: &str = "max-age=31536000";
