@@ -53,11 +53,15 @@ pub const MONITOR_CONFIG: FileLimit = FileLimit::new("monitor config", 1 << 20);
 /// An artifact verified against an Ed25519 key: Ed25519 signs the whole message, so the file is
 /// read into memory (every other artifact is hashed as a stream, with no limit).
 pub const ED25519_ARTIFACT: FileLimit = FileLimit::new("Ed25519-signed artifact", 1 << 30);
+/// The CA certificates clients trust besides the system's (`--ca-bundle`, `$SIGNET_CA_BUNDLE`).
+pub const CA_BUNDLE: FileLimit = FileLimit::new("CA bundle", 4 * 1024 * 1024);
+/// `signet server --config` (TOML).
+pub const CONFIG_FILE: FileLimit = FileLimit::new("config file", 1024 * 1024);
 
 /// Every file limit the CLI and the server keep, in the order the README's table lists them
 /// (a test keeps the two equal).
 #[cfg(test)]
-const ALL: [FileLimit; 22] = [
+const ALL: [FileLimit; 26] = [
     BUNDLE,
     TRUSTED_ROOT,
     TRUST_CONFIG,
@@ -80,6 +84,10 @@ const ALL: [FileLimit; 22] = [
     MONITOR_STATE,
     MONITOR_CONFIG,
     signet_server::witness::STATE_FILE_LIMIT,
+    signet_server::tls::CERT_FILE,
+    signet_server::tls::KEY_FILE,
+    CA_BUNDLE,
+    CONFIG_FILE,
 ];
 
 #[cfg(test)]

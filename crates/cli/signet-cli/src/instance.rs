@@ -224,6 +224,40 @@ pub fn lock(data_dir: &Path) -> Result<std::fs::File> {
     }
 }
 
+/// Loads, without creating or changing anything, the keys and certificates `data_dir` holds:
+/// the CA, the timestamp authority and every log key of the current and retired trees
+/// (`signet server --check-config`).
+pub fn check_keys(data_dir: &Path) -> Result<()> {
+    let rot = Rotations::read(data_dir)?;
+    let ca_dir = data_dir.join("ca");
+    if ca_dir.join(signet_ca::keys::INTERMEDIATE_KEY).exists() {
+        CaChain::load(&ca_dir)
+            .with_context(|| format!("loading the CA in {}", ca_dir.display()))?;
+    }
+    let tsa_dir = data_dir.join(TSA_DIR);
+    if tsa_dir.join(signet_tsa::certificate::KEY_FILE).exists() {
+        let now = UnixSeconds(time::OffsetDateTime::now_utc().unix_timestamp());
+        signet_tsa::certificate::load(&tsa_dir, now).context("loading the timestamp authority")?;
+    }
+    let mut dirs = vec![
+        rot.log.active_dir(data_dir, LOG_DIR)?,
+        rot.ct.active_dir(data_dir, CT_DIR)?,
+        data_dir.join(LOG_V2_DIR),
+    ];
+    for r in rot.log.retired.iter().chain(&rot.ct.retired) {
+        dirs.push(dir_in(data_dir, &r.dir)?);
+    }
+    for dir in dirs {
+        let key = dir.join(signet_log::KEY_FILE);
+        if key.exists() {
+            let der = signet_crypto::read_private_key_file(&key)?;
+            signet_crypto::SigningKey::from_pkcs8_der(&der)
+                .with_context(|| format!("log key {}", key.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Creates the CA on first use (or loads it), and opens the CT log and the transparency log
 /// (every tree rotations made: see [`crate::rotate_cmd`]), their entries in `backend`.
 pub async fn open(

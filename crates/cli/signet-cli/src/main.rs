@@ -17,6 +17,7 @@
 )]
 
 mod artifact;
+mod config_file;
 mod docs_cmd;
 mod image_cmd;
 mod input;
@@ -41,7 +42,7 @@ mod witness_cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// mimalloc instead of glibc malloc: the servers allocate per request from many threads, where
 /// glibc's arenas cost about a fifth of a log append's CPU (measured with perf).
@@ -52,6 +53,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser, Debug)]
 #[command(name = "signet", version, about)]
 struct Cli {
+    /// Also trust the certificate authorities in this PEM file (one or more certificates) for
+    /// https, besides the system's roots: an instance whose TLS certificate comes from a
+    /// private CA.
+    #[arg(long, global = true, env = "SIGNET_CA_BUNDLE", value_name = "FILE")]
+    ca_bundle: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -144,11 +150,34 @@ struct TrustArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    command.build();
+    let expanded = match config_file::expand(&command, std::env::args_os().collect()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("Error: {}", one_line(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let matches = command.clone().get_matches_from(&expanded.argv);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit());
+    if let Some(bundle) = &cli.ca_bundle
+        && let Err(e) = net::set_ca_bundle(bundle)
+    {
+        eprintln!("Error: {}", one_line(&e));
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::VerifyBundle(args) => verify_cmd::verify_bundle(args),
         Command::VerifyBlob(args) => verify_cmd::verify_blob(args),
-        Command::Server(args) => server_cmd::run(args),
+        Command::Server(args) => {
+            let effective = command
+                .find_subcommand("server")
+                .zip(matches.subcommand_matches("server"))
+                .map(|(sub, m)| config_file::effective(sub, m, &expanded.from_file))
+                .unwrap_or_default();
+            server_cmd::run(args, effective)
+        }
         Command::Init(args) => server_cmd::init(args),
         Command::Admin(args) => rotate_cmd::run(args),
         Command::GenerateKeyPair(args) => sign_cmd::generate_key_pair(args),

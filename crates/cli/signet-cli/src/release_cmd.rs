@@ -890,13 +890,15 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
                 serve_release_file(root.clone(), p)
             }),
         );
+        let transport = args.limits.transport(args.addr)?;
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         println!(
-            "serving {} on http://{}",
+            "serving {} on {}://{}",
             args.dir.display(),
+            transport.scheme(),
             listener.local_addr()?
         );
-        crate::server_cmd::serve_until_signal(listener, app, &args.limits).await
+        Ok(transport.serve(listener, app).await?)
     })
 }
 

@@ -13,6 +13,18 @@ use signet_server::witnessing::{CheckpointSource, WitnessSpec, WitnessedTree, Wi
 /// `signet server` flags.
 #[derive(Args, Debug)]
 pub struct ServerArgs {
+    /// Read settings from this TOML file: one key per long flag (`addr = "0.0.0.0:443"`,
+    /// `dev-oidc = true`, `witness = ["URL VKEY"]`). A flag on the command line wins over its
+    /// environment variable, which wins over the file, which wins over the default; an
+    /// unknown key is an error.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Check the configuration as a start would (TLS files and that the key matches the
+    /// certificate, OIDC configuration, witnesses, the database URL, the instance's keys and
+    /// certificates), print the effective settings with secrets masked, and exit without
+    /// serving.
+    #[arg(long)]
+    check_config: bool,
     /// Data directory (created on first start): CA, logs, keys and trust files live here.
     #[arg(long, env = "SIGNET_DATA_DIR", default_value = "signet-data")]
     data_dir: PathBuf,
@@ -20,7 +32,8 @@ pub struct ServerArgs {
     /// picks a free port.
     #[arg(long, alias = "log-addr", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
-    /// Public base URL written into the trust files (default: http://<listen address>).
+    /// Public base URL written into the trust files (default: http://<listen address>, or
+    /// https:// with --tls-cert).
     #[arg(long)]
     public_url: Option<String>,
     /// Host name in checkpoints (origin `<host> - <treeID>`, signature key name). Default: the
@@ -86,9 +99,22 @@ pub enum TlogApi {
     V2,
 }
 
-/// Connection limits of a server (`signet server`, `signet serve-release`).
+/// Connection limits and TLS of a server (`signet server`, `signet serve-release`,
+/// `signet witness`).
 #[derive(Args, Debug)]
 pub struct ConnectionArgs {
+    /// Serve HTTPS with this PEM certificate chain (leaf first; with --tls-key). Both files are
+    /// read again on SIGHUP: new connections get the new certificate, open ones keep theirs; a
+    /// file that does not load then is logged and the old certificate stays.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, SEC1 or PKCS#1) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address that is not loopback (without TLS, only 127.0.0.1/::1
+    /// are allowed): for a server behind a proxy that terminates TLS.
+    #[arg(long)]
+    insecure_http: bool,
     /// Most connections open at once; further clients wait to be accepted. Lowered, with a
     /// warning, to what the process's descriptor limit (`ulimit -n`) leaves room for.
     #[arg(long, default_value_t = signet_server::Limits::default().max_connections)]
@@ -104,6 +130,28 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
+    /// The transport a server on `addr` uses: TLS with the certificate and key files (read
+    /// and checked now), or plain HTTP, which is refused on an address that is not loopback
+    /// unless `--insecure-http` is given.
+    pub fn transport(&self, addr: SocketAddr) -> Result<Transport> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(Arc::new(signet_server::tls::TlsFiles::load(cert, key)?))
+            }
+            _ => None,
+        };
+        if tls.is_none() && !self.insecure_http && !addr.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing to serve plain HTTP on {addr}, which is not a loopback address: give \
+                 --tls-cert and --tls-key, or --insecure-http (behind a proxy that terminates TLS)"
+            );
+        }
+        Ok(Transport {
+            tls,
+            limits: self.limits(),
+        })
+    }
+
     /// The limits these flags set.
     pub fn limits(&self) -> signet_server::Limits {
         signet_server::Limits {
@@ -125,7 +173,13 @@ fn seconds(s: &str) -> std::result::Result<std::time::Duration, String> {
     std::time::Duration::try_from_secs_f64(n).map_err(|e| format!("{s:?}: {e}"))
 }
 
-pub fn run(args: ServerArgs) -> Result<()> {
+/// `signet server`; `effective` is the configuration's description for `--check-config`.
+pub fn run(args: ServerArgs, effective: String) -> Result<()> {
+    if args.check_config {
+        check_config(&args)?;
+        print!("{effective}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -182,8 +236,40 @@ pub fn init(args: InitArgs) -> Result<()> {
     })
 }
 
+/// Reads the OIDC issuer configuration (`--oidc-config`), if any.
+fn oidc_config(args: &ServerArgs) -> Result<signet_oidc::IssuerConfig> {
+    match &args.oidc_config {
+        Some(p) => {
+            let text = signet_crypto::read_capped(p, crate::input::OIDC_CONFIG)?;
+            signet_oidc::IssuerConfig::parse(&text)
+                .with_context(|| format!("OIDC configuration {}", p.display()))
+        }
+        None => Ok(signet_oidc::IssuerConfig::default()),
+    }
+}
+
+/// `--check-config`: every check a start makes that needs neither the network nor a write.
+fn check_config(args: &ServerArgs) -> Result<()> {
+    WitnessSpec::parse_all(&args.witnesses)?;
+    let transport = args.limits.transport(args.addr)?;
+    oidc_config(args)?;
+    if let Some(url) = &args.database.database {
+        signet_log::PgDatabase::check_url(url).context("--database")?;
+    }
+    let url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{}://{}", transport.scheme(), args.addr));
+    checkpoint_host(url.trim_end_matches('/'), args.log_host.as_deref())?;
+    if args.data_dir.exists() {
+        instance::check_keys(&args.data_dir)?;
+    }
+    Ok(())
+}
+
 async fn serve(args: ServerArgs) -> Result<()> {
     let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
+    let transport = args.limits.transport(args.addr)?;
     // The database first: an unusable one stops the server before anything is created.
     let backend = args.database.backend(&args.data_dir).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -193,7 +279,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
+        .unwrap_or_else(|| format!("{}://{addr}", transport.scheme()))
         .trim_end_matches('/')
         .to_string();
     let host = checkpoint_host(&url, args.log_host.as_deref())?;
@@ -202,14 +288,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let mut inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
 
     // Who may get certificates.
-    let mut oidc = match &args.oidc_config {
-        Some(p) => {
-            let text = signet_crypto::read_capped(p, crate::input::OIDC_CONFIG)?;
-            signet_oidc::IssuerConfig::parse(&text)
-                .with_context(|| format!("OIDC configuration {}", p.display()))?
-        }
-        None => signet_oidc::IssuerConfig::default(),
-    };
+    let mut oidc = oidc_config(&args)?;
     let cache = signet_oidc::JwksCache::new(signet_oidc::discovery::http_client()?);
     let mut routers = Vec::new();
     let oidc_url = if args.dev_oidc {
@@ -369,7 +448,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
             ""
         }
     );
-    let server = signet_server::serve(listener, app, args.limits.limits(), shutdown());
+    let server = transport.serve(listener, app);
     unless_a_sequencer_stops(server, sequencers).await?;
     tracing::info!("stopped");
     Ok(())
@@ -455,14 +534,62 @@ pub(crate) fn checkpoint_host(url: &str, explicit: Option<&str>) -> Result<Strin
     }
 }
 
-/// Serves `app` on `listener` with the connection limits `limits` until Ctrl-C or SIGTERM.
-pub async fn serve_until_signal(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    limits: &ConnectionArgs,
-) -> Result<()> {
-    signet_server::serve(listener, app, limits.limits(), shutdown()).await?;
-    Ok(())
+/// How a server talks to its clients: [`ConnectionArgs::transport`].
+pub struct Transport {
+    tls: Option<Arc<signet_server::tls::TlsFiles>>,
+    limits: signet_server::Limits,
+}
+
+impl Transport {
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// Serves `app` on `listener` until Ctrl-C or SIGTERM; with TLS, reloads the certificate
+    /// and key on SIGHUP.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        app: axum::Router,
+    ) -> std::io::Result<()> {
+        let config = match &self.tls {
+            Some(files) => {
+                reload_on_sighup(files.clone());
+                Some(files.server_config().map_err(std::io::Error::other)?)
+            }
+            None => None,
+        };
+        signet_server::serve(listener, app, self.limits, config, shutdown()).await
+    }
+}
+
+/// Reads the TLS files again on every SIGHUP, keeping the old certificate if they do not load.
+fn reload_on_sighup(files: Arc<signet_server::tls::TlsFiles>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot watch SIGHUP, TLS certificates will not be reloaded: {e}");
+                return;
+            }
+        };
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                match files.reload() {
+                    Ok(()) => tracing::info!(
+                        "SIGHUP: reloaded TLS certificate {}",
+                        files.cert_path().display()
+                    ),
+                    Err(e) => tracing::error!("SIGHUP: keeping the current TLS certificate: {e}"),
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = files;
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -549,6 +676,30 @@ mod tests {
         unless_a_sequencer_stops(async { Ok(()) }, logs(never(), never(), never()))
             .await
             .unwrap();
+    }
+
+    /// `ConnectionArgs` from command-line words.
+    fn connection(words: &[&str]) -> super::ConnectionArgs {
+        #[derive(clap::Parser)]
+        struct P {
+            #[command(flatten)]
+            c: super::ConnectionArgs,
+        }
+        let argv = std::iter::once("x").chain(words.iter().copied());
+        <P as clap::Parser>::try_parse_from(argv).unwrap().c
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_insecure_http_is_given() {
+        let any: std::net::SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        let e = connection(&[]).transport(any).err().unwrap();
+        assert!(e.to_string().contains("--insecure-http"), "{e}");
+        let t = connection(&["--insecure-http"]).transport(any).unwrap();
+        assert_eq!(t.scheme(), "http");
+        for lo in ["127.0.0.1:0", "[::1]:0"] {
+            let t = connection(&[]).transport(lo.parse().unwrap()).unwrap();
+            assert_eq!(t.scheme(), "http");
+        }
     }
 
     #[test]

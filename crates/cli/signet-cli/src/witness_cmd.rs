@@ -104,13 +104,14 @@ pub fn run(args: WitnessArgs) -> Result<()> {
         let c = cosigner(&args.name, &args.key)?;
         let vkey = c.verifier().vkey();
         let w = Witness::open(c, logs(&args.logs)?, args.state.clone(), now)?;
+        let transport = args.limits.transport(args.addr)?;
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let url = format!("{}://{}", transport.scheme(), listener.local_addr()?);
         // One machine-readable line on stdout, as `signet server` prints.
         println!("signet witness listening on {url} (key {vkey})");
         let app = witness_router(Arc::new(w));
-        crate::server_cmd::serve_until_signal(listener, app, &args.limits).await
+        Ok(transport.serve(listener, app).await?)
     })
 }

@@ -41,8 +41,9 @@ pub enum Redirects {
     SameHost,
 }
 
-/// Timeouts and redirect policy of a client. [`Default`] gives [`CONNECT_TIMEOUT`],
-/// [`READ_TIMEOUT`], [`TOTAL_TIMEOUT`] and [`Redirects::NoDowngrade`].
+/// Timeouts, redirect policy and extra TLS roots of a client. [`Default`] gives
+/// [`CONNECT_TIMEOUT`], [`READ_TIMEOUT`], [`TOTAL_TIMEOUT`], [`Redirects::NoDowngrade`] and the
+/// system's roots only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpOptions {
     /// Connect timeout.
@@ -53,6 +54,9 @@ pub struct HttpOptions {
     pub timeout: Duration,
     /// Redirect policy.
     pub redirects: Redirects,
+    /// Certificate authorities (DER) trusted for `https` besides the system's roots (an
+    /// instance's private CA: `--ca-bundle`).
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for HttpOptions {
@@ -62,6 +66,7 @@ impl Default for HttpOptions {
             read_timeout: READ_TIMEOUT,
             timeout: TOTAL_TIMEOUT,
             redirects: Redirects::NoDowngrade,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -143,6 +148,14 @@ fn build(opts: &HttpOptions, tls_roots: bool) -> Result<reqwest::Client, ClientE
         .redirect(policy(opts.redirects));
     if !tls_roots {
         builder = builder.tls_certs_only(Vec::new());
+    } else if !opts.extra_roots.is_empty() {
+        let extra = opts
+            .extra_roots
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ClientError::Setup)?;
+        builder = builder.tls_certs_merge(extra);
     }
     builder.build().map_err(ClientError::Setup)
 }

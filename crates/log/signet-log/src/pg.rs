@@ -139,15 +139,18 @@ impl From<deadpool_postgres::PoolError> for LogError {
     }
 }
 
+/// The connection settings of a PostgreSQL URL.
+fn parse_url(url: &str) -> Result<tokio_postgres::Config, LogError> {
+    tokio_postgres::Config::from_str(url)
+        .map_err(|e| LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e))))
+}
+
 impl PgDatabase {
     /// Connects to `url` (`postgres://user:password@host:port/dbname`, or the key=value form),
     /// checks the connection works and applies the schema migrations this binary knows. A
     /// database whose schema is newer is [`LogError::Refused`].
     pub async fn connect(url: &str) -> Result<Self, LogError> {
-        let cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
-            LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e)))
-        })?;
-        let (pool, target) = pool_for(cfg)?;
+        let (pool, target) = pool_for(parse_url(url)?)?;
         let db = Self {
             pool,
             target,
@@ -224,6 +227,12 @@ fn pool_for(mut cfg: tokio_postgres::Config) -> Result<(Pool, String), LogError>
 }
 
 impl PgDatabase {
+    /// Checks that `url` is a PostgreSQL URL [`PgDatabase::connect`] accepts, without
+    /// connecting.
+    pub fn check_url(url: &str) -> Result<(), LogError> {
+        parse_url(url).map(drop)
+    }
+
     /// `host:port/dbname`.
     pub fn target(&self) -> &str {
         &self.target

@@ -19,6 +19,7 @@
 pub mod ca;
 pub mod rekor_v2;
 mod serve;
+pub mod tls;
 pub mod tsa;
 pub mod witness;
 pub mod witnessing;

@@ -13,6 +13,8 @@
 //!   waits on one client.
 //! * An error from `accept` (for example `EMFILE`, out of descriptors) is logged and retried
 //!   after a short pause, so the server neither spins nor stops.
+//! * With TLS ([`crate::tls::TlsFiles`]), the handshake must end within
+//!   [`Limits::header_timeout`] too, and every answer carries `Strict-Transport-Security`.
 
 use std::future::Future;
 use std::io;
@@ -93,16 +95,22 @@ fn fd_room() -> Option<usize> {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, within `limits` (see the module
-/// documentation). Every error answer is JSON ([`crate::json_errors`]) and a panicking handler
-/// gets a JSON 500 ([`crate::catch_panics`]). On shutdown it stops accepting, lets requests in
-/// progress finish (at most [`SHUTDOWN_GRACE`]) and returns `Ok`.
+/// documentation), over TLS with `tls` if given, else plain HTTP. Every error answer is JSON
+/// ([`crate::json_errors`]) and a panicking handler gets a JSON 500 ([`crate::catch_panics`]).
+/// On shutdown it stops accepting, lets requests in progress finish (at most
+/// [`SHUTDOWN_GRACE`]) and returns `Ok`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let app = crate::catch_panics(crate::json_errors(app));
+    let mut app = crate::catch_panics(crate::json_errors(app));
+    if tls.is_some() {
+        app = app.layer(axum::middleware::map_response(hsts));
+    }
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(connection_cap(limits.max_connections)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -131,12 +139,40 @@ pub async fn serve(
             }
         };
         let (io, activity) = Watched::new(stream);
-        let conn = graceful
-            .watch(http.serve_connection(TokioIo::new(io), TowerToHyperService::new(app.clone())));
+        let service = TowerToHyperService::new(app.clone());
         let idle = limits.idle_timeout;
+        let watcher = graceful.watcher();
+        let http = http.clone();
+        let tls = tls.clone();
+        let handshake_timeout = limits.header_timeout;
         tokio::spawn(async move {
+            let served = async {
+                match tls {
+                    None => {
+                        let conn = http.serve_connection(TokioIo::new(io), service);
+                        watcher.watch(conn).await
+                    }
+                    Some(acceptor) => {
+                        let io = match tokio::time::timeout(handshake_timeout, acceptor.accept(io))
+                            .await
+                        {
+                            Ok(Ok(io)) => io,
+                            Ok(Err(e)) => {
+                                tracing::debug!("TLS handshake: {e}");
+                                return Ok(());
+                            }
+                            Err(_) => {
+                                tracing::debug!("TLS handshake not done in {handshake_timeout:?}");
+                                return Ok(());
+                            }
+                        };
+                        let conn = http.serve_connection(TokioIo::new(io), service);
+                        watcher.watch(conn).await
+                    }
+                }
+            };
             tokio::select! {
-                r = conn => if let Err(e) = r {
+                r = served => if let Err(e) = r {
                     tracing::debug!("connection: {e}");
                 },
                 () = activity.idle_for(idle) => {
@@ -154,6 +190,15 @@ pub async fn serve(
         tracing::warn!("requests still in progress after {SHUTDOWN_GRACE:?}; closing them");
     }
     Ok(())
+}
+
+/// Adds `Strict-Transport-Security` to an answer sent over TLS.
+async fn hsts(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static(crate::tls::HSTS),
+    );
+    response
 }
 
 /// After a failed `accept`: errors of one incoming connection are ignored; others (out of

@@ -118,6 +118,7 @@ fn witness_http() -> HttpOptions {
         read_timeout: WITNESS_TIMEOUT,
         timeout: WITNESS_TIMEOUT,
         redirects: Redirects::SameHost,
+        ..HttpOptions::default()
     }
 }
 

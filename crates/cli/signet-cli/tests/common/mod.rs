@@ -2,10 +2,12 @@
 //! or `serve-release`), read the URL from its first stdout line, and kill it when dropped.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod tls;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-/// A running `signet` process that announced `... http://<addr> ...` on its first line.
+/// A running `signet` process that announced `... http(s)://<addr> ...` on its first line.
 pub struct Listening {
     pub child: Child,
     pub url: String,
@@ -43,7 +45,7 @@ impl Listening {
             .unwrap();
         let url = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .expect("listening line")
             .to_string();
         Self { child, url }
