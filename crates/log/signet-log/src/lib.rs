@@ -49,6 +49,7 @@ mod clock;
 mod error;
 mod files;
 mod log;
+mod node;
 pub mod pg;
 mod rekor;
 mod rekor_v2;
