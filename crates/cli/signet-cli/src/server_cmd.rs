@@ -172,6 +172,9 @@ pub fn init(args: InitArgs) -> Result<()> {
         let backend = args.database.backend(&args.data_dir).await?;
         let _lock = instance::lock(&args.data_dir)?;
         let inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
+        // The Rekor v2 log too, so the directory holds every log's key: the directory to copy
+        // to each node of a multi-node instance (`--database`).
+        drop(instance::open_v2(&args.data_dir, &host, &backend).await?);
         let root = instance::trusted_root(&inst, url)?;
         let signing = instance::signing_config(url, None, instance::ca_since(&inst));
         let signing = instance::with_tsa(signing, &inst, url);
