@@ -68,7 +68,13 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
         }
         if Instant::now() >= lease_due {
             lease_due = Instant::now().checked_add(RENEW).unwrap_or(lease_due);
+            let frozen = parts.frozen.load(std::sync::atomic::Ordering::SeqCst);
             match &leading {
+                // An inactive shard takes no entries: no sequencer to run.
+                Some(_) if frozen => {
+                    step_down(&parts, &mut leading, "the tree is an inactive shard");
+                    drained.clear();
+                }
                 Some((epoch, _)) => match pg.renew_lease(*epoch).await {
                     Ok(true) => renewed = Instant::now(),
                     Ok(false) => {
@@ -87,22 +93,20 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
                     }
                     Err(e) => tracing::warn!("renewing the lease of {}: {e}", pg.name()),
                 },
-                None if !parts.frozen.load(std::sync::atomic::Ordering::SeqCst) => {
-                    match pg.acquire_lease().await {
-                        Ok(Some(epoch)) => match take_over(&parts, pg, epoch).await {
-                            Ok(task) => {
-                                renewed = Instant::now();
-                                leading = Some((epoch, task));
-                            }
-                            Err(e) => {
-                                tracing::error!("taking over {} failed: {e}", pg.name());
-                                let _ = pg.release_lease(epoch).await;
-                            }
-                        },
-                        Ok(None) => {}
-                        Err(e) => tracing::warn!("lease of {}: {e}", pg.name()),
-                    }
-                }
+                None if !frozen => match pg.acquire_lease().await {
+                    Ok(Some(epoch)) => match take_over(&parts, pg, epoch).await {
+                        Ok(task) => {
+                            renewed = Instant::now();
+                            leading = Some((epoch, task));
+                        }
+                        Err(e) => {
+                            tracing::error!("taking over {} failed: {e}", pg.name());
+                            let _ = pg.release_lease(epoch).await;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("lease of {}: {e}", pg.name()),
+                },
                 None => {}
             }
         }
