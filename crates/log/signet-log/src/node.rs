@@ -10,7 +10,7 @@
 //!   `pending` queue: entries written at other nodes.
 //! * A follower serves reads at the head it read from the database (the signed checkpoint
 //!   stored with the size, its root checked against the stored hashes before it is served),
-//!   refreshed every [`TICK`]; a write there is queued in `pending` and answered once it is
+//!   refreshed on each NOTIFY of the tree's channel and every [`TICK`]; a write there is queued in `pending` and answered once it is
 //!   integrated ([`append_queued`]).
 
 use std::collections::HashMap;
@@ -51,9 +51,24 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
     let mut drained: HashMap<Sha256Hash, Reply> = HashMap::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Integrations and queued entries are announced on the tree's channel: the coordinator
+    // wakes on them at once, and polls every TICK whatever happens to the listening connection.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let listener = {
+        let (pg, wake) = (pg.clone(), wake.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = pg.listen(wake.clone()).await {
+                    tracing::debug!("listening for log {}: {e}", pg.name());
+                }
+                tokio::time::sleep(RENEW).await;
+            }
+        })
+    };
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            _ = wake.notified() => {}
             r = stop.changed() => if r.is_err() { break },
         }
         if let Some((_, task)) = &leading
@@ -119,6 +134,7 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
             tracing::warn!("log {}: {e}", pg.name());
         }
     }
+    listener.abort();
     if let Some((epoch, task)) = leading.take() {
         if let Ok(mut q) = parts.queue.write() {
             *q = None;

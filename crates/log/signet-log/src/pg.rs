@@ -109,6 +109,8 @@ const POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PgDatabase {
     pool: Pool,
+    /// The connection settings, for the LISTEN connections of the logs' coordinators.
+    cfg: Arc<tokio_postgres::Config>,
     /// This node's name in leases (`trees.leader`).
     node: Arc<str>,
     /// `host:port/dbname` (never the password), for messages.
@@ -190,6 +192,7 @@ impl PgDatabase {
         ));
         cfg.options(opts.trim());
         let target = describe(&cfg);
+        let shared_cfg = Arc::new(cfg.clone());
         let mgr = Manager::from_config(
             cfg,
             NoTls,
@@ -206,6 +209,7 @@ impl PgDatabase {
             .map_err(|e| LogError::Internal(e.to_string()))?;
         let db = Self {
             pool,
+            cfg: shared_cfg,
             target,
             node: default_node_id().into(),
         };
@@ -283,6 +287,7 @@ impl PgDatabase {
             .try_get(0)?;
         Ok(PgStore {
             pool: self.pool.clone(),
+            cfg: self.cfg.clone(),
             tree: id,
             name: name.into(),
             node: self.node.clone(),
@@ -305,6 +310,7 @@ impl PgDatabase {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    cfg: Arc<tokio_postgres::Config>,
     tree: i64,
     name: Arc<str>,
     node: Arc<str>,
@@ -369,6 +375,32 @@ impl PgStore {
     /// The LISTEN/NOTIFY channel on which every integration of this tree is announced.
     pub fn channel(&self) -> String {
         format!("signet_tree_{}", self.tree)
+    }
+
+    /// Listens on the tree's channel on a connection of its own: `wake` is notified on every
+    /// integration and every entry queued for the sequencer. Returns when the connection ends
+    /// (the caller polls anyway, and listens again).
+    pub async fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Result<(), LogError> {
+        let (client, mut conn) = self.cfg.connect(NoTls).await?;
+        let channel = self.channel();
+        let drive = async {
+            loop {
+                match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(LogError::from(e)),
+                    None => return Ok(()),
+                }
+            }
+        };
+        let subscribe = async {
+            client.batch_execute(&format!("LISTEN {channel}")).await?;
+            std::future::pending::<Result<(), LogError>>().await
+        };
+        tokio::select! {
+            r = drive => r,
+            r = subscribe => r,
+        }
     }
 
     /// Appends a batch as [`LogStore::append`] does, fenced: the tree's size moves from
@@ -461,8 +493,9 @@ impl PgStore {
         let client = self.pool.get().await?;
         let st = client
             .prepare_cached(
-                "INSERT INTO pending (tree, uuid, body, keys) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (tree, uuid) DO NOTHING RETURNING seq",
+                "WITH i AS (INSERT INTO pending (tree, uuid, body, keys) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tree, uuid) DO NOTHING RETURNING seq) \
+                 SELECT seq, pg_notify($5, 'queued') FROM i",
             )
             .await?;
         let rows = client
@@ -473,6 +506,7 @@ impl PgStore {
                     &&entry.leaf_hash.0[..],
                     &entry.body,
                     &entry.index_keys,
+                    &self.channel(),
                 ],
             )
             .await?;
