@@ -86,6 +86,11 @@ pub struct ServerArgs {
     witness_interval: std::time::Duration,
     #[command(flatten)]
     database: instance::DatabaseArgs,
+    /// This node's name in the logs' sequencer leases when several servers share one
+    /// `--database` (stored in `trees.leader`; must differ between nodes). Default: the host
+    /// name, the process id and a random suffix.
+    #[arg(long, value_name = "NAME", requires = "database")]
+    node_id: Option<String>,
     #[command(flatten)]
     limits: ConnectionArgs,
 }
@@ -223,6 +228,9 @@ pub fn init(args: InitArgs) -> Result<()> {
         let backend = args.database.backend(&args.data_dir).await?;
         let _lock = instance::lock(&args.data_dir)?;
         let inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
+        // The Rekor v2 log too, so the directory holds every log's key: the directory to copy
+        // to each node of a multi-node instance (`--database`).
+        drop(instance::open_v2(&args.data_dir, &host, &backend).await?);
         let root = instance::trusted_root(&inst, url)?;
         let signing = instance::signing_config(url, None, instance::ca_since(&inst));
         let signing = instance::with_tsa(signing, &inst, url);
@@ -271,7 +279,22 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
     let transport = args.limits.transport(args.addr)?;
     // The database first: an unusable one stops the server before anything is created.
-    let backend = args.database.backend(&args.data_dir).await?;
+    let backend = match args.database.backend(&args.data_dir).await? {
+        signet_log::Backend::Postgres { db, root } => {
+            let db = match &args.node_id {
+                Some(id) if id.trim().is_empty() => anyhow::bail!("--node-id must not be empty"),
+                Some(id) => db.with_node_id(id),
+                None => db,
+            };
+            tracing::info!(
+                "logs in PostgreSQL at {} as node {} (one sequencer per log, by lease)",
+                db.target(),
+                db.node_id()
+            );
+            signet_log::Backend::Postgres { db, root }
+        }
+        b => b,
+    };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 
 mod common;
 
-use common::Listening as Proc;
+use common::{Listening as Proc, copy_dir};
 
 impl Proc {
     /// Runs `signet <args>` against the data directory `data` and waits for its URL.
@@ -581,19 +581,6 @@ fn signed_release() -> &'static Signed {
             artifacts,
         }
     })
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// Verifies a copy of the signed release changed by `mutate`; returns the non-OK rows (and

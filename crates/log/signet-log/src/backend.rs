@@ -88,6 +88,12 @@ macro_rules! either {
 }
 
 impl LogStore for Store {
+    fn as_pg(&self) -> Option<&PgStore> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(s) => Some(s),
+        }
+    }
     async fn meta(&self, key: &str) -> Result<Option<String>, LogError> {
         either!(self, s => s.meta(key).await)
     }

@@ -41,6 +41,15 @@ pub enum LogError {
     /// Any other internal failure (500).
     #[error("internal error: {0}")]
     Internal(String),
+    /// A multi-node sequencer's batch was refused by the fence in the database: another node
+    /// took the log's lease (a newer epoch) or the tree grew under it. Nothing of the batch was
+    /// stored; the node steps down (503 if it ever reaches a client).
+    #[error("fenced: {0}")]
+    Fenced(String),
+    /// The log cannot answer now (a write queued for another node's sequencer was not
+    /// integrated in time); retry later (503).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl LogError {
@@ -51,7 +60,7 @@ impl LogError {
             Self::Unprocessable(_) => 422,
             Self::Duplicate { .. } | Self::DuplicateIndex { .. } | Self::AlreadyStored(_) => 409,
             Self::NotFound => 404,
-            Self::Overloaded => 503,
+            Self::Overloaded | Self::Fenced(_) | Self::Unavailable(_) => 503,
             Self::Storage(_) | Self::Refused(_) | Self::Internal(_) => 500,
         }
     }

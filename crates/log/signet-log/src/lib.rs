@@ -50,6 +50,7 @@ mod error;
 mod files;
 mod log;
 pub mod migrate;
+mod node;
 pub mod pg;
 mod rekor;
 mod rekor_v2;

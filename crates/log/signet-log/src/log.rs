@@ -95,11 +95,97 @@ pub struct AppendLog<S: LogStore> {
     created: i64,
     index_offset: u64,
     /// Set when the tree became an inactive shard: it takes no new entries.
-    frozen: AtomicBool,
+    frozen: Arc<AtomicBool>,
     head: Arc<RwLock<Arc<Head>>>,
-    queue: mpsc::Sender<Job>,
+    /// The local sequencer's queue: always there for the embedded store; on PostgreSQL only
+    /// while this node holds the log's lease (see [`crate::node`]).
+    queue: Queue,
+    /// Every published checkpoint (writers waiting for another node's sequencer wake on it).
+    recorder: Arc<watch::Sender<String>>,
     /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
     stopped: watch::Receiver<Option<String>>,
+    /// Dropped with the log: ends a multi-node coordinator (which then gives up its lease).
+    _stop: watch::Sender<()>,
+}
+
+/// The local sequencer's queue, if this node runs one.
+pub(crate) type Queue = Arc<RwLock<Option<mpsc::Sender<Job>>>>;
+
+/// What starting a sequencer needs, kept to start one again at each takeover of a multi-node
+/// log.
+pub(crate) struct Parts<S: LogStore> {
+    pub(crate) store: Arc<S>,
+    pub(crate) cache: Arc<HashCache<S>>,
+    pub(crate) key: Arc<LogKey>,
+    pub(crate) signer: Arc<dyn EntrySigner>,
+    pub(crate) note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync>,
+    pub(crate) origin: String,
+    pub(crate) tree_id: u64,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) head: Arc<RwLock<Arc<Head>>>,
+    pub(crate) recorder: Arc<watch::Sender<String>>,
+    pub(crate) queue: Queue,
+    pub(crate) frozen: Arc<AtomicBool>,
+}
+
+impl<S: LogStore> Parts<S> {
+    /// A sequencer continuing the durable tree of `size` leaves (fenced by `epoch` if given).
+    pub(crate) fn sequencer(
+        &self,
+        size: u64,
+        frontier: signet_tlog::Frontier,
+        epoch: Option<i64>,
+    ) -> Sequencer<S> {
+        Sequencer {
+            store: self.store.clone(),
+            cache: self.cache.clone(),
+            frontier,
+            size,
+            key: self.key.clone(),
+            signer: self.signer.clone(),
+            note_signer: self.note_signer.clone(),
+            origin: self.origin.clone(),
+            tree_id: self.tree_id,
+            clock: self.clock.clone(),
+            head: self.head.clone(),
+            recent: Default::default(),
+            recent_order: Default::default(),
+            // A new leader checks its first batches against the store (the previous leader's
+            // recent leaves are not remembered here).
+            guard_until: if epoch.is_some() {
+                self.clock
+                    .now_millis()
+                    .saturating_add(crate::sequencer::GUARD_MS)
+            } else {
+                0
+            },
+            recorder: self.recorder.clone(),
+            epoch,
+            fenced: false,
+        }
+    }
+
+    /// The head now served.
+    pub(crate) fn head(&self) -> Arc<Head> {
+        read_head(&self.head)
+    }
+
+    /// Serves `head` from now on (never a smaller tree than the one served).
+    pub(crate) fn publish(&self, head: Arc<Head>) {
+        if let Ok(mut h) = self.head.write() {
+            if head.size < h.size {
+                return;
+            }
+            *h = head.clone();
+        }
+        let _ = self.recorder.send(head.checkpoint.clone());
+    }
+}
+
+fn read_head(head: &RwLock<Arc<Head>>) -> Arc<Head> {
+    head.read()
+        .map(|h| h.clone())
+        .unwrap_or_else(|p| p.into_inner().clone())
 }
 
 impl<S: LogStore> AppendLog<S> {
@@ -233,12 +319,10 @@ impl<S: LogStore> AppendLog<S> {
         let (recorder, recorder_rx) = watch::channel(initial.checkpoint.clone());
         tokio::spawn(record_checkpoints(cp_path, recorder_rx));
         let head = Arc::new(RwLock::new(initial));
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let seq = Sequencer {
+        let frozen = Arc::new(AtomicBool::new(false));
+        let parts = Arc::new(Parts {
             store: store.clone(),
             cache: hashes.clone(),
-            frontier,
-            size,
             key: key.clone(),
             signer,
             note_signer,
@@ -246,15 +330,25 @@ impl<S: LogStore> AppendLog<S> {
             tree_id,
             clock,
             head: head.clone(),
-            recent: Default::default(),
-            recent_order: Default::default(),
-            guard_until: 0,
-            recorder,
+            recorder: Arc::new(recorder),
+            queue: Arc::new(RwLock::new(None)),
+            frozen: frozen.clone(),
+        });
+        let (stop, stop_rx) = watch::channel(());
+        let task = if store.as_pg().is_some() {
+            // Many nodes may share this log: a coordinator takes the lease and runs the
+            // sequencer while it holds it.
+            tokio::spawn(crate::node::coordinate(parts.clone(), stop_rx))
+        } else {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            if let Ok(mut q) = parts.queue.write() {
+                *q = Some(tx);
+            }
+            tokio::spawn(parts.sequencer(size, frontier, None).run(rx))
         };
-        let sequencer = tokio::spawn(seq.run(rx));
         let (stop_tx, stopped) = watch::channel(None);
         tokio::spawn(async move {
-            let why = match sequencer.await {
+            let why = match task.await {
                 // Only when the queue closed, that is when the log itself was dropped.
                 Ok(()) => "it returned".to_string(),
                 Err(e) => e.to_string(),
@@ -268,10 +362,12 @@ impl<S: LogStore> AppendLog<S> {
             tree_id,
             created,
             index_offset: config.index_offset,
-            frozen: AtomicBool::new(false),
+            frozen,
             head,
-            queue: tx,
+            queue: parts.queue.clone(),
+            recorder: parts.recorder.clone(),
             stopped,
+            _stop: stop,
         })
     }
 
@@ -291,10 +387,13 @@ impl<S: LogStore> AppendLog<S> {
 
     /// The latest integrated tree and its signed checkpoint.
     pub fn head(&self) -> Arc<Head> {
-        self.head
-            .read()
-            .map(|h| h.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+        read_head(&self.head)
+    }
+
+    /// Whether this node runs the log's sequencer now (always for the embedded store; on
+    /// PostgreSQL while it holds the log's lease).
+    pub fn is_sequencer(&self) -> bool {
+        self.queue.read().map(|q| q.is_some()).unwrap_or(false)
     }
 
     /// The current signed tree head: (size, root hash, checkpoint note).
@@ -366,17 +465,44 @@ impl<S: LogStore> AppendLog<S> {
                 self.tree_id
             )));
         }
+        let Some(pg) = self.store.as_pg() else {
+            return self.append_here(entry).await;
+        };
+        // Shared by many nodes: through this node's sequencer while it leads; otherwise, or if
+        // it stops leading before the batch is durable, through the database's queue.
+        let local = self.queue.read().map(|q| q.is_some()).unwrap_or(false);
+        if local {
+            match self.append_here(entry.clone()).await {
+                Err(LogError::Fenced(_)) => {}
+                r => return r,
+            }
+        }
+        crate::node::append_queued(pg, self, entry).await
+    }
+
+    /// Through this node's sequencer.
+    async fn append_here(&self, entry: LeafEntry) -> Result<Committed, LogError> {
+        // On a shared log a sequencer that stopped is one that stepped down: the writer's entry
+        // goes to the new leader (the fence's error says so).
+        let stopped = |why: &str| match self.store.as_pg() {
+            Some(_) => LogError::Fenced(format!("this node's sequencer {why}")),
+            None => LogError::Internal(format!("sequencer {why}")),
+        };
         let (reply, rx) = oneshot::channel();
-        self.queue
-            .try_send(Job { entry, reply })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
-                mpsc::error::TrySendError::Closed(_) => {
-                    LogError::Internal("sequencer stopped".into())
-                }
-            })?;
-        rx.await
-            .map_err(|_| LogError::Internal("sequencer dropped the request".into()))?
+        let queue = self.queue.read().ok().and_then(|q| q.clone());
+        let Some(queue) = queue else {
+            return Err(stopped("stopped"));
+        };
+        queue.try_send(Job { entry, reply }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => stopped("stopped"),
+        })?;
+        rx.await.map_err(|_| stopped("dropped the request"))?
+    }
+
+    /// Wakes on every head this node publishes.
+    pub(crate) fn heads(&self) -> watch::Receiver<String> {
+        self.recorder.subscribe()
     }
 
     /// Appends an application-defined leaf (for example an RFC 6962 `MerkleTreeLeaf` of the CT

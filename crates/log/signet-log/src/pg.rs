@@ -2,8 +2,14 @@
 //!
 //! Schema (applied on connect by numbered migrations recorded in `signet_schema`; a binary
 //! refuses a database whose schema is newer than it knows):
-//! * `trees` — one row per log: its name and its committed size. It is the row a multi-node
-//!   sequencer will lease and fence (an epoch column checked in every append transaction).
+//! * `trees` — one row per log: its name, its committed size and the signed checkpoint of that
+//!   size (written in the same transaction), and the sequencer's lease: `leader` (a node id),
+//!   `epoch` (bumped by every takeover) and `lease_until` (the database's clock, the only clock
+//!   leases use). Every append of a multi-node sequencer is fenced by
+//!   `UPDATE trees … WHERE epoch = $mine AND size = $old` in its transaction ([`PgStore::append_fenced`]).
+//! * `pending` — entries written at a node that is not the sequencer, waiting to be integrated
+//!   (unique per tree and leaf hash); the sequencer deletes them in the transaction that
+//!   integrates them.
 //! * `meta`, `entries`, `hashes`, `search_keys` — as the SQLite store's, keyed by the tree's id.
 //!
 //! An append is one transaction: entries (one batched `INSERT … SELECT FROM UNNEST`), search
@@ -14,6 +20,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -21,10 +28,12 @@ use signet_types::Sha256Hash;
 use tokio_postgres::{NoTls, Row};
 
 use crate::LogError;
+use crate::sequencer::LeafEntry;
 use crate::store::{LogStore, NewEntry, StoredEntry, as_i64, hash_of, search_key};
 
 /// The schema migrations, in order: migration `n` (1-based) brings the schema to version `n`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE trees (
         id BIGSERIAL PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -58,7 +67,28 @@ const MIGRATIONS: &[&str] = &["
         uuid BYTEA NOT NULL
     );
     CREATE INDEX search_keys_k ON search_keys (tree, k);
-"];
+",
+    "
+    ALTER TABLE trees
+        ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0,
+        ADD COLUMN leader TEXT,
+        ADD COLUMN lease_until TIMESTAMPTZ,
+        ADD COLUMN checkpoint TEXT;
+    CREATE TABLE pending (
+        seq BIGSERIAL PRIMARY KEY,
+        tree BIGINT NOT NULL REFERENCES trees (id),
+        uuid BYTEA NOT NULL,
+        body BYTEA NOT NULL,
+        keys TEXT[] NOT NULL,
+        UNIQUE (tree, uuid)
+    );
+",
+];
+
+/// How long a sequencer's lease lasts without renewal (the database's clock).
+pub const LEASE: Duration = Duration::from_secs(3);
+/// How often the holder renews its lease and a follower tries to take an expired one.
+pub const RENEW: Duration = Duration::from_secs(1);
 
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -79,6 +109,10 @@ const POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PgDatabase {
     pool: Pool,
+    /// The connection settings, for the LISTEN connections of the logs' coordinators.
+    cfg: Arc<tokio_postgres::Config>,
+    /// This node's name in leases (`trees.leader`).
+    node: Arc<str>,
     /// `host:port/dbname` (never the password), for messages.
     target: String,
     /// A read replica (see [`PgDatabase::with_replica`]).
@@ -150,9 +184,11 @@ impl PgDatabase {
     /// checks the connection works and applies the schema migrations this binary knows. A
     /// database whose schema is newer is [`LogError::Refused`].
     pub async fn connect(url: &str) -> Result<Self, LogError> {
-        let (pool, target) = pool_for(parse_url(url)?)?;
+        let (pool, target, cfg) = pool_for(parse_url(url)?)?;
         let db = Self {
             pool,
+            cfg,
+            node: default_node_id().into(),
             target,
             replica: None,
         };
@@ -173,7 +209,7 @@ impl PgDatabase {
         let cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
             LogError::BadRequest(format!("invalid PostgreSQL replica URL: {}", pg_error(&e)))
         })?;
-        let (pool, target) = pool_for(cfg)?;
+        let (pool, target, _) = pool_for(cfg)?;
         let version = async {
             let client = pool.get().await?;
             let v: Option<i32> = client
@@ -201,13 +237,27 @@ impl PgDatabase {
     }
 }
 
-/// A pool of connections to the database `cfg` names, and its `host:port/dbname`.
-fn pool_for(mut cfg: tokio_postgres::Config) -> Result<(Pool, String), LogError> {
+/// A pool of connections to the database `cfg` names, its `host:port/dbname`, and the
+/// connection settings (for the LISTEN connections of the logs' coordinators).
+type Connections = (Pool, String, Arc<tokio_postgres::Config>);
+
+/// The connections to the database `cfg` names.
+fn pool_for(mut cfg: tokio_postgres::Config) -> Result<Connections, LogError> {
     {
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_secs(10));
         }
+        // A node frozen (SIGSTOP) or cut off inside a transaction must not hold the tree's row
+        // lock for ever: the server ends such a session after one lease, so a new leader can
+        // take over (and the frozen node's commit then fails).
+        let mut opts = cfg.get_options().unwrap_or_default().to_string();
+        opts.push_str(&format!(
+            " -c idle_in_transaction_session_timeout={}",
+            LEASE.as_millis()
+        ));
+        cfg.options(opts.trim());
         let target = describe(&cfg);
+        let shared_cfg = Arc::new(cfg.clone());
         let mgr = Manager::from_config(
             cfg,
             NoTls,
@@ -222,7 +272,7 @@ fn pool_for(mut cfg: tokio_postgres::Config) -> Result<(Pool, String), LogError>
             .create_timeout(Some(Duration::from_secs(15)))
             .build()
             .map_err(|e| LogError::Internal(e.to_string()))?;
-        Ok((pool, target))
+        Ok((pool, target, shared_cfg))
     }
 }
 
@@ -241,6 +291,18 @@ impl PgDatabase {
     /// The connection pool (for the migration's own transaction).
     pub(crate) fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The same database, this node named `node` in the sequencer leases (`signet server
+    /// --node-id`; by default the host name, process id and a random suffix).
+    pub fn with_node_id(mut self, node: &str) -> Self {
+        self.node = node.into();
+        self
+    }
+
+    /// This node's name in the sequencer leases.
+    pub fn node_id(&self) -> &str {
+        &self.node
     }
 
     async fn migrate(&self) -> Result<(), LogError> {
@@ -315,7 +377,10 @@ impl PgDatabase {
         };
         Ok(PgStore {
             pool: self.pool.clone(),
+            cfg: self.cfg.clone(),
             tree: id,
+            name: name.into(),
+            node: self.node.clone(),
             replica,
         })
     }
@@ -336,10 +401,31 @@ impl PgDatabase {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    cfg: Arc<tokio_postgres::Config>,
     tree: i64,
+    name: Arc<str>,
+    node: Arc<str>,
     /// The same log in a read replica: entries, stored hashes and search keys are read there
     /// first (see [`PgDatabase::with_replica`]).
     replica: Option<(Pool, i64)>,
+}
+
+fn lease_secs() -> f64 {
+    LEASE.as_secs_f64()
+}
+
+/// `<host>-<pid>-<random>`: unique per process, readable in `trees.leader`.
+fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into());
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
 }
 
 impl std::fmt::Debug for PgStore {
@@ -508,39 +594,202 @@ impl Rows<'_> {
     }
 }
 
-impl LogStore for PgStore {
-    async fn meta(&self, key: &str) -> Result<Option<String>, LogError> {
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached("SELECT v FROM meta WHERE tree = $1 AND k = $2")
-            .await?;
-        Ok(match client.query_opt(&st, &[&self.tree, &key]).await? {
-            Some(r) => Some(r.try_get(0)?),
-            None => None,
-        })
+impl PgStore {
+    /// The log's name in the database.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    async fn set_meta(&self, key: &str, value: &str) -> Result<(), LogError> {
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached(
-                "INSERT INTO meta (tree, k, v) VALUES ($1, $2, $3) \
-                 ON CONFLICT (tree, k) DO UPDATE SET v = excluded.v",
-            )
-            .await?;
-        client.execute(&st, &[&self.tree, &key, &value]).await?;
-        Ok(())
+    /// The name of this node in leases.
+    pub fn node_id(&self) -> &str {
+        &self.node
     }
 
-    async fn size(&self) -> Result<u64, LogError> {
-        self.primary().size().await
+    /// The LISTEN/NOTIFY channel on which every integration of this tree is announced.
+    pub fn channel(&self) -> String {
+        format!("signet_tree_{}", self.tree)
     }
 
-    async fn append(
+    /// Listens on the tree's channel on a connection of its own: `wake` is notified on every
+    /// integration and every entry queued for the sequencer. Returns when the connection ends
+    /// (the caller polls anyway, and listens again).
+    pub async fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Result<(), LogError> {
+        let (client, mut conn) = self.cfg.connect(NoTls).await?;
+        let channel = self.channel();
+        let drive = async {
+            loop {
+                match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(LogError::from(e)),
+                    None => return Ok(()),
+                }
+            }
+        };
+        let subscribe = async {
+            client.batch_execute(&format!("LISTEN {channel}")).await?;
+            std::future::pending::<Result<(), LogError>>().await
+        };
+        tokio::select! {
+            r = drive => r,
+            r = subscribe => r,
+        }
+    }
+
+    /// Appends a batch as [`LogStore::append`] does, fenced: the tree's size moves from
+    /// `new_size - entries.len()` to `new_size` (with `checkpoint`, the signed checkpoint of the
+    /// new tree) only while `epoch` is the lease's epoch, in the same transaction; otherwise
+    /// nothing is stored and the answer is [`LogError::Fenced`]. Integrated entries leave
+    /// `pending`, and the tree's channel is notified on commit.
+    pub async fn append_fenced(
         &self,
         entries: &[NewEntry],
         hashes: &[(u64, Sha256Hash)],
         new_size: u64,
+        epoch: i64,
+        checkpoint: &str,
+    ) -> Result<(), LogError> {
+        self.write_batch(entries, hashes, new_size, Some((epoch, checkpoint)))
+            .await
+    }
+
+    /// Takes the sequencer's lease if it is free or expired (by the database's clock): this
+    /// node becomes the leader under a new epoch, returned. `None` while another node holds it.
+    pub async fn acquire_lease(&self) -> Result<Option<i64>, LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "UPDATE trees SET leader = $2, epoch = epoch + 1, \
+                 lease_until = now() + make_interval(secs => $3) \
+                 WHERE id = $1 AND (lease_until IS NULL OR lease_until < now()) \
+                 RETURNING epoch",
+            )
+            .await?;
+        let ms = lease_secs();
+        Ok(
+            match client
+                .query_opt(&st, &[&self.tree, &&*self.node, &ms])
+                .await?
+            {
+                Some(r) => Some(r.try_get(0)?),
+                None => None,
+            },
+        )
+    }
+
+    /// Renews this node's lease of `epoch`; false if it is no longer this node's (another node
+    /// took over: the caller must step down).
+    pub async fn renew_lease(&self, epoch: i64) -> Result<bool, LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "UPDATE trees SET lease_until = now() + make_interval(secs => $4) \
+                 WHERE id = $1 AND leader = $2 AND epoch = $3",
+            )
+            .await?;
+        let ms = lease_secs();
+        Ok(client
+            .execute(&st, &[&self.tree, &&*self.node, &epoch, &ms])
+            .await?
+            == 1)
+    }
+
+    /// Gives up this node's lease of `epoch` (a clean shutdown: the next node need not wait for
+    /// it to expire).
+    pub async fn release_lease(&self, epoch: i64) -> Result<(), LogError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE trees SET lease_until = NULL WHERE id = $1 AND leader = $2 AND epoch = $3",
+                &[&self.tree, &&*self.node, &epoch],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The committed size and the signed checkpoint stored with it (none before the first
+    /// fenced append).
+    pub async fn published(&self) -> Result<(u64, Option<String>), LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached("SELECT size, checkpoint FROM trees WHERE id = $1")
+            .await?;
+        let r = client.query_one(&st, &[&self.tree]).await?;
+        let size: i64 = r.try_get(0)?;
+        let size =
+            u64::try_from(size).map_err(|_| LogError::Storage("negative tree size".into()))?;
+        Ok((size, r.try_get(1)?))
+    }
+
+    /// Queues an entry for the leader's sequencer; false if the same leaf is already queued.
+    pub async fn enqueue(&self, entry: &LeafEntry) -> Result<bool, LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "WITH i AS (INSERT INTO pending (tree, uuid, body, keys) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tree, uuid) DO NOTHING RETURNING seq) \
+                 SELECT seq, pg_notify($5, 'queued') FROM i",
+            )
+            .await?;
+        let rows = client
+            .query(
+                &st,
+                &[
+                    &self.tree,
+                    &&entry.leaf_hash.0[..],
+                    &entry.body,
+                    &entry.index_keys,
+                    &self.channel(),
+                ],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// The oldest `limit` queued entries, in queue order.
+    pub async fn pending(&self, limit: usize) -> Result<Vec<LeafEntry>, LogError> {
+        let limit = i64::try_from(limit.min(MAX_ROWS_READ)).unwrap_or(0);
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "SELECT uuid, body, keys FROM pending WHERE tree = $1 ORDER BY seq LIMIT $2",
+            )
+            .await?;
+        client
+            .query(&st, &[&self.tree, &limit])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(LeafEntry {
+                    leaf_hash: hash_of(r.try_get::<_, &[u8]>(0)?)?,
+                    body: r.try_get(1)?,
+                    index_keys: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes queued entries whose leaf is already integrated (a duplicate queued at a node
+    /// while the same leaf was integrated elsewhere); how many.
+    pub async fn drop_integrated_pending(&self) -> Result<u64, LogError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM pending p USING entries e \
+                 WHERE p.tree = $1 AND e.tree = $1 AND e.uuid = p.uuid",
+                &[&self.tree],
+            )
+            .await?)
+    }
+    /// The append transaction; with a fence `(epoch, checkpoint)` it first moves the tree's size
+    /// (and checkpoint) only if the epoch and the size are still the ones the sequencer holds,
+    /// deletes the integrated entries from `pending` and notifies the tree's channel.
+    async fn write_batch(
+        &self,
+        entries: &[NewEntry],
+        hashes: &[(u64, Sha256Hash)],
+        new_size: u64,
+        fence: Option<(i64, &str)>,
     ) -> Result<(), LogError> {
         let mut idx = Vec::with_capacity(entries.len());
         let mut uuids = Vec::with_capacity(entries.len());
@@ -564,10 +813,33 @@ impl LogStore for PgStore {
             .map(|(i, _)| as_i64(*i))
             .collect::<Result<Vec<_>, _>>()?;
         let hash_vals: Vec<&[u8]> = hashes.iter().map(|(_, h)| &h.0[..]).collect();
+        let old_size = as_i64(new_size.saturating_sub(entries.len() as u64))?;
         let new_size = as_i64(new_size)?;
 
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        if let Some((epoch, checkpoint)) = fence {
+            // First, so the tree's row is locked for the whole transaction and a stale leader
+            // stores nothing.
+            let st = tx
+                .prepare_cached(
+                    "UPDATE trees SET size = $2, checkpoint = $5 \
+                     WHERE id = $1 AND epoch = $3 AND size = $4",
+                )
+                .await?;
+            let n = tx
+                .execute(
+                    &st,
+                    &[&self.tree, &new_size, &epoch, &old_size, &checkpoint],
+                )
+                .await?;
+            if n != 1 {
+                return Err(LogError::Fenced(format!(
+                    "log {}: epoch {epoch} at size {old_size} is no longer the leader's",
+                    self.name
+                )));
+            }
+        }
         let ins = tx
             .prepare_cached(
                 "INSERT INTO entries (tree, idx, uuid, body, integrated_time, sets) \
@@ -618,14 +890,67 @@ impl LogStore for PgStore {
             tx.execute(&st, &[&self.tree, &hash_idx, &hash_vals])
                 .await?;
         }
-        let st = tx
-            .prepare_cached("UPDATE trees SET size = $2 WHERE id = $1")
-            .await?;
-        if tx.execute(&st, &[&self.tree, &new_size]).await? != 1 {
-            return Err(LogError::Storage("the log's tree row is missing".into()));
+        if fence.is_some() {
+            let st = tx
+                .prepare_cached(
+                    "WITH d AS (DELETE FROM pending WHERE tree = $1 AND uuid = ANY($2)) \
+                     SELECT pg_notify($3, $4::bigint::text)",
+                )
+                .await?;
+            tx.execute(&st, &[&self.tree, &uuids, &self.channel(), &new_size])
+                .await?;
+        } else {
+            let st = tx
+                .prepare_cached("UPDATE trees SET size = $2 WHERE id = $1")
+                .await?;
+            if tx.execute(&st, &[&self.tree, &new_size]).await? != 1 {
+                return Err(LogError::Storage("the log's tree row is missing".into()));
+            }
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl LogStore for PgStore {
+    fn as_pg(&self) -> Option<&PgStore> {
+        Some(self)
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached("SELECT v FROM meta WHERE tree = $1 AND k = $2")
+            .await?;
+        Ok(match client.query_opt(&st, &[&self.tree, &key]).await? {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), LogError> {
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "INSERT INTO meta (tree, k, v) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tree, k) DO UPDATE SET v = excluded.v",
+            )
+            .await?;
+        client.execute(&st, &[&self.tree, &key, &value]).await?;
+        Ok(())
+    }
+
+    async fn size(&self) -> Result<u64, LogError> {
+        self.primary().size().await
+    }
+
+    async fn append(
+        &self,
+        entries: &[NewEntry],
+        hashes: &[(u64, Sha256Hash)],
+        new_size: u64,
+    ) -> Result<(), LogError> {
+        self.write_batch(entries, hashes, new_size, None).await
     }
 
     async fn find(&self, uuids: &[Sha256Hash]) -> Result<Vec<(Sha256Hash, u64)>, LogError> {

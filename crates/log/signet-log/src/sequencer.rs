@@ -69,10 +69,15 @@ const RECENT: usize = 65_536;
 /// before it is committed. Outside such a period the store's unique index is the check (free:
 /// the insert looks the leaf up anyway), so a replayed old entry costs at most one re-prepared
 /// pair of batches per period, and replays inside it are refused by the batched lookup.
-const GUARD_MS: u64 = 10_000;
+pub(crate) const GUARD_MS: u64 = 10_000;
 
-/// What a commit hands back: its outcome, and the entries and hashes it stored.
-type Done = (Result<(), LogError>, Vec<NewEntry>, Vec<(u64, Sha256Hash)>);
+/// What a commit hands back: its outcome (the signed head of the new tree), and the entries and
+/// hashes it stored.
+type Done = (
+    Result<Arc<Head>, LogError>,
+    Vec<NewEntry>,
+    Vec<(u64, Sha256Hash)>,
+);
 
 /// Entries prepared on top of the speculative tree, committed together in one transaction.
 struct Batch {
@@ -125,8 +130,14 @@ pub(crate) struct Sequencer<S: LogStore> {
     pub(crate) recent_order: VecDeque<Sha256Hash>,
     /// Until when (clock milliseconds) batches are checked against the store before commit.
     pub(crate) guard_until: u64,
-    /// Where the latest durable checkpoint goes to be recorded outside the store.
-    pub(crate) recorder: tokio::sync::watch::Sender<String>,
+    /// Where the latest durable checkpoint goes to be recorded outside the store (and to wake
+    /// writers waiting for their entry on another node's sequencer).
+    pub(crate) recorder: Arc<tokio::sync::watch::Sender<String>>,
+    /// The lease epoch of a multi-node (PostgreSQL) sequencer: every commit is fenced by it.
+    /// None for the embedded store (one node; nothing to fence).
+    pub(crate) epoch: Option<i64>,
+    /// Set once a commit was refused by the fence: the sequencer stops.
+    pub(crate) fenced: bool,
 }
 
 pub(crate) fn sign_head(
@@ -159,6 +170,9 @@ impl<S: LogStore> Sequencer<S> {
         let mut inflight: Option<(Commit, Batch)> = None;
         let mut open = true;
         loop {
+            if self.fenced {
+                break;
+            }
             if inflight.is_none() && !next.replies.is_empty() {
                 let fresh = Batch::empty(next.new_size, next.frontier.clone());
                 let batch = std::mem::replace(&mut next, fresh);
@@ -191,6 +205,14 @@ impl<S: LogStore> Sequencer<S> {
                 },
                 else => break,
             }
+        }
+        // Fenced (another node leads now): whatever is still queued here is refused with the
+        // fence's error, so its writers hand it to the new leader.
+        rx.close();
+        let e = LogError::Fenced("this node is no longer the log's sequencer".into());
+        next.fail(&e);
+        while let Ok(j) = rx.try_recv() {
+            let _ = j.reply.send(Err(e.clone()));
         }
     }
 
@@ -303,8 +325,30 @@ impl<S: LogStore> Sequencer<S> {
         let entries = std::mem::take(&mut batch.entries);
         let hashes = std::mem::take(&mut batch.hashes);
         let new_size = batch.new_size;
+        // The checkpoint of the new tree is signed before the commit, so a multi-node store
+        // publishes it in the same transaction (it is never shown before the tree is durable).
+        let head = sign_head(
+            self.note_signer.as_ref(),
+            &self.origin,
+            new_size,
+            batch.frontier.root(),
+        )
+        .map(Arc::new);
+        let epoch = self.epoch;
         let fut: Commit = Box::pin(async move {
-            let r = store.append(&entries, &hashes, new_size).await;
+            let r = match head {
+                Err(e) => Err(e),
+                Ok(head) => match (epoch, store.as_pg()) {
+                    (Some(epoch), Some(pg)) => pg
+                        .append_fenced(&entries, &hashes, new_size, epoch, &head.checkpoint)
+                        .await
+                        .map(|()| head),
+                    _ => store
+                        .append(&entries, &hashes, new_size)
+                        .await
+                        .map(|()| head),
+                },
+            };
             (r, entries, hashes)
         });
         (fut, batch)
@@ -316,45 +360,79 @@ impl<S: LogStore> Sequencer<S> {
     /// is prepared again on the durable tree; on any other failure, both batches get the error.
     async fn finish(&mut self, batch: Batch, done: Done, next: &mut Batch) {
         let (result, entries, hashes) = done;
-        if let Err(e) = result {
-            self.forget_from(self.size, next.new_size);
-            let prepared = std::mem::replace(next, Batch::empty(self.size, self.frontier.clone()));
-            // Only leaves of this batch can be already stored; anything else is a store fault
-            // (and preparing the same batch again would only meet it again).
-            if let LogError::AlreadyStored(stored) = &e
-                && entries.iter().any(|n| stored.contains(&n.uuid))
-            {
-                tracing::debug!(
-                    "{} leaves already stored; preparing the rest again",
-                    stored.len()
-                );
-                self.guard();
-                let mut jobs = Vec::new();
-                let all = batch
-                    .replies
-                    .into_iter()
-                    .zip(entries)
-                    .chain(prepared.replies.into_iter().zip(prepared.entries));
-                for (reply, e) in all {
-                    if stored.contains(&e.uuid) {
-                        let _ = reply.send(Err(self.duplicate(&e.uuid)));
-                    } else {
-                        let entry = LeafEntry {
-                            body: e.body,
-                            leaf_hash: e.uuid,
-                            index_keys: e.index_keys,
-                        };
-                        jobs.push(Job { entry, reply });
-                    }
-                }
-                self.prepare(jobs, next).await;
+        let head = match result {
+            Ok(head) => head,
+            Err(e) => {
+                self.failed(batch, e, entries, next).await;
                 return;
             }
-            tracing::error!("batch of {} entries not committed: {e}", entries.len());
-            batch.fail(&e);
-            prepared.fail(&e);
+        };
+        self.integrated(batch, head, entries, hashes);
+    }
+
+    /// A commit failed: see [`Sequencer::finish`].
+    async fn failed(
+        &mut self,
+        batch: Batch,
+        e: LogError,
+        entries: Vec<NewEntry>,
+        next: &mut Batch,
+    ) {
+        self.forget_from(self.size, next.new_size);
+        let prepared = std::mem::replace(next, Batch::empty(self.size, self.frontier.clone()));
+        // Only leaves of this batch can be already stored; anything else is a store fault
+        // (and preparing the same batch again would only meet it again).
+        if let LogError::AlreadyStored(stored) = &e
+            && entries.iter().any(|n| stored.contains(&n.uuid))
+        {
+            tracing::debug!(
+                "{} leaves already stored; preparing the rest again",
+                stored.len()
+            );
+            self.guard();
+            let mut jobs = Vec::new();
+            let all = batch
+                .replies
+                .into_iter()
+                .zip(entries)
+                .chain(prepared.replies.into_iter().zip(prepared.entries));
+            for (reply, e) in all {
+                if stored.contains(&e.uuid) {
+                    let _ = reply.send(Err(self.duplicate(&e.uuid)));
+                } else {
+                    let entry = LeafEntry {
+                        body: e.body,
+                        leaf_hash: e.uuid,
+                        index_keys: e.index_keys,
+                    };
+                    jobs.push(Job { entry, reply });
+                }
+            }
+            self.prepare(jobs, next).await;
             return;
         }
+        if matches!(e, LogError::Fenced(_)) {
+            tracing::warn!(
+                "batch of {} entries refused by the fence: {e}",
+                entries.len()
+            );
+            self.fenced = true;
+        } else {
+            tracing::error!("batch of {} entries not committed: {e}", entries.len());
+        }
+        batch.fail(&e);
+        prepared.fail(&e);
+    }
+
+    /// A commit is durable: move the committed state forward, publish the head and answer the
+    /// batch's writers.
+    fn integrated(
+        &mut self,
+        batch: Batch,
+        head: Arc<Head>,
+        entries: Vec<NewEntry>,
+        hashes: Vec<(u64, Sha256Hash)>,
+    ) {
         // Durable. Only now does the committed state move forward.
         if let Some((start, _)) = hashes.first() {
             self.cache.extend(*start, &hashes);
@@ -366,19 +444,6 @@ impl<S: LogStore> Sequencer<S> {
                 self.recent.remove(&u);
             }
         }
-        let head = match sign_head(
-            self.note_signer.as_ref(),
-            &self.origin,
-            self.size,
-            self.frontier.root(),
-        ) {
-            Ok(h) => Arc::new(h),
-            Err(e) => {
-                tracing::error!("checkpoint signing failed: {e}");
-                batch.fail(&LogError::Internal(e.to_string()));
-                return;
-            }
-        };
         if let Ok(mut h) = self.head.write() {
             *h = head.clone();
         }

@@ -47,6 +47,11 @@ pub struct StoredEntry {
 
 /// Durable storage for one log.
 pub trait LogStore: Send + Sync + 'static {
+    /// The PostgreSQL store underneath, if this is one: its logs can be shared by many nodes
+    /// (leases, fenced appends, queued entries). None for the embedded store.
+    fn as_pg(&self) -> Option<&crate::pg::PgStore> {
+        None
+    }
     /// Reads a metadata value.
     fn meta(&self, key: &str) -> impl Future<Output = Result<Option<String>, LogError>> + Send;
     /// Writes a metadata value (durably).

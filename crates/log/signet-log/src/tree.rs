@@ -76,6 +76,32 @@ impl<S: LogStore> HashCache<S> {
         })
     }
 
+    /// Loads the stored hashes of a tree of `size` leaves this cache does not hold yet (growth
+    /// another node's sequencer stored), up to the cap.
+    pub(crate) async fn grow_to(&self, size: u64) -> Result<(), LogError> {
+        let total = StoredIndex::count(TreeSize(size));
+        let want = usize::try_from(total).unwrap_or(usize::MAX).min(self.cap) as u64;
+        let have = self
+            .mem
+            .read()
+            .map_err(|_| LogError::Internal("hash cache poisoned".into()))?
+            .len() as u64;
+        let mut next = have;
+        let mut more = Vec::new();
+        while next < want {
+            let end = next.saturating_add(10_000).min(want);
+            let idx: Vec<u64> = (next..end).collect();
+            more.extend(self.store.read_hashes(&idx).await?);
+            next = end;
+        }
+        if let Ok(mut m) = self.mem.write()
+            && m.len() as u64 == have
+        {
+            m.extend(more);
+        }
+        Ok(())
+    }
+
     /// Appends hashes stored at `start..` (after they are durable).
     pub(crate) fn extend(&self, start: u64, hashes: &[(u64, Sha256Hash)]) {
         if let Ok(mut m) = self.mem.write()

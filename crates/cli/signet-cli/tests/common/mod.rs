@@ -17,7 +17,9 @@ impl Listening {
     /// Runs `signet <args>` (with `RUST_LOG=warn`, plus `env`) and waits for its URL.
     pub fn start(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
-        cmd.args(args).env("RUST_LOG", "warn");
+        cmd.args(args)
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -31,13 +33,14 @@ impl Listening {
             .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
             .arg(env!("CARGO_BIN_EXE_signet"))
             .args(args)
-            .env("RUST_LOG", "warn");
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::inherit());
         Self::spawn(cmd)
     }
 
-    /// Spawns `cmd` and waits for its URL.
-    fn spawn(mut cmd: Command) -> Self {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    /// Spawns `cmd` (its stderr as the caller set it) and waits for its URL.
+    pub fn spawn(mut cmd: Command) -> Self {
+        cmd.stdout(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
@@ -223,4 +226,18 @@ pub fn trust_config_with_tsa(dir: &std::path::Path, url: &str) -> std::path::Pat
     let path = dir.join("trust_config_tsa.json");
     std::fs::write(&path, tc.to_string()).unwrap();
     path
+}
+
+/// Copies the directory `from` (recursively) to `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
 }

@@ -1,0 +1,317 @@
+//! Many nodes on one PostgreSQL database: per log, one coordinator task on every node.
+//!
+//! * The lease: every [`RENEW`] the coordinator renews the lease it holds, or tries to take an
+//!   expired one ([`PgStore::acquire_lease`]: a takeover bumps the tree's epoch). The database's
+//!   clock is the only clock leases use.
+//! * The leader runs a [`Sequencer`](crate::sequencer) started from the tree as stored (size,
+//!   frontier, hash cache read at takeover). Every batch it commits is fenced by its epoch and
+//!   the size it started from ([`PgStore::append_fenced`]); a refused batch stops it (the node
+//!   steps down) and its writers hand their entries to the database's queue. It also drains the
+//!   `pending` queue: entries written at other nodes.
+//! * A follower serves reads at the head it read from the database (the signed checkpoint
+//!   stored with the size, its root checked against the stored hashes before it is served),
+//!   refreshed on each NOTIFY of the tree's channel and every [`TICK`]; a write there is queued in `pending` and answered once it is
+//!   integrated ([`append_queued`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use signet_tlog::{Checkpoint, Frontier, SignedNote};
+use signet_types::{Sha256Hash, TreeSize};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::LogError;
+use crate::log::{AppendLog, Parts};
+use crate::pg::{LEASE, PgStore, RENEW};
+use crate::sequencer::{Committed, Head, Job, LeafEntry, MAX_BATCH, QUEUE, sign_head};
+use crate::store::LogStore;
+use crate::tree::with_tree;
+
+/// How often a follower reads the published head and the leader drains the queue of entries
+/// written at other nodes (also how often a waiting writer looks for its entry without news).
+pub const TICK: Duration = Duration::from_millis(25);
+
+/// How long a write queued for another node's sequencer waits to be integrated before it is
+/// answered 503 (it stays queued: a later leader may still integrate it). Longer than a
+/// takeover (at most [`LEASE`] + [`RENEW`] after a leader dies).
+pub const WAIT: Duration = Duration::from_secs(20);
+
+type Reply = oneshot::Receiver<Result<Committed, LogError>>;
+
+/// The coordinator of one log on this node; ends when `stop`'s sender is dropped (the log is
+/// closed), giving up the lease if it holds it.
+pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watch::Receiver<()>) {
+    let Some(pg) = parts.store.as_pg() else {
+        return;
+    };
+    let mut leading: Option<(i64, tokio::task::JoinHandle<()>)> = None;
+    let mut renewed = Instant::now();
+    let mut lease_due = Instant::now();
+    let mut drained: HashMap<Sha256Hash, Reply> = HashMap::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Integrations and queued entries are announced on the tree's channel: the coordinator
+    // wakes on them at once, and polls every TICK whatever happens to the listening connection.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let listener = {
+        let (pg, wake) = (pg.clone(), wake.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = pg.listen(wake.clone()).await {
+                    tracing::debug!("listening for log {}: {e}", pg.name());
+                }
+                tokio::time::sleep(RENEW).await;
+            }
+        })
+    };
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = wake.notified() => {}
+            r = stop.changed() => if r.is_err() { break },
+        }
+        if let Some((_, task)) = &leading
+            && task.is_finished()
+        {
+            tracing::warn!(
+                "stepped down as leader of {}: its sequencer stopped (fenced)",
+                pg.name()
+            );
+            leading = None;
+            drained.clear();
+        }
+        if Instant::now() >= lease_due {
+            lease_due = Instant::now().checked_add(RENEW).unwrap_or(lease_due);
+            let frozen = parts.frozen.load(std::sync::atomic::Ordering::SeqCst);
+            match &leading {
+                // An inactive shard takes no entries: no sequencer to run.
+                Some(_) if frozen => {
+                    step_down(&parts, &mut leading, "the tree is an inactive shard");
+                    drained.clear();
+                }
+                Some((epoch, _)) => match pg.renew_lease(*epoch).await {
+                    Ok(true) => renewed = Instant::now(),
+                    Ok(false) => {
+                        step_down(&parts, &mut leading, "another node took the lease");
+                        drained.clear();
+                    }
+                    // The fence keeps a leader that cannot renew harmless; it gives up once
+                    // its lease must have expired.
+                    Err(e) if renewed.elapsed() >= LEASE => {
+                        step_down(
+                            &parts,
+                            &mut leading,
+                            &format!("cannot renew the lease: {e}"),
+                        );
+                        drained.clear();
+                    }
+                    Err(e) => tracing::warn!("renewing the lease of {}: {e}", pg.name()),
+                },
+                None if !frozen => match pg.acquire_lease().await {
+                    Ok(Some(epoch)) => match take_over(&parts, pg, epoch).await {
+                        Ok(task) => {
+                            renewed = Instant::now();
+                            leading = Some((epoch, task));
+                        }
+                        Err(e) => {
+                            tracing::error!("taking over {} failed: {e}", pg.name());
+                            let _ = pg.release_lease(epoch).await;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("lease of {}: {e}", pg.name()),
+                },
+                None => {}
+            }
+        }
+        let r = if leading.is_some() {
+            drain(&parts, pg, &mut drained).await
+        } else {
+            refresh(&parts, pg).await
+        };
+        if let Err(e) = r {
+            tracing::warn!("log {}: {e}", pg.name());
+        }
+    }
+    listener.abort();
+    if let Some((epoch, task)) = leading.take() {
+        if let Ok(mut q) = parts.queue.write() {
+            *q = None;
+        }
+        let _ = task.await;
+        let _ = pg.release_lease(epoch).await;
+    }
+}
+
+fn step_down<S: LogStore>(
+    parts: &Parts<S>,
+    leading: &mut Option<(i64, tokio::task::JoinHandle<()>)>,
+    why: &str,
+) {
+    if let Some((epoch, _)) = leading.take() {
+        // Closing the queue ends the sequencer once its batches are settled (a batch committed
+        // after another node took over is refused by the fence).
+        if let Ok(mut q) = parts.queue.write() {
+            *q = None;
+        }
+        if let Some(pg) = parts.store.as_pg() {
+            tracing::warn!(
+                "stepped down as leader of {} (epoch {epoch}): {why}",
+                pg.name()
+            );
+        }
+    }
+}
+
+/// Starts a sequencer from the tree as stored, fenced by `epoch`.
+async fn take_over<S: LogStore>(
+    parts: &Parts<S>,
+    pg: &PgStore,
+    epoch: i64,
+) -> Result<tokio::task::JoinHandle<()>, LogError> {
+    // Under the lease nobody else commits: the stored tree is the one to continue.
+    let size = pg.size().await?;
+    let idx: Vec<u64> = Frontier::stored_indexes(TreeSize(size))
+        .iter()
+        .map(|i| i.0)
+        .collect();
+    let frontier = Frontier::from_hashes(TreeSize(size), pg.read_hashes(&idx).await?)?;
+    parts.cache.grow_to(size).await?;
+    let head = sign_head(
+        parts.note_signer.as_ref(),
+        &parts.origin,
+        size,
+        frontier.root(),
+    )?;
+    parts.publish(Arc::new(head));
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let task = tokio::spawn(parts.sequencer(size, frontier, Some(epoch)).run(rx));
+    if let Ok(mut q) = parts.queue.write() {
+        *q = Some(tx);
+    }
+    tracing::info!(
+        "became leader of {} at epoch {epoch} (node {}, tree size {size})",
+        pg.name(),
+        pg.node_id()
+    );
+    Ok(task)
+}
+
+/// A follower's head: the checkpoint the leader stored with the tree's size, served once its
+/// root is the stored hashes' root at that size.
+async fn refresh<S: LogStore>(parts: &Parts<S>, pg: &PgStore) -> Result<(), LogError> {
+    let (size, checkpoint) = pg.published().await?;
+    if size <= parts.head().size {
+        return Ok(());
+    }
+    let Some(checkpoint) = checkpoint else {
+        return Ok(());
+    };
+    let note = SignedNote::parse(&checkpoint)?;
+    let cp = Checkpoint::parse(&note.text)?;
+    if cp.size.0 != size {
+        return Err(LogError::Storage(format!(
+            "the stored checkpoint has {} entries, the tree {size}",
+            cp.size.0
+        )));
+    }
+    parts.cache.grow_to(size).await?;
+    let root = with_tree(parts.cache.as_ref(), |t| t.root(TreeSize(size))).await?;
+    if root != cp.root_hash {
+        return Err(LogError::Storage(format!(
+            "the stored checkpoint's root at size {size} is not the stored tree's"
+        )));
+    }
+    parts.publish(Arc::new(Head {
+        size,
+        root,
+        checkpoint,
+    }));
+    Ok(())
+}
+
+/// The leader takes entries queued at other nodes into its sequencer (each once while it is
+/// in flight; the commit deletes them from the queue).
+async fn drain<S: LogStore>(
+    parts: &Parts<S>,
+    pg: &PgStore,
+    drained: &mut HashMap<Sha256Hash, Reply>,
+) -> Result<(), LogError> {
+    let mut duplicates = false;
+    drained.retain(|_, rx| match rx.try_recv() {
+        Err(oneshot::error::TryRecvError::Empty) => true,
+        Ok(Err(LogError::Duplicate { .. })) => {
+            duplicates = true;
+            false
+        }
+        _ => false,
+    });
+    if duplicates {
+        pg.drop_integrated_pending().await?;
+    }
+    if drained.len() >= MAX_BATCH {
+        return Ok(());
+    }
+    let queue = parts.queue.read().ok().and_then(|q| q.clone());
+    let Some(queue) = queue else {
+        return Ok(());
+    };
+    for entry in pg.pending(MAX_BATCH).await? {
+        let leaf = entry.leaf_hash;
+        if drained.contains_key(&leaf) {
+            continue;
+        }
+        let (reply, rx) = oneshot::channel();
+        if queue.try_send(Job { entry, reply }).is_err() {
+            break;
+        }
+        drained.insert(leaf, rx);
+    }
+    Ok(())
+}
+
+/// A write at a node that is not (or no longer) the sequencer: queued in the database, answered
+/// once the leader integrated it, from the stored entry and a head that holds it. A leaf
+/// already in the log, or already queued by another writer, is a [`LogError::Duplicate`].
+pub(crate) async fn append_queued<S: LogStore>(
+    pg: &PgStore,
+    log: &AppendLog<S>,
+    entry: LeafEntry,
+) -> Result<Committed, LogError> {
+    let leaf = entry.leaf_hash;
+    let duplicate = || LogError::Duplicate {
+        entry_id: signet_rekor::entry_id(log.tree_id(), &leaf.to_hex()),
+    };
+    if !pg.find(std::slice::from_ref(&leaf)).await?.is_empty() || !pg.enqueue(&entry).await? {
+        return Err(duplicate());
+    }
+    let mut heads = log.heads();
+    let start = Instant::now();
+    loop {
+        heads.mark_unchanged();
+        if let Some(e) = pg.entry_by_uuid(&leaf).await? {
+            let head = log.head();
+            if e.index < head.size {
+                return Ok(Committed {
+                    index: e.index,
+                    integrated_time: e.integrated_time,
+                    signature: e.set,
+                    head,
+                });
+            }
+        }
+        let waited = start.elapsed();
+        if waited >= WAIT {
+            return Err(LogError::Unavailable(format!(
+                "the entry was queued for the log's sequencer (log {}) but not integrated within \
+                 {} s; no node may hold the log's lease. It stays queued: retry later (a retry \
+                 answers 409 once it is in the log)",
+                pg.name(),
+                WAIT.as_secs()
+            )));
+        }
+        let left = WAIT.saturating_sub(waited).min(TICK.saturating_mul(4));
+        let _ = tokio::time::timeout(left, heads.changed()).await;
+    }
+}
