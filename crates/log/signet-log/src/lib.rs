@@ -49,6 +49,7 @@ mod clock;
 mod error;
 mod files;
 mod log;
+pub mod metric;
 pub mod pg;
 mod rekor;
 mod rekor_v2;

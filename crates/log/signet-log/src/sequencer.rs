@@ -158,6 +158,7 @@ impl<S: LogStore> Sequencer<S> {
         let mut next = Batch::empty(self.size, self.frontier.clone());
         let mut inflight: Option<(Commit, Batch)> = None;
         let mut open = true;
+        crate::metric::committed(&self.origin, 0, self.size);
         loop {
             if inflight.is_none() && !next.replies.is_empty() {
                 let fresh = Batch::empty(next.new_size, next.frontier.clone());
@@ -303,8 +304,14 @@ impl<S: LogStore> Sequencer<S> {
         let entries = std::mem::take(&mut batch.entries);
         let hashes = std::mem::take(&mut batch.hashes);
         let new_size = batch.new_size;
+        let log = self.origin.clone();
         let fut: Commit = Box::pin(async move {
+            let started = std::time::Instant::now();
             let r = store.append(&entries, &hashes, new_size).await;
+            let took = started.elapsed().as_secs_f64();
+            metrics::histogram!(crate::metric::COMMIT_SECONDS, "log" => log.clone()).record(took);
+            metrics::histogram!(crate::metric::BATCH_SIZE, "log" => log)
+                .record(entries.len() as f64);
             (r, entries, hashes)
         });
         (fut, batch)
@@ -385,6 +392,7 @@ impl<S: LogStore> Sequencer<S> {
         // The tree is durable: record its checkpoint outside the store (a separate task writes
         // the latest one; failures are logged there).
         let _ = self.recorder.send(head.checkpoint.clone());
+        crate::metric::committed(&self.origin, entries.len(), self.size);
         tracing::debug!(
             size = self.size,
             batch = entries.len(),

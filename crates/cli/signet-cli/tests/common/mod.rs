@@ -33,9 +33,22 @@ impl Listening {
         Self::spawn(cmd)
     }
 
+    /// Runs `signet <args>` (with `RUST_LOG=info`), its stderr written to `log`, and waits for
+    /// its URL.
+    pub fn start_logging_to(args: &[&str], log: &std::path::Path) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+        cmd.args(args).env("RUST_LOG", "info");
+        Self::spawn_with(cmd, std::fs::File::create(log).unwrap().into())
+    }
+
     /// Spawns `cmd` and waits for its URL.
-    fn spawn(mut cmd: Command) -> Self {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    fn spawn(cmd: Command) -> Self {
+        Self::spawn_with(cmd, Stdio::inherit())
+    }
+
+    /// Spawns `cmd` with `stderr` and waits for its URL.
+    fn spawn_with(mut cmd: Command, stderr: Stdio) -> Self {
+        cmd.stdout(Stdio::piped()).stderr(stderr);
         let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
