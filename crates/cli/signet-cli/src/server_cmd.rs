@@ -336,7 +336,13 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let log = Arc::new(inst.log);
     let v1_checkpoints =
         witnessed(&log, "transparency log", &witnesses, args.witness_interval).await?;
-    let readiness = readiness(&log, &ct, &v2);
+    let readiness = readiness(&log, &ct, &v2).check("CA key", {
+        let svc = ca_svc.clone();
+        move || {
+            let r = svc.ca.probe().map_err(|e| e.to_string());
+            async move { r }
+        }
+    });
     let mut app = signet_server::rekor_router_with(log, v1_checkpoints)
         .merge(signet_server::ca::fulcio_router(ca_svc))
         .merge(signet_server::ca::ct_router(ct));

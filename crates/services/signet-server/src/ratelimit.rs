@@ -25,7 +25,6 @@ pub const WRITE_ROUTES: &[&str] = &[
     "/api/v1/log/entries",
     "/api/v2/log/entries",
     "/api/v2/signingCert",
-    "/ct/v1/add-chain",
     "/ct/v1/add-pre-chain",
     "/api/v1/timestamp",
 ];
