@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 
@@ -119,7 +119,7 @@ async fn limit(limiter: &Limiter, req: Request, next: Next) -> Response {
     match limiter.buckets.check_key(&ip) {
         Ok(()) => next.run(req).await,
         Err(not_until) => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(limiter.buckets.clock().now());
             // Whole seconds, rounded up, at least 1.
             let secs = wait
                 .as_secs()
