@@ -13,7 +13,9 @@
 #   6. interop: python-tuf 7.0.1 (ngclient) refreshes a TUF repository signet-tuf wrote;
 #   7. interop: OpenSSL's `openssl ts` and sigstore-python (rfc3161-client) use signet's TSA;
 #      sigstore-python signs through signet's Rekor v2 log and TSA, and the clients verify
-#      each other's v2 bundles.
+#      each other's v2 bundles;
+#   8. interop: three signet nodes on one PostgreSQL database, sigstore-python and sigstore-js
+#      signing through followers and again after the leader is killed.
 # Ends with one line: "all tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +76,11 @@ bash tests/interop/tuf_server.sh "$venv" "$npmdir" target/debug/signet 2>&1 | te
 # Rekor v2 and the TSA: sigstore-python signs against `signet server --tlog-api v2` (CA, v2 log,
 # TSA) and verifies; signet, sigstore-python and sigstore-js verify each other's v2 bundles.
 bash tests/interop/rekor_v2_tsa.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
+# Three signet nodes on one PostgreSQL database: sigstore-python and sigstore-js sign through
+# followers, verify what signet signed through the leader, and sign again after the leader is
+# killed (-9). The database is a throwaway cluster (signet-testkit's signet-pgcluster).
+cargo build -q --locked -p signet-testkit --bin signet-pgcluster
+bash tests/interop/multinode_peers.sh "$venv" "$npmdir" target/debug/signet target/debug/signet-pgcluster 2>&1 | tee -a "$log"
 # Container images in a real registry (docker-registry, installed by scripts/registry.sh).
 bash tests/interop/oci_peers.sh "$venv" "$npmdir" target/debug/signet 2>&1 | tee -a "$log"
 

@@ -29,6 +29,7 @@ mod monitor_cmd;
 mod net;
 mod oidc_cmd;
 mod online;
+mod operate;
 mod release_cmd;
 mod rotate_cmd;
 mod server_cmd;

@@ -93,6 +93,8 @@ pub struct ServerArgs {
     node_id: Option<String>,
     #[command(flatten)]
     limits: ConnectionArgs,
+    #[command(flatten)]
+    operate: crate::operate::OperateArgs,
 }
 
 /// `--tlog-api`.
@@ -185,12 +187,7 @@ pub fn run(args: ServerArgs, effective: String) -> Result<()> {
         print!("{effective}");
         return Ok(());
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crate::operate::init_logging(args.operate.log_format);
     signet_server::log_panics();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -259,6 +256,7 @@ fn oidc_config(args: &ServerArgs) -> Result<signet_oidc::IssuerConfig> {
 /// `--check-config`: every check a start makes that needs neither the network nor a write.
 fn check_config(args: &ServerArgs) -> Result<()> {
     WitnessSpec::parse_all(&args.witnesses)?;
+    args.operate.rate_limit()?;
     let transport = args.limits.transport(args.addr)?;
     oidc_config(args)?;
     if let Some(url) = &args.database.database {
@@ -278,6 +276,9 @@ fn check_config(args: &ServerArgs) -> Result<()> {
 async fn serve(args: ServerArgs) -> Result<()> {
     let witnesses = WitnessSpec::parse_all(&args.witnesses)?;
     let transport = args.limits.transport(args.addr)?;
+    let rate_limit = args.operate.rate_limit()?;
+    // Before the logs open, so their first tree sizes are recorded.
+    let metrics = signet_server::observe::install_recorder()?;
     // The database first: an unusable one stops the server before anything is created.
     let backend = match args.database.backend(&args.data_dir).await? {
         signet_log::Backend::Postgres { db, root } => {
@@ -454,12 +455,28 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let log = Arc::new(inst.log);
     let v1_checkpoints =
         witnessed(&log, "transparency log", &witnesses, args.witness_interval).await?;
+    let readiness = readiness(&log, &ct, &v2).check("CA key", {
+        let svc = ca_svc.clone();
+        move || {
+            let r = svc.ca.probe().map_err(|e| e.to_string());
+            async move { r }
+        }
+    });
     let mut app = signet_server::rekor_router_with(log, v1_checkpoints)
         .merge(signet_server::ca::fulcio_router(ca_svc))
         .merge(signet_server::ca::ct_router(ct));
     for r in routers {
         app = app.merge(r);
     }
+    if let Some(limit) = rate_limit {
+        app = signet_server::ratelimit::layer(app, limit);
+    }
+    app = app.merge(crate::operate::routes(
+        metrics,
+        readiness,
+        crate::tuf_serve::repo_dir(&args.data_dir),
+        args.operate.ready_tuf_margin,
+    ));
     // One machine-readable line on stdout, so scripts and tests can find the port.
     println!(
         "signet listening on {url} (CA, CT log, transparency log tree {} size {}{})",
@@ -475,6 +492,32 @@ async fn serve(args: ServerArgs) -> Result<()> {
     unless_a_sequencer_stops(server, sequencers).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `/readyz`'s checks of the logs: each one's sequencer runs, and its store takes a write and
+/// its key signs ([`signet_log::AppendLog::probe`]).
+fn readiness(
+    log: &Arc<signet_log::ShardedLog<signet_log::Store>>,
+    ct: &Arc<signet_ct::CtLog>,
+    v2: &Arc<signet_log::RekorV2Log<signet_log::Store>>,
+) -> signet_server::observe::Readiness {
+    let (l, c, v) = (log.clone(), ct.clone(), v2.clone());
+    signet_server::observe::Readiness::new()
+        .sequencer("transparency log sequencer", log.sequencer_stopped())
+        .sequencer("CT log sequencer", ct.sequencer_stopped())
+        .sequencer("Rekor v2 log sequencer", v2.log().sequencer_stopped())
+        .check("transparency log store and key", move || {
+            let l = l.clone();
+            async move { l.active().log().probe().await.map_err(|e| e.to_string()) }
+        })
+        .check("CT log store and key", move || {
+            let c = c.clone();
+            async move { c.probe().await.map_err(|e| e.to_string()) }
+        })
+        .check("Rekor v2 log store and key", move || {
+            let v = v.clone();
+            async move { v.log().probe().await.map_err(|e| e.to_string()) }
+        })
 }
 
 /// What the checkpoint endpoint of `log` serves: with witnesses, the witnessed checkpoint

@@ -134,6 +134,11 @@ impl CtLog {
         self.log.sequencer_stopped()
     }
 
+    /// See [`signet_log::AppendLog::probe`].
+    pub async fn probe(&self) -> Result<(), signet_log::LogError> {
+        self.log.probe().await
+    }
+
     /// The accepted roots.
     pub fn roots(&self) -> &[Certificate] {
         &self.roots

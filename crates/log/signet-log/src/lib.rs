@@ -49,6 +49,7 @@ mod clock;
 mod error;
 mod files;
 mod log;
+pub mod metric;
 pub mod migrate;
 mod node;
 pub mod pg;

@@ -385,6 +385,27 @@ impl<S: LogStore> AppendLog<S> {
         }
     }
 
+    /// Whether the log can take writes, for a readiness check: the sequencer is running, the
+    /// log key signs (a probe message, verified with its public key) and the store commits a
+    /// write (the `readiness_probe` metadata row, written again each time). Reads nothing else
+    /// and touches no entry.
+    pub async fn probe(&self) -> Result<(), LogError> {
+        if let Some(why) = self.stopped.borrow().as_ref() {
+            return Err(LogError::Internal(format!("sequencer stopped: {why}")));
+        }
+        let probe = b"signet readiness probe";
+        let key = self.key.signing_key();
+        key.sign(probe)
+            .map_err(|e| e.to_string())
+            .and_then(|sig| {
+                key.public_key()
+                    .verify(probe, &sig)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| LogError::Internal(format!("log key unusable: {e}")))?;
+        self.store.set_meta("readiness_probe", "ok").await
+    }
+
     /// The latest integrated tree and its signed checkpoint.
     pub fn head(&self) -> Arc<Head> {
         read_head(&self.head)

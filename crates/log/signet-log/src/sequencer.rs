@@ -169,6 +169,7 @@ impl<S: LogStore> Sequencer<S> {
         let mut next = Batch::empty(self.size, self.frontier.clone());
         let mut inflight: Option<(Commit, Batch)> = None;
         let mut open = true;
+        crate::metric::committed(&self.origin, 0, self.size);
         loop {
             if self.fenced {
                 break;
@@ -335,7 +336,10 @@ impl<S: LogStore> Sequencer<S> {
         )
         .map(Arc::new);
         let epoch = self.epoch;
+        let log = self.origin.clone();
         let fut: Commit = Box::pin(async move {
+            let started = std::time::Instant::now();
+            let batch_len = entries.len();
             let r = match head {
                 Err(e) => Err(e),
                 Ok(head) => match (epoch, store.as_pg()) {
@@ -349,6 +353,9 @@ impl<S: LogStore> Sequencer<S> {
                         .map(|()| head),
                 },
             };
+            let took = started.elapsed().as_secs_f64();
+            metrics::histogram!(crate::metric::COMMIT_SECONDS, "log" => log.clone()).record(took);
+            metrics::histogram!(crate::metric::BATCH_SIZE, "log" => log).record(batch_len as f64);
             (r, entries, hashes)
         });
         (fut, batch)
@@ -450,6 +457,7 @@ impl<S: LogStore> Sequencer<S> {
         // The tree is durable: record its checkpoint outside the store (a separate task writes
         // the latest one; failures are logged there).
         let _ = self.recorder.send(head.checkpoint.clone());
+        crate::metric::committed(&self.origin, entries.len(), self.size);
         tracing::debug!(
             size = self.size,
             batch = entries.len(),

@@ -447,6 +447,24 @@ impl CaChain {
     pub fn chain_pem(&self) -> Vec<String> {
         vec![self.intermediate.to_pem(), self.root.to_pem()]
     }
+
+    /// Whether the issuing key still signs, for a readiness check: a probe message signed by
+    /// the signer and verified with the intermediate certificate's public key (a key file and
+    /// a certificate that no longer match, or a signer that fails, are reported).
+    pub fn probe(&self) -> Result<(), CaError> {
+        let msg = b"signet readiness probe";
+        let sig = rcgen::SigningKey::sign(&self.signer, msg)
+            .map_err(|e| CaError::Material(format!("the CA key cannot sign: {e}")))?;
+        self.intermediate
+            .public_key()
+            .map_err(|e| CaError::Material(format!("intermediate certificate: {e}")))?
+            .verify(msg, &sig)
+            .map_err(|e| {
+                CaError::Material(format!(
+                    "the CA key's signature does not verify with the intermediate certificate: {e}"
+                ))
+            })
+    }
 }
 
 fn distinguished_name(c: &Certificate) -> Result<DistinguishedName, CaError> {
@@ -498,6 +516,39 @@ pub fn check_private(path: &Path) -> Result<(), CaError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// A signer that knows its public key but cannot sign (an HSM gone away).
+    struct Unreachable(FileSigner);
+
+    impl PublicKeyData for Unreachable {
+        fn der_bytes(&self) -> &[u8] {
+            self.0.der_bytes()
+        }
+        fn algorithm(&self) -> &'static SignatureAlgorithm {
+            self.0.algorithm()
+        }
+    }
+
+    impl rcgen::SigningKey for Unreachable {
+        fn sign(&self, _: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+            Err(rcgen::Error::RemoteKeyError)
+        }
+    }
+
+    /// The readiness probe passes for a working key and names a key that cannot sign.
+    #[test]
+    fn the_probe_signs_and_verifies() {
+        let now = time::OffsetDateTime::now_utc();
+        let (chain, _, ik) = CaChain::generate("signet test", now).unwrap();
+        chain.probe().unwrap();
+        let (i, r) = (
+            chain.intermediate().der().to_vec(),
+            chain.root().der().to_vec(),
+        );
+        let broken = CaChain::from_parts(&i, &r, Arc::new(Unreachable(ik))).unwrap();
+        let e = broken.probe().unwrap_err().to_string();
+        assert!(e.contains("the CA key cannot sign"), "{e}");
+    }
 
     /// A temporary file left by an interrupted earlier write (a key's, 0600) must not lend its
     /// mode to the file written next: the certificates come out with the certificate mode (as a

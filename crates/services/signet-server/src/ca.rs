@@ -27,9 +27,33 @@ pub struct OidcAuthenticator(pub signet_oidc::Verifier);
 /// to the issuer stay in the server log.
 fn token_refused(e: signet_oidc::OidcError) -> FulcioError {
     use signet_oidc::OidcError as E;
+    metrics::counter!(crate::observe::TOKEN_FAILURES, "reason" => token_failure_reason(&e))
+        .increment(1);
     match e {
         E::Config(_) | E::Discovery(_) => FulcioError::invalid(msg::TOKEN, e.to_string()),
         _ => FulcioError::invalid(&format!("{}: {e}", msg::TOKEN), e.to_string()),
+    }
+}
+
+/// The `reason` label of a refused token: one word per kind of failure.
+fn token_failure_reason(e: &signet_oidc::OidcError) -> &'static str {
+    use signet_oidc::OidcError as E;
+    match e {
+        E::Malformed(_) => "malformed",
+        E::UnknownIssuer(_) => "unknown_issuer",
+        E::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+        E::UnknownKey => "unknown_key",
+        E::BadSignature => "bad_signature",
+        E::WrongAudience => "wrong_audience",
+        E::Expired => "expired",
+        E::NotYetValid => "not_yet_valid",
+        E::WrongIssuer => "wrong_issuer",
+        E::MissingClaim(_) => "missing_claim",
+        E::EmailNotVerified => "email_not_verified",
+        E::InvalidIdentity(_) => "invalid_identity",
+        E::Config(_) => "config",
+        E::Discovery(_) => "discovery",
+        _ => "other",
     }
 }
 
@@ -131,10 +155,16 @@ async fn signing_cert<A: Authenticator + 'static>(
             time::OffsetDateTime::now_utc(),
         )
         .await
+        .map(|chain| (chain, req.token))
     }
     .await;
     match result {
-        Ok(chain) => Json(fulcio::signing_certificate_json(&chain)).into_response(),
+        Ok((chain, token)) => {
+            // The token verified, so its issuer is one of the configured ones.
+            let issuer = signet_oidc::unverified_issuer(&token).unwrap_or_default();
+            metrics::counter!(crate::observe::CERTIFICATES, "issuer" => issuer).increment(1);
+            Json(fulcio::signing_certificate_json(&chain)).into_response()
+        }
         Err(e) => FulcioResponse(e).into_response(),
     }
 }

@@ -17,6 +17,8 @@
 )]
 
 pub mod ca;
+pub mod observe;
+pub mod ratelimit;
 pub mod rekor_v2;
 mod serve;
 pub mod tls;
@@ -25,7 +27,7 @@ pub mod witness;
 pub mod witnessing;
 
 pub use rekor_v2::{rekor_v2_router, rekor_v2_router_with};
-pub use serve::{Limits, SHUTDOWN_GRACE, connection_cap, serve};
+pub use serve::{Limits, MAX_HEADER_BYTES, SHUTDOWN_GRACE, connection_cap, serve};
 
 use std::sync::Arc;
 

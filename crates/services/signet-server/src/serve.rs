@@ -11,6 +11,7 @@
 //!   process's descriptor limit leaves room for (see [`connection_cap`]). At the cap the server
 //!   stops accepting (new clients wait in the kernel's queue) until a connection ends; it never
 //!   waits on one client.
+//! * A request header longer than [`MAX_HEADER_BYTES`] gets a 431 and the connection is closed.
 //! * An error from `accept` (for example `EMFILE`, out of descriptors) is logged and retried
 //!   after a short pause, so the server neither spins nor stops.
 //! * With TLS ([`crate::tls::TlsFiles`]), the handshake must end within
@@ -25,9 +26,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -57,6 +60,11 @@ impl Default for Limits {
 
 /// How long a graceful shutdown waits for requests in progress before closing anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Largest request header (request line and fields) read: a longer one is answered
+/// `431 Request Header Fields Too Large` and the connection closed. Identity tokens, the
+/// largest header signet's clients send, are a few KiB.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Pause after an `accept` error (such as `EMFILE`) before accepting again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -106,7 +114,7 @@ pub async fn serve(
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let mut app = crate::catch_panics(crate::json_errors(app));
+    let mut app = crate::observe::layer(crate::catch_panics(crate::json_errors(app)));
     if tls.is_some() {
         app = app.layer(axum::middleware::map_response(hsts));
     }
@@ -116,6 +124,7 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
         .keep_alive(true);
     let mut last_warning: Option<Instant> = None;
     tokio::pin!(shutdown);
@@ -131,15 +140,15 @@ pub async fn serve(
             r = listener.accept() => r,
             () = &mut shutdown => break,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 accept_error(e, &mut last_warning).await;
                 continue;
             }
         };
         let (io, activity) = Watched::new(stream);
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(with_peer(&app, peer));
         let idle = limits.idle_timeout;
         let watcher = graceful.watcher();
         let http = http.clone();
@@ -199,6 +208,27 @@ async fn hsts(mut response: axum::response::Response) -> axum::response::Respons
         axum::http::HeaderValue::from_static(crate::tls::HSTS),
     );
     response
+}
+
+/// `app` with the connection's peer address in every request's extensions, as axum's
+/// [`ConnectInfo`] (for per-client limits).
+fn with_peer(
+    app: &Router,
+    peer: SocketAddr,
+) -> impl tower::Service<
+    axum::http::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone
++ Send
++ 'static {
+    use tower::ServiceExt as _;
+    app.clone()
+        .map_request(move |mut r: axum::http::Request<hyper::body::Incoming>| {
+            r.extensions_mut().insert(ConnectInfo(peer));
+            r
+        })
 }
 
 /// After a failed `accept`: errors of one incoming connection are ignored; others (out of

@@ -38,6 +38,15 @@ impl Listening {
         Self::spawn(cmd)
     }
 
+    /// Runs `signet <args>` (with `RUST_LOG=info`), its stderr written to `log`, and waits for
+    /// its URL.
+    pub fn start_logging_to(args: &[&str], log: &std::path::Path) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+        cmd.args(args).env("RUST_LOG", "info");
+        cmd.stderr(std::fs::File::create(log).unwrap());
+        Self::spawn(cmd)
+    }
+
     /// Spawns `cmd` (its stderr as the caller set it) and waits for its URL.
     pub fn spawn(mut cmd: Command) -> Self {
         cmd.stdout(Stdio::piped());
