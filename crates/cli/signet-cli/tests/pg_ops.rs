@@ -433,3 +433,133 @@ async fn a_database_restart_mid_load_loses_no_acknowledged_entry() {
     drop(server);
     drop(cluster);
 }
+
+/// Unmounts a tmpfs when dropped (also when the test fails).
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// The database's disk fills while writers append (its tablespace is a small tmpfs, filled up
+/// by a file beside it): the writes that cannot be stored get a 5xx naming no success, never a
+/// 201; reads go on; every acknowledged entry is there and verifies; once space is freed,
+/// appends succeed again on the same tree. Needs root (to mount the tmpfs): skipped, saying
+/// so, otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_writes_cleanly_and_they_resume_when_space_returns() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+        .arg(&small)
+        .output();
+    if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!(
+            "skipped: cannot mount a tmpfs here (not root?): {:?}",
+            mounted.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        );
+        return;
+    }
+    let _mount = Mounted(small.clone());
+    let cluster = signet_testkit::postgres::private_cluster();
+    // The tablespace directory belongs to the user PostgreSQL runs as.
+    let owner = std::fs::metadata(cluster.dir()).unwrap();
+    std::os::unix::fs::chown(&small, Some(owner.uid()), Some(owner.gid())).unwrap();
+    let space = small.join("space");
+    std::fs::create_dir(&space).unwrap();
+    std::os::unix::fs::chown(&space, Some(owner.uid()), Some(owner.gid())).unwrap();
+    let admin = cluster.url("postgres");
+    cluster.psql(
+        &admin,
+        &format!("CREATE TABLESPACE small LOCATION '{}'", space.display()),
+    );
+    cluster.psql(&admin, "CREATE DATABASE onsmall TABLESPACE small");
+    let db = cluster.url("onsmall");
+    let data = tmp.path().join("data");
+    let server = start(&data, &["--database", &db]);
+    let url = server.url.clone();
+    let c = RekorClient::new(&url).unwrap();
+    let key = SigningKey::generate_p256().unwrap();
+    let append = |n: u32| {
+        let data = format!("entry {n}");
+        signet_rekor::proposed_hashedrekord(
+            &key.sign(data.as_bytes()).unwrap(),
+            &key.public_key().to_pem(),
+            &signet_crypto::sha256(data.as_bytes()).to_hex(),
+        )
+    };
+    let mut acked = Vec::new();
+    for n in 0..5 {
+        let (e, _) = c.create(&append(n)).await.unwrap();
+        acked.push(e.keys().next().unwrap().clone());
+    }
+    // Fill the disk: a file takes every free byte.
+    let filler = small.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.flush();
+    }
+    // Appends go on until the tables' free pages are used up, then fail with a 5xx.
+    let mut failed = 0u32;
+    let mut n = 5;
+    let mut why = String::new();
+    while failed < 5 {
+        match c.create(&append(n)).await {
+            Ok((e, _)) => acked.push(e.keys().next().unwrap().clone()),
+            Err(e) => {
+                why = e.to_string();
+                assert!(why.contains("50"), "not a 5xx: {why}");
+                failed += 1;
+            }
+        }
+        n += 1;
+        assert!(n < 20_000, "the disk never filled up");
+    }
+    // Reads go on while the disk is full.
+    let log_key = c.public_key().await.unwrap();
+    for id in &acked {
+        verify_entry(&c.get_by_uuid(id).await.unwrap(), &log_key).unwrap();
+    }
+    // Space returns: appends succeed again, on the same tree.
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut resumed = 0;
+    while resumed < 3 {
+        match c.create(&append(n)).await {
+            Ok((e, _)) => {
+                acked.push(e.keys().next().unwrap().clone());
+                resumed += 1;
+            }
+            Err(e) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "appends did not resume within 15 s of freeing space: {e}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+        n += 1;
+    }
+    let size = usize::try_from(c.log_info().await.unwrap().tree_size).unwrap();
+    assert!(size >= acked.len(), "{size} < {}", acked.len());
+    for id in &acked {
+        verify_entry(&c.get_by_uuid(id).await.unwrap(), &log_key).unwrap();
+    }
+    eprintln!(
+        "{} acknowledged, {failed} refused while the disk was full ({why}), tree size {size}",
+        acked.len()
+    );
+    drop(server);
+    drop(cluster);
+}
