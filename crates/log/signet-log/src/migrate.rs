@@ -361,7 +361,7 @@ impl Target for SqliteSide<'_> {
 // ---- PostgreSQL side ----
 
 struct PgSide<'t> {
-    tx: &'t tokio_postgres::Transaction<'t>,
+    tx: &'t deadpool_postgres::Transaction<'t>,
     tree: i64,
 }
 
@@ -475,26 +475,12 @@ impl Target for PgSide<'_> {
     async fn hashes(&self, rows: &[(i64, Vec<u8>)]) -> Result<(), LogError> {
         let idx: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let hs: Vec<&[u8]> = rows.iter().map(|r| &r.1[..]).collect();
-        self.tx
-            .execute(
-                "INSERT INTO hashes (tree, idx, h) \
-                 SELECT $1, i, h FROM UNNEST($2::bigint[], $3::bytea[]) AS x(i, h)",
-                &[&self.tree, &idx, &hs],
-            )
-            .await?;
-        Ok(())
+        crate::pg::insert_hashes(self.tx, self.tree, &idx, &hs).await
     }
     async fn keys(&self, rows: &[KeyRow]) -> Result<(), LogError> {
         let ks: Vec<&[u8]> = rows.iter().map(|r| &r.0[..]).collect();
         let us: Vec<&[u8]> = rows.iter().map(|r| &r.1[..]).collect();
-        self.tx
-            .execute(
-                "INSERT INTO search_keys (tree, k, uuid) \
-                 SELECT $1, k, u FROM UNNEST($2::bytea[], $3::bytea[]) AS x(k, u)",
-                &[&self.tree, &ks, &us],
-            )
-            .await?;
-        Ok(())
+        crate::pg::insert_search_keys(self.tx, self.tree, &ks, &us).await
     }
 }
 

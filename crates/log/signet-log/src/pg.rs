@@ -804,7 +804,7 @@ impl PgStore {
             times.push(e.integrated_time);
             sets.push(&e.set[..]);
             for k in &e.index_keys {
-                keys.push(search_key(k).to_vec());
+                keys.push(search_key(k));
                 key_uuids.push(&e.uuid.0[..]);
             }
         }
@@ -871,25 +871,9 @@ impl PgStore {
             }
             return Err(LogError::AlreadyStored(stored));
         }
-        if !keys.is_empty() {
-            let st = tx
-                .prepare_cached(
-                    "INSERT INTO search_keys (tree, k, uuid) \
-                     SELECT $1, k, u FROM UNNEST($2::bytea[], $3::bytea[]) AS x(k, u)",
-                )
-                .await?;
-            tx.execute(&st, &[&self.tree, &keys, &key_uuids]).await?;
-        }
-        if !hashes.is_empty() {
-            let st = tx
-                .prepare_cached(
-                    "INSERT INTO hashes (tree, idx, h) \
-                     SELECT $1, i, h FROM UNNEST($2::bigint[], $3::bytea[]) AS x(i, h)",
-                )
-                .await?;
-            tx.execute(&st, &[&self.tree, &hash_idx, &hash_vals])
-                .await?;
-        }
+        let key_refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        insert_search_keys(&tx, self.tree, &key_refs, &key_uuids).await?;
+        insert_hashes(&tx, self.tree, &hash_idx, &hash_vals).await?;
         if fence.is_some() {
             let st = tx
                 .prepare_cached(
@@ -910,6 +894,48 @@ impl PgStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Stores search keys of `tree` (`keys[i]` finds `uuids[i]`) in one statement, in transaction
+/// `tx`: the append's and the migration's.
+pub(crate) async fn insert_search_keys(
+    tx: &deadpool_postgres::Transaction<'_>,
+    tree: i64,
+    keys: &[&[u8]],
+    uuids: &[&[u8]],
+) -> Result<(), LogError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let st = tx
+        .prepare_cached(
+            "INSERT INTO search_keys (tree, k, uuid) \
+             SELECT $1, k, u FROM UNNEST($2::bytea[], $3::bytea[]) AS x(k, u)",
+        )
+        .await?;
+    tx.execute(&st, &[&tree, &keys, &uuids]).await?;
+    Ok(())
+}
+
+/// Stores Merkle hashes of `tree` (`hashes[i]` at stored index `idx[i]`) in one statement, in
+/// transaction `tx`: the append's and the migration's.
+pub(crate) async fn insert_hashes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    tree: i64,
+    idx: &[i64],
+    hashes: &[&[u8]],
+) -> Result<(), LogError> {
+    if idx.is_empty() {
+        return Ok(());
+    }
+    let st = tx
+        .prepare_cached(
+            "INSERT INTO hashes (tree, idx, h) \
+             SELECT $1, i, h FROM UNNEST($2::bigint[], $3::bytea[]) AS x(i, h)",
+        )
+        .await?;
+    tx.execute(&st, &[&tree, &idx, &hashes]).await?;
+    Ok(())
 }
 
 impl LogStore for PgStore {
