@@ -100,12 +100,13 @@ pub struct AppendLog<S: LogStore> {
     /// The local sequencer's queue: always there for the embedded store; on PostgreSQL only
     /// while this node holds the log's lease (see [`crate::node`]).
     queue: Queue,
-    /// Every published checkpoint (writers waiting for another node's sequencer wake on it).
-    recorder: Arc<watch::Sender<String>>,
     /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
     stopped: watch::Receiver<Option<String>>,
     /// Dropped with the log: ends a multi-node coordinator (which then gives up its lease).
     _stop: watch::Sender<()>,
+    /// On PostgreSQL: where writes go while another node is the sequencer (see
+    /// [`crate::node::outbox`]).
+    outbox: Option<mpsc::Sender<crate::node::Waiter>>,
 }
 
 /// The local sequencer's queue, if this node runs one.
@@ -335,6 +336,11 @@ impl<S: LogStore> AppendLog<S> {
             frozen: frozen.clone(),
         });
         let (stop, stop_rx) = watch::channel(());
+        let outbox = store.as_pg().map(|_| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            tokio::spawn(crate::node::outbox(parts.clone(), rx));
+            tx
+        });
         let task = if store.as_pg().is_some() {
             // Many nodes may share this log: a coordinator takes the lease and runs the
             // sequencer while it holds it.
@@ -365,9 +371,9 @@ impl<S: LogStore> AppendLog<S> {
             frozen,
             head,
             queue: parts.queue.clone(),
-            recorder: parts.recorder.clone(),
             stopped,
             _stop: stop,
+            outbox,
         })
     }
 
@@ -486,7 +492,7 @@ impl<S: LogStore> AppendLog<S> {
                 self.tree_id
             )));
         }
-        let Some(pg) = self.store.as_pg() else {
+        let Some(outbox) = &self.outbox else {
             return self.append_here(entry).await;
         };
         // Shared by many nodes: through this node's sequencer while it leads; otherwise, or if
@@ -498,7 +504,17 @@ impl<S: LogStore> AppendLog<S> {
                 r => return r,
             }
         }
-        crate::node::append_queued(pg, self, entry).await
+        let (reply, rx) = oneshot::channel();
+        outbox
+            .try_send(crate::node::Waiter { entry, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => LogError::Overloaded,
+                mpsc::error::TrySendError::Closed(_) => {
+                    LogError::Unavailable("the log's outbox is closed".into())
+                }
+            })?;
+        rx.await
+            .map_err(|_| LogError::Unavailable("the log's outbox dropped the request".into()))?
     }
 
     /// Through this node's sequencer.
@@ -519,11 +535,6 @@ impl<S: LogStore> AppendLog<S> {
             mpsc::error::TrySendError::Closed(_) => stopped("stopped"),
         })?;
         rx.await.map_err(|_| stopped("dropped the request"))?
-    }
-
-    /// Wakes on every head this node publishes.
-    pub(crate) fn heads(&self) -> watch::Receiver<String> {
-        self.recorder.subscribe()
     }
 
     /// Appends an application-defined leaf (for example an RFC 6962 `MerkleTreeLeaf` of the CT

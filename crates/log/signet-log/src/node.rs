@@ -10,8 +10,9 @@
 //!   `pending` queue: entries written at other nodes.
 //! * A follower serves reads at the head it read from the database (the signed checkpoint
 //!   stored with the size, its root checked against the stored hashes before it is served),
-//!   refreshed on each NOTIFY of the tree's channel and every [`TICK`]; a write there is queued in `pending` and answered once it is
-//!   integrated ([`append_queued`]).
+//!   refreshed on each NOTIFY of the tree's channel and every [`TICK`]; writes there go through the
+//!   node's [`outbox`]: queued in `pending` in batches, and answered once they are
+//!   integrated (one query per published head finds every waiting entry it holds).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use signet_types::{Sha256Hash, TreeSize};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::LogError;
-use crate::log::{AppendLog, Parts};
+use crate::log::Parts;
 use crate::pg::{LEASE, PgStore, RENEW};
 use crate::sequencer::{Committed, Head, Job, LeafEntry, MAX_BATCH, QUEUE, sign_head};
 use crate::store::LogStore;
@@ -257,11 +258,17 @@ async fn drain<S: LogStore>(
     let Some(queue) = queue else {
         return Ok(());
     };
-    for entry in pg.pending(MAX_BATCH).await? {
+    // The queue's leaves first (no bodies), then the bodies of those not yet in flight: the
+    // in-flight ones stay queued until their batch commits, and are not read again.
+    let fresh: Vec<Sha256Hash> = pg
+        .pending_leaves(MAX_BATCH)
+        .await?
+        .into_iter()
+        .filter(|l| !drained.contains_key(l))
+        .take(MAX_BATCH.saturating_sub(drained.len()))
+        .collect();
+    for entry in pg.pending(&fresh).await? {
         let leaf = entry.leaf_hash;
-        if drained.contains_key(&leaf) {
-            continue;
-        }
         let (reply, rx) = oneshot::channel();
         if queue.try_send(Job { entry, reply }).is_err() {
             break;
@@ -271,47 +278,136 @@ async fn drain<S: LogStore>(
     Ok(())
 }
 
-/// A write at a node that is not (or no longer) the sequencer: queued in the database, answered
-/// once the leader integrated it, from the stored entry and a head that holds it. A leaf
-/// already in the log, or already queued by another writer, is a [`LogError::Duplicate`].
-pub(crate) async fn append_queued<S: LogStore>(
-    pg: &PgStore,
-    log: &AppendLog<S>,
-    entry: LeafEntry,
-) -> Result<Committed, LogError> {
-    let leaf = entry.leaf_hash;
-    let duplicate = || LogError::Duplicate {
-        entry_id: signet_rekor::entry_id(log.tree_id(), &leaf.to_hex()),
+/// A write waiting in this node's outbox for another node's sequencer.
+pub(crate) struct Waiter {
+    pub(crate) entry: LeafEntry,
+    pub(crate) reply: oneshot::Sender<Result<Committed, LogError>>,
+}
+
+/// The outbox of one log on this node: writes at a node that is not (or no longer) the
+/// sequencer are queued in the database, a batch of them in one statement, and each is
+/// answered once the leader integrated it, from a head that holds it: one query per head this
+/// node publishes finds every waiting entry that head holds. A leaf already in the log, or
+/// already queued by another writer, is a [`LogError::Duplicate`]; one not integrated within
+/// [`WAIT`] is answered [`LogError::Unavailable`] (it stays queued). Ends when every sender is
+/// dropped (the log is closed).
+pub(crate) async fn outbox<S: LogStore>(parts: Arc<Parts<S>>, mut rx: mpsc::Receiver<Waiter>) {
+    let Some(pg) = parts.store.as_pg() else {
+        return;
     };
-    if !pg.find(std::slice::from_ref(&leaf)).await?.is_empty() || !pg.enqueue(&entry).await? {
-        return Err(duplicate());
-    }
-    let mut heads = log.heads();
-    let start = Instant::now();
-    loop {
+    let duplicate = |leaf: &Sha256Hash| LogError::Duplicate {
+        entry_id: signet_rekor::entry_id(parts.tree_id, &leaf.to_hex()),
+    };
+    let mut heads = parts.recorder.subscribe();
+    let mut waiting = Waiting::new();
+    let mut tick = tokio::time::interval(TICK.saturating_mul(4));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut open = true;
+    while open || !waiting.is_empty() {
+        tokio::select! {
+            w = rx.recv(), if open && waiting.len() < MAX_WAITING => {
+                let Some(first) = w else {
+                    open = false;
+                    continue;
+                };
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(w) => batch.push(w),
+                        Err(_) => break,
+                    }
+                }
+                let mut fresh = Vec::with_capacity(batch.len());
+                let mut seen = std::collections::HashSet::with_capacity(batch.len());
+                for w in batch {
+                    let leaf = w.entry.leaf_hash;
+                    if waiting.contains_key(&leaf) || !seen.insert(leaf) {
+                        let _ = w.reply.send(Err(duplicate(&leaf)));
+                    } else {
+                        fresh.push(w);
+                    }
+                }
+                let entries: Vec<&LeafEntry> = fresh.iter().map(|w| &w.entry).collect();
+                match pg.enqueue(&entries).await {
+                    Ok(queued) => {
+                        let queued: std::collections::HashSet<Sha256Hash> =
+                            queued.into_iter().collect();
+                        let now = Instant::now();
+                        for w in fresh {
+                            let leaf = w.entry.leaf_hash;
+                            if queued.contains(&leaf) {
+                                waiting.insert(leaf, (w.reply, now));
+                            } else {
+                                let _ = w.reply.send(Err(duplicate(&leaf)));
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        for w in fresh {
+                            let _ = w.reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+                continue;
+            }
+            r = heads.changed(), if !waiting.is_empty() => if r.is_err() {
+                break;
+            },
+            _ = tick.tick() => {}
+        }
         heads.mark_unchanged();
-        if let Some(e) = pg.entry_by_uuid(&leaf).await? {
-            let head = log.head();
-            if e.index < head.size {
-                return Ok(Committed {
-                    index: e.index,
-                    integrated_time: e.integrated_time,
-                    signature: e.set,
-                    head,
-                });
+        if let Err(e) = answer(&parts, pg, &mut waiting).await {
+            tracing::warn!("log {}: looking for queued entries: {e}", pg.name());
+        }
+    }
+    for (_, (reply, _)) in waiting.drain() {
+        let _ = reply.send(Err(LogError::Unavailable("the log was closed".into())));
+    }
+}
+
+/// Writers waiting in the outbox: where to answer each, and since when.
+type Waiting = HashMap<Sha256Hash, (oneshot::Sender<Result<Committed, LogError>>, Instant)>;
+
+/// Entries waiting in one node's outbox at most (a full outbox pushes back on its writers).
+const MAX_WAITING: usize = crate::sequencer::QUEUE;
+
+/// Answers the waiting writers whose entry the served head holds; gives up on those that
+/// waited [`WAIT`].
+async fn answer<S: LogStore>(
+    parts: &Parts<S>,
+    pg: &PgStore,
+    waiting: &mut Waiting,
+) -> Result<(), LogError> {
+    waiting.retain(|_, (reply, _)| !reply.is_closed());
+    let head = parts.head();
+    let leaves: Vec<Sha256Hash> = waiting.keys().copied().collect();
+    for chunk in leaves.chunks(MAX_BATCH) {
+        for (leaf, index, integrated_time, signature) in pg.integrated(chunk, head.size).await? {
+            if let Some((reply, _)) = waiting.remove(&leaf) {
+                let _ = reply.send(Ok(Committed {
+                    index,
+                    integrated_time,
+                    signature,
+                    head: head.clone(),
+                }));
             }
         }
-        let waited = start.elapsed();
-        if waited >= WAIT {
-            return Err(LogError::Unavailable(format!(
+    }
+    let late: Vec<Sha256Hash> = waiting
+        .iter()
+        .filter(|(_, (_, since))| since.elapsed() >= WAIT)
+        .map(|(l, _)| *l)
+        .collect();
+    for leaf in late {
+        if let Some((reply, _)) = waiting.remove(&leaf) {
+            let _ = reply.send(Err(LogError::Unavailable(format!(
                 "the entry was queued for the log's sequencer (log {}) but not integrated within \
                  {} s; no node may hold the log's lease. It stays queued: retry later (a retry \
                  answers 409 once it is in the log)",
                 pg.name(),
                 WAIT.as_secs()
-            )));
+            ))));
         }
-        let left = WAIT.saturating_sub(waited).min(TICK.saturating_mul(4));
-        let _ = tokio::time::timeout(left, heads.changed()).await;
     }
+    Ok(())
 }

@@ -721,42 +721,108 @@ impl PgStore {
         Ok((size, r.try_get(1)?))
     }
 
-    /// Queues an entry for the leader's sequencer; false if the same leaf is already queued.
-    pub async fn enqueue(&self, entry: &LeafEntry) -> Result<bool, LogError> {
+    /// Queues entries for the leader's sequencer in one statement (one notification of the
+    /// tree's channel); answers the leaves queued. A leaf not among them is already in the log
+    /// or already queued (by another writer, here or at another node).
+    pub async fn enqueue(&self, entries: &[&LeafEntry]) -> Result<Vec<Sha256Hash>, LogError> {
+        check_rows(entries.len())?;
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let leaves: Vec<&[u8]> = entries.iter().map(|e| &e.leaf_hash.0[..]).collect();
+        let bodies: Vec<&[u8]> = entries.iter().map(|e| &e.body[..]).collect();
+        // One text per entry (a JSON array of its keys): UNNEST cannot pair rows with arrays
+        // of different lengths.
+        let keys = entries
+            .iter()
+            .map(|e| serde_json::to_string(&e.index_keys))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| LogError::Internal(format!("search keys: {e}")))?;
         let client = self.pool.get().await?;
         let st = client
             .prepare_cached(
-                "WITH i AS (INSERT INTO pending (tree, uuid, body, keys) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (tree, uuid) DO NOTHING RETURNING seq) \
-                 SELECT seq, pg_notify($5, 'queued') FROM i",
-            )
-            .await?;
-        let rows = client
-            .query(
-                &st,
-                &[
-                    &self.tree,
-                    &&entry.leaf_hash.0[..],
-                    &entry.body,
-                    &entry.index_keys,
-                    &self.channel(),
-                ],
-            )
-            .await?;
-        Ok(!rows.is_empty())
-    }
-
-    /// The oldest `limit` queued entries, in queue order.
-    pub async fn pending(&self, limit: usize) -> Result<Vec<LeafEntry>, LogError> {
-        let limit = i64::try_from(limit.min(MAX_ROWS_READ)).unwrap_or(0);
-        let client = self.pool.get().await?;
-        let st = client
-            .prepare_cached(
-                "SELECT uuid, body, keys FROM pending WHERE tree = $1 ORDER BY seq LIMIT $2",
+                "WITH i AS (INSERT INTO pending (tree, uuid, body, keys) \
+                   SELECT $1, u, b, ARRAY(SELECT jsonb_array_elements_text(k::jsonb)) \
+                   FROM UNNEST($2::bytea[], $3::bytea[], $4::text[]) AS x(u, b, k) \
+                   WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.tree = $1 AND e.uuid = x.u) \
+                   ON CONFLICT (tree, uuid) DO NOTHING RETURNING uuid) \
+                 SELECT uuid, pg_notify($5, 'queued') FROM i",
             )
             .await?;
         client
+            .query(&st, &[&self.tree, &leaves, &bodies, &keys, &self.channel()])
+            .await?
+            .iter()
+            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
+            .collect()
+    }
+
+    /// Of `leaves`, those integrated below index `below`: (leaf, index, integrated time, SET).
+    pub async fn integrated(
+        &self,
+        leaves: &[Sha256Hash],
+        below: u64,
+    ) -> Result<Vec<(Sha256Hash, u64, i64, Vec<u8>)>, LogError> {
+        check_rows(leaves.len())?;
+        if leaves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let want: Vec<&[u8]> = leaves.iter().map(|u| &u.0[..]).collect();
+        let below = as_i64(below)?;
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "SELECT uuid, idx, integrated_time, sets FROM entries \
+                 WHERE tree = $1 AND uuid = ANY($2) AND idx < $3",
+            )
+            .await?;
+        client
+            .query(&st, &[&self.tree, &want, &below])
+            .await?
+            .iter()
+            .map(|r| {
+                let idx: i64 = r.try_get(1)?;
+                Ok((
+                    hash_of(r.try_get::<_, &[u8]>(0)?)?,
+                    u64::try_from(idx).map_err(|_| LogError::Storage("negative index".into()))?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The leaves of the oldest `limit` queued entries, in queue order (cheap: no bodies).
+    pub async fn pending_leaves(&self, limit: usize) -> Result<Vec<Sha256Hash>, LogError> {
+        let limit = i64::try_from(limit.min(MAX_ROWS_READ)).unwrap_or(0);
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached("SELECT uuid FROM pending WHERE tree = $1 ORDER BY seq LIMIT $2")
+            .await?;
+        client
             .query(&st, &[&self.tree, &limit])
+            .await?
+            .iter()
+            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
+            .collect()
+    }
+
+    /// The queued entries of `leaves`, in queue order (a leaf no longer queued is left out).
+    pub async fn pending(&self, leaves: &[Sha256Hash]) -> Result<Vec<LeafEntry>, LogError> {
+        check_rows(leaves.len())?;
+        if leaves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let want: Vec<&[u8]> = leaves.iter().map(|u| &u.0[..]).collect();
+        let client = self.pool.get().await?;
+        let st = client
+            .prepare_cached(
+                "SELECT uuid, body, keys FROM pending WHERE tree = $1 AND uuid = ANY($2) \
+                 ORDER BY seq",
+            )
+            .await?;
+        client
+            .query(&st, &[&self.tree, &want])
             .await?
             .iter()
             .map(|r| {

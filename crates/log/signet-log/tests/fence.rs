@@ -112,26 +112,43 @@ async fn queued_entries_are_unique_and_leave_the_queue_when_integrated() {
             index_keys: vec![format!("k{i}")],
         }
     };
-    assert!(s.enqueue(&leaf(0)).await.unwrap());
-    assert!(!s.enqueue(&leaf(0)).await.unwrap(), "queued twice");
-    assert!(s.enqueue(&leaf(1)).await.unwrap());
-    let q = s.pending(10).await.unwrap();
+    let (l0, l1, l2) = (leaf(0), leaf(1), leaf(2));
+    assert_eq!(s.enqueue(&[&l0]).await.unwrap(), [l0.leaf_hash]);
+    // One statement for many; a leaf already queued (or twice in the batch) is left out.
+    assert_eq!(
+        s.enqueue(&[&l0, &l1, &l1]).await.unwrap(),
+        [l1.leaf_hash],
+        "queued twice"
+    );
+    let leaves = s.pending_leaves(10).await.unwrap();
+    assert_eq!(leaves, [entry(0).uuid, entry(1).uuid]);
+    assert_eq!(s.pending_leaves(1).await.unwrap(), [entry(0).uuid]);
+    let q = s.pending(&leaves).await.unwrap();
     assert_eq!(
         q.iter().map(|e| e.leaf_hash).collect::<Vec<_>>(),
         [entry(0).uuid, entry(1).uuid]
     );
     assert_eq!(q[1].index_keys, ["k1"]);
+    assert_eq!(q[1].body, entry(1).body);
     let epoch = s.acquire_lease().await.unwrap().unwrap();
     s.append_fenced(&[entry(0)], &[(0, h(0))], 1, epoch, "cp")
         .await
         .unwrap();
-    let q = s.pending(10).await.unwrap();
-    assert_eq!(q.len(), 1);
-    assert_eq!(q[0].leaf_hash, entry(1).uuid);
-    // A queued leaf that is integrated meanwhile is dropped from the queue.
-    assert!(s.enqueue(&leaf(0)).await.unwrap());
-    assert_eq!(s.drop_integrated_pending().await.unwrap(), 1);
-    assert_eq!(s.pending(10).await.unwrap().len(), 1);
+    assert_eq!(s.pending_leaves(10).await.unwrap(), [entry(1).uuid]);
+    // Only what is asked for, and only what is still queued.
+    assert_eq!(s.pending(&[entry(0).uuid]).await.unwrap().len(), 0);
+    // A leaf already in the log is not queued again.
+    assert!(s.enqueue(&[&l0]).await.unwrap().is_empty());
+    assert_eq!(s.drop_integrated_pending().await.unwrap(), 0);
+    // Integrated below a size: what a follower answers its waiting writers from.
+    let found = s
+        .integrated(&[entry(0).uuid, entry(1).uuid, l2.leaf_hash], 1)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].0, found[0].1), (entry(0).uuid, 0));
+    assert_eq!(found[0].3, entry(0).set);
+    assert!(s.integrated(&[entry(0).uuid], 0).await.unwrap().is_empty());
 }
 
 async fn open(db: &PgDatabase, dir: &std::path::Path) -> TransparencyLog<signet_log::PgStore> {
@@ -202,10 +219,42 @@ async fn a_follower_queues_writes_for_the_leader_and_serves_its_head() {
             other => panic!("expected a duplicate, got {:?}", other.map(|(id, _)| id)),
         }
     }
+    // Many writers at the follower at once (queued in batches, answered from one query per
+    // head): each answered once with its own index; the same entry twice at once is stored
+    // once and the other writer told it is a duplicate.
+    let lb = Arc::new(lb);
+    let twice = common::proposal(&key, "twice");
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (lb, p) = (lb.clone(), common::proposal(&key, &format!("many {i}")));
+        tasks.push(tokio::spawn(
+            async move { lb.add(&p).await.map(|(_, e)| e) },
+        ));
+    }
+    for _ in 0..2 {
+        let (lb, p) = (lb.clone(), twice.clone());
+        tasks.push(tokio::spawn(
+            async move { lb.add(&p).await.map(|(_, e)| e) },
+        ));
+    }
+    let (mut indexes, mut duplicates) = (std::collections::BTreeSet::new(), 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(e) => assert!(indexes.insert(e.values().next().unwrap().log_index)),
+            Err(LogError::Duplicate { .. }) => duplicates += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((indexes.len(), duplicates), (201, 1));
+    assert_eq!(
+        indexes.iter().copied().collect::<Vec<_>>(),
+        (2..203).collect::<Vec<i64>>()
+    );
     // The follower serves the leader's head once it is published.
     until("the follower's head", || {
         lb.log().head().size == la.log().head().size
     })
     .await;
+    assert_eq!(lb.log().head().size, 203);
     assert_eq!(lb.log().head().root, la.log().head().root);
 }
