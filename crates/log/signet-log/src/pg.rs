@@ -906,6 +906,8 @@ impl PgStore {
                 )));
             }
         }
+        // The rest is pipelined on the connection (sent together, answered in order): the
+        // transaction commits only if every statement succeeded and nothing was a duplicate.
         let ins = tx
             .prepare_cached(
                 "INSERT INTO entries (tree, idx, uuid, body, integrated_time, sets) \
@@ -915,9 +917,38 @@ impl PgStore {
                  ON CONFLICT (tree, uuid) DO NOTHING RETURNING uuid",
             )
             .await?;
-        let inserted = tx
-            .query(&ins, &[&self.tree, &idx, &uuids, &bodies, &times, &sets])
-            .await?;
+        let key_refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let channel = self.channel();
+        let (inserted, (), (), ()) = tokio::try_join!(
+            biased;
+            async {
+                tx.query(&ins, &[&self.tree, &idx, &uuids, &bodies, &times, &sets])
+                    .await
+                    .map_err(LogError::from)
+            },
+            insert_search_keys(&tx, self.tree, &key_refs, &key_uuids),
+            insert_hashes(&tx, self.tree, &hash_idx, &hash_vals),
+            async {
+                if fence.is_some() {
+                    let st = tx
+                        .prepare_cached(
+                            "WITH d AS (DELETE FROM pending WHERE tree = $1 AND uuid = ANY($2)) \
+                             SELECT pg_notify($3, $4::bigint::text)",
+                        )
+                        .await?;
+                    tx.execute(&st, &[&self.tree, &uuids, &channel, &new_size])
+                        .await?;
+                } else {
+                    let st = tx
+                        .prepare_cached("UPDATE trees SET size = $2 WHERE id = $1")
+                        .await?;
+                    if tx.execute(&st, &[&self.tree, &new_size]).await? != 1 {
+                        return Err(LogError::Storage("the log's tree row is missing".into()));
+                    }
+                }
+                Ok(())
+            },
+        )?;
         // The unique constraint on (tree, uuid) is the duplicate check: a leaf already stored
         // (or twice in the batch) inserts no row. Every such leaf is reported, nothing is kept
         // (the transaction is dropped, so rolled back).
@@ -936,26 +967,6 @@ impl PgStore {
                 }
             }
             return Err(LogError::AlreadyStored(stored));
-        }
-        let key_refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        insert_search_keys(&tx, self.tree, &key_refs, &key_uuids).await?;
-        insert_hashes(&tx, self.tree, &hash_idx, &hash_vals).await?;
-        if fence.is_some() {
-            let st = tx
-                .prepare_cached(
-                    "WITH d AS (DELETE FROM pending WHERE tree = $1 AND uuid = ANY($2)) \
-                     SELECT pg_notify($3, $4::bigint::text)",
-                )
-                .await?;
-            tx.execute(&st, &[&self.tree, &uuids, &self.channel(), &new_size])
-                .await?;
-        } else {
-            let st = tx
-                .prepare_cached("UPDATE trees SET size = $2 WHERE id = $1")
-                .await?;
-            if tx.execute(&st, &[&self.tree, &new_size]).await? != 1 {
-                return Err(LogError::Storage("the log's tree row is missing".into()));
-            }
         }
         tx.commit().await?;
         Ok(())
