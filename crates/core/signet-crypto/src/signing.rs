@@ -2,7 +2,9 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair};
 
-use crate::key::{CryptoError, PublicKey};
+use std::sync::Arc;
+
+use crate::key::{CryptoError, KeyAlgorithm, PublicKey};
 
 /// Errors from creating or loading a signing key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,14 +16,33 @@ pub enum SigningKeyError {
     /// Signing failed.
     #[error("signing failed")]
     Sign,
+    /// The external key holder refused or failed.
+    #[error("signing with the external key failed: {0}")]
+    External(String),
     /// The public half could not be read back.
     #[error(transparent)]
     Public(#[from] CryptoError),
 }
 
-/// An ECDSA P-256 signing key (the key type Sigstore clients use for ephemeral keys).
+/// A P-256 private key held outside this process (a PKCS#11 token, a KMS): what it must do for
+/// a [`SigningKey`] to sign with it. The key never leaves its holder; signet hands it digests.
+pub trait ExternalSigner: Send + Sync {
+    /// The ECDSA signature, ASN.1 DER (`SEQUENCE { r, s }`), over the SHA-256 `digest`.
+    fn sign_sha256_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String>;
+}
+
+enum Inner {
+    /// A key in memory (generated, or loaded from a PKCS#8 file).
+    Local(EcdsaKeyPair),
+    /// A key held elsewhere.
+    External(Arc<dyn ExternalSigner>),
+}
+
+/// An ECDSA P-256 signing key (the key type Sigstore clients use for ephemeral keys), held in
+/// memory or by an [`ExternalSigner`]. Cloning shares the key.
+#[derive(Clone)]
 pub struct SigningKey {
-    pair: EcdsaKeyPair,
+    inner: Arc<Inner>,
     public: PublicKey,
 }
 
@@ -54,15 +75,59 @@ impl SigningKey {
             .as_der()
             .map_err(|e| SigningKeyError::Key(e.to_string()))?;
         let public = PublicKey::from_spki_der(spki.as_ref())?;
-        Ok(Self { pair, public })
+        Ok(Self {
+            inner: Arc::new(Inner::Local(pair)),
+            public,
+        })
     }
 
-    /// PKCS#8 v1 DER of the private key.
+    /// A key held by `signer`, whose public key is `public` (P-256 only). The caller should
+    /// check the pair with [`SigningKey::check`] before putting it in service.
+    pub fn external(
+        public: PublicKey,
+        signer: Arc<dyn ExternalSigner>,
+    ) -> Result<Self, SigningKeyError> {
+        if public.algorithm() != KeyAlgorithm::EcdsaP256 {
+            return Err(SigningKeyError::Key(format!(
+                "an external key must be ECDSA P-256, not {:?}",
+                public.algorithm()
+            )));
+        }
+        Ok(Self {
+            inner: Arc::new(Inner::External(signer)),
+            public,
+        })
+    }
+
+    /// Whether the private key is held outside this process.
+    pub fn is_external(&self) -> bool {
+        matches!(*self.inner, Inner::External(_))
+    }
+
+    /// Signs a probe message and verifies it with the public key: catches an external signer
+    /// whose private key is not the public key's pair.
+    pub fn check(&self) -> Result<(), SigningKeyError> {
+        let msg = b"signet key check";
+        let sig = self.sign(msg)?;
+        self.public.verify(msg, &sig).map_err(|e| {
+            SigningKeyError::Key(format!(
+                "the signature does not verify with the key's public key: {e}"
+            ))
+        })
+    }
+
+    /// PKCS#8 v1 DER of the private key (an error for an external key, which never leaves its
+    /// holder).
     pub fn to_pkcs8_der(&self) -> Result<Vec<u8>, SigningKeyError> {
-        self.pair
-            .to_pkcs8v1()
-            .map(|d| d.as_ref().to_vec())
-            .map_err(|e| SigningKeyError::Key(e.to_string()))
+        match &*self.inner {
+            Inner::Local(pair) => pair
+                .to_pkcs8v1()
+                .map(|d| d.as_ref().to_vec())
+                .map_err(|e| SigningKeyError::Key(e.to_string())),
+            Inner::External(_) => Err(SigningKeyError::Key(
+                "the private key is held outside signet and cannot be exported".into(),
+            )),
+        }
     }
 
     /// The public key.
@@ -75,15 +140,21 @@ impl SigningKey {
         &self,
         digest: &signet_types::Sha256Hash,
     ) -> Result<Vec<u8>, SigningKeyError> {
-        let d = aws_lc_rs::digest::Digest::import_less_safe(
-            digest.as_bytes(),
-            &aws_lc_rs::digest::SHA256,
-        )
-        .map_err(|_| SigningKeyError::Sign)?;
-        self.pair
-            .sign_digest(&d)
-            .map(|s| s.as_ref().to_vec())
-            .map_err(|_| SigningKeyError::Sign)
+        match &*self.inner {
+            Inner::Local(pair) => {
+                let d = aws_lc_rs::digest::Digest::import_less_safe(
+                    digest.as_bytes(),
+                    &aws_lc_rs::digest::SHA256,
+                )
+                .map_err(|_| SigningKeyError::Sign)?;
+                pair.sign_digest(&d)
+                    .map(|s| s.as_ref().to_vec())
+                    .map_err(|_| SigningKeyError::Sign)
+            }
+            Inner::External(signer) => signer
+                .sign_sha256_digest(digest.as_bytes())
+                .map_err(SigningKeyError::External),
+        }
     }
 
     /// PKCS#8 PEM (`PRIVATE KEY`) of the private key.
@@ -105,10 +176,13 @@ impl SigningKey {
 
     /// ECDSA-SHA256 ASN.1 signature over `message`.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SigningKeyError> {
-        self.pair
-            .sign(&SystemRandom::new(), message)
-            .map(|s| s.as_ref().to_vec())
-            .map_err(|_| SigningKeyError::Sign)
+        match &*self.inner {
+            Inner::Local(pair) => pair
+                .sign(&SystemRandom::new(), message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| SigningKeyError::Sign),
+            Inner::External(_) => self.sign_sha256_digest(&crate::sha256(message)),
+        }
     }
 }
 
