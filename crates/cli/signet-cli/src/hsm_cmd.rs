@@ -1,4 +1,5 @@
-//! Keys in an HSM: the `--ca-key`/`--ct-key`/`--log-key`/`--log-v2-key`/`--tsa-key` flags of
+//! Keys in an HSM: the `--ca-key`/`--ct-key`/`--log-key`/`--log-v2-key`/`--tsa-key`/
+//! `--tuf-online-key` flags of
 //! `signet server` and `signet init` (RFC 7512 `pkcs11:` URIs; without them every key is a file
 //! in the data directory, as before), and `signet admin hsm create-key`.
 
@@ -31,6 +32,10 @@ pub struct KeyArgs {
     /// certificate for it from the CA root (whose key `ca/root.key` must then be here).
     #[arg(long, value_name = "PKCS11_URI")]
     pub tsa_key: Option<String>,
+    /// The instance's online TUF key (snapshot and timestamp) in a PKCS#11 token (as
+    /// --ca-key). A new TUF root names it; an existing root must already name it.
+    #[arg(long, value_name = "PKCS11_URI")]
+    pub tuf_online_key: Option<String>,
 }
 
 /// The keys [`KeyArgs`] names, opened (logged in, checked by a probe signature).
@@ -46,6 +51,8 @@ pub struct HsmKeys {
     pub log_v2: Option<SigningKey>,
     /// The timestamp authority's key.
     pub tsa: Option<SigningKey>,
+    /// The online TUF key.
+    pub tuf_online: Option<SigningKey>,
 }
 
 fn open_one(flag: &str, uri: Option<&str>) -> Result<Option<SigningKey>> {
@@ -67,25 +74,27 @@ impl KeyArgs {
         Ok(())
     }
 
-    fn flags(&self) -> [(&'static str, Option<&str>); 5] {
+    fn flags(&self) -> [(&'static str, Option<&str>); 6] {
         [
             ("ca-key", self.ca_key.as_deref()),
             ("ct-key", self.ct_key.as_deref()),
             ("log-key", self.log_key.as_deref()),
             ("log-v2-key", self.log_v2_key.as_deref()),
             ("tsa-key", self.tsa_key.as_deref()),
+            ("tuf-online-key", self.tuf_online_key.as_deref()),
         ]
     }
 
     /// Opens every key named.
     pub fn open(&self) -> Result<HsmKeys> {
-        let [ca, ct, log, log_v2, tsa] = self.flags().map(|(f, v)| open_one(f, v));
+        let [ca, ct, log, log_v2, tsa, tuf_online] = self.flags().map(|(f, v)| open_one(f, v));
         Ok(HsmKeys {
             ca: ca?,
             ct: ct?,
             log: log?,
             log_v2: log_v2?,
             tsa: tsa?,
+            tuf_online: tuf_online?,
         })
     }
 }

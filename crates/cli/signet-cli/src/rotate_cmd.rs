@@ -275,7 +275,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
         let root = instance::trusted_root(&inst, &url)?;
         instance::write_trust_files(d, &root, &signing)?;
         let (tr, sc) = instance::trust_file_bytes(d)?;
-        let warnings = crate::tuf_serve::publish(d, &tr, &sc, now)?;
+        let warnings = crate::tuf_serve::publish(d, &tr, &sc, now, None)?;
         if warnings.is_empty() {
             eprintln!(
                 "Published the new trusted root through TUF ({}): clients that refresh trust \

@@ -406,9 +406,11 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
     // The same trust, through TUF at <url>/tuf/ (kept current hourly: the timestamp expires
     // after 7 days and is renewed daily).
-    let publish = |dir: &std::path::Path| -> Result<()> {
+    let tuf_online = keys.tuf_online.clone();
+    let publish = move |dir: &std::path::Path| -> Result<()> {
         let (tr, sc) = instance::trust_file_bytes(dir)?;
-        for w in crate::tuf_serve::publish(dir, &tr, &sc, time::OffsetDateTime::now_utc())? {
+        let now = time::OffsetDateTime::now_utc();
+        for w in crate::tuf_serve::publish(dir, &tr, &sc, now, tuf_online.as_ref())? {
             tracing::warn!("TUF: {w}");
         }
         Ok(())
@@ -422,6 +424,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
             loop {
                 tick.tick().await;
                 let dir = dir.clone();
+                let publish = publish.clone();
                 match tokio::task::spawn_blocking(move || publish(&dir)).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => tracing::error!("TUF: renewing the repository failed: {e:#}"),

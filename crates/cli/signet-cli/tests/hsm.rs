@@ -121,6 +121,8 @@ impl Token {
             self.uri("log-v2"),
             "--tsa-key".into(),
             self.uri("tsa"),
+            "--tuf-online-key".into(),
+            self.uri("tuf"),
         ]
     }
 
@@ -249,6 +251,7 @@ fn server_keys_in_softhsm_sign_verifiably() {
     let log = t.create_key("log");
     let log_v2 = t.create_key("log-v2");
     let tsa = t.create_key("tsa");
+    let tuf = t.create_key("tuf");
     // A second key under a taken label is refused.
     let o = t.signet(&["admin", "hsm", "create-key", "--uri", &t.uri("ca")]);
     error_line(&o, "already exists");
@@ -264,6 +267,7 @@ fn server_keys_in_softhsm_sign_verifiably() {
         "log/log.key",
         "log-v2/log.key",
         "tsa/tsa.key",
+        "tuf/keys/online.key",
     ] {
         assert!(!data.path().join(f).exists(), "{f} was written");
     }
@@ -295,6 +299,49 @@ fn server_keys_in_softhsm_sign_verifiably() {
         tsa
     );
     sign_and_verify(&t, &s.url, data.path(), &art);
+    // The TUF root names the token's key for snapshot and timestamp, and a TUF client accepts
+    // the repository that key signs, then verifies the bundle with the trusted root it got.
+    let tuf_root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.path().join("tuf/root.json")).unwrap()).unwrap();
+    for role in ["timestamp", "snapshot"] {
+        let ids = tuf_root["signed"]["roles"][role]["keyids"]
+            .as_array()
+            .unwrap();
+        assert_eq!(ids.len(), 1);
+        let pem = tuf_root["signed"]["keys"][ids[0].as_str().unwrap()]["keyval"]["public"]
+            .as_str()
+            .unwrap();
+        let spki = signet_crypto::PublicKey::from_pem(pem).unwrap();
+        assert_eq!(spki.spki_der(), tuf.as_slice(), "{role} key");
+    }
+    let client = tempfile::tempdir().unwrap();
+    let tuf_client = |args: &[&str]| {
+        t.cmd(args)
+            .env("XDG_CONFIG_HOME", client.path())
+            .env("XDG_CACHE_HOME", client.path())
+            .output()
+            .unwrap()
+    };
+    let o = tuf_client(&[
+        "initialize",
+        "--mirror",
+        &format!("{}/tuf", s.url),
+        "--root",
+        data.path().join("tuf/root.json").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let a = art.to_str().unwrap();
+    let o = tuf_client(&[
+        "verify-blob",
+        a,
+        "--bundle",
+        &format!("{a}.sigstore.json"),
+        "--certificate-identity",
+        "alice@example.com",
+        "--certificate-oidc-issuer",
+        &format!("{}/oidc", s.url),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
     drop(s);
 
     // Restarted on the same directory: loaded with the token's keys.
