@@ -191,6 +191,46 @@ mod tests {
     use super::*;
     use crate::{HashAlgorithm, Scheme};
 
+    /// An "external" holder backed by an in-memory key.
+    struct Held(SigningKey);
+
+    impl ExternalSigner for Held {
+        fn sign_sha256_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String> {
+            self.0
+                .sign_sha256_digest(&signet_types::Sha256Hash(*digest))
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    #[test]
+    fn external_keys_sign_like_local_ones_and_are_checked() {
+        let inner = SigningKey::generate_p256().unwrap();
+        let k = SigningKey::external(inner.public_key().clone(), Arc::new(Held(inner))).unwrap();
+        assert!(k.is_external());
+        k.check().unwrap();
+        let sig = k.sign(b"message").unwrap();
+        k.public_key().verify(b"message", &sig).unwrap();
+        let sig = k.sign_sha256_digest(&crate::sha256(b"other")).unwrap();
+        k.public_key().verify(b"other", &sig).unwrap();
+        assert!(
+            k.to_pkcs8_der().is_err(),
+            "an external key never leaves its holder"
+        );
+        // A holder whose key is not the public key's pair is caught by check().
+        let stranger = SigningKey::generate_p256().unwrap();
+        let wrong = SigningKey::external(
+            SigningKey::generate_p256().unwrap().public_key().clone(),
+            Arc::new(Held(stranger)),
+        )
+        .unwrap();
+        assert!(wrong.check().is_err());
+        // Only P-256.
+        let p384 = EcdsaKeyPair::generate(&sig::ECDSA_P384_SHA384_ASN1_SIGNING).unwrap();
+        let p384 = PublicKey::from_spki_der(p384.public_key().as_der().unwrap().as_ref()).unwrap();
+        let inner = SigningKey::generate_p256().unwrap();
+        assert!(SigningKey::external(p384, Arc::new(Held(inner))).is_err());
+    }
+
     #[test]
     fn sign_verify_round_trip() {
         let k = SigningKey::generate_p256().unwrap();
