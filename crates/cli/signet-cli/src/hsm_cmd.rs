@@ -9,7 +9,7 @@ use signet_crypto::SigningKey;
 use signet_hsm::Pkcs11Uri;
 
 /// Where the instance's signing keys live when not in the data directory.
-#[derive(Args, Debug, Default, Clone)]
+#[derive(Args, Default, Clone)]
 pub struct KeyArgs {
     /// The CA's issuing (intermediate) key in a PKCS#11 token, as an RFC 7512 URI:
     /// `pkcs11:token=T;object=LABEL?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin`
@@ -36,6 +36,17 @@ pub struct KeyArgs {
     /// --ca-key). A new TUF root names it; an existing root must already name it.
     #[arg(long, value_name = "PKCS11_URI")]
     pub tuf_online_key: Option<String>,
+}
+
+impl std::fmt::Debug for KeyArgs {
+    /// The URIs with any `pin-value` masked.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("KeyArgs");
+        for (flag, v) in self.flags() {
+            d.field(flag, &v.map(signet_hsm::mask_pin));
+        }
+        d.finish()
+    }
 }
 
 /// The keys [`KeyArgs`] names, opened (logged in, checked by a probe signature).
@@ -141,4 +152,22 @@ pub fn run(args: HsmArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn debug_output_masks_pins() {
+        let a = KeyArgs {
+            ca_key: Some("pkcs11:token=t;object=ca?module-path=/m.so&pin-value=4321".into()),
+            ..Default::default()
+        };
+        let shown = format!("{a:?}");
+        assert!(shown.contains("pin-value=***"), "{shown}");
+        assert!(!shown.contains("4321"), "{shown}");
+    }
 }
