@@ -32,6 +32,9 @@ install_postgres
 # The interactive-login test drives a real headless browser: install Chromium when missing.
 . scripts/chromium.sh
 install_chromium
+# The HSM tests keep keys in SoftHSM2 (a throwaway token per test): install it when missing.
+. scripts/softhsm.sh
+install_softhsm
 cargo test --workspace --locked 2>&1 | tee "$log"
 
 # Interop peers, installed from PyPI into a venv under target/ (reused between runs).

@@ -315,6 +315,9 @@ fn mask(key: &str, value: &str) -> String {
     {
         return MASK.to_string();
     }
+    if signet_hsm::Pkcs11Uri::is_pkcs11(value) {
+        return signet_hsm::mask_pin(value);
+    }
     if value.contains("://")
         && let Ok(mut url) = reqwest::Url::parse(value)
         && url.password().is_some()
@@ -350,6 +353,13 @@ mod tests {
             "host=db user=signet password=******** dbname=s"
         );
         assert_eq!(mask("api-token", "abc"), "********");
+        assert_eq!(
+            mask(
+                "ca-key",
+                "pkcs11:token=t;object=ca?module-path=/m.so&pin-value=1234"
+            ),
+            "pkcs11:token=t;object=ca?module-path=/m.so&pin-value=***"
+        );
         assert_eq!(mask("addr", "127.0.0.1:3000"), "127.0.0.1:3000");
         assert_eq!(
             mask("public-url", "https://log.example.org"),

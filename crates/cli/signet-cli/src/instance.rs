@@ -18,6 +18,7 @@
 //! * `trusted_root.json`, `signing_config.json`, `trust_config.json` — written on every start;
 //! * `tuf/` — the TUF repository that publishes them (`crate::tuf_serve`).
 
+use crate::hsm_cmd::HsmKeys;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -74,13 +75,55 @@ fn open_tsa(
     data_dir: &Path,
     ca: &CaChain,
     rot: &Rotations,
+    hsm_key: Option<&signet_crypto::SigningKey>,
 ) -> Result<(
     Option<signet_tsa::TimestampAuthority>,
     Vec<(Vec<signet_x509::Certificate>, i64)>,
 )> {
     let dir = data_dir.join(TSA_DIR);
     let now = time::OffsetDateTime::now_utc();
-    let tsa = if dir.join(signet_tsa::certificate::KEY_FILE).exists() {
+    let tsa = if let Some(key) = hsm_key {
+        let signer = Arc::new(signet_ca::ExternalCaSigner::new(key.clone()));
+        if dir.join(signet_tsa::certificate::KEY_FILE).exists() {
+            anyhow::bail!(
+                "--tsa-key names an HSM key, but this TSA's key is the file {}",
+                dir.join(signet_tsa::certificate::KEY_FILE).display()
+            );
+        }
+        if dir.join(signet_tsa::certificate::CHAIN_FILE).exists() {
+            Some(
+                signet_tsa::certificate::load_with_signer(
+                    &dir,
+                    UnixSeconds(now.unix_timestamp()),
+                    signer as Arc<dyn signet_ca::CaSigner>,
+                )
+                .context("loading the timestamp authority with the HSM key (--tsa-key)")?,
+            )
+        } else {
+            let root_key = data_dir.join("ca").join(signet_ca::keys::ROOT_KEY);
+            let root_key =
+                signet_ca::FileSigner::from_pem(&signet_ca::keys::read_private_pem(&root_key)?)
+                    .context("a new TSA certificate needs the CA root key")?;
+            let org = authority_subject(ca.root()).organization;
+            let tsa =
+                signet_tsa::certificate::create_with_signer(&dir, ca, &root_key, &org, now, signer)
+                    .context("creating the timestamp authority for the HSM key")?;
+            eprintln!(
+                "created a timestamp authority in {} (key in the HSM)",
+                dir.display()
+            );
+            Some(tsa)
+        }
+    } else if dir.join(signet_tsa::certificate::CHAIN_FILE).exists()
+        && !dir.join(signet_tsa::certificate::KEY_FILE).exists()
+    {
+        anyhow::bail!(
+            "{} exists but its key {} does not: the TSA's key is held outside the data \
+             directory (an HSM: give --tsa-key pkcs11:…)",
+            dir.join(signet_tsa::certificate::CHAIN_FILE).display(),
+            dir.join(signet_tsa::certificate::KEY_FILE).display()
+        );
+    } else if dir.join(signet_tsa::certificate::KEY_FILE).exists() {
         Some(
             signet_tsa::certificate::load(&dir, UnixSeconds(now.unix_timestamp()))
                 .context("loading the timestamp authority")?,
@@ -265,11 +308,46 @@ pub async fn open(
     org: &str,
     log_host: &str,
     backend: &Backend,
+    keys: &HsmKeys,
 ) -> Result<Instance> {
     let rot = Rotations::read(data_dir)?;
     let ca_dir = data_dir.join("ca");
-    let ca = if ca_dir.join(signet_ca::keys::INTERMEDIATE_KEY).exists() {
+    let int_key = ca_dir.join(signet_ca::keys::INTERMEDIATE_KEY);
+    let int_cert = ca_dir.join(signet_ca::keys::INTERMEDIATE_CERT);
+    let ca = if let Some(key) = &keys.ca {
+        let signer = Arc::new(signet_ca::ExternalCaSigner::new(key.clone()));
+        if int_cert.exists() {
+            if int_key.exists() {
+                anyhow::bail!(
+                    "--ca-key names an HSM key, but this CA's issuing key is the file {}: an \
+                     instance's CA key cannot move into an HSM this way (start a new data \
+                     directory with --ca-key)",
+                    int_key.display()
+                );
+            }
+            CaChain::load_with_signer(&ca_dir, signer)
+                .context("loading the CA with the HSM key (--ca-key)")?
+        } else {
+            let (ca, root_key) =
+                CaChain::generate_for_signer(org, time::OffsetDateTime::now_utc(), signer)
+                    .context("creating the CA for the HSM key")?;
+            ca.write_without_issuing_key(&ca_dir, &root_key)
+                .context("writing the CA")?;
+            eprintln!(
+                "created a new CA in {} (issuing key in the HSM)",
+                ca_dir.display()
+            );
+            ca
+        }
+    } else if int_key.exists() {
         CaChain::load(&ca_dir).context("loading the CA")?
+    } else if int_cert.exists() {
+        anyhow::bail!(
+            "{} exists but its key {} does not: the CA's issuing key is held outside the data \
+             directory (an HSM: give --ca-key pkcs11:…)",
+            int_cert.display(),
+            int_key.display()
+        );
     } else {
         let (ca, root_key, int_key) =
             CaChain::generate(org, time::OffsetDateTime::now_utc()).context("creating the CA")?;
@@ -292,11 +370,17 @@ pub async fn open(
             r.until,
         ));
     }
-    let (tsa, retired_tsa) = open_tsa(data_dir, &ca, &rot)?;
-    let ct = open_ct(backend, &rot.ct.active_dir(data_dir, CT_DIR)?, &ca).await?;
+    let (tsa, retired_tsa) = open_tsa(data_dir, &ca, &rot, keys.tsa.as_ref())?;
+    let ct = open_ct(
+        backend,
+        &rot.ct.active_dir(data_dir, CT_DIR)?,
+        &ca,
+        keys.ct.clone(),
+    )
+    .await?;
     let mut retired_ct = Vec::new();
     for r in &rot.ct.retired {
-        let old = open_ct(backend, &dir_in(data_dir, &r.dir)?, &ca).await?;
+        let old = open_ct(backend, &dir_in(data_dir, &r.dir)?, &ca, None).await?;
         retired_ct.push((
             old.public_key().clone(),
             old.log_id().as_bytes().to_vec(),
@@ -313,7 +397,7 @@ pub async fn open(
     let log = ShardedLog::open(
         &frozen,
         &rot.log.active_dir(data_dir, LOG_DIR)?,
-        &LogConfig::new(log_host),
+        &LogConfig::new(log_host).with_key(keys.log.clone()),
         Arc::new(SystemClock),
         backend,
     )
@@ -345,10 +429,21 @@ pub async fn open(
 
 /// Opens (or creates) the CT log in `dir` (its entries in `backend`), accepting chains to
 /// `ca`'s root.
-pub async fn open_ct(backend: &Backend, dir: &Path, ca: &CaChain) -> Result<CtLog> {
-    CtLog::open(backend, dir, vec![ca.root().clone()], Arc::new(SystemClock))
-        .await
-        .with_context(|| format!("opening the CT log in {}", dir.display()))
+pub async fn open_ct(
+    backend: &Backend,
+    dir: &Path,
+    ca: &CaChain,
+    key: Option<signet_crypto::SigningKey>,
+) -> Result<CtLog> {
+    CtLog::open_with_key(
+        backend,
+        dir,
+        vec![ca.root().clone()],
+        Arc::new(SystemClock),
+        key,
+    )
+    .await
+    .with_context(|| format!("opening the CT log in {}", dir.display()))
 }
 
 /// Retires `ca` (its certificates copied into `keep`) for a new intermediate under the same
@@ -637,12 +732,14 @@ pub async fn open_v2(
     data_dir: &Path,
     host: &str,
     backend: &Backend,
+    key: Option<signet_crypto::SigningKey>,
 ) -> Result<signet_log::RekorV2Log<Store>> {
-    signet_log::RekorV2Log::open_in(
+    signet_log::RekorV2Log::open_in_with_key(
         backend,
         &data_dir.join(LOG_V2_DIR),
         host,
         Arc::new(SystemClock),
+        key,
     )
     .await
     .context("starting the Rekor v2 log")

@@ -19,6 +19,7 @@
 mod artifact;
 mod config_file;
 mod docs_cmd;
+mod hsm_cmd;
 mod image_cmd;
 mod input;
 mod instance;

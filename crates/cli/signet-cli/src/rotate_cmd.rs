@@ -41,6 +41,8 @@ enum AdminCommand {
     /// postgres://… --to NEW_DIR`. Every copied tree is verified against its last signed
     /// checkpoint; a failure leaves the target as it was.
     Migrate(crate::migrate_cmd::MigrateArgs),
+    /// Keys in a PKCS#11 token (an HSM): create one, show one's public key.
+    Hsm(crate::hsm_cmd::HsmArgs),
 }
 
 /// `signet admin rotate` flags.
@@ -167,6 +169,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
     match args.command {
         AdminCommand::Rotate(a) => rotate(a),
         AdminCommand::Migrate(a) => crate::migrate_cmd::run(a),
+        AdminCommand::Hsm(a) => crate::hsm_cmd::run(a),
     }
 }
 
@@ -186,7 +189,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
         let mut rot = Rotations::read(d)?;
         let now = time::OffsetDateTime::now_utc();
         let until = validity_end(now);
-        let inst = instance::open(d, "signet", &host, &backend).await?;
+        let inst = instance::open(d, "signet", &host, &backend, &Default::default()).await?;
         let said = match a.what {
             What::LogKey => {
                 // The new tree (key, tree ID) is created in the fresh directory when the
@@ -215,7 +218,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
                 let old = rot.ct.active_dir(d, instance::CT_DIR)?;
                 let name = rot.ct.next(instance::CT_DIR);
                 let new = fresh_dir(d, &name)?;
-                let ct = instance::open_ct(&backend, &new, &inst.ca).await?;
+                let ct = instance::open_ct(&backend, &new, &inst.ca, None).await?;
                 let said = format!(
                     "certificates now get SCTs from a new CT log (log ID {}, {}); the CT log in \
                      {} is retired",
@@ -257,7 +260,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
         drop(inst);
         rot.write(d)?;
         // The trust files and their TUF publication, as the server writes them on start.
-        let inst = instance::open(d, "signet", &host, &backend).await?;
+        let inst = instance::open(d, "signet", &host, &backend, &Default::default()).await?;
         if a.what == What::LogKey {
             let log = inst.log.active();
             eprintln!(
@@ -272,7 +275,7 @@ fn rotate(a: RotateArgs) -> Result<()> {
         let root = instance::trusted_root(&inst, &url)?;
         instance::write_trust_files(d, &root, &signing)?;
         let (tr, sc) = instance::trust_file_bytes(d)?;
-        let warnings = crate::tuf_serve::publish(d, &tr, &sc, now)?;
+        let warnings = crate::tuf_serve::publish(d, &tr, &sc, now, None)?;
         if warnings.is_empty() {
             eprintln!(
                 "Published the new trusted root through TUF ({}): clients that refresh trust \

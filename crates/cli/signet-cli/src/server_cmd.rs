@@ -95,6 +95,8 @@ pub struct ServerArgs {
     limits: ConnectionArgs,
     #[command(flatten)]
     operate: crate::operate::OperateArgs,
+    #[command(flatten)]
+    keys: crate::hsm_cmd::KeyArgs,
 }
 
 /// `--tlog-api`.
@@ -212,6 +214,8 @@ pub struct InitArgs {
     log_host: Option<String>,
     #[command(flatten)]
     database: instance::DatabaseArgs,
+    #[command(flatten)]
+    keys: crate::hsm_cmd::KeyArgs,
 }
 
 /// `signet init`: creates the CA, CT log and transparency log keys and writes the trust files.
@@ -224,10 +228,11 @@ pub fn init(args: InitArgs) -> Result<()> {
         let host = checkpoint_host(url, args.log_host.as_deref())?;
         let backend = args.database.backend(&args.data_dir).await?;
         let _lock = instance::lock(&args.data_dir)?;
-        let inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
+        let keys = args.keys.open()?;
+        let inst = instance::open(&args.data_dir, &args.org, &host, &backend, &keys).await?;
         // The Rekor v2 log too, so the directory holds every log's key: the directory to copy
         // to each node of a multi-node instance (`--database`).
-        drop(instance::open_v2(&args.data_dir, &host, &backend).await?);
+        drop(instance::open_v2(&args.data_dir, &host, &backend, keys.log_v2.clone()).await?);
         let root = instance::trusted_root(&inst, url)?;
         let signing = instance::signing_config(url, None, instance::ca_since(&inst));
         let signing = instance::with_tsa(signing, &inst, url);
@@ -267,6 +272,8 @@ fn check_config(args: &ServerArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| format!("{}://{}", transport.scheme(), args.addr));
     checkpoint_host(url.trim_end_matches('/'), args.log_host.as_deref())?;
+    args.keys.check_syntax()?;
+    args.keys.open()?;
     if args.data_dir.exists() {
         instance::check_keys(&args.data_dir)?;
     }
@@ -309,7 +316,10 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let host = checkpoint_host(&url, args.log_host.as_deref())?;
     // Held while the server runs.
     let _lock = instance::lock(&args.data_dir)?;
-    let mut inst = instance::open(&args.data_dir, &args.org, &host, &backend).await?;
+    // The HSM keys first: a wrong PIN or a missing key stops the server before anything is
+    // created.
+    let keys = args.keys.open()?;
+    let mut inst = instance::open(&args.data_dir, &args.org, &host, &backend, &keys).await?;
 
     // Who may get certificates.
     let mut oidc = oidc_config(&args)?;
@@ -378,7 +388,8 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let configuration = oidc.configuration_json();
     let verifier = signet_oidc::Verifier::new(Arc::new(oidc), cache);
 
-    let v2 = Arc::new(instance::open_v2(&args.data_dir, &host, &backend).await?);
+    let v2 =
+        Arc::new(instance::open_v2(&args.data_dir, &host, &backend, keys.log_v2.clone()).await?);
     let mut root = instance::trusted_root(&inst, &url)?;
     let signing = instance::signing_config(&url, oidc_url.as_deref(), instance::ca_since(&inst));
     let mut signing = instance::with_tsa(signing, &inst, &url);
@@ -395,9 +406,11 @@ async fn serve(args: ServerArgs) -> Result<()> {
     let (_, trust_json) = instance::write_trust_files(&args.data_dir, &root, &signing)?;
     // The same trust, through TUF at <url>/tuf/ (kept current hourly: the timestamp expires
     // after 7 days and is renewed daily).
-    let publish = |dir: &std::path::Path| -> Result<()> {
+    let tuf_online = keys.tuf_online.clone();
+    let publish = move |dir: &std::path::Path| -> Result<()> {
         let (tr, sc) = instance::trust_file_bytes(dir)?;
-        for w in crate::tuf_serve::publish(dir, &tr, &sc, time::OffsetDateTime::now_utc())? {
+        let now = time::OffsetDateTime::now_utc();
+        for w in crate::tuf_serve::publish(dir, &tr, &sc, now, tuf_online.as_ref())? {
             tracing::warn!("TUF: {w}");
         }
         Ok(())
@@ -411,6 +424,7 @@ async fn serve(args: ServerArgs) -> Result<()> {
             loop {
                 tick.tick().await;
                 let dir = dir.clone();
+                let publish = publish.clone();
                 match tokio::task::spawn_blocking(move || publish(&dir)).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => tracing::error!("TUF: renewing the repository failed: {e:#}"),

@@ -361,7 +361,7 @@ fn publish(d: &Path) -> Result<()> {
     }
     // Snapshot and timestamp for what changed (and anything else due).
     let [(_, tr), (_, sc)] = trust_files(d)?;
-    let warnings = crate::tuf_serve::publish(d, &tr, &sc, now)?;
+    let warnings = crate::tuf_serve::publish(d, &tr, &sc, now, None)?;
     eprintln!("Published {}", did.join(" and "));
     for w in warnings {
         eprintln!("WARNING: TUF: {w}");

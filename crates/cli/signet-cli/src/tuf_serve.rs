@@ -55,7 +55,11 @@ pub(crate) fn new_key(path: &Path) -> Result<SigningKey> {
 }
 
 /// Creates the development root (keys and `1.root.json`) when the repository has no root yet.
-fn ensure_root(data_dir: &Path, now: OffsetDateTime) -> Result<()> {
+fn ensure_root(
+    data_dir: &Path,
+    now: OffsetDateTime,
+    hsm_online: Option<&SigningKey>,
+) -> Result<()> {
     let repo = repo_dir(data_dir);
     if repo.join("1.root.json").exists() {
         return Ok(());
@@ -64,11 +68,19 @@ fn ensure_root(data_dir: &Path, now: OffsetDateTime) -> Result<()> {
     std::fs::create_dir_all(&keys)?;
     std::fs::create_dir_all(&repo)?;
     let mut made = Vec::new();
-    for name in ["root.key", "targets.key", "online.key"] {
+    for name in ["root.key", "targets.key"] {
         made.push(new_key(&keys.join(name))?);
     }
-    let [root_key, targets_key, online_key] = made.as_slice() else {
-        bail!("three keys were made");
+    let online_file;
+    let online_key = match hsm_online {
+        Some(k) => k,
+        None => {
+            online_file = new_key(&keys.join("online.key"))?;
+            &online_file
+        }
+    };
+    let [root_key, targets_key] = made.as_slice() else {
+        bail!("two keys were made");
     };
     let root = repo::root(
         &RootKeys {
@@ -115,23 +127,30 @@ pub(crate) fn latest(repo: &Path, role: &str) -> Result<Option<Vec<u8>>> {
 }
 
 /// Brings `DATA/tuf/repo` up to date with the instance's trust files at `now`: creates the
-/// development root on first use and signs what changed or is about to expire. Returns what
+/// development root on first use and signs what changed or is about to expire. The online
+/// (snapshot and timestamp) key is `hsm_online` when given (an HSM key, which a new root names
+/// and an existing root must name), else `DATA/tuf/keys/online.key`. Returns what
 /// needs an operator (the targets key is off line, metadata expires soon).
 pub fn publish(
     data_dir: &Path,
     trusted_root: &[u8],
     signing_config: &[u8],
     now: OffsetDateTime,
+    hsm_online: Option<&SigningKey>,
 ) -> Result<Vec<String>> {
-    ensure_root(data_dir, now)?;
+    ensure_root(data_dir, now, hsm_online)?;
     let repo = repo_dir(data_dir);
     let keys = keys_dir(data_dir);
-    let online = read_key(&keys.join("online.key"))?.with_context(|| {
-        format!(
-            "no online TUF key {} (the snapshot and timestamp key)",
-            keys.join("online.key").display()
-        )
-    })?;
+    let online = match hsm_online {
+        Some(k) => k.clone(),
+        None => read_key(&keys.join("online.key"))?.with_context(|| {
+            format!(
+                "no online TUF key {} (the snapshot and timestamp key; held in an HSM? give \
+                 --tuf-online-key)",
+                keys.join("online.key").display()
+            )
+        })?,
+    };
     let targets_key = read_key(&keys.join("targets.key"))?;
     let root_key = read_key(&keys.join("root.key"))?;
     let root = latest(&repo, "root")?.context("the TUF repository has no root")?;

@@ -37,4 +37,4 @@ pub use keyfile::{
     create_private_key_file, read_private_key_file, write_file_atomically, write_private_key_file,
 };
 pub use pem_text::{certificate_pem, pem_encode};
-pub use signing::{SigningKey, SigningKeyError};
+pub use signing::{ExternalSigner, SigningKey, SigningKeyError};

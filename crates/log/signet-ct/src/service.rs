@@ -92,13 +92,25 @@ impl CtLog {
         roots: Vec<Certificate>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CtError> {
+        Self::open_with_key(backend, dir, roots, clock, None).await
+    }
+
+    /// [`CtLog::open`] with the log's key held outside `dir` (an HSM) when `key` is given:
+    /// `dir/log.key` is then neither read nor created.
+    pub async fn open_with_key(
+        backend: &Backend,
+        dir: &Path,
+        roots: Vec<Certificate>,
+        clock: Arc<dyn Clock>,
+        key: Option<signet_crypto::SigningKey>,
+    ) -> Result<Self, CtError> {
         let store = backend.open(dir).await?;
         // The SCT is signed before the leaf is appended (the leaf holds its timestamp), so the
         // log signs nothing per entry.
         let log = AppendLog::open(
             store,
             dir,
-            &LogConfig::new("ct"),
+            &LogConfig::new("ct").with_key(key),
             clock.clone(),
             Arc::new(NoEntrySignature),
         )

@@ -39,6 +39,9 @@ pub struct LogConfig {
     pub index_offset: u64,
     /// How checkpoints name the log (Rekor v1's `<host> - <treeID>`, or the host alone).
     pub origin: OriginStyle,
+    /// The log's key when it is held outside the data directory (an HSM): used instead of
+    /// `log.key`, which is then neither read nor created. `None`: the key file.
+    pub key: Option<SigningKey>,
 }
 
 /// How a log's checkpoints name it.
@@ -62,7 +65,15 @@ impl LogConfig {
             entry_cache: 65_536,
             index_offset: 0,
             origin: OriginStyle::HostAndTreeId,
+            key: None,
         }
+    }
+
+    /// The same settings with the log's key held outside the data directory (see
+    /// [`LogConfig::key`]).
+    pub fn with_key(mut self, key: Option<SigningKey>) -> Self {
+        self.key = key;
+        self
     }
 
     /// The same settings for a shard whose leaf 0 is global index `offset` (see
@@ -204,7 +215,18 @@ impl<S: LogStore> AppendLog<S> {
         let key_path = data_dir.join(KEY_FILE);
         let cp_path = data_dir.join(CHECKPOINT_FILE);
         let key_existed = key_path.exists();
-        let key = Arc::new(LogKey::new(load_or_create_key(&key_path)?));
+        if config.key.is_none() && !key_existed && store.meta("tree_id").await?.is_some() {
+            return Err(LogError::Refused(format!(
+                "the log store in {} holds a log, but there is no {}: its key is held outside \
+                 the data directory (an HSM: give the key's pkcs11: URI) or was lost",
+                data_dir.display(),
+                key_path.display()
+            )));
+        }
+        let key = Arc::new(LogKey::new(match &config.key {
+            Some(k) => k.clone(),
+            None => load_or_create_key(&key_path)?,
+        }));
         let key_id = key.id().to_hex();
         let recorded = read_recorded(&cp_path)?;
         let store = Arc::new(store);
@@ -251,13 +273,20 @@ impl<S: LogStore> AppendLog<S> {
             .unwrap_or(0);
         match store.meta(META_KEY_ID).await? {
             Some(k) if k != key_id => {
+                let (which, fix) = match config.key {
+                    Some(_) => (
+                        "the configured (HSM) log key".to_string(),
+                        "Configure the original key".to_string(),
+                    ),
+                    None => (
+                        key_path.display().to_string(),
+                        format!("Restore the original {}", key_path.display()),
+                    ),
+                };
                 return Err(LogError::Refused(format!(
-                    "{} is not the key this log was created with (key ID recorded in the \
-                     store: {k}; {}: {key_id}); signing with it would split the log under two \
-                     keys. Restore the original {}",
-                    key_path.display(),
-                    key_path.display(),
-                    key_path.display()
+                    "{which} is not the key this log was created with (key ID recorded in the \
+                     store: {k}; {which}: {key_id}); signing with it would split the log under \
+                     two keys. {fix}"
                 )));
             }
             Some(_) => {}
@@ -281,16 +310,9 @@ impl<S: LogStore> AppendLog<S> {
             // host, which a new public URL may change).
             OriginStyle::Host => (config.host.clone(), String::new()),
         };
-        let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> =
-            Arc::new(EcdsaNoteSigner::new(
-                &config.host,
-                SigningKey::from_pkcs8_der(
-                    &key.signing_key()
-                        .to_pkcs8_der()
-                        .map_err(|e| LogError::Internal(e.to_string()))?,
-                )
-                .map_err(|e| LogError::Internal(e.to_string()))?,
-            )?);
+        let note_signer: Arc<dyn signet_tlog::NoteSigner + Send + Sync> = Arc::new(
+            EcdsaNoteSigner::new(&config.host, key.signing_key().clone())?,
+        );
         // The stored tree must be self-consistent: its root from the frontier must equal the
         // root recomputed from stored hashes (catches a torn or foreign database early).
         let root = frontier.root();

@@ -119,6 +119,18 @@ impl RekorV2Log<Store> {
     ) -> Result<Self, LogError> {
         Self::open(backend.open(dir).await?, dir, host, clock).await
     }
+
+    /// [`RekorV2Log::open_in`] with the log's key held outside `dir` when `key` is given (see
+    /// [`LogConfig::key`]).
+    pub async fn open_in_with_key(
+        backend: &Backend,
+        dir: &Path,
+        host: &str,
+        clock: Arc<dyn Clock>,
+        key: Option<signet_crypto::SigningKey>,
+    ) -> Result<Self, LogError> {
+        Self::open_with_key(backend.open(dir).await?, dir, host, clock, key).await
+    }
 }
 
 impl<S: LogStore> RekorV2Log<S> {
@@ -129,7 +141,18 @@ impl<S: LogStore> RekorV2Log<S> {
         host: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LogError> {
-        let mut config = LogConfig::new(host);
+        Self::open_with_key(store, dir, host, clock, None).await
+    }
+
+    /// [`RekorV2Log::open`] with the log's key held outside `dir` when `key` is given.
+    pub async fn open_with_key(
+        store: S,
+        dir: &Path,
+        host: &str,
+        clock: Arc<dyn Clock>,
+        key: Option<signet_crypto::SigningKey>,
+    ) -> Result<Self, LogError> {
+        let mut config = LogConfig::new(host).with_key(key);
         config.origin = OriginStyle::Host;
         config.entry_cache = 0;
         let log = AppendLog::open(store, dir, &config, clock, Arc::new(NoEntrySignature)).await?;

@@ -259,7 +259,9 @@ impl ShardedLog<Store> {
                     dir.display()
                 )));
             }
-            let shard = open_tree(backend, dir, config, offset, clock.clone()).await?;
+            // A frozen tree signs nothing new, and its key is its own (never the configured one).
+            let frozen = config.clone().with_key(None);
+            let shard = open_tree(backend, dir, &frozen, offset, clock.clone()).await?;
             offset = offset
                 .checked_add(shard.head_state().0)
                 .ok_or_else(|| LogError::Refused("the shards' sizes overflow".into()))?;

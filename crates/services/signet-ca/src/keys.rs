@@ -95,6 +95,35 @@ impl rcgen::SigningKey for FileSigner {
     }
 }
 
+/// A CA key held outside the process (an HSM), through [`signet_crypto::SigningKey`]: ECDSA
+/// P-256 with SHA-256, DER signatures.
+pub struct ExternalCaSigner {
+    key: signet_crypto::SigningKey,
+}
+
+impl ExternalCaSigner {
+    /// Wraps `key` (ECDSA P-256, which [`signet_crypto::SigningKey`] guarantees).
+    pub fn new(key: signet_crypto::SigningKey) -> Self {
+        Self { key }
+    }
+}
+
+impl PublicKeyData for ExternalCaSigner {
+    fn der_bytes(&self) -> &[u8] {
+        // rcgen wants the subjectPublicKey contents: the uncompressed point.
+        self.key.public_key().raw()
+    }
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for ExternalCaSigner {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.key.sign(msg).map_err(|_| rcgen::Error::RemoteKeyError)
+    }
+}
+
 /// A shared handle to any [`CaSigner`], usable where rcgen wants a signing key.
 #[derive(Clone)]
 pub(crate) struct SharedSigner(pub(crate) Arc<dyn CaSigner>);
@@ -209,6 +238,22 @@ impl CaChain {
         org: &str,
         now: time::OffsetDateTime,
     ) -> Result<(Self, FileSigner, FileSigner), CaError> {
+        let int_key = FileSigner::generate_p256()?;
+        let (chain, root_key) = Self::generate_for_signer(
+            org,
+            now,
+            Arc::new(FileSigner::from_pem(&int_key.to_pem())?),
+        )?;
+        Ok((chain, root_key, int_key))
+    }
+
+    /// Like [`CaChain::generate`], but the intermediate certifies the key `int_key` holds (an
+    /// HSM key): only the root key is made here. Returns the chain and the root key.
+    pub fn generate_for_signer(
+        org: &str,
+        now: time::OffsetDateTime,
+        int_key: Arc<dyn CaSigner>,
+    ) -> Result<(Self, FileSigner), CaError> {
         let root_key = FileSigner::generate_p384()?;
         let root_params = ca_params(
             &format!("{org} root"),
@@ -219,15 +264,16 @@ impl CaChain {
             &root_key.subject_public_key_info(),
         )?;
         let root = root_params.self_signed(&root_key).map_err(generr)?;
-        let (chain, int_key) = Self::intermediate_under(
+        let chain = Self::intermediate_for(
             root.der(),
             &root_params,
             &root_key,
             &format!("{org} intermediate"),
             org,
             now,
+            int_key,
         )?;
-        Ok((chain, root_key, int_key))
+        Ok((chain, root_key))
     }
 
     /// A new intermediate with a new P-256 key under this CA's root, whose key `root_key` must
@@ -313,9 +359,33 @@ impl CaChain {
         org: &str,
         now: time::OffsetDateTime,
     ) -> Result<(Self, FileSigner), CaError> {
+        let int_key = FileSigner::generate_p256()?;
+        let chain = Self::intermediate_for(
+            root_der,
+            root_params,
+            root_key,
+            cn,
+            org,
+            now,
+            Arc::new(FileSigner::from_pem(&int_key.to_pem())?),
+        )?;
+        Ok((chain, int_key))
+    }
+
+    /// A new intermediate for the key `int_key` holds (a file key or an HSM key), signed by
+    /// the root.
+    fn intermediate_for(
+        root_der: &[u8],
+        root_params: &CertificateParams,
+        root_key: &FileSigner,
+        cn: &str,
+        org: &str,
+        now: time::OffsetDateTime,
+        int_key: Arc<dyn CaSigner>,
+    ) -> Result<Self, CaError> {
         let root =
             Certificate::from_der(root_der).map_err(|e| CaError::Material(format!("root: {e}")))?;
-        let int_key = FileSigner::generate_p256()?;
+        let int_key = SharedSigner(int_key);
         let mut int_params = ca_params(
             cn,
             org,
@@ -337,12 +407,7 @@ impl CaChain {
         int_params.use_authority_key_identifier_extension = true;
         let issuer = rcgen::Issuer::from_params(root_params, root_key);
         let intermediate = int_params.signed_by(&int_key, &issuer).map_err(generr)?;
-        let chain = Self::from_parts(
-            intermediate.der(),
-            root_der,
-            Arc::new(FileSigner::from_pem(&int_key.to_pem())?),
-        )?;
-        Ok((chain, int_key))
+        Self::from_parts(intermediate.der(), root_der, int_key.0)
     }
 
     /// Builds the CA from its certificates and the intermediate's signer, checking they fit:
@@ -392,14 +457,7 @@ impl CaChain {
         root_key: &FileSigner,
         int_key: &FileSigner,
     ) -> Result<(), CaError> {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        write_file(&dir.join(ROOT_CERT), self.root.to_pem().as_bytes(), false)?;
-        write_file(
-            &dir.join(INTERMEDIATE_CERT),
-            self.intermediate.to_pem().as_bytes(),
-            false,
-        )?;
-        write_file(&dir.join(ROOT_KEY), root_key.to_pem().as_bytes(), true)?;
+        self.write_without_issuing_key(dir, root_key)?;
         write_file(
             &dir.join(INTERMEDIATE_KEY),
             int_key.to_pem().as_bytes(),
@@ -408,13 +466,36 @@ impl CaChain {
         Ok(())
     }
 
+    /// Writes the chain and the root key into `dir`, but no issuing key (it is held outside
+    /// the data directory, in an HSM).
+    pub fn write_without_issuing_key(
+        &self,
+        dir: &Path,
+        root_key: &FileSigner,
+    ) -> Result<(), CaError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        write_file(&dir.join(ROOT_CERT), self.root.to_pem().as_bytes(), false)?;
+        write_file(
+            &dir.join(INTERMEDIATE_CERT),
+            self.intermediate.to_pem().as_bytes(),
+            false,
+        )?;
+        write_file(&dir.join(ROOT_KEY), root_key.to_pem().as_bytes(), true)
+    }
+
     /// Loads the CA from `dir`. The key file must not be readable by group or others.
     pub fn load(dir: &Path) -> Result<Self, CaError> {
+        let signer = FileSigner::from_pem(&read_private_pem(&dir.join(INTERMEDIATE_KEY))?)?;
+        Self::load_with_signer(dir, Arc::new(signer))
+    }
+
+    /// Loads the CA's certificates from `dir`, its issuing key held by `signer` (which must
+    /// be the intermediate certificate's key).
+    pub fn load_with_signer(dir: &Path, signer: Arc<dyn CaSigner>) -> Result<Self, CaError> {
         let read = |name: &str| {
             signet_crypto::read_capped_string(&dir.join(name), CA_CERTIFICATE_FILE)
                 .map_err(|e| CaError::Material(e.to_string()))
         };
-        let signer = FileSigner::from_pem(&read_private_pem(&dir.join(INTERMEDIATE_KEY))?)?;
         // The root key is only needed to re-issue the intermediate, but while it sits here it
         // must be as private as the intermediate key.
         let root_key = dir.join(ROOT_KEY);
@@ -426,11 +507,7 @@ impl CaChain {
                 .map(|c| c.der().to_vec())
                 .map_err(|e| CaError::Material(format!("{name}: {e}")))
         };
-        Self::from_parts(
-            &pem_der(INTERMEDIATE_CERT)?,
-            &pem_der(ROOT_CERT)?,
-            Arc::new(signer),
-        )
+        Self::from_parts(&pem_der(INTERMEDIATE_CERT)?, &pem_der(ROOT_CERT)?, signer)
     }
 
     /// The issuing (intermediate) certificate.

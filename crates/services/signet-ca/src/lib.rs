@@ -33,4 +33,4 @@ pub mod issue;
 pub mod keys;
 
 pub use issue::{ExtValue, Identity, LeafSan, PendingLeaf};
-pub use keys::{CaChain, CaError, CaSigner, FileSigner};
+pub use keys::{CaChain, CaError, CaSigner, ExternalCaSigner, FileSigner};

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rcgen::{CertificateParams, CustomExtension, DistinguishedName, DnType, IsCa, KeyUsagePurpose};
-use signet_ca::{CaChain, FileSigner};
+use signet_ca::{CaChain, CaSigner, FileSigner};
 use signet_types::UnixSeconds;
 use signet_types::limits::FileLimit;
 
@@ -41,7 +41,7 @@ const YEARS: i64 = 10;
 pub fn issue(
     ca: &CaChain,
     root_key: &FileSigner,
-    tsa_key: &FileSigner,
+    tsa_key: &impl rcgen::PublicKeyData,
     org: &str,
     now: time::OffsetDateTime,
 ) -> Result<Vec<Vec<u8>>, TsaError> {
@@ -82,7 +82,29 @@ pub fn create(
     now: time::OffsetDateTime,
 ) -> Result<TimestampAuthority, TsaError> {
     let key = FileSigner::generate_p256()?;
-    let chain = issue(ca, root_key, &key, org, now)?;
+    let key_pem = key.to_pem();
+    let tsa = create_with_signer(dir, ca, root_key, org, now, Arc::new(key))?;
+    let key_path = dir.join(KEY_FILE);
+    signet_crypto::write_file_atomically(
+        &key_path,
+        key_pem.as_bytes(),
+        signet_crypto::PRIVATE_KEY_MODE,
+    )
+    .map_err(|e| TsaError::Material(format!("{}: {e}", key_path.display())))?;
+    Ok(tsa)
+}
+
+/// Creates a TSA in `dir` for the key `signer` holds (an HSM key; no key file is written): its
+/// certificate under `ca`'s root, in `dir/chain.pem`.
+pub fn create_with_signer<S: CaSigner + 'static>(
+    dir: &Path,
+    ca: &CaChain,
+    root_key: &FileSigner,
+    org: &str,
+    now: time::OffsetDateTime,
+    signer: Arc<S>,
+) -> Result<TimestampAuthority, TsaError> {
+    let chain = issue(ca, root_key, signer.as_ref(), org, now)?;
     let pem: String = chain
         .iter()
         .map(|c| signet_x509::Certificate::from_der(c).map(|c| c.to_pem()))
@@ -93,17 +115,10 @@ pub fn create(
         move |e: std::io::Error| TsaError::Material(format!("{p}: {e}"))
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let key_path = dir.join(KEY_FILE);
-    signet_crypto::write_file_atomically(
-        &key_path,
-        key.to_pem().as_bytes(),
-        signet_crypto::PRIVATE_KEY_MODE,
-    )
-    .map_err(io(&key_path))?;
     let chain_path = dir.join(CHAIN_FILE);
     signet_crypto::write_file_atomically(&chain_path, pem.as_bytes(), 0o644)
         .map_err(io(&chain_path))?;
-    TimestampAuthority::new(&chain, Arc::new(key), UnixSeconds(now.unix_timestamp()))
+    TimestampAuthority::new(&chain, signer, UnixSeconds(now.unix_timestamp()))
 }
 
 /// Reads a chain file (`dir/chain.pem`): DER certificates, leaf first.
@@ -127,5 +142,14 @@ pub fn read_chain(dir: &Path) -> Result<Vec<Vec<u8>>, TsaError> {
 pub fn load(dir: &Path, now: UnixSeconds) -> Result<TimestampAuthority, TsaError> {
     let pem = signet_ca::keys::read_private_pem(&dir.join(KEY_FILE))?;
     let key = FileSigner::from_pem(&pem)?;
-    TimestampAuthority::new(&read_chain(dir)?, Arc::new(key), now)
+    load_with_signer(dir, now, Arc::new(key))
+}
+
+/// Loads the TSA in `dir` whose key `signer` holds (an HSM key; `dir` has no key file).
+pub fn load_with_signer(
+    dir: &Path,
+    now: UnixSeconds,
+    signer: Arc<dyn CaSigner>,
+) -> Result<TimestampAuthority, TsaError> {
+    TimestampAuthority::new(&read_chain(dir)?, signer, now)
 }
