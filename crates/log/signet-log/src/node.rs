@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use signet_tlog::{Checkpoint, Frontier, SignedNote};
 use signet_types::{Sha256Hash, TreeSize};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 
 use crate::LogError;
 use crate::log::Parts;
@@ -303,9 +304,12 @@ pub(crate) async fn outbox<S: LogStore>(parts: Arc<Parts<S>>, mut rx: mpsc::Rece
     let mut tick = tokio::time::interval(TICK.saturating_mul(4));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut open = true;
-    while open || !waiting.is_empty() {
+    // Batches being queued, a few at once: writers arriving meanwhile form the next batch, and
+    // waiting writers are answered meanwhile.
+    let mut sending: JoinSet<Sent> = JoinSet::new();
+    while open || !waiting.is_empty() || !sending.is_empty() {
         tokio::select! {
-            w = rx.recv(), if open && waiting.len() < MAX_WAITING => {
+            w = rx.recv(), if open && sending.len() < MAX_SENDING && waiting.len() < MAX_WAITING => {
                 let Some(first) = w else {
                     open = false;
                     continue;
@@ -317,6 +321,8 @@ pub(crate) async fn outbox<S: LogStore>(parts: Arc<Parts<S>>, mut rx: mpsc::Rece
                         Err(_) => break,
                     }
                 }
+                // A leaf waiting here, or twice in the batch, is a duplicate; one in a batch
+                // still being queued is found so by the database's unique constraint.
                 let mut fresh = Vec::with_capacity(batch.len());
                 let mut seen = std::collections::HashSet::with_capacity(batch.len());
                 for w in batch {
@@ -327,9 +333,18 @@ pub(crate) async fn outbox<S: LogStore>(parts: Arc<Parts<S>>, mut rx: mpsc::Rece
                         fresh.push(w);
                     }
                 }
-                let entries: Vec<&LeafEntry> = fresh.iter().map(|w| &w.entry).collect();
-                match pg.enqueue(&entries).await {
-                    Ok(queued) => {
+                let pg = pg.clone();
+                sending.spawn(async move {
+                    let entries: Vec<&LeafEntry> = fresh.iter().map(|w| &w.entry).collect();
+                    let queued = pg.enqueue(&entries).await;
+                    drop(entries);
+                    (fresh, queued)
+                });
+                continue;
+            }
+            Some(sent) = sending.join_next(), if !sending.is_empty() => {
+                match sent {
+                    Ok((fresh, Ok(queued))) => {
                         let queued: std::collections::HashSet<Sha256Hash> =
                             queued.into_iter().collect();
                         let now = Instant::now();
@@ -342,11 +357,14 @@ pub(crate) async fn outbox<S: LogStore>(parts: Arc<Parts<S>>, mut rx: mpsc::Rece
                             }
                         }
                     }
-                    Err(e) => {
+                    Ok((fresh, Err(e))) => {
                         for w in fresh {
                             let _ = w.reply.send(Err(e.clone()));
                         }
                     }
+                    // Its writers' answers are dropped with it: each is told the request was
+                    // dropped.
+                    Err(e) => tracing::error!("log {}: queueing entries: {e}", pg.name()),
                 }
                 continue;
             }
@@ -367,6 +385,12 @@ pub(crate) async fn outbox<S: LogStore>(parts: Arc<Parts<S>>, mut rx: mpsc::Rece
 
 /// Writers waiting in the outbox: where to answer each, and since when.
 type Waiting = HashMap<Sha256Hash, (oneshot::Sender<Result<Committed, LogError>>, Instant)>;
+
+/// A batch the outbox queued: its writers, and the leaves queued (or why none was).
+type Sent = (Vec<Waiter>, Result<Vec<Sha256Hash>, LogError>);
+
+/// Batches of one outbox being queued at once.
+const MAX_SENDING: usize = 4;
 
 /// Entries waiting in one node's outbox at most (a full outbox pushes back on its writers).
 const MAX_WAITING: usize = crate::sequencer::QUEUE;
