@@ -104,8 +104,9 @@ pub struct AppendLog<S: LogStore> {
     recorder: Arc<watch::Sender<String>>,
     /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
     stopped: watch::Receiver<Option<String>>,
-    /// Dropped with the log: ends a multi-node coordinator (which then gives up its lease).
-    _stop: watch::Sender<()>,
+    /// Dropped with the log, or sent to ([`AppendLog::release_lease`]): ends a multi-node
+    /// coordinator, which then gives up its lease.
+    stop: watch::Sender<()>,
 }
 
 /// The local sequencer's queue, if this node runs one.
@@ -367,7 +368,7 @@ impl<S: LogStore> AppendLog<S> {
             queue: parts.queue.clone(),
             recorder: parts.recorder.clone(),
             stopped,
-            _stop: stop,
+            stop,
         })
     }
 
@@ -381,6 +382,22 @@ impl<S: LogStore> AppendLog<S> {
             match stopped.wait_for(Option::is_some).await {
                 Ok(why) => why.clone().unwrap_or_default(),
                 Err(_) => "its watcher was cancelled".to_string(),
+            }
+        }
+    }
+
+    /// On a multi-node database: ends this node's coordinator of the log, and with it any
+    /// sequencer it runs (once its batches are settled), then gives up the lease, so another
+    /// node takes over at once instead of when the lease expires (a clean shutdown). Reads go
+    /// on; writes are refused from then on. With the embedded store, nothing. The future owns
+    /// what it needs (it can outlive `self`).
+    pub fn release_lease(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let pg = self.store.as_pg().is_some();
+        let (stop, mut stopped) = (self.stop.clone(), self.stopped.clone());
+        async move {
+            if pg {
+                let _ = stop.send(());
+                let _ = stopped.wait_for(Option::is_some).await;
             }
         }
     }

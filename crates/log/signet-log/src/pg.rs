@@ -90,6 +90,9 @@ pub const LEASE: Duration = Duration::from_secs(3);
 /// How often the holder renews its lease and a follower tries to take an expired one.
 pub const RENEW: Duration = Duration::from_secs(1);
 
+/// The payload of the notification on a tree's channel that its leader gave up the lease.
+const RELEASED: &str = "released";
+
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
@@ -611,15 +614,24 @@ impl PgStore {
     }
 
     /// Listens on the tree's channel on a connection of its own: `wake` is notified on every
-    /// integration and every entry queued for the sequencer. Returns when the connection ends
-    /// (the caller polls anyway, and listens again).
-    pub async fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Result<(), LogError> {
+    /// integration and every entry queued for the sequencer, `released` when the leader gave up
+    /// its lease. Returns when the connection ends (the caller polls anyway, and listens again).
+    pub async fn listen(
+        &self,
+        wake: Arc<tokio::sync::Notify>,
+        released: Arc<tokio::sync::Notify>,
+    ) -> Result<(), LogError> {
         let (client, mut conn) = self.cfg.connect(NoTls).await?;
         let channel = self.channel();
         let drive = async {
             loop {
                 match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                        if n.payload() == RELEASED {
+                            released.notify_one();
+                        }
+                        wake.notify_one();
+                    }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(LogError::from(e)),
                     None => return Ok(()),
@@ -694,14 +706,16 @@ impl PgStore {
             == 1)
     }
 
-    /// Gives up this node's lease of `epoch` (a clean shutdown: the next node need not wait for
-    /// it to expire).
+    /// Gives up this node's lease of `epoch` (a clean shutdown or a step-down: the next node
+    /// need not wait for it to expire), announcing it on the tree's channel ([`RELEASED`]).
     pub async fn release_lease(&self, epoch: i64) -> Result<(), LogError> {
         let client = self.pool.get().await?;
         client
             .execute(
-                "UPDATE trees SET lease_until = NULL WHERE id = $1 AND leader = $2 AND epoch = $3",
-                &[&self.tree, &&*self.node, &epoch],
+                "WITH u AS (UPDATE trees SET lease_until = NULL \
+                 WHERE id = $1 AND leader = $2 AND epoch = $3 RETURNING id) \
+                 SELECT pg_notify($4, $5) FROM u",
+                &[&self.tree, &&*self.node, &epoch, &self.channel(), &RELEASED],
             )
             .await?;
         Ok(())
