@@ -183,6 +183,19 @@ impl<S: LogStore> Parts<S> {
     }
 }
 
+/// A node that made a new key for a log another node (sharing the database) created under its
+/// own: the new key is of no use (and would be refused at the next start), so it is removed.
+fn created_elsewhere(data_dir: &Path, key_path: &Path) -> LogError {
+    let _ = std::fs::remove_file(key_path);
+    LogError::Refused(format!(
+        "another node created the log of {} in the database (at the same time), with its own \
+         new key; this node's new {} was removed. Give every node a copy of one initialised \
+         data directory (`signet init` once, then copy it) and start this node again",
+        data_dir.display(),
+        key_path.display()
+    ))
+}
+
 fn read_head(head: &RwLock<Arc<Head>>) -> Arc<Head> {
     head.read()
         .map(|h| h.clone())
@@ -231,14 +244,20 @@ impl<S: LogStore> AppendLog<S> {
                     )));
                 }
                 let id = rand::random::<u64>() >> 1;
-                store.set_meta(META_KEY_ID, &key_id).await?;
-                store
-                    .set_meta("created", &clock.now_unix().to_string())
-                    .await?;
-                store
-                    .set_meta(META_INDEX_OFFSET, &config.index_offset.to_string())
-                    .await?;
-                store.set_meta("tree_id", &id.to_string()).await?;
+                let (created, offset, tree) = (
+                    clock.now_unix().to_string(),
+                    config.index_offset.to_string(),
+                    id.to_string(),
+                );
+                let values = [
+                    (META_KEY_ID, key_id.as_str()),
+                    ("created", created.as_str()),
+                    (META_INDEX_OFFSET, offset.as_str()),
+                    ("tree_id", tree.as_str()),
+                ];
+                if !store.create_meta("tree_id", &values).await? {
+                    return Err(created_elsewhere(data_dir, &key_path));
+                }
                 id
             }
         };
@@ -250,6 +269,9 @@ impl<S: LogStore> AppendLog<S> {
             .and_then(|c| c.parse::<i64>().ok())
             .unwrap_or(0);
         match store.meta(META_KEY_ID).await? {
+            Some(k) if k != key_id && !key_existed && store.as_pg().is_some() => {
+                return Err(created_elsewhere(data_dir, &key_path));
+            }
             Some(k) if k != key_id => {
                 return Err(LogError::Refused(format!(
                     "{} is not the key this log was created with (key ID recorded in the \

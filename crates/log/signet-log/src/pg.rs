@@ -980,6 +980,37 @@ impl LogStore for PgStore {
         Ok(())
     }
 
+    async fn create_meta(&self, marker: &str, values: &[(&str, &str)]) -> Result<bool, LogError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // The tree's row lock: a second node creating the same log waits here, then finds it.
+        tx.execute(
+            "SELECT 1 FROM trees WHERE id = $1 FOR UPDATE",
+            &[&self.tree],
+        )
+        .await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM meta WHERE tree = $1 AND k = $2",
+                &[&self.tree, &marker],
+            )
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        for (k, v) in values {
+            tx.execute(
+                "INSERT INTO meta (tree, k, v) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tree, k) DO UPDATE SET v = excluded.v",
+                &[&self.tree, k, v],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn size(&self) -> Result<u64, LogError> {
         self.primary().size().await
     }
