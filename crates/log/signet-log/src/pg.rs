@@ -19,13 +19,14 @@
 //! `synchronous_commit` is left on, so a commit is durable before `append` returns.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use signet_types::Sha256Hash;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
+
+use crate::pg_tls::Connection;
 
 use crate::LogError;
 use crate::sequencer::LeafEntry;
@@ -113,7 +114,7 @@ const POOL_SIZE: usize = 16;
 pub struct PgDatabase {
     pool: Pool,
     /// The connection settings, for the LISTEN connections of the logs' coordinators.
-    cfg: Arc<tokio_postgres::Config>,
+    cfg: Arc<Connection>,
     /// This node's name in leases (`trees.leader`).
     node: Arc<str>,
     /// `host:port/dbname` (never the password), for messages.
@@ -176,10 +177,9 @@ impl From<deadpool_postgres::PoolError> for LogError {
     }
 }
 
-/// The connection settings of a PostgreSQL URL.
-fn parse_url(url: &str) -> Result<tokio_postgres::Config, LogError> {
-    tokio_postgres::Config::from_str(url)
-        .map_err(|e| LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e))))
+/// The connection settings of a PostgreSQL URL (with its TLS: [`crate::pg_tls`]).
+fn parse_url(url: &str) -> Result<Connection, LogError> {
+    crate::pg_tls::parse(url, "PostgreSQL URL")
 }
 
 impl PgDatabase {
@@ -209,9 +209,7 @@ impl PgDatabase {
     /// Sizes, metadata and the duplicate checks of appends always come from the primary. The
     /// replica is only read: its schema must be this binary's.
     pub async fn with_replica(mut self, url: &str) -> Result<Self, LogError> {
-        let cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
-            LogError::BadRequest(format!("invalid PostgreSQL replica URL: {}", pg_error(&e)))
-        })?;
+        let cfg = crate::pg_tls::parse(url, "PostgreSQL replica URL")?;
         let (pool, target, _) = pool_for(cfg)?;
         let version = async {
             let client = pool.get().await?;
@@ -242,11 +240,12 @@ impl PgDatabase {
 
 /// A pool of connections to the database `cfg` names, its `host:port/dbname`, and the
 /// connection settings (for the LISTEN connections of the logs' coordinators).
-type Connections = (Pool, String, Arc<tokio_postgres::Config>);
+type Connections = (Pool, String, Arc<Connection>);
 
-/// The connections to the database `cfg` names.
-fn pool_for(mut cfg: tokio_postgres::Config) -> Result<Connections, LogError> {
+/// The connections to the database `conn` names.
+fn pool_for(mut conn: Connection) -> Result<Connections, LogError> {
     {
+        let cfg = &mut conn.cfg;
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_secs(10));
         }
@@ -259,11 +258,11 @@ fn pool_for(mut cfg: tokio_postgres::Config) -> Result<Connections, LogError> {
             LEASE.as_millis()
         ));
         cfg.options(opts.trim());
-        let target = describe(&cfg);
-        let shared_cfg = Arc::new(cfg.clone());
+        let target = describe(cfg);
+        let shared_cfg = Arc::new(conn.clone());
         let mgr = Manager::from_config(
-            cfg,
-            NoTls,
+            conn.cfg,
+            conn.tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -404,7 +403,7 @@ impl PgDatabase {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
-    cfg: Arc<tokio_postgres::Config>,
+    cfg: Arc<Connection>,
     tree: i64,
     name: Arc<str>,
     node: Arc<str>,
@@ -621,7 +620,7 @@ impl PgStore {
         wake: Arc<tokio::sync::Notify>,
         released: Arc<tokio::sync::Notify>,
     ) -> Result<(), LogError> {
-        let (client, mut conn) = self.cfg.connect(NoTls).await?;
+        let (client, mut conn) = self.cfg.cfg.connect(self.cfg.tls.clone()).await?;
         let channel = self.channel();
         let drive = async {
             loop {
