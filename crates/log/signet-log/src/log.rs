@@ -104,9 +104,11 @@ pub struct AppendLog<S: LogStore> {
     recorder: Arc<watch::Sender<String>>,
     /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
     stopped: watch::Receiver<Option<String>>,
-    /// Dropped with the log, or sent to ([`AppendLog::release_lease`]): ends a multi-node
-    /// coordinator, which then gives up its lease.
+    /// Dropped with the log: ends a multi-node coordinator, which then gives up its lease.
+    /// Sent to ([`AppendLog::release_lease`]): the coordinator steps down for good, then
+    /// notifies `retired`.
     stop: watch::Sender<()>,
+    retired: Arc<tokio::sync::Notify>,
 }
 
 /// The local sequencer's queue, if this node runs one.
@@ -358,10 +360,15 @@ impl<S: LogStore> AppendLog<S> {
             frozen: frozen.clone(),
         });
         let (stop, stop_rx) = watch::channel(());
+        let retired = Arc::new(tokio::sync::Notify::new());
         let task = if store.as_pg().is_some() {
             // Many nodes may share this log: a coordinator takes the lease and runs the
             // sequencer while it holds it.
-            tokio::spawn(crate::node::coordinate(parts.clone(), stop_rx))
+            tokio::spawn(crate::node::coordinate(
+                parts.clone(),
+                stop_rx,
+                retired.clone(),
+            ))
         } else {
             let (tx, rx) = mpsc::channel(QUEUE);
             if let Ok(mut q) = parts.queue.write() {
@@ -391,6 +398,7 @@ impl<S: LogStore> AppendLog<S> {
             recorder: parts.recorder.clone(),
             stopped,
             stop,
+            retired,
         })
     }
 
@@ -408,18 +416,19 @@ impl<S: LogStore> AppendLog<S> {
         }
     }
 
-    /// On a multi-node database: ends this node's coordinator of the log, and with it any
-    /// sequencer it runs (once its batches are settled), then gives up the lease, so another
-    /// node takes over at once instead of when the lease expires (a clean shutdown). Reads go
-    /// on; writes are refused from then on. With the embedded store, nothing. The future owns
-    /// what it needs (it can outlive `self`).
+    /// On a multi-node database: this node stops leading the log for good (a clean shutdown):
+    /// its sequencer's queue closes (batches in flight settle, or are fenced and their entries
+    /// queued for the next leader), the lease is given up, and another node takes over at
+    /// once instead of when the lease expires. The node goes on as a follower: reads and
+    /// writes are still served (writes through the next leader). Completes once the lease is
+    /// given up; with the embedded store, at once. The future owns what it needs (it can
+    /// outlive `self`).
     pub fn release_lease(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let pg = self.store.as_pg().is_some();
-        let (stop, mut stopped) = (self.stop.clone(), self.stopped.clone());
+        let (stop, retired) = (self.stop.clone(), self.retired.clone());
         async move {
-            if pg {
-                let _ = stop.send(());
-                let _ = stopped.wait_for(Option::is_some).await;
+            if pg && stop.send(()).is_ok() {
+                retired.notified().await;
             }
         }
     }

@@ -40,8 +40,14 @@ pub const WAIT: Duration = Duration::from_secs(20);
 type Reply = oneshot::Receiver<Result<Committed, LogError>>;
 
 /// The coordinator of one log on this node; ends when `stop`'s sender is dropped (the log is
-/// closed) or sent to ([`AppendLog::release_lease`]), giving up the lease if it holds it.
-pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watch::Receiver<()>) {
+/// closed), giving up the lease if it holds it. Sent to ([`AppendLog::release_lease`]), it
+/// steps down for good (a node shutting down): gives up the lease, never takes it again,
+/// notifies `retired` and goes on as a follower.
+pub(crate) async fn coordinate<S: LogStore>(
+    parts: Arc<Parts<S>>,
+    mut stop: watch::Receiver<()>,
+    retired: Arc<tokio::sync::Notify>,
+) {
     let Some(pg) = parts.store.as_pg() else {
         return;
     };
@@ -49,6 +55,7 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
     let mut renewed = Instant::now();
     let mut lease_due = Instant::now();
     let mut drained: HashMap<Sha256Hash, Reply> = HashMap::new();
+    let mut retiring = false;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Integrations and queued entries are announced on the tree's channel: the coordinator
@@ -72,7 +79,15 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
             _ = tick.tick() => {}
             _ = wake.notified() => {}
             _ = released.notified() => if leading.is_none() { lease_due = Instant::now() },
-            _ = stop.changed() => break,
+            r = stop.changed() => {
+                if r.is_err() {
+                    break;
+                }
+                retiring = true;
+                step_down(&parts, &mut leading, "this node is stopping").await;
+                drained.clear();
+                retired.notify_one();
+            }
         }
         if let Some((_, task)) = &leading
             && task.is_finished()
@@ -108,7 +123,7 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
                     }
                     Err(e) => tracing::warn!("renewing the lease of {}: {e}", pg.name()),
                 },
-                None if !frozen => match pg.acquire_lease().await {
+                None if !frozen && !retiring => match pg.acquire_lease().await {
                     Ok(Some(epoch)) => match take_over(&parts, pg, epoch).await {
                         Ok(task) => {
                             renewed = Instant::now();
