@@ -37,6 +37,29 @@ pub struct Cluster {
     tls: bool,
 }
 
+/// A test CA and a server certificate for `localhost` (its only name: not 127.0.0.1) that it
+/// issued, all PEM: the CA's certificate, the server's certificate, the server's key. For
+/// [`private_cluster_with_tls`].
+///
+/// # Panics
+/// When rcgen fails.
+pub fn tls_certificates() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("a CA key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "signet test database CA");
+    let ca_cert = ca.self_signed(&ca_key).expect("the CA certificate");
+    let key = rcgen::KeyPair::generate().expect("a server key");
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("server certificate parameters");
+    let issuer = rcgen::Issuer::from_params(&ca, &ca_key);
+    let cert = leaf
+        .signed_by(&key, &issuer)
+        .expect("the server certificate");
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
 /// A server certificate and its private key (PEM), for a cluster that takes TLS connections.
 pub struct ServerTls<'a> {
     /// The certificate chain, leaf first.

@@ -7,21 +7,7 @@ use std::path::Path;
 
 use signet_log::{LogError, LogStore, PgDatabase};
 
-/// A CA and a server certificate for `localhost` (DNS name only) that it issued: (CA PEM,
-/// server certificate PEM, server key PEM).
-fn certificates() -> (String, String, String) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, "signet test database CA");
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    let issuer = rcgen::Issuer::from_params(&ca, &ca_key);
-    let cert = leaf.signed_by(&key, &issuer).unwrap();
-    (ca_cert.pem(), cert.pem(), key.serialize_pem())
-}
+use signet_testkit::postgres::tls_certificates as certificates;
 
 /// Another CA's certificate (PEM): not the server's issuer.
 fn other_ca() -> String {
