@@ -459,6 +459,18 @@ async fn serve(args: ServerArgs) -> Result<()> {
         ("CT log", Box::pin(inst.ct.sequencer_stopped())),
         ("Rekor v2 log", Box::pin(v2.log().sequencer_stopped())),
     ];
+    // On a clean stop (the signal that also starts the graceful shutdown), each lease this node
+    // holds is given up at once (multi-node PostgreSQL): another node leads while the requests
+    // in progress here are answered.
+    let leases: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = vec![
+        Box::pin(inst.log.active().log().release_lease()),
+        Box::pin(inst.ct.release_lease()),
+        Box::pin(v2.log().release_lease()),
+    ];
+    let handover = tokio::spawn(async move {
+        shutdown().await;
+        futures_util::future::join_all(leases).await;
+    });
     let ct = Arc::new(inst.ct);
     let ca_svc = Arc::new(signet_server::ca::CaService {
         ca: inst.ca,
@@ -504,6 +516,12 @@ async fn serve(args: ServerArgs) -> Result<()> {
     );
     let server = transport.serve(listener, app);
     unless_a_sequencer_stops(server, sequencers).await?;
+    if tokio::time::timeout(std::time::Duration::from_secs(5), handover)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the logs' leases were not all released within 5 s; they expire");
+    }
     tracing::info!("stopped");
     Ok(())
 }

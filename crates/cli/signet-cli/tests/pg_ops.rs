@@ -563,3 +563,65 @@ async fn a_full_disk_fails_writes_cleanly_and_they_resume_when_space_returns() {
     drop(server);
     drop(cluster);
 }
+
+/// TLS to PostgreSQL takes one path for the server's database, its read replica and `signet
+/// admin migrate`: each connects with `sslmode=verify-full` and the right root (a cluster
+/// started with `ssl=on`), and each fails with one line naming TLS under a wrong root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_replica_and_migration_connect_over_verified_tls() {
+    let (ca, cert, key) = signet_testkit::postgres::tls_certificates();
+    let cluster =
+        signet_testkit::postgres::private_cluster_with_tls(&signet_testkit::postgres::ServerTls {
+            cert_pem: &cert,
+            key_pem: &key,
+        });
+    let db = cluster.database();
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, wrong) = (tmp.path().join("root.pem"), tmp.path().join("wrong.pem"));
+    std::fs::write(&root, ca).unwrap();
+    std::fs::write(&wrong, signet_testkit::postgres::tls_certificates().0).unwrap();
+    // The certificate names `localhost`: reach 127.0.0.1 under that name.
+    let tls = |root: &Path| {
+        format!(
+            "{}?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={}",
+            db.replacen("@127.0.0.1:", "@localhost:", 1),
+            root.display()
+        )
+    };
+    let data = tmp.path().join("data");
+    let server = start(&data, &[]);
+    append_v1(&server.url, b"one").await;
+    drop(server);
+
+    let o = migrate(&data, &["--to", &tls(&wrong)]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("TLS"), "{}", text(&o));
+    let o = migrate(&data, &["--to", &tls(&root)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("log: 1 entries"), "{}", text(&o));
+
+    let both = ["--database", &tls(&root), "--database-replica", &tls(&root)];
+    let server = start(&data, &both);
+    append_v1(&server.url, b"two").await;
+    let c = RekorClient::new(&server.url).unwrap();
+    assert_eq!(c.log_info().await.unwrap().tree_size, 2);
+    drop(server);
+    assert_eq!(
+        cluster.psql(&db, "SELECT size FROM trees WHERE name = 'log'"),
+        "2"
+    );
+
+    let err = common::server_refuses_to_start(
+        &data,
+        &[
+            "--database",
+            &tls(&root),
+            "--database-replica",
+            &tls(&wrong),
+        ],
+    );
+    assert!(err.contains("replica") && err.contains("TLS"), "{err}");
+    let err = common::server_refuses_to_start(&data, &["--database", &tls(&wrong)]);
+    assert!(err.contains("TLS"), "{err}");
+    drop(cluster);
+}

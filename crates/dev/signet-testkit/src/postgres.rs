@@ -33,6 +33,39 @@ pub struct Cluster {
     restarted: std::sync::Mutex<Vec<Child>>,
     /// The user the server runs as (when the tests run as root).
     user: Option<String>,
+    /// Whether the server takes TLS connections ([`private_cluster_with_tls`]).
+    tls: bool,
+}
+
+/// A test CA and a server certificate for `localhost` (its only name: not 127.0.0.1) that it
+/// issued, all PEM: the CA's certificate, the server's certificate, the server's key. For
+/// [`private_cluster_with_tls`].
+///
+/// # Panics
+/// When rcgen fails.
+pub fn tls_certificates() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("a CA key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "signet test database CA");
+    let ca_cert = ca.self_signed(&ca_key).expect("the CA certificate");
+    let key = rcgen::KeyPair::generate().expect("a server key");
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("server certificate parameters");
+    let issuer = rcgen::Issuer::from_params(&ca, &ca_key);
+    let cert = leaf
+        .signed_by(&key, &issuer)
+        .expect("the server certificate");
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// A server certificate and its private key (PEM), for a cluster that takes TLS connections.
+pub struct ServerTls<'a> {
+    /// The certificate chain, leaf first.
+    pub cert_pem: &'a str,
+    /// The leaf's private key.
+    pub key_pem: &'a str,
 }
 
 /// The directory of the PostgreSQL server binaries: `pg_config --bindir`, else the newest
@@ -112,7 +145,7 @@ fn free_port() -> u16 {
 pub fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
-        Cluster::start()
+        Cluster::start(None)
             .map_err(|e| format!("the PostgreSQL test cluster: {e}"))
             .unwrap()
     })
@@ -124,8 +157,19 @@ pub fn cluster() -> &'static Cluster {
 /// # Panics
 /// As [`cluster`].
 pub fn private_cluster() -> Cluster {
-    Cluster::start()
+    Cluster::start(None)
         .map_err(|e| format!("a PostgreSQL test cluster: {e}"))
+        .unwrap()
+}
+
+/// A cluster of its own started with `ssl=on` and `tls` as its certificate (clients may still
+/// connect without TLS); stopped and deleted when dropped.
+///
+/// # Panics
+/// As [`cluster`].
+pub fn private_cluster_with_tls(tls: &ServerTls<'_>) -> Cluster {
+    Cluster::start(Some(tls))
+        .map_err(|e| format!("a PostgreSQL test cluster with TLS: {e}"))
         .unwrap()
 }
 
@@ -149,12 +193,18 @@ impl Cluster {
             assert!(Instant::now() < deadline, "postgres {pid} did not stop");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let w = Self::run(&self.bindir, self.user.as_deref(), &self.dir, self.port)
-            .expect("restarting postgres");
+        let w = Self::run(
+            &self.bindir,
+            self.user.as_deref(),
+            &self.dir,
+            self.port,
+            self.tls,
+        )
+        .expect("restarting postgres");
         self.restarted.lock().unwrap().push(w);
     }
 
-    fn start() -> Result<Self, String> {
+    fn start(tls: Option<&ServerTls<'_>>) -> Result<Self, String> {
         let bindir = bindir().ok_or(
             "PostgreSQL server binaries (initdb, postgres) not found by `pg_config --bindir` \
              nor in /usr/lib/postgresql/*/bin: install Debian's `postgresql` package (the \
@@ -169,6 +219,15 @@ impl Cluster {
         let password = hex::encode(rand::random::<[u8; 16]>());
         std::fs::write(dir.join("pw"), &password).map_err(|e| e.to_string())?;
         std::fs::create_dir(dir.join("sock")).map_err(|e| e.to_string())?;
+        if let Some(t) = tls {
+            std::fs::write(dir.join("server.crt"), t.cert_pem).map_err(|e| e.to_string())?;
+            let key = dir.join("server.key");
+            std::fs::write(&key, t.key_pem).map_err(|e| e.to_string())?;
+            // PostgreSQL refuses a key others can read.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| e.to_string())?;
+        }
         if let Some(u) = &user {
             let st = Command::new("chown")
                 .arg("-R")
@@ -205,7 +264,7 @@ impl Cluster {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
-            match Self::run(&bindir, user.as_deref(), &dir, port) {
+            match Self::run(&bindir, user.as_deref(), &dir, port, tls.is_some()) {
                 Ok(watchdog) => {
                     return Ok(Self {
                         port,
@@ -216,6 +275,7 @@ impl Cluster {
                         _watchdog: std::sync::Mutex::new(watchdog),
                         restarted: std::sync::Mutex::new(Vec::new()),
                         user: user.clone(),
+                        tls: tls.is_some(),
                     });
                 }
                 Err(e) => last = e,
@@ -226,7 +286,13 @@ impl Cluster {
     }
 
     /// Starts `postgres` under the watchdog and waits until it accepts connections.
-    fn run(bindir: &Path, user: Option<&str>, dir: &Path, port: u16) -> Result<Child, String> {
+    fn run(
+        bindir: &Path,
+        user: Option<&str>,
+        dir: &Path,
+        port: u16,
+        tls: bool,
+    ) -> Result<Child, String> {
         let mut pg = command(user, &bindir.join("postgres"));
         pg.arg("-D")
             .arg(dir.join("data"))
@@ -236,6 +302,15 @@ impl Cluster {
             .arg(dir.join("sock"))
             .args(["-c", "listen_addresses=127.0.0.1"])
             .args(["-c", "max_connections=400", "-c", "shared_buffers=32MB"]);
+        if tls {
+            pg.args(["-c", "ssl=on", "-c"])
+                .arg(format!(
+                    "ssl_cert_file={}",
+                    dir.join("server.crt").display()
+                ))
+                .arg("-c")
+                .arg(format!("ssl_key_file={}", dir.join("server.key").display()));
+        }
         // Tests kill signet, not the database, and throw the cluster away: no fsync. A
         // benchmark of durable writes sets `SIGNET_PG_FSYNC=on` (bench/log_pg.sh).
         if std::env::var_os("SIGNET_PG_FSYNC").is_none_or(|v| v != "on") {

@@ -146,6 +146,11 @@ impl CtLog {
         self.log.sequencer_stopped()
     }
 
+    /// See [`signet_log::AppendLog::release_lease`] (a clean shutdown of one of many nodes).
+    pub fn release_lease(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.log.release_lease()
+    }
+
     /// See [`signet_log::AppendLog::probe`].
     pub async fn probe(&self) -> Result<(), signet_log::LogError> {
         self.log.probe().await

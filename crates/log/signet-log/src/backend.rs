@@ -100,6 +100,9 @@ impl LogStore for Store {
     async fn set_meta(&self, key: &str, value: &str) -> Result<(), LogError> {
         either!(self, s => s.set_meta(key, value).await)
     }
+    async fn create_meta(&self, marker: &str, values: &[(&str, &str)]) -> Result<bool, LogError> {
+        either!(self, s => s.create_meta(marker, values).await)
+    }
     async fn size(&self) -> Result<u64, LogError> {
         either!(self, s => s.size().await)
     }

@@ -53,6 +53,7 @@ pub mod metric;
 pub mod migrate;
 mod node;
 pub mod pg;
+mod pg_tls;
 mod rekor;
 mod rekor_v2;
 mod sequencer;

@@ -113,8 +113,11 @@ pub struct AppendLog<S: LogStore> {
     queue: Queue,
     /// Set once the sequencer task has ended, with why (see [`AppendLog::sequencer_stopped`]).
     stopped: watch::Receiver<Option<String>>,
-    /// Dropped with the log: ends a multi-node coordinator (which then gives up its lease).
-    _stop: watch::Sender<()>,
+    /// Dropped with the log: ends a multi-node coordinator, which then gives up its lease.
+    /// Sent to ([`AppendLog::release_lease`]): the coordinator steps down for good, then
+    /// notifies `retired`.
+    stop: watch::Sender<()>,
+    retired: Arc<tokio::sync::Notify>,
     /// On PostgreSQL: where writes go while another node is the sequencer (see
     /// [`crate::node::outbox`]).
     outbox: Option<mpsc::Sender<crate::node::Waiter>>,
@@ -194,6 +197,19 @@ impl<S: LogStore> Parts<S> {
     }
 }
 
+/// A node that made a new key for a log another node (sharing the database) created under its
+/// own: the new key is of no use (and would be refused at the next start), so it is removed.
+fn created_elsewhere(data_dir: &Path, key_path: &Path) -> LogError {
+    let _ = std::fs::remove_file(key_path);
+    LogError::Refused(format!(
+        "another node created the log of {} in the database (at the same time), with its own \
+         new key; this node's new {} was removed. Give every node a copy of one initialised \
+         data directory (`signet init` once, then copy it) and start this node again",
+        data_dir.display(),
+        key_path.display()
+    ))
+}
+
 fn read_head(head: &RwLock<Arc<Head>>) -> Arc<Head> {
     head.read()
         .map(|h| h.clone())
@@ -253,14 +269,20 @@ impl<S: LogStore> AppendLog<S> {
                     )));
                 }
                 let id = rand::random::<u64>() >> 1;
-                store.set_meta(META_KEY_ID, &key_id).await?;
-                store
-                    .set_meta("created", &clock.now_unix().to_string())
-                    .await?;
-                store
-                    .set_meta(META_INDEX_OFFSET, &config.index_offset.to_string())
-                    .await?;
-                store.set_meta("tree_id", &id.to_string()).await?;
+                let (created, offset, tree) = (
+                    clock.now_unix().to_string(),
+                    config.index_offset.to_string(),
+                    id.to_string(),
+                );
+                let values = [
+                    (META_KEY_ID, key_id.as_str()),
+                    ("created", created.as_str()),
+                    (META_INDEX_OFFSET, offset.as_str()),
+                    ("tree_id", tree.as_str()),
+                ];
+                if !store.create_meta("tree_id", &values).await? {
+                    return Err(created_elsewhere(data_dir, &key_path));
+                }
                 id
             }
         };
@@ -272,6 +294,9 @@ impl<S: LogStore> AppendLog<S> {
             .and_then(|c| c.parse::<i64>().ok())
             .unwrap_or(0);
         match store.meta(META_KEY_ID).await? {
+            Some(k) if k != key_id && !key_existed && store.as_pg().is_some() => {
+                return Err(created_elsewhere(data_dir, &key_path));
+            }
             Some(k) if k != key_id => {
                 let (which, fix) = match config.key {
                     Some(_) => (
@@ -363,10 +388,15 @@ impl<S: LogStore> AppendLog<S> {
             tokio::spawn(crate::node::outbox(parts.clone(), rx));
             tx
         });
+        let retired = Arc::new(tokio::sync::Notify::new());
         let task = if store.as_pg().is_some() {
             // Many nodes may share this log: a coordinator takes the lease and runs the
             // sequencer while it holds it.
-            tokio::spawn(crate::node::coordinate(parts.clone(), stop_rx))
+            tokio::spawn(crate::node::coordinate(
+                parts.clone(),
+                stop_rx,
+                retired.clone(),
+            ))
         } else {
             let (tx, rx) = mpsc::channel(QUEUE);
             if let Ok(mut q) = parts.queue.write() {
@@ -394,7 +424,8 @@ impl<S: LogStore> AppendLog<S> {
             head,
             queue: parts.queue.clone(),
             stopped,
-            _stop: stop,
+            stop,
+            retired,
             outbox,
         })
     }
@@ -409,6 +440,23 @@ impl<S: LogStore> AppendLog<S> {
             match stopped.wait_for(Option::is_some).await {
                 Ok(why) => why.clone().unwrap_or_default(),
                 Err(_) => "its watcher was cancelled".to_string(),
+            }
+        }
+    }
+
+    /// On a multi-node database: this node stops leading the log for good (a clean shutdown):
+    /// its sequencer's queue closes (batches in flight settle, or are fenced and their entries
+    /// queued for the next leader), the lease is given up, and another node takes over at
+    /// once instead of when the lease expires. The node goes on as a follower: reads and
+    /// writes are still served (writes through the next leader). Completes once the lease is
+    /// given up; with the embedded store, at once. The future owns what it needs (it can
+    /// outlive `self`).
+    pub fn release_lease(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let pg = self.store.as_pg().is_some();
+        let (stop, retired) = (self.stop.clone(), self.retired.clone());
+        async move {
+            if pg && stop.send(()).is_ok() {
+                retired.notified().await;
             }
         }
     }

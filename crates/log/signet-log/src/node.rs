@@ -42,8 +42,14 @@ pub const WAIT: Duration = Duration::from_secs(20);
 type Reply = oneshot::Receiver<Result<Committed, LogError>>;
 
 /// The coordinator of one log on this node; ends when `stop`'s sender is dropped (the log is
-/// closed), giving up the lease if it holds it.
-pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watch::Receiver<()>) {
+/// closed), giving up the lease if it holds it. Sent to ([`AppendLog::release_lease`]), it
+/// steps down for good (a node shutting down): gives up the lease, never takes it again,
+/// notifies `retired` and goes on as a follower.
+pub(crate) async fn coordinate<S: LogStore>(
+    parts: Arc<Parts<S>>,
+    mut stop: watch::Receiver<()>,
+    retired: Arc<tokio::sync::Notify>,
+) {
     let Some(pg) = parts.store.as_pg() else {
         return;
     };
@@ -51,16 +57,19 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
     let mut renewed = Instant::now();
     let mut lease_due = Instant::now();
     let mut drained: HashMap<Sha256Hash, Reply> = HashMap::new();
+    let mut retiring = false;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Integrations and queued entries are announced on the tree's channel: the coordinator
     // wakes on them at once, and polls every TICK whatever happens to the listening connection.
+    // A released lease is announced too: a follower then tries to take it at once.
     let wake = Arc::new(tokio::sync::Notify::new());
+    let released = Arc::new(tokio::sync::Notify::new());
     let listener = {
-        let (pg, wake) = (pg.clone(), wake.clone());
+        let (pg, wake, released) = (pg.clone(), wake.clone(), released.clone());
         tokio::spawn(async move {
             loop {
-                if let Err(e) = pg.listen(wake.clone()).await {
+                if let Err(e) = pg.listen(wake.clone(), released.clone()).await {
                     tracing::debug!("listening for log {}: {e}", pg.name());
                 }
                 tokio::time::sleep(RENEW).await;
@@ -71,16 +80,21 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
         tokio::select! {
             _ = tick.tick() => {}
             _ = wake.notified() => {}
-            r = stop.changed() => if r.is_err() { break },
+            _ = released.notified() => if leading.is_none() { lease_due = Instant::now() },
+            r = stop.changed() => {
+                if r.is_err() {
+                    break;
+                }
+                retiring = true;
+                step_down(&parts, &mut leading, "this node is stopping").await;
+                drained.clear();
+                retired.notify_one();
+            }
         }
         if let Some((_, task)) = &leading
             && task.is_finished()
         {
-            tracing::warn!(
-                "stepped down as leader of {}: its sequencer stopped (fenced)",
-                pg.name()
-            );
-            leading = None;
+            step_down(&parts, &mut leading, "its sequencer stopped (fenced)").await;
             drained.clear();
         }
         if Instant::now() >= lease_due {
@@ -89,13 +103,13 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
             match &leading {
                 // An inactive shard takes no entries: no sequencer to run.
                 Some(_) if frozen => {
-                    step_down(&parts, &mut leading, "the tree is an inactive shard");
+                    step_down(&parts, &mut leading, "the tree is an inactive shard").await;
                     drained.clear();
                 }
                 Some((epoch, _)) => match pg.renew_lease(*epoch).await {
                     Ok(true) => renewed = Instant::now(),
                     Ok(false) => {
-                        step_down(&parts, &mut leading, "another node took the lease");
+                        step_down(&parts, &mut leading, "another node took the lease").await;
                         drained.clear();
                     }
                     // The fence keeps a leader that cannot renew harmless; it gives up once
@@ -105,12 +119,13 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
                             &parts,
                             &mut leading,
                             &format!("cannot renew the lease: {e}"),
-                        );
+                        )
+                        .await;
                         drained.clear();
                     }
                     Err(e) => tracing::warn!("renewing the lease of {}: {e}", pg.name()),
                 },
-                None if !frozen => match pg.acquire_lease().await {
+                None if !frozen && !retiring => match pg.acquire_lease().await {
                     Ok(Some(epoch)) => match take_over(&parts, pg, epoch).await {
                         Ok(task) => {
                             renewed = Instant::now();
@@ -146,7 +161,9 @@ pub(crate) async fn coordinate<S: LogStore>(parts: Arc<Parts<S>>, mut stop: watc
     }
 }
 
-fn step_down<S: LogStore>(
+/// Stops leading: closes the sequencer's queue and gives up the lease (when it is still this
+/// node's), so another node need not wait for it to expire.
+async fn step_down<S: LogStore>(
     parts: &Parts<S>,
     leading: &mut Option<(i64, tokio::task::JoinHandle<()>)>,
     why: &str,
@@ -162,6 +179,10 @@ fn step_down<S: LogStore>(
                 "stepped down as leader of {} (epoch {epoch}): {why}",
                 pg.name()
             );
+            // (A batch still in flight is refused by the fence once another node took over.)
+            if let Err(e) = pg.release_lease(epoch).await {
+                tracing::debug!("releasing the lease of {}: {e}", pg.name());
+            }
         }
     }
 }

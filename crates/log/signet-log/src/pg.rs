@@ -19,13 +19,14 @@
 //! `synchronous_commit` is left on, so a commit is durable before `append` returns.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use signet_types::Sha256Hash;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
+
+use crate::pg_tls::Connection;
 
 use crate::LogError;
 use crate::sequencer::LeafEntry;
@@ -90,6 +91,9 @@ pub const LEASE: Duration = Duration::from_secs(3);
 /// How often the holder renews its lease and a follower tries to take an expired one.
 pub const RENEW: Duration = Duration::from_secs(1);
 
+/// The payload of the notification on a tree's channel that its leader gave up the lease.
+const RELEASED: &str = "released";
+
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
@@ -110,7 +114,7 @@ const POOL_SIZE: usize = 16;
 pub struct PgDatabase {
     pool: Pool,
     /// The connection settings, for the LISTEN connections of the logs' coordinators.
-    cfg: Arc<tokio_postgres::Config>,
+    cfg: Arc<Connection>,
     /// This node's name in leases (`trees.leader`).
     node: Arc<str>,
     /// `host:port/dbname` (never the password), for messages.
@@ -173,10 +177,9 @@ impl From<deadpool_postgres::PoolError> for LogError {
     }
 }
 
-/// The connection settings of a PostgreSQL URL.
-fn parse_url(url: &str) -> Result<tokio_postgres::Config, LogError> {
-    tokio_postgres::Config::from_str(url)
-        .map_err(|e| LogError::BadRequest(format!("invalid PostgreSQL URL: {}", pg_error(&e))))
+/// The connection settings of a PostgreSQL URL (with its TLS: [`crate::pg_tls`]).
+fn parse_url(url: &str) -> Result<Connection, LogError> {
+    crate::pg_tls::parse(url, "PostgreSQL URL")
 }
 
 impl PgDatabase {
@@ -206,9 +209,7 @@ impl PgDatabase {
     /// Sizes, metadata and the duplicate checks of appends always come from the primary. The
     /// replica is only read: its schema must be this binary's.
     pub async fn with_replica(mut self, url: &str) -> Result<Self, LogError> {
-        let cfg = tokio_postgres::Config::from_str(url).map_err(|e| {
-            LogError::BadRequest(format!("invalid PostgreSQL replica URL: {}", pg_error(&e)))
-        })?;
+        let cfg = crate::pg_tls::parse(url, "PostgreSQL replica URL")?;
         let (pool, target, _) = pool_for(cfg)?;
         let version = async {
             let client = pool.get().await?;
@@ -239,11 +240,12 @@ impl PgDatabase {
 
 /// A pool of connections to the database `cfg` names, its `host:port/dbname`, and the
 /// connection settings (for the LISTEN connections of the logs' coordinators).
-type Connections = (Pool, String, Arc<tokio_postgres::Config>);
+type Connections = (Pool, String, Arc<Connection>);
 
-/// The connections to the database `cfg` names.
-fn pool_for(mut cfg: tokio_postgres::Config) -> Result<Connections, LogError> {
+/// The connections to the database `conn` names.
+fn pool_for(mut conn: Connection) -> Result<Connections, LogError> {
     {
+        let cfg = &mut conn.cfg;
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_secs(10));
         }
@@ -256,11 +258,11 @@ fn pool_for(mut cfg: tokio_postgres::Config) -> Result<Connections, LogError> {
             LEASE.as_millis()
         ));
         cfg.options(opts.trim());
-        let target = describe(&cfg);
-        let shared_cfg = Arc::new(cfg.clone());
+        let target = describe(cfg);
+        let shared_cfg = Arc::new(conn.clone());
         let mgr = Manager::from_config(
-            cfg,
-            NoTls,
+            conn.cfg,
+            conn.tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -401,7 +403,7 @@ impl PgDatabase {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
-    cfg: Arc<tokio_postgres::Config>,
+    cfg: Arc<Connection>,
     tree: i64,
     name: Arc<str>,
     node: Arc<str>,
@@ -611,15 +613,24 @@ impl PgStore {
     }
 
     /// Listens on the tree's channel on a connection of its own: `wake` is notified on every
-    /// integration and every entry queued for the sequencer. Returns when the connection ends
-    /// (the caller polls anyway, and listens again).
-    pub async fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Result<(), LogError> {
-        let (client, mut conn) = self.cfg.connect(NoTls).await?;
+    /// integration and every entry queued for the sequencer, `released` when the leader gave up
+    /// its lease. Returns when the connection ends (the caller polls anyway, and listens again).
+    pub async fn listen(
+        &self,
+        wake: Arc<tokio::sync::Notify>,
+        released: Arc<tokio::sync::Notify>,
+    ) -> Result<(), LogError> {
+        let (client, mut conn) = self.cfg.cfg.connect(self.cfg.tls.clone()).await?;
         let channel = self.channel();
         let drive = async {
             loop {
                 match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                        if n.payload() == RELEASED {
+                            released.notify_one();
+                        }
+                        wake.notify_one();
+                    }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(LogError::from(e)),
                     None => return Ok(()),
@@ -694,14 +705,16 @@ impl PgStore {
             == 1)
     }
 
-    /// Gives up this node's lease of `epoch` (a clean shutdown: the next node need not wait for
-    /// it to expire).
+    /// Gives up this node's lease of `epoch` (a clean shutdown or a step-down: the next node
+    /// need not wait for it to expire), announcing it on the tree's channel ([`RELEASED`]).
     pub async fn release_lease(&self, epoch: i64) -> Result<(), LogError> {
         let client = self.pool.get().await?;
         client
             .execute(
-                "UPDATE trees SET lease_until = NULL WHERE id = $1 AND leader = $2 AND epoch = $3",
-                &[&self.tree, &&*self.node, &epoch],
+                "WITH u AS (UPDATE trees SET lease_until = NULL \
+                 WHERE id = $1 AND leader = $2 AND epoch = $3 RETURNING id) \
+                 SELECT pg_notify($4, $5) FROM u",
+                &[&self.tree, &&*self.node, &epoch, &self.channel(), &RELEASED],
             )
             .await?;
         Ok(())
@@ -1041,6 +1054,37 @@ impl LogStore for PgStore {
             .await?;
         client.execute(&st, &[&self.tree, &key, &value]).await?;
         Ok(())
+    }
+
+    async fn create_meta(&self, marker: &str, values: &[(&str, &str)]) -> Result<bool, LogError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // The tree's row lock: a second node creating the same log waits here, then finds it.
+        tx.execute(
+            "SELECT 1 FROM trees WHERE id = $1 FOR UPDATE",
+            &[&self.tree],
+        )
+        .await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM meta WHERE tree = $1 AND k = $2",
+                &[&self.tree, &marker],
+            )
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        for (k, v) in values {
+            tx.execute(
+                "INSERT INTO meta (tree, k, v) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tree, k) DO UPDATE SET v = excluded.v",
+                &[&self.tree, k, v],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn size(&self) -> Result<u64, LogError> {

@@ -57,6 +57,25 @@ pub trait LogStore: Send + Sync + 'static {
     /// Writes a metadata value (durably).
     fn set_meta(&self, key: &str, value: &str)
     -> impl Future<Output = Result<(), LogError>> + Send;
+    /// Creates the log's identity: writes `values` unless metadata `marker` is already set,
+    /// as one step that concurrent callers (nodes starting at once on one database) take one
+    /// at a time; true if this call wrote them. (The embedded store is one process's: its
+    /// directory is locked.)
+    fn create_meta(
+        &self,
+        marker: &str,
+        values: &[(&str, &str)],
+    ) -> impl Future<Output = Result<bool, LogError>> + Send {
+        async move {
+            if self.meta(marker).await?.is_some() {
+                return Ok(false);
+            }
+            for (k, v) in values {
+                self.set_meta(k, v).await?;
+            }
+            Ok(true)
+        }
+    }
     /// Committed tree size.
     fn size(&self) -> impl Future<Output = Result<u64, LogError>> + Send;
     /// Appends a batch atomically and durably: entries, stored hashes `(index, hash)`, new size.

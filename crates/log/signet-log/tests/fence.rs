@@ -258,3 +258,63 @@ async fn a_follower_queues_writes_for_the_leader_and_serves_its_head() {
     assert_eq!(lb.log().head().size, 203);
     assert_eq!(lb.log().head().root, la.log().head().root);
 }
+
+/// Nodes started at the same moment on an empty database, each with a new data directory:
+/// exactly one creates each log (its tree ID and key are the database's); the others refuse
+/// to start, saying why, and keep no key of their own. Several rounds, each on a fresh database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_starting_at_once_on_an_empty_database_create_one_log() {
+    for round in 0..5 {
+        let url = signet_testkit::postgres::database();
+        let mut dbs = Vec::new();
+        for n in 0..4 {
+            let db = PgDatabase::connect(&url).await.unwrap();
+            dbs.push(db.with_node_id(&format!("node-{n}")));
+        }
+        let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+        let tasks: Vec<_> = dbs
+            .iter()
+            .zip(&dirs)
+            .map(|(db, d)| {
+                let (db, d) = (db.clone(), d.path().to_path_buf());
+                tokio::spawn(async move {
+                    let store = db.store("shared").await.unwrap();
+                    TransparencyLog::open(
+                        store,
+                        &d,
+                        LogConfig::new("test.local"),
+                        Arc::new(SystemClock),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut opened = Vec::new();
+        for t in tasks {
+            opened.push(t.await.unwrap());
+        }
+        let (served, refused): (Vec<_>, Vec<_>) =
+            opened.into_iter().zip(&dirs).partition(|(r, _)| r.is_ok());
+        assert_eq!(served.len(), 1, "round {round}: logs created");
+        for (r, d) in refused {
+            let e = r.err().unwrap().to_string();
+            assert!(
+                e.contains("another node created the log"),
+                "round {round}: {e}"
+            );
+            assert!(!d.path().join(signet_log::KEY_FILE).exists());
+        }
+        let served: Vec<_> = served.into_iter().filter_map(|(r, _)| r.ok()).collect();
+        let tree = signet_testkit::postgres::cluster().psql(
+            &url,
+            "SELECT v FROM meta m JOIN trees t ON t.id = m.tree WHERE t.name = 'shared' \
+             AND m.k = 'tree_id'",
+        );
+        assert_eq!(tree, served[0].log().tree_id().to_string(), "round {round}");
+        assert_eq!(
+            signet_testkit::postgres::cluster()
+                .psql(&url, "SELECT count(*) FROM trees WHERE name = 'shared'"),
+            "1"
+        );
+    }
+}
