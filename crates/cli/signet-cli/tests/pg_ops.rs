@@ -434,18 +434,6 @@ async fn a_database_restart_mid_load_loses_no_acknowledged_entry() {
     drop(cluster);
 }
 
-/// Unmounts a tmpfs when dropped (also when the test fails).
-struct Mounted(std::path::PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 /// The database's disk fills while writers append (its tablespace is a small tmpfs, filled up
 /// by a file beside it): the writes that cannot be stored get a 5xx naming no success, never a
 /// 201; reads go on; every acknowledged entry is there and verifies; once space is freed,
@@ -456,19 +444,9 @@ async fn a_full_disk_fails_writes_cleanly_and_they_resume_when_space_returns() {
     use std::os::unix::fs::MetadataExt;
     let tmp = tempfile::tempdir().unwrap();
     let small = tmp.path().join("small");
-    std::fs::create_dir(&small).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
-        .arg(&small)
-        .output();
-    if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!(
-            "skipped: cannot mount a tmpfs here (not root?): {:?}",
-            mounted.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        );
+    let Some(_mount) = common::Mounted::tmpfs(&small, "16m") else {
         return;
-    }
-    let _mount = Mounted(small.clone());
+    };
     let cluster = signet_testkit::postgres::private_cluster();
     // The tablespace directory belongs to the user PostgreSQL runs as.
     let owner = std::fs::metadata(cluster.dir()).unwrap();
