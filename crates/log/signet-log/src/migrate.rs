@@ -9,6 +9,10 @@
 //! `checkpoint` file in its directory, its signature verified with the log's `log.key`) is
 //! compared with both the root from the leaves and the root from the copied stored hashes.
 //!
+//! fsck ([`fsck_embedded`], [`fsck_postgres`]; `signet admin fsck`) runs the same verification
+//! on an instance's own stores, and per entry also checks what its [`LogKind`] promises: a
+//! canonical JSON body and, for Rekor v1, the SET. It reports the first [`Divergence`].
+//!
 //! Atomicity: into PostgreSQL, every log is copied and verified in one transaction, committed
 //! only when all verified (a failure leaves the database as it was); into a directory, the new
 //! data directory is built under a temporary name beside it and renamed into place only when
