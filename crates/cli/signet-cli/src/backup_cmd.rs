@@ -232,12 +232,15 @@ fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
                     "warning: {} is not a regular file; not backed up",
                     e.path().display()
                 );
-            } else if depth == 0 && n == "lock" {
             } else if n == SQLITE_FILE {
                 out.1.push(r);
-            } else if n.starts_with(SQLITE_FILE) || n.starts_with(".") && n.contains(".migrating-")
+            } else if (depth == 0 && n == "lock")
+                || n.starts_with(SQLITE_FILE)
+                || signet_crypto::is_atomic_temporary(&n)
             {
-                // -wal, -shm, -journal: the snapshot of the store holds what they hold.
+                // The lock is the running server's; -wal, -shm, -journal: the snapshot of the
+                // store holds what they hold; a temporary file is being renamed over the file
+                // it replaces (a checkpoint).
             } else {
                 out.0.push(r);
             }
@@ -289,7 +292,12 @@ fn append_file<W: Write>(
     name: &str,
     mode: u32,
 ) -> Result<()> {
-    let f = std::fs::File::open(src).with_context(|| format!("{}", src.display()))?;
+    let f = match std::fs::File::open(src) {
+        Ok(f) => f,
+        // Removed since the directory was listed: a server's temporary file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("{}", src.display()))),
+    };
     let meta = f.metadata().with_context(|| format!("{}", src.display()))?;
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(tar::EntryType::Regular);

@@ -87,20 +87,33 @@ fn signet(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// A data directory with `n` entries in its Rekor v1 log, the server stopped.
-async fn instance_with(dir: &Path, n: u64) {
-    let s = server(dir);
-    let key = SigningKey::generate_p256().unwrap();
-    append(&s.url, &key, 0, n).await;
-    // Let the last checkpoint be recorded before the server stops.
-    let want = n;
+/// Waits until the checkpoint recorded in `dir/checkpoint` has `size` entries.
+async fn recorded(dir: &Path, size: u64) {
     for _ in 0..100 {
-        let text = std::fs::read_to_string(dir.join("log/checkpoint")).unwrap_or_default();
-        if text.lines().nth(1) == Some(&want.to_string()) {
-            break;
+        let text = std::fs::read_to_string(dir.join("checkpoint")).unwrap_or_default();
+        if text.lines().nth(1) == Some(&size.to_string()) {
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    panic!("{}: no checkpoint of size {size}", dir.display());
+}
+
+/// A data directory with `n` hashedrekord entries in its Rekor v1 log, then one keyless
+/// signature (a CT log entry and Rekor v1 entry `n`), the server stopped once both logs
+/// recorded their last checkpoint.
+async fn instance_with(dir: &Path, n: u64) {
+    let s = common::dev_server(dir);
+    let key = SigningKey::generate_p256().unwrap();
+    append(&s.url, &key, 0, n).await;
+    let work = dir.with_extension("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let (d, w) = (dir.to_path_buf(), work.clone());
+    tokio::task::spawn_blocking(move || common::sign_keyless(&d, &w, "alice@example.com", "a.txt"))
+        .await
+        .unwrap();
+    recorded(&dir.join("log"), n + 1).await;
+    recorded(&dir.join("ct"), 1).await;
     drop(s);
 }
 
@@ -164,16 +177,8 @@ async fn a_backup_taken_under_load_restores_passes_fsck_and_serves_a_prefix_of_t
             assert_eq!(mode & 0o077, 0, "{f} is readable by others: {mode:o}");
         }
     }
-    let o = signet(&[
-        "admin",
-        "fsck",
-        "--data-dir",
-        r.to_str().unwrap(),
-        "--output",
-        "json",
-    ]);
-    assert!(o.status.success(), "{}", common::output_text(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (ok, v, err) = fsck_json(&r);
+    assert!(ok, "{v} {err}");
     assert_eq!(v["ok"], true);
     assert_eq!(v["logs"].as_array().unwrap().len(), 3, "{v}");
 
@@ -197,7 +202,7 @@ async fn a_backup_taken_under_load_restores_passes_fsck_and_serves_a_prefix_of_t
     drop(s);
 }
 
-/// Runs fsck (JSON) on `dir`: (exit success, the divergence object).
+/// Runs fsck (JSON) on `dir`: (exit success, its JSON answer, its stderr).
 fn fsck_json(dir: &Path) -> (bool, serde_json::Value, String) {
     let o = signet(&[
         "admin",
@@ -210,7 +215,7 @@ fn fsck_json(dir: &Path) -> (bool, serde_json::Value, String) {
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", common::output_text(&o)));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    (o.status.success(), v["divergence"].clone(), err)
+    (o.status.success(), v, err)
 }
 
 /// Damage done to a copy of a data directory: to its Rekor v1 log's store, or its files.
@@ -250,9 +255,16 @@ async fn fsck_names_the_log_and_index_of_each_kind_of_damage() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("base");
     instance_with(&base, 8).await;
-    let (ok, div, err) = fsck_json(&base);
-    assert!(ok, "{div} {err}");
-    assert!(div.is_null());
+    let (ok, v, err) = fsck_json(&base);
+    assert!(ok, "{v} {err}");
+    assert!(v["divergence"].is_null());
+    let sizes: Vec<(&str, u64)> = v["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["log"].as_str().unwrap(), l["entries"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(sizes, [("ct", 1), ("log", 9), ("log-v2", 0)]);
 
     let not_canonical: Damage = Box::new(|c, _| {
         // A leading space: the same JSON, not canonical; its leaf hash made to match it.
@@ -279,6 +291,7 @@ async fn fsck_names_the_log_and_index_of_each_kind_of_damage() {
         std::fs::write(&p, text.replace(&sig_line, &bad)).unwrap();
     });
     let cases: Vec<(&str, Damage, Option<u64>, &str)> = vec![
+        ("ct", flip_last("body", 0), Some(0), "leaf hash"),
         ("body", flip_last("body", 5), Some(5), "leaf hash"),
         (
             "uuid",
@@ -308,14 +321,17 @@ async fn fsck_names_the_log_and_index_of_each_kind_of_damage() {
         ),
     ];
     for (name, damage, index, what) in cases {
+        // The case named "ct" damages the CT log; every other one the Rekor v1 log.
+        let log = if name == "ct" { "ct" } else { "log" };
         let d = tmp.path().join(name);
         common::copy_dir(&base, &d);
-        let c = rusqlite::Connection::open(d.join("log/log.sqlite")).unwrap();
+        let c = rusqlite::Connection::open(d.join(log).join("log.sqlite")).unwrap();
         damage(&c, &d);
         drop(c);
-        let (ok, div, err) = fsck_json(&d);
+        let (ok, v, err) = fsck_json(&d);
+        let div = &v["divergence"];
         assert!(!ok, "{name}: fsck passed");
-        assert_eq!(div["log"].as_str(), Some("log"), "{name}: {div}");
+        assert_eq!(div["log"].as_str(), Some(log), "{name}: {div}");
         assert_eq!(div["index"].as_u64(), index, "{name}: {div}");
         assert!(
             div["what"].as_str().unwrap().contains(what),
@@ -323,7 +339,7 @@ async fn fsck_names_the_log_and_index_of_each_kind_of_damage() {
         );
         assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
         let at = index.map_or(String::new(), |i| format!(" entry {i}:"));
-        assert!(err.contains(&format!("log log:{at}")), "{name}: {err}");
+        assert!(err.contains(&format!("log {log}:{at}")), "{name}: {err}");
     }
 }
 
