@@ -346,6 +346,17 @@ pub fn backup(a: BackupArgs) -> Result<()> {
             .ok_or_else(|| anyhow!("{} names no file", a.to.display()))?
             .to_string_lossy()
             .into_owned();
+    let inside = |p: &Path| std::fs::canonicalize(p).map_err(anyhow::Error::from);
+    if inside(parent)
+        .with_context(|| format!("{}", parent.display()))?
+        .starts_with(inside(d).with_context(|| format!("{}", d.display()))?)
+    {
+        bail!(
+            "{} is inside the data directory {}: write the backup elsewhere",
+            a.to.display(),
+            d.display()
+        );
+    }
     let gzip = base.ends_with(".gz");
     // Mode 0600, removed when dropped before it is persisted.
     let tmp = tempfile::Builder::new()

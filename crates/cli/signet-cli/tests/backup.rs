@@ -440,6 +440,11 @@ fn restore_refuses_escaping_or_tampered_archives() {
     let o = backup_to(&d, &a);
     assert!(!o.status.success());
     assert!(common::output_text(&o).contains("--force"));
+    // Refuses to write into the data directory it reads.
+    let o = backup_to(&d, &d.join("log/b.tar"));
+    assert!(!o.status.success());
+    assert!(common::output_text(&o).contains("inside the data directory"));
+    assert!(!d.join("log/b.tar").exists());
     let mut bytes = std::fs::read(&a).unwrap();
     let key = std::fs::read(d.join("ca/root.key")).unwrap();
     let at = bytes
