@@ -17,6 +17,7 @@
 )]
 
 mod artifact;
+mod backup_cmd;
 mod config_file;
 mod docs_cmd;
 mod hsm_cmd;

@@ -43,6 +43,17 @@ enum AdminCommand {
     Migrate(crate::migrate_cmd::MigrateArgs),
     /// Keys in a PKCS#11 token (an HSM): create one, show one's public key.
     Hsm(crate::hsm_cmd::HsmArgs),
+    /// Back up a data directory into one archive (tar, `.gz` for gzip), online and consistent
+    /// while a server appends: every log store (a `VACUUM INTO` snapshot), keys, checkpoints,
+    /// CA, TSA, TUF and trust files; mode 0600, written atomically.
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Restore an archive of `signet admin backup` into a new data directory, checking every
+    /// member, then run fsck on it before it is put in place.
+    Restore(crate::backup_cmd::RestoreArgs),
+    /// Check every log of a (stopped) instance: rebuild each Merkle tree from its stored
+    /// leaves, check stored hashes, checkpoints, canonical bodies, leaf hashes and SETs; name
+    /// the first divergence and exit non-zero.
+    Fsck(crate::backup_cmd::FsckArgs),
 }
 
 /// `signet admin rotate` flags.
@@ -170,6 +181,9 @@ pub fn run(args: AdminArgs) -> Result<()> {
         AdminCommand::Rotate(a) => rotate(a),
         AdminCommand::Migrate(a) => crate::migrate_cmd::run(a),
         AdminCommand::Hsm(a) => crate::hsm_cmd::run(a),
+        AdminCommand::Backup(a) => crate::backup_cmd::backup(a),
+        AdminCommand::Restore(a) => crate::backup_cmd::restore(a),
+        AdminCommand::Fsck(a) => crate::backup_cmd::fsck(a),
     }
 }
 

@@ -311,22 +311,7 @@ async fn check_final_in(cluster: &Cluster, db: &str, url: &str, seen: &Seen) -> 
         if *s == 0 {
             continue;
         }
-        let v: serde_json::Value = http
-            .get(format!(
-                "{url}/api/v1/log/proof?firstSize={s}&lastSize={size}"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let proof: Vec<Sha256Hash> = v["hashes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| hash(h.as_str().unwrap()))
-            .collect();
+        let proof = common::consistency_proof(url, *s, size).await;
         signet_tlog::verify_consistency(TreeSize(*s), TreeSize(size), &proof, r, &root)
             .unwrap_or_else(|e| panic!("the head of size {s} seen by a client: {e}"));
     }

@@ -17,6 +17,8 @@ use signet_types::b64;
 
 mod common;
 
+use common::proposed;
+
 /// `signet server <extra>` on a fresh port with data in `dir`, its stderr (the log) in
 /// `<dir>.log`; killed when dropped.
 struct Server {
@@ -43,15 +45,6 @@ impl Server {
     fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap()
     }
-}
-
-fn proposed(key: &SigningKey, data: &[u8]) -> serde_json::Value {
-    let sig = key.sign(data).unwrap();
-    signet_rekor::proposed_hashedrekord(
-        &sig,
-        &key.public_key().to_pem(),
-        &signet_crypto::sha256(data).to_hex(),
-    )
 }
 
 /// Every series of a Prometheus text exposition: `name{labels}` to value, with each series'

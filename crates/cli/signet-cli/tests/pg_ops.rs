@@ -1,7 +1,8 @@
 //! PostgreSQL operations on a throwaway cluster: `signet admin migrate` both ways (verified
 //! against each log's last signed checkpoint, refusing damaged sources and non-empty targets),
 //! `signet server --database-replica` (reads from the replica, falling back to the primary for
-//! what a lagging replica lacks), and a read-only database at start.
+//! what a lagging replica lacks), a read-only database at start, and `signet admin fsck
+//! --database`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -215,7 +216,7 @@ async fn migration_refuses_a_damaged_source_and_copies_nothing() {
         ),
         (
             "DELETE FROM entries WHERE idx = 2",
-            "log log: entry 2 is missing",
+            "log log: entry 2: it is missing",
         ),
     ];
     for (sql, want) in cases {
@@ -434,18 +435,6 @@ async fn a_database_restart_mid_load_loses_no_acknowledged_entry() {
     drop(cluster);
 }
 
-/// Unmounts a tmpfs when dropped (also when the test fails).
-struct Mounted(std::path::PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 /// The database's disk fills while writers append (its tablespace is a small tmpfs, filled up
 /// by a file beside it): the writes that cannot be stored get a 5xx naming no success, never a
 /// 201; reads go on; every acknowledged entry is there and verifies; once space is freed,
@@ -456,19 +445,9 @@ async fn a_full_disk_fails_writes_cleanly_and_they_resume_when_space_returns() {
     use std::os::unix::fs::MetadataExt;
     let tmp = tempfile::tempdir().unwrap();
     let small = tmp.path().join("small");
-    std::fs::create_dir(&small).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
-        .arg(&small)
-        .output();
-    if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!(
-            "skipped: cannot mount a tmpfs here (not root?): {:?}",
-            mounted.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        );
+    let Some(_mount) = common::Mounted::tmpfs(&small, "16m") else {
         return;
-    }
-    let _mount = Mounted(small.clone());
+    };
     let cluster = signet_testkit::postgres::private_cluster();
     // The tablespace directory belongs to the user PostgreSQL runs as.
     let owner = std::fs::metadata(cluster.dir()).unwrap();
@@ -624,4 +603,56 @@ async fn server_replica_and_migration_connect_over_verified_tls() {
     let err = common::server_refuses_to_start(&data, &["--database", &tls(&wrong)]);
     assert!(err.contains("TLS"), "{err}");
     drop(cluster);
+}
+
+/// `signet admin fsck --database`: the logs of an instance on PostgreSQL (Rekor v1 and v2
+/// entries, the CT log empty) pass, checked against the data directory's keys and checkpoints;
+/// one byte of one stored body changed in the database is named by log and index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fsck_checks_the_logs_in_postgres_and_names_a_damaged_body() {
+    let cluster = signet_testkit::postgres::cluster();
+    let db = cluster.database();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = start(&data, &["--database", &db]);
+    for d in [&b"one"[..], b"two", b"three"] {
+        append_v1(&server.url, d).await;
+        append_v2(&server.url, d).await;
+    }
+    drop(server);
+    let fsck = || {
+        let d = data.to_str().unwrap();
+        let args = ["admin", "fsck", "--data-dir", d, "--database", &db];
+        let o = signet(&data, &[&args[..], &["--output", "json"]].concat());
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o)));
+        (o, v)
+    };
+    let (o, v) = fsck();
+    assert!(o.status.success(), "{}", text(&o));
+    let sizes: Vec<(String, u64)> = v["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["log"].as_str().unwrap().to_string(),
+                l["entries"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sizes,
+        [("ct".into(), 0), ("log".into(), 3), ("log-v2".into(), 3)]
+    );
+    cluster.psql(
+        &db,
+        "UPDATE entries SET body = overlay(body placing '\\x00'::bytea from 10 for 1) \
+         WHERE idx = 1 AND tree = (SELECT id FROM trees WHERE name = 'log-v2')",
+    );
+    let (o, v) = fsck();
+    assert!(!o.status.success(), "{}", text(&o));
+    assert_eq!(v["divergence"]["log"], "log-v2", "{v}");
+    assert_eq!(v["divergence"]["index"], 1, "{v}");
+    assert!(text(&o).contains("log log-v2: entry 1:"), "{}", text(&o));
 }

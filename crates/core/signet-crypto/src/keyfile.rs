@@ -80,6 +80,17 @@ pub fn create_private_key_file(path: &Path, data: &[u8]) -> std::io::Result<()> 
     create_new_file(path, data, PRIVATE_KEY_MODE)
 }
 
+/// What [`write_file_atomically`] puts between a file's name and 16 hex digits to name its
+/// temporary file.
+const TEMPORARY_MARK: &str = ".tmp.";
+
+/// Whether `name` is that of a temporary file [`write_file_atomically`] is writing (about to be
+/// renamed over the file it replaces, or removed): what a copy of a directory skips.
+pub fn is_atomic_temporary(name: &str) -> bool {
+    name.rsplit_once(TEMPORARY_MARK)
+        .is_some_and(|(_, hex)| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Writes `data` to `path` atomically: into a new temporary file beside it (created
 /// exclusively under a random name, with permission bits `mode` from the start, so no stale file
 /// can lend it other permissions), fsynced, renamed over `path`, and the directory fsynced.
@@ -89,7 +100,10 @@ pub fn write_file_atomically(path: &Path, data: &[u8], mode: u32) -> std::io::Re
     let mut nonce = [0u8; 8];
     aws_lc_rs::rand::fill(&mut nonce).map_err(|_| std::io::Error::other("no randomness"))?;
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp.{:016x}", u64::from_be_bytes(nonce)));
+    name.push(format!(
+        "{TEMPORARY_MARK}{:016x}",
+        u64::from_be_bytes(nonce)
+    ));
     let tmp = path.with_file_name(name);
     let written = create_new_file(&tmp, data, mode).and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
@@ -136,6 +150,13 @@ fn sync_parent(path: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn temporary_names_are_recognised() {
+        assert!(is_atomic_temporary("checkpoint.tmp.5fc308fcdd7bdfda"));
+        assert!(!is_atomic_temporary("checkpoint"));
+        assert!(!is_atomic_temporary("a.tmp.xyz"));
+    }
 
     #[test]
     fn group_or_world_access_is_refused_with_the_fix() {

@@ -34,7 +34,8 @@ pub use digest::{DigestStream, HashAlgorithm, Sha256Stream, sha256};
 pub use key::{CryptoError, KeyAlgorithm, PublicKey, Scheme};
 pub use keyfile::{
     KeyFileError, PRIVATE_KEY_MODE, check_private_key_file, create_new_file,
-    create_private_key_file, read_private_key_file, write_file_atomically, write_private_key_file,
+    create_private_key_file, is_atomic_temporary, read_private_key_file, write_file_atomically,
+    write_private_key_file,
 };
 pub use pem_text::{certificate_pem, pem_encode};
 pub use signing::{ExternalSigner, SigningKey, SigningKeyError};

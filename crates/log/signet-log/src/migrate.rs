@@ -9,6 +9,10 @@
 //! `checkpoint` file in its directory, its signature verified with the log's `log.key`) is
 //! compared with both the root from the leaves and the root from the copied stored hashes.
 //!
+//! fsck ([`fsck_embedded`], [`fsck_postgres`]; `signet admin fsck`) runs the same verification
+//! on an instance's own stores, and per entry also checks what its [`LogKind`] promises: a
+//! canonical JSON body and, for Rekor v1, the SET. It reports the first [`Divergence`].
+//!
 //! Atomicity: into PostgreSQL, every log is copied and verified in one transaction, committed
 //! only when all verified (a failure leaves the database as it was); into a directory, the new
 //! data directory is built under a temporary name beside it and renamed into place only when
@@ -22,7 +26,7 @@ use signet_types::{Sha256Hash, TreeSize};
 
 use crate::LogError;
 use crate::backend::Backend;
-use crate::files::{CHECKPOINT_FILE, KEY_FILE, read_recorded};
+use crate::files::{CHECKPOINT_FILE, KEY_FILE, META_INDEX_OFFSET, META_KEY_ID, read_recorded};
 use crate::pg::PgDatabase;
 use crate::store::SqliteStore;
 
@@ -111,20 +115,134 @@ async fn copy(src: &impl Source, dst: &impl Target) -> Result<u64, LogError> {
     Ok(size)
 }
 
-/// Verifies the copy of the log `name` (directory `dir`, holding its key and last checkpoint)
-/// by reading it back from `copied`: see the module documentation. Answers the checkpoint size.
-async fn verify(copied: &impl Source, name: &str, dir: &Path) -> Result<u64, LogError> {
-    let bad = |why: String| LogError::Refused(format!("log {name}: {why}"));
+/// A log's personality: what its entries carry besides the leaf, and so what
+/// [`fsck_embedded`] and [`fsck_postgres`] check per entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogKind {
+    /// A Rekor v1 log: canonical JSON bodies, each with a signed entry timestamp (SET) made
+    /// with the log's key over the body, integrated time, log ID and global index.
+    RekorV1,
+    /// A Rekor v2 log: canonical JSON bodies, no per-entry signature.
+    RekorV2,
+    /// A CT log: RFC 6962 `MerkleTreeLeaf` bodies (binary), no per-entry signature.
+    Ct,
+}
+
+/// The first place a log's stored data contradicts itself or its signatures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The log's name (its directory relative to the data directory).
+    pub log: String,
+    /// The entry (leaf index in this tree) or stored hash index concerned, when there is one.
+    pub index: Option<u64>,
+    /// What is wrong.
+    pub what: String,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            Some(i) => write!(f, "log {}: entry {i}: {}", self.log, self.what),
+            None => write!(f, "log {}: {}", self.log, self.what),
+        }
+    }
+}
+
+/// Why [`verify`] stopped: the data diverges, or it could not be read.
+enum Fault {
+    Diverged(Divergence),
+    Failed(LogError),
+}
+
+impl From<LogError> for Fault {
+    fn from(e: LogError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<Fault> for LogError {
+    fn from(f: Fault) -> Self {
+        match f {
+            Fault::Diverged(d) => LogError::Refused(d.to_string()),
+            Fault::Failed(e) => e,
+        }
+    }
+}
+
+/// Reports the progress of a verification: (log name, entries checked, entries in all).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Checks one stored entry beyond its leaf hash, by the log's kind: the body is in canonical
+/// form (JSON kinds: re-canonicalised it is the same bytes) and the SET verifies (Rekor v1).
+fn check_entry(
+    kind: LogKind,
+    key: &signet_crypto::PublicKey,
+    offset: u64,
+    n: u64,
+    body: &[u8],
+    integrated_time: i64,
+    set: &[u8],
+) -> Result<(), String> {
+    if kind == LogKind::Ct {
+        return Ok(());
+    }
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| signet_rekor::canonical_json(&v).ok());
+    if canonical.as_deref() != Some(body) {
+        return Err("its body is not canonical JSON (damaged body)".into());
+    }
+    if kind == LogKind::RekorV1 {
+        let global = offset
+            .checked_add(n)
+            .and_then(|g| i64::try_from(g).ok())
+            .ok_or("its global index is out of range")?;
+        let payload = signet_rekor::set_payload(body, integrated_time, &key.key_id().0, global);
+        signet_rekor::verify_set(key, &payload, set).map_err(|_| {
+            format!(
+                "its signed entry timestamp does not verify with {KEY_FILE} (damaged SET, \
+                 body, integrated time or index)"
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Verifies the log `name` (directory `dir`, holding its key and last checkpoint) by reading
+/// it back from `copied`: see the module documentation. With `kind`, every entry is also
+/// checked as [`check_entry`] does (fsck). Answers the checkpoint size.
+async fn verify(
+    copied: &impl Source,
+    name: &str,
+    dir: &Path,
+    kind: Option<LogKind>,
+    progress: Progress<'_>,
+) -> Result<u64, Fault> {
+    let at = |index: Option<u64>, what: String| {
+        Fault::Diverged(Divergence {
+            log: name.to_string(),
+            index,
+            what,
+        })
+    };
+    let bad = |what: String| at(None, what);
     let size = copied.size().await?;
     let cp_path = dir.join(CHECKPOINT_FILE);
-    let checkpoint = match read_recorded(&cp_path)? {
-        Some(text) => {
-            let der = signet_crypto::read_private_key_file(&dir.join(KEY_FILE))
-                .map_err(|e| bad(e.to_string()))?;
-            let key = SigningKey::from_pkcs8_der(&der)
-                .map_err(|e| bad(format!("{}: {e}", dir.join(KEY_FILE).display())))?;
-            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.public_key().clone());
-            let cp = signet_tlog::verify_checkpoint(&text, &[&verifier]).map_err(|e| {
+    let key_path = dir.join(KEY_FILE);
+    let recorded = read_recorded(&cp_path)?;
+    let key = if recorded.is_some() || (kind.is_some() && size > 0) {
+        let der =
+            signet_crypto::read_private_key_file(&key_path).map_err(|e| bad(e.to_string()))?;
+        let key = SigningKey::from_pkcs8_der(&der)
+            .map_err(|e| bad(format!("{}: {e}", key_path.display())))?;
+        Some(key.public_key().clone())
+    } else {
+        None
+    };
+    let checkpoint = match (&recorded, &key) {
+        (Some(text), Some(key)) => {
+            let verifier = signet_tlog::EcdsaNoteVerifier::any_name(key.clone());
+            let cp = signet_tlog::verify_checkpoint(text, &[&verifier]).map_err(|e| {
                 bad(format!(
                     "{} does not verify with {} ({e})",
                     cp_path.display(),
@@ -140,14 +258,30 @@ async fn verify(copied: &impl Source, name: &str, dir: &Path) -> Result<u64, Log
             }
             Some((cp.size.0, cp.root_hash))
         }
-        None if size == 0 => None,
-        None => {
+        _ if size == 0 => None,
+        _ => {
             return Err(bad(format!(
                 "{size} entries but no signed checkpoint ({}) to verify them against",
                 cp_path.display()
             )));
         }
     };
+    let meta = copied.meta().await?;
+    let meta_of = |k: &str| meta.iter().find(|(mk, _)| mk == k).map(|(_, v)| v.as_str());
+    let offset = match meta_of(META_INDEX_OFFSET) {
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| bad(format!("its stored {META_INDEX_OFFSET} {v:?} is no number")))?,
+        None => 0,
+    };
+    if let (Some(_), Some(key), Some(stored)) = (kind, &key, meta_of(META_KEY_ID))
+        && stored != key.key_id().to_hex()
+    {
+        return Err(bad(format!(
+            "its stored key ID {stored} is not the ID of {}",
+            key_path.display()
+        )));
+    }
     // Rebuild the tree from the leaf hashes, checking each against its body and each stored
     // hash against the rebuilt one, batch by batch.
     let mut frontier = Frontier::new();
@@ -161,21 +295,27 @@ async fn verify(copied: &impl Source, name: &str, dir: &Path) -> Result<u64, Log
     while n < size {
         let rows = copied.entries(crate::store::as_i64(n)?, BATCH).await?;
         if rows.is_empty() {
-            return Err(bad(format!("entry {n} is missing")));
+            return Err(at(Some(n), "it is missing".into()));
         }
-        for (idx, uuid, body, _, _) in &rows {
+        for (idx, uuid, body, time, set) in &rows {
             if u64::try_from(*idx).ok() != Some(n) {
-                return Err(bad(format!("entry {n} is missing")));
+                return Err(at(Some(n), "it is missing".into()));
             }
             if n >= size {
-                return Err(bad(format!("entry {n} is beyond the tree size {size}")));
+                return Err(at(Some(n), format!("it is beyond the tree size {size}")));
             }
             let leaf = signet_tlog::leaf_hash(body);
             if uuid[..] != leaf.0[..] {
-                return Err(bad(format!(
-                    "entry {n}: its body does not hash to its stored leaf hash (damaged body \
-                     or leaf hash)"
-                )));
+                return Err(at(
+                    Some(n),
+                    "its body does not hash to its stored leaf hash (UUID): damaged body or \
+                     leaf hash"
+                        .into(),
+                ));
+            }
+            if let (Some(kind), Some(key)) = (kind, &key) {
+                check_entry(kind, key, offset, n, body, *time, set)
+                    .map_err(|what| at(Some(n), what))?;
             }
             let first = StoredIndex::count(TreeSize(n));
             let stored = frontier.append(leaf).map_err(|e| bad(e.to_string()))?;
@@ -187,6 +327,7 @@ async fn verify(copied: &impl Source, name: &str, dir: &Path) -> Result<u64, Log
                 leaves_root = Some(frontier.root());
             }
         }
+        progress(name, n, size);
         // Compare the stored hashes the leaves so far determine.
         while !want_hashes.is_empty() {
             let got = copied.hashes(next_hash, BATCH).await?;
@@ -228,7 +369,10 @@ async fn verify(copied: &impl Source, name: &str, dir: &Path) -> Result<u64, Log
         .await?
         .first()
     {
-        return Err(bad(format!("entry {idx} is beyond the tree size {size}")));
+        return Err(at(
+            u64::try_from(*idx).ok(),
+            format!("it is beyond the tree size {size}"),
+        ));
     }
     let Some((cp_size, cp_root)) = checkpoint else {
         return Ok(0);
@@ -565,7 +709,7 @@ pub async fn embedded_to_postgres(
             .try_get(0)?;
         let side = PgSide { tx: &tx, tree };
         let size = copy(&SqliteSide { conn: &conn }, &side).await?;
-        let checkpoint_size = verify(&side, name, dir).await?;
+        let checkpoint_size = verify(&side, name, dir, None, &|_, _, _| {}).await?;
         let m = Migrated {
             name: name.clone(),
             size,
@@ -589,12 +733,30 @@ pub async fn postgres_to_embedded(
     to: &Path,
     progress: impl Fn(&Migrated),
 ) -> Result<Vec<Migrated>, LogError> {
+    let staging = new_dir_staging(to, "migrating")?;
+    let result = async {
+        copy_files(from, &staging)?;
+        let done = pg_logs_into(db, &staging, &progress).await?;
+        new_dir_commit(&staging, to)?;
+        Ok(done)
+    }
+    .await;
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Where a new data directory `to` (which must not exist or be empty) is built before
+/// [`new_dir_commit`] renames it into place: `.NAME.{what}-PID` beside it (removed first if a
+/// crashed run left it). The caller removes it on failure.
+pub fn new_dir_staging(to: &Path, what: &str) -> Result<PathBuf, LogError> {
     let io = |p: &Path, e: std::io::Error| LogError::Storage(format!("{}: {e}", p.display()));
     match std::fs::read_dir(to) {
         Ok(mut d) => {
             if d.next().is_some() {
                 return Err(LogError::Refused(format!(
-                    "{} is not empty: migration writes only a new data directory",
+                    "{} is not empty: only a new data directory is written",
                     to.display()
                 )));
             }
@@ -610,25 +772,21 @@ pub async fn postgres_to_embedded(
         .file_name()
         .ok_or_else(|| LogError::BadRequest(format!("{} names no directory", to.display())))?;
     let staging = parent.join(format!(
-        ".{}.migrating-{}",
+        ".{}.{what}-{}",
         base.to_string_lossy(),
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&staging);
-    let result = async {
-        copy_files(from, &staging)?;
-        let done = pg_logs_into(db, &staging, &progress).await?;
-        if to.exists() {
-            std::fs::remove_dir(to).map_err(|e| io(to, e))?;
-        }
-        std::fs::rename(&staging, to).map_err(|e| io(to, e))?;
-        Ok(done)
+    Ok(staging)
+}
+
+/// Renames the directory built at `staging` ([`new_dir_staging`]) to `to`.
+pub fn new_dir_commit(staging: &Path, to: &Path) -> Result<(), LogError> {
+    let io = |p: &Path, e: std::io::Error| LogError::Storage(format!("{}: {e}", p.display()));
+    if to.exists() {
+        std::fs::remove_dir(to).map_err(|e| io(to, e))?;
     }
-    .await;
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+    std::fs::rename(staging, to).map_err(|e| io(to, e))
 }
 
 async fn pg_logs_into(
@@ -637,25 +795,8 @@ async fn pg_logs_into(
     progress: &impl Fn(&Migrated),
 ) -> Result<Vec<Migrated>, LogError> {
     let mut client = db.pool().get().await?;
-    // One snapshot of the whole database.
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
-    let trees: Vec<(i64, String)> = tx
-        .query("SELECT id, name FROM trees ORDER BY name LIMIT 10000", &[])
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, LogError>>()?;
-    if trees.is_empty() {
-        return Err(LogError::BadRequest(format!(
-            "the database {} holds no log: nothing to migrate",
-            db.target()
-        )));
-    }
+    let tx = snapshot(&mut client).await?;
+    let trees = pg_trees(&tx, db).await?;
     let mut done = Vec::new();
     for (tree, name) in trees {
         let rel = signet_types_rel(&name)?;
@@ -673,7 +814,8 @@ async fn pg_logs_into(
         conn.pragma_update(None, "synchronous", "FULL")?;
         let wtx = conn.transaction()?;
         let size = copy(&PgSide { tx: &tx, tree }, &SqliteSide { conn: &wtx }).await?;
-        let checkpoint_size = verify(&SqliteSide { conn: &wtx }, &name, &dir).await?;
+        let checkpoint_size =
+            verify(&SqliteSide { conn: &wtx }, &name, &dir, None, &|_, _, _| {}).await?;
         wtx.commit()?;
         let m = Migrated {
             name,
@@ -685,6 +827,141 @@ async fn pg_logs_into(
     }
     tx.commit().await?;
     Ok(done)
+}
+
+/// What [`fsck_embedded`] or [`fsck_postgres`] found: the logs that verified, in order, and
+/// the first divergence (checking stops there).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FsckReport {
+    /// Logs fully verified (`size`: entries checked).
+    pub logs: Vec<Migrated>,
+    /// The first divergence, if any.
+    pub divergence: Option<Divergence>,
+}
+
+impl FsckReport {
+    /// Runs [`verify`] for one more log unless one already diverged.
+    async fn check(
+        &mut self,
+        side: &impl Source,
+        name: &str,
+        dir: &Path,
+        kind: LogKind,
+        progress: Progress<'_>,
+    ) -> Result<(), LogError> {
+        if self.divergence.is_some() {
+            return Ok(());
+        }
+        match verify(side, name, dir, Some(kind), progress).await {
+            Ok(checkpoint_size) => {
+                let size = side.size().await?;
+                self.logs.push(Migrated {
+                    name: name.to_string(),
+                    size,
+                    checkpoint_size,
+                });
+                Ok(())
+            }
+            Err(Fault::Diverged(d)) => {
+                self.divergence = Some(d);
+                Ok(())
+            }
+            Err(Fault::Failed(e)) => Err(e),
+        }
+    }
+}
+
+/// Checks every log (`log.sqlite`) under `data_dir` (stopped: nothing may append meanwhile),
+/// with the same verification as a migration's copy plus, per entry, the checks of its
+/// `kind_of(name)`: see [`check_entry`]. Each log is read in one transaction.
+pub async fn fsck_embedded(
+    data_dir: &Path,
+    kind_of: impl Fn(&str) -> LogKind,
+    progress: Progress<'_>,
+) -> Result<FsckReport, LogError> {
+    let logs = embedded_logs(data_dir)?;
+    if logs.is_empty() {
+        return Err(LogError::BadRequest(format!(
+            "{} holds no log ({SQLITE_FILE}): is it a signet data directory (or are its logs \
+             in PostgreSQL: --database)?",
+            data_dir.display()
+        )));
+    }
+    let mut report = FsckReport::default();
+    for (name, dir) in &logs {
+        let conn = open_sqlite_read_only(dir)?;
+        conn.execute_batch("BEGIN")?;
+        report
+            .check(
+                &SqliteSide { conn: &conn },
+                name,
+                dir,
+                kind_of(name),
+                progress,
+            )
+            .await?;
+    }
+    Ok(report)
+}
+
+/// Checks every log in `db` as [`fsck_embedded`] does, in one read-only snapshot of the
+/// database; keys and checkpoints come from `data_dir` (the instance's data directory).
+pub async fn fsck_postgres(
+    db: &PgDatabase,
+    data_dir: &Path,
+    kind_of: impl Fn(&str) -> LogKind,
+    progress: Progress<'_>,
+) -> Result<FsckReport, LogError> {
+    let mut client = db.pool().get().await?;
+    let tx = snapshot(&mut client).await?;
+    let trees = pg_trees(&tx, db).await?;
+    let mut report = FsckReport::default();
+    for (tree, name) in trees {
+        let dir = data_dir.join(signet_types_rel(&name)?);
+        report
+            .check(
+                &PgSide { tx: &tx, tree },
+                &name,
+                &dir,
+                kind_of(&name),
+                progress,
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// A read-only transaction on one snapshot of the whole database.
+async fn snapshot(
+    client: &mut deadpool_postgres::Client,
+) -> Result<deadpool_postgres::Transaction<'_>, LogError> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
+/// Every log in the database: (tree ID, name), by name. Errors when there is none.
+async fn pg_trees(
+    tx: &deadpool_postgres::Transaction<'_>,
+    db: &PgDatabase,
+) -> Result<Vec<(i64, String)>, LogError> {
+    let trees: Vec<(i64, String)> = tx
+        .query("SELECT id, name FROM trees ORDER BY name LIMIT 10000", &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, LogError>>()?;
+    if trees.is_empty() {
+        return Err(LogError::BadRequest(format!(
+            "the database {} holds no log",
+            db.target()
+        )));
+    }
+    Ok(trees)
 }
 
 /// A log name as a relative path: `/`-separated normal components only.

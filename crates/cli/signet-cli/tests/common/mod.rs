@@ -250,3 +250,60 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A Rekor v1 `hashedrekord` proposed entry of `data` signed by `key`.
+pub fn proposed(key: &signet_crypto::SigningKey, data: &[u8]) -> serde_json::Value {
+    let sig = key.sign(data).unwrap();
+    signet_rekor::proposed_hashedrekord(
+        &sig,
+        &key.public_key().to_pem(),
+        &signet_crypto::sha256(data).to_hex(),
+    )
+}
+
+/// The consistency proof between sizes `first` and `last` the log at `url` serves.
+pub async fn consistency_proof(url: &str, first: u64, last: u64) -> Vec<signet_types::Sha256Hash> {
+    let v: serde_json::Value = reqwest::get(format!(
+        "{url}/api/v1/log/proof?firstSize={first}&lastSize={last}"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    v["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| signet_types::Sha256Hash::from_hex(h.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+/// A tmpfs mounted on a directory, unmounted when dropped (also when the test fails).
+pub struct Mounted(pub std::path::PathBuf);
+
+impl Mounted {
+    /// Mounts a tmpfs of `size` (`mount -o size=…`) on `dir` (created); `None`, saying why
+    /// on stderr, when it cannot (not root): the caller skips its test.
+    pub fn tmpfs(dir: &std::path::Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
+            eprintln!(
+                "skipped: cannot mount a tmpfs here (not root?): {:?}",
+                mounted.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            );
+            return None;
+        }
+        Some(Self(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
