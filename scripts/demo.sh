@@ -70,6 +70,12 @@ $SIGNET log get --uuid "$UUID" --output json | cut -c1-160
 $SIGNET log verify --uuid "$UUID" | tail -1
 $SIGNET log info
 
+echo "== the log in a browser (search, entries decoded, inclusion verified in the browser)"
+curl -fsS "$URL/ui/" | grep -q 'id="tree-size"' || { echo "BUG: no log explorer at $URL/ui/" >&2; exit 1; }
+curl -fsS "$URL/ui/entries/$UUID" | grep -q "$UUID" || { echo "BUG: no entry page for $UUID" >&2; exit 1; }
+echo "log explorer: $URL/ui/   this entry: $URL/ui/entries/$UUID"
+echo "(the server runs until the demo ends; DEMO_KEEP_SERVER=1 bash scripts/demo.sh keeps it up at the end)"
+
 echo "== managed-key signing: generate a key pair, sign, write a bundle, verify offline"
 (cd "$work" && $SIGNET generate-key-pair --output-key-prefix release)
 echo "kubectl (sample)" > "$work/kubectl"
@@ -131,5 +137,9 @@ if $SIGNET verify --allow-http-registry "$IMG" --certificate-identity mallory@ex
 fi
 echo "== refused, as it should be"
 kill "$registry_pid"; registry_pid=
+if [ -n "${DEMO_KEEP_SERVER:-}" ]; then
+  echo "== signet still serving: open $URL/ui/ (Ctrl-C to stop)"
+  wait "$pid" || true
+fi
 kill -TERM "$pid"; wait "$pid" || true; pid=
 echo "== services stopped cleanly; demo complete"

@@ -488,6 +488,8 @@ async fn serve(args: ServerArgs) -> Result<()> {
             async move { r }
         }
     });
+    // The log explorer (issue 22) at /ui/.
+    routers.push(signet_ui::explorer_router(log.clone()));
     let mut app = signet_server::rekor_router_with(log, v1_checkpoints)
         .merge(signet_server::ca::fulcio_router(ca_svc))
         .merge(signet_server::ca::ct_router(ct));

@@ -1,0 +1,381 @@
+//! The log explorer at `/ui/` in a real browser: Debian's headless Chromium driven through
+//! chromedriver (`chromium-driver`) with `fantoccini`, against a real `signet server` on
+//! 127.0.0.1. Entries are appended by keyless `sign-blob` (development issuer) and one by a
+//! hostile self-signed certificate; the pages are searched by every key, entries are opened,
+//! and the page itself must compute "Inclusion verified in your browser" (WebCrypto). A test
+//! double in front of the server (a tiny axum proxy) changes one byte of the proof or of the
+//! checkpoint the API serves, and the page must say "Inclusion NOT verified".
+//! With `SIGNET_UI_SCREENSHOTS=1` the main pages are saved to `docs/ui/*.png`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use signet_crypto::SigningKey;
+use signet_types::b64;
+
+mod common;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const VERIFIED: &str = "Inclusion verified in your browser";
+const NOT_VERIFIED: &str = "Inclusion NOT verified";
+
+/// chromedriver on a free loopback port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Self {
+        assert!(
+            Path::new(CHROMEDRIVER).exists(),
+            "chromedriver is installed (apt-get install chromium-driver; scripts/chromium.sh)"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1200,1400", format!("--user-data-dir={}", profile.display())],
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for chromedriver: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot start a browser session: {e}"),
+        }
+    }
+}
+
+/// The text of `#inclusion-status` once the page decided (verified or not).
+async fn inclusion_verdict(c: &Client) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = text_of(c, "#inclusion-status").await;
+        if text.starts_with(VERIFIED) || text.starts_with(NOT_VERIFIED) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "no verdict, status: {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn el(c: &Client, css: &str) -> Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    el(c, css).await.text().await.unwrap()
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if std::env::var_os("SIGNET_UI_SCREENSHOTS").is_none() {
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../docs/ui");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
+
+/// A self-signed certificate whose SAN and Fulcio extensions carry markup and a
+/// `javascript:` URI, its key, and the hashedrekord proposal of `artifact` signed with it.
+fn hostile_entry(artifact: &[u8]) -> (serde_json::Value, String) {
+    let key = SigningKey::generate_p256().unwrap();
+    let der = key.to_pkcs8_der().unwrap();
+    let kp = rcgen::KeyPair::try_from(der.as_slice()).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.subject_alt_names = vec![
+        rcgen::SanType::Rfc822Name("<script>alert(1)</script>@evil.test".try_into().unwrap()),
+        rcgen::SanType::URI("javascript:alert(document.domain)".try_into().unwrap()),
+    ];
+    // 1.3.6.1.4.1.57264.1.8 (OIDC issuer) as a DER UTF8String with an <img onerror>.
+    let issuer = b"<img src=x onerror=alert(2)>";
+    let mut utf8 = vec![0x0c, u8::try_from(issuer.len()).unwrap()];
+    utf8.extend_from_slice(issuer);
+    params.custom_extensions = vec![rcgen::CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 4, 1, 57264, 1, 8],
+        utf8,
+    )];
+    let cert = params.self_signed(&kp).unwrap();
+    let pem = cert.pem();
+    let sig = key.sign(artifact).unwrap();
+    let proposal = serde_json::json!({
+        "apiVersion": "0.0.1", "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": signet_crypto::sha256(artifact).to_hex()}},
+            "signature": {"content": b64::encode(&sig), "publicKey": {"content": b64::encode(pem.as_bytes())}}
+        }
+    });
+    (proposal, pem)
+}
+
+/// What the test double changes in `GET /api/v1/log/entries/<id>` answers.
+const HONEST: u8 = 0;
+const TAMPER_PROOF: u8 = 1;
+const TAMPER_CHECKPOINT: u8 = 2;
+
+fn tamper(json: &mut serde_json::Value, mode: u8) {
+    let Some(entries) = json.as_object_mut() else {
+        return;
+    };
+    for anon in entries.values_mut() {
+        let p = &mut anon["verification"]["inclusionProof"];
+        match mode {
+            TAMPER_PROOF => {
+                // One hex digit (half a byte) of the first audit-path hash.
+                let h = p["hashes"][0].as_str().unwrap().to_string();
+                let (head, last) = h.split_at(h.len() - 1);
+                let flipped = if last == "0" { "1" } else { "0" };
+                p["hashes"][0] = format!("{head}{flipped}").into();
+            }
+            TAMPER_CHECKPOINT => {
+                // One byte of the checkpoint's origin line: the signature no longer covers it.
+                let cp = p["checkpoint"].as_str().unwrap();
+                let first = if cp.starts_with('X') { "Y" } else { "X" };
+                p["checkpoint"] = format!("{first}{}", &cp[1..]).into();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A tiny axum server that serves what `upstream` serves, except that entry answers are
+/// changed as `mode` says.
+async fn test_double(upstream: String, mode: Arc<AtomicU8>) -> String {
+    use axum::body::Bytes;
+    use axum::http::{Method, StatusCode, Uri};
+    use axum::response::IntoResponse;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+        let (http, upstream, mode) = (http.clone(), upstream.clone(), mode.clone());
+        async move {
+            let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+            let r = http
+                .request(method.clone(), format!("{upstream}{path}"))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
+            let mut headers = axum::http::HeaderMap::new();
+            for (k, v) in r.headers() {
+                if k != "content-length" && k != "transfer-encoding" {
+                    headers.insert(k.clone(), v.clone());
+                }
+            }
+            let mut bytes = r.bytes().await.unwrap().to_vec();
+            if method == Method::GET
+                && uri.path().starts_with("/api/v1/log/entries/")
+                && status.is_success()
+            {
+                let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                tamper(&mut json, mode.load(Ordering::SeqCst));
+                bytes = serde_json::to_vec(&json).unwrap();
+            }
+            (status, headers, bytes).into_response()
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[test]
+fn explorer_in_a_real_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let server = common::dev_server(&data);
+    let url = server.url.clone();
+    // Two keyless entries (alice, bob) through the development issuer.
+    common::sign_keyless(&data, &work, "alice@example.com", "alice.txt");
+    common::sign_keyless(&data, &work, "bob@example.com", "bob.txt");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async move {
+        let http = reqwest::Client::new();
+        // A third, by a hostile certificate.
+        let (proposal, hostile_pem) = hostile_entry(b"hostile artifact");
+        let r = http
+            .post(format!("{url}/api/v1/log/entries"))
+            .json(&proposal)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+        let hostile_id = r.headers()["etag"].to_str().unwrap().to_string();
+        let json = |r: reqwest::RequestBuilder| async move {
+            r.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        };
+        let alice = json(
+            http.post(format!("{url}/api/v1/index/retrieve"))
+                .json(&serde_json::json!({"email": "alice@example.com"})),
+        )
+        .await;
+        assert_eq!(alice.as_array().unwrap().len(), 1);
+        let alice_id = alice[0].as_str().unwrap().to_string();
+        let alice_uuid = alice_id[alice_id.len() - 64..].to_string();
+        let alice_entry = json(http.get(format!("{url}/api/v1/log/entries/{alice_id}"))).await;
+        let alice_index = alice_entry[&alice_id]["logIndex"].as_i64().unwrap();
+
+        let driver = Driver::start();
+        let c = browser(&driver, &tmp.path().join("profile")).await;
+
+        // Overview: size, checkpoint, chart; the security headers are the server's.
+        c.goto(&format!("{url}/ui/")).await.unwrap();
+        assert_eq!(text_of(&c, "#tree-size").await, "3");
+        assert!(text_of(&c, "#checkpoint").await.contains("\n3\n"));
+        c.find(Locator::Css("svg.chart polyline")).await.unwrap();
+        screenshot(&c, "overview").await;
+
+        // Search by email through the form.
+        el(&c, "#q").await.send_keys("alice@example.com").await.unwrap();
+        el(&c, "#by").await.select_by_value("email").await.unwrap();
+        el(&c, "form.search button").await.click().await.unwrap();
+        let count = text_of(&c, "#result-count").await;
+        assert!(count.starts_with("1 entry found by Email"), "{count}");
+        let link = text_of(&c, "a.hit").await;
+        assert_eq!(link, alice_id);
+        screenshot(&c, "search").await;
+
+        // By SHA-256 of the artifact, by public key (the hostile certificate), by subject.
+        let digest = signet_crypto::sha256(b"alice.txt").to_hex();
+        for (q, by, want) in [
+            (format!("sha256:{digest}"), "hash", alice_id.clone()),
+            (digest.clone(), "auto", alice_id.clone()),
+            (hostile_pem.clone(), "key", hostile_id.clone()),
+            ("javascript:alert(document.domain)".into(), "subject", hostile_id.clone()),
+        ] {
+            let u = reqwest::Url::parse_with_params(&format!("{url}/ui/"), [("q", q.as_str()), ("by", by)])
+                .unwrap();
+            c.goto(u.as_str()).await.unwrap();
+            let count = text_of(&c, "#result-count").await;
+            assert!(count.starts_with("1 entry"), "{by} {q}: {count}");
+            assert_eq!(text_of(&c, "a.hit").await, want, "{by}");
+        }
+        // By UUID and by index: straight to the entry page.
+        for q in [alice_uuid.clone(), alice_index.to_string()] {
+            c.goto(&format!("{url}/ui/?q={q}")).await.unwrap();
+            assert_eq!(text_of(&c, "#uuid").await, alice_uuid, "{q}");
+        }
+
+        // Drop a file: hashed in the page, then searched by hash.
+        c.goto(&format!("{url}/ui/")).await.unwrap();
+        el(&c, "#file")
+            .await
+            .send_keys(work.join("bob.txt").to_str().unwrap())
+            .await
+            .unwrap();
+        let count = text_of(&c, "#result-count").await;
+        assert!(count.starts_with("1 entry found by Artifact SHA-256"), "{count}");
+        assert!(count.contains(&signet_crypto::sha256(b"bob.txt").to_hex()), "{count}");
+
+        // Open alice's entry from the results: the page verifies inclusion itself.
+        el(&c, "a.hit").await.click().await.unwrap();
+        assert_eq!(inclusion_verdict(&c).await, VERIFIED);
+        let checks = text_of(&c, "#inclusion-checks").await;
+        assert!(checks.contains("signed by the log key"), "{checks}");
+        assert!(checks.contains("signed entry timestamp"), "{checks}");
+        let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        assert!(body.contains("bob@example.com"), "SAN shown");
+        assert!(body.contains("hashedrekord 0.0.1"));
+        screenshot(&c, "entry").await;
+
+        // The hostile certificate: shown as text, no script runs, inclusion still verified.
+        c.goto(&format!("{url}/ui/entries/{hostile_id}")).await.unwrap();
+        assert_eq!(inclusion_verdict(&c).await, VERIFIED);
+        assert!(c.get_alert_text().await.is_err(), "an alert opened");
+        let sans = text_of(&c, "main").await;
+        assert!(sans.contains("<script>alert(1)</script>@evil.test"), "{sans}");
+        assert!(sans.contains("javascript:alert(document.domain)"));
+        assert!(sans.contains("<img src=x onerror=alert(2)>"));
+        let scripts = c
+            .execute("return [document.scripts.length, document.images.length, document.querySelectorAll('main a[href^=\"javascript\"]').length];", vec![])
+            .await
+            .unwrap();
+        assert_eq!(scripts, serde_json::json!([1, 0, 0]));
+
+        // The test double: one changed byte in the proof, then in the checkpoint.
+        let mode = Arc::new(AtomicU8::new(HONEST));
+        let double = test_double(url.clone(), mode.clone()).await;
+        for (m, want) in [
+            (HONEST, VERIFIED),
+            (TAMPER_PROOF, "Inclusion NOT verified: the inclusion proof leads to root"),
+            (
+                TAMPER_CHECKPOINT,
+                "Inclusion NOT verified: no checkpoint signature verifies",
+            ),
+        ] {
+            mode.store(m, Ordering::SeqCst);
+            c.goto(&format!("{double}/ui/entries/{alice_id}")).await.unwrap();
+            let v = inclusion_verdict(&c).await;
+            assert!(v.starts_with(want), "mode {m}: {v}");
+            if m == TAMPER_PROOF {
+                screenshot(&c, "tampered").await;
+            }
+        }
+
+        c.close().await.unwrap();
+    });
+    drop(server);
+}
