@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use signet_crypto::SigningKey;
 use signet_types::b64;
@@ -104,6 +106,30 @@ async fn inclusion_verdict(c: &Client) -> String {
         assert!(Instant::now() < deadline, "no verdict, status: {text:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Presses and releases each key of `keys` on the keyboard (what has focus gets them).
+async fn press(c: &Client, keys: &str) {
+    let mut seq = KeyActions::new("keyboard".into());
+    for k in keys.chars() {
+        seq = seq
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k });
+    }
+    c.perform_actions(seq).await.unwrap();
+}
+
+/// The `id` (or, without one, the class) of the focused element.
+async fn focused(c: &Client) -> String {
+    c.execute(
+        "const e = document.activeElement; return e ? (e.id || e.className || e.tagName) : '';",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
 }
 
 async fn el(c: &Client, css: &str) -> Element {
@@ -297,6 +323,49 @@ fn explorer_in_a_real_browser() {
         let link = text_of(&c, "a.hit").await;
         assert_eq!(link, alice_id);
         screenshot(&c, "search").await;
+
+        // Accessibility: a language, the landmarks, every form control labelled, header cells
+        // with a scope.
+        c.goto(&format!("{url}/ui/")).await.unwrap();
+        let page = c
+            .execute(
+                "return { lang: document.documentElement.lang, \
+                   landmarks: ['header', 'nav', 'main', 'footer'].filter(t => document.querySelector(t)), \
+                   controls: document.querySelectorAll('input, select, textarea').length, \
+                   unlabelled: Array.from(document.querySelectorAll('input, select, textarea')) \
+                     .filter(e => !(e.labels && e.labels.length > 0 && e.labels[0].textContent.trim())) \
+                     .map(e => e.outerHTML) };",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(page["lang"], "en", "{page}");
+        assert_eq!(page["landmarks"], serde_json::json!(["header", "nav", "main", "footer"]));
+        assert_eq!(page["controls"], 3, "{page}");
+        assert_eq!(page["unlabelled"], serde_json::json!([]), "{page}");
+        // Keyboard only: the first Tab reaches the skip link, shown when focused; Tab on to
+        // the search field, type, Enter.
+        press(&c, &Key::Tab).await;
+        assert_eq!(focused(&c).await, "skip");
+        let left = c
+            .execute("return document.activeElement.getBoundingClientRect().left;", vec![])
+            .await
+            .unwrap();
+        assert!(left.as_f64().unwrap() >= 0.0, "skip link off screen when focused: {left}");
+        let mut tabs = 1;
+        while focused(&c).await != "q" {
+            assert!(tabs < 4, "Tab does not reach the search field: at {}", focused(&c).await);
+            press(&c, &Key::Tab).await;
+            tabs += 1;
+        }
+        press(&c, "bob@example.com").await;
+        press(&c, &Key::Enter).await;
+        let count = text_of(&c, "#result-count").await;
+        assert!(count.starts_with("1 entry found by Email"), "{count}");
+        assert_eq!(
+            c.find_all(Locator::Css("table th[scope=col]")).await.unwrap().len(),
+            3
+        );
 
         // By SHA-256 of the artifact, by public key (the hostile certificate), by subject.
         let digest = signet_crypto::sha256(b"alice.txt").to_hex();

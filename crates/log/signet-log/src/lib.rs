@@ -69,7 +69,7 @@ pub use error::LogError;
 pub use files::{CHECKPOINT_FILE, CHECKPOINT_FILE_LIMIT, KEY_FILE};
 pub use log::{AppendLog, AppendedLeaf, LogConfig, OriginStyle};
 pub use pg::{PgDatabase, PgStore};
-pub use rekor::{MAX_RETRIEVE, RekorSet, TransparencyLog};
+pub use rekor::{IdPage, MAX_RETRIEVE, RekorSet, TransparencyLog};
 pub use rekor_v2::{RekorV2Log, TileReadError};
 pub use sequencer::{Committed, Head, LeafEntry};
 pub use shards::ShardedLog;

@@ -30,7 +30,10 @@ use crate::pg_tls::Connection;
 
 use crate::LogError;
 use crate::sequencer::LeafEntry;
-use crate::store::{LogStore, NewEntry, StoredEntry, as_i64, hash_of, search_key};
+use crate::store::{
+    LogStore, MAX_SEARCH_PAGE, NewEntry, SearchPage, StoredEntry, as_i64, count_bound,
+    distinct_keys, hash_of, search_key,
+};
 
 /// The schema migrations, in order: migration `n` (1-based) brings the schema to version `n`.
 const MIGRATIONS: &[&str] = &[
@@ -83,6 +86,12 @@ const MIGRATIONS: &[&str] = &[
         keys TEXT[] NOT NULL,
         UNIQUE (tree, uuid)
     );
+",
+    // Search pages: the matches of one key in leaf-hash order straight from the index (an
+    // index-only range scan with LIMIT/OFFSET); it serves the plain lookup by (tree, k) too.
+    "
+    CREATE INDEX search_keys_k_uuid ON search_keys (tree, k, uuid);
+    DROP INDEX search_keys_k;
 ",
 ];
 
@@ -594,6 +603,53 @@ impl Rows<'_> {
             .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
             .collect()
     }
+
+    async fn search_page(
+        &self,
+        key: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<SearchPage, LogError> {
+        let k = search_key(key);
+        let bound = count_bound(offset, limit);
+        let (off, lim, upto) = (
+            as_i64(offset)?,
+            as_i64(limit.min(MAX_SEARCH_PAGE))?,
+            as_i64(bound.saturating_add(1))?,
+        );
+        let client = self.pool.get().await?;
+        // Both read a range of index `search_keys_k_uuid` (tree, k, uuid) in order.
+        let page = client
+            .prepare_cached(
+                "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
+                 ORDER BY uuid LIMIT $3 OFFSET $4",
+            )
+            .await?;
+        let count = client
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT DISTINCT uuid FROM search_keys \
+                 WHERE tree = $1 AND k = $2 ORDER BY uuid LIMIT $3) AS m",
+            )
+            .await?;
+        let kb: &[u8] = &k[..];
+        let page_args: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+            [&self.tree, &kb, &lim, &off];
+        let count_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&self.tree, &kb, &upto];
+        let (rows, counted) = tokio::try_join!(
+            client.query(&page, &page_args),
+            client.query_one(&count, &count_args),
+        )?;
+        let hashes = rows
+            .iter()
+            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
+            .collect::<Result<Vec<_>, LogError>>()?;
+        let counted = u64::try_from(counted.try_get::<_, i64>(0)?).unwrap_or(0);
+        Ok(SearchPage {
+            hashes,
+            total: counted.min(bound),
+            exact: counted <= bound,
+        })
+    }
 }
 
 impl PgStore {
@@ -882,7 +938,7 @@ impl PgStore {
             bodies.push(&e.body[..]);
             times.push(e.integrated_time);
             sets.push(&e.set[..]);
-            for k in &e.index_keys {
+            for k in distinct_keys(&e.index_keys) {
                 keys.push(search_key(k));
                 key_uuids.push(&e.uuid.0[..]);
             }
@@ -1171,5 +1227,22 @@ impl LogStore for PgStore {
             return Ok(found);
         }
         self.primary().search(key).await
+    }
+
+    async fn search_page(
+        &self,
+        key: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<SearchPage, LogError> {
+        // As `search`: the replica answers only once it holds the primary's whole tree.
+        if let Some(r) = self.replica()
+            && let Ok(have) = r.size().await
+            && have >= self.size().await?
+            && let Ok(found) = r.search_page(key, offset, limit).await
+        {
+            return Ok(found);
+        }
+        self.primary().search_page(key, offset, limit).await
     }
 }

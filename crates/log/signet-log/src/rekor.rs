@@ -324,6 +324,29 @@ impl<S: LogStore> TransparencyLog<S> {
         crate::shards::search(&[self], q).await
     }
 
+    /// One page of the entry IDs matching `q` when it names one key (an email, a subject, a
+    /// digest or a key), `offset..offset + limit` in the store's order, with the number of
+    /// matches counted as [`LogStore::search_page`] counts (this tree as an unsharded log).
+    pub async fn search_page(
+        &self,
+        q: &SearchIndex,
+        offset: u64,
+        limit: u64,
+    ) -> Result<IdPage, LogError> {
+        crate::shards::search_page(&[self], q, offset, limit).await
+    }
+
+    /// The page of one key's matches in this tree: entry IDs and the store's page.
+    pub(crate) async fn search_key_page(
+        &self,
+        key: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<String>, crate::store::SearchPage), LogError> {
+        let p = self.log.store().search_page(key, offset, limit).await?;
+        Ok((p.hashes.iter().map(|u| self.entry_id(u)).collect(), p))
+    }
+
     /// The entry IDs in this tree whose index holds the `keys` (each key's set united, or with
     /// `and` intersected).
     pub(crate) async fn search_keys(
@@ -372,6 +395,17 @@ impl<S: LogStore> TransparencyLog<S> {
             root_hash: root.to_hex(),
         })
     }
+}
+
+/// One page of search results ([`TransparencyLog::search_page`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdPage {
+    /// The page's entry IDs.
+    pub ids: Vec<String>,
+    /// Matches counted: all of them when `exact`, else a lower bound (there are more).
+    pub total: u64,
+    /// Whether `total` is the exact number of matches.
+    pub exact: bool,
 }
 
 /// A UUID or entry ID from a request (422 when it is neither).

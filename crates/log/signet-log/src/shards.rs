@@ -25,8 +25,8 @@ use crate::api::{
 use crate::backend::{Backend, Store};
 use crate::clock::Clock;
 use crate::log::LogConfig;
-use crate::rekor::{MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
-use crate::store::LogStore;
+use crate::rekor::{IdPage, MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
+use crate::store::{LogStore, MAX_SEARCH_PAGE, SearchPage};
 use crate::{KEY_FILE, LogError};
 
 /// A Rekor v1 log made of shards: inactive (frozen) trees, oldest first, then the active one.
@@ -189,6 +189,19 @@ impl<S: LogStore> ShardedLog<S> {
     /// `POST /api/v1/index/retrieve`: entry IDs of every shard matching the query.
     pub async fn search(&self, q: &SearchIndex) -> Result<Vec<String>, LogError> {
         search(&self.all(), q).await
+    }
+
+    /// One page of the entry IDs matching `q` across shards (oldest shard first), for a query
+    /// naming one key: each shard's store reads only the index range of the page (see
+    /// [`TransparencyLog::search_page`]); a query of several keys is answered by
+    /// [`ShardedLog::search`] and paged in memory.
+    pub async fn search_page(
+        &self,
+        q: &SearchIndex,
+        offset: u64,
+        limit: u64,
+    ) -> Result<IdPage, LogError> {
+        search_page(&self.all(), q, offset, limit).await
     }
 
     /// `GET /api/v1/log`: the active shard's tree head, with the inactive shards (oldest first;
@@ -363,6 +376,42 @@ pub(crate) async fn retrieve<S: LogStore>(
         }
     }
     Ok(out)
+}
+
+/// One page of the matches of `q` over `shards` (oldest first).
+pub(crate) async fn search_page<S: LogStore>(
+    shards: &[&TransparencyLog<S>],
+    q: &SearchIndex,
+    offset: u64,
+    limit: u64,
+) -> Result<IdPage, LogError> {
+    let (keys, _) = search_index_keys(q)?;
+    let [key] = keys.as_slice() else {
+        let all = search(shards, q).await?;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
+        return Ok(IdPage {
+            ids: all.iter().skip(start).take(n).cloned().collect(),
+            total: all.len() as u64,
+            exact: true,
+        });
+    };
+    let mut page = IdPage {
+        exact: true,
+        ..IdPage::default()
+    };
+    let (mut skip, mut want) = (offset, limit.min(MAX_SEARCH_PAGE));
+    for shard in shards {
+        let (ids, SearchPage { total, exact, .. }) = shard.search_key_page(key, skip, want).await?;
+        want = want.saturating_sub(ids.len() as u64);
+        page.ids.extend(ids);
+        page.total = page.total.saturating_add(total);
+        page.exact &= exact;
+        // An exact count tells how many of the offset this shard took; an inexact one means
+        // the shard holds more than the whole page, which it then filled.
+        skip = if exact { skip.saturating_sub(total) } else { 0 };
+    }
+    Ok(page)
 }
 
 /// `POST /api/v1/index/retrieve` over `shards`: the matching entry IDs of each shard, oldest

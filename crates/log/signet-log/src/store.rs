@@ -45,6 +45,64 @@ pub struct StoredEntry {
     pub set: Vec<u8>,
 }
 
+/// Most hits one [`LogStore::search_page`] call returns.
+pub const MAX_SEARCH_PAGE: u64 = 1000;
+
+/// Matches of a search key are counted up to at least this many: past it a page only says
+/// "more than" (an exact count of a million matches would read them all).
+pub const SEARCH_COUNT_CAP: u64 = 10_000;
+
+/// One page of the leaf hashes filed under a search key ([`LogStore::search_page`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchPage {
+    /// The page's leaf hashes, in the store's order for the key.
+    pub hashes: Vec<Sha256Hash>,
+    /// Matches counted: all of them when `exact`, else a lower bound (there are more).
+    pub total: u64,
+    /// Whether `total` is the exact number of matches.
+    pub exact: bool,
+}
+
+impl SearchPage {
+    /// The page of `offset..offset + limit` out of all matches `all` (in memory), counted as
+    /// [`LogStore::search_page`] counts.
+    pub fn of(all: &[Sha256Hash], offset: u64, limit: u64) -> Self {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
+        let bound = count_bound(offset, limit);
+        let len = all.len() as u64;
+        Self {
+            hashes: all.iter().skip(start).take(n).copied().collect(),
+            total: len.min(bound),
+            exact: len <= bound,
+        }
+    }
+}
+
+/// How far [`LogStore::search_page`] counts: [`SEARCH_COUNT_CAP`], or the end of the page asked
+/// for when that is further.
+pub fn count_bound(offset: u64, limit: u64) -> u64 {
+    SEARCH_COUNT_CAP.max(offset.saturating_add(limit.min(MAX_SEARCH_PAGE)))
+}
+
+/// The search keys of an entry, each once (an entry whose key appears twice, e.g. one SAN on
+/// two signatures, is filed once under it).
+pub(crate) fn distinct_keys(keys: &[String]) -> Vec<&String> {
+    let mut out: Vec<&String> = Vec::with_capacity(keys.len());
+    for k in keys {
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// Drops repeats of a leaf hash next to each other (rows stored before keys were filed once).
+fn dedup_adjacent(mut v: Vec<Sha256Hash>) -> Vec<Sha256Hash> {
+    v.dedup();
+    v
+}
+
 /// Durable storage for one log.
 pub trait LogStore: Send + Sync + 'static {
     /// The PostgreSQL store underneath, if this is one: its logs can be shared by many nodes
@@ -109,6 +167,18 @@ pub trait LogStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
     /// Leaf hashes filed under a search key.
     fn search(&self, key: &str) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
+    /// One page of the leaf hashes filed under a search key: matches `offset..offset + limit`
+    /// (`limit` at most [`MAX_SEARCH_PAGE`]) in a fixed order, and how many there are, counted
+    /// up to [`count_bound`]. The backends read an index range, so a page costs the rows it
+    /// skips and returns, never all matches. The default pages [`LogStore::search`].
+    fn search_page(
+        &self,
+        key: &str,
+        offset: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<SearchPage, LogError>> + Send {
+        async move { Ok(SearchPage::of(&self.search(key).await?, offset, limit)) }
+    }
     /// The bodies of the entries at indexes `start..end`, in order (a tlog-tiles entry bundle);
     /// an error if any is missing. The default reads them one by one.
     fn bodies(
@@ -316,7 +386,7 @@ impl LogStore for SqliteStore {
                         stored.push(e.uuid);
                         continue;
                     }
-                    for k in &e.index_keys {
+                    for k in distinct_keys(&e.index_keys) {
                         key.execute(params![&search_key(k)[..], &e.uuid.0[..]])?;
                     }
                 }
@@ -434,6 +504,44 @@ impl LogStore for SqliteStore {
                 c.prepare_cached("SELECT DISTINCT uuid FROM search_keys WHERE k = ?1 LIMIT 10000")?;
             let rows = st.query_map([&search_key(&key)[..]], |r| r.get::<_, Vec<u8>>(0))?;
             rows.map(|r| hash_of(&r?)).collect()
+        })
+        .await
+    }
+
+    async fn search_page(
+        &self,
+        key: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<SearchPage, LogError> {
+        let k = search_key(key);
+        let bound = count_bound(offset, limit);
+        let (off, lim, upto) = (
+            as_i64(offset)?,
+            as_i64(limit.min(MAX_SEARCH_PAGE))?,
+            as_i64(bound.saturating_add(1))?,
+        );
+        self.read(move |c| {
+            // Index `search_keys_k` holds (k, rowid): rows of one key come out in insertion
+            // (log) order, and both queries read only that index range.
+            let mut st = c.prepare_cached(
+                "SELECT uuid FROM search_keys WHERE k = ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
+            )?;
+            let rows = st.query_map(params![&k[..], lim, off], |r| r.get::<_, Vec<u8>>(0))?;
+            let hashes = rows
+                .map(|r| hash_of(&r?))
+                .collect::<Result<Vec<_>, LogError>>()?;
+            let counted: i64 = c
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM search_keys WHERE k = ?1 LIMIT ?2)",
+                )?
+                .query_row(params![&k[..], upto], |r| r.get(0))?;
+            let counted = u64::try_from(counted).unwrap_or(0);
+            Ok(SearchPage {
+                hashes: dedup_adjacent(hashes),
+                total: counted.min(bound),
+                exact: counted <= bound,
+            })
         })
         .await
     }

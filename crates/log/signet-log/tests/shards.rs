@@ -266,6 +266,21 @@ async fn retrieve_and_search_span_the_shards(b: Backend) {
         .collect();
     want.sort();
     assert_eq!(ids, want);
+    // Pages of two across the shards: the oldest shard's matches first, each once, counted.
+    let mut paged = Vec::new();
+    for offset in [0, 2, 4, 6] {
+        let p = s.log.search_page(&q, offset, 2).await.unwrap();
+        assert_eq!((p.total, p.exact), (5, true), "at {offset}");
+        assert_eq!(p.ids.len() as u64, 2.min(5u64.saturating_sub(offset)));
+        paged.extend(p.ids);
+    }
+    let first_shard = format!("{:016x}", s.trees[0]);
+    assert!(
+        paged[..3].iter().all(|id| id.starts_with(&first_shard)),
+        "{paged:?}"
+    );
+    paged.sort();
+    assert_eq!(paged, want);
     let q = SearchIndex {
         hash: Some(format!("sha256:{}", signet_crypto::sha256(b"a1").to_hex())),
         ..Default::default()

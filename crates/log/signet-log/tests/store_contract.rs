@@ -141,7 +141,87 @@ async fn contract(backend: Backend) {
     assert_eq!(s.meta("tree_id").await.unwrap().as_deref(), Some("8"));
 }
 
-on_both_backends!(contract);
+/// Search pages: a range of one key's matches in a fixed order (log order in SQLite), every
+/// match on exactly one page, the count exact up to the cap and "more than" past it; an entry
+/// with a key twice is filed once.
+async fn search_pages(backend: Backend) {
+    use signet_log::store::{SEARCH_COUNT_CAP, SearchPage};
+    let tmp = tempfile::tempdir().unwrap();
+    let s = open(&backend, &tmp.path().join("log")).await;
+    let n = SEARCH_COUNT_CAP + 5;
+    let mut all = Vec::new();
+    for start in (0..n).step_by(2000) {
+        let batch: Vec<_> = (start..n.min(start + 2000))
+            .map(|i| {
+                if i == 7 {
+                    entry(i, &["many", "twice", "twice", "Many"])
+                } else {
+                    entry(i, &["many"])
+                }
+            })
+            .collect();
+        all.extend(batch.iter().map(|e| e.uuid));
+        s.append(&batch, &[], start + batch.len() as u64)
+            .await
+            .unwrap();
+    }
+    // Filed once under a key it lists twice.
+    let twice = s.search_page("twice", 0, 10).await.unwrap();
+    assert_eq!(
+        twice,
+        SearchPage {
+            hashes: vec![entry(7, &[]).uuid],
+            total: 1,
+            exact: true
+        }
+    );
+    assert_eq!(s.search("twice").await.unwrap().len(), 1);
+    let none = s.search_page("nothing", 0, 10).await.unwrap();
+    assert_eq!((none.hashes.len(), none.total, none.exact), (0, 0, true));
+
+    // First page: past the cap the count is a lower bound.
+    let p1 = s.search_page("many", 0, 50).await.unwrap();
+    assert_eq!(p1.hashes.len(), 50);
+    assert_eq!((p1.total, p1.exact), (SEARCH_COUNT_CAP, false));
+    // A page reaching past the cap counts to its end: exact again here.
+    let last = s.search_page("many", SEARCH_COUNT_CAP, 50).await.unwrap();
+    assert_eq!(last.hashes.len(), 5);
+    assert_eq!((last.total, last.exact), (n, true));
+    assert!(
+        s.search_page("many", n, 50)
+            .await
+            .unwrap()
+            .hashes
+            .is_empty()
+    );
+    // A count-only page.
+    let count = s.search_page("many", 0, 0).await.unwrap();
+    assert!(count.hashes.is_empty() && count.total == SEARCH_COUNT_CAP && !count.exact);
+
+    // Pages of 1000 (the most one call returns) cover every match once, in a stable order.
+    let mut seen = Vec::new();
+    for off in (0..n).step_by(1000) {
+        let p = s.search_page("many", off, 5000).await.unwrap();
+        assert_eq!(p.hashes.len() as u64, 1000.min(n - off), "page at {off}");
+        seen.extend(p.hashes);
+    }
+    assert_eq!(&seen[..50], &p1.hashes[..]);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len() as u64, n);
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(sorted, want);
+    match backend {
+        // SQLite: log order.
+        Backend::Embedded => assert_eq!(seen, all),
+        // PostgreSQL: leaf-hash order.
+        Backend::Postgres { .. } => assert_eq!(seen, want),
+    }
+}
+
+on_both_backends!(contract, search_pages);
 
 #[tokio::test]
 async fn a_newer_schema_is_refused_naming_both_versions() {

@@ -23,8 +23,10 @@ fn layout(title: &str, main: Markup) -> Markup {
             body {
                 a class="skip" href="#main" { "Skip to content" }
                 header {
-                    a class="brand" href="/ui/" { "signet" }
-                    span { " transparency log explorer" }
+                    nav aria-label="Site" {
+                        a class="brand" href="/ui/" { "signet" }
+                        span { " transparency log explorer" }
+                    }
                 }
                 main id="main" { (main) }
                 footer {
@@ -88,8 +90,15 @@ fn results(r: &Result<Results, String>) -> Markup {
                 Err(e) => p class="error" role="alert" { (e) },
                 Ok(r) => {
                     p id="result-count" {
-                        (r.total) " " (if r.total == 1 { "entry" } else { "entries" })
+                        @if !r.exact { "More than " }
+                        (r.total) " " (if r.total == 1 && r.exact { "entry" } else { "entries" })
                         " found by " (r.by.label()) " for " code { (r.text) }
+                        @if !r.exact {
+                            " (matches are counted up to " (r.total) "; later pages are still listed)"
+                        }
+                    }
+                    @if r.hits.is_empty() && r.page > 1 {
+                        p { "No entries on page " (r.page) "." }
                     }
                     @if !r.hits.is_empty() {
                         table {
@@ -106,6 +115,9 @@ fn results(r: &Result<Results, String>) -> Markup {
                         }
                     }
                     nav class="pages" aria-label="Result pages" {
+                        @if r.page > 1 || r.has_next() {
+                            span { "Page " (r.page) }
+                        }
                         @if r.page > 1 {
                             a rel="prev" href=(page_link(r, r.page.saturating_sub(1))) { "Previous page" }
                         }

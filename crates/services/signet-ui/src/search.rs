@@ -4,7 +4,7 @@
 use base64::Engine;
 use serde::Deserialize;
 use signet_log::api::{SearchIndex, SearchKey};
-use signet_log::{LogError, LogStore};
+use signet_log::{IdPage, LogError, LogStore};
 
 use crate::Explorer;
 
@@ -171,8 +171,11 @@ pub struct Results {
     pub by: SearchBy,
     /// The text searched.
     pub text: String,
-    /// Entries matching in all.
+    /// Entries matching in all: exactly when `exact`, else a lower bound (the log counts
+    /// matches only up to a bound, see [`signet_log::store::SEARCH_COUNT_CAP`]).
     pub total: usize,
+    /// Whether `total` is exact.
+    pub exact: bool,
     /// This page (from 1).
     pub page: usize,
     /// This page's hits.
@@ -182,21 +185,33 @@ pub struct Results {
 impl Results {
     /// Whether a later page has hits.
     pub fn has_next(&self) -> bool {
-        self.page.saturating_mul(PAGE_SIZE) < self.total
+        !self.exact || self.page.saturating_mul(PAGE_SIZE) < self.total
     }
 }
 
 /// Runs `q` against the log's search index (or direct lookup for a UUID or index) and returns
-/// page `page`; an error is a message for the page.
+/// page `page`; an error is a message for the page. An index search reads only the page's
+/// range of the index (and counts matches up to a bound), so a page costs O([`PAGE_SIZE`])
+/// lookups however many entries match.
 pub async fn run<S: LogStore>(
     log: &Explorer<'_, S>,
     q: &SearchQuery,
     page: usize,
 ) -> Result<Results, String> {
-    let found = |ids: Vec<String>, by| Results {
+    let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
+    let found = |ids: &[String], by| Results {
         by,
         text: q.text.clone(),
         total: ids.len(),
+        exact: true,
+        page,
+        hits: Vec::new(),
+    };
+    let searched = |p: IdPage, by| Results {
+        by,
+        text: q.text.clone(),
+        total: usize::try_from(p.total).unwrap_or(usize::MAX),
+        exact: p.exact,
         page,
         hits: Vec::new(),
     };
@@ -209,32 +224,33 @@ pub async fn run<S: LogStore>(
             match log.0.get_by_index(index).await {
                 Ok(e) => {
                     let ids: Vec<String> = e.keys().cloned().collect();
-                    (found(ids.clone(), SearchBy::Index), ids)
+                    (found(&ids, SearchBy::Index), first_page(ids, offset))
                 }
-                Err(LogError::NotFound) => (found(Vec::new(), SearchBy::Index), Vec::new()),
+                Err(LogError::NotFound) => (found(&[], SearchBy::Index), Vec::new()),
                 Err(e) => return Err(e.to_string()),
             }
         }
         SearchBy::Uuid => match log.0.get_by_uuid(&q.text).await {
             Ok(e) => {
                 let ids: Vec<String> = e.keys().cloned().collect();
-                (found(ids.clone(), SearchBy::Uuid), ids)
+                (found(&ids, SearchBy::Uuid), first_page(ids, offset))
             }
             Err(LogError::NotFound) if q.text.len() == 64 => {
                 // A 64-hex text may be an artifact digest.
-                let ids = index_search(log, SearchBy::Hash, &q.text).await?;
-                (found(ids.clone(), SearchBy::Hash), ids)
+                let mut p = index_search(log, SearchBy::Hash, &q.text, offset).await?;
+                let ids = std::mem::take(&mut p.ids);
+                (searched(p, SearchBy::Hash), ids)
             }
-            Err(LogError::NotFound) => (found(Vec::new(), SearchBy::Uuid), Vec::new()),
+            Err(LogError::NotFound) => (found(&[], SearchBy::Uuid), Vec::new()),
             Err(e) => return Err(e.to_string()),
         },
         by => {
-            let ids = index_search(log, by, &q.text).await?;
-            (found(ids.clone(), by), ids)
+            let mut p = index_search(log, by, &q.text, offset).await?;
+            let ids = std::mem::take(&mut p.ids);
+            (searched(p, by), ids)
         }
     };
-    let start = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
-    for id in ids.iter().skip(start).take(PAGE_SIZE) {
+    for id in ids.iter().take(PAGE_SIZE) {
         match log.0.get_by_uuid(id).await {
             Ok(e) => {
                 for (uuid, anon) in e {
@@ -252,11 +268,17 @@ pub async fn run<S: LogStore>(
     Ok(results)
 }
 
+/// The IDs of the page at `offset` of a direct lookup's (one or none).
+fn first_page(ids: Vec<String>, offset: usize) -> Vec<String> {
+    ids.into_iter().skip(offset).collect()
+}
+
 async fn index_search<S: LogStore>(
     log: &Explorer<'_, S>,
     by: SearchBy,
     text: &str,
-) -> Result<Vec<String>, String> {
+    offset: usize,
+) -> Result<IdPage, String> {
     let mut q = SearchIndex::default();
     match by {
         SearchBy::Hash => {
@@ -280,7 +302,10 @@ async fn index_search<S: LogStore>(
         }
         _ => q.subject = Some(text.to_string()),
     }
-    log.0.search(&q).await.map_err(|e| e.to_string())
+    log.0
+        .search_page(&q, offset as u64, PAGE_SIZE as u64)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -94,6 +94,33 @@ async fn pages_headers_weight_and_pagination() {
     assert_eq!(count(&p2, r#"class="hit""#), 10);
     assert!(!p2.contains(r#"rel="next""#));
     assert!(p2.contains(r#"rel="prev""#));
+    // The two pages hold each hit once, in log order (the index is read in insertion order).
+    let hits = |html: &str| -> Vec<String> {
+        html.split(r#"class="hit" href="/ui/entries/"#)
+            .skip(1)
+            .map(|t| t.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let indexes = |html: &str| -> Vec<u64> {
+        html.split("<tr><td>")
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let mut all = hits(&p1);
+    all.extend(hits(&p2));
+    let mut distinct = all.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 60);
+    let mut order = indexes(&p1);
+    order.extend(indexes(&p2));
+    assert_eq!(order, (0..60).collect::<Vec<u64>>(), "{p1}");
+    assert!(p2.contains("Page 2"));
+    // Past the end: no hits, and the page says so.
+    let (_, _, p9) = get(&app, &format!("/ui/?q={q}&by=key&page=9")).await;
+    assert_eq!(count(&p9, r#"class="hit""#), 0);
+    assert!(p9.contains("No entries on page 9"), "{p9}");
 
     // By hash: the one entry; a malformed hash says why.
     let digest = signet_crypto::sha256(b"entry-7").to_hex();

@@ -4,8 +4,15 @@
 //! with ENTRIES entries by managed keys and EMAIL_ENTRIES more by one certificate whose SAN is
 //! `bench@signet.test`; then REQUESTS sequential requests through the explorer's router
 //! (no network: the time is the handler's, rendering included) for: an entry page of a random
-//! entry, the search by email (first page of 50 hits, each looked up), and the overview.
-//! Prints `| page | requests | p50 ms | p99 ms | max ms |`, plus the page weight of `/ui/`.
+//! entry, the search by email (page 1 and the last page of 50 hits, each hit looked up), and
+//! the overview. Prints `| page | requests | p50 ms | p99 ms | max ms |`, plus the page weight
+//! of `/ui/`.
+//!
+//! The log is filled without HTTP, in chunks of 10,000: proposals are signed and admitted
+//! (`signet_rekor::admit`, the log's own checks) on two threads while the previous chunk is
+//! appended through the log's sequencer (`append_leaf`: SET, Merkle hashes, one commit per
+//! batch). Examples: `signet-uibench 990000 10000` (10^6 entries, 10,000 hits) and
+//! `signet-uibench 0 1000000` (10^6 entries, all hits).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,14 +21,98 @@ use anyhow::{Context, Result};
 use axum::body::Body;
 use axum::http::Request;
 use signet_crypto::SigningKey;
-use signet_log::ShardedLog;
+use signet_log::{ShardedLog, SqliteStore, TransparencyLog};
 use signet_testkit::load::pct;
-use signet_testkit::log_trees::{open_tree, proposal};
+use signet_testkit::log_trees::open_tree;
 use tower::ServiceExt;
 
-const CHUNK: usize = 2000;
+const CHUNK: usize = 10_000;
+
+/// Bodies and search keys of entries ready to append.
+type Prepared = Vec<(Vec<u8>, Vec<String>)>;
+
+/// What one entry's proposal is made of: the signing key, and the certificate to put in the
+/// proposal instead of the bare public key (PEM).
+#[derive(Clone)]
+struct Signer {
+    key: Arc<SigningKey>,
+    cert_pem: Option<String>,
+}
+
+/// Signs and admits the proposals of entries `range` (data `<prefix>-<i>`), on two threads:
+/// the bodies and search keys to append.
+fn prepare(signer: &Signer, prefix: &str, range: std::ops::Range<usize>) -> Result<Prepared> {
+    let one = |i: usize| -> Result<(Vec<u8>, Vec<String>)> {
+        let data = format!("{prefix}-{i}");
+        let sig = signer.key.sign(data.as_bytes())?;
+        let verifier = match &signer.cert_pem {
+            Some(pem) => pem.clone(),
+            None => signer.key.public_key().to_pem(),
+        };
+        let p = signet_rekor::proposed_hashedrekord(
+            &sig,
+            &verifier,
+            &signet_crypto::sha256(data.as_bytes()).to_hex(),
+        );
+        let a = signet_rekor::admit(&serde_json::to_vec(&p)?)?;
+        Ok((a.body, a.index_keys))
+    };
+    let mid = range.start + range.len() / 2;
+    std::thread::scope(|s| {
+        let upper = s.spawn(|| (mid..range.end).map(one).collect::<Result<Vec<_>>>());
+        let mut out = (range.start..mid).map(one).collect::<Result<Vec<_>>>()?;
+        out.extend(
+            upper
+                .join()
+                .map_err(|_| anyhow::anyhow!("a signing thread panicked"))??,
+        );
+        Ok(out)
+    })
+}
+
+/// Appends `n` entries made by `signer(chunk start)`: each chunk is prepared while the one
+/// before is appended. Returns the entry IDs.
+async fn fill(
+    tree: &TransparencyLog<SqliteStore>,
+    n: usize,
+    prefix: &'static str,
+    signer: impl Fn(usize) -> Result<Signer>,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(n);
+    let spawn = |start: usize| -> Result<tokio::task::JoinHandle<Result<Prepared>>> {
+        let s = signer(start)?;
+        Ok(tokio::task::spawn_blocking(move || {
+            prepare(&s, prefix, start..n.min(start + CHUNK))
+        }))
+    };
+    let mut next = if n > 0 { Some(spawn(0)?) } else { None };
+    let mut start = 0;
+    while let Some(job) = next.take() {
+        let chunk = job.await??;
+        start += CHUNK;
+        if start < n {
+            next = Some(spawn(start)?);
+        }
+        let appends = chunk
+            .into_iter()
+            .map(|(body, keys)| tree.append_leaf(body, keys));
+        for r in futures_util::future::join_all(appends).await {
+            let leaf = r?;
+            ids.push(signet_rekor::entry_id(
+                tree.tree_id(),
+                &leaf.leaf_hash.to_hex(),
+            ));
+        }
+    }
+    Ok(ids)
+}
 
 async fn time_get(app: &axum::Router, uri: &str) -> Result<(Duration, usize)> {
+    let (t, body) = time_body(app, uri).await?;
+    Ok((t, body.len()))
+}
+
+async fn time_body(app: &axum::Router, uri: &str) -> Result<(Duration, String)> {
     let t = Instant::now();
     let r = app
         .clone()
@@ -29,7 +120,7 @@ async fn time_get(app: &axum::Router, uri: &str) -> Result<(Duration, usize)> {
         .await?;
     anyhow::ensure!(r.status().is_success(), "{uri}: {}", r.status());
     let body = axum::body::to_bytes(r.into_body(), 1 << 24).await?;
-    Ok((t.elapsed(), body.len()))
+    Ok((t.elapsed(), String::from_utf8(body.to_vec())?))
 }
 
 fn row(what: &str, mut times: Vec<Duration>) {
@@ -54,39 +145,29 @@ async fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let tree = open_tree(dir.path(), 0).await;
     let t = Instant::now();
-    let mut ids = Vec::with_capacity(entries);
-    for start in (0..entries).step_by(CHUNK) {
-        let key = SigningKey::generate_p256()?;
-        let chunk: Vec<Vec<u8>> = (start..entries.min(start + CHUNK))
-            .map(|i| proposal(&key, &format!("ui-bench-{i}")))
-            .collect();
-        for r in futures_util::future::join_all(chunk.iter().map(|p| tree.add(p))).await {
-            ids.push(r?.0);
-        }
-    }
+    // Managed keys: a new key for each chunk.
+    let mut ids = fill(&tree, entries, "ui-bench", |_| {
+        Ok(Signer {
+            key: Arc::new(SigningKey::generate_p256()?),
+            cert_pem: None,
+        })
+    })
+    .await?;
     // One certificate with an email SAN, EMAIL_ENTRIES signatures.
     let key = SigningKey::generate_p256()?;
     let kp = rcgen::KeyPair::try_from(key.to_pkcs8_der()?.as_slice())?;
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
     params.subject_alt_names = vec![rcgen::SanType::Rfc822Name("bench@signet.test".try_into()?)];
-    let pem = params.self_signed(&kp)?.pem();
-    for start in (0..email_entries).step_by(CHUNK) {
-        let chunk: Vec<Vec<u8>> = (start..email_entries.min(start + CHUNK))
-            .map(|i| {
-                let data = format!("ui-bench-email-{i}");
-                let sig = key.sign(data.as_bytes())?;
-                let p = signet_rekor::proposed_hashedrekord(
-                    &sig,
-                    &pem,
-                    &signet_crypto::sha256(data.as_bytes()).to_hex(),
-                );
-                Ok(serde_json::to_vec(&p)?)
-            })
-            .collect::<Result<_>>()?;
-        for r in futures_util::future::join_all(chunk.iter().map(|p| tree.add(p))).await {
-            ids.push(r?.0);
-        }
-    }
+    let by_email = Signer {
+        key: Arc::new(key),
+        cert_pem: Some(params.self_signed(&kp)?.pem()),
+    };
+    ids.extend(
+        fill(&tree, email_entries, "ui-bench-email", |_| {
+            Ok(by_email.clone())
+        })
+        .await?,
+    );
     eprintln!(
         "filled {} entries in {:.1} s",
         ids.len(),
@@ -107,18 +188,29 @@ async fn main() -> Result<()> {
     }
     row("entry page (random entry)", times);
     let few = requests.div_ceil(10).max(1);
-    let mut times = Vec::with_capacity(few);
-    for _ in 0..few {
-        times.push(
-            time_get(&app, "/ui/?q=bench%40signet.test&by=email")
-                .await?
-                .0,
+    let last_page = email_entries.div_ceil(signet_ui::PAGE_SIZE).max(1);
+    for (page, what) in [(1, "page 1"), (last_page, "last page")] {
+        let mut times = Vec::with_capacity(few);
+        let mut html = String::new();
+        for _ in 0..few {
+            let (t, body) = time_body(
+                &app,
+                &format!("/ui/?q=bench%40signet.test&by=email&page={page}"),
+            )
+            .await?;
+            times.push(t);
+            html = body;
+        }
+        let hits = html.matches(r#"class="hit""#).count();
+        let want = email_entries
+            .saturating_sub((page - 1) * signet_ui::PAGE_SIZE)
+            .min(signet_ui::PAGE_SIZE);
+        anyhow::ensure!(hits == want, "page {page}: {hits} hits, {want} expected");
+        row(
+            &format!("search by email ({email_entries} hits, {what}: {page}, 50 a page)"),
+            times,
         );
     }
-    row(
-        &format!("search by email ({email_entries} hits, first page of 50)"),
-        times,
-    );
     let mut times = Vec::with_capacity(few);
     let mut html = 0;
     for _ in 0..few {
