@@ -547,7 +547,7 @@ fn release_page_in_a_real_browser() {
         assert_eq!(page_rows(&c).await, want);
         // Every row names its signer and links to its entry in the log explorer.
         let identities = c
-            .execute("return Array.from(document.querySelectorAll('#files td.identity')).map(e => e.textContent);", vec![])
+            .execute("return Array.from(document.querySelectorAll('#files .identity')).map(e => e.textContent);", vec![])
             .await
             .unwrap();
         assert!(identities.as_array().unwrap().iter().all(|i| i == who), "{identities}");

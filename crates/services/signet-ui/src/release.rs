@@ -72,8 +72,7 @@ fn files(report: &ReleaseReport) -> Markup {
                     tr {
                         th scope="col" { "File" }
                         th scope="col" { "Status" }
-                        th scope="col" { "Signed by" }
-                        th scope="col" { "Issuer" }
+                        th scope="col" { "Signed by (identity, OIDC issuer)" }
                         th scope="col" { "Log index" }
                         th scope="col" { "Detail" }
                     }
@@ -83,8 +82,10 @@ fn files(report: &ReleaseReport) -> Markup {
                         tr data-status=(f.status.as_str()) {
                             th scope="row" class="path" { code { (f.path) } }
                             td class={ "status " (if f.status == Status::Ok { "ok" } else { "bad" }) } { (f.status.as_str()) }
-                            td class="identity" { code { (f.identity.as_deref().unwrap_or("—")) } }
-                            td class="issuer" { code { (f.issuer.as_deref().unwrap_or("—")) } }
+                            td class="signer" {
+                                code class="identity" { (f.identity.as_deref().unwrap_or("—")) }
+                                @if let Some(issuer) = &f.issuer { br; code class="issuer" { (issuer) } }
+                            }
                             td class="log" { (entry_link(f)) }
                             td class="detail" { (f.detail) }
                         }
