@@ -994,7 +994,9 @@ impl ReleasePage {
                 &verifier,
                 &this.identity,
                 &this.policy,
-                ReadMode::Mapped,
+                // read(2), not mmap: a file truncated while the server maps it would kill the
+                // server (SIGBUS), and a served release may be changed under it.
+                ReadMode::Buffered,
                 &signet_release::NoProgress,
             )
             .map_err(|e| e.to_string())?;
