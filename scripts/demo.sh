@@ -12,7 +12,8 @@ ID=https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beaco
 ISS=https://token.actions.githubusercontent.com
 work=$(mktemp -d); pid=
 registry_pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"; }
+release_pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; [ -n "$release_pid" ] && kill "$release_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 echo "== verify a public-good v0.3 bundle (embedded production trust root, no network)"
@@ -103,9 +104,24 @@ if $SIGNET verify-release "$work/release" --certificate-identity release-manager
 fi
 grep -v '^OK' "$work/verify3.txt"
 
-echo "== tamper with one binary: verify-release must say which and fail"
-printf 'x' >> "$work/release/bin/linux/amd64/kubectl"
-if $SIGNET verify-release "$work/release" --certificate-identity release-managers@example.com \
+echo "== the release page: serve-release verifies the release at each page load (verify-release's checks)"
+$SIGNET serve-release "$work/release" --addr 127.0.0.1:0 --certificate-identity release-managers@example.com \
+  --certificate-oidc-issuer "$URL/oidc" --builder-id https://ci.example/builders/release \
+  --source-uri github.com/example/sample-release --source-ref v1.36.0-demo > "$work/release.out" 2> "$work/release.err" &
+release_pid=$!
+for _ in $(seq 100); do grep -q serving "$work/release.out" 2>/dev/null && break; sleep 0.1; done
+RELEASE_URL=$(grep -o 'http://[0-9.:]*' "$work/release.out" | head -1)
+RELEASE_FILES=$(grep -c . "$work/verify.txt"); RELEASE_FILES=$((RELEASE_FILES - 1))
+curl -fsS "$RELEASE_URL/" > "$work/release.html"
+grep -q ">All $RELEASE_FILES files verified<" "$work/release.html" || { echo "BUG: the release page at $RELEASE_URL/ does not say all $RELEASE_FILES files verified" >&2; exit 1; }
+[ "$(grep -o 'data-status="OK"' "$work/release.html" | wc -l)" -eq "$RELEASE_FILES" ] || { echo "BUG: not every row of the release page is OK" >&2; exit 1; }
+echo "release page: $RELEASE_URL/   (all $RELEASE_FILES files verified; each log index links to $URL/ui/entries/…)"
+echo "log explorer: $URL/ui/"
+
+echo "== tamper with one binary (of a copy; the served release stays intact): verify-release must say which and fail"
+cp -a "$work/release" "$work/release-tampered"
+printf 'x' >> "$work/release-tampered/bin/linux/amd64/kubectl"
+if $SIGNET verify-release "$work/release-tampered" --certificate-identity release-managers@example.com \
   --certificate-oidc-issuer "$URL/oidc" > "$work/verify2.txt"; then
   echo "BUG: tampered release verified" >&2; exit 1
 fi
@@ -138,8 +154,9 @@ fi
 echo "== refused, as it should be"
 kill "$registry_pid"; registry_pid=
 if [ -n "${DEMO_KEEP_SERVER:-}" ]; then
-  echo "== signet still serving: open $URL/ui/ (Ctrl-C to stop)"
+  echo "== signet still serving: open $URL/ui/ (log explorer) and $RELEASE_URL/ (release page) (Ctrl-C to stop)"
   wait "$pid" || true
 fi
+kill -TERM "$release_pid"; wait "$release_pid" || true; release_pid=
 kill -TERM "$pid"; wait "$pid" || true; pid=
 echo "== services stopped cleanly; demo complete"

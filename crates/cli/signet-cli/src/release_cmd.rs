@@ -690,6 +690,7 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
             serde_json::json!({
                 "verified": bad == 0, "files": statuses, "problems": bad,
                 "bytes": bytes, "hashSeconds": hash_secs, "totalSeconds": secs,
+                "sbom": report.sbom, "provenance": report.provenance,
             })
         ),
         Output::Text => {
@@ -867,29 +868,96 @@ pub struct ServeReleaseArgs {
     addr: std::net::SocketAddr,
     #[command(flatten)]
     limits: crate::server_cmd::ConnectionArgs,
+    /// Serve the files only, without the verification page (no identity needed).
+    #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "key"])]
+    files_only: bool,
+    /// Never use the network to find the trusted root (as `verify-release --offline`).
+    #[arg(long)]
+    offline: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
+    #[command(flatten)]
+    policy: ProvenancePolicyArgs,
 }
 
-/// A static file server for a release directory (read-only): `GET /<path>` answers the regular
-/// file at `<path>` under the directory, found by the check `verify-release` makes
-/// ([`signet_release::hash::resolve`]): a symlink to a regular file inside the directory is
-/// followed; one that leaves it is refused (403), as are directories and special files (404)
-/// and paths that are not release paths (`..`, absolute, …: 400). Errors are JSON.
+/// What the release page states was required, as `(what, value)`.
+fn required(args: &ServeReleaseArgs) -> Vec<(String, String)> {
+    let mut v = crate::verify_cmd::identity_description(&args.trust);
+    let p = &args.policy;
+    for (what, value) in [
+        ("Builder", &p.builder_id),
+        ("Source repository", &p.source_uri),
+        ("Source ref", &p.source_ref),
+        ("Source revision", &p.source_digest),
+    ] {
+        if let Some(value) = value {
+            v.push((what.to_string(), value.clone()));
+        }
+    }
+    v
+}
+
+/// Serves a release directory: its files (read-only), and — unless `--files-only` — the
+/// release page at `/` and `/ui/release`: the directory verified at each load by
+/// [`signet_release::verify::verify_release`], the function `verify-release` runs, with the
+/// same identity, trusted root and provenance policy flags (refused at start without an
+/// identity, as `verify-release` refuses). One verification runs at a time.
+///
+/// `GET /<path>` answers the regular file at `<path>` under the directory, found by the check
+/// `verify-release` makes ([`signet_release::hash::resolve`]): a symlink to a regular file
+/// inside the directory is followed; one that leaves it is refused (403), as are directories
+/// and special files (404) and paths that are not release paths (`..`, absolute, …: 400).
+/// Errors are JSON.
 pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let root = Arc::new(
         args.dir
             .canonicalize()
             .with_context(|| format!("release directory {}", args.dir.display()))?,
     );
+    let page = if args.files_only {
+        None
+    } else {
+        if args.offline {
+            crate::tuf_client::set_offline();
+        }
+        let identity = crate::verify_cmd::identity_of(&args.trust)
+            .context("the release page verifies the release: give the identity verify-release needs, or --files-only")?;
+        let policy = args.policy.policy()?;
+        let trusted = crate::verify_cmd::root_of(&args.trust)?;
+        // Fails now, not at the first page load, on an unusable root.
+        Verifier::new(&trusted).context("unusable trusted root")?;
+        let name = root.file_name().map_or_else(
+            || root.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Some(Arc::new(ReleasePage {
+            dir: root.to_path_buf(),
+            name,
+            expected: required(&args),
+            identity,
+            policy,
+            trusted,
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        }))
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
-        let app = axum::Router::new().route(
+        let files = axum::Router::new().route(
             "/{*path}",
             axum::routing::get(move |axum::extract::Path(p): axum::extract::Path<String>| {
                 serve_release_file(root.clone(), p)
             }),
         );
+        let app = match page {
+            None => files,
+            Some(page) => signet_ui::release::release_router(move || {
+                let page = page.clone();
+                async move { page.verify().await }
+            })
+            .merge(files),
+        };
         let transport = args.limits.transport(args.addr)?;
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         println!(
@@ -900,6 +968,47 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
         );
         Ok(transport.serve(listener, app).await?)
     })
+}
+
+/// What the release page verifies, and how.
+struct ReleasePage {
+    dir: PathBuf,
+    name: String,
+    expected: Vec<(String, String)>,
+    identity: signet_verify::Identity,
+    policy: signet_release::provenance::ProvenancePolicy,
+    trusted: signet_trust::TrustedRoot,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl ReleasePage {
+    /// Verifies the release now, as `verify-release` does (its files; images are not part of
+    /// the page).
+    async fn verify(self: Arc<Self>) -> Result<signet_ui::release::ReleaseView, String> {
+        let _turn = self.one_at_a_time.lock().await;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let verifier = Verifier::new(&this.trusted).map_err(|e| e.to_string())?;
+            let report = signet_release::verify::verify_release(
+                &this.dir,
+                &verifier,
+                &this.identity,
+                &this.policy,
+                // read(2), not mmap: a file truncated while the server maps it would kill the
+                // server (SIGBUS), and a served release may be changed under it.
+                ReadMode::Buffered,
+                &signet_release::NoProgress,
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(signet_ui::release::ReleaseView {
+                name: this.name.clone(),
+                expected: this.expected.clone(),
+                report,
+            })
+        })
+        .await
+        .map_err(|_| "verification stopped".to_string())?
+    }
 }
 
 /// One `GET` of `serve-release`: the file at `rel` under `root` (canonical), or a JSON error.

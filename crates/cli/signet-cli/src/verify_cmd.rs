@@ -240,6 +240,31 @@ fn matcher(exact: &Option<String>, regexp: &Option<String>, what: &str) -> Resul
     }
 }
 
+/// What the identity flags require, as `(what, value)` lines for a page.
+pub(crate) fn identity_description(trust: &TrustArgs) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    let mut push = |what: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            v.push((what.to_string(), value.clone()));
+        }
+    };
+    push("Certificate identity", &trust.certificate_identity);
+    push(
+        "Certificate identity (regular expression)",
+        &trust.certificate_identity_regexp,
+    );
+    push("OIDC issuer", &trust.certificate_oidc_issuer);
+    push(
+        "OIDC issuer (regular expression)",
+        &trust.certificate_oidc_issuer_regexp,
+    );
+    push(
+        "Public key",
+        &trust.key.as_ref().map(|p| p.display().to_string()),
+    );
+    v
+}
+
 pub(crate) fn identity_of(trust: &TrustArgs) -> Result<Identity> {
     if let Some(path) = &trust.key {
         let pem = signet_crypto::read_capped(path, crate::input::PUBLIC_KEY)?;

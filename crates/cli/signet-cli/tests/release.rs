@@ -211,7 +211,16 @@ fn sign_and_verify_a_whole_release() {
     assert_eq!(s["upToDate"], true, "{s}");
 
     // Over HTTP, from a static server.
-    let http = Proc::start_in(&["serve-release", rel_s, "--addr", "127.0.0.1:0"], &data);
+    let http = Proc::start_in(
+        &[
+            "serve-release",
+            rel_s,
+            "--files-only",
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        &data,
+    );
     let o = verify_target(&http.url, "release-managers@example.com");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     drop(http);
@@ -356,7 +365,16 @@ fn sbom_formats_and_packages() {
     );
     assert!(row(&v, "release.spdx.json").is_none());
     // Over HTTP: the download fetches release.cdx.json and its signatures (and no SPDX: 404).
-    let http = Proc::start_in(&["serve-release", rel_s, "--addr", "127.0.0.1:0"], &data);
+    let http = Proc::start_in(
+        &[
+            "serve-release",
+            rel_s,
+            "--files-only",
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        &data,
+    );
     let v = verified(&http.url);
     assert_eq!(row(&v, "release.cdx.json").unwrap()["status"], "OK");
     drop(http);

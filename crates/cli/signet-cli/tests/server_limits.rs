@@ -16,7 +16,7 @@ fn args<'a>(command: &'a str, dir: &'a std::path::Path, extra: &[&'a str]) -> Ve
     let dir = dir.to_str().unwrap();
     let mut v = match command {
         "server" => vec![command, "--data-dir", dir],
-        _ => vec![command, dir],
+        _ => vec![command, dir, "--files-only"],
     };
     v.extend(["--addr", "127.0.0.1:0"]);
     v.extend(extra);

@@ -670,6 +670,7 @@ fn public_good_trust_is_refreshed_through_tuf_and_falls_back_saying_so() {
         &[
             "serve-release",
             mirror.to_str().unwrap(),
+            "--files-only",
             "--addr",
             "127.0.0.1:0",
         ],

@@ -5,6 +5,9 @@
 //! and the page itself must compute "Inclusion verified in your browser" (WebCrypto). A test
 //! double in front of the server (a tiny axum proxy) changes one byte of the proof or of the
 //! checkpoint the API serves, and the page must say "Inclusion NOT verified".
+//! The release page of `signet serve-release` too: a small signed release (with a hostile file
+//! name and SBOM package name) shows every file OK with its signer and log entry, as
+//! `verify-release --output json` says; one changed artifact shows TAMPERED after a reload.
 //! With `SIGNET_UI_SCREENSHOTS=1` the main pages are saved to `docs/ui/*.png`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -446,5 +449,234 @@ fn explorer_in_a_real_browser() {
 
         c.close().await.unwrap();
     });
+    drop(server);
+}
+
+/// `[[path, status], ...]` of the release page's file table, as the browser shows it.
+async fn page_rows(c: &Client) -> Vec<(String, String)> {
+    let v = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#files tbody tr')).map(r => \
+             [r.querySelector('th').textContent, r.querySelector('td.status').textContent]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// `[[path, status], ...]` that `signet verify-release --output json` prints, and its JSON.
+fn json_rows(
+    data: &Path,
+    rel: &Path,
+    identity: &[&str],
+) -> (Vec<(String, String)>, serde_json::Value) {
+    let mut args = vec!["verify-release", rel.to_str().unwrap(), "--output", "json"];
+    args.extend_from_slice(identity);
+    let o = common::signet_in(data, &args);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", common::output_text(&o)));
+    let rows = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (rows, json)
+}
+
+const HOSTILE_FILE: &str = "<script>alert(1)</script>.tar.gz";
+const HOSTILE_PACKAGE: &str = "<img src=x onerror=alert(2)>";
+
+#[test]
+fn release_page_in_a_real_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let server = common::dev_server(&data);
+    let url = server.url.clone();
+    let who = "release-managers@example.com";
+    let issuer = format!("{url}/oidc");
+    let run = |args: &[&str]| {
+        let o = common::signet_in(&data, args);
+        assert!(o.status.success(), "{args:?}: {}", common::output_text(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let token = run(&["oidc", "token", "--subject", who]).trim().to_string();
+    let rel = work.join("v1.0.0");
+    run(&[
+        "sample-release",
+        rel.to_str().unwrap(),
+        "--files",
+        "3",
+        "--size-mib",
+        "1",
+    ]);
+    // A hostile release: a file whose path is markup, an SBOM package whose name is.
+    let hostile = rel.join(HOSTILE_FILE);
+    std::fs::create_dir_all(hostile.parent().unwrap()).unwrap();
+    std::fs::write(&hostile, b"hostile").unwrap();
+    let packages = work.join("packages.json");
+    std::fs::write(
+        &packages,
+        serde_json::to_vec(&serde_json::json!({"packages": [
+            {"name": HOSTILE_PACKAGE, "version": "1.0", "license": "MIT"},
+            {"name": "zlib", "version": "1.3.1", "license": "Zlib"}]}))
+        .unwrap(),
+    )
+    .unwrap();
+    run(&[
+        "sign-release",
+        rel.to_str().unwrap(),
+        "--identity-token",
+        &token,
+        "--release-version",
+        "v1.0.0",
+        "--sbom-packages",
+        packages.to_str().unwrap(),
+        "--source-uri",
+        "git+https://github.com/example/project",
+        "--source-ref",
+        "refs/tags/v1.0.0",
+        "--source-digest",
+        "gitCommit:0123456789abcdef0123456789abcdef01234567",
+        "--builder-id",
+        "https://ci.example/builders/release@v1",
+        "--no-build-detection",
+    ]);
+    let identity = [
+        "--certificate-identity",
+        who,
+        "--certificate-oidc-issuer",
+        issuer.as_str(),
+    ];
+    let (want, json) = json_rows(&data, &rel, &identity);
+    assert_eq!(json["verified"], true, "{json}");
+    assert!(want.iter().any(|(p, _)| p == HOSTILE_FILE), "{want:?}");
+    assert_eq!(json["sbom"]["packageCount"], 2, "{json}");
+    assert_eq!(json["sbom"]["licenses"], serde_json::json!(["MIT", "Zlib"]));
+    assert_eq!(
+        json["provenance"]["builderId"],
+        "https://ci.example/builders/release@v1"
+    );
+    assert_eq!(json["provenance"]["subjects"], 4);
+    for f in json["files"].as_array().unwrap() {
+        assert_eq!(f["identity"], who, "{f}");
+        assert_eq!(f["issuer"], issuer.as_str(), "{f}");
+        assert!(f["logEntry"]["uuid"].as_str().unwrap().len() == 64, "{f}");
+    }
+
+    // Without an identity the page cannot verify: serve-release refuses to start.
+    let o = common::signet_in(
+        &data,
+        &[
+            "serve-release",
+            rel.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    assert!(
+        common::output_text(&o).contains("--certificate-identity"),
+        "{}",
+        common::output_text(&o)
+    );
+
+    let mut args = vec![
+        "serve-release",
+        rel.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(&identity);
+    args.extend_from_slice(&["--source-uri", "github.com/example/project"]);
+    let no_config = tmp.path().join("no-config");
+    let env = [
+        ("SIGNET_DATA_DIR", data.as_os_str()),
+        ("XDG_CONFIG_HOME", no_config.as_os_str()),
+    ];
+    let served = common::Listening::start(&args, &env);
+    let page = served.url.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async move {
+        let driver = Driver::start();
+        let c = browser(&driver, &tmp.path().join("profile")).await;
+        c.goto(&format!("{page}/")).await.unwrap();
+        let verdict = text_of(&c, "#verdict").await;
+        assert_eq!(verdict, format!("All {} files verified", want.len()));
+        // Same rows, same verdicts as verify-release --output json.
+        assert_eq!(page_rows(&c).await, want);
+        // Every row names its signer and links to its entry in the log explorer.
+        let identities = c
+            .execute("return Array.from(document.querySelectorAll('#files .identity')).map(e => e.textContent);", vec![])
+            .await
+            .unwrap();
+        assert!(identities.as_array().unwrap().iter().all(|i| i == who), "{identities}");
+        let main = text_of(&c, "main").await;
+        assert!(main.contains(HOSTILE_FILE) && main.contains(HOSTILE_PACKAGE), "{main}");
+        assert!(main.contains("git+https://github.com/example/project"), "{main}");
+        assert_eq!(text_of(&c, "#sbom-packages").await, "2");
+        assert_eq!(text_of(&c, "#subjects").await, "4");
+        // Nothing from the release ran or loaded: no script, no image, no alert.
+        assert!(c.get_alert_text().await.is_err(), "an alert opened");
+        let counts = c
+            .execute("return [document.scripts.length, document.images.length];", vec![])
+            .await
+            .unwrap();
+        assert_eq!(counts, serde_json::json!([0, 0]));
+        screenshot(&c, "release").await;
+
+        // The log entry of SHA256SUMS, opened from the page: the explorer verifies it.
+        let row = 1 + want.iter().position(|(p, _)| p == "SHA256SUMS").unwrap();
+        let link = el(&c, &format!("#files tbody tr:nth-child({row}) a.entry")).await;
+        let href = link.attr("href").await.unwrap().unwrap();
+        assert!(href.starts_with(&format!("{url}/ui/entries/")), "{href}");
+        link.click().await.unwrap();
+        assert_eq!(inclusion_verdict(&c).await, VERIFIED);
+        assert_eq!(text_of(&c, "#uuid").await, href.rsplit('/').next().unwrap());
+
+        // One changed byte in an artifact: after a reload the page says TAMPERED, as
+        // verify-release does.
+        let artifact = want
+            .iter()
+            .map(|(p, _)| p.clone())
+            .find(|p| p.ends_with(".tar.gz") && p != HOSTILE_FILE)
+            .unwrap();
+        let mut bytes = std::fs::read(rel.join(&artifact)).unwrap();
+        bytes[0] ^= 1;
+        std::fs::write(rel.join(&artifact), bytes).unwrap();
+        c.goto(&format!("{page}/ui/release")).await.unwrap();
+        let rows = page_rows(&c).await;
+        let row = rows.iter().find(|(p, _)| *p == artifact).unwrap();
+        assert_eq!(row.1, "TAMPERED");
+        let verdict = text_of(&c, "#verdict").await;
+        assert!(verdict.ends_with("release NOT verified"), "{verdict}");
+        let class = el(&c, "#verdict").await.attr("class").await.unwrap();
+        assert_eq!(class.as_deref(), Some("bad"));
+        let data2 = data.clone();
+        let rel2 = rel.clone();
+        let identity2: Vec<String> = identity.iter().map(|s| s.to_string()).collect();
+        let (after, json) = tokio::task::spawn_blocking(move || {
+            let refs: Vec<&str> = identity2.iter().map(String::as_str).collect();
+            json_rows(&data2, &rel2, &refs)
+        })
+        .await
+        .unwrap();
+        assert_eq!(json["verified"], false);
+        assert_eq!(rows, after);
+        let problems = json["problems"].as_u64().unwrap();
+        assert_eq!(verdict, format!("{problems} problems in {} files: release NOT verified", after.len()));
+        screenshot(&c, "release-tampered").await;
+        c.close().await.unwrap();
+    });
+    drop(served);
     drop(server);
 }

@@ -310,6 +310,80 @@ fn remove_with_signatures(dir: &Path, files: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// A package an SBOM says the release contains.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SbomPackage {
+    /// Package name.
+    pub name: String,
+    /// Version, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// License expression, if given (and not `NOASSERTION`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+}
+
+/// What an SBOM lists: its files (with the digests verification compares) and the packages
+/// the release contains — in SPDX every package but the one the document DESCRIBES (the
+/// release), in CycloneDX every component that is not a file (nor the release, which is the
+/// metadata's component). Parses `bytes` once.
+pub fn read(format: SbomFormat, bytes: &[u8]) -> Result<(Vec<SbomFile>, Vec<SbomPackage>)> {
+    let known = |l: Option<&str>| {
+        l.filter(|l| !l.is_empty() && *l != sbom::NOASSERTION && *l != "NONE")
+            .map(str::to_string)
+    };
+    match format {
+        SbomFormat::Spdx => {
+            let doc = sbom::parse_json(bytes)?;
+            let described: std::collections::BTreeSet<&str> = doc
+                .relationships
+                .iter()
+                .filter(|r| r.relationship_type == "DESCRIBES")
+                .map(|r| r.related_spdx_element.as_str())
+                .collect();
+            let packages = doc
+                .packages
+                .iter()
+                .filter(|p| !described.contains(p.spdx_id.as_str()))
+                .map(|p| SbomPackage {
+                    name: p.name.clone(),
+                    version: p.version_info.clone(),
+                    license: known(
+                        p.license_concluded
+                            .as_deref()
+                            .or(p.license_declared.as_deref()),
+                    ),
+                })
+                .collect();
+            Ok((sbom::file_digests(&doc)?, packages))
+        }
+        SbomFormat::CycloneDx => {
+            let bom = cyclonedx::parse_json(bytes)?;
+            let packages = bom
+                .components
+                .iter()
+                .filter(|c| c.component_type != cyclonedx::TYPE_FILE)
+                .map(|c| SbomPackage {
+                    name: c.name.clone(),
+                    version: c.version.clone(),
+                    license: known(c.licenses.iter().find_map(|l| {
+                        match l {
+                            cyclonedx::LicenseChoice::Expression { expression } => {
+                                Some(expression.as_str())
+                            }
+                            cyclonedx::LicenseChoice::License { license } => license
+                                .get("id")
+                                .or_else(|| license.get("name"))
+                                .and_then(|v| v.as_str()),
+                        }
+                    })),
+                })
+                .collect();
+            Ok((cyclonedx::file_digests(&bom)?, packages))
+        }
+    }
+}
+
 /// The files the SBOM `bytes` of `format` lists (its [`SbomFormat::checked_file`]), with the
 /// digests verification compares.
 pub fn file_digests(format: SbomFormat, bytes: &[u8]) -> Result<Vec<SbomFile>> {

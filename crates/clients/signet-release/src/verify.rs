@@ -73,6 +73,7 @@ impl serde::Serialize for Status {
 
 /// One row of a release verification.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileStatus {
     /// Release-relative path.
     pub path: String,
@@ -80,6 +81,28 @@ pub struct FileStatus {
     pub status: Status,
     /// Why (log index, warnings, or the problem).
     pub detail: String,
+    /// Who signed it, when its bundle verified: the signing certificate's identity (SAN) and
+    /// OIDC issuer (keyless), or nothing for a managed key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The signing certificate's OIDC issuer, when its bundle verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The transparency-log entry of its bundle, when its bundle verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_entry: Option<LogEntryRef>,
+}
+
+/// Where a verified bundle's signature is recorded.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntryRef {
+    /// Global log index.
+    pub log_index: u64,
+    /// Rekor UUID (hex of the leaf hash).
+    pub uuid: String,
+    /// Base URL of the log, from the trusted root.
+    pub log_url: String,
 }
 
 impl FileStatus {
@@ -89,12 +112,67 @@ impl FileStatus {
             path: path.to_string(),
             status,
             detail: detail.into(),
+            identity: None,
+            issuer: None,
+            log_entry: None,
         }
+    }
+
+    /// This row with the signer and log entry of the bundle that verified.
+    #[must_use]
+    pub fn signed_by(mut self, v: &VerifiedBundle) -> Self {
+        self.identity = v.sans().first().cloned();
+        self.issuer = v.issuer().map(str::to_string);
+        self.log_entry = v.entries().first().map(|e| LogEntryRef {
+            log_index: e.log_index.0,
+            uuid: e.uuid.clone(),
+            log_url: e.log_url.clone(),
+        });
+        self
     }
 
     fn ok(path: &str, detail: impl Into<String>) -> Self {
         Self::new(path, Status::Ok, detail)
     }
+}
+
+/// Most SBOM packages a [`SbomSummary`] lists (it counts them all).
+pub const SUMMARY_PACKAGES: usize = 500;
+
+/// What the release's signed SBOM says about its contents.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SbomSummary {
+    /// The SBOM file summarized (`release.spdx.json` or `release.cdx.json`).
+    pub file: String,
+    /// Its format (`SPDX 2.3`, `CycloneDX 1.6`).
+    pub format: String,
+    /// Packages the release contains (the release itself and its files not counted).
+    pub package_count: usize,
+    /// The first [`SUMMARY_PACKAGES`] of them.
+    pub packages: Vec<crate::sboms::SbomPackage>,
+    /// Distinct license expressions of the packages, sorted (`NOASSERTION` left out).
+    pub licenses: Vec<String>,
+}
+
+/// What the release's signed provenance says about the build.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvenanceSummary {
+    /// `runDetails.builder.id`.
+    pub builder_id: String,
+    /// `buildDefinition.buildType`.
+    pub build_type: String,
+    /// The source repository, if named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_uri: Option<String>,
+    /// The git ref built, if named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
+    /// The source revision (`algorithm -> hex`).
+    pub source_digest: BTreeMap<String, String>,
+    /// Number of subjects (artifacts) it covers.
+    pub subjects: usize,
 }
 
 /// The outcome of [`verify_release`].
@@ -106,6 +184,10 @@ pub struct ReleaseReport {
     pub bytes: u64,
     /// Seconds spent hashing.
     pub hash_seconds: f64,
+    /// The first signed SBOM's summary (SPDX before CycloneDX), when one was signed and read.
+    pub sbom: Option<SbomSummary>,
+    /// The provenance's summary, when its signed envelope was read.
+    pub provenance: Option<ProvenanceSummary>,
 }
 
 impl ReleaseReport {
@@ -219,13 +301,17 @@ pub fn verify_release(
         None => FileStatus::new(MANIFEST, Status::Missing, "release metadata file missing"),
         Some(d) => check.file_bundle(MANIFEST, d),
     });
-    files.extend(check.sboms(&by_path, &artifact_digests));
-    files.extend(check.provenance(&artifact_digests));
+    let (sbom_rows, sbom) = check.sboms(&by_path, &artifact_digests);
+    files.extend(sbom_rows);
+    let mut provenance = None;
+    files.extend(check.provenance(&artifact_digests, &mut provenance));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(ReleaseReport {
         files,
         bytes,
         hash_seconds,
+        sbom,
+        provenance,
     })
 }
 
@@ -288,13 +374,20 @@ impl Check<'_> {
             ),
             Err((status, detail)) => FileStatus::new(rel, status, detail),
         }
+        .signed_by(&v)
     }
 
     /// The SBOMs: every format of which the release has a file (or a signature file) must
     /// have all its files, each signed, and the checked one must list exactly the release's
-    /// files; a release with no SBOM at all gets one `MISSING` row.
-    fn sboms(&self, hashed: &BTreeMap<&str, &[u8; 32]>, files: &[&FileSha256]) -> Vec<FileStatus> {
+    /// files; a release with no SBOM at all gets one `MISSING` row. Also the summary of the
+    /// first checked file that is signed and reads.
+    fn sboms(
+        &self,
+        hashed: &BTreeMap<&str, &[u8; 32]>,
+        files: &[&FileSha256],
+    ) -> (Vec<FileStatus>, Option<SbomSummary>) {
         let mut rows = Vec::new();
+        let mut summary = None;
         for format in SbomFormat::ALL {
             if !format.any_file_in(self.dir) {
                 continue;
@@ -314,13 +407,20 @@ impl Check<'_> {
                 };
                 let st = self.file_bundle(f, d);
                 rows.push(if st.status == Status::Ok && f == format.checked_file() {
-                    check_sbom(self.dir, format, files).unwrap_or_else(|e| {
-                        FileStatus::new(
-                            f,
+                    let (read, checked) = check_sbom(self.dir, format, files);
+                    summary = summary.or(read);
+                    let (status, detail) = match checked {
+                        Ok(detail) => (Status::Ok, detail),
+                        Err(e) => (
                             Status::Failed,
                             format!("SBOM does not match the release: {e}"),
-                        )
-                    })
+                        ),
+                    };
+                    FileStatus {
+                        status,
+                        detail,
+                        ..st
+                    }
                 } else {
                     st
                 });
@@ -336,20 +436,29 @@ impl Check<'_> {
                 ),
             ));
         }
-        rows
+        (rows, summary)
     }
 
     /// The provenance: its bundle verifies, the published file is the signed envelope, the
     /// statement's subjects are exactly the release's files, it claims what its certificate's
     /// CI extensions say, and it satisfies the policy: one row, or one row per failed rule.
-    fn provenance(&self, files: &[&FileSha256]) -> Vec<FileStatus> {
-        match self.provenance_checked(files) {
+    /// `summary` gets what the signed statement says, once it is read.
+    fn provenance(
+        &self,
+        files: &[&FileSha256],
+        summary: &mut Option<ProvenanceSummary>,
+    ) -> Vec<FileStatus> {
+        match self.provenance_checked(files, summary) {
             Ok(row) => vec![row],
             Err(rows) => rows,
         }
     }
 
-    fn provenance_checked(&self, files: &[&FileSha256]) -> Result<FileStatus, Vec<FileStatus>> {
+    fn provenance_checked(
+        &self,
+        files: &[&FileSha256],
+        summary: &mut Option<ProvenanceSummary>,
+    ) -> Result<FileStatus, Vec<FileStatus>> {
         let name = PROVENANCE;
         let problem = |status, detail: String| vec![FileStatus::new(name, status, detail)];
         let bytes = match read_optional(&side(self.dir, name, BUNDLE_SUFFIX), BUNDLE) {
@@ -368,6 +477,9 @@ impl Check<'_> {
         let verified = self
             .verify(&bundle, &first.sha256)
             .map_err(|e| problem(Status::Failed, e))?;
+        let problem = |status, detail: String| {
+            vec![FileStatus::new(name, status, detail).signed_by(&verified)]
+        };
         let bundle_json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
         let envelope = bundle_json
             .as_ref()
@@ -393,6 +505,14 @@ impl Check<'_> {
         let owned: Vec<FileSha256> = files.iter().map(|f| (*f).clone()).collect();
         let statement =
             provenance::parse(&payload).map_err(|e| problem(Status::Invalid, e.to_string()))?;
+        *summary = Some(ProvenanceSummary {
+            builder_id: statement.builder_id().to_string(),
+            build_type: statement.predicate.build_definition.build_type.clone(),
+            source_uri: statement.source_uri().map(str::to_string),
+            source_ref: statement.source_ref().map(str::to_string),
+            source_digest: statement.source_digest().cloned().unwrap_or_default(),
+            subjects: statement.subject.len(),
+        });
         let r = provenance::check_subjects(&statement, &owned)
             .map_err(|e| problem(Status::Invalid, e.to_string()))?;
         if !r.is_ok() {
@@ -416,7 +536,7 @@ impl Check<'_> {
         if !failures.is_empty() {
             return Err(failures
                 .into_iter()
-                .map(|f| FileStatus::new(name, Status::Failed, f.reason))
+                .map(|f| FileStatus::new(name, Status::Failed, f.reason).signed_by(&verified))
                 .collect());
         }
         let mut detail = format!("signed SLSA provenance; {} subjects match", r.matched);
@@ -424,15 +544,36 @@ impl Check<'_> {
             detail.push_str("; policy satisfied");
         }
         detail.push_str(&format!("; built by {}", statement.builder_id()));
-        Ok(FileStatus::ok(name, with_warnings(detail, &verified)))
+        Ok(FileStatus::ok(name, with_warnings(detail, &verified)).signed_by(&verified))
     }
 }
 
-/// The SBOM of `format` lists exactly `files` with their checksums.
-fn check_sbom(dir: &Path, format: SbomFormat, files: &[&FileSha256]) -> Result<FileStatus, String> {
+/// The SBOM of `format` lists exactly `files` with their checksums: its summary (when it
+/// reads), and the row's detail or the problem.
+fn check_sbom(
+    dir: &Path,
+    format: SbomFormat,
+    files: &[&FileSha256],
+) -> (Option<SbomSummary>, Result<String, String>) {
     let name = format.checked_file();
-    let bytes = read_capped(&dir.join(name), SBOM_FILE).map_err(|e| e.to_string())?;
-    let listed = sboms::file_digests(format, &bytes).map_err(|e| e.to_string())?;
+    let read = read_capped(&dir.join(name), SBOM_FILE)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| sboms::read(format, &bytes).map_err(|e| e.to_string()));
+    let (listed, packages) = match read {
+        Ok(r) => r,
+        Err(e) => return (None, Err(e)),
+    };
+    let licenses: BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|p| p.license.as_deref())
+        .collect();
+    let summary = SbomSummary {
+        file: name.to_string(),
+        format: format.label().to_string(),
+        package_count: packages.len(),
+        licenses: licenses.into_iter().map(str::to_string).collect(),
+        packages: packages.iter().take(SUMMARY_PACKAGES).cloned().collect(),
+    };
     let want: BTreeMap<&str, &[u8; 32]> = listed
         .iter()
         .map(|f| (f.path.as_str(), &f.sha256))
@@ -452,18 +593,16 @@ fn check_sbom(dir: &Path, format: SbomFormat, files: &[&FileSha256]) -> Result<F
             files.len()
         ));
     }
-    if problems.is_empty() {
-        Ok(FileStatus::ok(
-            name,
-            format!(
-                "signed {}; {} file checksums match",
-                format.label(),
-                listed.len()
-            ),
+    let checked = if problems.is_empty() {
+        Ok(format!(
+            "signed {}; {} file checksums match",
+            format.label(),
+            listed.len()
         ))
     } else {
         Err(problems.join("; "))
-    }
+    };
+    (Some(summary), checked)
 }
 
 /// Whether the provenance file `file` (JSON Lines: one envelope, one line) is the DSSE

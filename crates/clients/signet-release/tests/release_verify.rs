@@ -350,3 +350,68 @@ fn sbom_formats_are_written_verified_and_replaced() {
         .unwrap();
     assert!(row.detail.starts_with("no SBOM"), "{}", row.detail);
 }
+
+#[test]
+fn the_report_says_where_each_file_is_logged_and_what_the_sbom_lists() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.tar.gz"), b"a").unwrap();
+    std::fs::write(d.path().join("b.tar.gz"), b"b").unwrap();
+    let (key, root, signer) = key_root_signer();
+    let mut i = info();
+    i.sbom.packages = signet_release::packages::SbomPackages::parse(
+        br#"{"packages": [{"name": "<b>x</b>", "version": "1", "license": "MIT"},
+            {"name": "y", "license": "Apache-2.0 OR MIT"}, {"name": "z"}]}"#,
+    )
+    .unwrap();
+    let now = || time::OffsetDateTime::from_unix_timestamp(TIME).unwrap();
+    sign_release(
+        d.path(),
+        false,
+        || Ok(signer),
+        &i,
+        &Environment {
+            now: &now,
+            nonce: &|| [7; 16],
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let report = verify_release(
+        d.path(),
+        &Verifier::new(&root).unwrap(),
+        &Identity::Key(key.public_key().clone()),
+        &Default::default(),
+        ReadMode::Buffered,
+        &NoProgress,
+    )
+    .unwrap();
+    let mut uuids = std::collections::BTreeSet::new();
+    for f in &report.files {
+        if f.path == "release.intoto.jsonl" {
+            // Its envelope is unsigned here: no log entry, and no provenance summary.
+            assert_ne!(f.status, Status::Ok);
+            assert!(f.log_entry.is_none());
+            continue;
+        }
+        assert_eq!(f.status, Status::Ok, "{f:?}");
+        let e = f.log_entry.as_ref().expect("a log entry");
+        if f.path.ends_with(".tar.gz") || f.path == "SHA256SUMS" {
+            assert_eq!(f.detail, format!("log index {}", e.log_index));
+        }
+        assert_eq!(e.uuid.len(), 64);
+        assert!(uuids.insert(e.uuid.clone()), "one entry per file");
+        // A managed key: no certificate identity.
+        assert_eq!((&f.identity, &f.issuer), (&None, &None));
+        let json = serde_json::to_value(f).unwrap();
+        assert_eq!(json["logEntry"]["logIndex"], e.log_index);
+    }
+    assert!(report.provenance.is_none());
+    let sbom = report.sbom.expect("the SPDX SBOM's summary");
+    assert_eq!(sbom.file, "release.spdx.json");
+    assert_eq!(sbom.package_count, 3);
+    assert_eq!(sbom.licenses, ["Apache-2.0 OR MIT", "MIT"]);
+    let names: Vec<&str> = sbom.packages.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["<b>x</b>", "y", "z"]);
+    assert_eq!(sbom.packages[0].version.as_deref(), Some("1"));
+    assert_eq!(sbom.packages[2].license, None);
+}

@@ -8,6 +8,9 @@
 //! answer carries a strict Content-Security-Policy (scripts and styles from `/ui/static/` only,
 //! no inline script or style), `X-Content-Type-Options: nosniff` and `frame-ancestors 'none'`.
 //! The page module is free of I/O: [`Explorer`] reads the log, [`pages`] renders.
+//!
+//! [`release`] renders what `signet verify-release` found about a release directory (served by
+//! `signet serve-release` at `/`), with the same look and headers.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -27,6 +30,7 @@
 pub mod chart;
 pub mod decode;
 pub mod pages;
+pub mod release;
 pub mod search;
 
 use std::sync::Arc;

@@ -10,6 +10,30 @@ use crate::decode::{BodyView, CertView, EntryView, Signer};
 use crate::search::{Results, SearchBy, SearchForm};
 
 fn layout(title: &str, main: Markup) -> Markup {
+    layout_for(&EXPLORER, title, main)
+}
+
+/// Which page family a page belongs to: its home link, its name in the header, whether it
+/// loads the script and what the footer says.
+pub(crate) struct Chrome {
+    pub home: &'static str,
+    pub name: &'static str,
+    pub script: bool,
+    pub footer: &'static str,
+    pub wide: bool,
+}
+
+const EXPLORER: Chrome = Chrome {
+    home: "/ui/",
+    name: " transparency log explorer",
+    script: true,
+    footer: "Served by this signet instance. Decoded fields are shown as the log holds them; only the checks the page names were made.",
+    wide: false,
+};
+
+/// The page around `main`: head (style sheet, and the script when `chrome` says so), skip
+/// link, header, footer.
+pub(crate) fn layout_for(chrome: &Chrome, title: &str, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -18,19 +42,19 @@ fn layout(title: &str, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · signet" }
                 link rel="stylesheet" href="/ui/static/style.css";
-                script src="/ui/static/app.js" defer {}
+                @if chrome.script { script src="/ui/static/app.js" defer {} }
             }
             body {
                 a class="skip" href="#main" { "Skip to content" }
                 header {
                     nav aria-label="Site" {
-                        a class="brand" href="/ui/" { "signet" }
-                        span { " transparency log explorer" }
+                        a class="brand" href=(chrome.home) { "signet" }
+                        span { (chrome.name) }
                     }
                 }
-                main id="main" { (main) }
+                main id="main" class=[chrome.wide.then_some("wide")] { (main) }
                 footer {
-                    p { "Served by this signet instance. Decoded fields are shown as the log holds them; only the checks the page names were made." }
+                    p { (chrome.footer) }
                 }
             }
         }
