@@ -33,8 +33,8 @@ if [ -n "$TLS" ]; then
   # The certificate verifies against the CA, and a client without the CA is refused.
   curl -sf --cacert "$work/tls/ca.pem" "$tls/api/v1/log" > /dev/null
   if curl -sf "$tls/api/v1/log" > /dev/null 2>&1; then echo "a client without the CA was not refused" >&2; exit 1; fi
-  proto=$(openssl s_client -connect "${tls#https://}" -CAfile "$work/tls/ca.pem" -verify_return_error </dev/null 2>/dev/null \
-    | awk '/^ *Protocol *:/ {print $3; exit}')
+  proto=$(openssl s_client -brief -connect "${tls#https://}" -CAfile "$work/tls/ca.pem" -verify_return_error </dev/null 2>&1 \
+    | awk -F': ' '/^Protocol version/ {print $2; exit}')
   echo "## TLS on vs off ($CLIENTS clients, $ENTRIES entries; ECDSA P-256 server certificate, ${proto:-unknown protocol}; server and load generator on the same 2 cores)"
   target/release/signet-logbench tls "$CLIENTS" "$ENTRIES" "$work/tls/ca.pem" "$plain" "$tls"
   exit 0

@@ -234,7 +234,7 @@ async fn tls_compare(
         }
     };
     println!(
-        "| {clients} clients, {entries} entries | HTTP | HTTPS (TLS 1.3, verified) | HTTPS / HTTP |"
+        "| {clients} clients, {entries} entries | HTTP | HTTPS (certificate verified) | HTTPS / HTTP |"
     );
     println!("|---|---|---|---|");
     let (ap, at) = (a.appends.per_sec(), b.appends.per_sec());
