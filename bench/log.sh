@@ -2,14 +2,43 @@
 # Issue #3 performance: durable appends from concurrent clients, GET-by-UUID throughput,
 # inclusion-proof time at growing tree sizes, and storage per entry. Loopback only.
 # Usage: bench/log.sh [CLIENTS] [ENTRIES] [PROOF_SIZES...]
+#        bench/log.sh --tls [CLIENTS] [ENTRIES]   (issue #21: the same appends and GETs over plain
+#        HTTP and over HTTPS, in one run, one table; `bench/log.sh --tls 8 500` is a quick run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
+TLS=
+if [ "${1:-}" = --tls ]; then TLS=1; shift; fi
 CLIENTS=${1:-64}
 ENTRIES=${2:-40000}
 shift 2 || true
 SIZES=${*:-10000 1000000 10000000}
 cargo build --release --locked -q -p signet-cli -p signet-testkit
+if [ -n "$TLS" ]; then
+  # Two fresh servers on two fresh data directories, one plain and one with a certificate from a
+  # throwaway CA; the load generator trusts only that CA (it verifies the server's certificate),
+  # keeps connections alive, and runs the same phases against each in turn. wrk is not used here:
+  # it does not verify certificates.
+  work=$(mktemp -d); pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+  tls_files "$work/tls"
+  target/release/signet server --data-dir "$work/plain" --log-addr 127.0.0.1:0 > "$work/out-plain" 2> "$work/err-plain" &
+  pids+=($!)
+  target/release/signet server --data-dir "$work/https" --log-addr 127.0.0.1:0 \
+    --tls-cert "$work/tls/server.pem" --tls-key "$work/tls/server.key" > "$work/out-tls" 2> "$work/err-tls" &
+  pids+=($!)
+  plain=$(server_url "$work/out-plain")
+  tls=$(server_url "$work/out-tls")
+  case "$tls" in https://*) ;; *) echo "the TLS server did not announce an https URL:" >&2; cat "$work/err-tls" >&2; exit 1;; esac
+  # The certificate verifies against the CA, and a client without the CA is refused.
+  curl -sf --cacert "$work/tls/ca.pem" "$tls/api/v1/log" > /dev/null
+  if curl -sf "$tls/api/v1/log" > /dev/null 2>&1; then echo "a client without the CA was not refused" >&2; exit 1; fi
+  proto=$(openssl s_client -brief -connect "${tls#https://}" -CAfile "$work/tls/ca.pem" -verify_return_error </dev/null 2>&1 \
+    | awk -F': ' '/^Protocol version/ {print $2; exit}')
+  echo "## TLS on vs off ($CLIENTS clients, $ENTRIES entries; ECDSA P-256 server certificate, ${proto:-unknown protocol}; server and load generator on the same 2 cores)"
+  target/release/signet-logbench tls "$CLIENTS" "$ENTRIES" "$work/tls/ca.pem" "$plain" "$tls"
+  exit 0
+fi
 work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 target/release/signet server --data-dir "$work/data" --log-addr 127.0.0.1:0 > "$work/out" 2> "$work/err" &
 pid=$!

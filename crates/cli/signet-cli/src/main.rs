@@ -58,7 +58,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     /// Also trust the certificate authorities in this PEM file (one or more certificates) for
     /// https, besides the system's roots: an instance whose TLS certificate comes from a
-    /// private CA.
+    /// private CA. `signet server` trusts them too for its own requests (OIDC discovery and
+    /// key sets of --oidc-config issuers, --witness).
     #[arg(long, global = true, env = "SIGNET_CA_BUNDLE", value_name = "FILE")]
     ca_bundle: Option<std::path::PathBuf>,
     #[command(subcommand)]

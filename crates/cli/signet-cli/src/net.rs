@@ -2,7 +2,9 @@
 //! environment can change (for slow networks, or tests that want short timeouts):
 //! `SIGNET_HTTP_CONNECT_TIMEOUT`, `SIGNET_HTTP_READ_TIMEOUT` and `SIGNET_HTTP_TIMEOUT`, each in
 //! seconds (a decimal number, e.g. `0.5`). `--ca-bundle FILE` (or `SIGNET_CA_BUNDLE`) adds the
-//! certificate authorities of a PEM file to the system's roots for `https`.
+//! certificate authorities of a PEM file to the system's roots for `https`, for the commands'
+//! clients and for the outbound clients of `signet server` (OIDC discovery and key sets,
+//! witnesses).
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -56,6 +58,12 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<Vec<u8>>> {
         );
     }
     Ok(certs)
+}
+
+/// The certificates of `--ca-bundle` (DER; none without it): for the clients a server makes
+/// (OIDC discovery and key sets, witnesses), which keep their own timeouts.
+pub fn extra_roots() -> Vec<Vec<u8>> {
+    EXTRA_ROOTS.get().cloned().unwrap_or_default()
 }
 
 /// The default options, changed by any of the environment variables that is set, trusting the

@@ -323,7 +323,12 @@ async fn serve(args: ServerArgs) -> Result<()> {
 
     // Who may get certificates.
     let mut oidc = oidc_config(&args)?;
-    let cache = signet_oidc::JwksCache::new(signet_oidc::discovery::http_client()?);
+    // Discovery and key sets trust the --ca-bundle CAs too (an issuer behind a private CA).
+    let oidc_http = signet_client::http::client(&signet_client::http::HttpOptions {
+        extra_roots: crate::net::extra_roots(),
+        ..signet_oidc::discovery::http_options()
+    })?;
+    let cache = signet_oidc::JwksCache::new(oidc_http);
     let mut routers = Vec::new();
     let oidc_url = if args.dev_oidc {
         let issuer_url = format!("{url}/oidc");
@@ -568,7 +573,16 @@ where
     if witnesses.is_empty() {
         return Ok(log.clone());
     }
-    let w = Arc::new(Witnessing::open(log.clone(), name, witnesses.to_vec(), interval).await?);
+    let w = Arc::new(
+        Witnessing::open_trusting(
+            log.clone(),
+            name,
+            witnesses.to_vec(),
+            interval,
+            &crate::net::extra_roots(),
+        )
+        .await?,
+    );
     w.clone().spawn();
     Ok(w)
 }

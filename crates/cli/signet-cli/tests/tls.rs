@@ -303,3 +303,100 @@ fn bad_tls_files_stop_the_start_naming_the_file() {
         "nothing is created before the TLS files load"
     );
 }
+
+/// `signet server` (B) with `--oidc-config` naming an issuer served over HTTPS with a
+/// certificate from a private CA (the development issuer of another server, A): B fetches the
+/// issuer's discovery document and keys only when it trusts that CA through `--ca-bundle` or
+/// `SIGNET_CA_BUNDLE`, as the command-line clients do.
+#[test]
+fn the_server_reaches_an_oidc_issuer_behind_a_private_ca_through_the_ca_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = ca();
+    std::fs::write(d.join("ca.pem"), ca.cert.pem()).unwrap();
+    write_leaf(d, &ca, 1);
+    let data_a = d.join("a");
+    let a = Listening::start(
+        &[
+            "server",
+            "--dev-oidc",
+            "--data-dir",
+            data_a.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-cert",
+            d.join("tls.crt").to_str().unwrap(),
+            "--tls-key",
+            d.join("tls.key").to_str().unwrap(),
+        ],
+        &[],
+    );
+    let issuer = format!("{}/oidc", a.url);
+    assert!(issuer.starts_with("https://127.0.0.1:"), "{issuer}");
+    let out = common::signet_in(
+        &data_a,
+        &["oidc", "token", "--subject", "alice@example.com"],
+    );
+    assert!(out.status.success(), "{}", common::output_text(&out));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    std::fs::write(
+        d.join("oidc.yaml"),
+        format!(
+            "oidc-issuers:\n  {issuer}:\n    issuer-url: {issuer}\n    client-id: sigstore\n    type: email\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.join("a.txt"), b"an artifact").unwrap();
+
+    // B (plain HTTP on loopback) with `extra` flags and environment; keyless sign-blob against
+    // it with A's token.
+    let sign_through_b = |name: &str, extra: &[&str], env: &[(&str, &Path)]| {
+        let data_b = d.join(name);
+        let mut args = vec![
+            "server",
+            "--data-dir",
+            data_b.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+            "--oidc-config",
+            "oidc.yaml",
+        ];
+        args.extend(extra);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signet"));
+        cmd.current_dir(d)
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .env_remove("SIGNET_CA_BUNDLE")
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let _b = Listening::spawn(cmd);
+        let bundle = d.join(format!("{name}.sigstore.json"));
+        common::signet_in(
+            &data_b,
+            &[
+                "sign-blob",
+                d.join("a.txt").to_str().unwrap(),
+                "--identity-token",
+                &token,
+                "--bundle",
+                bundle.to_str().unwrap(),
+            ],
+        )
+    };
+    // Without the CA, the issuer's certificate is not trusted: no certificate.
+    let out = sign_through_b("b-without", &[], &[]);
+    let text = common::output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("401") || text.contains("Unauthorized") || text.contains("token"),
+        "{text}"
+    );
+    // With --ca-bundle, and with SIGNET_CA_BUNDLE.
+    let out = sign_through_b("b-flag", &["--ca-bundle", "ca.pem"], &[]);
+    assert!(out.status.success(), "{}", common::output_text(&out));
+    let ca_pem = d.join("ca.pem");
+    let out = sign_through_b("b-env", &[], &[("SIGNET_CA_BUNDLE", &ca_pem)]);
+    assert!(out.status.success(), "{}", common::output_text(&out));
+}

@@ -377,13 +377,14 @@ pub mod load {
         Ok(())
     }
 
-    /// Refuses any target that is not loopback: load tests never leave the machine.
+    /// Refuses any target that is not loopback (`http://` or `https://`): load tests never
+    /// leave the machine.
     pub fn loopback(url: &str) -> anyhow::Result<()> {
-        let host = url
-            .trim_start_matches("http://")
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("");
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or(url);
+        let host = rest.split(['/', ':']).next().unwrap_or("");
         if !(host == "127.0.0.1" || host == "localhost" || host == "[::1]") {
             anyhow::bail!("load tests only target loopback, not {host}");
         }

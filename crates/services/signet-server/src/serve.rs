@@ -14,6 +14,8 @@
 //! * A request header longer than [`MAX_HEADER_BYTES`] gets a 431 and the connection is closed.
 //! * An error from `accept` (for example `EMFILE`, out of descriptors) is logged and retried
 //!   after a short pause, so the server neither spins nor stops.
+//! * Every connection is `TCP_NODELAY`: a small write (an answer after TLS 1.3 session tickets)
+//!   is not held back until the client acknowledges the previous one.
 //! * With TLS ([`crate::tls::TlsFiles`]), the handshake must end within
 //!   [`Limits::header_timeout`] too, and every answer carries `Strict-Transport-Security`.
 
@@ -147,6 +149,12 @@ pub async fn serve(
                 continue;
             }
         };
+        // Without Nagle's algorithm: over TLS 1.3 the server writes its session tickets and
+        // then the answer in separate small writes, and the answer would otherwise wait for the
+        // client's delayed ACK (40 ms on Linux) on every new connection.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY: {e}");
+        }
         let (io, activity) = Watched::new(stream);
         let service = TowerToHyperService::new(with_peer(&app, peer));
         let idle = limits.idle_timeout;

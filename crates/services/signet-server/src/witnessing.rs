@@ -207,15 +207,31 @@ impl<L: WitnessedTree> Witnessing<L> {
         witnesses: Vec<WitnessSpec>,
         interval: Duration,
     ) -> Result<Self, WitnessingError> {
+        Self::open_trusting(log, name, witnesses, interval, &[]).await
+    }
+
+    /// [`Witnessing::open`], with the certificate authorities `extra_roots` (DER) trusted for
+    /// `https` witnesses besides the system's roots (`--ca-bundle`: witnesses whose
+    /// certificates come from a private CA).
+    pub async fn open_trusting(
+        log: Arc<L>,
+        name: &str,
+        witnesses: Vec<WitnessSpec>,
+        interval: Duration,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<Self, WitnessingError> {
+        let http = HttpOptions {
+            extra_roots: extra_roots.to_vec(),
+            ..witness_http()
+        };
         let witnesses = witnesses
             .into_iter()
             .map(|w| {
-                let client = WitnessClient::new(&w.url, &witness_http()).map_err(|e| {
-                    WitnessingError::Spec {
+                let client =
+                    WitnessClient::new(&w.url, &http).map_err(|e| WitnessingError::Spec {
                         spec: w.url.clone(),
                         reason: e.to_string(),
-                    }
-                })?;
+                    })?;
                 Ok(Target { key: w.key, client })
             })
             .collect::<Result<Vec<_>, WitnessingError>>()?;
