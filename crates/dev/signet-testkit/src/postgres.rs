@@ -316,6 +316,13 @@ impl Cluster {
         if std::env::var_os("SIGNET_PG_FSYNC").is_none_or(|v| v != "on") {
             pg.args(["-c", "fsync=off", "-c", "full_page_writes=off"]);
         }
+        // Extra settings (`name=value`, space-separated), last so they win: a benchmark sizes
+        // the database as an operator would (bench/log_pg.sh).
+        if let Ok(extra) = std::env::var("SIGNET_PG_SETTINGS") {
+            for kv in extra.split_whitespace() {
+                pg.arg("-c").arg(kv);
+            }
+        }
         let argv: Vec<String> = std::iter::once(pg.get_program())
             .chain(pg.get_args())
             .map(|a| a.to_string_lossy().into_owned())
