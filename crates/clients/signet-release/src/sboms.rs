@@ -384,15 +384,6 @@ pub fn read(format: SbomFormat, bytes: &[u8]) -> Result<(Vec<SbomFile>, Vec<Sbom
     }
 }
 
-/// The files the SBOM `bytes` of `format` lists (its [`SbomFormat::checked_file`]), with the
-/// digests verification compares.
-pub fn file_digests(format: SbomFormat, bytes: &[u8]) -> Result<Vec<SbomFile>> {
-    match format {
-        SbomFormat::Spdx => sbom::file_digests(&sbom::parse_json(bytes)?),
-        SbomFormat::CycloneDx => cyclonedx::file_digests(&cyclonedx::parse_json(bytes)?),
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

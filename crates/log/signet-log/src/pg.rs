@@ -31,8 +31,8 @@ use crate::pg_tls::Connection;
 use crate::LogError;
 use crate::sequencer::LeafEntry;
 use crate::store::{
-    LogStore, MAX_SEARCH_PAGE, NewEntry, SearchPage, StoredEntry, as_i64, count_bound,
-    distinct_keys, hash_of, search_key,
+    LogStore, NewEntry, PageQuery, SearchPage, StoredEntry, as_i64, distinct_keys, hash_of,
+    search_key,
 };
 
 /// The schema migrations, in order: migration `n` (1-based) brings the schema to version `n`.
@@ -496,6 +496,19 @@ impl PgStore {
             .as_ref()
             .map(|(pool, tree)| Rows { pool, tree: *tree })
     }
+
+    /// The replica, for a search: a search cannot tell what it misses, so the replica answers
+    /// only once it holds the primary's whole tree (`None` without one, or while it lags or
+    /// fails).
+    async fn caught_up_replica(&self) -> Result<Option<Rows<'_>>, LogError> {
+        let Some(r) = self.replica() else {
+            return Ok(None);
+        };
+        let Ok(have) = r.size().await else {
+            return Ok(None);
+        };
+        Ok((have >= self.size().await?).then_some(r))
+    }
 }
 
 /// The read queries of one log in one database (the primary's or a replica's).
@@ -628,12 +641,7 @@ impl Rows<'_> {
         limit: u64,
     ) -> Result<SearchPage, LogError> {
         let k = search_key(key);
-        let bound = count_bound(offset, limit);
-        let (off, lim, upto) = (
-            as_i64(offset)?,
-            as_i64(limit.min(MAX_SEARCH_PAGE))?,
-            as_i64(bound.saturating_add(1))?,
-        );
+        let q = PageQuery::new(offset, limit)?;
         let client = self.pool.get().await?;
         // Both read a range of index `search_keys_k_uuid` (tree, k, uuid) in order.
         let page = client
@@ -650,8 +658,9 @@ impl Rows<'_> {
             .await?;
         let kb: &[u8] = &k[..];
         let page_args: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-            [&self.tree, &kb, &lim, &off];
-        let count_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&self.tree, &kb, &upto];
+            [&self.tree, &kb, &q.limit, &q.offset];
+        let count_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&self.tree, &kb, &q.count_limit];
         let (rows, counted) = tokio::try_join!(
             client.query(&page, &page_args),
             client.query_one(&count, &count_args),
@@ -661,11 +670,7 @@ impl Rows<'_> {
             .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
             .collect::<Result<Vec<_>, LogError>>()?;
         let counted = u64::try_from(counted.try_get::<_, i64>(0)?).unwrap_or(0);
-        Ok(SearchPage {
-            hashes,
-            total: counted.min(bound),
-            exact: counted <= bound,
-        })
+        Ok(SearchPage::counted(hashes, counted, q.bound))
     }
 }
 
@@ -1234,11 +1239,7 @@ impl LogStore for PgStore {
     }
 
     async fn search(&self, key: &str) -> Result<Vec<Sha256Hash>, LogError> {
-        // A search cannot tell what it misses: the replica answers only once it holds the
-        // primary's whole tree.
-        if let Some(r) = self.replica()
-            && let Ok(have) = r.size().await
-            && have >= self.size().await?
+        if let Some(r) = self.caught_up_replica().await?
             && let Ok(found) = r.search(key).await
         {
             return Ok(found);
@@ -1252,10 +1253,7 @@ impl LogStore for PgStore {
         offset: u64,
         limit: u64,
     ) -> Result<SearchPage, LogError> {
-        // As `search`: the replica answers only once it holds the primary's whole tree.
-        if let Some(r) = self.replica()
-            && let Ok(have) = r.size().await
-            && have >= self.size().await?
+        if let Some(r) = self.caught_up_replica().await?
             && let Ok(found) = r.search_page(key, offset, limit).await
         {
             return Ok(found);

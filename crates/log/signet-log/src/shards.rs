@@ -26,7 +26,7 @@ use crate::backend::{Backend, Store};
 use crate::clock::Clock;
 use crate::log::LogConfig;
 use crate::rekor::{IdPage, MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
-use crate::store::{LogStore, MAX_SEARCH_PAGE, SearchPage};
+use crate::store::{LogStore, MAX_SEARCH_PAGE, SearchPage, page_of};
 use crate::{KEY_FILE, LogError};
 
 /// A Rekor v1 log made of shards: inactive (frozen) trees, oldest first, then the active one.
@@ -388,10 +388,8 @@ pub(crate) async fn search_page<S: LogStore>(
     let (keys, _) = search_index_keys(q)?;
     let [key] = keys.as_slice() else {
         let all = search(shards, q).await?;
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
         return Ok(IdPage {
-            ids: all.iter().skip(start).take(n).cloned().collect(),
+            ids: page_of(&all, offset, limit),
             total: all.len() as u64,
             exact: true,
         });

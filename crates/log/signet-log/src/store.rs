@@ -67,22 +67,59 @@ impl SearchPage {
     /// The page of `offset..offset + limit` out of all matches `all` (in memory), counted as
     /// [`LogStore::search_page`] counts.
     pub fn of(all: &[Sha256Hash], offset: u64, limit: u64) -> Self {
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
-        let bound = count_bound(offset, limit);
-        let len = all.len() as u64;
+        Self::counted(
+            page_of(all, offset, limit),
+            all.len() as u64,
+            count_bound(offset, limit),
+        )
+    }
+
+    /// A page whose matches were counted up to `bound` (a count read with `LIMIT bound + 1`
+    /// says whether there are more).
+    pub(crate) fn counted(hashes: Vec<Sha256Hash>, counted: u64, bound: u64) -> Self {
         Self {
-            hashes: all.iter().skip(start).take(n).copied().collect(),
-            total: len.min(bound),
-            exact: len <= bound,
+            hashes,
+            total: counted.min(bound),
+            exact: counted <= bound,
         }
     }
+}
+
+/// Matches `offset..offset + limit` (`limit` at most [`MAX_SEARCH_PAGE`]) of `all`, in memory.
+pub(crate) fn page_of<T: Clone>(all: &[T], offset: u64, limit: u64) -> Vec<T> {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
+    all.iter().skip(start).take(n).cloned().collect()
 }
 
 /// How far [`LogStore::search_page`] counts: [`SEARCH_COUNT_CAP`], or the end of the page asked
 /// for when that is further.
 pub fn count_bound(offset: u64, limit: u64) -> u64 {
     SEARCH_COUNT_CAP.max(offset.saturating_add(limit.min(MAX_SEARCH_PAGE)))
+}
+
+/// The SQL parameters of one search page, as both backends bind them.
+pub(crate) struct PageQuery {
+    /// How far matches are counted ([`count_bound`]).
+    pub bound: u64,
+    /// `OFFSET`.
+    pub offset: i64,
+    /// `LIMIT` of the page (at most [`MAX_SEARCH_PAGE`]).
+    pub limit: i64,
+    /// `LIMIT` of the count: one past `bound`, so a count above it says there are more.
+    pub count_limit: i64,
+}
+
+impl PageQuery {
+    pub(crate) fn new(offset: u64, limit: u64) -> Result<Self, LogError> {
+        let bound = count_bound(offset, limit);
+        Ok(Self {
+            bound,
+            offset: as_i64(offset)?,
+            limit: as_i64(limit.min(MAX_SEARCH_PAGE))?,
+            count_limit: as_i64(bound.saturating_add(1))?,
+        })
+    }
 }
 
 /// The search keys of an entry, each once (an entry whose key appears twice, e.g. one SAN on
@@ -515,19 +552,16 @@ impl LogStore for SqliteStore {
         limit: u64,
     ) -> Result<SearchPage, LogError> {
         let k = search_key(key);
-        let bound = count_bound(offset, limit);
-        let (off, lim, upto) = (
-            as_i64(offset)?,
-            as_i64(limit.min(MAX_SEARCH_PAGE))?,
-            as_i64(bound.saturating_add(1))?,
-        );
+        let q = PageQuery::new(offset, limit)?;
         self.read(move |c| {
             // Index `search_keys_k` holds (k, rowid): rows of one key come out in insertion
             // (log) order, and both queries read only that index range.
             let mut st = c.prepare_cached(
                 "SELECT uuid FROM search_keys WHERE k = ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
             )?;
-            let rows = st.query_map(params![&k[..], lim, off], |r| r.get::<_, Vec<u8>>(0))?;
+            let rows = st.query_map(params![&k[..], q.limit, q.offset], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })?;
             let hashes = rows
                 .map(|r| hash_of(&r?))
                 .collect::<Result<Vec<_>, LogError>>()?;
@@ -535,13 +569,13 @@ impl LogStore for SqliteStore {
                 .prepare_cached(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM search_keys WHERE k = ?1 LIMIT ?2)",
                 )?
-                .query_row(params![&k[..], upto], |r| r.get(0))?;
+                .query_row(params![&k[..], q.count_limit], |r| r.get(0))?;
             let counted = u64::try_from(counted).unwrap_or(0);
-            Ok(SearchPage {
-                hashes: dedup_adjacent(hashes),
-                total: counted.min(bound),
-                exact: counted <= bound,
-            })
+            Ok(SearchPage::counted(
+                dedup_adjacent(hashes),
+                counted,
+                q.bound,
+            ))
         })
         .await
     }
