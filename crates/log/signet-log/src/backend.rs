@@ -8,7 +8,7 @@ use signet_types::Sha256Hash;
 
 use crate::LogError;
 use crate::pg::{PgDatabase, PgStore};
-use crate::store::{LogStore, NewEntry, SearchPage, SqliteStore, StoredEntry};
+use crate::store::{LogStore, NewEntry, PageStart, SearchPage, SqliteStore, StoredEntry};
 
 /// The storage backend of an instance's logs.
 #[derive(Clone, Debug)]
@@ -132,10 +132,10 @@ impl LogStore for Store {
     async fn search_page(
         &self,
         key: &str,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<SearchPage, LogError> {
-        either!(self, s => s.search_page(key, offset, limit).await)
+        either!(self, s => s.search_page(key, start, limit).await)
     }
     async fn bodies(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, LogError> {
         either!(self, s => s.bodies(start, end).await)

@@ -52,6 +52,7 @@ mod log;
 pub mod metric;
 pub mod migrate;
 mod node;
+mod paging;
 pub mod pg;
 mod pg_tls;
 mod rekor;

@@ -31,8 +31,8 @@ use crate::pg_tls::Connection;
 use crate::LogError;
 use crate::sequencer::LeafEntry;
 use crate::store::{
-    LogStore, NewEntry, PageQuery, SearchPage, StoredEntry, as_i64, distinct_keys, hash_of,
-    search_key,
+    LogStore, NewEntry, PageQuery, PageStart, SearchCursor, SearchPage, StoredEntry, as_i64,
+    distinct_keys, hash_of, search_key,
 };
 
 /// The schema migrations, in order: migration `n` (1-based) brings the schema to version `n`.
@@ -637,19 +637,44 @@ impl Rows<'_> {
     async fn search_page(
         &self,
         key: &str,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<SearchPage, LogError> {
         let k = search_key(key);
-        let q = PageQuery::new(offset, limit)?;
-        let client = self.pool.get().await?;
-        // Both read a range of index `search_keys_k_uuid` (tree, k, uuid) in order.
-        let page = client
-            .prepare_cached(
+        let q = PageQuery::new(start, limit)?;
+        // A cursor is a leaf hash (the order of index `search_keys_k_uuid`).
+        let uuid = |c: &SearchCursor| -> Result<Vec<u8>, LogError> {
+            let hex = c.untag('u')?;
+            Ok(Sha256Hash::from_hex(hex)
+                .map_err(|_| crate::paging::bad_cursor())?
+                .as_bytes()
+                .to_vec())
+        };
+        // Every query reads a range of index `search_keys_k_uuid` (tree, k, uuid) in order.
+        let (sql, at): (&str, Vec<u8>) = match start {
+            PageStart::Offset(_) => (
                 "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
                  ORDER BY uuid LIMIT $3 OFFSET $4",
-            )
-            .await?;
+                Vec::new(),
+            ),
+            PageStart::After(c) => (
+                "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
+                 AND uuid > $4 ORDER BY uuid LIMIT $3",
+                uuid(c)?,
+            ),
+            PageStart::Before(Some(c)) => (
+                "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
+                 AND uuid < $4 ORDER BY uuid DESC LIMIT $3",
+                uuid(c)?,
+            ),
+            PageStart::Before(None) => (
+                "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
+                 ORDER BY uuid DESC LIMIT $3",
+                Vec::new(),
+            ),
+        };
+        let client = self.pool.get().await?;
+        let page = client.prepare_cached(sql).await?;
         let count = client
             .prepare_cached(
                 "SELECT count(*) FROM (SELECT DISTINCT uuid FROM search_keys \
@@ -657,20 +682,31 @@ impl Rows<'_> {
             )
             .await?;
         let kb: &[u8] = &k[..];
-        let page_args: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-            [&self.tree, &kb, &q.limit, &q.offset];
+        let at: &[u8] = &at;
+        let mut page_args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&self.tree, &kb, &q.limit];
+        match start {
+            PageStart::Offset(_) => page_args.push(&q.offset),
+            PageStart::After(_) | PageStart::Before(Some(_)) => page_args.push(&at),
+            PageStart::Before(None) => {}
+        }
         let count_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&self.tree, &kb, &q.count_limit];
         let (rows, counted) = tokio::try_join!(
             client.query(&page, &page_args),
             client.query_one(&count, &count_args),
         )?;
-        let hashes = rows
+        let mut hashes = rows
             .iter()
             .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
             .collect::<Result<Vec<_>, LogError>>()?;
+        if matches!(start, PageStart::Before(_)) {
+            hashes.reverse();
+        }
+        let cursor = |h: Option<&Sha256Hash>| h.map(|h| SearchCursor::tagged('u', h.to_hex()));
+        let (first, last) = (cursor(hashes.first()), cursor(hashes.last()));
         let counted = u64::try_from(counted.try_get::<_, i64>(0)?).unwrap_or(0);
-        Ok(SearchPage::counted(hashes, counted, q.bound))
+        Ok(SearchPage::counted(hashes, counted, q.bound).with_cursors(first, last))
     }
 }
 
@@ -1250,14 +1286,14 @@ impl LogStore for PgStore {
     async fn search_page(
         &self,
         key: &str,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<SearchPage, LogError> {
         if let Some(r) = self.caught_up_replica().await?
-            && let Ok(found) = r.search_page(key, offset, limit).await
+            && let Ok(found) = r.search_page(key, start, limit).await
         {
             return Ok(found);
         }
-        self.primary().search_page(key, offset, limit).await
+        self.primary().search_page(key, start, limit).await
     }
 }

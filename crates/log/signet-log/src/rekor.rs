@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::log::{AppendLog, AppendedLeaf, LogConfig};
 use crate::sequencer::{Head, LeafEntry};
 use crate::signer::{EntrySigner, LogKey};
-use crate::store::{LogStore, StoredEntry};
+use crate::store::{LogStore, PageStart, SearchCursor, StoredEntry};
 
 /// Most items per `/entries/retrieve` request (Rekor: 10).
 pub const MAX_RETRIEVE: usize = 10;
@@ -325,25 +325,25 @@ impl<S: LogStore> TransparencyLog<S> {
     }
 
     /// One page of the entry IDs matching `q` when it names one key (an email, a subject, a
-    /// digest or a key), `offset..offset + limit` in the store's order, with the number of
-    /// matches counted as [`LogStore::search_page`] counts (this tree as an unsharded log).
+    /// digest or a key): `limit` from `start` in the store's order, with the number of matches
+    /// counted as [`LogStore::search_page`] counts (this tree as an unsharded log).
     pub async fn search_page(
         &self,
         q: &SearchIndex,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<IdPage, LogError> {
-        crate::shards::search_page(&[self], q, offset, limit).await
+        crate::shards::search_page(&[self], q, start, limit).await
     }
 
     /// The page of one key's matches in this tree: entry IDs and the store's page.
     pub(crate) async fn search_key_page(
         &self,
         key: &str,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<(Vec<String>, crate::store::SearchPage), LogError> {
-        let p = self.log.store().search_page(key, offset, limit).await?;
+        let p = self.log.store().search_page(key, start, limit).await?;
         Ok((p.hashes.iter().map(|u| self.entry_id(u)).collect(), p))
     }
 
@@ -406,6 +406,10 @@ pub struct IdPage {
     pub total: u64,
     /// Whether `total` is the exact number of matches.
     pub exact: bool,
+    /// The place of the page's first entry: [`PageStart::Before`] it is the page before.
+    pub first: Option<SearchCursor>,
+    /// The place of the page's last entry: [`PageStart::After`] it is the page after.
+    pub last: Option<SearchCursor>,
 }
 
 /// A UUID or entry ID from a request (422 when it is neither).

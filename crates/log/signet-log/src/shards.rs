@@ -25,8 +25,9 @@ use crate::api::{
 use crate::backend::{Backend, Store};
 use crate::clock::Clock;
 use crate::log::LogConfig;
+use crate::paging::{bad_cursor, window, window_cursors};
 use crate::rekor::{IdPage, MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
-use crate::store::{LogStore, MAX_SEARCH_PAGE, SearchPage, page_of};
+use crate::store::{LogStore, MAX_SEARCH_PAGE, PageStart, SearchCursor};
 use crate::{KEY_FILE, LogError};
 
 /// A Rekor v1 log made of shards: inactive (frozen) trees, oldest first, then the active one.
@@ -198,10 +199,10 @@ impl<S: LogStore> ShardedLog<S> {
     pub async fn search_page(
         &self,
         q: &SearchIndex,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<IdPage, LogError> {
-        search_page(&self.all(), q, offset, limit).await
+        search_page(&self.all(), q, start, limit).await
     }
 
     /// `GET /api/v1/log`: the active shard's tree head, with the inactive shards (oldest first;
@@ -378,37 +379,103 @@ pub(crate) async fn retrieve<S: LogStore>(
     Ok(out)
 }
 
-/// One page of the matches of `q` over `shards` (oldest first).
+/// One page of the matches of `q` over `shards` (oldest first). A cursor names the shard its
+/// match is in (`<position>.<the shard store's cursor>`); the page goes on into the next shard
+/// (or, backwards, the previous one) when that one runs out, and every shard's matches are
+/// counted.
 pub(crate) async fn search_page<S: LogStore>(
     shards: &[&TransparencyLog<S>],
     q: &SearchIndex,
-    offset: u64,
+    start: &PageStart,
     limit: u64,
 ) -> Result<IdPage, LogError> {
     let (keys, _) = search_index_keys(q)?;
     let [key] = keys.as_slice() else {
+        // Several keys: matched in memory, and paged there by position.
         let all = search(shards, q).await?;
+        let range = window(all.len(), start, limit)?;
+        let (first, last) = window_cursors(&range);
         return Ok(IdPage {
-            ids: page_of(&all, offset, limit),
+            ids: all.get(range).map(<[_]>::to_vec).unwrap_or_default(),
             total: all.len() as u64,
             exact: true,
+            first,
+            last,
         });
     };
+    let n = shards.len();
+    let shard_of = |c: &SearchCursor| -> Result<(usize, SearchCursor), LogError> {
+        let (at, inner) = c.unwrap_prefix()?;
+        match at.parse::<usize>() {
+            Ok(i) if i < n => Ok((i, inner)),
+            _ => Err(bad_cursor()),
+        }
+    };
+    // The shard the page starts in, where in it, and which way the page runs.
+    let (from, at, backwards) = match start {
+        PageStart::Offset(_) => (0, start.clone(), false),
+        PageStart::After(c) => {
+            let (i, inner) = shard_of(c)?;
+            (i, PageStart::After(inner), false)
+        }
+        PageStart::Before(Some(c)) => {
+            let (i, inner) = shard_of(c)?;
+            (i, PageStart::Before(Some(inner)), true)
+        }
+        PageStart::Before(None) => (n.saturating_sub(1), PageStart::Before(None), true),
+    };
+    let mut order: Vec<(usize, &&TransparencyLog<S>)> = shards.iter().enumerate().collect();
+    if backwards {
+        order.reverse();
+    }
     let mut page = IdPage {
         exact: true,
         ..IdPage::default()
     };
-    let (mut skip, mut want) = (offset, limit.min(MAX_SEARCH_PAGE));
-    for shard in shards {
-        let (ids, SearchPage { total, exact, .. }) = shard.search_key_page(key, skip, want).await?;
+    let mut parts = Vec::new();
+    let mut want = limit.min(MAX_SEARCH_PAGE);
+    let mut skip = match start {
+        PageStart::Offset(o) => *o,
+        _ => 0,
+    };
+    for (i, shard) in order {
+        let passed = if backwards { i > from } else { i < from };
+        let (shard_start, shard_limit) = if let PageStart::Offset(_) = start {
+            (PageStart::Offset(skip), want)
+        } else if passed {
+            // Before the page: counted only.
+            (PageStart::FIRST, 0)
+        } else if i == from {
+            (at.clone(), want)
+        } else if backwards {
+            (PageStart::Before(None), want)
+        } else {
+            (PageStart::FIRST, want)
+        };
+        let (ids, p) = shard
+            .search_key_page(key, &shard_start, shard_limit)
+            .await?;
         want = want.saturating_sub(ids.len() as u64);
-        page.ids.extend(ids);
-        page.total = page.total.saturating_add(total);
-        page.exact &= exact;
+        page.total = page.total.saturating_add(p.total);
+        page.exact &= p.exact;
         // An exact count tells how many of the offset this shard took; an inexact one means
         // the shard holds more than the whole page, which it then filled.
-        skip = if exact { skip.saturating_sub(total) } else { 0 };
+        skip = if p.exact {
+            skip.saturating_sub(p.total)
+        } else {
+            0
+        };
+        if !ids.is_empty() {
+            let wrap = |c: Option<SearchCursor>| c.map(|c| SearchCursor::wrap(&i.to_string(), &c));
+            parts.push((ids, wrap(p.first), wrap(p.last)));
+        }
     }
+    if backwards {
+        parts.reverse();
+    }
+    page.first = parts.first().and_then(|(_, f, _)| f.clone());
+    page.last = parts.last().and_then(|(_, _, l)| l.clone());
+    page.ids = parts.into_iter().flat_map(|(ids, _, _)| ids).collect();
     Ok(page)
 }
 

@@ -45,82 +45,10 @@ pub struct StoredEntry {
     pub set: Vec<u8>,
 }
 
-/// Most hits one [`LogStore::search_page`] call returns.
-pub const MAX_SEARCH_PAGE: u64 = 1000;
-
-/// Matches of a search key are counted up to at least this many: past it a page only says
-/// "more than" (an exact count of a million matches would read them all).
-pub const SEARCH_COUNT_CAP: u64 = 10_000;
-
-/// One page of the leaf hashes filed under a search key ([`LogStore::search_page`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SearchPage {
-    /// The page's leaf hashes, in the store's order for the key.
-    pub hashes: Vec<Sha256Hash>,
-    /// Matches counted: all of them when `exact`, else a lower bound (there are more).
-    pub total: u64,
-    /// Whether `total` is the exact number of matches.
-    pub exact: bool,
-}
-
-impl SearchPage {
-    /// The page of `offset..offset + limit` out of all matches `all` (in memory), counted as
-    /// [`LogStore::search_page`] counts.
-    pub fn of(all: &[Sha256Hash], offset: u64, limit: u64) -> Self {
-        Self::counted(
-            page_of(all, offset, limit),
-            all.len() as u64,
-            count_bound(offset, limit),
-        )
-    }
-
-    /// A page whose matches were counted up to `bound` (a count read with `LIMIT bound + 1`
-    /// says whether there are more).
-    pub(crate) fn counted(hashes: Vec<Sha256Hash>, counted: u64, bound: u64) -> Self {
-        Self {
-            hashes,
-            total: counted.min(bound),
-            exact: counted <= bound,
-        }
-    }
-}
-
-/// Matches `offset..offset + limit` (`limit` at most [`MAX_SEARCH_PAGE`]) of `all`, in memory.
-pub(crate) fn page_of<T: Clone>(all: &[T], offset: u64, limit: u64) -> Vec<T> {
-    let start = usize::try_from(offset).unwrap_or(usize::MAX);
-    let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
-    all.iter().skip(start).take(n).cloned().collect()
-}
-
-/// How far [`LogStore::search_page`] counts: [`SEARCH_COUNT_CAP`], or the end of the page asked
-/// for when that is further.
-pub fn count_bound(offset: u64, limit: u64) -> u64 {
-    SEARCH_COUNT_CAP.max(offset.saturating_add(limit.min(MAX_SEARCH_PAGE)))
-}
-
-/// The SQL parameters of one search page, as both backends bind them.
-pub(crate) struct PageQuery {
-    /// How far matches are counted ([`count_bound`]).
-    pub bound: u64,
-    /// `OFFSET`.
-    pub offset: i64,
-    /// `LIMIT` of the page (at most [`MAX_SEARCH_PAGE`]).
-    pub limit: i64,
-    /// `LIMIT` of the count: one past `bound`, so a count above it says there are more.
-    pub count_limit: i64,
-}
-
-impl PageQuery {
-    pub(crate) fn new(offset: u64, limit: u64) -> Result<Self, LogError> {
-        let bound = count_bound(offset, limit);
-        Ok(Self {
-            bound,
-            offset: as_i64(offset)?,
-            limit: as_i64(limit.min(MAX_SEARCH_PAGE))?,
-            count_limit: as_i64(bound.saturating_add(1))?,
-        })
-    }
-}
+pub(crate) use crate::paging::PageQuery;
+pub use crate::paging::{
+    MAX_SEARCH_PAGE, PageStart, SEARCH_COUNT_CAP, SearchCursor, SearchPage, count_bound,
+};
 
 /// The search keys of an entry, each once (an entry whose key appears twice, e.g. one SAN on
 /// two signatures, is filed once under it).
@@ -204,17 +132,19 @@ pub trait LogStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
     /// Leaf hashes filed under a search key.
     fn search(&self, key: &str) -> impl Future<Output = Result<Vec<Sha256Hash>, LogError>> + Send;
-    /// One page of the leaf hashes filed under a search key: matches `offset..offset + limit`
-    /// (`limit` at most [`MAX_SEARCH_PAGE`]) in a fixed order, and how many there are, counted
-    /// up to [`count_bound`]. The backends read an index range, so a page costs the rows it
-    /// skips and returns, never all matches. The default pages [`LogStore::search`].
+    /// One page of the leaf hashes filed under a search key: `limit` (at most
+    /// [`MAX_SEARCH_PAGE`]) matches from `start` in a fixed order, the cursors of its first and
+    /// last match, and how many matches there are, counted up to [`count_bound`] (to
+    /// [`SEARCH_COUNT_CAP`] for a cursor page). The backends read an index range, so an offset
+    /// page costs the rows it skips and returns and a cursor page only those it returns, never
+    /// all matches. The default pages [`LogStore::search`] in memory.
     fn search_page(
         &self,
         key: &str,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> impl Future<Output = Result<SearchPage, LogError>> + Send {
-        async move { Ok(SearchPage::of(&self.search(key).await?, offset, limit)) }
+        async move { SearchPage::of(&self.search(key).await?, start, limit) }
     }
     /// The bodies of the entries at indexes `start..end`, in order (a tlog-tiles entry bundle);
     /// an error if any is missing. The default reads them one by one.
@@ -548,34 +478,71 @@ impl LogStore for SqliteStore {
     async fn search_page(
         &self,
         key: &str,
-        offset: u64,
+        start: &PageStart,
         limit: u64,
     ) -> Result<SearchPage, LogError> {
         let k = search_key(key);
-        let q = PageQuery::new(offset, limit)?;
+        let q = PageQuery::new(start, limit)?;
+        let rowid = |c: &SearchCursor| -> Result<i64, LogError> {
+            c.untag('r')?
+                .parse::<i64>()
+                .map_err(|_| crate::paging::bad_cursor())
+        };
+        // Index `search_keys_k` holds (k, rowid): rows of one key come out in insertion (log)
+        // order, and every query reads only its range of that index. A cursor is a row id.
+        let (sql, at) = match start {
+            PageStart::Offset(_) => (
+                "SELECT rowid, uuid FROM search_keys WHERE k = ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
+                q.offset,
+            ),
+            PageStart::After(c) => (
+                "SELECT rowid, uuid FROM search_keys WHERE k = ?1 AND rowid > ?3 \
+                 ORDER BY rowid LIMIT ?2",
+                rowid(c)?,
+            ),
+            PageStart::Before(Some(c)) => (
+                "SELECT rowid, uuid FROM search_keys WHERE k = ?1 AND rowid < ?3 \
+                 ORDER BY rowid DESC LIMIT ?2",
+                rowid(c)?,
+            ),
+            PageStart::Before(None) => (
+                "SELECT rowid, uuid FROM search_keys WHERE k = ?1 AND rowid > ?3 \
+                 ORDER BY rowid DESC LIMIT ?2",
+                i64::MIN,
+            ),
+        };
+        let backwards = matches!(start, PageStart::Before(_));
         self.read(move |c| {
-            // Index `search_keys_k` holds (k, rowid): rows of one key come out in insertion
-            // (log) order, and both queries read only that index range.
-            let mut st = c.prepare_cached(
-                "SELECT uuid FROM search_keys WHERE k = ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
-            )?;
-            let rows = st.query_map(params![&k[..], q.limit, q.offset], |r| {
-                r.get::<_, Vec<u8>>(0)
+            let mut st = c.prepare_cached(sql)?;
+            let rows = st.query_map(params![&k[..], q.limit, at], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
             })?;
-            let hashes = rows
-                .map(|r| hash_of(&r?))
+            let mut rows = rows
+                .map(|r| {
+                    let (id, uuid) = r?;
+                    Ok((id, hash_of(&uuid)?))
+                })
                 .collect::<Result<Vec<_>, LogError>>()?;
+            if backwards {
+                rows.reverse();
+            }
+            let cursor =
+                |row: Option<&(i64, Sha256Hash)>| row.map(|(id, _)| SearchCursor::tagged('r', id));
+            let (first, last) = (cursor(rows.first()), cursor(rows.last()));
             let counted: i64 = c
                 .prepare_cached(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM search_keys WHERE k = ?1 LIMIT ?2)",
                 )?
                 .query_row(params![&k[..], q.count_limit], |r| r.get(0))?;
             let counted = u64::try_from(counted).unwrap_or(0);
+            // The cursors are the first and last rows read, so a page after this one never
+            // starts with a row this one dropped as a repeat.
             Ok(SearchPage::counted(
-                dedup_adjacent(hashes),
+                dedup_adjacent(rows.into_iter().map(|(_, h)| h).collect()),
                 counted,
                 q.bound,
-            ))
+            )
+            .with_cursors(first, last))
         })
         .await
     }

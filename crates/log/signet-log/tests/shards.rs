@@ -11,6 +11,7 @@ use signet_crypto::{PublicKey, SigningKey};
 use signet_log::api::{LogEntry, LogEntryAnon, SearchIndex, SearchKey, SearchLogQuery};
 use std::sync::Arc;
 
+use signet_log::store::{PageStart, SearchCursor};
 use signet_log::{Backend, LogConfig, LogError, ShardedLog, Store, SystemClock, TransparencyLog};
 use signet_types::{LogIndex, Sha256Hash, b64};
 
@@ -269,10 +270,56 @@ async fn retrieve_and_search_span_the_shards(b: Backend) {
     // Pages of two across the shards: the oldest shard's matches first, each once, counted.
     let mut paged = Vec::new();
     for offset in [0, 2, 4, 6] {
-        let p = s.log.search_page(&q, offset, 2).await.unwrap();
+        let p = s
+            .log
+            .search_page(&q, &PageStart::Offset(offset), 2)
+            .await
+            .unwrap();
         assert_eq!((p.total, p.exact), (5, true), "at {offset}");
         assert_eq!(p.ids.len() as u64, 2.min(5u64.saturating_sub(offset)));
         paged.extend(p.ids);
+    }
+    // The same pages by cursor, forwards (a page running from one shard into the next)...
+    let mut walked = Vec::new();
+    let mut start = PageStart::FIRST;
+    let mut firsts = Vec::new();
+    loop {
+        let p = s.log.search_page(&q, &start, 2).await.unwrap();
+        assert_eq!((p.total, p.exact), (5, true));
+        if p.ids.is_empty() {
+            assert!(p.first.is_none() && p.last.is_none());
+            break;
+        }
+        firsts.push(p.first.clone().unwrap());
+        walked.extend(p.ids);
+        start = PageStart::After(p.last.unwrap());
+    }
+    assert_eq!(walked, paged);
+    // ...and backwards from the end: the same pages, from the last.
+    let mut back: Vec<Vec<String>> = Vec::new();
+    let mut start = PageStart::Before(None);
+    for _ in 0..5 {
+        let p = s.log.search_page(&q, &start, 2).await.unwrap();
+        if p.ids.is_empty() {
+            break;
+        }
+        start = PageStart::Before(p.first.clone());
+        back.push(p.ids);
+    }
+    let back: Vec<String> = back.into_iter().rev().flatten().collect();
+    assert_eq!(back, paged);
+    // Before a page's first entry is the page before it.
+    let p = s
+        .log
+        .search_page(&q, &PageStart::Before(Some(firsts[2].clone())), 2)
+        .await
+        .unwrap();
+    assert_eq!(p.ids, paged[2..4]);
+    // A cursor this log did not make is refused, never read as another position.
+    for bad in ["9.r1", "0.x1", "r1", "0.o1"] {
+        let c = SearchCursor::parse(bad).unwrap();
+        let e = s.log.search_page(&q, &PageStart::After(c), 2).await;
+        assert!(matches!(e, Err(LogError::Unprocessable(_))), "{bad}: {e:?}");
     }
     let first_shard = format!("{:016x}", s.trees[0]);
     assert!(

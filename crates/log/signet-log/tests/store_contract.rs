@@ -145,7 +145,8 @@ async fn contract(backend: Backend) {
 /// match on exactly one page, the count exact up to the cap and "more than" past it; an entry
 /// with a key twice is filed once.
 async fn search_pages(backend: Backend) {
-    use signet_log::store::{SEARCH_COUNT_CAP, SearchPage};
+    use signet_log::store::{PageStart, SEARCH_COUNT_CAP, SearchCursor, SearchPage};
+    let at = PageStart::Offset;
     let tmp = tempfile::tempdir().unwrap();
     let s = open(&backend, &tmp.path().join("log")).await;
     let n = SEARCH_COUNT_CAP + 5;
@@ -166,42 +167,48 @@ async fn search_pages(backend: Backend) {
             .unwrap();
     }
     // Filed once under a key it lists twice.
-    let twice = s.search_page("twice", 0, 10).await.unwrap();
+    let twice = s.search_page("twice", &at(0), 10).await.unwrap();
     assert_eq!(
         twice,
         SearchPage {
             hashes: vec![entry(7, &[]).uuid],
             total: 1,
-            exact: true
+            exact: true,
+            first: twice.first.clone(),
+            last: twice.first.clone(),
         }
     );
+    assert!(twice.first.is_some());
     assert_eq!(s.search("twice").await.unwrap().len(), 1);
-    let none = s.search_page("nothing", 0, 10).await.unwrap();
+    let none = s.search_page("nothing", &at(0), 10).await.unwrap();
     assert_eq!((none.hashes.len(), none.total, none.exact), (0, 0, true));
 
     // First page: past the cap the count is a lower bound.
-    let p1 = s.search_page("many", 0, 50).await.unwrap();
+    let p1 = s.search_page("many", &at(0), 50).await.unwrap();
     assert_eq!(p1.hashes.len(), 50);
     assert_eq!((p1.total, p1.exact), (SEARCH_COUNT_CAP, false));
     // A page reaching past the cap counts to its end: exact again here.
-    let last = s.search_page("many", SEARCH_COUNT_CAP, 50).await.unwrap();
+    let last = s
+        .search_page("many", &at(SEARCH_COUNT_CAP), 50)
+        .await
+        .unwrap();
     assert_eq!(last.hashes.len(), 5);
     assert_eq!((last.total, last.exact), (n, true));
     assert!(
-        s.search_page("many", n, 50)
+        s.search_page("many", &at(n), 50)
             .await
             .unwrap()
             .hashes
             .is_empty()
     );
     // A count-only page.
-    let count = s.search_page("many", 0, 0).await.unwrap();
+    let count = s.search_page("many", &at(0), 0).await.unwrap();
     assert!(count.hashes.is_empty() && count.total == SEARCH_COUNT_CAP && !count.exact);
 
     // Pages of 1000 (the most one call returns) cover every match once, in a stable order.
     let mut seen = Vec::new();
     for off in (0..n).step_by(1000) {
-        let p = s.search_page("many", off, 5000).await.unwrap();
+        let p = s.search_page("many", &at(off), 5000).await.unwrap();
         assert_eq!(p.hashes.len() as u64, 1000.min(n - off), "page at {off}");
         seen.extend(p.hashes);
     }
@@ -219,6 +226,70 @@ async fn search_pages(backend: Backend) {
         // PostgreSQL: leaf-hash order.
         Backend::Postgres { .. } => assert_eq!(seen, want),
     }
+
+    // By cursor: the same pages forwards, each after the last match of the one before, the
+    // count capped as for a first page (a cursor page's offset is unknown).
+    let mut walked = Vec::new();
+    let mut start = at(0);
+    let mut firsts = Vec::new();
+    loop {
+        let p = s.search_page("many", &start, 1000).await.unwrap();
+        if p.hashes.is_empty() {
+            assert!(p.first.is_none() && p.last.is_none());
+            break;
+        }
+        if start != at(0) {
+            assert_eq!((p.total, p.exact), (SEARCH_COUNT_CAP, false));
+        }
+        firsts.push(p.first.clone().unwrap());
+        walked.extend(p.hashes);
+        start = PageStart::After(p.last.unwrap());
+    }
+    assert_eq!(walked, seen);
+    // Backwards from the end: the last page is the tail, and the page before a page's first
+    // match is the page before it.
+    let tail = s
+        .search_page("many", &PageStart::Before(None), 50)
+        .await
+        .unwrap();
+    assert_eq!(tail.hashes, seen[seen.len() - 50..]);
+    let p = s
+        .search_page("many", &PageStart::Before(Some(firsts[3].clone())), 1000)
+        .await
+        .unwrap();
+    assert_eq!(p.hashes, seen[2000..3000]);
+    assert_eq!(p.first, Some(firsts[2].clone()));
+    let none_before = s
+        .search_page("many", &PageStart::Before(Some(firsts[0].clone())), 10)
+        .await
+        .unwrap();
+    assert!(none_before.hashes.is_empty());
+    // Another key's cursor just bounds the range: never an error, never another key's match.
+    let other = s
+        .search_page("twice", &PageStart::After(firsts[0].clone()), 10)
+        .await
+        .unwrap();
+    assert!(other.hashes.iter().all(|h| *h == entry(7, &[]).uuid));
+    // A cursor of the other backend, or of none, is refused.
+    for bad in ["o5", "r5x", "u00", "rr", "x"] {
+        let c = SearchCursor::parse(bad).unwrap();
+        assert!(
+            s.search_page("many", &PageStart::After(c), 10)
+                .await
+                .is_err(),
+            "{bad}"
+        );
+    }
+    let foreign = match backend {
+        Backend::Embedded => format!("u{}", entry(1, &[]).uuid.to_hex()),
+        Backend::Postgres { .. } => "r5".to_string(),
+    };
+    let c = SearchCursor::parse(&foreign).unwrap();
+    assert!(
+        s.search_page("many", &PageStart::Before(Some(c)), 10)
+            .await
+            .is_err()
+    );
 }
 
 on_both_backends!(contract, search_pages);

@@ -180,7 +180,10 @@ async fn overview<S: LogStore>(
     let results = match form.query() {
         None => None,
         Some(Err(e)) => Some(Err(e)),
-        Some(Ok(q)) => Some(search::run(&explorer, &q, form.page()).await),
+        Some(Ok(q)) => Some(match form.start() {
+            Ok(start) => search::run(&explorer, &q, form.page(), &start).await,
+            Err(e) => Err(e),
+        }),
     };
     // A search for one index or UUID that found it goes straight to the entry.
     if let Some(Ok(r)) = &results

@@ -143,10 +143,10 @@ fn results(r: &Result<Results, String>) -> Markup {
                             span { "Page " (r.page) }
                         }
                         @if r.page > 1 {
-                            a rel="prev" href=(page_link(r, r.page.saturating_sub(1))) { "Previous page" }
+                            a rel="prev" href=(page_link(r, Towards::Previous)) { "Previous page" }
                         }
                         @if r.has_next() {
-                            a rel="next" href=(page_link(r, r.page.saturating_add(1))) { "Next page" }
+                            a rel="next" href=(page_link(r, Towards::Next)) { "Next page" }
                         }
                     }
                 }
@@ -155,7 +155,17 @@ fn results(r: &Result<Results, String>) -> Markup {
     }
 }
 
-fn page_link(r: &Results, page: usize) -> String {
+/// Which neighbour of a result page a link goes to.
+#[derive(Clone, Copy)]
+enum Towards {
+    Previous,
+    Next,
+}
+
+/// The link to the page before or after `r`: with the cursor of its first or last hit when it
+/// has one (the neighbour then costs only its own rows), by page number otherwise. The first
+/// page is linked by number.
+fn page_link(r: &Results, towards: Towards) -> String {
     let q: String = r
         .text
         .bytes()
@@ -167,7 +177,23 @@ fn page_link(r: &Results, page: usize) -> String {
             }
         })
         .collect();
-    format!("/ui/?q={q}&by={}&page={page}", r.by.value())
+    let (page, cursor) = match towards {
+        Towards::Previous => {
+            let page = r.page.saturating_sub(1).max(1);
+            let before = r.first.as_ref().filter(|_| page > 1);
+            (page, before.map(|c| format!("&before={}", c.as_str())))
+        }
+        Towards::Next => (
+            r.page.saturating_add(1),
+            r.last.as_ref().map(|c| format!("&after={}", c.as_str())),
+        ),
+    };
+    // A cursor is `[0-9a-z.]` (checked by `SearchCursor`): nothing to escape in it.
+    format!(
+        "/ui/?q={q}&by={}&page={page}{}",
+        r.by.value(),
+        cursor.unwrap_or_default()
+    )
 }
 
 /// `/ui/`: the search form, results (if a search was made) and the log overview.

@@ -4,6 +4,7 @@
 use base64::Engine;
 use serde::Deserialize;
 use signet_log::api::{SearchIndex, SearchKey};
+use signet_log::store::{PageStart, SearchCursor};
 use signet_log::{IdPage, LogError, LogStore};
 
 use crate::Explorer;
@@ -69,15 +70,21 @@ impl SearchBy {
     }
 }
 
-/// The query string of `/ui/`: `q` (text), `by` (a [`SearchBy`] value), `page` (from 1).
+/// The query string of `/ui/`: `q` (text), `by` (a [`SearchBy`] value), `page` (from 1), and
+/// where that page starts: `after` or `before` a cursor of the log's (the "Next page" and
+/// "Previous page" links carry one), else at `(page - 1) * PAGE_SIZE`.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct SearchForm {
     /// Search text.
     pub q: Option<String>,
     /// What to search by.
     pub by: Option<String>,
-    /// Result page, from 1.
+    /// Result page, from 1 (shown; it places the page only without a cursor).
     pub page: Option<String>,
+    /// The page starts after this match (a cursor from the previous page).
+    pub after: Option<String>,
+    /// The page ends before this match (a cursor from the next page).
+    pub before: Option<String>,
 }
 
 /// A checked search: what to look for, and the text.
@@ -106,6 +113,24 @@ impl SearchForm {
             .and_then(|p| p.parse::<usize>().ok())
             .filter(|p| *p >= 1)
             .unwrap_or(1)
+    }
+
+    /// Where the page asked for starts: after or before a cursor when the form has one (a
+    /// cursor page costs only its own rows, however deep), else at its offset.
+    pub fn start(&self) -> Result<PageStart, String> {
+        let cursor = |c: &str| SearchCursor::parse(c).map_err(|e| e.to_string());
+        match (self.after.as_deref(), self.before.as_deref()) {
+            (Some(_), Some(_)) => {
+                Err("a page starts after one entry or before one, not both".into())
+            }
+            (Some(a), None) => Ok(PageStart::After(cursor(a)?)),
+            (None, Some(b)) => Ok(PageStart::Before(Some(cursor(b)?))),
+            (None, None) => Ok(PageStart::Offset(
+                (self.page() as u64)
+                    .saturating_sub(1)
+                    .saturating_mul(PAGE_SIZE as u64),
+            )),
+        }
     }
 
     /// The search asked for (`None`: no text), or why it cannot be run.
@@ -180,6 +205,10 @@ pub struct Results {
     pub page: usize,
     /// This page's hits.
     pub hits: Vec<Hit>,
+    /// The place of the page's first hit (the previous page ends before it).
+    pub first: Option<SearchCursor>,
+    /// The place of the page's last hit (the next page starts after it).
+    pub last: Option<SearchCursor>,
 }
 
 impl Results {
@@ -190,13 +219,15 @@ impl Results {
 }
 
 /// Runs `q` against the log's search index (or direct lookup for a UUID or index) and returns
-/// page `page`; an error is a message for the page. An index search reads only the page's
-/// range of the index (and counts matches up to a bound), so a page costs O([`PAGE_SIZE`])
-/// lookups however many entries match.
+/// the page numbered `page` starting at `start`; an error is a message for the page. An index
+/// search reads only the page's range of the index (and counts matches up to a bound), so a
+/// page reached by its cursor costs O([`PAGE_SIZE`]) lookups however many entries match and
+/// however deep it is.
 pub async fn run<S: LogStore>(
     log: &Explorer<'_, S>,
     q: &SearchQuery,
     page: usize,
+    start: &PageStart,
 ) -> Result<Results, String> {
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
     let found = |ids: &[String], by| Results {
@@ -206,6 +237,8 @@ pub async fn run<S: LogStore>(
         exact: true,
         page,
         hits: Vec::new(),
+        first: None,
+        last: None,
     };
     let searched = |p: IdPage, by| Results {
         by,
@@ -214,6 +247,8 @@ pub async fn run<S: LogStore>(
         exact: p.exact,
         page,
         hits: Vec::new(),
+        first: p.first,
+        last: p.last,
     };
     let (mut results, ids) = match q.by {
         SearchBy::Index => {
@@ -237,7 +272,7 @@ pub async fn run<S: LogStore>(
             }
             Err(LogError::NotFound) if q.text.len() == 64 => {
                 // A 64-hex text may be an artifact digest.
-                let mut p = index_search(log, SearchBy::Hash, &q.text, offset).await?;
+                let mut p = index_search(log, SearchBy::Hash, &q.text, start).await?;
                 let ids = std::mem::take(&mut p.ids);
                 (searched(p, SearchBy::Hash), ids)
             }
@@ -245,7 +280,7 @@ pub async fn run<S: LogStore>(
             Err(e) => return Err(e.to_string()),
         },
         by => {
-            let mut p = index_search(log, by, &q.text, offset).await?;
+            let mut p = index_search(log, by, &q.text, start).await?;
             let ids = std::mem::take(&mut p.ids);
             (searched(p, by), ids)
         }
@@ -277,7 +312,7 @@ async fn index_search<S: LogStore>(
     log: &Explorer<'_, S>,
     by: SearchBy,
     text: &str,
-    offset: usize,
+    start: &PageStart,
 ) -> Result<IdPage, String> {
     let mut q = SearchIndex::default();
     match by {
@@ -303,7 +338,7 @@ async fn index_search<S: LogStore>(
         _ => q.subject = Some(text.to_string()),
     }
     log.0
-        .search_page(&q, offset as u64, PAGE_SIZE as u64)
+        .search_page(&q, start, PAGE_SIZE as u64)
         .await
         .map_err(|e| e.to_string())
 }
@@ -332,9 +367,11 @@ mod tests {
             q: Some("  x@y  ".into()),
             by: Some("bogus".into()),
             page: Some("0".into()),
+            ..SearchForm::default()
         };
         assert_eq!(f.by(), SearchBy::Auto);
         assert_eq!(f.page(), 1);
+        assert_eq!(f.start(), Ok(PageStart::FIRST));
         assert_eq!(
             f.query(),
             Some(Ok(SearchQuery {
@@ -348,5 +385,38 @@ mod tests {
         };
         assert!(matches!(long.query(), Some(Err(_))));
         assert_eq!(SearchForm::default().query(), None);
+    }
+
+    #[test]
+    fn page_starts() {
+        let form = |page: &str, after: Option<&str>, before: Option<&str>| SearchForm {
+            page: Some(page.into()),
+            after: after.map(Into::into),
+            before: before.map(Into::into),
+            ..SearchForm::default()
+        };
+        assert_eq!(
+            form("3", None, None).start(),
+            Ok(PageStart::Offset(2 * PAGE_SIZE as u64))
+        );
+        let c = SearchCursor::parse("0.r77").unwrap();
+        assert_eq!(
+            form("3", Some("0.r77"), None).start(),
+            Ok(PageStart::After(c.clone()))
+        );
+        assert_eq!(
+            form("3", None, Some("0.r77")).start(),
+            Ok(PageStart::Before(Some(c)))
+        );
+        for (after, before) in [
+            (Some("0.r77"), Some("0.r78")),
+            (Some("<script>"), None),
+            (None, Some("")),
+        ] {
+            assert!(
+                form("2", after, before).start().is_err(),
+                "{after:?} {before:?}"
+            );
+        }
     }
 }

@@ -117,6 +117,37 @@ async fn pages_headers_weight_and_pagination() {
     order.extend(indexes(&p2));
     assert_eq!(order, (0..60).collect::<Vec<u64>>(), "{p1}");
     assert!(p2.contains("Page 2"));
+    // The links carry cursors: "Next page" from page 1 is page 2, and "Previous page" from
+    // there is page 1 again (linked by number).
+    let link = |html: &str, rel: &str| -> String {
+        html.split(&format!(r#"rel="{rel}" href=""#))
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+    };
+    let next = link(&p1, "next");
+    assert!(next.contains("&page=2&after="), "{next}");
+    let (_, _, p2_by_link) = get(&app, &next).await;
+    assert_eq!(hits(&p2_by_link), hits(&p2));
+    assert!(!p2_by_link.contains(r#"rel="next""#));
+    let prev = link(&p2_by_link, "prev");
+    assert!(prev.ends_with("&page=1"), "{prev}");
+    let (_, _, p1_again) = get(&app, &prev).await;
+    assert_eq!(hits(&p1_again), hits(&p1));
+    // A cursor the log did not make, or a hostile one, is refused with a reason, not echoed.
+    for bad in ["0.r999999999999999999999", "9.r1", "%3Cscript%3E"] {
+        let (status, _, page) = get(&app, &format!("/ui/?q={q}&by=key&page=2&after={bad}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("not a search page cursor of this log"),
+            "{bad}: {page}"
+        );
+        assert!(!page.contains("<script>"));
+        assert_eq!(count(&page, r#"class="hit""#), 0);
+    }
     // Past the end: no hits, and the page says so.
     let (_, _, p9) = get(&app, &format!("/ui/?q={q}&by=key&page=9")).await;
     assert_eq!(count(&p9, r#"class="hit""#), 0);

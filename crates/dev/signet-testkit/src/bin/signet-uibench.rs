@@ -134,6 +134,16 @@ fn row(what: &str, mut times: Vec<Duration>) {
     );
 }
 
+/// The target of a page's `rel="next"` link.
+fn next_link(html: &str) -> Option<String> {
+    let href = html
+        .split(r#"rel="next" href=""#)
+        .nth(1)?
+        .split('"')
+        .next()?;
+    Some(href.replace("&amp;", "&"))
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let arg = |i: usize, d: usize| -> Result<usize> {
@@ -189,15 +199,35 @@ async fn main() -> Result<()> {
     row("entry page (random entry)", times);
     let few = requests.div_ceil(10).max(1);
     let last_page = email_entries.div_ceil(signet_ui::PAGE_SIZE).max(1);
-    for (page, what) in [(1, "page 1"), (last_page, "last page")] {
+    let by_page = |page: usize| format!("/ui/?q=bench%40signet.test&by=email&page={page}");
+    // The last page as a reader reaches it: the "Next page" link of the page before it, which
+    // carries the cursor of that page's last hit (fetched once, untimed, by its offset).
+    let by_link = if last_page > 1 {
+        let (_, before_last) = time_body(&app, &by_page(last_page - 1)).await?;
+        Some(next_link(&before_last).context("the page before the last has no next link")?)
+    } else {
+        None
+    };
+    let mut pages = vec![
+        (1, by_page(1), "page 1".to_string()),
+        (
+            last_page,
+            by_page(last_page),
+            format!("last page {last_page}, by offset"),
+        ),
+    ];
+    if let Some(link) = by_link {
+        pages.push((
+            last_page,
+            link,
+            format!("last page {last_page}, by its Next link"),
+        ));
+    }
+    for (page, uri, what) in pages {
         let mut times = Vec::with_capacity(few);
         let mut html = String::new();
         for _ in 0..few {
-            let (t, body) = time_body(
-                &app,
-                &format!("/ui/?q=bench%40signet.test&by=email&page={page}"),
-            )
-            .await?;
+            let (t, body) = time_body(&app, &uri).await?;
             times.push(t);
             html = body;
         }
@@ -205,9 +235,9 @@ async fn main() -> Result<()> {
         let want = email_entries
             .saturating_sub((page - 1) * signet_ui::PAGE_SIZE)
             .min(signet_ui::PAGE_SIZE);
-        anyhow::ensure!(hits == want, "page {page}: {hits} hits, {want} expected");
+        anyhow::ensure!(hits == want, "{uri}: {hits} hits, {want} expected");
         row(
-            &format!("search by email ({email_entries} hits, {what}: {page}, 50 a page)"),
+            &format!("search by email ({email_entries} hits, 50 a page): {what}"),
             times,
         );
     }
