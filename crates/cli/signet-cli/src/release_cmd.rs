@@ -808,12 +808,20 @@ async fn fetch_release(
     // A full client even for an http:// release: its files may be redirected to https.
     let http = http::client(&opts)?;
     let received = Arc::new(AtomicU64::new(0));
+    // Set at the first failure: the other downloads stop at their next network wait, never
+    // in the middle of a file-system call (which would go on after them, in a directory the
+    // caller may be removing).
+    let stop = tokio_util::sync::CancellationToken::new();
     let get = |rel: String, kind: Download| {
         let (http, opts, received) = (http.clone(), opts.clone(), received.clone());
         let (url, base) = (format!("{base}/{rel}"), base.to_string());
         let path = dir.join(&rel);
+        let stop = stop.clone();
         async move {
-            let resp = http::send(http.get(&url), &url, &opts).await?;
+            let resp = tokio::select! {
+                r = http::send(http.get(&url), &url, &opts) => r?,
+                () = stop.cancelled() => bail!("download of {url} stopped"),
+            };
             if resp.status().as_u16() == 404 {
                 return Ok(false);
             }
@@ -825,7 +833,10 @@ async fn fetch_release(
                 tokio::fs::create_dir_all(parent).await?;
             }
             let mut f = tokio::fs::File::create(&path).await?;
-            while let Some(chunk) = body.chunk().await? {
+            while let Some(chunk) = tokio::select! {
+                c = body.chunk() => c?,
+                () = stop.cancelled() => bail!("download of {url} stopped"),
+            } {
                 let chunk = chunk.as_ref();
                 let n = u64::try_from(chunk.len())?;
                 if received.fetch_add(n, Ordering::Relaxed).saturating_add(n) > max_total {
@@ -872,24 +883,37 @@ async fn fetch_release(
         }
     }
     pb.start("download", names.len() as u64);
-    let sem = Arc::new(tokio::sync::Semaphore::new(16));
+    // 16 at a time; after a failure no new one starts, and every running one is waited for
+    // (stopped, not aborted), so nothing writes into `dir` once this returns.
     let mut set = tokio::task::JoinSet::new();
-    for (n, kind) in names {
-        RelPath::new(n.as_str())?;
-        let permit = sem.clone().acquire_owned().await?;
-        let fut = get(n, kind);
-        set.spawn(async move {
-            let r = fut.await;
-            drop(permit);
-            r
-        });
-    }
-    while let Some(r) = set.join_next().await {
-        r??;
-        pb.inc();
+    let mut names = names.into_iter();
+    let mut failed: Option<anyhow::Error> = None;
+    let mut fail = |e: anyhow::Error| {
+        stop.cancel();
+        failed.get_or_insert(e);
+    };
+    loop {
+        while set.len() < 16 && !stop.is_cancelled() {
+            let Some((n, kind)) = names.next() else {
+                break;
+            };
+            match RelPath::new(n.as_str()) {
+                Ok(_) => {
+                    set.spawn(get(n, kind));
+                }
+                Err(e) => fail(e.into()),
+            }
+        }
+        let Some(r) = set.join_next().await else {
+            break;
+        };
+        match r.map_err(anyhow::Error::from).and_then(|r| r) {
+            Ok(_) => pb.inc(),
+            Err(e) => fail(e),
+        }
     }
     pb.finish();
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
 /// `signet serve-release` flags.
@@ -1061,6 +1085,14 @@ impl ReleasePage {
     /// the page); a release at a URL is downloaded first, into a temporary directory removed
     /// afterwards.
     async fn verify(self: Arc<Self>) -> Result<signet_ui::release::ReleaseView, String> {
+        // A task of its own: a request dropped midway (the browser went away) does not cancel
+        // a download, which would leave its directory behind.
+        tokio::spawn(self.verify_now())
+            .await
+            .map_err(|_| "verification stopped".to_string())?
+    }
+
+    async fn verify_now(self: Arc<Self>) -> Result<signet_ui::release::ReleaseView, String> {
         let _turn = self.one_at_a_time.lock().await;
         let (dir, download) = match &self.source {
             Source::Dir(root) => (root.to_path_buf(), None),

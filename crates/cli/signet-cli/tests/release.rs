@@ -1476,6 +1476,7 @@ fn serve_release_of_a_url() {
             assert_eq!(status, 500, "{html}");
             assert!(html.contains("The release could not be verified"), "{html}");
             assert!(html.contains(says), "{says}: {html}");
+            assert!(!html.contains("served below this address"), "{html}");
         }
         no_downloads_left();
     }

@@ -227,11 +227,17 @@ where
         .layer(axum::middleware::map_response(crate::security_headers))
 }
 
+/// The error page: said the same way for a directory and for a URL.
+const RELEASE_ERROR: Chrome = Chrome {
+    footer: "Verified by this signet serve-release when the page was loaded, with the checks of signet verify-release (the same code).",
+    ..RELEASE
+};
+
 fn error(message: &str) -> Response {
     crate::html(
         StatusCode::INTERNAL_SERVER_ERROR,
         layout_for(
-            &RELEASE,
+            &RELEASE_ERROR,
             "Release not verified",
             html! {
                 h1 { "Release not verified" }
@@ -400,6 +406,7 @@ mod tests {
         let text = body(r).await;
         assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt; unreadable"));
         assert!(!text.contains("<script"));
+        assert!(!text.contains("served below"));
         assert_eq!(loads.load(Ordering::SeqCst), 3);
         let r = app.oneshot(get("/ui/static/style.css")).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
