@@ -575,10 +575,8 @@ pub struct VerifyReleaseArgs {
     /// (SIGBUS, non-zero exit), so use this on shared file systems where that can happen.
     #[arg(long)]
     no_mmap: bool,
-    /// Most data a URL target may download, in MiB, all files together (each metadata file,
-    /// bundle, `.sig` and `.cert` also has its own, smaller limit).
-    #[arg(long, default_value_t = DEFAULT_MAX_DOWNLOAD_MIB, value_parser = clap::value_parser!(u64).range(1..=MAX_DOWNLOAD_MIB))]
-    max_download_mib: u64,
+    #[command(flatten)]
+    download: DownloadArgs,
     /// A container image of the release to verify too (repeatable; every line of the
     /// release's `images.txt` is verified as well), in parallel with the files.
     #[arg(long = "image", value_name = "IMAGE")]
@@ -589,6 +587,35 @@ pub struct VerifyReleaseArgs {
     trust: TrustArgs,
     #[command(flatten)]
     policy: ProvenancePolicyArgs,
+}
+
+/// How much a release given as a URL may download (`verify-release`, `serve-release`).
+#[derive(Args, Debug)]
+pub struct DownloadArgs {
+    /// Most data a URL target may download, in MiB, all files together (each metadata file,
+    /// bundle, `.sig` and `.cert` also has its own, smaller limit).
+    #[arg(long, default_value_t = DEFAULT_MAX_DOWNLOAD_MIB, value_parser = clap::value_parser!(u64).range(1..=MAX_DOWNLOAD_MIB))]
+    max_download_mib: u64,
+}
+
+impl DownloadArgs {
+    fn max_bytes(&self) -> u64 {
+        self.max_download_mib << 20
+    }
+}
+
+/// The release URL `target` names, when it is one (`http://…` or `https://…`), not a
+/// directory.
+fn release_url(target: &str) -> Option<&str> {
+    (target.starts_with("http://") || target.starts_with("https://")).then_some(target)
+}
+
+/// A fresh temporary directory for a downloaded release, removed when dropped.
+fn download_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("signet-release-")
+        .tempdir()
+        .context("cannot create a temporary directory for the download")
 }
 
 /// What a release's (or an image's) SLSA provenance must say, as slsa-verifier checks it.
@@ -632,22 +659,18 @@ pub fn verify_release(args: VerifyReleaseArgs) -> Result<()> {
     }
     // A downloaded release lives in a temporary directory removed on every way out (the guard
     // exists before the first byte is written).
-    let (dir, _download) =
-        if args.target.starts_with("http://") || args.target.starts_with("https://") {
-            let tmp = tempfile::Builder::new()
-                .prefix("signet-release-")
-                .tempdir()
-                .context("cannot create a temporary directory for the download")?;
-            download_release(
-                &args.target,
-                tmp.path(),
-                args.max_download_mib << 20,
-                args.trust.output,
-            )?;
-            (tmp.path().to_path_buf(), Some(tmp))
-        } else {
-            (PathBuf::from(&args.target), None)
-        };
+    let (dir, _download) = if let Some(url) = release_url(&args.target) {
+        let tmp = download_dir()?;
+        download_release(
+            url,
+            tmp.path(),
+            args.download.max_bytes(),
+            args.trust.output,
+        )?;
+        (tmp.path().to_path_buf(), Some(tmp))
+    } else {
+        (PathBuf::from(&args.target), None)
+    };
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
@@ -748,20 +771,35 @@ enum Download {
     Artifact,
 }
 
-/// Downloads a release served over HTTP: SHA256SUMS says which files there are; each file
-/// comes with its bundle, plus the metadata files. Every file is limited by its kind
-/// ([`download_limit`]) and all of them together by `max_total` bytes.
+/// [`fetch_release`] on a runtime of its own, with a progress bar for `output`.
 fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(fetch_release(
+        base,
+        dir,
+        max_total,
+        &Bar::new(output, false),
+    ))
+}
+
+/// Downloads a release served over HTTP into `dir`: SHA256SUMS says which files there are;
+/// each file comes with its bundle, plus the metadata files. Every file is limited by its kind
+/// ([`download_limit`]) and all of them together by `max_total` bytes.
+async fn fetch_release(
+    base: &str,
+    dir: &Path,
+    max_total: u64,
+    pb: &(dyn Progress + Sync),
+) -> Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use signet_client::http::{self, HttpOptions, LimitedBody};
     use tokio::io::AsyncWriteExt;
 
     let base = base.trim_end_matches('/');
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     let base_opts = crate::net::options()?;
     let opts = Arc::new(HttpOptions {
         timeout: base_opts.timeout.max(http::DOWNLOAD_TIMEOUT),
@@ -770,98 +808,120 @@ fn download_release(base: &str, dir: &Path, max_total: u64, output: Output) -> R
     // A full client even for an http:// release: its files may be redirected to https.
     let http = http::client(&opts)?;
     let received = Arc::new(AtomicU64::new(0));
-    rt.block_on(async {
-        let get = |rel: String, kind: Download| {
-            let (http, opts, received) = (http.clone(), opts.clone(), received.clone());
-            let (url, base) = (format!("{base}/{rel}"), base.to_string());
-            let path = dir.join(&rel);
-            async move {
-                let resp = http::send(http.get(&url), &url, &opts).await?;
-                if resp.status().as_u16() == 404 {
-                    return Ok(false);
-                }
-                if !resp.status().is_success() {
-                    bail!("{url} answered {}", resp.status());
-                }
-                let mut body =
-                    LimitedBody::new(resp, &url, download_limit(kind, max_total), &opts)?;
-                if let Some(parent) = path.parent() {
-                    tokio::fs::create_dir_all(parent).await?;
-                }
-                let mut f = tokio::fs::File::create(&path).await?;
-                while let Some(chunk) = body.chunk().await? {
-                    let chunk = chunk.as_ref();
-                    let n = u64::try_from(chunk.len())?;
-                    if received.fetch_add(n, Ordering::Relaxed).saturating_add(n) > max_total {
-                        bail!(
-                            "the release at {base} is larger than the download limit of \
-                             {} MiB (--max-download-mib)",
-                            max_total >> 20
-                        );
-                    }
-                    f.write_all(chunk).await?;
-                }
-                f.flush().await?;
-                anyhow::Ok(true)
-            }
-        };
-        if !get(signet_release::MANIFEST.to_string(), Download::Manifest).await? {
-            bail!("{base}/{} not found", signet_release::MANIFEST);
-        }
-        let listed = manifest::parse(&read_capped(
-            &dir.join(signet_release::MANIFEST),
-            crate::input::SHA256SUMS,
-        )?)?;
-        let mut names: Vec<(String, Download)> = Vec::new();
-        for p in listed.paths() {
-            names.push((format!("{p}{BUNDLE_SUFFIX}"), Download::Bundle));
-            names.push((format!("{p}.sig"), Download::Material));
-            names.push((format!("{p}.cert"), Download::Material));
-            names.push((p, Download::Artifact));
-        }
-        // SHA256SUMS itself is already here; every metadata file comes with its bundle.
-        for m in RELEASE_METADATA {
-            let kind = if m == signet_release::PROVENANCE {
-                Download::Provenance
-            } else {
-                Download::Sbom
+    // Set at the first failure: the other downloads stop at their next network wait, never
+    // in the middle of a file-system call (which would go on after them, in a directory the
+    // caller may be removing).
+    let stop = tokio_util::sync::CancellationToken::new();
+    let get = |rel: String, kind: Download| {
+        let (http, opts, received) = (http.clone(), opts.clone(), received.clone());
+        let (url, base) = (format!("{base}/{rel}"), base.to_string());
+        let path = dir.join(&rel);
+        let stop = stop.clone();
+        async move {
+            let resp = tokio::select! {
+                r = http::send(http.get(&url), &url, &opts) => r?,
+                () = stop.cancelled() => bail!("download of {url} stopped"),
             };
-            if m != signet_release::MANIFEST {
-                names.push((m.to_string(), kind));
+            if resp.status().as_u16() == 404 {
+                return Ok(false);
             }
-            names.push((format!("{m}{BUNDLE_SUFFIX}"), Download::Bundle));
-            if SIGNED_METADATA.contains(&m) {
-                names.push((format!("{m}.sig"), Download::Material));
-                names.push((format!("{m}.cert"), Download::Material));
+            if !resp.status().is_success() {
+                bail!("{url} answered {}", resp.status());
+            }
+            let mut body = LimitedBody::new(resp, &url, download_limit(kind, max_total), &opts)?;
+            if let Some(parent) = path.parent() {
+                tokio::fs::create_dir_all(parent).await?;
+            }
+            let mut f = tokio::fs::File::create(&path).await?;
+            while let Some(chunk) = tokio::select! {
+                c = body.chunk() => c?,
+                () = stop.cancelled() => bail!("download of {url} stopped"),
+            } {
+                let chunk = chunk.as_ref();
+                let n = u64::try_from(chunk.len())?;
+                if received.fetch_add(n, Ordering::Relaxed).saturating_add(n) > max_total {
+                    bail!(
+                        "the release at {base} is larger than the download limit of \
+                         {} MiB (--max-download-mib)",
+                        max_total >> 20
+                    );
+                }
+                f.write_all(chunk).await?;
+            }
+            f.flush().await?;
+            anyhow::Ok(true)
+        }
+    };
+    if !get(signet_release::MANIFEST.to_string(), Download::Manifest).await? {
+        bail!("{base}/{} not found", signet_release::MANIFEST);
+    }
+    let listed = manifest::parse(&read_capped(
+        &dir.join(signet_release::MANIFEST),
+        crate::input::SHA256SUMS,
+    )?)?;
+    let mut names: Vec<(String, Download)> = Vec::new();
+    for p in listed.paths() {
+        names.push((format!("{p}{BUNDLE_SUFFIX}"), Download::Bundle));
+        names.push((format!("{p}.sig"), Download::Material));
+        names.push((format!("{p}.cert"), Download::Material));
+        names.push((p, Download::Artifact));
+    }
+    // SHA256SUMS itself is already here; every metadata file comes with its bundle.
+    for m in RELEASE_METADATA {
+        let kind = if m == signet_release::PROVENANCE {
+            Download::Provenance
+        } else {
+            Download::Sbom
+        };
+        if m != signet_release::MANIFEST {
+            names.push((m.to_string(), kind));
+        }
+        names.push((format!("{m}{BUNDLE_SUFFIX}"), Download::Bundle));
+        if SIGNED_METADATA.contains(&m) {
+            names.push((format!("{m}.sig"), Download::Material));
+            names.push((format!("{m}.cert"), Download::Material));
+        }
+    }
+    pb.start("download", names.len() as u64);
+    // 16 at a time; after a failure no new one starts, and every running one is waited for
+    // (stopped, not aborted), so nothing writes into `dir` once this returns.
+    let mut set = tokio::task::JoinSet::new();
+    let mut names = names.into_iter();
+    let mut failed: Option<anyhow::Error> = None;
+    let mut fail = |e: anyhow::Error| {
+        stop.cancel();
+        failed.get_or_insert(e);
+    };
+    loop {
+        while set.len() < 16 && !stop.is_cancelled() {
+            let Some((n, kind)) = names.next() else {
+                break;
+            };
+            match RelPath::new(n.as_str()) {
+                Ok(_) => {
+                    set.spawn(get(n, kind));
+                }
+                Err(e) => fail(e.into()),
             }
         }
-        let pb = Bar::new(output, false);
-        pb.start("download", names.len() as u64);
-        let sem = Arc::new(tokio::sync::Semaphore::new(16));
-        let mut set = tokio::task::JoinSet::new();
-        for (n, kind) in names {
-            RelPath::new(n.as_str())?;
-            let permit = sem.clone().acquire_owned().await?;
-            let fut = get(n, kind);
-            set.spawn(async move {
-                let r = fut.await;
-                drop(permit);
-                r
-            });
+        let Some(r) = set.join_next().await else {
+            break;
+        };
+        match r.map_err(anyhow::Error::from).and_then(|r| r) {
+            Ok(_) => pb.inc(),
+            Err(e) => fail(e),
         }
-        while let Some(r) = set.join_next().await {
-            r??;
-            pb.inc();
-        }
-        pb.finish();
-        anyhow::Ok(())
-    })
+    }
+    pb.finish();
+    failed.map_or(Ok(()), Err)
 }
 
 /// `signet serve-release` flags.
 #[derive(Args, Debug)]
 pub struct ServeReleaseArgs {
-    /// The release directory.
+    /// The release directory, or the http(s) URL a release is served at (downloaded and
+    /// verified at each page load; nothing is served but the page).
+    #[arg(value_name = "DIR|URL")]
     dir: PathBuf,
     /// Listen address (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -874,6 +934,8 @@ pub struct ServeReleaseArgs {
     /// Never use the network to find the trusted root (as `verify-release --offline`).
     #[arg(long)]
     offline: bool,
+    #[command(flatten)]
+    download: DownloadArgs,
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
@@ -908,12 +970,28 @@ fn required(args: &ServeReleaseArgs) -> Vec<(String, String)> {
 /// inside the directory is followed; one that leaves it is refused (403), as are directories
 /// and special files (404) and paths that are not release paths (`..`, absolute, …: 400).
 /// Errors are JSON.
+///
+/// A release URL (as `verify-release` takes) is served as its page only: each load downloads
+/// the release as `verify-release` does ([`fetch_release`], `--max-download-mib`) into a fresh
+/// temporary directory and verifies that; a failed download is the page's error. There are
+/// no files to serve, so `--files-only` is refused.
 pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
-    let root = Arc::new(
-        args.dir
-            .canonicalize()
-            .with_context(|| format!("release directory {}", args.dir.display()))?,
-    );
+    let url = args.dir.to_str().and_then(release_url).map(str::to_string);
+    let source = match &url {
+        Some(url) if args.files_only => bail!(
+            "--files-only serves the files of a release directory; {url} is a URL, with no \
+             files here to serve (serve the page of the release at a URL without --files-only)"
+        ),
+        Some(url) => Source::Url {
+            url: url.clone(),
+            max_bytes: args.download.max_bytes(),
+        },
+        None => {
+            Source::Dir(Arc::new(args.dir.canonicalize().with_context(|| {
+                format!("release directory {}", args.dir.display())
+            })?))
+        }
+    };
     let page = if args.files_only {
         None
     } else {
@@ -926,12 +1004,15 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
         let trusted = crate::verify_cmd::root_of(&args.trust)?;
         // Fails now, not at the first page load, on an unusable root.
         Verifier::new(&trusted).context("unusable trusted root")?;
-        let name = root.file_name().map_or_else(
-            || root.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let name = match &source {
+            Source::Url { url, .. } => url.clone(),
+            Source::Dir(root) => root.file_name().map_or_else(
+                || root.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        };
         Some(Arc::new(ReleasePage {
-            dir: root.to_path_buf(),
+            source: source.clone(),
             name,
             expected: required(&args),
             identity,
@@ -944,12 +1025,21 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let files = axum::Router::new().route(
-            "/{*path}",
-            axum::routing::get(move |axum::extract::Path(p): axum::extract::Path<String>| {
-                serve_release_file(root.clone(), p)
-            }),
-        );
+        // A URL release has no files here: no file route (404).
+        let files = match &source {
+            Source::Dir(root) => {
+                let root = root.clone();
+                axum::Router::new().route(
+                    "/{*path}",
+                    axum::routing::get(
+                        move |axum::extract::Path(p): axum::extract::Path<String>| {
+                            serve_release_file(root.clone(), p)
+                        },
+                    ),
+                )
+            }
+            Source::Url { .. } => axum::Router::new(),
+        };
         let app = match page {
             None => files,
             Some(page) => signet_ui::release::release_router(move || {
@@ -960,19 +1050,28 @@ pub fn serve_release(args: ServeReleaseArgs) -> Result<()> {
         };
         let transport = args.limits.transport(args.addr)?;
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
-        println!(
-            "serving {} on {}://{}",
-            args.dir.display(),
-            transport.scheme(),
-            listener.local_addr()?
-        );
+        let at = format!("{}://{}", transport.scheme(), listener.local_addr()?);
+        match &source {
+            Source::Dir(_) => println!("serving {} on {at}", args.dir.display()),
+            // The address first: it is the first URL of the line.
+            Source::Url { url, .. } => println!("serving on {at} the release page of {url}"),
+        }
         Ok(transport.serve(listener, app).await?)
     })
 }
 
+/// Where `serve-release` finds the release.
+#[derive(Clone, Debug)]
+enum Source {
+    /// A directory (canonical).
+    Dir(Arc<PathBuf>),
+    /// An http(s) URL, downloaded at each page load, at most `max_bytes` in all.
+    Url { url: String, max_bytes: u64 },
+}
+
 /// What the release page verifies, and how.
 struct ReleasePage {
-    dir: PathBuf,
+    source: Source,
     name: String,
     expected: Vec<(String, String)>,
     identity: signet_verify::Identity,
@@ -983,14 +1082,35 @@ struct ReleasePage {
 
 impl ReleasePage {
     /// Verifies the release now, as `verify-release` does (its files; images are not part of
-    /// the page).
+    /// the page); a release at a URL is downloaded first, into a temporary directory removed
+    /// afterwards.
     async fn verify(self: Arc<Self>) -> Result<signet_ui::release::ReleaseView, String> {
+        // A task of its own: a request dropped midway (the browser went away) does not cancel
+        // a download, which would leave its directory behind.
+        tokio::spawn(self.verify_now())
+            .await
+            .map_err(|_| "verification stopped".to_string())?
+    }
+
+    async fn verify_now(self: Arc<Self>) -> Result<signet_ui::release::ReleaseView, String> {
         let _turn = self.one_at_a_time.lock().await;
+        let (dir, download) = match &self.source {
+            Source::Dir(root) => (root.to_path_buf(), None),
+            Source::Url { url, max_bytes } => {
+                let tmp = download_dir().map_err(|e| crate::one_line(&e))?;
+                fetch_release(url, tmp.path(), *max_bytes, &signet_release::NoProgress)
+                    .await
+                    .map_err(|e| format!("cannot download the release: {}", crate::one_line(&e)))?;
+                (tmp.path().to_path_buf(), Some(tmp))
+            }
+        };
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
+            // Removed when verification is over, whatever its outcome.
+            let _download = download;
             let verifier = Verifier::new(&this.trusted).map_err(|e| e.to_string())?;
             let report = signet_release::verify::verify_release(
-                &this.dir,
+                &dir,
                 &verifier,
                 &this.identity,
                 &this.policy,
@@ -1004,6 +1124,7 @@ impl ReleasePage {
                 name: this.name.clone(),
                 expected: this.expected.clone(),
                 report,
+                files_here: matches!(this.source, Source::Dir(_)),
             })
         })
         .await

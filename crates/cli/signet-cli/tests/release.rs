@@ -1295,3 +1295,212 @@ fn a_git_checkout_is_the_provenance_source_but_never_a_local_path() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].2.contains("built from source none"), "{rows:?}");
 }
+
+/// `GET url`: the status and the body.
+fn http_get(url: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::get(url).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
+/// The release page's file table: `(path, status)` per row.
+fn page_rows(html: &str) -> Vec<(String, String)> {
+    html.split("<tr data-status=\"")
+        .skip(1)
+        .map(|row| {
+            let status = row.split('"').next().unwrap();
+            let path = row.split_once("<code>").unwrap().1;
+            let path = path.split_once("</code>").unwrap().0;
+            (path.to_string(), status.to_string())
+        })
+        .collect()
+}
+
+/// The rows of a `verify-release --output json` report: `(path, status)` each.
+fn all_rows(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("path"), s("status"))
+        })
+        .collect()
+}
+
+/// `serve-release URL`: the page of a release another server serves (here `serve-release
+/// --files-only`), downloaded and verified at each load with verify-release's code, so its
+/// rows are verify-release's; a tampered upstream file shows at the next load; a release that
+/// cannot be downloaded (no SHA256SUMS, over `--max-download-mib`, nothing listening) is an
+/// error page and the server keeps answering; the downloads are removed; `--files-only` with a
+/// URL is refused.
+#[test]
+fn serve_release_of_a_url() {
+    let (tmp, server, data, rel) = release_fixture(&["--files", "4", "--size-mib", "2"]);
+    let rel_s = rel.to_str().unwrap();
+    sign_release(&data, rel_s, &token(&data, "rm@example.com"));
+    let issuer = format!("{}/oidc", server.url);
+    let files = Proc::start_in(
+        &[
+            "serve-release",
+            rel_s,
+            "--files-only",
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        &data,
+    );
+    let (status, sums) = http_get(&format!("{}/SHA256SUMS", files.url));
+    assert_eq!(status, 200);
+    assert_eq!(
+        sums,
+        std::fs::read_to_string(rel.join("SHA256SUMS")).unwrap()
+    );
+
+    // Every download goes to a temporary directory under this one, removed after the load.
+    let downloads = tmp.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let no_config = data.join("no-config");
+    let page_of = |url: &str, extra: &[&str]| {
+        let mut args = vec![
+            "serve-release",
+            url,
+            "--addr",
+            "127.0.0.1:0",
+            "--certificate-identity",
+            "rm@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--offline",
+        ];
+        args.extend_from_slice(extra);
+        Proc::start(
+            &args,
+            &[
+                ("SIGNET_DATA_DIR", data.as_os_str()),
+                ("XDG_CONFIG_HOME", no_config.as_os_str()),
+                ("TMPDIR", downloads.as_os_str()),
+            ],
+        )
+    };
+    let no_downloads_left = || {
+        let left: Vec<_> = std::fs::read_dir(&downloads).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    };
+
+    let page = page_of(&files.url, &[]);
+    let want = json(&verify_release(&data, &files.url, &issuer, &["--offline"]));
+    assert_eq!(want["verified"], true, "{want}");
+    let want = all_rows(&want);
+    assert_eq!(want.len(), 9, "{want:?}"); // 4 artifacts, SHA256SUMS, 3 SBOMs, provenance
+    for path in ["/", "/ui/release"] {
+        let (status, html) = http_get(&format!("{}{path}", page.url));
+        assert_eq!(status, 200, "{html}");
+        assert_eq!(page_rows(&html), want);
+        assert!(
+            html.contains(&format!("<h1>Release {}</h1>", files.url)),
+            "{html}"
+        );
+        assert!(html.contains(&format!(
+            "<p id=\"verdict\" role=\"status\" class=\"ok\">All {} files verified</p>",
+            want.len()
+        )));
+        assert!(html.contains("The files are served at the release's URL."));
+        assert!(html.contains("rm@example.com"));
+    }
+    no_downloads_left();
+    // No files here: the file route of a directory does not exist.
+    let (status, _) = http_get(&format!("{}/SHA256SUMS", page.url));
+    assert_eq!(status, 404);
+
+    // One changed byte upstream: the next load says TAMPERED, as verify-release of the URL.
+    let artifact = &want
+        .iter()
+        .find(|(p, _)| !p.starts_with("SHA256SUMS") && !p.starts_with("release."))
+        .unwrap()
+        .0;
+    let mut bytes = std::fs::read(rel.join(artifact)).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(rel.join(artifact), bytes).unwrap();
+    let (status, html) = http_get(&format!("{}/", page.url));
+    assert_eq!(status, 200, "{html}");
+    let rows = page_rows(&html);
+    // The artifact, and the SBOMs and provenance that name its old digest.
+    let bad: Vec<_> = rows.iter().filter(|(_, s)| s != "OK").collect();
+    assert!(
+        bad.contains(&&(artifact.clone(), "TAMPERED".to_string())),
+        "{bad:?}"
+    );
+    assert!(
+        bad.iter()
+            .all(|(p, s)| p == artifact || (p.starts_with("release.") && s == "FAILED")),
+        "{bad:?}"
+    );
+    let o = verify_release(&data, &files.url, &issuer, &["--offline"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(rows, all_rows(&json(&o)));
+    assert!(html.contains(&format!(
+        "class=\"bad\">{} problems in {} files: release NOT verified</p>",
+        bad.len(),
+        rows.len()
+    )));
+    no_downloads_left();
+
+    // Releases that cannot be downloaded: an error page, and the server keeps answering.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let missing = format!("{}/no-such-release/", files.url);
+    for (url, extra, says) in [
+        (
+            missing.as_str(),
+            &[][..],
+            "no-such-release/SHA256SUMS not found",
+        ),
+        (
+            files.url.as_str(),
+            &["--max-download-mib", "1"][..],
+            "larger than the download limit of 1 MiB",
+        ),
+        (closed_url.as_str(), &[][..], "cannot download the release"),
+    ] {
+        let failing = page_of(url, extra);
+        for _ in 0..2 {
+            let (status, html) = http_get(&format!("{}/", failing.url));
+            assert_eq!(status, 500, "{html}");
+            assert!(html.contains("The release could not be verified"), "{html}");
+            assert!(html.contains(says), "{says}: {html}");
+            assert!(!html.contains("served below this address"), "{html}");
+        }
+        no_downloads_left();
+    }
+    // The first server still verifies its release.
+    let (status, html) = http_get(&format!("{}/", page.url));
+    assert_eq!(status, 200);
+    assert_eq!(page_rows(&html), rows);
+
+    // --files-only has nothing to serve for a URL.
+    let o = signet(
+        &data,
+        &[
+            "serve-release",
+            &files.url,
+            "--files-only",
+            "--addr",
+            "127.0.0.1:0",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--files-only") && err.contains("is a URL"),
+        "{err}"
+    );
+}

@@ -13,6 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -33,7 +34,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const VERIFIED: &str = "Inclusion verified in your browser";
 const NOT_VERIFIED: &str = "Inclusion NOT verified";
 
-/// chromedriver on a free loopback port, killed when dropped.
+/// chromedriver on a free loopback port, in a process group of its own with the Chromium it
+/// starts: the whole group is killed when dropped, also when a test panics.
 struct Driver {
     child: Child,
     url: String,
@@ -54,6 +56,8 @@ impl Driver {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own group (its id is chromedriver's): Chromium and its helpers inherit it.
+            .process_group(0)
             .spawn()
             .unwrap();
         Self {
@@ -65,7 +69,16 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGKILL to every process of the group: chromedriver, Chromium and its helpers.
+        let group = format!("-{}", self.child.id());
+        let killed = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !killed.is_ok_and(|s| s.success()) {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }

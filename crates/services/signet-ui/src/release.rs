@@ -25,6 +25,9 @@ pub struct ReleaseView {
     pub expected: Vec<(String, String)>,
     /// What verification found.
     pub report: ReleaseReport,
+    /// Whether the release's files are served below the page's address (a directory), or
+    /// not (a release downloaded from the URL `name` for this load).
+    pub files_here: bool,
 }
 
 const RELEASE: Chrome = Chrome {
@@ -33,6 +36,12 @@ const RELEASE: Chrome = Chrome {
     script: false,
     footer: "Verified by this signet serve-release when the page was loaded, with the checks of signet verify-release (the same code). The files are served below this address.",
     wide: true,
+};
+
+/// The page of a release downloaded from its URL: its files are there, not here.
+const RELEASE_AT_URL: Chrome = Chrome {
+    footer: "Downloaded and verified by this signet serve-release when the page was loaded, with the checks of signet verify-release (the same code). The files are served at the release's URL.",
+    ..RELEASE
 };
 
 /// The verdict line: `All N files verified` or `K problem(s) in N files: NOT verified`.
@@ -168,7 +177,11 @@ fn provenance(report: &ReleaseReport) -> Markup {
 pub fn page(v: &ReleaseView) -> Markup {
     let ok = v.report.problems() == 0;
     layout_for(
-        &RELEASE,
+        if v.files_here {
+            &RELEASE
+        } else {
+            &RELEASE_AT_URL
+        },
         &format!("Release {}", v.name),
         html! {
             h1 { "Release " (v.name) }
@@ -214,11 +227,17 @@ where
         .layer(axum::middleware::map_response(crate::security_headers))
 }
 
+/// The error page: said the same way for a directory and for a URL.
+const RELEASE_ERROR: Chrome = Chrome {
+    footer: "Verified by this signet serve-release when the page was loaded, with the checks of signet verify-release (the same code).",
+    ..RELEASE
+};
+
 fn error(message: &str) -> Response {
     crate::html(
         StatusCode::INTERNAL_SERVER_ERROR,
         layout_for(
-            &RELEASE,
+            &RELEASE_ERROR,
             "Release not verified",
             html! {
                 h1 { "Release not verified" }
@@ -281,6 +300,7 @@ mod tests {
                     subjects: 2,
                 }),
             },
+            files_here: true,
         }
     }
 
@@ -308,6 +328,18 @@ mod tests {
         ));
         assert_eq!(html.matches("class=\"entry\"").count(), 1);
         assert!(html.contains("1 problem in 2 files: release NOT verified"));
+        assert!(html.contains("The files are served below this address."));
+    }
+
+    #[test]
+    fn a_release_from_a_url_says_where_its_files_are() {
+        let mut v = hostile();
+        v.name = "https://example.org/releases/v1.2.3/?a=<b>".into();
+        v.files_here = false;
+        let html = page(&v).into_string();
+        assert!(html.contains("<h1>Release https://example.org/releases/v1.2.3/?a=&lt;b&gt;</h1>"));
+        assert!(html.contains("The files are served at the release's URL."));
+        assert!(!html.contains("below this address"));
     }
 
     #[test]
@@ -374,6 +406,7 @@ mod tests {
         let text = body(r).await;
         assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt; unreadable"));
         assert!(!text.contains("<script"));
+        assert!(!text.contains("served below"));
         assert_eq!(loads.load(Ordering::SeqCst), 3);
         let r = app.oneshot(get("/ui/static/style.css")).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
