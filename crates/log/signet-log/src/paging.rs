@@ -88,6 +88,89 @@ pub enum PageStart {
 impl PageStart {
     /// The first page.
     pub const FIRST: PageStart = PageStart::Offset(0);
+
+    /// Whether the page ends at its cursor (or at the last match): a store reads its rows in
+    /// descending order, and [`Paged::from_rows`] turns them round.
+    pub fn backwards(&self) -> bool {
+        matches!(self, PageStart::Before(_))
+    }
+
+    /// The position this start's cursor names, in a store whose cursors are `tag` followed by
+    /// a position `parse` reads (`None` for an offset or the last page); 422 for a cursor of
+    /// another form.
+    pub(crate) fn position<T>(
+        &self,
+        tag: char,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<Option<T>, LogError> {
+        match self {
+            PageStart::After(c) | PageStart::Before(Some(c)) => {
+                parse(c.untag(tag)?).map(Some).ok_or_else(bad_cursor)
+            }
+            PageStart::Offset(_) | PageStart::Before(None) => Ok(None),
+        }
+    }
+}
+
+/// The matches of one page in order, with the cursors of its first and last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Paged<T> {
+    pub items: Vec<T>,
+    pub first: Option<SearchCursor>,
+    pub last: Option<SearchCursor>,
+}
+
+impl<T: Clone> Paged<T> {
+    /// `limit` (at most [`MAX_SEARCH_PAGE`]) of the matches `all` held in memory, from
+    /// `start`; a cursor is a position in `all` (`o<i>`).
+    pub(crate) fn in_memory(all: &[T], start: &PageStart, limit: u64) -> Result<Self, LogError> {
+        let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
+        let len = all.len();
+        let at = start.position('o', |s| s.parse::<usize>().ok())?;
+        let (from, end) = match start {
+            PageStart::Offset(o) => {
+                let from = usize::try_from(*o).unwrap_or(usize::MAX).min(len);
+                (from, from.saturating_add(n).min(len))
+            }
+            PageStart::After(_) => {
+                let from = at.map_or(0, |p| p.saturating_add(1)).min(len);
+                (from, from.saturating_add(n).min(len))
+            }
+            PageStart::Before(_) => {
+                let end = at.map_or(len, |p| p.min(len));
+                (end.saturating_sub(n), end)
+            }
+        };
+        let items = all.get(from..end).map(<[_]>::to_vec).unwrap_or_default();
+        let at = |i: usize| (!items.is_empty()).then(|| SearchCursor::tagged('o', i));
+        Ok(Self {
+            first: at(from),
+            last: at(end.saturating_sub(1)),
+            items,
+        })
+    }
+}
+
+impl Paged<Sha256Hash> {
+    /// The page of `rows` a store read for `start` (in descending order when it runs
+    /// backwards), each row with its position in the store: in the store's order, with
+    /// cursors at its first and last row (`tag` and the position). Repeats next to each other
+    /// (rows filed twice, before keys were filed once per entry) are dropped; the cursors
+    /// stay the rows read, so the next page never starts with a row this one dropped.
+    pub(crate) fn from_rows<P: std::fmt::Display>(
+        start: &PageStart,
+        tag: char,
+        mut rows: Vec<(P, Sha256Hash)>,
+    ) -> Self {
+        if start.backwards() {
+            rows.reverse();
+        }
+        let cursor = |row: Option<&(P, Sha256Hash)>| row.map(|(p, _)| SearchCursor::tagged(tag, p));
+        let (first, last) = (cursor(rows.first()), cursor(rows.last()));
+        let mut items: Vec<Sha256Hash> = rows.into_iter().map(|(_, h)| h).collect();
+        items.dedup();
+        Self { items, first, last }
+    }
 }
 
 /// One page of the leaf hashes filed under a search key ([`crate::LogStore::search_page`]).
@@ -109,82 +192,24 @@ impl SearchPage {
     /// The page at `start` of `limit` out of all matches `all` (in memory), counted as
     /// [`crate::LogStore::search_page`] counts; its cursors are positions in `all`.
     pub fn of(all: &[Sha256Hash], start: &PageStart, limit: u64) -> Result<Self, LogError> {
-        let range = window(all.len(), start, limit)?;
-        let (first, last) = window_cursors(&range);
         Ok(Self::counted(
-            all.get(range).map(<[_]>::to_vec).unwrap_or_default(),
+            Paged::in_memory(all, start, limit)?,
             all.len() as u64,
             PageQuery::bound_of(start, limit),
-        )
-        .with_cursors(first, last))
+        ))
     }
 
     /// A page whose matches were counted up to `bound` (a count read with `LIMIT bound + 1`
-    /// says whether there are more), without cursors yet.
-    pub(crate) fn counted(hashes: Vec<Sha256Hash>, counted: u64, bound: u64) -> Self {
+    /// says whether there are more).
+    pub(crate) fn counted(page: Paged<Sha256Hash>, counted: u64, bound: u64) -> Self {
         Self {
-            hashes,
+            hashes: page.items,
             total: counted.min(bound),
             exact: counted <= bound,
-            first: None,
-            last: None,
+            first: page.first,
+            last: page.last,
         }
     }
-
-    /// The page with the places of its first and last match.
-    pub(crate) fn with_cursors(
-        mut self,
-        first: Option<SearchCursor>,
-        last: Option<SearchCursor>,
-    ) -> Self {
-        self.first = first;
-        self.last = last;
-        self
-    }
-}
-
-/// The matches of `len` held in memory that the page at `start` of `limit` (at most
-/// [`MAX_SEARCH_PAGE`]) covers; its cursors are positions (`o<i>`, [`window_cursors`]).
-pub(crate) fn window(
-    len: usize,
-    start: &PageStart,
-    limit: u64,
-) -> Result<std::ops::Range<usize>, LogError> {
-    let n = usize::try_from(limit.min(MAX_SEARCH_PAGE)).unwrap_or(0);
-    let pos = |c: &SearchCursor| -> Result<usize, LogError> {
-        c.untag('o')?.parse::<usize>().map_err(|_| bad_cursor())
-    };
-    let (from, end) = match start {
-        PageStart::Offset(o) => {
-            let from = usize::try_from(*o).unwrap_or(usize::MAX).min(len);
-            (from, from.saturating_add(n).min(len))
-        }
-        PageStart::After(c) => {
-            let from = pos(c)?.saturating_add(1).min(len);
-            (from, from.saturating_add(n).min(len))
-        }
-        PageStart::Before(c) => {
-            let end = match c {
-                Some(c) => pos(c)?.min(len),
-                None => len,
-            };
-            (end.saturating_sub(n), end)
-        }
-    };
-    Ok(from..end)
-}
-
-/// The cursors of the first and last match of a [`window`] (none when it is empty).
-pub(crate) fn window_cursors(
-    range: &std::ops::Range<usize>,
-) -> (Option<SearchCursor>, Option<SearchCursor>) {
-    if range.is_empty() {
-        return (None, None);
-    }
-    (
-        Some(SearchCursor::tagged('o', range.start)),
-        Some(SearchCursor::tagged('o', range.end.saturating_sub(1))),
-    )
 }
 
 /// How far [`crate::LogStore::search_page`] counts for an offset page: [`SEARCH_COUNT_CAP`],

@@ -31,7 +31,7 @@ use crate::pg_tls::Connection;
 use crate::LogError;
 use crate::sequencer::LeafEntry;
 use crate::store::{
-    LogStore, NewEntry, PageQuery, PageStart, SearchCursor, SearchPage, StoredEntry, as_i64,
+    LogStore, NewEntry, PageQuery, PageStart, Paged, SearchPage, StoredEntry, as_i64,
     distinct_keys, hash_of, search_key,
 };
 
@@ -643,35 +643,25 @@ impl Rows<'_> {
         let k = search_key(key);
         let q = PageQuery::new(start, limit)?;
         // A cursor is a leaf hash (the order of index `search_keys_k_uuid`).
-        let uuid = |c: &SearchCursor| -> Result<Vec<u8>, LogError> {
-            let hex = c.untag('u')?;
-            Ok(Sha256Hash::from_hex(hex)
-                .map_err(|_| crate::paging::bad_cursor())?
-                .as_bytes()
-                .to_vec())
-        };
+        let at = start.position('u', |s| Sha256Hash::from_hex(s).ok())?;
         // Every query reads a range of index `search_keys_k_uuid` (tree, k, uuid) in order.
-        let (sql, at): (&str, Vec<u8>) = match start {
-            PageStart::Offset(_) => (
+        let sql = match start {
+            PageStart::Offset(_) => {
                 "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
-                 ORDER BY uuid LIMIT $3 OFFSET $4",
-                Vec::new(),
-            ),
-            PageStart::After(c) => (
+                 ORDER BY uuid LIMIT $3 OFFSET $4"
+            }
+            PageStart::After(_) => {
                 "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
-                 AND uuid > $4 ORDER BY uuid LIMIT $3",
-                uuid(c)?,
-            ),
-            PageStart::Before(Some(c)) => (
+                 AND uuid > $4 ORDER BY uuid LIMIT $3"
+            }
+            PageStart::Before(Some(_)) => {
                 "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
-                 AND uuid < $4 ORDER BY uuid DESC LIMIT $3",
-                uuid(c)?,
-            ),
-            PageStart::Before(None) => (
+                 AND uuid < $4 ORDER BY uuid DESC LIMIT $3"
+            }
+            PageStart::Before(None) => {
                 "SELECT DISTINCT uuid FROM search_keys WHERE tree = $1 AND k = $2 \
-                 ORDER BY uuid DESC LIMIT $3",
-                Vec::new(),
-            ),
+                 ORDER BY uuid DESC LIMIT $3"
+            }
         };
         let client = self.pool.get().await?;
         let page = client.prepare_cached(sql).await?;
@@ -682,13 +672,13 @@ impl Rows<'_> {
             )
             .await?;
         let kb: &[u8] = &k[..];
-        let at: &[u8] = &at;
+        let at: Option<&[u8]> = at.as_ref().map(|h| &h.as_bytes()[..]);
         let mut page_args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
             vec![&self.tree, &kb, &q.limit];
-        match start {
-            PageStart::Offset(_) => page_args.push(&q.offset),
-            PageStart::After(_) | PageStart::Before(Some(_)) => page_args.push(&at),
-            PageStart::Before(None) => {}
+        match (start, &at) {
+            (PageStart::Offset(_), _) => page_args.push(&q.offset),
+            (_, Some(at)) => page_args.push(at),
+            (_, None) => {}
         }
         let count_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&self.tree, &kb, &q.count_limit];
@@ -696,17 +686,17 @@ impl Rows<'_> {
             client.query(&page, &page_args),
             client.query_one(&count, &count_args),
         )?;
-        let mut hashes = rows
+        // A row's position is its leaf hash.
+        let rows = rows
             .iter()
-            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?))
+            .map(|r| hash_of(r.try_get::<_, &[u8]>(0)?).map(|h| (h, h)))
             .collect::<Result<Vec<_>, LogError>>()?;
-        if matches!(start, PageStart::Before(_)) {
-            hashes.reverse();
-        }
-        let cursor = |h: Option<&Sha256Hash>| h.map(|h| SearchCursor::tagged('u', h.to_hex()));
-        let (first, last) = (cursor(hashes.first()), cursor(hashes.last()));
         let counted = u64::try_from(counted.try_get::<_, i64>(0)?).unwrap_or(0);
-        Ok(SearchPage::counted(hashes, counted, q.bound).with_cursors(first, last))
+        Ok(SearchPage::counted(
+            Paged::from_rows(start, 'u', rows),
+            counted,
+            q.bound,
+        ))
     }
 }
 

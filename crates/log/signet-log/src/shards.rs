@@ -25,7 +25,7 @@ use crate::api::{
 use crate::backend::{Backend, Store};
 use crate::clock::Clock;
 use crate::log::LogConfig;
-use crate::paging::{bad_cursor, window, window_cursors};
+use crate::paging::{Paged, bad_cursor};
 use crate::rekor::{IdPage, MAX_RETRIEVE, TransparencyLog, parse_id, search_index_keys};
 use crate::store::{LogStore, MAX_SEARCH_PAGE, PageStart, SearchCursor};
 use crate::{KEY_FILE, LogError};
@@ -393,14 +393,13 @@ pub(crate) async fn search_page<S: LogStore>(
     let [key] = keys.as_slice() else {
         // Several keys: matched in memory, and paged there by position.
         let all = search(shards, q).await?;
-        let range = window(all.len(), start, limit)?;
-        let (first, last) = window_cursors(&range);
+        let page = Paged::in_memory(&all, start, limit)?;
         return Ok(IdPage {
-            ids: all.get(range).map(<[_]>::to_vec).unwrap_or_default(),
+            ids: page.items,
             total: all.len() as u64,
             exact: true,
-            first,
-            last,
+            first: page.first,
+            last: page.last,
         });
     };
     let n = shards.len();
@@ -411,19 +410,20 @@ pub(crate) async fn search_page<S: LogStore>(
             _ => Err(bad_cursor()),
         }
     };
-    // The shard the page starts in, where in it, and which way the page runs.
-    let (from, at, backwards) = match start {
-        PageStart::Offset(_) => (0, start.clone(), false),
+    // The shard the page starts in, and where in it.
+    let (from, at) = match start {
+        PageStart::Offset(_) => (0, start.clone()),
         PageStart::After(c) => {
             let (i, inner) = shard_of(c)?;
-            (i, PageStart::After(inner), false)
+            (i, PageStart::After(inner))
         }
         PageStart::Before(Some(c)) => {
             let (i, inner) = shard_of(c)?;
-            (i, PageStart::Before(Some(inner)), true)
+            (i, PageStart::Before(Some(inner)))
         }
-        PageStart::Before(None) => (n.saturating_sub(1), PageStart::Before(None), true),
+        PageStart::Before(None) => (n.saturating_sub(1), PageStart::Before(None)),
     };
+    let backwards = start.backwards();
     let mut order: Vec<(usize, &&TransparencyLog<S>)> = shards.iter().enumerate().collect();
     if backwards {
         order.reverse();

@@ -45,10 +45,10 @@ pub struct StoredEntry {
     pub set: Vec<u8>,
 }
 
-pub(crate) use crate::paging::PageQuery;
 pub use crate::paging::{
     MAX_SEARCH_PAGE, PageStart, SEARCH_COUNT_CAP, SearchCursor, SearchPage, count_bound,
 };
+pub(crate) use crate::paging::{PageQuery, Paged};
 
 /// The search keys of an entry, each once (an entry whose key appears twice, e.g. one SAN on
 /// two signatures, is filed once under it).
@@ -60,12 +60,6 @@ pub(crate) fn distinct_keys(keys: &[String]) -> Vec<&String> {
         }
     }
     out
-}
-
-/// Drops repeats of a leaf hash next to each other (rows stored before keys were filed once).
-fn dedup_adjacent(mut v: Vec<Sha256Hash>) -> Vec<Sha256Hash> {
-    v.dedup();
-    v
 }
 
 /// Durable storage for one log.
@@ -483,11 +477,7 @@ impl LogStore for SqliteStore {
     ) -> Result<SearchPage, LogError> {
         let k = search_key(key);
         let q = PageQuery::new(start, limit)?;
-        let rowid = |c: &SearchCursor| -> Result<i64, LogError> {
-            c.untag('r')?
-                .parse::<i64>()
-                .map_err(|_| crate::paging::bad_cursor())
-        };
+        let at = start.position('r', |s| s.parse::<i64>().ok())?;
         // Index `search_keys_k` holds (k, rowid): rows of one key come out in insertion (log)
         // order, and every query reads only its range of that index. A cursor is a row id.
         let (sql, at) = match start {
@@ -495,15 +485,15 @@ impl LogStore for SqliteStore {
                 "SELECT rowid, uuid FROM search_keys WHERE k = ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
                 q.offset,
             ),
-            PageStart::After(c) => (
+            PageStart::After(_) => (
                 "SELECT rowid, uuid FROM search_keys WHERE k = ?1 AND rowid > ?3 \
                  ORDER BY rowid LIMIT ?2",
-                rowid(c)?,
+                at.unwrap_or(i64::MIN),
             ),
-            PageStart::Before(Some(c)) => (
+            PageStart::Before(Some(_)) => (
                 "SELECT rowid, uuid FROM search_keys WHERE k = ?1 AND rowid < ?3 \
                  ORDER BY rowid DESC LIMIT ?2",
-                rowid(c)?,
+                at.unwrap_or(i64::MAX),
             ),
             PageStart::Before(None) => (
                 "SELECT rowid, uuid FROM search_keys WHERE k = ?1 AND rowid > ?3 \
@@ -511,39 +501,30 @@ impl LogStore for SqliteStore {
                 i64::MIN,
             ),
         };
-        let backwards = matches!(start, PageStart::Before(_));
-        self.read(move |c| {
-            let mut st = c.prepare_cached(sql)?;
-            let rows = st.query_map(params![&k[..], q.limit, at], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?;
-            let mut rows = rows
-                .map(|r| {
-                    let (id, uuid) = r?;
-                    Ok((id, hash_of(&uuid)?))
-                })
-                .collect::<Result<Vec<_>, LogError>>()?;
-            if backwards {
-                rows.reverse();
-            }
-            let cursor =
-                |row: Option<&(i64, Sha256Hash)>| row.map(|(id, _)| SearchCursor::tagged('r', id));
-            let (first, last) = (cursor(rows.first()), cursor(rows.last()));
-            let counted: i64 = c
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM search_keys WHERE k = ?1 LIMIT ?2)",
-                )?
-                .query_row(params![&k[..], q.count_limit], |r| r.get(0))?;
-            let counted = u64::try_from(counted).unwrap_or(0);
-            // The cursors are the first and last rows read, so a page after this one never
-            // starts with a row this one dropped as a repeat.
-            Ok(SearchPage::counted(
-                dedup_adjacent(rows.into_iter().map(|(_, h)| h).collect()),
-                counted,
-                q.bound,
-            )
-            .with_cursors(first, last))
-        })
-        .await
+        let (rows, counted) = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(sql)?;
+                let rows = st
+                    .query_map(params![&k[..], q.limit, at], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                    })?
+                    .map(|r| {
+                        let (id, uuid) = r?;
+                        Ok((id, hash_of(&uuid)?))
+                    })
+                    .collect::<Result<Vec<_>, LogError>>()?;
+                let counted: i64 = c
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM search_keys WHERE k = ?1 LIMIT ?2)",
+                    )?
+                    .query_row(params![&k[..], q.count_limit], |r| r.get(0))?;
+                Ok((rows, counted))
+            })
+            .await?;
+        Ok(SearchPage::counted(
+            Paged::from_rows(start, 'r', rows),
+            u64::try_from(counted).unwrap_or(0),
+            q.bound,
+        ))
     }
 }
